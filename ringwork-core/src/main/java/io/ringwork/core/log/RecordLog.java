@@ -27,6 +27,15 @@ public interface RecordLog extends AutoCloseable {
     /** The offset the next record appended to {@code partition} will get. */
     long endOffset(int partition);
 
+    /**
+     * Waits until {@code partition}'s end passes {@code position} or {@code timeoutMs} passes, and
+     * says whether it did. Runtime logs block (waking at once for appends in this process); the
+     * default, for logs driven by a simulator, does not block.
+     */
+    default boolean awaitAppend(int partition, long position, long timeoutMs) {
+        return endOffset(partition) > position;
+    }
+
     /** The lowest offset still retained in {@code partition}. */
     long startOffset(int partition);
 

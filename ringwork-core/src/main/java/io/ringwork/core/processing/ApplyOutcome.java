@@ -1,0 +1,24 @@
+package io.ringwork.core.processing;
+
+import io.ringwork.core.record.Change;
+import io.ringwork.core.record.DeadLetter;
+import io.ringwork.core.record.VersionedState;
+
+/**
+ * The effect of one record on one key, as decided by {@link RecordApplier}.
+ *
+ * @param kind       what happened
+ * @param state      the key's state afterwards (for SKIPPED, the unchanged state)
+ * @param change     the change to emit for APPLIED; null otherwise
+ * @param deadLetter the rejection for REJECTED; null otherwise
+ */
+public record ApplyOutcome(Kind kind, VersionedState state, Change change, DeadLetter deadLetter) {
+    public enum Kind {
+        /** The processor produced a new state (or a tombstone). */
+        APPLIED,
+        /** The processor rejected the record; the version advanced as a no-op. */
+        REJECTED,
+        /** The record's offset was at or below the state's version: a duplicate delivery. */
+        SKIPPED
+    }
+}

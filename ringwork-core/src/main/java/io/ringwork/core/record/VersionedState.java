@@ -1,0 +1,26 @@
+package io.ringwork.core.record;
+
+/**
+ * A key's state with its version: the offset of the last record applied to it. Replicas and
+ * restarts order states by version only. Immutable.
+ *
+ * @param version   offset of the last applied record; {@link #NONE} if nothing was ever applied
+ * @param processor name of the processor that owns the state; null when {@code version == NONE}
+ * @param value     the decoded state, or null when absent or deleted
+ * @param encoded   {@code value} as its codec encodes it, or null when absent or deleted
+ * @param tombstone true when the last effective record deleted the key
+ */
+public record VersionedState(long version, String processor, Object value, byte[] encoded, boolean tombstone) {
+    public static final long NONE = -1L;
+    public static final VersionedState ABSENT = new VersionedState(NONE, null, null, null, false);
+
+    /** True when the key has a live value (not absent, not deleted). */
+    public boolean exists() {
+        return value != null;
+    }
+
+    /** The same state with a higher version and nothing else changed (a rejected record's no-op). */
+    public VersionedState advancedTo(long newVersion) {
+        return new VersionedState(newVersion, processor, value, encoded, tombstone);
+    }
+}

@@ -1,0 +1,38 @@
+package io.ringwork.core.store;
+
+import io.ringwork.core.record.DeadLetter;
+import io.ringwork.core.record.FeedEntry;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * Durable per-partition state of a node: key states, checkpoints, the retained change feed and
+ * the dead letters. Implementations: RocksDB in the runtime, in memory for tests and the
+ * simulator. Thread-safe; {@link #write} is atomic.
+ */
+public interface StateStore extends AutoCloseable {
+    /** The stored state of {@code key}, or null when none was ever written. */
+    StoredState get(int partition, String key);
+
+    /** The partition's checkpoint, or -1 when none was written. */
+    long checkpoint(int partition);
+
+    /** Writes everything in {@code set} atomically. */
+    void write(WriteSet set);
+
+    /** The feed position the next change will get (0 for a new store). */
+    long feedEnd();
+
+    /**
+     * Up to {@code limit} retained changes at feed positions >= {@code fromPosition}, in position
+     * order. Old changes are trimmed by the store's retention, so the first entry returned may be
+     * past {@code fromPosition}.
+     */
+    List<FeedEntry> changes(long fromPosition, int limit);
+
+    /** Up to {@code limit} retained dead letters matching {@code filter}, by partition then offset. */
+    List<DeadLetter> deadLetters(Predicate<DeadLetter> filter, int limit);
+
+    @Override
+    void close();
+}

@@ -1,0 +1,42 @@
+package io.ringwork.core.store;
+
+import io.ringwork.core.util.Invariants;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A key's state as stored and replicated: version, owning processor, tombstone flag and the
+ * processor codec's bytes. Immutable.
+ *
+ * <p>Binary form: format byte (1), version (8), flags (1: bit 0 = tombstone), processor name
+ * length (1) and UTF-8 name, value bytes to the end.
+ */
+public record StoredState(long version, String processor, boolean tombstone, byte[] value) {
+    private static final byte FORMAT = 1;
+
+    public byte[] toBytes() {
+        byte[] name = processor.getBytes(StandardCharsets.UTF_8);
+        Invariants.check(name.length < 256, "processor name too long: %s", processor);
+        int valueLength = value == null ? 0 : value.length;
+        ByteBuffer buffer = ByteBuffer.allocate(1 + 8 + 1 + 1 + name.length + valueLength);
+        buffer.put(FORMAT).putLong(version).put((byte) (tombstone ? 1 : 0)).put((byte) name.length).put(name);
+        if (value != null) buffer.put(value);
+        return buffer.array();
+    }
+
+    public static StoredState fromBytes(byte[] bytes) {
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        byte format = buffer.get();
+        Invariants.check(format == FORMAT, "unknown stored state format %s", format);
+        long version = buffer.getLong();
+        boolean tombstone = (buffer.get() & 1) != 0;
+        byte[] name = new byte[buffer.get() & 0xff];
+        buffer.get(name);
+        byte[] value = null;
+        if (!tombstone) {
+            value = new byte[buffer.remaining()];
+            buffer.get(value);
+        }
+        return new StoredState(version, new String(name, StandardCharsets.UTF_8), tombstone, value);
+    }
+}

@@ -81,9 +81,9 @@ final class JsonArbitraries {
      * that fit its role: remove, replace, test and "from" name values that exist, add and the
      * destination of move and copy name existing values, the end of an array or a member that
      * may be new. The rest are random tokens, the root or malformed pointers. A test often checks
-     * a location against the value it holds in the document. One operation in ten is defective:
-     * a member missing or of the wrong type, or an unknown op; one in ten carries members its op
-     * does not use, which must be ignored.
+     * a location against the value it holds in the document. About one operation in twenty is
+     * defective (a member missing or of the wrong type, or an unknown op) and one in ten carries
+     * members its op does not use, which must be ignored.
      */
     static Arbitrary<Tuple2<JsonNode, JsonNode>> documentsWithPatches() {
         return documents().flatMap(document -> {

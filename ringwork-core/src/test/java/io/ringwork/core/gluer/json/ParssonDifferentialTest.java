@@ -81,6 +81,9 @@ class ParssonDifferentialTest {
         return JsonArbitraries.targetsWithMergePatches();
     }
 
+    // Without edge cases: jqwik's edge cases pick the first branch of every choice (a malformed
+    // pointer, an unknown op), which crowds out the patches that apply. Empty documents and
+    // arrays still come up at random.
     @Property(tries = 1000, edgeCases = EdgeCasesMode.NONE)
     void patchAgreesWithParsson(@ForAll("documentsWithPatches") Tuple2<JsonNode, JsonNode> input) {
         JsonNode document = input.get1();

@@ -14,9 +14,11 @@ import java.util.Locale;
  * never changed and the result shares no node with it or with the patch, so either side may be
  * mutated afterwards.
  *
- * <p>Cost: the document is deep-copied at most once per patch, before the first operation that
- * changes it; the operations then work in place on that copy, which is simply dropped if a later
- * operation fails. A patch that fails before changing anything copies nothing.
+ * <p>Cost: the document is deep-copied at most once per patch, just before the first operation
+ * that changes it; the operations then work in place on that copy, which is simply dropped if a
+ * later operation fails. A patch that fails before changing anything copies nothing, and an add
+ * or replace of the whole document ({@code ""}) does not copy the document it replaces. Values
+ * taken from the patch are deep-copied as they are inserted.
  *
  * <p>Stateless and thread-safe, as long as nobody mutates the arguments during the call.
  */
@@ -27,7 +29,10 @@ public final class JsonPatch {
      * Applies {@code patch} to {@code document}.
      *
      * @param document the document to patch; any JSON value, not null
-     * @param patch a JSON array of operation objects; members an operation does not use are ignored
+     * @param patch a JSON array of operation objects; members an operation does not use are
+     *     ignored. A tree cannot show duplicate member names (Jackson's parser keeps the last one
+     *     unless {@code STRICT_DUPLICATE_DETECTION} is enabled), so rejecting an operation with
+     *     two "op" members is the parser's job.
      * @return the patched document, a tree of its own
      * @throws JsonPatchException if the document is null or missing, the patch is malformed (not an
      *     array, an operation without a required member, an unknown op, a bad JSON pointer), or an
@@ -71,7 +76,7 @@ public final class JsonPatch {
     /** One application of a patch: the working document and what error messages need to say. */
     private static final class Run {
         private JsonNode document;
-        /** True once {@link #document} is our own deep copy, which operations may change in place. */
+        /** True once {@link #document} is a tree of our own, which operations may change in place. */
         private boolean owned;
 
         private int index;
@@ -86,6 +91,7 @@ public final class JsonPatch {
             return owned ? document : document.deepCopy();
         }
 
+        /** Checks an operation's members before touching the document, so a malformed one copies nothing. */
         void apply(int index, JsonNode operation) throws JsonPatchException {
             this.index = index;
             this.op = null;
@@ -94,21 +100,28 @@ public final class JsonPatch {
             op = opOf(operation);
             path = pointer(operation, "path");
             switch (op) {
-                case ADD -> document = add(owned(), path, required(operation, "value").deepCopy());
-                case REMOVE -> remove(owned(), path);
-                case REPLACE -> document = replace(owned(), path, required(operation, "value").deepCopy());
-                case MOVE -> document = move(owned(), pointer(operation, "from"), path);
-                case COPY -> document = add(owned(), path, get(pointer(operation, "from")).deepCopy());
-                case TEST -> test(required(operation, "value"));
+                case ADD -> add(path, required(operation, "value").deepCopy());
+                case REMOVE -> remove(path);
+                case REPLACE -> replace(path, required(operation, "value").deepCopy());
+                case MOVE -> move(pointer(operation, "from"), path);
+                case COPY -> add(path, get(pointer(operation, "from")).deepCopy());
+                case TEST -> test(path, required(operation, "value"));
             }
         }
 
-        private JsonNode owned() {
+        /** The document, deep-copied first if it is still the caller's. */
+        private JsonNode mutable() {
             if (!owned) {
                 document = document.deepCopy();
                 owned = true;
             }
             return document;
+        }
+
+        /** Makes {@code value}, a tree of our own, the whole document. */
+        private void replaceDocument(JsonNode value) {
+            document = value;
+            owned = true;
         }
 
         private Op opOf(JsonNode operation) throws JsonPatchException {
@@ -141,9 +154,13 @@ public final class JsonPatch {
             return value;
         }
 
-        private JsonNode add(JsonNode root, JsonPointer at, JsonNode value) throws JsonPatchException {
-            if (at.isRoot()) return value;
-            JsonNode parent = parentOf(root, at);
+        /** {@code value} must be a tree of our own: a copy, or a node detached from the document. */
+        private void add(JsonPointer at, JsonNode value) throws JsonPatchException {
+            if (at.isRoot()) {
+                replaceDocument(value);
+                return;
+            }
+            JsonNode parent = parentOf(mutable(), at);
             int last = at.size() - 1;
             if (parent instanceof ObjectNode object) {
                 // RFC 6902 section 4.1: adding an existing member replaces its value.
@@ -162,12 +179,11 @@ public final class JsonPatch {
             } else {
                 throw fail(notAContainer(at, last, parent));
             }
-            return root;
         }
 
-        private JsonNode remove(JsonNode root, JsonPointer at) throws JsonPatchException {
+        private JsonNode remove(JsonPointer at) throws JsonPatchException {
             if (at.isRoot()) throw fail("cannot remove the whole document");
-            JsonNode parent = parentOf(root, at);
+            JsonNode parent = parentOf(mutable(), at);
             int last = at.size() - 1;
             if (parent instanceof ObjectNode object) {
                 JsonNode removed = object.remove(at.token(last));
@@ -180,9 +196,12 @@ public final class JsonPatch {
             throw fail(notAContainer(at, last, parent));
         }
 
-        private JsonNode replace(JsonNode root, JsonPointer at, JsonNode value) throws JsonPatchException {
-            if (at.isRoot()) return value;
-            JsonNode parent = parentOf(root, at);
+        private void replace(JsonPointer at, JsonNode value) throws JsonPatchException {
+            if (at.isRoot()) {
+                replaceDocument(value);
+                return;
+            }
+            JsonNode parent = parentOf(mutable(), at);
             int last = at.size() - 1;
             if (parent instanceof ObjectNode object) {
                 String name = at.token(last);
@@ -193,25 +212,25 @@ public final class JsonPatch {
             } else {
                 throw fail(notAContainer(at, last, parent));
             }
-            return root;
         }
 
-        private JsonNode move(JsonNode root, JsonPointer from, JsonPointer to) throws JsonPatchException {
+        private void move(JsonPointer from, JsonPointer to) throws JsonPatchException {
             if (from.equals(to)) {
                 get(from); // RFC 6902 section 4.4: "from" must exist even when nothing moves.
-                return root;
+                return;
             }
             if (from.isProperPrefixOf(to)) {
                 throw fail("cannot move " + render(from) + " into its own child " + to);
             }
-            return add(root, to, remove(root, from));
+            add(to, remove(from));
         }
 
-        private void test(JsonNode expected) throws JsonPatchException {
-            JsonNode actual = get(path);
+        private void test(JsonPointer at, JsonNode expected) throws JsonPatchException {
+            JsonNode actual = get(at);
             if (JsonEquality.equivalent(actual, expected)) return;
             if (actual.getNodeType() != expected.getNodeType()) {
-                throw fail("value differs (expected " + describe(expected) + ", found " + describe(actual) + ")");
+                throw fail("value differs (expected " + describe(expected)
+                        + ", found " + describe(actual) + ")");
             }
             throw fail("value differs");
         }
@@ -267,7 +286,8 @@ public final class JsonPatch {
 
     private static String notAnIndex(JsonPointer at, int token) {
         String text = at.token(token);
-        boolean leadingZero = text.length() > 1 && text.charAt(0) == '0' && text.chars().allMatch(Character::isDigit);
+        boolean leadingZero = text.length() > 1 && text.charAt(0) == '0'
+                && text.chars().allMatch(Character::isDigit);
         return render(at, token) + " is an array and \"" + text + "\" is not an array index"
                 + (leadingZero ? " (leading zeros are not allowed)" : "");
     }

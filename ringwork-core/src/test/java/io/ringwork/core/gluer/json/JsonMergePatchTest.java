@@ -1,15 +1,13 @@
 package io.ringwork.core.gluer.json;
 
+import static io.ringwork.core.gluer.json.TestJson.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -18,7 +16,6 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class JsonMergePatchTest {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     /** RFC 7396 appendix A, row by row: original, patch, result. */
     private static final List<Row> APPENDIX_A = List.of(
@@ -109,13 +106,5 @@ class JsonMergePatchTest {
         assertThatThrownBy(() -> JsonMergePatch.apply(json("{}"), null))
                 .isInstanceOf(NullPointerException.class)
                 .hasMessage("patch");
-    }
-
-    private static JsonNode json(String text) {
-        try {
-            return MAPPER.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -24,8 +23,6 @@ import org.junit.jupiter.api.TestFactory;
  * show as aborted with the suite's reason, never silently dropped.
  */
 class JsonPatchConformanceTest {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
-
     /** File name and the number of cases its README promises, so a truncated file fails loudly. */
     private static final List<SuiteFile> FILES =
             List.of(new SuiteFile("tests.json", 95), new SuiteFile("spec_tests.json", 17));
@@ -110,7 +107,7 @@ class JsonPatchConformanceTest {
         String resource = "/json-patch/" + file.name();
         try (InputStream in = JsonPatchConformanceTest.class.getResourceAsStream(resource)) {
             assertThat(in).as(resource).isNotNull();
-            JsonNode cases = MAPPER.readTree(in);
+            JsonNode cases = TestJson.MAPPER.readTree(in);
             List<Case> loaded = new ArrayList<>(cases.size());
             for (int i = 0; i < cases.size(); i++) {
                 loaded.add(new Case(file.name(), i, cases.get(i)));

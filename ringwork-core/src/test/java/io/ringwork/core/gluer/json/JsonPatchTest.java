@@ -1,17 +1,15 @@
 package io.ringwork.core.gluer.json;
 
+import static io.ringwork.core.gluer.json.TestJson.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.DecimalNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import org.junit.jupiter.api.Test;
@@ -20,7 +18,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 /** Error messages, atomicity, aliasing and the semantics the conformance suite leaves open. */
 class JsonPatchTest {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
 
     @ParameterizedTest(name = "{1}")
     @CsvSource(delimiter = '|', quoteCharacter = '\'', textBlock = """
@@ -183,13 +180,5 @@ class JsonPatchTest {
                 .isEqualTo(json("[0,2,3,1]"));
         assertThatThrownBy(() -> JsonPatch.apply(document, json("[{\"op\":\"move\",\"from\":\"/0\",\"path\":\"/4\"}]")))
                 .hasMessage("operation 0 (move) at /4: index 4 is out of range: the document has 3 elements");
-    }
-
-    private static JsonNode json(String text) {
-        try {
-            return MAPPER.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

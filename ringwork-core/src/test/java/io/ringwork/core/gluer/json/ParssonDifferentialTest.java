@@ -1,18 +1,16 @@
 package io.ringwork.core.gluer.json;
 
+import static io.ringwork.core.gluer.json.TestJson.json;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import jakarta.json.JsonException;
 import jakarta.json.JsonStructure;
 import jakarta.json.JsonValue;
 import jakarta.json.spi.JsonProvider;
 import java.io.StringReader;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -57,7 +55,6 @@ import net.jqwik.api.statistics.Statistics;
  * Its merge patch showed no deviation.
  */
 class ParssonDifferentialTest {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final JsonProvider PARSSON = JsonProvider.provider();
 
     private record Outcome(JsonNode result, String error) {
@@ -300,13 +297,5 @@ class ParssonDifferentialTest {
 
     private static JsonNode fromParsson(JsonValue value) {
         return json(value.toString());
-    }
-
-    private static JsonNode json(String text) {
-        try {
-            return MAPPER.readTree(text);
-        } catch (JsonProcessingException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -64,6 +64,11 @@ public final class EmbeddedLog implements RecordLog {
     }
 
     /** Opens (creating if needed) the log in {@code config.directory()}, with the wall clock. */
+    /** The partition count of the log in {@code directory}, or -1 when no log was created there yet. */
+    public static int existingPartitionCount(java.nio.file.Path directory) {
+        return LogMeta.existingPartitionCount(directory);
+    }
+
     public static EmbeddedLog open(LogConfig config) {
         return open(config, System::currentTimeMillis);
     }

@@ -43,7 +43,23 @@ final class LogMeta {
         }
     }
 
+    /** The partition count of an existing log in {@code dir}, or -1 when there is none yet. */
+    static int existingPartitionCount(Path dir) {
+        Path meta = dir.resolve(FILE);
+        if (!Files.exists(meta)) return -1;
+        return partitionCountOf(meta);
+    }
+
     private static void check(Path meta, int partitionCount) {
+        int stored = partitionCountOf(meta);
+        if (stored != partitionCount) {
+            throw new IllegalArgumentException(String.format(
+                    "the log in %s was created with %d partitions, but the config asks for %d; "
+                            + "the partition count is fixed when a log is created", meta.getParent(), stored, partitionCount));
+        }
+    }
+
+    private static int partitionCountOf(Path meta) {
         Properties p = new Properties();
         try (Reader in = new StringReader(Files.readString(meta, StandardCharsets.UTF_8))) {
             p.load(in);
@@ -53,16 +69,10 @@ final class LogMeta {
         if (!FORMAT.equals(p.getProperty("format"))) {
             throw new LogException(meta + ": unknown log format " + p.getProperty("format") + " (this build reads format " + FORMAT + ")");
         }
-        int stored;
         try {
-            stored = Integer.parseInt(p.getProperty("partitionCount", ""));
+            return Integer.parseInt(p.getProperty("partitionCount", ""));
         } catch (NumberFormatException e) {
             throw new LogException(meta + ": partitionCount is missing or not a number");
-        }
-        if (stored != partitionCount) {
-            throw new IllegalArgumentException(String.format(
-                    "the log in %s was created with %d partitions, but the config asks for %d; "
-                            + "the partition count is fixed when a log is created", meta.getParent(), stored, partitionCount));
         }
     }
 

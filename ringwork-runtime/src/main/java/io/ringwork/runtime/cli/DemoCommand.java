@@ -1,0 +1,152 @@
+package io.ringwork.runtime.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ringwork.core.processing.ProcessorRegistry;
+import io.ringwork.core.processing.RecordApplier;
+import io.ringwork.core.processing.SequentialFold;
+import io.ringwork.core.record.NewRecord;
+import io.ringwork.core.workload.GluerWorkload;
+import io.ringwork.runtime.client.RingworkClient;
+import io.ringwork.runtime.harness.FeedTracker;
+import io.ringwork.runtime.harness.GluerVerifier;
+import io.ringwork.runtime.harness.NodeProcess;
+import io.ringwork.runtime.node.Processors;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ringwork demo}: the main job on one machine. Starts a real node process on loopback with
+ * the embedded log, produces a seeded gluer workload through the HTTP API while following the
+ * change feed, waits until everything is applied, checks every document against the sequential
+ * fold and prints a report. Exit code 0 only with zero anomalies.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Run a node, glue a seeded workload through it, verify every document, print a report.")
+final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--pieces", defaultValue = "200000", description = "pieces to produce (default ${DEFAULT-VALUE})") long pieces;
+    @Option(names = "--tenants", defaultValue = "10", description = "tenants (default ${DEFAULT-VALUE})") int tenants;
+    @Option(names = "--docs", defaultValue = "1000", description = "documents per tenant (default ${DEFAULT-VALUE})") int docs;
+    @Option(names = "--invalid", defaultValue = "0.005", description = "share of invalid pieces (default ${DEFAULT-VALUE})") double invalid;
+    @Option(names = "--seed", defaultValue = "42", description = "workload seed (default ${DEFAULT-VALUE})") long seed;
+    @Option(names = "--batch", defaultValue = "1000", description = "pieces per HTTP request (default ${DEFAULT-VALUE})") int batch;
+    @Option(names = "--dir", description = "working directory (default: a new temporary one, deleted afterwards)") Path dir;
+    @Option(names = "--keep", description = "keep the working directory") boolean keep;
+    @Option(names = "--timeout-s", defaultValue = "300", description = "give up after this long (default ${DEFAULT-VALUE})") long timeoutS;
+
+    @Override
+    public Integer call() throws Exception {
+        Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("ringwork-demo-");
+        System.out.println("ringwork demo: one node, embedded log, seeded gluer workload");
+        try (NodeProcess node = NodeProcess.start("demo-1", work.resolve("demo-1"), work.resolve("log"), List.of())) {
+            String url = node.awaitReady(60_000);
+            System.out.printf("  node demo-1 (pid %d) at %s, working directory %s%n", node.pid(), url, work);
+            int code = run(new RingworkClient(url));
+            node.stop();
+            return code;
+        } finally {
+            if (dir == null && !keep) deleteTree(work);
+        }
+    }
+
+    private int run(RingworkClient client) throws Exception {
+        SequentialFold fold = new SequentialFold(new RecordApplier(new ProcessorRegistry(Processors.load())));
+        GluerWorkload workload = new GluerWorkload(new GluerWorkload.Config(seed, tenants, docs, pieces, invalid), fold);
+        System.out.printf("  workload: seed %d, %d tenants x %d documents, %,d pieces (about %.1f%% invalid on purpose)%n",
+                seed, tenants, docs, pieces, invalid * 100);
+        try (FeedTracker feed = FeedTracker.follow(client, "now")) {
+            Thread.sleep(200); // let the feed subscription open before the first piece
+            long[][] sent = produce(client, workload);
+            long appliedStartNs = System.nanoTime();
+            boolean applied = GluerVerifier.awaitApplied(client, pieces, timeoutS * 1000);
+            long doneNs = System.nanoTime();
+            long expectedChanges = fold.recordCount() - fold.rejectedCount();
+            awaitFeed(feed, expectedChanges);
+            feed.stop();
+            GluerVerifier.Result check = GluerVerifier.verify(client, fold);
+            return report(client, fold, feed, sent, check, applied, (doneNs - sent[0][0]) / 1e9,
+                    (doneNs - appliedStartNs) / 1e9);
+        }
+    }
+
+    /** Sends the workload in order; returns {startNs} then {partition, offset, sendNs} per piece. */
+    private long[][] produce(RingworkClient client, GluerWorkload workload) throws Exception {
+        long[][] sent = new long[(int) pieces + 1][];
+        sent[0] = new long[] {System.nanoTime()};
+        Progress progress = new Progress(System.out, "pieces", pieces);
+        int i = 1;
+        while (workload.hasNext()) {
+            List<NewRecord> records = workload.next(batch);
+            long sendNs = System.nanoTime();
+            JsonNode results = client.produce(records);
+            for (JsonNode r : results) sent[i++] = new long[] {r.path("partition").asLong(), r.path("offset").asLong(), sendNs};
+            progress.update(i - 1);
+        }
+        progress.finish(i - 1);
+        return sent;
+    }
+
+    private static void awaitFeed(FeedTracker feed, long expected) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (feed.changes() < expected && System.currentTimeMillis() < deadline) Thread.sleep(20);
+    }
+
+    private int report(RingworkClient client, SequentialFold fold, FeedTracker feed, long[][] sent,
+                       GluerVerifier.Result check, boolean applied, double totalSeconds, double drainSeconds) throws Exception {
+        List<Long> latenciesUs = new ArrayList<>();
+        for (int i = 1; i < sent.length; i++) {
+            Long arrival = feed.arrivalNs((int) sent[i][0], sent[i][1]);
+            if (arrival != null) latenciesUs.add((arrival - sent[i][2]) / 1000);
+        }
+        latenciesUs.sort(Comparator.naturalOrder());
+        long lost = 0;
+        for (String key : fold.states().keySet()) lost += Math.max(0, fold.appliedCount(key) - feed.distinctChanges(key));
+        long deadLetters = client.cluster().path("totals").path("rejected").asLong();
+        long anomalies = lost + feed.duplicated() + feed.reordered() + check.divergent();
+
+        System.out.println();
+        System.out.println("Report");
+        row("pieces produced", String.format("%,d", pieces));
+        row("throughput (first send to all applied)", String.format("%,.0f pieces/s (%.2f s; drain after last send %.2f s)",
+                pieces / totalSeconds, totalSeconds, drainSeconds));
+        row("end-to-end latency p50 / p99 / max", String.format("%s / %s / %s ms (send of the batch to the change on the feed)",
+                percentile(latenciesUs, 0.50), percentile(latenciesUs, 0.99), percentile(latenciesUs, 1.0)));
+        row("changes on the feed", String.format("%,d (expected %,d)", feed.changes(), fold.recordCount() - fold.rejectedCount()));
+        row("dead letters", String.format("%,d (expected %,d)", deadLetters, fold.rejectedCount()));
+        row("documents checked", String.format("%,d (%,d present, %,d absent or deleted)", check.checked(), check.present(), check.absent()));
+        row("anomalies", String.format("lost %d, duplicated %d, reordered %d, divergent %d", lost, feed.duplicated(),
+                feed.reordered(), check.divergent()));
+        check.examples().forEach(e -> System.out.println("    divergent: " + e));
+        if (feed.failure() != null) System.out.println("    change feed failed: " + feed.failure());
+        boolean ok = applied && anomalies == 0 && deadLetters == fold.rejectedCount() && feed.failure() == null;
+        if (!applied) System.out.println("    not everything was applied within " + timeoutS + " s");
+        System.out.println(ok ? "RESULT: OK, 0 anomalies" : "RESULT: FAILED");
+        return ok ? 0 : 1;
+    }
+
+    private static void row(String name, String value) {
+        System.out.printf("  %-40s %s%n", name, value);
+    }
+
+    private static String percentile(List<Long> sortedUs, double q) {
+        if (sortedUs.isEmpty()) return "-";
+        int index = (int) Math.min(sortedUs.size() - 1, Math.ceil(q * sortedUs.size()) - 1);
+        return String.format("%.1f", sortedUs.get(Math.max(0, index)) / 1000.0);
+    }
+
+    static void deleteTree(Path root) {
+        if (!Files.exists(root)) return;
+        try (Stream<Path> paths = Files.walk(root)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException e) {
+            System.err.println("could not delete " + root + ": " + e.getMessage());
+        }
+    }
+
+}

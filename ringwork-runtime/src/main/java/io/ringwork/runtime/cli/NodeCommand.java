@@ -1,0 +1,106 @@
+package io.ringwork.runtime.cli;
+
+import io.ringwork.runtime.node.NodeConfig;
+import io.ringwork.runtime.node.RingworkNode;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code ringwork node}: one long-running node. Settings come from defaults, then the config file
+ * (Java properties with the flags' names, e.g. {@code http=127.0.0.1:8080}), then the flags.
+ */
+@Command(name = "node", mixinStandardHelpOptions = true, description = "Run one ringwork node until stopped (SIGTERM or Ctrl-C).")
+final class NodeCommand implements Callable<Integer> {
+    static final Set<String> SETTINGS = Set.of("node-id", "bind", "http", "seeds", "data-dir", "log-dir", "partitions",
+            "fsync", "fsync-interval-ms", "max-request-bytes", "changes-retained", "worker-threads");
+
+    @Option(names = "--config", paramLabel = "FILE", description = "properties file; keys are the flag names")
+    Path configFile;
+    @Option(names = "--node-id", description = "this node's unique name (default node-1)") String nodeId;
+    @Option(names = "--bind", paramLabel = "HOST:PORT", description = "cluster traffic address (default 127.0.0.1:7946)") String bind;
+    @Option(names = "--http", paramLabel = "HOST:PORT", description = "HTTP API address; port 0 picks one (default 127.0.0.1:8080)") String http;
+    @Option(names = "--seeds", paramLabel = "HOST:PORT,...", split = ",", description = "nodes to join through") List<String> seeds;
+    @Option(names = "--data-dir", paramLabel = "DIR", description = "state directory (default ringwork-data/NODE-ID)") Path dataDir;
+    @Option(names = "--log-dir", paramLabel = "DIR", description = "embedded log directory (default ringwork-data/log)") Path logDir;
+    @Option(names = "--partitions", description = "partitions of a new log (default: the existing log's, 64 for a new one)") Integer partitions;
+    @Option(names = "--fsync", description = "log durability: always, interval, never (default interval)") String fsync;
+    @Option(names = "--fsync-interval-ms", description = "fsync period with --fsync interval (default 100)") Long fsyncIntervalMs;
+    @Option(names = "--max-request-bytes", description = "largest accepted HTTP body (default 16 MiB)") Integer maxRequestBytes;
+    @Option(names = "--changes-retained", description = "changes kept for feed replay (default 1000000)") Long changesRetained;
+    @Option(names = "--worker-threads", description = "threads applying records (default 2 x cores, at least 4)") Integer workerThreads;
+
+    @Override
+    public Integer call() throws Exception {
+        NodeConfig config = resolve();
+        RingworkNode node = RingworkNode.start(config);
+        Runtime.getRuntime().addShutdownHook(new Thread(node::close, "ringwork-shutdown"));
+        // The demo and the tests wait for this exact line to learn the HTTP port.
+        System.out.println("ringwork node " + config.nodeId() + " ready http=" + node.http().address().getHostString()
+                + ":" + node.http().address().getPort());
+        System.out.flush();
+        node.awaitStopped();
+        if (node.failure() != null) {
+            System.err.println("ringwork node " + config.nodeId() + " stopped after a failure: " + node.failure());
+            return 1;
+        }
+        return 0;
+    }
+
+    NodeConfig resolve() throws IOException {
+        Properties file = new Properties();
+        if (configFile != null) {
+            try (Reader reader = Files.newBufferedReader(configFile)) {
+                file.load(reader);
+            }
+            for (String name : file.stringPropertyNames()) {
+                if (!SETTINGS.contains(name)) {
+                    throw new IllegalArgumentException("unknown setting '" + name + "' in " + configFile
+                            + " (known: " + String.join(", ", SETTINGS.stream().sorted().toList()) + ")");
+                }
+            }
+        }
+        NodeConfig c = NodeConfig.defaults();
+        String id = pick(nodeId, file, "node-id", c.nodeId());
+        c = c.withNodeId(id)
+                .withBind(pick(bind, file, "bind", c.bind()))
+                .withHttp(pick(http, file, "http", c.http()))
+                .withSeeds(seeds != null ? seeds : file.containsKey("seeds")
+                        ? Arrays.stream(file.getProperty("seeds").split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList()
+                        : c.seeds())
+                .withDataDir(Path.of(pick(dataDir == null ? null : dataDir.toString(), file, "data-dir",
+                        Path.of("ringwork-data", id).toString())))
+                .withLogDir(Path.of(pick(logDir == null ? null : logDir.toString(), file, "log-dir", c.logDir().toString())))
+                .withPartitions(number(partitions, file, "partitions", c.partitions()).intValue())
+                .withFsync(pick(fsync, file, "fsync", c.fsync()))
+                .withFsyncIntervalMs(number(fsyncIntervalMs, file, "fsync-interval-ms", c.fsyncIntervalMs()).longValue())
+                .withMaxRequestBytes(number(maxRequestBytes, file, "max-request-bytes", c.maxRequestBytes()).intValue())
+                .withChangesRetained(number(changesRetained, file, "changes-retained", c.changesRetained()).longValue())
+                .withWorkerThreads(number(workerThreads, file, "worker-threads", c.workerThreads()).intValue());
+        return c;
+    }
+
+    private static String pick(String flag, Properties file, String name, String fallback) {
+        if (flag != null) return flag;
+        return file.getProperty(name, fallback).trim();
+    }
+
+    private static Number number(Number flag, Properties file, String name, Number fallback) {
+        if (flag != null) return flag;
+        String raw = file.getProperty(name);
+        if (raw == null) return fallback;
+        try {
+            return Long.parseLong(raw.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " must be a number, got '" + raw + "'");
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package io.ringwork.runtime.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ringwork.runtime.client.RingworkClient;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code ringwork status}: members and partition progress as seen by one node. */
+@Command(name = "status", mixinStandardHelpOptions = true, description = "Show the cluster's members and partitions.")
+final class StatusCommand implements Callable<Integer> {
+    @Option(names = "--node", defaultValue = "http://127.0.0.1:8080", description = "a node's HTTP URL (default ${DEFAULT-VALUE})") String node;
+    @Option(names = "--partitions", description = "list every partition, not only a summary") boolean partitions;
+
+    @Override
+    public Integer call() throws Exception {
+        JsonNode cluster = new RingworkClient(node).cluster();
+        System.out.printf("node %s, %d partitions%n%n", cluster.path("node").asText(), cluster.path("partitionCount").asInt());
+        System.out.printf("%-16s %-8s %-22s %-22s%n", "MEMBER", "STATE", "BIND", "HTTP");
+        for (JsonNode m : cluster.path("members")) {
+            System.out.printf("%-16s %-8s %-22s %-22s%n", m.path("id").asText(), m.path("state").asText(),
+                    m.path("bind").asText(), m.path("http").asText());
+        }
+        JsonNode totals = cluster.path("totals");
+        System.out.printf("%napplied %d, rejected %d, skipped %d, lag %d%n", totals.path("applied").asLong(),
+                totals.path("rejected").asLong(), totals.path("skipped").asLong(), totals.path("lag").asLong());
+        if (partitions) {
+            System.out.printf("%n%-10s %-16s %12s %12s %8s%n", "PARTITION", "OWNER", "CHECKPOINT", "LOG END", "LAG");
+            for (JsonNode p : cluster.path("partitions")) {
+                System.out.printf("%-10d %-16s %12d %12d %8d%n", p.path("partition").asInt(), p.path("owner").asText("-"),
+                        p.path("checkpoint").asLong(), p.path("logEnd").asLong(), p.path("lag").asLong());
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,136 @@
+package io.ringwork.runtime.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ringwork.core.record.NewRecord;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Consumer;
+
+/** A small client of a node's HTTP API, used by the CLI, the demo and the tests. Thread-safe. */
+public final class RingworkClient {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final URI base;
+    private final HttpClient http;
+    private final Duration timeout;
+
+    /** An error answer of the API: status and the {@code {"error","detail"}} body. */
+    public static final class ApiException extends IOException {
+        private final int status;
+
+        public ApiException(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+    }
+
+    public RingworkClient(String baseUrl) {
+        this(baseUrl, Duration.ofSeconds(30));
+    }
+
+    public RingworkClient(String baseUrl, Duration timeout) {
+        this.base = URI.create(baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl);
+        this.timeout = timeout;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    public URI base() {
+        return base;
+    }
+
+    /** Appends records as one NDJSON request; returns the {@code results} array of the answer. */
+    public JsonNode produce(List<NewRecord> records) throws IOException, InterruptedException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream(records.size() * 160);
+        for (NewRecord record : records) {
+            ObjectNode envelope = JSON.createObjectNode().put("key", record.key()).put("type", record.type());
+            if (record.id() != null) envelope.put("id", record.id());
+            envelope.set("data", JSON.readTree(record.data()));
+            JSON.writeValue(body, envelope);
+            body.write('\n');
+        }
+        return post("/v1/events", "application/x-ndjson", body.toByteArray()).get("results");
+    }
+
+    public JsonNode post(String path, String contentType, byte[] body) throws IOException, InterruptedException {
+        HttpRequest request = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
+                .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
+        return send(request);
+    }
+
+    /** GET of a JSON resource; an error status is an {@link ApiException}. */
+    public JsonNode get(String path) throws IOException, InterruptedException {
+        return send(HttpRequest.newBuilder(base.resolve(path)).timeout(timeout).GET().build());
+    }
+
+    /** {@code GET /v1/state/{key}}, or null on 404. */
+    public JsonNode state(String key) throws IOException, InterruptedException {
+        try {
+            return get("/v1/state/" + encodeKey(key));
+        } catch (ApiException e) {
+            if (e.status() == 404) return null;
+            throw e;
+        }
+    }
+
+    public JsonNode cluster() throws IOException, InterruptedException {
+        return get("/v1/cluster");
+    }
+
+    /**
+     * Reads the change feed ({@code GET /v1/changes?from=...}) until the stream ends or the thread is
+     * interrupted, giving each change's JSON to {@code onChange}.
+     */
+    public void changes(String from, Consumer<JsonNode> onChange) throws IOException, InterruptedException {
+        String query = from == null ? "" : "?from=" + from;
+        HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/changes" + query)).GET().build();
+        HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        if (response.statusCode() != 200) throw new ApiException(response.statusCode(), "change feed: " + response.statusCode());
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (line.startsWith("data: ")) onChange.accept(JSON.readTree(line.substring(6)));
+                if (Thread.currentThread().isInterrupted()) throw new InterruptedException();
+            }
+        }
+    }
+
+    private JsonNode send(HttpRequest request) throws IOException, InterruptedException {
+        HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        JsonNode body = response.body().length == 0 ? JSON.nullNode() : parse(response.body());
+        if (response.statusCode() >= 300) {
+            String detail = body.path("detail").asText(new String(response.body(), StandardCharsets.UTF_8));
+            throw new ApiException(response.statusCode(), response.statusCode() + " " + body.path("error").asText("") + ": " + detail);
+        }
+        return body;
+    }
+
+    private static JsonNode parse(byte[] body) {
+        try {
+            return JSON.readTree(body);
+        } catch (IOException e) {
+            return JSON.getNodeFactory().textNode(new String(body, StandardCharsets.UTF_8));
+        }
+    }
+
+    /** Percent-encodes a key for a path, keeping '/' readable. */
+    public static String encodeKey(String key) {
+        return URLEncoder.encode(key, StandardCharsets.UTF_8).replace("+", "%20").replace("%2F", "/");
+    }
+}

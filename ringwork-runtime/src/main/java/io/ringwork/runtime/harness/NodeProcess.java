@@ -1,0 +1,136 @@
+package io.ringwork.runtime.harness;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A real node in its own JVM on loopback, for the demo, the chaos harness and tests. Its output
+ * goes to {@code <dataDir>/node.out}. It is ended only through its own {@link Process} handle:
+ * {@link #kill()} is SIGKILL, {@link #stop()} is SIGTERM (a clean shutdown).
+ */
+public final class NodeProcess implements AutoCloseable {
+    private static final String READY = " ready http=";
+
+    private final String nodeId;
+    private final Process process;
+    private final CompletableFuture<String> ready = new CompletableFuture<>();
+    private final Path output;
+    private final java.util.ArrayDeque<String> lastLines = new java.util.ArrayDeque<>();
+
+    private NodeProcess(String nodeId, Process process, Path output) {
+        this.nodeId = nodeId;
+        this.process = process;
+        this.output = output;
+    }
+
+    /**
+     * Starts {@code ringwork node} with an HTTP port chosen by the node.
+     *
+     * @param extraArgs further {@code ringwork node} flags
+     */
+    public static NodeProcess start(String nodeId, Path dataDir, Path logDir, List<String> extraArgs) throws IOException {
+        Files.createDirectories(dataDir);
+        List<String> command = new ArrayList<>(List.of(javaBinary(), "--enable-native-access=ALL-UNNAMED",
+                "-XX:+IgnoreUnrecognizedVMOptions", "--sun-misc-unsafe-memory-access=allow", "-Xmx768m",
+                "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"), "io.ringwork.runtime.cli.RingworkCli",
+                "node", "--node-id", nodeId, "--http", "127.0.0.1:0", "--data-dir", dataDir.toString(),
+                "--log-dir", logDir.toString()));
+        command.addAll(extraArgs);
+        Path output = dataDir.resolve("node.out");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        NodeProcess node = new NodeProcess(nodeId, process, output);
+        Thread.ofVirtual().name("node-output-" + nodeId).start(node::pumpOutput);
+        return node;
+    }
+
+    private static String javaBinary() {
+        String fromLauncher = System.getenv("RINGWORK_JAVA");
+        if (fromLauncher != null && !fromLauncher.isBlank()) return fromLauncher;
+        return ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    }
+
+    private void pumpOutput() {
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+             PrintWriter log = new PrintWriter(Files.newBufferedWriter(output, StandardCharsets.UTF_8,
+                     StandardOpenOption.CREATE, StandardOpenOption.APPEND), true)) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                log.println(line);
+                synchronized (lastLines) {
+                    if (lastLines.size() == 20) lastLines.removeFirst();
+                    lastLines.addLast(line);
+                }
+                int at = line.indexOf(READY);
+                if (at >= 0) ready.complete("http://" + line.substring(at + READY.length()).trim());
+            }
+        } catch (IOException e) {
+            // The process is gone; whoever waits for readiness learns it below.
+        } finally {
+            String tail;
+            synchronized (lastLines) {
+                tail = String.join("\n  ", lastLines);
+            }
+            ready.completeExceptionally(new IOException("node " + nodeId + " exited before it was ready; its last output ("
+                    + output + "):\n  " + tail));
+        }
+    }
+
+    /** Waits until the node serves HTTP and returns its base URL. */
+    public String awaitReady(long timeoutMs) throws IOException, InterruptedException {
+        try {
+            return ready.get(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            throw new IOException("node " + nodeId + " not ready after " + timeoutMs + " ms; see " + output);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IOException(e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public String nodeId() {
+        return nodeId;
+    }
+
+    public Path output() {
+        return output;
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** SIGKILL: no shutdown hook runs, nothing is flushed by the JVM. Waits until it is gone. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** SIGTERM: a clean shutdown with final checkpoints; SIGKILL if it takes longer than 30 s. Returns the exit code. */
+    public int stop() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            process.waitFor(10, TimeUnit.SECONDS);
+        }
+        return process.exitValue();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        if (process.isAlive()) kill();
+    }
+}

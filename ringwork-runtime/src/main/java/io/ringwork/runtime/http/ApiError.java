@@ -1,0 +1,40 @@
+package io.ringwork.runtime.http;
+
+/**
+ * An error answered as {@code {"error": code, "detail": detail}} with an HTTP status. {@code definite}
+ * says whether the request certainly had no effect (a 4xx) or may have (a timeout or an I/O failure
+ * after the write started): a client may retry a definite failure freely and must use an
+ * idempotency id to retry an indefinite one safely.
+ */
+public final class ApiError extends RuntimeException {
+    private final int status;
+    private final String code;
+    private final boolean definite;
+
+    public ApiError(int status, String code, String detail, boolean definite) {
+        super(detail, null, false, false);
+        this.status = status;
+        this.code = code;
+        this.definite = definite;
+    }
+
+    public static ApiError badRequest(String detail) {
+        return new ApiError(400, "bad_request", detail, true);
+    }
+
+    public static ApiError notFound(String detail) {
+        return new ApiError(404, "not_found", detail, true);
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String code() {
+        return code;
+    }
+
+    public boolean definite() {
+        return definite;
+    }
+}

@@ -1,0 +1,146 @@
+package io.ringwork.runtime.http;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.sun.net.httpserver.HttpExchange;
+import io.ringwork.core.record.Change;
+import io.ringwork.core.record.FeedEntry;
+import io.ringwork.runtime.feed.ChangeFeed;
+import io.ringwork.runtime.node.RingworkNode;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+
+/**
+ * {@code GET /v1/changes}: the change feed as server-sent events. Each event's id is its feed
+ * position. {@code ?from=N} (or the {@code Last-Event-ID} header, resuming after it) first replays
+ * the retained changes from position N, then continues live with no gap and no repeat;
+ * {@code from=earliest} replays everything retained; without it the stream starts live.
+ * {@code ?prefix=} keeps keys with that prefix. A subscriber that falls too far behind gets an
+ * {@code overflow} event and the stream ends; it reconnects with {@code Last-Event-ID}.
+ */
+final class ChangesHandler {
+    private static final int QUEUE_CAPACITY = 100_000;
+    private static final int REPLAY_PAGE = 1000;
+    private static final long HEARTBEAT_MS = 10_000;
+
+    private final RingworkNode node;
+    private final BooleanSupplier closed;
+
+    ChangesHandler(RingworkNode node, BooleanSupplier closed) {
+        this.node = node;
+        this.closed = closed;
+    }
+
+    void handle(HttpExchange exchange) throws IOException {
+        Exchanges.requireMethod(exchange, "GET");
+        Map<String, String> query = Exchanges.query(exchange);
+        String prefix = query.getOrDefault("prefix", "");
+        long from = startPosition(exchange, query.get("from"));
+        // Subscribe before replaying, so nothing committed during the replay is missed; entries
+        // the replay already sent are dropped from the live part by position.
+        try (ChangeFeed.Subscription live = node.feed().subscribe(QUEUE_CAPACITY)) {
+            exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+            exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+            exchange.sendResponseHeaders(200, 0);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write((": ringwork change feed of " + node.config().nodeId() + "\n\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                long next = from < 0 ? Long.MAX_VALUE : replay(out, from, prefix);
+                stream(out, live, next, prefix);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private long startPosition(HttpExchange exchange, String from) {
+        String lastEventId = exchange.getRequestHeaders().getFirst("Last-Event-ID");
+        if (lastEventId != null && !lastEventId.isBlank()) {
+            try {
+                return Long.parseLong(lastEventId.trim()) + 1;
+            } catch (NumberFormatException e) {
+                throw ApiError.badRequest("Last-Event-ID must be a feed position, got '" + lastEventId + "'");
+            }
+        }
+        if (from == null || from.isEmpty() || from.equals("now")) return -1;
+        if (from.equals("earliest")) return 0;
+        try {
+            long position = Long.parseLong(from);
+            if (position < 0) throw new NumberFormatException();
+            return position;
+        } catch (NumberFormatException e) {
+            throw ApiError.badRequest("from must be a feed position (>= 0), 'earliest' or 'now', got '" + from + "'");
+        }
+    }
+
+    /** Sends retained changes from {@code from}; returns the position after the last one sent. */
+    private long replay(OutputStream out, long from, String prefix) throws IOException {
+        long next = from;
+        while (!closed.getAsBoolean()) {
+            List<FeedEntry> page = node.store().changes(next, REPLAY_PAGE);
+            if (page.isEmpty()) return next;
+            for (FeedEntry entry : page) {
+                if (entry.change().key().startsWith(prefix)) out.write(event(entry));
+                next = entry.position() + 1;
+            }
+            out.flush();
+        }
+        return next;
+    }
+
+    private void stream(OutputStream out, ChangeFeed.Subscription live, long next, String prefix)
+            throws IOException, InterruptedException {
+        long lastWriteMs = System.currentTimeMillis();
+        while (!closed.getAsBoolean()) {
+            FeedEntry entry = live.poll(250);
+            long nowMs = System.currentTimeMillis();
+            if (entry == null) {
+                if (live.overflowed()) {
+                    out.write(("event: overflow\ndata: {\"detail\":\"subscriber fell more than " + QUEUE_CAPACITY
+                            + " changes behind; reconnect with Last-Event-ID\"}\n\n").getBytes(StandardCharsets.UTF_8));
+                    return;
+                }
+                if (nowMs - lastWriteMs >= HEARTBEAT_MS) {
+                    out.write(": keepalive\n\n".getBytes(StandardCharsets.UTF_8));
+                    out.flush();
+                    lastWriteMs = nowMs;
+                }
+                continue;
+            }
+            if (next != Long.MAX_VALUE && entry.position() < next) continue;
+            if (entry.change().key().startsWith(prefix)) {
+                out.write(event(entry));
+                out.flush();
+                lastWriteMs = nowMs;
+            }
+        }
+    }
+
+    static byte[] event(FeedEntry entry) throws IOException {
+        Change change = entry.change();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128 + (change.valueJson() == null ? 0 : change.valueJson().length));
+        bytes.write(("id: " + entry.position() + "\nevent: change\ndata: ").getBytes(StandardCharsets.UTF_8));
+        try (JsonGenerator json = Exchanges.JSON.getFactory().createGenerator(bytes)) {
+            json.writeStartObject();
+            json.writeNumberField("position", entry.position());
+            json.writeStringField("key", change.key());
+            json.writeNumberField("version", change.version());
+            json.writeNumberField("partition", change.partition());
+            json.writeStringField("type", change.type());
+            if (change.recordId() != null) json.writeStringField("id", change.recordId());
+            json.writeNumberField("timestampMs", change.timestampMs());
+            json.writeBooleanField("tombstone", change.tombstone());
+            if (change.valueJson() != null) {
+                json.writeFieldName("value");
+                json.writeRawValue(new String(change.valueJson(), StandardCharsets.UTF_8));
+            }
+            json.writeEndObject();
+        }
+        bytes.write("\n\n".getBytes(StandardCharsets.UTF_8));
+        return bytes.toByteArray();
+    }
+}

@@ -1,0 +1,108 @@
+package io.ringwork.runtime.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Helpers for reading requests and writing JSON answers on the JDK HTTP server. */
+final class Exchanges {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private Exchanges() {}
+
+    /** Reads the body, refusing more than {@code maxBytes} with a 413 before reading it all. */
+    static byte[] body(HttpExchange exchange, int maxBytes) throws IOException {
+        String declared = exchange.getRequestHeaders().getFirst("Content-Length");
+        if (declared != null) {
+            long length;
+            try {
+                length = Long.parseLong(declared.trim());
+            } catch (NumberFormatException e) {
+                throw ApiError.badRequest("Content-Length is not a number: " + declared);
+            }
+            if (length > maxBytes) throw tooLarge(length, maxBytes);
+        }
+        try (InputStream in = exchange.getRequestBody()) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream(declared != null ? (int) Long.parseLong(declared.trim()) : 4096);
+            byte[] buffer = new byte[16 * 1024];
+            int n;
+            while ((n = in.read(buffer)) > 0) {
+                if (out.size() + n > maxBytes) throw tooLarge(out.size() + n, maxBytes);
+                out.write(buffer, 0, n);
+            }
+            return out.toByteArray();
+        }
+    }
+
+    private static ApiError tooLarge(long length, int maxBytes) {
+        return new ApiError(413, "payload_too_large",
+                "request body of " + length + " bytes is over the limit of " + maxBytes
+                        + " bytes (max-request-bytes); split it into smaller requests", true);
+    }
+
+    /** The media type without parameters, lower case; empty when absent. */
+    static String mediaType(HttpExchange exchange) {
+        String type = exchange.getRequestHeaders().getFirst("Content-Type");
+        if (type == null) return "";
+        int semicolon = type.indexOf(';');
+        return (semicolon < 0 ? type : type.substring(0, semicolon)).trim().toLowerCase();
+    }
+
+    static Map<String, String> query(HttpExchange exchange) {
+        Map<String, String> params = new HashMap<>();
+        String raw = exchange.getRequestURI().getRawQuery();
+        if (raw == null || raw.isEmpty()) return params;
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            params.putIfAbsent(name, value);
+        }
+        return params;
+    }
+
+    /** The request path after {@code prefix}, percent-decoded (so keys may contain '/' or '%2F'). */
+    static String pathAfter(HttpExchange exchange, String prefix) {
+        String raw = exchange.getRequestURI().getRawPath();
+        if (!raw.startsWith(prefix)) return "";
+        return URLDecoder.decode(raw.substring(prefix.length()).replace("+", "%2B"), StandardCharsets.UTF_8);
+    }
+
+    static void json(HttpExchange exchange, int status, Object body) throws IOException {
+        send(exchange, status, "application/json", JSON.writeValueAsBytes(body));
+    }
+
+    static void send(HttpExchange exchange, int status, String contentType, byte[] body) throws IOException {
+        exchange.getResponseHeaders().set("Content-Type", contentType);
+        exchange.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        if (body.length > 0) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        }
+        exchange.close();
+    }
+
+    static void error(HttpExchange exchange, ApiError error) throws IOException {
+        ObjectNode body = JSON.createObjectNode().put("error", error.code()).put("detail", error.getMessage());
+        if (!error.definite()) body.put("definite", false);
+        json(exchange, error.status(), body);
+    }
+
+    static void requireMethod(HttpExchange exchange, String... allowed) {
+        for (String method : allowed) {
+            if (method.equals(exchange.getRequestMethod())) return;
+        }
+        exchange.getResponseHeaders().set("Allow", String.join(", ", allowed));
+        throw new ApiError(405, "method_not_allowed",
+                exchange.getRequestMethod() + " is not allowed here; use " + String.join(" or ", allowed), true);
+    }
+}

@@ -1,0 +1,105 @@
+package io.ringwork.runtime.http;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import io.ringwork.core.gluer.GluerProcessor;
+import io.ringwork.core.log.AppendResult;
+import io.ringwork.core.log.LogException;
+import io.ringwork.core.record.NewRecord;
+import io.ringwork.runtime.node.RingworkNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code POST /v1/events} and {@code POST /v1/gluer/{tenant}/{content}}. A 2xx means every record
+ * of the request is in the log with the configured durability (or was already, for a duplicate id).
+ */
+final class IngestHandlers {
+    private final RingworkNode node;
+
+    IngestHandlers(RingworkNode node) {
+        this.node = node;
+    }
+
+    void events(HttpExchange exchange) throws IOException {
+        Exchanges.requireMethod(exchange, "POST");
+        byte[] body = Exchanges.body(exchange, node.config().maxRequestBytes());
+        List<NewRecord> records = EnvelopeParser.parse(Exchanges.mediaType(exchange), body);
+        List<AppendResult> results = append(records);
+        ObjectNode answer = Exchanges.JSON.createObjectNode();
+        ArrayNode list = answer.putArray("results");
+        int duplicates = 0;
+        for (AppendResult result : results) {
+            ObjectNode item = list.addObject().put("partition", result.partition()).put("offset", result.offset());
+            if (result.duplicate()) {
+                item.put("duplicate", true);
+                duplicates++;
+            }
+        }
+        answer.put("appended", results.size() - duplicates).put("duplicates", duplicates);
+        Exchanges.json(exchange, 200, answer);
+    }
+
+    /**
+     * A gluer piece: the body is the piece's data; the operation comes from {@code ?op=} or from
+     * the content type ({@code application/merge-patch+json} is a merge, {@code application/json-patch+json}
+     * a patch). {@code ?id=} sets the idempotency id.
+     */
+    void gluerPiece(HttpExchange exchange) throws IOException {
+        String key = Exchanges.pathAfter(exchange, "/v1/gluer/");
+        String problem = GluerProcessor.checkKey(key);
+        if (problem != null) throw ApiError.badRequest(problem + " (POST /v1/gluer/{tenant}/{content})");
+        Map<String, String> query = Exchanges.query(exchange);
+        String op = operation(query.get("op"), Exchanges.mediaType(exchange));
+        byte[] body = Exchanges.body(exchange, node.config().maxRequestBytes());
+        byte[] data;
+        if (body.length == 0) {
+            if (!op.equals("delete")) throw ApiError.badRequest("a gluer." + op + " piece needs a JSON body");
+            data = "null".getBytes(StandardCharsets.UTF_8);
+        } else {
+            data = Exchanges.JSON.writeValueAsBytes(EnvelopeParser.readTree(body, "body"));
+        }
+        String id = query.get("id");
+        if (id != null && id.getBytes(StandardCharsets.UTF_8).length > EnvelopeParser.MAX_ID_BYTES) {
+            throw ApiError.badRequest("id is longer than " + EnvelopeParser.MAX_ID_BYTES + " bytes");
+        }
+        AppendResult result = append(List.of(new NewRecord(key, "gluer." + op, id, data))).get(0);
+        ObjectNode answer = Exchanges.JSON.createObjectNode().put("key", key).put("type", "gluer." + op)
+                .put("partition", result.partition()).put("offset", result.offset());
+        if (result.duplicate()) answer.put("duplicate", true);
+        Exchanges.json(exchange, 200, answer);
+    }
+
+    private static String operation(String requested, String mediaType) {
+        String op = requested;
+        if (op == null || op.isEmpty()) {
+            op = switch (mediaType) {
+                case "application/merge-patch+json" -> "merge";
+                case "application/json-patch+json" -> "patch";
+                default -> throw ApiError.badRequest("say which operation: ?op=merge|patch|put|delete, or send "
+                        + "Content-Type application/merge-patch+json or application/json-patch+json");
+            };
+        }
+        if (!List.of("merge", "patch", "put", "delete").contains(op)) {
+            throw ApiError.badRequest("op must be merge, patch, put or delete, got '" + op + "'");
+        }
+        return op;
+    }
+
+    private List<AppendResult> append(List<NewRecord> records) {
+        List<AppendResult> results;
+        try {
+            results = node.log().append(records);
+        } catch (LogException e) {
+            throw new ApiError(503, "log_unavailable", "append failed, the records may or may not be in the log: "
+                    + e.getMessage(), false);
+        }
+        int duplicates = 0;
+        for (AppendResult result : results) if (result.duplicate()) duplicates++;
+        node.metrics().ingested(results.size() - duplicates, duplicates);
+        return results;
+    }
+}

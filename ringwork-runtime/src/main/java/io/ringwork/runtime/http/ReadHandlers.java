@@ -1,0 +1,134 @@
+package io.ringwork.runtime.http;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import io.ringwork.core.gluer.GluerProcessor;
+import io.ringwork.core.id.Partitioner;
+import io.ringwork.core.record.DeadLetter;
+import io.ringwork.core.record.VersionedState;
+import io.ringwork.core.store.StoredState;
+import io.ringwork.runtime.metrics.NodeMetrics;
+import io.ringwork.runtime.node.RingworkNode;
+import io.ringwork.runtime.processing.ProcessingEngine;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/** The read endpoints: state, gluer documents and tenant counters, dead letters, cluster. */
+final class ReadHandlers {
+    private final RingworkNode node;
+    private final Partitioner partitioner;
+
+    ReadHandlers(RingworkNode node) {
+        this.node = node;
+        this.partitioner = new Partitioner(node.log().partitionCount());
+    }
+
+    /** {@code GET /v1/state/{key}}: {@code {"key","version","value"}}, 404 when absent or deleted. */
+    void state(HttpExchange exchange) throws IOException {
+        Exchanges.requireMethod(exchange, "GET");
+        String key = Exchanges.pathAfter(exchange, "/v1/state/");
+        if (key.isEmpty()) throw ApiError.badRequest("GET /v1/state/{key}: the key is missing");
+        VersionedState state = read(key);
+        ObjectNode answer = Exchanges.JSON.createObjectNode().put("key", key).put("version", state.version());
+        answer.set("value", node.applier().toJson(state));
+        Exchanges.json(exchange, 200, answer);
+    }
+
+    /** {@code GET /v1/gluer/{tenant}/{content}} (the document) or {@code GET /v1/gluer/{tenant}} (its counters). */
+    void gluerDocument(HttpExchange exchange) throws IOException {
+        Exchanges.requireMethod(exchange, "GET", "POST");
+        String key = Exchanges.pathAfter(exchange, "/v1/gluer/");
+        if (key.isEmpty()) throw ApiError.badRequest("GET /v1/gluer/{tenant}/{content} or /v1/gluer/{tenant}");
+        if (key.indexOf('/') < 0 || key.endsWith("/")) {
+            tenantCounters(exchange, key.endsWith("/") ? key.substring(0, key.length() - 1) : key);
+            return;
+        }
+        VersionedState state = read(key);
+        ObjectNode answer = Exchanges.JSON.createObjectNode().put("key", key).put("version", state.version());
+        answer.set("document", node.applier().toJson(state));
+        Exchanges.json(exchange, 200, answer);
+    }
+
+    private void tenantCounters(HttpExchange exchange, String tenant) throws IOException {
+        NodeMetrics.NamespaceCounters counters = node.metrics().existingNamespace(GluerProcessor.NAME, tenant);
+        ObjectNode answer = Exchanges.JSON.createObjectNode().put("tenant", tenant)
+                .put("piecesApplied", counters == null ? 0 : (long) counters.applied().count())
+                .put("piecesRejected", counters == null ? 0 : (long) counters.rejected().count());
+        Exchanges.json(exchange, 200, answer);
+    }
+
+    private VersionedState read(String key) {
+        int partition = partitioner.partitionOf(key);
+        StoredState stored = node.store().get(partition, key);
+        if (stored == null || stored.tombstone() || stored.value() == null) {
+            String why = stored == null ? "no state for key '" + key + "'"
+                    : "key '" + key + "' was deleted at version " + stored.version();
+            throw ApiError.notFound(why);
+        }
+        return node.applier().decode(stored.version(), stored.processor(), false, stored.value());
+    }
+
+    /** {@code GET /v1/dead-letters?key=&prefix=&limit=}: rejected records with their reasons. */
+    void deadLetters(HttpExchange exchange) throws IOException {
+        Exchanges.requireMethod(exchange, "GET");
+        Map<String, String> query = Exchanges.query(exchange);
+        int limit = intParam(query, "limit", 100, 1, 10_000);
+        String key = query.get("key");
+        String prefix = query.getOrDefault("prefix", "");
+        Predicate<DeadLetter> filter = letter -> (key == null || key.equals(letter.key())) && letter.key().startsWith(prefix);
+        List<DeadLetter> letters = node.store().deadLetters(filter, limit);
+        ObjectNode answer = Exchanges.JSON.createObjectNode();
+        ArrayNode list = answer.putArray("deadLetters");
+        for (DeadLetter letter : letters) {
+            list.addObject().put("key", letter.key()).put("partition", letter.partition()).put("offset", letter.offset())
+                    .put("type", letter.type()).put("id", letter.recordId()).put("timestampMs", letter.timestampMs())
+                    .put("reason", letter.reason());
+        }
+        answer.put("count", letters.size());
+        Exchanges.json(exchange, 200, answer);
+    }
+
+    /** {@code GET /v1/cluster}: members and partitions with owner, replicas and progress. */
+    void cluster(HttpExchange exchange) throws IOException {
+        Exchanges.requireMethod(exchange, "GET");
+        String self = node.config().nodeId();
+        ObjectNode answer = Exchanges.JSON.createObjectNode().put("node", self)
+                .put("partitionCount", node.log().partitionCount());
+        answer.putArray("members").addObject().put("id", self).put("state", "alive").put("self", true)
+                .put("bind", node.config().bind()).put("http", node.http().address().getHostString() + ":"
+                        + node.http().address().getPort())
+                .put("startedAtMs", node.startedAtMs());
+        ArrayNode partitions = answer.putArray("partitions");
+        long lagTotal = 0;
+        for (int p = 0; p < node.log().partitionCount(); p++) {
+            ProcessingEngine.PartitionStatus status = node.engine().status(p);
+            long checkpoint = status == null ? node.store().checkpoint(p) : status.checkpoint();
+            long end = node.log().endOffset(p);
+            long lag = Math.max(0, end - 1 - checkpoint);
+            lagTotal += lag;
+            ObjectNode item = partitions.addObject().put("partition", p).put("owner", status == null ? null : self);
+            item.putArray("replicas").add(self);
+            item.put("checkpoint", checkpoint).put("logEnd", end).put("lag", lag)
+                    .put("inFlight", status == null ? 0 : status.inFlight());
+        }
+        answer.putObject("totals").put("lag", lagTotal).put("applied", node.engine().appliedCount())
+                .put("rejected", node.engine().rejectedCount()).put("skipped", node.engine().skippedCount());
+        Exchanges.json(exchange, 200, answer);
+    }
+
+    static int intParam(Map<String, String> query, String name, int fallback, int min, int max) {
+        String raw = query.get(name);
+        if (raw == null || raw.isEmpty()) return fallback;
+        try {
+            int value = Integer.parseInt(raw);
+            if (value < min || value > max) throw new NumberFormatException();
+            return value;
+        } catch (NumberFormatException e) {
+            throw ApiError.badRequest(name + " must be an integer in [" + min + ", " + max + "], got '" + raw + "'");
+        }
+    }
+
+}

@@ -1,0 +1,99 @@
+package io.ringwork.runtime.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.ringwork.core.record.DeadLetter;
+import io.ringwork.core.record.FeedEntry;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * The node's metrics, served in Prometheus text format on {@code GET /metrics}.
+ *
+ * <p>Per-namespace counters (the key's part before the first '/': the tenant for gluer keys, the
+ * resource type for resource keys) are capped at {@link #MAX_NAMESPACES} distinct namespaces per
+ * processor; later ones are counted under {@code _other} so that a flood of tenants cannot grow
+ * memory without bound. Thread-safe.
+ */
+public final class NodeMetrics {
+    public static final int MAX_NAMESPACES = 1000;
+    private static final String OTHER = "_other";
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Counter appended;
+    private final Counter duplicates;
+    private final Counter skipped;
+    private final Timer endToEnd;
+    private final Map<String, NamespaceCounters> namespaces = new ConcurrentHashMap<>();
+
+    /** Applied and rejected counts of one processor namespace. */
+    public record NamespaceCounters(Counter applied, Counter rejected) {}
+
+    public NodeMetrics(String nodeId) {
+        registry.config().commonTags("node", nodeId);
+        appended = Counter.builder("ringwork.ingest.appended").description("records appended through the API").register(registry);
+        duplicates = Counter.builder("ringwork.ingest.duplicates").description("records not appended again: their id was in the dedupe window").register(registry);
+        skipped = Counter.builder("ringwork.records.skipped").description("records skipped as duplicates by version").register(registry);
+        endToEnd = Timer.builder("ringwork.end.to.end.latency")
+                .description("from a record's append to the durable commit of its change")
+                .publishPercentiles(0.5, 0.99).publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
+                .register(registry);
+    }
+
+    public void ingested(int appendedCount, int duplicateCount) {
+        appended.increment(appendedCount);
+        duplicates.increment(duplicateCount);
+    }
+
+    /** Called on the commit thread after each durable commit. */
+    public void committed(List<FeedEntry> changes, List<DeadLetter> deadLetters, int skippedCount, long nowMs) {
+        for (FeedEntry entry : changes) {
+            namespace(entry.change().type(), entry.change().key()).applied().increment();
+            endToEnd.record(Math.max(0, nowMs - entry.change().timestampMs()), TimeUnit.MILLISECONDS);
+        }
+        for (DeadLetter letter : deadLetters) namespace(letter.type(), letter.key()).rejected().increment();
+        if (skippedCount > 0) skipped.increment(skippedCount);
+    }
+
+    /** Counters of the namespace of {@code key} under the processor of {@code type}. */
+    public NamespaceCounters namespace(String type, String key) {
+        int dot = type.indexOf('.');
+        String processor = dot > 0 ? type.substring(0, dot) : "unknown";
+        int slash = key.indexOf('/');
+        String namespace = slash > 0 ? key.substring(0, slash) : key;
+        String id = processor + '\u0000' + namespace;
+        NamespaceCounters counters = namespaces.get(id);
+        if (counters != null) return counters;
+        if (namespaces.size() >= MAX_NAMESPACES && !namespace.equals(OTHER)) return namespace(type, OTHER + "/");
+        return namespaces.computeIfAbsent(id, k -> new NamespaceCounters(
+                Counter.builder("ringwork.records.applied").tag("processor", processor).tag("namespace", namespace)
+                        .description("records applied, by processor and key namespace (gluer: tenant)").register(registry),
+                Counter.builder("ringwork.records.rejected").tag("processor", processor).tag("namespace", namespace)
+                        .description("records rejected to the dead letters").register(registry)));
+    }
+
+    /** The counters of a namespace if it has any, else null (for the per-tenant API). */
+    public NamespaceCounters existingNamespace(String processor, String namespace) {
+        return namespaces.get(processor + '\u0000' + namespace);
+    }
+
+    public void gauge(String name, String description, Supplier<Number> value) {
+        Gauge.builder(name, value).description(description).register(registry);
+    }
+
+    public Timer endToEnd() {
+        return endToEnd;
+    }
+
+    public String scrape() {
+        return registry.scrape();
+    }
+}

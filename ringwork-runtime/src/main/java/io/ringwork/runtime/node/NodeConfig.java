@@ -1,0 +1,64 @@
+package io.ringwork.runtime.node;
+
+import io.ringwork.core.util.Invariants;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Everything a node is configured with. Immutable; build with {@link #defaults()} and the
+ * {@code with*} methods, or from a config file and flags in the CLI.
+ *
+ * @param nodeId               this node's name in the cluster; unique
+ * @param bind                 host:port for cluster traffic (membership, replication)
+ * @param http                 host:port of the HTTP API (port 0 picks a free one)
+ * @param seeds                host:port of nodes to join through; empty for a new cluster
+ * @param dataDir              where this node keeps its state (RocksDB)
+ * @param logDir               the embedded log's directory (may be shared by nodes on one machine)
+ * @param partitions           partitions of a new log; 0 means the existing log's count, or
+ *                             {@link #DEFAULT_PARTITIONS} for a new one; an existing log's count cannot change
+ * @param fsync                log durability: always (fsync before acknowledging), interval, never
+ * @param fsyncIntervalMs      with fsync=interval, the longest an acknowledged record waits for fsync
+ * @param maxRequestBytes      largest HTTP request body accepted (larger: 413)
+ * @param changesRetained      changes kept for feed replay ({@code GET /v1/changes?from=...})
+ * @param workerThreads        threads applying records
+ */
+public record NodeConfig(String nodeId, String bind, String http, List<String> seeds, Path dataDir, Path logDir,
+                         int partitions, String fsync, long fsyncIntervalMs, int maxRequestBytes,
+                         long changesRetained, int workerThreads) {
+    public NodeConfig {
+        Invariants.require(nodeId != null && nodeId.matches("[A-Za-z0-9._-]{1,64}"),
+                "node-id must be 1-64 letters, digits, '.', '_' or '-', got '%s'", nodeId);
+        HostPort.parse(bind, "bind");
+        HostPort.parse(http, "http");
+        seeds = List.copyOf(seeds);
+        for (String seed : seeds) HostPort.parse(seed, "seeds");
+        Invariants.require(partitions >= 0 && partitions <= 4096, "partitions must be in [1, 4096] (0: the existing log's), got %s", partitions);
+        Invariants.require(List.of("always", "interval", "never").contains(fsync),
+                "fsync must be always, interval or never, got '%s'", fsync);
+        Invariants.require(fsyncIntervalMs > 0, "fsync-interval-ms must be positive");
+        Invariants.require(maxRequestBytes >= 1024, "max-request-bytes must be at least 1024");
+        Invariants.require(changesRetained >= 0, "changes-retained must be >= 0");
+        Invariants.require(workerThreads > 0, "worker-threads must be positive");
+    }
+
+    public static final int DEFAULT_PARTITIONS = 64;
+
+    public static NodeConfig defaults() {
+        return new NodeConfig("node-1", "127.0.0.1:7946", "127.0.0.1:8080", List.of(),
+                Path.of("ringwork-data", "node-1"), Path.of("ringwork-data", "log"), 0, "interval", 100,
+                16 << 20, 1_000_000, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+    }
+
+    public NodeConfig withNodeId(String v) { return new NodeConfig(v, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads); }
+    public NodeConfig withBind(String v) { return new NodeConfig(nodeId, v, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads); }
+    public NodeConfig withHttp(String v) { return new NodeConfig(nodeId, bind, v, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads); }
+    public NodeConfig withSeeds(List<String> v) { return new NodeConfig(nodeId, bind, http, v, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads); }
+    public NodeConfig withDataDir(Path v) { return new NodeConfig(nodeId, bind, http, seeds, v, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads); }
+    public NodeConfig withLogDir(Path v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, v, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads); }
+    public NodeConfig withPartitions(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, v, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads); }
+    public NodeConfig withFsync(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, v, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads); }
+    public NodeConfig withFsyncIntervalMs(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, v, maxRequestBytes, changesRetained, workerThreads); }
+    public NodeConfig withMaxRequestBytes(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, v, changesRetained, workerThreads); }
+    public NodeConfig withChangesRetained(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, v, workerThreads); }
+    public NodeConfig withWorkerThreads(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, v); }
+}

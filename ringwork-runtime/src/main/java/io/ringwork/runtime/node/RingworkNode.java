@@ -1,0 +1,164 @@
+package io.ringwork.runtime.node;
+
+import io.ringwork.core.log.RecordLog;
+import io.ringwork.core.processing.ProcessorRegistry;
+import io.ringwork.core.processing.RecordApplier;
+import io.ringwork.core.record.DeadLetter;
+import io.ringwork.core.record.FeedEntry;
+import io.ringwork.core.store.StateStore;
+import io.ringwork.runtime.feed.ChangeFeed;
+import io.ringwork.runtime.http.HttpApi;
+import io.ringwork.runtime.log.EmbeddedLog;
+import io.ringwork.runtime.log.FsyncPolicy;
+import io.ringwork.runtime.log.LogConfig;
+import io.ringwork.runtime.metrics.NodeMetrics;
+import io.ringwork.runtime.processing.EngineConfig;
+import io.ringwork.runtime.processing.EngineListener;
+import io.ringwork.runtime.processing.ProcessingEngine;
+import io.ringwork.runtime.store.RocksStateStore;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One ringwork node: the embedded log, the state store, the processing engine, the change feed
+ * and the HTTP API, wired together. In this milestone a node owns every partition of its log;
+ * the cluster milestones give it a share through the ring.
+ *
+ * <p>Start with {@link #start}; {@link #close} stops in reverse order, draining in-flight records
+ * and writing final checkpoints. If processing fails (a storage error), the node stops itself
+ * and {@link #awaitStopped} returns, so a supervisor restarts it from its checkpoints.
+ */
+public final class RingworkNode implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(RingworkNode.class);
+
+    private final NodeConfig config;
+    private final RecordLog log;
+    private final StateStore store;
+    private final RecordApplier applier;
+    private final ChangeFeed feed = new ChangeFeed();
+    private final NodeMetrics metrics;
+    private final ProcessingEngine engine;
+    private final HttpApi http;
+    private final long startedAtMs = System.currentTimeMillis();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile Throwable failure;
+
+    private RingworkNode(NodeConfig config) {
+        this.config = config;
+        this.metrics = new NodeMetrics(config.nodeId());
+        this.applier = new RecordApplier(new ProcessorRegistry(Processors.load()));
+        this.log = EmbeddedLog.open(logConfig(config));
+        StateStore opened = null;
+        try {
+            opened = new RocksStateStore(config.dataDir().resolve("state"), log.partitionCount(),
+                    config.changesRetained(), 1_000_000);
+            this.store = opened;
+            this.engine = new ProcessingEngine(EngineConfig.defaults().withWorkerThreads(config.workerThreads()),
+                    log, store, applier, listener(), config.nodeId());
+            this.http = new HttpApi(this);
+        } catch (RuntimeException e) {
+            if (opened != null) opened.close();
+            log.close();
+            throw e;
+        }
+        registerGauges();
+    }
+
+    /** Opens everything and starts processing all partitions and serving HTTP. */
+    public static RingworkNode start(NodeConfig config) {
+        RingworkNode node = new RingworkNode(config);
+        try {
+            for (int p = 0; p < node.log.partitionCount(); p++) node.engine.startPartition(p);
+            node.http.start();
+        } catch (RuntimeException e) {
+            node.close();
+            throw e;
+        }
+        LOG.info("node {} up: http {} log {} ({} partitions) data {}", config.nodeId(), node.http.address(),
+                config.logDir(), node.log.partitionCount(), config.dataDir());
+        return node;
+    }
+
+    private static LogConfig logConfig(NodeConfig config) {
+        int partitions = config.partitions();
+        if (partitions == 0) {
+            int existing = EmbeddedLog.existingPartitionCount(config.logDir());
+            partitions = existing > 0 ? existing : NodeConfig.DEFAULT_PARTITIONS;
+        }
+        return LogConfig.defaults(config.logDir())
+                .withPartitionCount(partitions)
+                .withFsyncPolicy(FsyncPolicy.valueOf(config.fsync().toUpperCase()))
+                .withFsyncIntervalMs(config.fsyncIntervalMs());
+    }
+
+    private EngineListener listener() {
+        return new EngineListener() {
+            @Override
+            public void committed(List<FeedEntry> changes, List<DeadLetter> deadLetters, int skipped) {
+                feed.publish(changes);
+                metrics.committed(changes, deadLetters, skipped, System.currentTimeMillis());
+            }
+
+            @Override
+            public void failed(Throwable cause) {
+                failure = cause;
+                Thread.ofPlatform().name("ringwork-fail-stop").start(RingworkNode.this::close);
+            }
+        };
+    }
+
+    private void registerGauges() {
+        metrics.gauge("ringwork.commits", "state commits since start", engine::commitCount);
+        metrics.gauge("ringwork.feed.subscribers", "live change feed subscribers", feed::subscriberCount);
+        metrics.gauge("ringwork.partitions.lag", "records in the log not yet applied, all partitions", this::totalLag);
+    }
+
+    /** Records appended to the log but not yet applied, over all partitions. */
+    public long totalLag() {
+        long lag = 0;
+        for (int p = 0; p < log.partitionCount(); p++) {
+            ProcessingEngine.PartitionStatus status = engine.status(p);
+            long applied = status == null ? store.checkpoint(p) : status.checkpoint();
+            lag += Math.max(0, log.endOffset(p) - 1 - applied);
+        }
+        return lag;
+    }
+
+    public NodeConfig config() { return config; }
+    public RecordLog log() { return log; }
+    public StateStore store() { return store; }
+    public RecordApplier applier() { return applier; }
+    public ProcessingEngine engine() { return engine; }
+    public ChangeFeed feed() { return feed; }
+    public NodeMetrics metrics() { return metrics; }
+    public long startedAtMs() { return startedAtMs; }
+    public HttpApi http() { return http; }
+
+    /** Null while healthy; the cause once processing failed and the node stopped itself. */
+    public Throwable failure() { return failure; }
+
+    /** Blocks until the node has stopped (closed, or stopped itself after a failure). */
+    public void awaitStopped() throws InterruptedException {
+        stopped.await();
+    }
+
+    @Override
+    public synchronized void close() {
+        if (stopped.getCount() == 0) return;
+        try {
+            http.close();
+        } catch (RuntimeException e) {
+            LOG.warn("closing HTTP failed", e);
+        }
+        try {
+            engine.close();
+        } finally {
+            store.close();
+            log.close();
+            stopped.countDown();
+            LOG.info("node {} stopped", config.nodeId());
+        }
+    }
+}

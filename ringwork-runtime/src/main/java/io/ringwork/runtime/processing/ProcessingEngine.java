@@ -1,0 +1,408 @@
+package io.ringwork.runtime.processing;
+
+import io.ringwork.core.log.PartitionReader;
+import io.ringwork.core.log.RecordLog;
+import io.ringwork.core.processing.ApplyOutcome;
+import io.ringwork.core.processing.RecordApplier;
+import io.ringwork.core.record.Change;
+import io.ringwork.core.record.DeadLetter;
+import io.ringwork.core.record.FeedEntry;
+import io.ringwork.core.record.Record;
+import io.ringwork.core.record.VersionedState;
+import io.ringwork.core.store.StateStore;
+import io.ringwork.core.store.StoredState;
+import io.ringwork.core.store.WriteSet;
+import io.ringwork.core.util.Invariants;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Processes the partitions this node owns: for each, a reader takes records from the log in
+ * order from the checkpoint and appends them to per-key queues; a bounded pool of workers drains
+ * the queues (one key on one worker at a time, so keys run in parallel and each key in order);
+ * a single committer writes the new states, changes, dead letters and advanced checkpoints in one
+ * atomic batch, and only then publishes the changes. A record counts as applied when its commit
+ * is durable.
+ *
+ * <p>Limits: in-flight records per partition ({@link EngineConfig#maxInFlightPerPartition}), commit
+ * batch size, cached key states per partition. At the in-flight limit the reader waits.
+ *
+ * <p>Thread-safety: public methods may be called from any thread. A storage failure or a broken
+ * invariant stops the engine and is reported to {@link EngineListener#failed}; the node must
+ * then stop (fail-stop), and a restart resumes from the last durable checkpoint.
+ */
+public final class ProcessingEngine implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessingEngine.class);
+    private static final long CHECKPOINT_PUBLISH_INTERVAL_MS = 1000;
+
+    private final EngineConfig config;
+    private final RecordLog log;
+    private final StateStore store;
+    private final RecordApplier applier;
+    private final EngineListener listener;
+    private final String checkpointGroup;
+    private final AtomicReferenceArray<PartitionRunner> partitions;
+    private final ExecutorService workers;
+    private final Thread committer;
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private final AtomicInteger workerIds = new AtomicInteger();
+    private volatile boolean closing;
+    /** The next change feed position; touched only by the commit thread after construction. */
+    private long feedEnd;
+    private final LongAdder applied = new LongAdder();
+    private final LongAdder rejected = new LongAdder();
+    private final LongAdder skipped = new LongAdder();
+    private final LongAdder commits = new LongAdder();
+
+    /**
+     * @param checkpointGroup name under which this engine's checkpoints protect log records from retention
+     */
+    public ProcessingEngine(EngineConfig config, RecordLog log, StateStore store, RecordApplier applier,
+                            EngineListener listener, String checkpointGroup) {
+        this.config = config;
+        this.log = log;
+        this.store = store;
+        this.applier = applier;
+        this.listener = listener;
+        this.checkpointGroup = checkpointGroup;
+        this.partitions = new AtomicReferenceArray<>(log.partitionCount());
+        this.feedEnd = store.feedEnd();
+        this.workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 0, TimeUnit.MILLISECONDS,
+                new LinkedBlockingQueue<>(), r -> {
+                    Thread t = new Thread(r, "ringwork-worker-" + workerIds.incrementAndGet());
+                    t.setDaemon(true);
+                    return t;
+                });
+        this.committer = new Thread(this::commitLoop, "ringwork-committer");
+        this.committer.setDaemon(true);
+        this.committer.start();
+    }
+
+    /** Starts processing {@code partition} from its persisted checkpoint. No-op if already running. */
+    public synchronized void startPartition(int partition) {
+        checkUsable();
+        if (partitions.get(partition) != null) return;
+        long checkpoint = store.checkpoint(partition);
+        PartitionRunner runner = new PartitionRunner(partition, checkpoint, config.maxInFlightPerPartition());
+        runner.reader = Thread.ofVirtual().name("ringwork-reader-" + partition).unstarted(() -> readLoop(runner));
+        partitions.set(partition, runner);
+        runner.reader.start();
+        LOG.debug("partition {} started from checkpoint {}", partition, checkpoint);
+    }
+
+    /**
+     * Stops {@code partition}: stops reading, lets in-flight records finish and commit, so the
+     * persisted checkpoint covers everything that was read. Returns that checkpoint.
+     */
+    public synchronized long stopPartition(int partition) throws InterruptedException {
+        PartitionRunner runner = partitions.get(partition);
+        if (runner == null) return store.checkpoint(partition);
+        runner.running = false;
+        runner.reader.join();
+        while (!runner.drained() && failure.get() == null) {
+            Thread.sleep(1);
+        }
+        partitions.set(partition, null);
+        return runner.checkpoint;
+    }
+
+    // ---------------------------------------------------------------- reading and dispatch
+
+    private void readLoop(PartitionRunner runner) {
+        try (PartitionReader reader = log.reader(runner.partition, runner.checkpoint + 1)) {
+            while (runner.running && failure.get() == null) {
+                List<Record> batch = reader.poll(config.pollBatch());
+                if (batch.isEmpty()) {
+                    log.awaitAppend(runner.partition, reader.position(), 50);
+                    continue;
+                }
+                if (!acquire(runner, batch.size())) return;
+                for (Record record : batch) dispatch(runner, record);
+            }
+        } catch (Throwable t) {
+            fail("reader of partition " + runner.partition, t);
+        }
+    }
+
+    /** Waits for in-flight room (backpressure); false if the partition stopped meanwhile. */
+    private boolean acquire(PartitionRunner runner, int records) throws InterruptedException {
+        while (!runner.permits.tryAcquire(records, 50, TimeUnit.MILLISECONDS)) {
+            if (!runner.running || failure.get() != null) return false;
+        }
+        return true;
+    }
+
+    private void dispatch(PartitionRunner runner, Record record) {
+        synchronized (runner.tracker) {
+            runner.tracker.dispatched(record.offset());
+        }
+        runner.lastDispatched = record.offset();
+        while (true) {
+            KeyQueue queue = runner.keys.computeIfAbsent(record.key(), KeyQueue::new);
+            boolean schedule;
+            synchronized (queue) {
+                if (queue.evicted) continue;
+                queue.pending.add(record);
+                schedule = !queue.scheduled;
+                queue.scheduled = true;
+            }
+            if (schedule) workers.execute(() -> drain(runner, queue));
+            return;
+        }
+    }
+
+    // ---------------------------------------------------------------- applying
+
+    private void drain(PartitionRunner runner, KeyQueue queue) {
+        try {
+            if (queue.state == null) queue.state = load(runner.partition, queue.key);
+            for (int budget = config.drainBudget(); ; budget--) {
+                Record record;
+                synchronized (queue) {
+                    if (budget == 0 && !queue.pending.isEmpty()) {
+                        // Fairness: a hot key yields its worker and queues itself again.
+                        workers.execute(() -> drain(runner, queue));
+                        return;
+                    }
+                    record = queue.pending.poll();
+                    if (record == null) {
+                        queue.scheduled = false;
+                        return;
+                    }
+                }
+                ApplyOutcome outcome = applier.apply(queue.state, record);
+                queue.state = outcome.state();
+                runner.applied.add(new PartitionRunner.Applied(queue, record.offset(), outcome));
+            }
+        } catch (Throwable t) {
+            fail("worker on key " + queue.key, t);
+        }
+    }
+
+    private VersionedState load(int partition, String key) {
+        StoredState stored = store.get(partition, key);
+        if (stored == null) return VersionedState.ABSENT;
+        return applier.decode(stored.version(), stored.processor(), stored.tombstone(), stored.value());
+    }
+
+    // ---------------------------------------------------------------- committing
+
+    private void commitLoop() {
+        long lastPublishMs = 0;
+        List<PartitionRunner.Applied> batch = new ArrayList<>();
+        while (failure.get() == null) {
+            try {
+                long startNs = System.nanoTime();
+                batch.clear();
+                int collected = commitOnce(batch);
+                long nowMs = System.currentTimeMillis();
+                if (nowMs - lastPublishMs >= CHECKPOINT_PUBLISH_INTERVAL_MS) {
+                    publishCheckpoints();
+                    lastPublishMs = nowMs;
+                }
+                if (collected == 0) {
+                    if (closing && allIdle()) return;
+                    long waitNs = TimeUnit.MILLISECONDS.toNanos(config.commitIntervalMs()) - (System.nanoTime() - startNs);
+                    if (waitNs > 0) LockSupport.parkNanos(waitNs);
+                }
+            } catch (Throwable t) {
+                fail("committer", t);
+            }
+        }
+    }
+
+    /** Collects applied records from every partition, writes them in one batch, then publishes. */
+    private int commitOnce(List<PartitionRunner.Applied> batch) {
+        WriteSet set = new WriteSet();
+        List<Change> changes = new ArrayList<>();
+        List<DeadLetter> deadLetters = new ArrayList<>();
+        int skippedHere = 0;
+        int[] perPartition = new int[partitions.length()];
+        PartitionRunner[] runners = new PartitionRunner[partitions.length()];
+        for (int p = 0; p < partitions.length() && batch.size() < config.maxCommitBatch(); p++) {
+            PartitionRunner runner = partitions.get(p);
+            if (runner == null) continue;
+            runners[p] = runner;
+            int before = batch.size();
+            PartitionRunner.Applied entry;
+            while (batch.size() < config.maxCommitBatch() && (entry = runner.applied.poll()) != null) {
+                batch.add(entry);
+                ApplyOutcome outcome = entry.outcome();
+                switch (outcome.kind()) {
+                    case APPLIED -> changes.add(outcome.change());
+                    case REJECTED -> deadLetters.add(outcome.deadLetter());
+                    case SKIPPED -> skippedHere++;
+                }
+                if (outcome.kind() != ApplyOutcome.Kind.SKIPPED) {
+                    VersionedState state = outcome.state();
+                    set.putState(p, entry.queue().key, new StoredState(state.version(),
+                            state.processor() == null ? "" : state.processor(), state.tombstone(), state.encoded()));
+                }
+            }
+            perPartition[p] = batch.size() - before;
+            if (perPartition[p] > 0) set.putCheckpoint(p, complete(runner, batch.subList(before, batch.size())));
+        }
+        if (batch.isEmpty()) return 0;
+        List<FeedEntry> feed = new ArrayList<>(changes.size());
+        for (Change change : changes) {
+            FeedEntry entry = new FeedEntry(feedEnd + feed.size(), change);
+            feed.add(entry);
+            set.addChange(entry);
+        }
+        deadLetters.forEach(set::addDeadLetter);
+        store.write(set);
+        feedEnd += feed.size();
+        afterCommit(batch, runners, perPartition);
+        applied.add(changes.size());
+        rejected.add(deadLetters.size());
+        skipped.add(skippedHere);
+        commits.increment();
+        listener.committed(feed, deadLetters, skippedHere);
+        return batch.size();
+    }
+
+    /** Marks records complete in the partition's tracker and returns the checkpoint to persist with them. */
+    private static long complete(PartitionRunner runner, List<PartitionRunner.Applied> done) {
+        synchronized (runner.tracker) {
+            long checkpoint = runner.tracker.checkpoint();
+            for (PartitionRunner.Applied entry : done) checkpoint = runner.tracker.completed(entry.offset());
+            return checkpoint;
+        }
+    }
+
+    /** Publishes progress; permits are released last, so a drained partition's checkpoint is durable. */
+    private void afterCommit(List<PartitionRunner.Applied> batch, PartitionRunner[] runners, int[] perPartition) {
+        for (PartitionRunner.Applied entry : batch) {
+            entry.queue().committedVersion = entry.outcome().state().version();
+        }
+        for (int p = 0; p < perPartition.length; p++) {
+            if (perPartition[p] == 0) continue;
+            PartitionRunner runner = runners[p];
+            synchronized (runner.tracker) {
+                runner.checkpoint = runner.tracker.checkpoint();
+            }
+            runner.permits.release(perPartition[p]);
+            evictIfOverCapacity(runner);
+        }
+    }
+
+    /** Drops idle, fully committed key states beyond the cache size; their state is in the store. */
+    private void evictIfOverCapacity(PartitionRunner runner) {
+        int excess = runner.keys.size() - config.keyCacheSizePerPartition();
+        if (excess <= config.keyCacheSizePerPartition() / 10) return;
+        for (KeyQueue queue : runner.keys.values()) {
+            if (excess <= 0) break;
+            synchronized (queue) {
+                boolean clean = queue.state != null && queue.committedVersion == queue.state.version();
+                if (!queue.scheduled && queue.pending.isEmpty() && clean) {
+                    queue.evicted = true;
+                    runner.keys.remove(queue.key, queue);
+                    excess--;
+                }
+            }
+        }
+    }
+
+    private void publishCheckpoints() {
+        long[] checkpoints = new long[partitions.length()];
+        for (int p = 0; p < checkpoints.length; p++) {
+            PartitionRunner runner = partitions.get(p);
+            checkpoints[p] = runner != null ? runner.checkpoint : store.checkpoint(p);
+        }
+        log.commitCheckpoints(checkpointGroup, checkpoints);
+    }
+
+    private boolean allIdle() {
+        for (int p = 0; p < partitions.length(); p++) {
+            PartitionRunner runner = partitions.get(p);
+            if (runner != null && !runner.drained()) return false;
+        }
+        return true;
+    }
+
+    // ---------------------------------------------------------------- status and lifecycle
+
+    /** A partition's progress, or null if this engine does not run it. */
+    public PartitionStatus status(int partition) {
+        PartitionRunner runner = partitions.get(partition);
+        if (runner == null) return null;
+        return new PartitionStatus(partition, runner.checkpoint, runner.lastDispatched, runner.inFlight(),
+                runner.keys.size());
+    }
+
+    /** Progress of one partition: everything at or below {@code checkpoint} is applied and durable. */
+    public record PartitionStatus(int partition, long checkpoint, long lastRead, int inFlight, int cachedKeys) {}
+
+    public long appliedCount() {
+        return applied.sum();
+    }
+
+    public long rejectedCount() {
+        return rejected.sum();
+    }
+
+    public long skippedCount() {
+        return skipped.sum();
+    }
+
+    public long commitCount() {
+        return commits.sum();
+    }
+
+    public Throwable failure() {
+        return failure.get();
+    }
+
+    private void checkUsable() {
+        Invariants.check(!closing, "engine is closed");
+        Throwable cause = failure.get();
+        if (cause != null) throw new IllegalStateException("engine failed: " + cause, cause);
+    }
+
+    private void fail(String where, Throwable cause) {
+        if (failure.compareAndSet(null, cause)) {
+            LOG.error("processing stopped: {} failed", where, cause);
+            listener.failed(cause);
+        }
+    }
+
+    /** Stops every partition (draining in-flight records), writes final checkpoints, stops the threads. */
+    @Override
+    public void close() {
+        try {
+            for (int p = 0; p < partitions.length(); p++) {
+                if (partitions.get(p) != null) stopPartitionQuietly(p);
+            }
+            closing = true;
+            committer.join(10_000);
+            if (failure.get() == null) publishCheckpoints();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } finally {
+            closing = true;
+            workers.shutdownNow();
+        }
+    }
+
+    private void stopPartitionQuietly(int partition) throws InterruptedException {
+        PartitionRunner runner = partitions.get(partition);
+        runner.running = false;
+        runner.reader.join();
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (!runner.drained() && failure.get() == null && System.currentTimeMillis() < deadline) {
+            Thread.sleep(1);
+        }
+        // The committer needs the runner until its records are committed, so it stays registered.
+    }
+}

@@ -1,0 +1,244 @@
+package io.ringwork.runtime.store;
+
+import io.ringwork.core.record.DeadLetter;
+import io.ringwork.core.record.FeedEntry;
+import io.ringwork.core.store.StateStore;
+import io.ringwork.core.store.StoredState;
+import io.ringwork.core.store.WriteSet;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Predicate;
+import org.rocksdb.BlockBasedTableConfig;
+import org.rocksdb.BloomFilter;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ColumnFamilyOptions;
+import org.rocksdb.CompressionType;
+import org.rocksdb.DBOptions;
+import org.rocksdb.LRUCache;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksDBException;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.WriteBatch;
+import org.rocksdb.WriteOptions;
+
+/**
+ * Node state in RocksDB. Column families: {@code default} holds key states under
+ * {@code partition (2 bytes) + utf8(key)}; {@code meta} the checkpoints and the feed's end;
+ * {@code changes} the change feed under its position (8 bytes); {@code dead} the dead letters under
+ * {@code partition (2) + offset (8)}. All big-endian, so iteration runs in position or
+ * partition-then-offset order.
+ *
+ * <p>Writes go through the write-ahead log without fsync: a killed process loses nothing the OS
+ * already has, and a lost tail after a machine crash is consistent (states, changes and
+ * checkpoints are in one batch) and re-derived from the record log. Retention keeps the last
+ * {@code changesRetained} changes of the feed and the dead letters of the last
+ * {@code deadLettersRetainedPerPartition} offsets of each partition. Thread-safe.
+ */
+public final class RocksStateStore implements StateStore {
+    static {
+        RocksDB.loadLibrary();
+    }
+
+    private static final byte[] CHECKPOINT_PREFIX = "ckpt/".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] FEED_END_KEY = "feed-end".getBytes(StandardCharsets.UTF_8);
+    private static final long TRIM_STEP = 4096;
+
+    private final RocksDB db;
+    private final DBOptions dbOptions;
+    private final ColumnFamilyOptions cfOptions;
+    private final LRUCache blockCache;
+    private final List<ColumnFamilyHandle> handles = new ArrayList<>();
+    private final ColumnFamilyHandle states;
+    private final ColumnFamilyHandle meta;
+    private final ColumnFamilyHandle changes;
+    private final ColumnFamilyHandle dead;
+    private final WriteOptions writeOptions = new WriteOptions().setSync(false);
+    private final long changesRetained;
+    private final long deadRetained;
+    private final AtomicLongArray trimmedDeadBelow;
+    private volatile long trimmedChangesBelow;
+
+    /**
+     * @param directory                       created if missing
+     * @param partitionCount                  partitions of the log this node processes
+     * @param changesRetained                 changes kept in the feed for replay (0: keep none)
+     * @param deadLettersRetainedPerPartition offsets of dead letters kept per partition
+     */
+    public RocksStateStore(Path directory, int partitionCount, long changesRetained,
+                           long deadLettersRetainedPerPartition) {
+        this.changesRetained = changesRetained;
+        this.deadRetained = deadLettersRetainedPerPartition;
+        this.trimmedDeadBelow = new AtomicLongArray(partitionCount);
+        try {
+            Files.createDirectories(directory);
+            blockCache = new LRUCache(64L << 20);
+            cfOptions = new ColumnFamilyOptions()
+                    .setCompressionType(CompressionType.LZ4_COMPRESSION)
+                    .setWriteBufferSize(32L << 20)
+                    .setTableFormatConfig(new BlockBasedTableConfig()
+                            .setBlockCache(blockCache)
+                            .setFilterPolicy(new BloomFilter(10, false)));
+            dbOptions = new DBOptions().setCreateIfMissing(true).setCreateMissingColumnFamilies(true)
+                    .setMaxBackgroundJobs(2).setKeepLogFileNum(3);
+            List<ColumnFamilyDescriptor> descriptors = List.of(
+                    new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
+                    new ColumnFamilyDescriptor(bytes("meta"), cfOptions),
+                    new ColumnFamilyDescriptor(bytes("changes"), cfOptions),
+                    new ColumnFamilyDescriptor(bytes("dead"), cfOptions));
+            db = RocksDB.open(dbOptions, directory.toString(), descriptors, handles);
+        } catch (RocksDBException | java.io.IOException e) {
+            throw new StoreException("cannot open the state store in " + directory + ": " + e.getMessage(), e);
+        }
+        states = handles.get(0);
+        meta = handles.get(1);
+        changes = handles.get(2);
+        dead = handles.get(3);
+    }
+
+    @Override
+    public StoredState get(int partition, String key) {
+        try {
+            byte[] value = db.get(states, stateKey(partition, key));
+            return value == null ? null : StoredState.fromBytes(value);
+        } catch (RocksDBException e) {
+            throw new StoreException("read of " + key + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public long checkpoint(int partition) {
+        try {
+            byte[] value = db.get(meta, checkpointKey(partition));
+            return value == null ? -1L : ByteBuffer.wrap(value).getLong();
+        } catch (RocksDBException e) {
+            throw new StoreException("read of checkpoint " + partition + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void write(WriteSet set) {
+        try (WriteBatch batch = new WriteBatch()) {
+            for (WriteSet.StateWrite write : set.states()) {
+                batch.put(states, stateKey(write.partition(), write.key()), write.state().toBytes());
+            }
+            if (changesRetained > 0) {
+                for (FeedEntry entry : set.changes()) {
+                    batch.put(changes, positionKey(entry.position()), ChangeCodec.encode(entry.change()));
+                }
+            }
+            if (set.feedEnd() >= 0) {
+                batch.put(meta, FEED_END_KEY, ByteBuffer.allocate(8).putLong(set.feedEnd()).array());
+                trimChanges(batch, set.feedEnd());
+            }
+            for (DeadLetter letter : set.deadLetters()) {
+                batch.put(dead, offsetKey(letter.partition(), letter.offset()), ChangeCodec.encode(letter));
+            }
+            for (var checkpoint : set.checkpoints().entrySet()) {
+                batch.put(meta, checkpointKey(checkpoint.getKey()),
+                        ByteBuffer.allocate(8).putLong(checkpoint.getValue()).array());
+                trimDeadLetters(batch, checkpoint.getKey(), checkpoint.getValue());
+            }
+            db.write(writeOptions, batch);
+        } catch (RocksDBException e) {
+            throw new StoreException("state write failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Drops changes that fell out of retention, in whole steps to keep range tombstones few. */
+    private void trimChanges(WriteBatch batch, long feedEnd) throws RocksDBException {
+        long below = feedEnd - changesRetained;
+        if (below - trimmedChangesBelow < TRIM_STEP) return;
+        batch.deleteRange(changes, positionKey(0), positionKey(below));
+        trimmedChangesBelow = below;
+    }
+
+    private void trimDeadLetters(WriteBatch batch, int partition, long checkpoint) throws RocksDBException {
+        long below = checkpoint - deadRetained;
+        if (below - trimmedDeadBelow.get(partition) < TRIM_STEP) return;
+        batch.deleteRange(dead, offsetKey(partition, 0), offsetKey(partition, below));
+        trimmedDeadBelow.set(partition, below);
+    }
+
+    @Override
+    public long feedEnd() {
+        try {
+            byte[] value = db.get(meta, FEED_END_KEY);
+            return value == null ? 0L : ByteBuffer.wrap(value).getLong();
+        } catch (RocksDBException e) {
+            throw new StoreException("read of the feed end failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<FeedEntry> changes(long fromPosition, int limit) {
+        List<FeedEntry> result = new ArrayList<>();
+        try (RocksIterator it = db.newIterator(changes)) {
+            for (it.seek(positionKey(Math.max(0, fromPosition))); it.isValid() && result.size() < limit; it.next()) {
+                long position = ByteBuffer.wrap(it.key()).getLong();
+                result.add(new FeedEntry(position, ChangeCodec.decodeChange(it.value())));
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public List<DeadLetter> deadLetters(Predicate<DeadLetter> filter, int limit) {
+        List<DeadLetter> result = new ArrayList<>();
+        try (RocksIterator it = db.newIterator(dead)) {
+            for (it.seekToFirst(); it.isValid() && result.size() < limit; it.next()) {
+                DeadLetter letter = ChangeCodec.decodeDeadLetter(it.value());
+                if (filter.test(letter)) result.add(letter);
+            }
+        }
+        return result;
+    }
+
+    @Override
+    public void close() {
+        try {
+            db.flushWal(true);
+        } catch (RocksDBException e) {
+            // Closing anyway: the WAL was written without fsync, which is the documented durability.
+        }
+        for (ColumnFamilyHandle handle : handles) handle.close();
+        db.close();
+        writeOptions.close();
+        dbOptions.close();
+        cfOptions.close();
+        blockCache.close();
+    }
+
+    private static byte[] stateKey(int partition, String key) {
+        byte[] utf8 = key.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(2 + utf8.length).putShort((short) partition).put(utf8).array();
+    }
+
+    private static byte[] offsetKey(int partition, long offset) {
+        return ByteBuffer.allocate(10).putShort((short) partition).putLong(offset).array();
+    }
+
+    private static byte[] positionKey(long position) {
+        return ByteBuffer.allocate(8).putLong(position).array();
+    }
+
+    private static byte[] checkpointKey(int partition) {
+        return ByteBuffer.allocate(CHECKPOINT_PREFIX.length + 2).put(CHECKPOINT_PREFIX).putShort((short) partition).array();
+    }
+
+    private static byte[] bytes(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A storage failure; the node cannot continue safely and stops processing. */
+    public static final class StoreException extends RuntimeException {
+        public StoreException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package io.ringwork.runtime.processing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ringwork.core.gluer.GluerProcessor;
+import io.ringwork.core.id.Partitioner;
+import io.ringwork.core.processing.JsonStateCodec;
+import io.ringwork.core.processing.Processor;
+import io.ringwork.core.processing.ProcessorRegistry;
+import io.ringwork.core.processing.RecordApplier;
+import io.ringwork.core.processing.Result;
+import io.ringwork.core.processing.SequentialFold;
+import io.ringwork.core.processing.StateCodec;
+import io.ringwork.core.record.DeadLetter;
+import io.ringwork.core.record.FeedEntry;
+import io.ringwork.core.record.NewRecord;
+import io.ringwork.core.record.Record;
+import io.ringwork.core.record.VersionedState;
+import io.ringwork.core.resource.ResourceProcessor;
+import io.ringwork.core.store.StoredState;
+import io.ringwork.core.workload.GluerWorkload;
+import io.ringwork.runtime.testing.InMemoryRecordLog;
+import io.ringwork.runtime.testing.InMemoryStateStore;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class ProcessingEngineTest {
+    private static final int PARTITIONS = 4;
+    private final CountDownLatch slowGate = new CountDownLatch(1);
+    private final RecordApplier applier = new RecordApplier(new ProcessorRegistry(List.of(
+            new GluerProcessor(), new ResourceProcessor(), new GatedProcessor(slowGate))));
+    private final InMemoryRecordLog log = new InMemoryRecordLog(PARTITIONS);
+    private final InMemoryStateStore store = new InMemoryStateStore();
+    private final List<FeedEntry> feed = Collections.synchronizedList(new ArrayList<>());
+    private final List<DeadLetter> dead = Collections.synchronizedList(new ArrayList<>());
+    private ProcessingEngine engine;
+
+    private ProcessingEngine start(EngineConfig config) {
+        engine = new ProcessingEngine(config, log, store, applier, (changes, deadLetters, skipped) -> {
+            feed.addAll(changes);
+            dead.addAll(deadLetters);
+        }, "test");
+        for (int p = 0; p < PARTITIONS; p++) engine.startPartition(p);
+        return engine;
+    }
+
+    @AfterEach
+    void close() {
+        slowGate.countDown();
+        if (engine != null) engine.close();
+    }
+
+    private static NewRecord rec(String key, String type, String json) {
+        return new NewRecord(key, type, null, json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private long totalEnd() {
+        long n = 0;
+        for (int p = 0; p < PARTITIONS; p++) n += log.endOffset(p);
+        return n;
+    }
+
+    private void awaitCheckpointsAtEnd() {
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            for (int p = 0; p < PARTITIONS; p++) if (store.checkpoint(p) != log.endOffset(p) - 1) return false;
+            return true;
+        });
+    }
+
+    @Test
+    void everyKeyEndsAtTheSequentialFoldAndTheFeedIsOrderedPerKey() {
+        GluerWorkload workload = new GluerWorkload(new GluerWorkload.Config(3, 4, 50, 20_000, 0.01), new SequentialFold(applier));
+        start(EngineConfig.defaults());
+        while (workload.hasNext()) log.append(workload.next(500));
+        awaitCheckpointsAtEnd();
+
+        workload.fold().states().forEach((key, expected) -> {
+            StoredState stored = store.get(0, key);
+            VersionedState actual = applier.decode(stored.version(), stored.processor(), stored.tombstone(), stored.value());
+            assertThat(actual.value()).as(key).isEqualTo(expected.value());
+        });
+        assertThat(feed).hasSize((int) (workload.fold().recordCount() - workload.fold().rejectedCount()));
+        assertThat(dead).hasSize((int) workload.fold().rejectedCount());
+        Map<String, Long> lastVersion = new HashMap<>();
+        for (int i = 0; i < feed.size(); i++) {
+            FeedEntry entry = feed.get(i);
+            assertThat(entry.position()).isEqualTo(i);
+            Long previous = lastVersion.put(entry.change().key(), entry.change().version());
+            if (previous != null) assertThat(entry.change().version()).isGreaterThan(previous);
+        }
+        assertThat(log.committedCheckpoints("test")).isNotNull();
+    }
+
+    /** Head-of-line isolation: a key whose processor blocks stalls only itself. */
+    @Test
+    void aBlockedKeyDoesNotBlockOtherKeysOfItsPartition() {
+        start(EngineConfig.defaults());
+        String slowKey = "slow/1";
+        int partition = new Partitioner(PARTITIONS).partitionOf(slowKey);
+        List<String> sameParitionKeys = new ArrayList<>();
+        for (int i = 0; sameParitionKeys.size() < 20; i++) {
+            if (new Partitioner(PARTITIONS).partitionOf("r/" + i) == partition) sameParitionKeys.add("r/" + i);
+        }
+        log.append(List.of(rec(slowKey, "gated.x", "{}")));
+        long blockedOffset = log.endOffset(partition) - 1;
+        for (String key : sameParitionKeys) log.append(List.of(rec(key, "resource.create", "{\"k\":\"" + key + "\"}")));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> sameParitionKeys.stream().allMatch(k -> store.get(partition, k) != null));
+        assertThat(store.get(partition, slowKey)).isNull();
+        assertThat(store.checkpoint(partition)).isLessThan(blockedOffset);
+
+        slowGate.countDown();
+        awaitCheckpointsAtEnd();
+        assertThat(store.get(partition, slowKey)).isNotNull();
+    }
+
+    /** Backpressure: with a key blocked, the reader stops at the in-flight limit instead of reading on. */
+    @Test
+    void inFlightRecordsAreBounded() throws Exception {
+        EngineConfig small = new EngineConfig(4, 16, 8, 2, 1000, 1000, 64);
+        start(small);
+        String slowKey = "slow/2";
+        int partition = new Partitioner(PARTITIONS).partitionOf(slowKey);
+        log.append(List.of(rec(slowKey, "gated.x", "{}")));
+        List<NewRecord> more = new ArrayList<>();
+        for (int i = 0; i < 200; i++) more.add(rec(slowKey, "gated.x", "{}"));
+        log.append(more);
+        await().atMost(Duration.ofSeconds(5)).until(() -> engine.status(partition).inFlight() == 16);
+        Thread.sleep(200); // give the reader every chance to overrun the limit
+        assertThat(engine.status(partition).inFlight()).isEqualTo(16);
+        assertThat(engine.status(partition).lastRead()).isEqualTo(15);
+        slowGate.countDown();
+        awaitCheckpointsAtEnd();
+    }
+
+    @Test
+    void rejectedRecordsAreDeadLetteredAndTheKeyMovesOn() {
+        start(EngineConfig.defaults());
+        log.append(List.of(rec("t/c", "gluer.put", "{\"a\":1}"), rec("t/c", "gluer.patch", "[{\"op\":\"test\",\"path\":\"/a\",\"value\":9}]"),
+                rec("t/c", "gluer.merge", "{\"b\":2}"), rec("t/c", "mystery.type", "{}")));
+        awaitCheckpointsAtEnd();
+        StoredState state = store.get(0, "t/c");
+        assertThat(new String(state.value(), StandardCharsets.UTF_8)).isEqualTo("{\"a\":1,\"b\":2}");
+        assertThat(state.version()).isEqualTo(3);
+        assertThat(dead).extracting(DeadLetter::offset).containsExactly(1L, 3L);
+    }
+
+    @Test
+    void aRestartResumesFromTheCheckpointAndAppliesNothingTwice() {
+        start(EngineConfig.defaults());
+        for (int i = 0; i < 1000; i++) log.append(List.of(rec("r/" + (i % 37), "resource.patch", "{\"n" + (i % 5) + "\":" + i + "}")));
+        awaitCheckpointsAtEnd();
+        engine.close();
+        int changesBefore = feed.size();
+        Map<String, StoredState> before = store.states();
+
+        start(EngineConfig.defaults());
+        log.append(List.of(rec("r/1", "resource.patch", "{\"after\":true}")));
+        awaitCheckpointsAtEnd();
+        assertThat(feed).hasSize(changesBefore + 1);
+        assertThat(engine.skippedCount()).isZero();
+        assertThat(store.states().get("r/2").version()).isEqualTo(before.get("r/2").version());
+    }
+
+    /** A record type whose processor waits for a gate: stands for a slow key. */
+    static final class GatedProcessor implements Processor<JsonNode> {
+        private final CountDownLatch gate;
+
+        GatedProcessor(CountDownLatch gate) {
+            this.gate = gate;
+        }
+
+        @Override public String name() { return "gated"; }
+        @Override public StateCodec<JsonNode> codec() { return JsonStateCodec.INSTANCE; }
+
+        @Override
+        public Result<JsonNode> apply(JsonNode state, Record record) {
+            try {
+                gate.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return Result.update(JsonStateCodec.mapper().createObjectNode().put("at", record.offset()));
+        }
+    }
+}

@@ -14,9 +14,13 @@ import io.ringwork.runtime.node.Processors;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -36,6 +40,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--invalid", defaultValue = "0.005", description = "share of invalid pieces (default ${DEFAULT-VALUE})") double invalid;
     @Option(names = "--seed", defaultValue = "42", description = "workload seed (default ${DEFAULT-VALUE})") long seed;
     @Option(names = "--batch", defaultValue = "1000", description = "pieces per HTTP request (default ${DEFAULT-VALUE})") int batch;
+    @Option(names = "--producers", defaultValue = "4", description = "concurrent HTTP connections; a key always uses the same one (default ${DEFAULT-VALUE})") int producers;
     @Option(names = "--dir", description = "working directory (default: a new temporary one, deleted afterwards)") Path dir;
     @Option(names = "--keep", description = "keep the working directory") boolean keep;
     @Option(names = "--timeout-s", defaultValue = "300", description = "give up after this long (default ${DEFAULT-VALUE})") long timeoutS;
@@ -75,20 +80,42 @@ final class DemoCommand implements Callable<Integer> {
         }
     }
 
-    /** Sends the workload in order; returns {startNs} then {partition, offset, sendNs} per piece. */
+    /**
+     * Sends the workload in rounds of {@code producers x batch} pieces; within a round each key's
+     * pieces go, in order, over the same connection, and a round ends before the next starts, so
+     * every key reaches the log in generation order. Returns {startNs}, then {partition, offset,
+     * sendNs} per piece.
+     */
     private long[][] produce(RingworkClient client, GluerWorkload workload) throws Exception {
-        long[][] sent = new long[(int) pieces + 1][];
-        sent[0] = new long[] {System.nanoTime()};
+        if (producers < 1 || batch < 1) throw new IllegalArgumentException("--producers and --batch must be positive");
+        List<long[]> sent = new ArrayList<>((int) pieces + 1);
+        sent.add(new long[] {System.nanoTime()});
         Progress progress = new Progress(System.out, "pieces", pieces);
-        int i = 1;
-        while (workload.hasNext()) {
-            List<NewRecord> records = workload.next(batch);
-            long sendNs = System.nanoTime();
-            JsonNode results = client.produce(records);
-            for (JsonNode r : results) sent[i++] = new long[] {r.path("partition").asLong(), r.path("offset").asLong(), sendNs};
-            progress.update(i - 1);
+        try (ExecutorService pool = Executors.newFixedThreadPool(producers)) {
+            while (workload.hasNext()) {
+                List<List<NewRecord>> lanes = new ArrayList<>();
+                for (int l = 0; l < producers; l++) lanes.add(new ArrayList<>(batch));
+                for (NewRecord record : workload.next(producers * batch)) {
+                    lanes.get(Math.floorMod(record.key().hashCode(), producers)).add(record);
+                }
+                List<Future<long[][]>> answers = new ArrayList<>();
+                for (List<NewRecord> lane : lanes) if (!lane.isEmpty()) answers.add(pool.submit(() -> send(client, lane)));
+                for (Future<long[][]> answer : answers) sent.addAll(Arrays.asList(answer.get()));
+                progress.update(sent.size() - 1);
+            }
         }
-        progress.finish(i - 1);
+        progress.finish(sent.size() - 1);
+        return sent.toArray(new long[0][]);
+    }
+
+    private static long[][] send(RingworkClient client, List<NewRecord> records) throws Exception {
+        long sendNs = System.nanoTime();
+        JsonNode results = client.produce(records);
+        long[][] sent = new long[results.size()][];
+        for (int i = 0; i < sent.length; i++) {
+            JsonNode r = results.get(i);
+            sent[i] = new long[] {r.path("partition").asLong(), r.path("offset").asLong(), sendNs};
+        }
         return sent;
     }
 

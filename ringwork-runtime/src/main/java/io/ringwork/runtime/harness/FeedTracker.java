@@ -18,6 +18,7 @@ public final class FeedTracker implements AutoCloseable {
     private long changes;
     private final Thread thread;
     private volatile Exception failure;
+    private volatile boolean stopping;
 
     private FeedTracker(RingworkClient client, String from) {
         thread = Thread.ofPlatform().daemon().name("feed-tracker").start(() -> {
@@ -26,7 +27,7 @@ public final class FeedTracker implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (Exception e) {
-                failure = e;
+                if (!stopping) failure = e;
             }
         });
     }
@@ -79,6 +80,7 @@ public final class FeedTracker implements AutoCloseable {
     }
 
     public void stop() throws InterruptedException {
+        stopping = true;
         thread.interrupt();
         thread.join(5000);
     }

@@ -1,0 +1,41 @@
+package io.ringwork.bench;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Entry point of {@code ./ringwork bench NAME [ARGS]}: runs the named benchmark and prints its
+ * table. To add one, put a line in {@link #BENCHMARKS}.
+ */
+public final class BenchMain {
+    /** What a benchmark name runs; gets the arguments after the name. */
+    @FunctionalInterface
+    interface BenchCommand {
+        void run(String[] args) throws Exception;
+    }
+
+    private record Entry(String description, BenchCommand command) {}
+
+    private static final Map<String, Entry> BENCHMARKS = new LinkedHashMap<>();
+
+    static {
+        BENCHMARKS.put("log", new Entry(
+                "embedded log: append (100 x 200 B batches, interval fsync) and sequential read, JMH; "
+                        + "optional arg: a regex of benchmark methods, e.g. 'append|read'",
+                args -> JmhTable.run(LogBenchmark.class, args.length > 0 ? args[0] : ".*",
+                        LogBenchmark.PAYLOAD_BYTES)));
+    }
+
+    private BenchMain() {}
+
+    public static void main(String[] args) throws Exception {
+        Entry entry = args.length == 0 ? null : BENCHMARKS.get(args[0]);
+        if (entry == null) {
+            System.err.println("usage: ringwork bench NAME [ARGS]\nbenchmarks:");
+            BENCHMARKS.forEach((name, e) -> System.err.printf("  %-8s %s%n", name, e.description()));
+            System.exit(2);
+        }
+        entry.command().run(Arrays.copyOfRange(args, 1, args.length));
+    }
+}

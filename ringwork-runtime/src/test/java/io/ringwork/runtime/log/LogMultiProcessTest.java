@@ -6,6 +6,7 @@ import static io.ringwork.runtime.log.LogFixtures.rec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.ringwork.core.log.AppendResult;
+import io.ringwork.core.log.PartitionReader;
 import io.ringwork.core.record.Record;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,6 +39,8 @@ class LogMultiProcessTest {
              ChildJvm child = ChildJvm.start(scratch.resolve("child.err"), "append", dir.toString(),
                      String.valueOf(PARTITIONS), String.valueOf(segmentBytes), String.valueOf(K), "child", String.valueOf(SHARED))) {
             child.awaitLine("ready"::equals, Duration.ofSeconds(30));
+            Tailer tailer = new Tailer(log, 0);
+            tailer.start();
             child.send("go");
             // Start once the child is appending, so that the two really append at the same time.
             child.awaitLine("started"::equals, Duration.ofSeconds(30));
@@ -47,6 +51,8 @@ class LogMultiProcessTest {
 
             assertEveryRecordOnceWithContiguousOffsets(log);
             assertSharedIdsAppendedOnce(parentShared, childShared);
+            // A reader that tailed the partition while both wrote saw exactly what is in it.
+            assertThat(tailer.stopAt(log.endOffset(0))).isEqualTo(readAll(log, 0).stream().map(Record::dataAsString).toList());
         }
     }
 
@@ -128,6 +134,43 @@ class LogMultiProcessTest {
             assertThat(b[1]).isEqualTo("shared-" + j);
             assertThat(List.of(a[2], a[3])).as("shared-%s lands at one position for both", j).isEqualTo(List.of(b[2], b[3]));
             assertThat(Set.of(a[4], b[4])).as("exactly one of the two appended shared-%s", j).containsExactlyInAnyOrder("true", "false");
+        }
+    }
+
+    /** Tails a partition with awaitAppend and poll on its own thread. */
+    private static final class Tailer extends Thread {
+        private final EmbeddedLog log;
+        private final int partition;
+        private final List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private volatile Throwable failure;
+
+        Tailer(EmbeddedLog log, int partition) {
+            super("test-tailer");
+            this.log = log;
+            this.partition = partition;
+            setDaemon(true);
+        }
+
+        @Override
+        public void run() {
+            try (PartitionReader reader = log.reader(partition, 0)) {
+                while (!isInterrupted()) {
+                    if (log.awaitAppend(partition, reader.position(), 100)) {
+                        for (Record r : reader.poll(100)) seen.add(r.dataAsString());
+                    }
+                }
+            } catch (Throwable t) {
+                failure = t;
+            }
+        }
+
+        /** What it saw, once it reached {@code end}. */
+        List<String> stopAt(long end) throws InterruptedException {
+            Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> seen.size() >= end || failure != null);
+            interrupt();
+            join(5000);
+            if (failure != null) throw new AssertionError("tailer failed", failure);
+            return List.copyOf(seen);
         }
     }
 

@@ -40,7 +40,7 @@ final class JmhTable {
 
     private static void print(Collection<RunResult> results, int bytesPerOp) {
         System.out.println();
-        System.out.printf("%-40s %-16s %14s %14s %14s %10s %s%n", "benchmark", "params", "median", "min", "max",
+        System.out.printf("%-24s %-28s %12s %12s %12s %8s %s%n", "benchmark", "params", "median", "min", "max",
                 bytesPerOp > 0 ? "MB/s" : "", "unit");
         for (RunResult run : results) {
             for (BenchmarkResult b : run.getBenchmarkResults()) {
@@ -51,7 +51,7 @@ final class JmhTable {
                 String name = b.getParams().getBenchmark();
                 String params = b.getParams().getParamsKeys().stream()
                         .map(k -> k + "=" + b.getParams().getParam(k)).collect(Collectors.joining(","));
-                System.out.printf("%-40s %-16s %14.0f %14.0f %14.0f %10s %s%n",
+                System.out.printf("%-24s %-28s %12.0f %12.0f %12.0f %8s %s%n",
                         name.substring(name.lastIndexOf('.') + 1), params, median, scores.get(0),
                         scores.get(scores.size() - 1),
                         bytesPerOp > 0 ? String.format("%.1f", median * bytesPerOp / 1e6) : "",

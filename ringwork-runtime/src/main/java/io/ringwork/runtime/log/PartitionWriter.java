@@ -3,6 +3,7 @@ package io.ringwork.runtime.log;
 import io.ringwork.core.log.LogException;
 import io.ringwork.core.time.Clock;
 import io.ringwork.core.util.Invariants;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -292,7 +293,7 @@ final class PartitionWriter implements AutoCloseable {
         long later;
         try {
             later = TornTail.laterValidFrame(active.logChannel(), bad, nextOffset);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new LogException("cannot read " + active.logPath() + ": " + e.getMessage(), e);
         }
         if (later >= 0) {
@@ -329,7 +330,7 @@ final class PartitionWriter implements AutoCloseable {
     private SegmentScan.Status nextStatus() {
         try {
             return scan.next();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new LogException("cannot read " + scan.path() + ": " + e.getMessage(), e);
         }
     }

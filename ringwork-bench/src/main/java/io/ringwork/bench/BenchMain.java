@@ -1,20 +1,45 @@
 package io.ringwork.bench;
 
 import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
-/** {@code ./ringwork bench NAME [options]}: runs one benchmark and prints its table. */
+/**
+ * Entry point of {@code ./ringwork bench NAME [ARGS]}: runs the named benchmark and prints its
+ * table. To add one, put a line in {@link #BENCHMARKS}.
+ */
 public final class BenchMain {
+    /** What a benchmark name runs; gets the arguments after the name. */
+    @FunctionalInterface
+    interface BenchCommand {
+        void run(String[] args) throws Exception;
+    }
+
+    private record Entry(String description, BenchCommand command) {}
+
+    private static final Map<String, Entry> BENCHMARKS = new LinkedHashMap<>();
+
+    static {
+        BENCHMARKS.put("log", new Entry(
+                "embedded log: append (100 x 200 B batches, interval fsync) and sequential read, JMH; "
+                        + "optional arg: a regex of benchmark methods, e.g. 'append|read'",
+                args -> JmhTable.run(LogBenchmark.class, args.length > 0 ? args[0] : ".*",
+                        LogBenchmark.PAYLOAD_BYTES)));
+        BENCHMARKS.put("gluer", new Entry(
+                "gluer pieces/s on one node with durable state vs the in-memory fold, and latency at half "
+                        + "the peak rate; options: --pieces N --runs R --latency-seconds S",
+                GluerBench::main));
+    }
+
     private BenchMain() {}
 
     public static void main(String[] args) throws Exception {
-        String name = args.length == 0 ? "" : args[0];
-        String[] rest = args.length == 0 ? args : Arrays.copyOfRange(args, 1, args.length);
-        switch (name) {
-            case "gluer" -> GluerBench.main(rest);
-            default -> {
-                System.err.println("usage: ./ringwork bench gluer [--pieces N] [--runs R] [--latency-seconds S]");
-                System.exit(2);
-            }
+        Entry entry = args.length == 0 ? null : BENCHMARKS.get(args[0]);
+        if (entry == null) {
+            System.err.println("usage: ringwork bench NAME [ARGS]\nbenchmarks:");
+            BENCHMARKS.forEach((name, e) -> System.err.printf("  %-8s %s%n", name, e.description()));
+            System.exit(2);
         }
+        entry.command().run(Arrays.copyOfRange(args, 1, args.length));
     }
 }

@@ -11,7 +11,8 @@ import java.util.function.Consumer;
  * Reads one partition of an {@link EmbeddedLog} straight from its segment files, so it sees
  * appends of every process. {@link #poll} never blocks: it returns the complete, valid records
  * available now, and an empty list at the end (pair it with {@link EmbeddedLog#awaitAppend}).
- * A corrupt record throws {@link LogException} and is never returned.
+ * A corrupt record throws {@link LogException} (once the good records before it were returned)
+ * and is never returned.
  *
  * <p>Meant for one thread; its methods are synchronized only so that closing the log can close
  * it safely.
@@ -34,8 +35,14 @@ final class EmbeddedPartitionReader implements PartitionReader {
         if (maxRecords <= 0) throw new IllegalArgumentException("maxRecords must be positive, got " + maxRecords);
         ensureOpen();
         List<Record> records = new ArrayList<>(Math.min(maxRecords, 256));
-        while (records.size() < maxRecords && cursor.next()) {
-            records.add(cursor.frame().decodeFrame(files.partition()));
+        try {
+            while (records.size() < maxRecords && cursor.next()) {
+                records.add(cursor.frame().decodeFrame(files.partition()));
+            }
+        } catch (LogException e) {
+            // Hand out the good records before the failure; the cursor stays at the bad frame,
+            // so the next poll throws again.
+            if (records.isEmpty()) throw e;
         }
         return records;
     }

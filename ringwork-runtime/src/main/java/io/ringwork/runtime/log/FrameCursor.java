@@ -172,8 +172,9 @@ final class FrameCursor implements AutoCloseable {
         long expected = scan.expectedOffset();
         String problem = scan.problem();
         long size = channel.size();
+        // Unchanged since it was found torn: a writer truncates a torn tail before anything else.
+        if (bad == tornPosition && size == tornFileSize) return false;
         boolean sealed = isSealed();
-        if (!sealed && bad == tornPosition && size == tornFileSize) return false;
         if (!sealed && TornTail.laterValidFrame(channel, bad, expected) < 0) {
             tornPosition = bad;
             tornFileSize = size;

@@ -102,7 +102,9 @@ final class PartitionFiles {
         }
     }
 
-    private static String name(long base) {
-        return String.format("%020d", base);
+    /** The base offset zero-padded to 20 digits (without String.format: this is on the append path). */
+    static String name(long base) {
+        String digits = Long.toString(base);
+        return "0".repeat(NAME_DIGITS - digits.length()) + digits;
     }
 }

@@ -22,6 +22,7 @@ final class PartitionTail implements AutoCloseable {
     private final Condition grew = signalLock.newCondition();
     private final AtomicLong knownEnd = new AtomicLong();
     private volatile LocalEnd localEnd;
+    private boolean closed;
 
     PartitionTail(PartitionFiles files, long pollIntervalMs) {
         this.cursor = new FrameCursor(files, 0);
@@ -38,6 +39,7 @@ final class PartitionTail implements AutoCloseable {
     long refresh() {
         scanLock.lock();
         try {
+            if (closed) return knownEnd.get();
             LocalEnd local = localEnd;
             if (local != null && local.offset() > cursor.target()) {
                 cursor.jumpTo(local.base(), local.position(), local.offset());
@@ -76,6 +78,7 @@ final class PartitionTail implements AutoCloseable {
     public void close() {
         scanLock.lock();
         try {
+            closed = true;
             cursor.close();
         } finally {
             scanLock.unlock();

@@ -3,6 +3,7 @@ package io.ringwork.runtime.log;
 import io.ringwork.core.log.LogException;
 import io.ringwork.core.time.Clock;
 import io.ringwork.core.util.Invariants;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +23,7 @@ final class PartitionWriter implements AutoCloseable {
     private static final int WRITE_BUFFER_BYTES = 256 * 1024;
     private static final int INDEX_BUFFER_BYTES = 4 * 1024;
     private static final int SCAN_BUFFER_BYTES = 64 * 1024;
+    private static final int INDEX_PROBES = 16;
 
     private final PartitionFiles files;
     private final LogConfig config;
@@ -71,8 +73,10 @@ final class PartitionWriter implements AutoCloseable {
             return;
         }
         LogException failure = null;
-        lock.lock();
+        boolean locked = false;
         try {
+            lock.lock();
+            locked = true;
             if (active == null) {
                 activate();
             } else {
@@ -81,10 +85,9 @@ final class PartitionWriter implements AutoCloseable {
             appendAll(batches);
         } catch (RuntimeException e) {
             deactivate();
-            failure = e instanceof LogException le ? le
-                    : new LogException("append to " + files.dir() + " failed: " + e, e);
+            failure = asLogException(e);
         } finally {
-            lock.unlock();
+            if (locked) failure = unlock(failure);
         }
         if (failure != null) {
             failAll(batches, failure);
@@ -215,12 +218,19 @@ final class PartitionWriter implements AutoCloseable {
         rebuildWindow();
     }
 
-    /** {position, offset} of the last index entry whose frame checks out, or {0, base}. */
+    /**
+     * {position, offset} of the last index entry whose frame checks out, or {0, base}. Entries
+     * past the end cost nothing to skip; after {@value #INDEX_PROBES} entries that fail on disk
+     * the index is not worth more reads, and the scan starts at the segment's beginning.
+     */
     private long[] lastValidIndexEntry() {
-        for (int i = active.indexEntryCount() - 1; i >= 0; i--) {
+        long size = active.fileSize();
+        int probes = 0;
+        for (int i = active.indexEntryCount() - 1; i >= 0 && probes < INDEX_PROBES; i--) {
             OffsetIndex.Entry e = active.indexEntry(i);
             long offset = active.base() + e.relativeOffset();
-            if (e.position() <= 0 || e.position() >= active.fileSize()) continue;
+            if (e.position() <= 0 || e.position() >= size) continue;
+            probes++;
             scan.reset(active.logChannel(), active.logPath(), active.base(), e.position(), offset);
             if (nextStatus() == SegmentScan.Status.FRAME) return new long[] {e.position(), offset};
         }
@@ -283,7 +293,7 @@ final class PartitionWriter implements AutoCloseable {
         long later;
         try {
             later = TornTail.laterValidFrame(active.logChannel(), bad, nextOffset);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new LogException("cannot read " + active.logPath() + ": " + e.getMessage(), e);
         }
         if (later >= 0) {
@@ -296,6 +306,7 @@ final class PartitionWriter implements AutoCloseable {
     }
 
     private void writeIndexEntries() {
+        if (indexEntries.position() == 0) return;
         indexEntries.flip();
         active.write(ByteBuffer.allocate(0), indexEntries);
         indexEntries.clear();
@@ -319,13 +330,28 @@ final class PartitionWriter implements AutoCloseable {
     private SegmentScan.Status nextStatus() {
         try {
             return scan.next();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new LogException("cannot read " + scan.path() + ": " + e.getMessage(), e);
         }
     }
 
     private void publishEnd() {
         tail.onLocalAppend(active.base(), active.endPosition(), nextOffset);
+    }
+
+    /** Releases the process lock; a failure to do so fails the batch (indefinitely: it was written). */
+    private LogException unlock(LogException failure) {
+        try {
+            lock.unlock();
+            return failure;
+        } catch (RuntimeException e) {
+            deactivate();
+            return failure != null ? failure : asLogException(e);
+        }
+    }
+
+    private LogException asLogException(RuntimeException e) {
+        return e instanceof LogException le ? le : new LogException("append to " + files.dir() + " failed: " + e, e);
     }
 
     private void deactivate() {

@@ -87,14 +87,15 @@ final class ProcessLock implements AutoCloseable {
         }
     }
 
-    /** The shared channel, reopened if an interrupt closed it. Called with the JVM lock held. */
+    /**
+     * The shared channel, reopened if an interrupt closed it. Called with the JVM lock held, which
+     * guards the field; {@link #close()} only closes it once no user is left.
+     */
     private FileChannel channel() throws IOException {
-        synchronized (SHARED) {
-            if (shared.channel == null || !shared.channel.isOpen()) {
-                shared.channel = FileChannel.open(shared.path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            }
-            return shared.channel;
+        if (shared.channel == null || !shared.channel.isOpen()) {
+            shared.channel = FileChannel.open(shared.path, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         }
+        return shared.channel;
     }
 
     private static void closeChannel(Shared s) {

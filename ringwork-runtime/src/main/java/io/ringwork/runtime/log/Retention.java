@@ -5,6 +5,7 @@ import io.ringwork.core.time.Clock;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Map;
@@ -52,18 +53,18 @@ final class Retention {
 
     private int trim(PartitionFiles files, long checkpoint, long nowMs, Set<Path> live) {
         long[] bases = files.listBases();
+        long[] sizes = new long[bases.length];
         long totalBytes = 0;
-        for (long base : bases) totalBytes += sizeOf(files.logPath(base));
+        for (int i = 0; i < bases.length; i++) totalBytes += sizes[i] = sizeOf(files.logPath(bases[i]));
         int deleted = 0;
         for (int i = 0; i < bases.length - 1 && checkpoint >= 0; i++) {
             boolean consumed = bases[i + 1] - 1 <= checkpoint;
-            long size = sizeOf(files.logPath(bases[i]));
             boolean tooBig = config.retentionBytes() != LogConfig.UNLIMITED && totalBytes > config.retentionBytes();
             boolean tooOld = consumed && config.retentionMs() != LogConfig.UNLIMITED
                     && newestMs(files, bases[i]) < nowMs - config.retentionMs();
             if (!consumed || !(tooBig || tooOld)) break;
             delete(files, bases[i]);
-            totalBytes -= size;
+            totalBytes -= sizes[i];
             deleted++;
         }
         for (int i = deleted; i < bases.length; i++) live.add(files.logPath(bases[i]));
@@ -112,7 +113,7 @@ final class Retention {
     private static long sizeOf(Path path) {
         try {
             return Files.size(path);
-        } catch (java.nio.file.NoSuchFileException e) {
+        } catch (NoSuchFileException e) {
             return 0;
         } catch (IOException e) {
             throw new LogException("cannot stat " + path + ": " + e.getMessage(), e);

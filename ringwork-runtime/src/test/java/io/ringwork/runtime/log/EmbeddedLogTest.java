@@ -128,6 +128,28 @@ class EmbeddedLogTest {
     }
 
     @Test
+    void aReaderTailingWhileSegmentsRollSeesEveryRecordInOrder() throws Exception {
+        try (EmbeddedLog log = EmbeddedLog.open(config(dir, 1).withSegmentBytes(4096).withIndexIntervalBytes(512))) {
+            CompletableFuture<List<String>> tailed = CompletableFuture.supplyAsync(() -> {
+                List<String> seen = new ArrayList<>();
+                try (PartitionReader reader = log.reader(0, 0)) {
+                    while (seen.size() < 3000) {
+                        if (log.awaitAppend(0, reader.position(), 5000)) reader.poll(64).forEach(r -> seen.add(r.dataAsString()));
+                    }
+                }
+                return seen;
+            });
+            for (int i = 0; i < 3000; i += 30) {
+                List<NewRecord> batch = new ArrayList<>();
+                for (int j = i; j < i + 30; j++) batch.add(rec("k" + (j % 5), "v" + j));
+                log.append(batch);
+            }
+            List<String> seen = tailed.get(30, TimeUnit.SECONDS);
+            for (int i = 0; i < 3000; i++) assertThat(seen.get(i)).isEqualTo("v" + i);
+        }
+    }
+
+    @Test
     void concurrentAppendersLoseAndDuplicateNothingAndKeepEachCallsOrder() throws Exception {
         int threads = 8;
         int calls = 150;

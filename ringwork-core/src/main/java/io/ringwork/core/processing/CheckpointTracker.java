@@ -8,12 +8,16 @@ import io.ringwork.core.util.Invariants;
  * parallel); the checkpoint only moves past a record once it and everything before it are done.
  *
  * <p>Offsets must be dispatched in increasing order but need not be contiguous (Kafka topics have
- * gaps). Memory is bounded by {@code capacity} in-flight records: {@link #dispatched} fails past it,
- * so the caller must apply backpressure first ({@link #hasRoom()}). Not thread-safe.
+ * gaps). The tracker holds every offset from the oldest unfinished one to the newest dispatched
+ * (the window), finished or not; it grows on demand up to {@code maxWindow} and {@link #dispatched}
+ * fails past it, so the caller must wait for {@link #hasRoom()} first. A record that stays
+ * unfinished while {@code maxWindow} later records are dispatched therefore stalls its partition's
+ * reader: that is the limit's price, paid only by a key stuck that long. Not thread-safe.
  */
 public final class CheckpointTracker {
-    private final long[] offsets;
-    private final boolean[] done;
+    private final int maxWindow;
+    private long[] offsets;
+    private boolean[] done;
     private int head;
     private int size;
     private long lastDispatched;
@@ -21,21 +25,24 @@ public final class CheckpointTracker {
 
     /**
      * @param checkpoint the partition's persisted checkpoint, or -1 when nothing was applied yet
-     * @param capacity   the most records that may be in flight at once
+     * @param maxWindow  the most offsets from the oldest unfinished to the newest dispatched
      */
-    public CheckpointTracker(long checkpoint, int capacity) {
-        Invariants.require(capacity > 0, "capacity must be positive, got %s", capacity);
-        this.offsets = new long[capacity];
-        this.done = new boolean[capacity];
+    public CheckpointTracker(long checkpoint, int maxWindow) {
+        Invariants.require(maxWindow > 0, "maxWindow must be positive, got %s", maxWindow);
+        this.maxWindow = maxWindow;
+        int initial = Math.min(maxWindow, 1024);
+        this.offsets = new long[initial];
+        this.done = new boolean[initial];
         this.checkpoint = checkpoint;
         this.lastDispatched = checkpoint;
     }
 
     public boolean hasRoom() {
-        return size < offsets.length;
+        return size < maxWindow;
     }
 
-    public int inFlight() {
+    /** Offsets in the window: from the oldest unfinished record to the newest dispatched. */
+    public int window() {
         return size;
     }
 
@@ -46,7 +53,8 @@ public final class CheckpointTracker {
     /** Records that {@code offset} was handed to processing. */
     public void dispatched(long offset) {
         Invariants.check(offset > lastDispatched, "offsets must be dispatched in order: %s after %s", offset, lastDispatched);
-        Invariants.check(size < offsets.length, "tracker full (%s in flight); apply backpressure first", size);
+        Invariants.check(size < maxWindow, "checkpoint window full (%s offsets); wait for hasRoom() first", size);
+        if (size == offsets.length) grow();
         int slot = (head + size) % offsets.length;
         offsets[slot] = offset;
         done[slot] = false;
@@ -74,6 +82,20 @@ public final class CheckpointTracker {
         return checkpoint;
     }
 
+    private void grow() {
+        int capacity = (int) Math.min(maxWindow, 2L * offsets.length);
+        long[] biggerOffsets = new long[capacity];
+        boolean[] biggerDone = new boolean[capacity];
+        for (int i = 0; i < size; i++) {
+            int slot = (head + i) % offsets.length;
+            biggerOffsets[i] = offsets[slot];
+            biggerDone[i] = done[slot];
+        }
+        offsets = biggerOffsets;
+        done = biggerDone;
+        head = 0;
+    }
+
     /** Binary search over the ring's logical order (offsets increase from head). */
     private int indexOf(long offset) {
         int lo = 0;
@@ -90,7 +112,7 @@ public final class CheckpointTracker {
 
     @Override
     public String toString() {
-        return "CheckpointTracker[checkpoint=" + checkpoint + ", inFlight=" + size
+        return "CheckpointTracker[checkpoint=" + checkpoint + ", window=" + size
                 + ", oldestInFlight=" + (size == 0 ? "-" : Long.toString(offsets[head])) + "]";
     }
 }

@@ -23,7 +23,7 @@ class CheckpointTrackerTest {
         assertThat(tracker.completed(0)).isEqualTo(1);
         assertThat(tracker.completed(2)).isEqualTo(3);
         assertThat(tracker.completed(4)).isEqualTo(4);
-        assertThat(tracker.inFlight()).isZero();
+        assertThat(tracker.window()).isZero();
     }
 
     @Test
@@ -34,6 +34,19 @@ class CheckpointTrackerTest {
         tracker.dispatched(25);
         assertThat(tracker.completed(25)).isEqualTo(19);
         assertThat(tracker.completed(20)).isEqualTo(25);
+    }
+
+    @Test
+    void theWindowGrowsOnDemandUpToItsLimitAndSpansUnfinishedRecords() {
+        CheckpointTracker tracker = new CheckpointTracker(-1, 5000);
+        for (long o = 0; o < 5000; o++) tracker.dispatched(o);
+        assertThat(tracker.hasRoom()).isFalse();
+        for (long o = 1; o < 5000; o++) tracker.completed(o);
+        // Everything but the oldest is done, yet the window still spans all of it.
+        assertThat(tracker.window()).isEqualTo(5000);
+        assertThat(tracker.checkpoint()).isEqualTo(-1);
+        assertThat(tracker.completed(0)).isEqualTo(4999);
+        assertThat(tracker.hasRoom()).isTrue();
     }
 
     @Test
@@ -66,6 +79,6 @@ class CheckpointTrackerTest {
             while (expected + 1 < n && done[(int) (expected + 1)]) expected++;
             assertThat(checkpoint).isEqualTo(expected);
         }
-        assertThat(tracker.inFlight()).isZero();
+        assertThat(tracker.window()).isZero();
     }
 }

@@ -24,9 +24,9 @@ final class PartitionRunner {
     volatile long checkpoint;
     Thread reader;
 
-    PartitionRunner(int partition, long checkpoint, int maxInFlight) {
+    PartitionRunner(int partition, long checkpoint, int maxInFlight, int checkpointWindow) {
         this.partition = partition;
-        this.tracker = new CheckpointTracker(checkpoint, maxInFlight);
+        this.tracker = new CheckpointTracker(checkpoint, checkpointWindow);
         this.permits = new Semaphore(maxInFlight);
         this.maxInFlight = maxInFlight;
         this.checkpoint = checkpoint;
@@ -38,9 +38,14 @@ final class PartitionRunner {
         return permits.availablePermits() == maxInFlight;
     }
 
+    /** Records read and not yet committed. */
     int inFlight() {
+        return maxInFlight - permits.availablePermits();
+    }
+
+    boolean windowHasRoom() {
         synchronized (tracker) {
-            return tracker.inFlight();
+            return tracker.hasRoom();
         }
     }
 }

@@ -94,7 +94,8 @@ public final class ProcessingEngine implements AutoCloseable {
         checkUsable();
         if (partitions.get(partition) != null) return;
         long checkpoint = store.checkpoint(partition);
-        PartitionRunner runner = new PartitionRunner(partition, checkpoint, config.maxInFlightPerPartition());
+        PartitionRunner runner = new PartitionRunner(partition, checkpoint, config.maxInFlightPerPartition(),
+                config.checkpointWindow());
         runner.reader = Thread.ofVirtual().name("ringwork-reader-" + partition).unstarted(() -> readLoop(runner));
         partitions.set(partition, runner);
         runner.reader.start();
@@ -128,7 +129,12 @@ public final class ProcessingEngine implements AutoCloseable {
                     continue;
                 }
                 if (!acquire(runner, batch.size())) return;
-                for (Record record : batch) dispatch(runner, record);
+                for (int i = 0; i < batch.size(); i++) {
+                    if (!dispatch(runner, batch.get(i))) {
+                        runner.permits.release(batch.size() - i); // stopping: these were never dispatched
+                        return;
+                    }
+                }
             }
         } catch (Throwable t) {
             fail("reader of partition " + runner.partition, t);
@@ -143,7 +149,13 @@ public final class ProcessingEngine implements AutoCloseable {
         return true;
     }
 
-    private void dispatch(PartitionRunner runner, Record record) {
+    /** Hands a record to its key's queue; false if the partition stopped while waiting for window room. */
+    private boolean dispatch(PartitionRunner runner, Record record) throws InterruptedException {
+        while (!runner.windowHasRoom()) {
+            // The oldest unfinished record has been stuck for a whole window (see EngineConfig).
+            if (!runner.running || failure.get() != null) return false;
+            Thread.sleep(1);
+        }
         synchronized (runner.tracker) {
             runner.tracker.dispatched(record.offset());
         }
@@ -158,7 +170,7 @@ public final class ProcessingEngine implements AutoCloseable {
                 queue.scheduled = true;
             }
             if (schedule) workers.execute(() -> drain(runner, queue));
-            return;
+            return true;
         }
     }
 

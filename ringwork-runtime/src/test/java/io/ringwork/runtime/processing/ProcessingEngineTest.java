@@ -128,7 +128,7 @@ class ProcessingEngineTest {
     /** Backpressure: with a key blocked, the reader stops at the in-flight limit instead of reading on. */
     @Test
     void inFlightRecordsAreBounded() throws Exception {
-        EngineConfig small = new EngineConfig(4, 16, 8, 2, 1000, 1000, 64);
+        EngineConfig small = new EngineConfig(4, 16, 64, 8, 2, 1000, 1000, 64);
         start(small);
         String slowKey = "slow/2";
         int partition = new Partitioner(PARTITIONS).partitionOf(slowKey);
@@ -142,6 +142,33 @@ class ProcessingEngineTest {
         assertThat(engine.status(partition).lastRead()).isEqualTo(15);
         slowGate.countDown();
         awaitCheckpointsAtEnd();
+    }
+
+    /**
+     * Other keys keep flowing past a stuck record (their permits come back on commit) until the
+     * checkpoint window is full; then the reader waits rather than fail, and resumes once the stuck
+     * record finishes. Regression: the reader used to overrun the checkpoint tracker here.
+     */
+    @Test
+    void aStuckRecordStallsItsPartitionOnlyAtTheCheckpointWindow() {
+        start(new EngineConfig(4, 16, 64, 8, 2, 1000, 1000, 64));
+        String slowKey = "slow/3";
+        Partitioner partitioner = new Partitioner(PARTITIONS);
+        int partition = partitioner.partitionOf(slowKey);
+        log.append(List.of(rec(slowKey, "gated.x", "{}")));
+        List<NewRecord> others = new ArrayList<>();
+        for (int i = 0; others.size() < 200; i++) {
+            if (partitioner.partitionOf("o/" + i) == partition) others.add(rec("o/" + i, "resource.create", "{}"));
+        }
+        log.append(others);
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.status(partition).lastRead() == 63);
+        // The 63 records inside the window are applied; the rest wait for the stuck one.
+        await().atMost(Duration.ofSeconds(10)).until(() -> others.stream().filter(r -> store.get(partition, r.key()) != null).count() == 63);
+        assertThat(engine.failure()).isNull();
+        assertThat(store.checkpoint(partition)).isEqualTo(-1);
+        slowGate.countDown();
+        awaitCheckpointsAtEnd();
+        assertThat(engine.failure()).isNull();
     }
 
     @Test

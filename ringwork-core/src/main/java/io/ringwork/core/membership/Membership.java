@@ -62,6 +62,7 @@ public final class Membership {
     private final PriorityQueue<Timer> suspicionTimers = new PriorityQueue<>();
     private final ArrayDeque<Timer> reapTimers = new ArrayDeque<>();
     private final Map<Integer, Relay> relays = new LinkedHashMap<>();
+    private final LinkedHashMap<String, Failed> failed = new LinkedHashMap<>();
     private final int packetOverheadBytes;
 
     private Lifecycle lifecycle = Lifecycle.IDLE;
@@ -72,6 +73,7 @@ public final class Membership {
     private long nextGossipAtMs = NEVER;
     private long nextPushPullAtMs = NEVER;
     private long nextJoinAtMs = NEVER;
+    private long nextReconnectAtMs = NEVER;
     private List<Address> joinSeeds = List.of();
     private int joinRounds;
     private long lastNowMs = Long.MIN_VALUE;
@@ -86,6 +88,9 @@ public final class Membership {
 
     /** An indirect probe we run for another member; answered with its ack, or a nack at the deadline. */
     private record Relay(Address origin, int originSeq, long deadlineAtMs, boolean wantsNack) {}
+
+    /** A member declared dead that reconnect rounds keep trying, in case it was only cut off. */
+    private record Failed(Address address, long failedAtMs) {}
 
     /** Our probe of this period. */
     private static final class Probe {
@@ -163,6 +168,7 @@ public final class Membership {
         nextProbeAtMs = NEVER;
         nextJoinAtMs = NEVER;
         nextPushPullAtMs = NEVER;
+        nextReconnectAtMs = NEVER;
         MemberTable.Entry self = table.get(localId);
         table.set(self, self.member.with(MemberState.LEFT, incarnation), nowMs);
         enqueueGossip(new Dead(localId, incarnation, localId));
@@ -214,6 +220,7 @@ public final class Membership {
         if (nowMs >= nextGossipAtMs) gossipRound(nowMs);
         if (nowMs >= nextPushPullAtMs) pushPullRound(nowMs);
         if (nowMs >= nextJoinAtMs) retryJoin(nowMs);
+        if (nowMs >= nextReconnectAtMs) reconnectRound(nowMs);
         reap(nowMs);
     }
 
@@ -228,7 +235,7 @@ public final class Membership {
 
     /** The earliest time at which {@link #tick} has work, or {@link #NEVER}. */
     public long nextDeadlineMs() {
-        long deadline = Math.min(nextProbeAtMs, Math.min(nextPushPullAtMs, nextJoinAtMs));
+        long deadline = Math.min(Math.min(nextProbeAtMs, nextReconnectAtMs), Math.min(nextPushPullAtMs, nextJoinAtMs));
         if (probe != null) deadline = Math.min(deadline, probe.escalated ? probe.endAtMs : probe.timeoutAtMs);
         if (!gossip.isEmpty()) deadline = Math.min(deadline, nextGossipAtMs);
         for (Relay relay : relays.values()) deadline = Math.min(deadline, relay.deadlineAtMs);
@@ -305,6 +312,7 @@ public final class Membership {
         if (alive.incarnation() <= entry.member.incarnation()) return false;
         boolean wasActive = entry.isActive();
         entry.suspicion = null;
+        failed.remove(alive.id());
         table.set(entry, member, nowMs);
         if (!wasActive) probeTargets.add(member.id(), random);
         enqueueGossip(alive);
@@ -350,7 +358,13 @@ public final class Membership {
         entry.suspicion = null;
         table.set(entry, entry.member.with(state, dead.incarnation()), nowMs);
         reapTimers.add(new Timer(nowMs + config.deadReapMs(), entry.id()));
-        if (state == MemberState.DEAD) counters.deaths++;
+        failed.remove(entry.id());
+        if (state == MemberState.DEAD) {
+            counters.deaths++;
+            failed.put(entry.id(), new Failed(entry.member.address(), nowMs));
+            // Bounded like the member table: forget the longest-failed first.
+            if (failed.size() > config.membersMax()) failed.remove(failed.keySet().iterator().next());
+        }
         enqueueGossip(dead);
         notify(dead.isLeave() ? Kind.LEFT : Kind.FAILED, entry.member, nowMs);
         return true;
@@ -553,6 +567,26 @@ public final class Membership {
         }
     }
 
+    /**
+     * Heals partitions: once both sides declared each other dead, no probe or gossip crosses any
+     * more, so every interval we push-pull one failed member (or a seed, when alone). A reachable
+     * one learns it was declared dead and refutes; we learn its side of the cluster.
+     */
+    private void reconnectRound(long nowMs) {
+        nextReconnectAtMs = nowMs + config.reconnectIntervalMs();
+        if (lifecycle == Lifecycle.JOINING) return; // the join's own faster retries are running
+        if (table.activeCount() <= 1 && !joinSeeds.isEmpty()) {
+            sendPushPull(joinSeeds.get(random.nextInt(joinSeeds.size())), true, false);
+            return;
+        }
+        failed.values().removeIf(entry -> entry.failedAtMs + config.reconnectTimeoutMs() <= nowMs);
+        if (failed.isEmpty()) return;
+        int skip = random.nextInt(failed.size());
+        var iterator = failed.values().iterator();
+        for (int i = 0; i < skip; i++) iterator.next();
+        sendPushPull(iterator.next().address, false, false);
+    }
+
     private void sendPushPull(Address to, boolean join, boolean reply) {
         if (!reply) counters.pushPulls++;
         effects.add(new Send(Lane.RELIABLE, to, List.of(new PushPull(join, reply, stateForSync()))));
@@ -605,6 +639,7 @@ public final class Membership {
         // Random phases: nodes started together must not probe and gossip in lockstep.
         nextProbeAtMs = nowMs + random.nextInt(config.probeIntervalMs());
         nextGossipAtMs = nowMs + random.nextInt(config.gossipIntervalMs());
+        nextReconnectAtMs = nowMs + config.reconnectIntervalMs() / 2 + random.nextInt(config.reconnectIntervalMs());
         if (config.pushPullIntervalMs() > 0) {
             nextPushPullAtMs = nowMs + config.pushPullIntervalMs() / 2 + random.nextInt(config.pushPullIntervalMs());
         }

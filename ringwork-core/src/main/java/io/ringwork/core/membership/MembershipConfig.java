@@ -39,6 +39,9 @@ import io.ringwork.core.util.Invariants;
  * @param membersMax            known members, dead included; updates about new members beyond it are ignored and counted
  * @param relaysMax             indirect probes relayed at once; more are ignored (the asker sees no ack and no nack)
  * @param leaveFanout           members told directly about a graceful leave, besides gossip
+ * @param reconnectIntervalMs   every interval, one push-pull to a random failed (not left) member, or to a seed
+ *                              when this node is alone: heals partitions after both sides declared the other dead
+ * @param reconnectTimeoutMs    a failed member is retried this long after it failed, then given up
  */
 public record MembershipConfig(
         String clusterName,
@@ -65,7 +68,9 @@ public record MembershipConfig(
         int gossipQueueMax,
         int membersMax,
         int relaysMax,
-        int leaveFanout) {
+        int leaveFanout,
+        int reconnectIntervalMs,
+        int reconnectTimeoutMs) {
 
     public MembershipConfig {
         Invariants.require(clusterName != null && !clusterName.isEmpty() && clusterName.length() <= 64,
@@ -86,19 +91,21 @@ public record MembershipConfig(
                 "metadataBytesMax must fit in half a packet: %s", metadataBytesMax);
         Invariants.require(gossipQueueMax >= 1 && membersMax >= 1 && relaysMax >= 0 && leaveFanout >= 0,
                 "queue, member and relay limits must be positive");
+        Invariants.require(reconnectIntervalMs > 0 && reconnectTimeoutMs >= 0, "reconnect interval must be positive");
     }
 
     /**
      * The profile for a protocol period of {@code periodMs}: probe timeout = period / 2, gossip every
      * period / 5 to 3 members, suspicion 4 × log10(N) periods (max 6×), push-pull every 30 periods,
-     * dead members reaped after 30 periods. These are the LAN ratios scaled to the period.
+     * dead members reaped after 30 periods, a reconnect attempt every 10 periods for 3,600 periods.
+     * These are the LAN ratios scaled to the period.
      */
     public static MembershipConfig forPeriod(String clusterName, int periodMs) {
         Invariants.require(periodMs >= 10, "period too small: %s ms", periodMs);
         return new MembershipConfig(clusterName, periodMs, periodMs / 2, 3, 4, 6, 3, 8, true,
                 4, Math.max(5, periodMs / 5), 3, 30 * periodMs, 30 * periodMs,
                 Math.max(50, periodMs / 2), 30 * periodMs, 10, 30 * periodMs,
-                1400, 8 * 1024 * 1024, 512, 4096, 16_384, 256, 3);
+                1400, 8 * 1024 * 1024, 512, 4096, 16_384, 256, 3, 10 * periodMs, 3600 * periodMs);
     }
 
     /** LAN profile: 1 s period, 500 ms probe timeout, gossip every 200 ms, push-pull every 30 s. */
@@ -116,7 +123,8 @@ public record MembershipConfig(
                 suspicionMaxTimeoutMult, suspicionConfirmations, awarenessMax, enabled, retransmitMult,
                 gossipIntervalMs, gossipFanout, gossipToTheDeadMs, pushPullIntervalMs, joinBackoffMinMs,
                 joinBackoffMaxMs, joinAttemptsMax, deadReapMs, packetBytesMax, reliableBytesMax,
-                metadataBytesMax, gossipQueueMax, membersMax, relaysMax, leaveFanout);
+                metadataBytesMax, gossipQueueMax, membersMax, relaysMax, leaveFanout, reconnectIntervalMs,
+                reconnectTimeoutMs);
     }
 
     public MembershipConfig withPushPullIntervalMs(int intervalMs) {
@@ -124,7 +132,8 @@ public record MembershipConfig(
                 suspicionMaxTimeoutMult, suspicionConfirmations, awarenessMax, lifeguard, retransmitMult,
                 gossipIntervalMs, gossipFanout, gossipToTheDeadMs, intervalMs, joinBackoffMinMs,
                 joinBackoffMaxMs, joinAttemptsMax, deadReapMs, packetBytesMax, reliableBytesMax,
-                metadataBytesMax, gossipQueueMax, membersMax, relaysMax, leaveFanout);
+                metadataBytesMax, gossipQueueMax, membersMax, relaysMax, leaveFanout, reconnectIntervalMs,
+                reconnectTimeoutMs);
     }
 
     public MembershipConfig withDeadReapMs(int reapMs) {
@@ -132,7 +141,8 @@ public record MembershipConfig(
                 suspicionMaxTimeoutMult, suspicionConfirmations, awarenessMax, lifeguard, retransmitMult,
                 gossipIntervalMs, gossipFanout, gossipToTheDeadMs, pushPullIntervalMs, joinBackoffMinMs,
                 joinBackoffMaxMs, joinAttemptsMax, reapMs, packetBytesMax, reliableBytesMax,
-                metadataBytesMax, gossipQueueMax, membersMax, relaysMax, leaveFanout);
+                metadataBytesMax, gossipQueueMax, membersMax, relaysMax, leaveFanout, reconnectIntervalMs,
+                reconnectTimeoutMs);
     }
 
     /** Retransmissions per gossip update: {@code retransmitMult × ceil(log10(N + 1))}. */

@@ -19,17 +19,23 @@ class LifecycleTest {
     private static final MembershipConfig CONFIG = MembershipConfig.fast("test");
 
     @Test
-    void joinRetriesWithGrowingBackoffThenGivesUp() {
+    void joinRetriesWithGrowingBackoffThenFallsBackToSlowReconnects() {
         TestNode a = new TestNode(CONFIG, "a", 0);
         a.membership.join(List.of(TestNode.address("s"), TestNode.address("a")), 0);
 
-        a.runUntil(600_000);
+        while (a.membership.lifecycle() == Membership.Lifecycle.JOINING) a.runUntil(a.nowMs + 10);
 
         List<Send> joins = a.sentOn(Lane.RELIABLE);
         assertThat(joins).hasSize(CONFIG.joinAttemptsMax());
         assertThat(joins).allSatisfy(send -> assertThat(send.to()).isEqualTo(TestNode.address("s")));
         assertThat(a.membership.lifecycle()).isEqualTo(Membership.Lifecycle.JOIN_FAILED);
-        assertThat(a.membership.stats().pushPulls()).isEqualTo(CONFIG.joinAttemptsMax());
+        // Backoff doubles from 100 ms up to the 6 s cap (plus up to 25 % jitter): ~32 s for 10 rounds.
+        assertThat(a.nowMs).isBetween(30_000L, 45_000L);
+
+        a.clear();
+        a.runUntil(a.nowMs + 10L * CONFIG.reconnectIntervalMs());
+        // Alone and given up: one attempt per reconnect interval, never faster.
+        assertThat(a.sentOn(Lane.RELIABLE)).hasSizeBetween(9, 11);
     }
 
     @Test

@@ -97,11 +97,23 @@ public final class MembershipCluster {
      * around; measure after a warm-up.
      */
     public MembershipCluster startConverged() {
-        for (SimMember member : members.values()) member.start(List.of(), 0);
-        List<Member> everyone = members.values().stream().map(m -> m.membership().localMember()).toList();
+        return startConverged(members.size());
+    }
+
+    /** Like {@link #startConverged()} for n0..n(count-1) only; the rest stay down until {@link #join}. */
+    public MembershipCluster startConverged(int count) {
+        List<SimMember> started = new ArrayList<>(members.values()).subList(0, count);
+        for (SimMember member : started) member.start(List.of(), 0);
+        List<Member> everyone = started.stream().map(m -> m.membership().localMember()).toList();
         PushPull fullState = new PushPull(false, true, everyone);
-        Address first = members.values().iterator().next().address();
-        for (SimMember member : members.values()) member.inject(first, fullState);
+        Address first = started.getFirst().address();
+        for (SimMember member : started) member.inject(first, fullState);
+        return this;
+    }
+
+    /** Starts a node that has never run, joining through n0. */
+    public MembershipCluster join(String id) {
+        member(id).start(List.of(member("n0").address()), 0);
         return this;
     }
 

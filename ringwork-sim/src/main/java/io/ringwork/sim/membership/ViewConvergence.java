@@ -3,9 +3,7 @@ package io.ringwork.sim.membership;
 import io.ringwork.core.membership.Member;
 import io.ringwork.core.membership.MemberState;
 
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -21,11 +19,9 @@ public final class ViewConvergence {
     public static Optional<String> divergence(MembershipCluster cluster) {
         List<SimMember> running = cluster.members().stream().filter(m -> m.status() == SimMember.Status.RUNNING).toList();
         for (SimMember observer : running) {
-            Map<String, Member> view = new HashMap<>();
-            for (Member member : observer.view()) view.put(member.id(), member);
             for (SimMember subject : cluster.members()) {
                 if (subject == observer || subject.status() == SimMember.Status.PAUSED) continue;
-                Member seen = view.get(subject.id());
+                Member seen = observer.membership().member(subject.id()).orElse(null);
                 boolean expectedAlive = subject.status() == SimMember.Status.RUNNING;
                 boolean seenAlive = seen != null && seen.state() == MemberState.ALIVE;
                 boolean seenActive = seen != null && seen.state().isActive();

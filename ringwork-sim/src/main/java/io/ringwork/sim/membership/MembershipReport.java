@@ -17,7 +17,8 @@ import java.util.Set;
  * Prints the membership figures of issue 3 from the deterministic simulator: failure detection
  * times, gossip traffic, false positives under loss with and without Lifeguard, and convergence
  * after a join and after a partition heals. Every run is seeded; the same command prints the
- * same table. Usage: {@code MembershipReport [--quick]}.
+ * same table. Usage: {@code MembershipReport [--quick | --acceptance]}; --acceptance prints only
+ * the rows the issue's acceptance names, with 20 seeds.
  *
  * <p>Definitions (all times from the fault, simulated ms, medians over seeds):
  * first suspect = first node marks the crashed node SUSPECT; first dead = first node declares it
@@ -38,7 +39,8 @@ public final class MembershipReport {
     public static void main(String[] args) {
         boolean quick = Arrays.asList(args).contains("--quick");
         long startNs = System.nanoTime();
-        new MembershipReport(quick).print();
+        if (Arrays.asList(args).contains("--acceptance")) new MembershipReport(false).printAcceptance();
+        else new MembershipReport(quick).print();
         System.out.printf(Locale.ROOT, "%n(report took %.0f s of wall time)%n", (System.nanoTime() - startNs) / 1e9);
     }
 
@@ -74,6 +76,17 @@ public final class MembershipReport {
         for (int nodes : sizes) {
             for (int periodMs : periods) printConvergence(nodes, periodMs);
         }
+    }
+
+    /** Only the rows issue 3's acceptance names: 100 nodes, 200 ms, 20 seeds; false positives at 10 % loss. */
+    private void printAcceptance() {
+        System.out.println("# ringwork membership acceptance rows, simulator, LAN links 1-5 ms");
+        System.out.printf(Locale.ROOT, "%6s %7s %5s %14s %11s %10s %16s %14s%n", "nodes", "period", "seeds",
+                "first-suspect", "first-dead", "all-dead", "gossip B/node/s", "sync B/node/s");
+        printDetection(100, 200);
+        System.out.printf(Locale.ROOT, "%6s %7s %5s %9s %10s %14s %12s%n", "nodes", "period", "loss", "lifeguard",
+                "episodes", "node-hours", "fp/node-h");
+        for (boolean lifeguard : new boolean[]{true, false}) printFalsePositives(100, 200, 0.10, lifeguard, 20, 120_000);
     }
 
     // ---------------------------------------------------------------- detection
@@ -130,9 +143,11 @@ public final class MembershipReport {
     // ---------------------------------------------------------------- false positives
 
     private void printFalsePositives(int nodes, int periodMs, double loss, boolean lifeguard) {
-        long durationMs = quick ? 120_000 : 300_000;
+        printFalsePositives(nodes, periodMs, loss, lifeguard, quick ? 3 : 10, quick ? 120_000 : 300_000);
+    }
+
+    private void printFalsePositives(int nodes, int periodMs, double loss, boolean lifeguard, int runs, long durationMs) {
         long episodes = 0;
-        int runs = quick ? 3 : 10;
         for (int s = 0; s < runs; s++) episodes += falsePositives(nodes, periodMs, loss, lifeguard, durationMs, 77_000L + s);
         double nodeHours = runs * nodes * durationMs / 3_600_000.0;
         System.out.printf(Locale.ROOT, "%6d %5dms %4.0f%% %9s %10d %14.1f %12.3f%n", nodes, periodMs, loss * 100,

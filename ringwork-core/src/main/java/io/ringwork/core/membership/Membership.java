@@ -492,7 +492,10 @@ public final class Membership {
         }
         int seq = nextSeq();
         boolean wantsNack = request.nackAfterMs() > 0;
-        long deadlineAtMs = nowMs + (wantsNack ? request.nackAfterMs() : config.probeIntervalMs());
+        // The asker's wait is untrusted input: cap it so a relay slot is never held for long.
+        long waitMs = wantsNack ? Math.min(request.nackAfterMs(), (long) config.awarenessMax() * config.probeIntervalMs())
+                : config.probeIntervalMs();
+        long deadlineAtMs = nowMs + waitMs;
         relays.put(seq, new Relay(from, request.seq(), deadlineAtMs, wantsNack));
         sendWithPiggyback(request.targetAddress(), List.of(new Ping(seq, request.targetId())));
     }

@@ -1,0 +1,53 @@
+package io.ringwork.core.membership;
+
+import io.ringwork.core.transport.Address;
+
+import java.util.List;
+import java.util.SortedMap;
+
+/**
+ * The typed messages of the protocol. The wire codec turns bytes into these before the state
+ * machine sees them (STYLE 5), so logic never parses. Sequence numbers are per sender.
+ */
+public sealed interface MembershipMessage {
+
+    /** Direct probe: "are you {@code targetId}?". A node answers only probes meant for it. */
+    record Ping(int seq, String targetId) implements MembershipMessage {}
+
+    /** Asks the receiver to probe {@code target} for the sender; nack after {@code nackAfterMs} without an ack. */
+    record IndirectPing(int seq, String targetId, Address targetAddress, int nackAfterMs) implements MembershipMessage {}
+
+    /** Answer to a Ping, or an IndirectPing's relayed success. */
+    record Ack(int seq) implements MembershipMessage {}
+
+    /** Lifeguard: the relay could not reach the target, but the sender can reach the relay. */
+    record Nack(int seq) implements MembershipMessage {}
+
+    /** Gossip: {@code id} is alive at {@code incarnation}; only the member itself originates new ones. */
+    record Alive(String id, long incarnation, Address address, SortedMap<String, String> metadata)
+            implements Update {}
+
+    /** Gossip: {@code fromId} suspects {@code id} at {@code incarnation}. */
+    record Suspect(String id, long incarnation, String fromId) implements Update {}
+
+    /** Gossip: {@code id} is dead at {@code incarnation}; {@code fromId == id} means it left gracefully. */
+    record Dead(String id, long incarnation, String fromId) implements Update {
+        public boolean isLeave() {
+            return id.equals(fromId);
+        }
+    }
+
+    /** Full-state sync on the reliable lane; {@code reply} is false on the request, true on the answer. */
+    record PushPull(boolean join, boolean reply, List<Member> members) implements MembershipMessage {
+        public PushPull {
+            members = List.copyOf(members);
+        }
+    }
+
+    /** The gossiped updates: one apply path handles them (STYLE 4). */
+    sealed interface Update extends MembershipMessage permits Alive, Suspect, Dead {
+        String id();
+
+        long incarnation();
+    }
+}

@@ -1,0 +1,167 @@
+package io.ringwork.core.membership;
+
+import io.ringwork.core.membership.MembershipEffect.Send;
+import io.ringwork.core.membership.MembershipMessage.Ack;
+import io.ringwork.core.membership.MembershipMessage.IndirectPing;
+import io.ringwork.core.membership.MembershipMessage.Nack;
+import io.ringwork.core.membership.MembershipMessage.Ping;
+import io.ringwork.core.membership.MembershipMessage.Suspect;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Node "a" probes b..e; the test answers for them (or does not). Fast profile: 200 ms period, 100 ms timeout. */
+class ProbeCycleTest {
+    private static final MembershipConfig CONFIG = MembershipConfig.fast("test");
+
+    private final TestNode a = new TestNode(CONFIG, "a", 0).started("b", "c", "d", "e");
+
+    private Send nextPing() {
+        return a.runUntilSent(send -> TestNode.carries(send, Ping.class), 1000);
+    }
+
+    private String targetOf(Send ping) {
+        return TestNode.first(ping, Ping.class).targetId();
+    }
+
+    @Test
+    void aDirectAckCompletesTheProbeAndNoIndirectProbeFollows() {
+        Send ping = nextPing();
+        a.receive(targetOf(ping), new Ack(TestNode.first(ping, Ping.class).seq()));
+        a.clear();
+
+        a.runUntil(a.nowMs + 150);
+
+        assertThat(a.sent).noneMatch(send -> TestNode.carries(send, IndirectPing.class));
+        assertThat(a.membership.stats().acksReceived()).isEqualTo(1);
+        assertThat(a.stateOf(targetOf(ping))).isEqualTo(MemberState.ALIVE);
+    }
+
+    @Test
+    void withoutAnAckKMembersAreAskedThenTheTargetIsSuspected() {
+        Send ping = nextPing();
+        String target = targetOf(ping);
+        a.clear();
+
+        a.runUntil(a.nowMs + CONFIG.probeTimeoutMs());
+        List<Send> requests = a.sent.stream().filter(send -> TestNode.carries(send, IndirectPing.class)).toList();
+        assertThat(requests).hasSize(CONFIG.indirectChecks());
+        assertThat(requests).extracting(Send::to).doesNotHaveDuplicates().doesNotContain(TestNode.address(target));
+
+        a.runUntilEvent(MemberEvent.Kind.SUSPECT, target, CONFIG.probeIntervalMs());
+        assertThat(a.stateOf(target)).isEqualTo(MemberState.SUSPECT);
+        // No relay even nacked: Lifeguard blames our own health, one point per missing nack.
+        assertThat(a.membership.stats().localHealth()).isEqualTo(CONFIG.indirectChecks());
+    }
+
+    @Test
+    void nacksFromEveryRelayKeepLocalHealthAtZero() {
+        Send ping = nextPing();
+        int seq = TestNode.first(ping, Ping.class).seq();
+        a.runUntil(a.nowMs + CONFIG.probeTimeoutMs());
+        for (String relay : List.of("b", "c", "d", "e")) {
+            if (!relay.equals(targetOf(ping))) a.receive(relay, new Nack(seq));
+        }
+
+        a.runUntilEvent(MemberEvent.Kind.SUSPECT, targetOf(ping), CONFIG.probeIntervalMs());
+
+        assertThat(a.membership.stats().nacksReceived()).isEqualTo(CONFIG.indirectChecks());
+        assertThat(a.membership.stats().localHealth()).isZero();
+    }
+
+    @Test
+    void anAckRelayedThroughAnotherMemberAlsoCompletesTheProbe() {
+        Send ping = nextPing();
+        int seq = TestNode.first(ping, Ping.class).seq();
+        a.runUntil(a.nowMs + CONFIG.probeTimeoutMs());
+
+        a.receive("c", new Ack(seq));
+        a.runUntil(a.nowMs + CONFIG.probeIntervalMs());
+
+        assertThat(a.stateOf(targetOf(ping))).isEqualTo(MemberState.ALIVE);
+        assertThat(a.membership.stats().probesFailed()).isZero();
+    }
+
+    @Test
+    void localHealthStretchesTheProbeInterval() {
+        Send first = nextPing();
+        a.runUntilEvent(MemberEvent.Kind.SUSPECT, targetOf(first), 1000); // health is now 3
+        a.clear();
+        long failedAtMs = a.nowMs;
+
+        Send next = nextPing();
+
+        // The probe started in the failing tick already used health 3, so the one after it waits 4 intervals.
+        assertThat(a.nowMs - failedAtMs).isEqualTo(4L * CONFIG.probeIntervalMs());
+        assertThat(next).isNotNull();
+    }
+
+    @Test
+    void aSuspectIsToldOfTheSuspicionWhenProbedAndDeclaredDeadAfterTheTimeout() {
+        a.receive("c", new Suspect("b", 0, "c"));
+        long suspectedAtMs = a.nowMs;
+
+        Send buddy = a.runUntilSent(send -> send.to().equals(TestNode.address("b"))
+                && TestNode.carries(send, Ping.class), 2000);
+        assertThat(TestNode.first(buddy, Suspect.class)).isEqualTo(new Suspect("b", 0, "a"));
+
+        MemberEvent failed = a.runUntilEvent(MemberEvent.Kind.FAILED, "b", 60_000);
+        long minMs = CONFIG.suspicionTimeoutMinMs(5);
+        // Our own failed probe of b was the one confirmation of c's suspicion (k = 3 with 5 members).
+        long expectedMs = Suspicion.timeoutMs(1, 3, minMs, 6 * minMs);
+        assertThat(failed.atMs() - suspectedAtMs).isEqualTo(expectedMs);
+    }
+
+    @Test
+    void independentConfirmationsShortenTheSuspicion() {
+        // c starts the suspicion; d, e and x are the k = 3 confirmations that bring it down to min.
+        a.receive("c", new Suspect("b", 0, "c"));
+        a.receive("d", new Suspect("b", 0, "d"));
+        a.receive("e", new Suspect("b", 0, "e"));
+        a.receive("x", new Suspect("b", 0, "x"));
+
+        MemberEvent failed = a.runUntilEvent(MemberEvent.Kind.FAILED, "b", 60_000);
+
+        assertThat(failed.atMs()).isEqualTo(CONFIG.suspicionTimeoutMinMs(5));
+    }
+
+    @Test
+    void aRelayForwardsTheAckOrNacksAtTheDeadline() {
+        a.receive("b", new IndirectPing(77, "c", TestNode.address("c"), 80));
+        Send relayed = a.sent.stream().filter(send -> TestNode.carries(send, Ping.class)).findFirst().orElseThrow();
+        assertThat(relayed.to()).isEqualTo(TestNode.address("c"));
+        a.clear();
+
+        a.receive("c", new Ack(TestNode.first(relayed, Ping.class).seq()));
+        assertThat(a.sent).singleElement().satisfies(send -> {
+            assertThat(send.to()).isEqualTo(TestNode.address("b"));
+            assertThat(TestNode.first(send, Ack.class).seq()).isEqualTo(77);
+        });
+
+        a.clear();
+        a.receive("b", new IndirectPing(78, "d", TestNode.address("d"), 80));
+        a.clear();
+        a.runUntilSent(send -> send.messages().contains(new Nack(78)), 80);
+    }
+
+    @Test
+    void deadMembersAreReapedAndMayRejoinAtAnyIncarnation() {
+        a.receive("c", new MembershipMessage.Dead("b", 0, "c"));
+        a.runUntilEvent(MemberEvent.Kind.REAPED, "b", CONFIG.deadReapMs() + 1);
+        assertThat(a.membership.member("b")).isEmpty();
+
+        a.receive("b", TestNode.alive("b", 0));
+
+        assertThat(a.stateOf("b")).isEqualTo(MemberState.ALIVE);
+    }
+
+    @Test
+    void pingsForAnotherIdAreNotAnswered() {
+        a.receive("b", new Ping(5, "zz"));
+        assertThat(a.sent).isEmpty();
+        a.receive("b", new Ping(6, "a"));
+        assertThat(a.sent).singleElement().satisfies(send -> assertThat(send.messages().getFirst()).isEqualTo(new Ack(6)));
+    }
+}

@@ -1,0 +1,277 @@
+package io.ringwork.runtime.membership;
+
+import io.ringwork.core.membership.Member;
+import io.ringwork.core.membership.MemberEvent;
+import io.ringwork.core.membership.Membership;
+import io.ringwork.core.membership.MembershipConfig;
+import io.ringwork.core.membership.MembershipEffect;
+import io.ringwork.core.membership.MembershipStats;
+import io.ringwork.core.membership.wire.DecodeResult;
+import io.ringwork.core.membership.wire.DropReason;
+import io.ringwork.core.membership.wire.Packet;
+import io.ringwork.core.membership.wire.PacketCodec;
+import io.ringwork.core.time.RandomSource;
+import io.ringwork.core.transport.Address;
+import io.ringwork.core.transport.Lane;
+import io.ringwork.core.transport.Transport;
+import io.ringwork.runtime.transport.FaultInjectingTransport;
+import io.ringwork.runtime.transport.UdpTcpTransport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
+
+/**
+ * Runs one node's {@link Membership} state machine on a dedicated thread: feeds it packets from
+ * the transport and the monotonic clock, executes its effects (encode and send, notify
+ * subscribers), and publishes snapshots that any thread may read.
+ *
+ * <p>Use: {@code MembershipService.bind(settings, "127.0.0.1", 7946)}, then {@link #start()},
+ * then {@link #members()} / {@link #metrics()} from anywhere; {@link #leave} or {@link #close}
+ * to stop. Subscribers run on the membership thread and must return quickly.
+ *
+ * <p>Limits: the inbox holds {@link #INBOX_MAX} packets; more are dropped and counted as
+ * INBOX_FULL (the protocol treats them as lost). If the state machine breaks an invariant the
+ * thread stops, {@link #failure()} says why, and the node no longer answers probes — peers then
+ * declare it dead, which is the safe outcome.
+ */
+public final class MembershipService implements AutoCloseable {
+    public static final int INBOX_MAX = 8192;
+    private static final Logger log = LoggerFactory.getLogger(MembershipService.class);
+
+    /**
+     * What a node needs to take part.
+     *
+     * @param id       unique node id, 1..128 characters
+     * @param config   protocol settings; {@link MembershipConfig#lan} or {@link MembershipConfig#fast}
+     * @param seeds    addresses to join through; empty (or only ourselves) starts a new cluster
+     * @param metadata initial metadata, bounded by {@code config.metadataBytesMax()}
+     * @param secret   shared key (>= 16 bytes) to authenticate packets with HMAC-SHA256, or null
+     */
+    public record Settings(String id, MembershipConfig config, List<Address> seeds, Map<String, String> metadata,
+                           byte[] secret) {
+        public Settings {
+            seeds = List.copyOf(seeds);
+            metadata = Map.copyOf(metadata);
+        }
+    }
+
+    private sealed interface Inbound {
+        record Received(Lane lane, byte[] bytes) implements Inbound {}
+
+        record Command(Runnable action) implements Inbound {}
+    }
+
+    private final Settings settings;
+    private final Transport transport;
+    private final FaultInjectingTransport faults;
+    private final PacketCodec codec;
+    private final BlockingQueue<Inbound> inbox = new ArrayBlockingQueue<>(INBOX_MAX);
+    private final List<Consumer<MemberEvent>> subscribers = new CopyOnWriteArrayList<>();
+    private final Map<String, LongAdder> drops = new TreeMap<>();
+    private final LongAdder gossipBytesSent = new LongAdder(), gossipBytesReceived = new LongAdder();
+    private final LongAdder syncBytesSent = new LongAdder(), syncBytesReceived = new LongAdder();
+    private final long originNs = System.nanoTime();
+    private final Membership membership;
+    private final Thread thread;
+    private volatile List<Member> membersSnapshot;
+    private volatile MembershipStats statsSnapshot;
+    private volatile int activeSnapshot;
+    private volatile boolean running;
+    private volatile Throwable failure;
+
+    /** Wraps {@code transport} (which this service then owns and closes) with a fault-injection hook. */
+    public MembershipService(Settings settings, Transport transport) {
+        this.settings = settings;
+        this.faults = new FaultInjectingTransport(transport);
+        this.transport = faults;
+        this.codec = new PacketCodec(settings.config().clusterName(), settings.secret());
+        for (String reason : List.of("WRONG_CLUSTER", "BAD_AUTH", "MALFORMED", "OVERSIZED", "INBOX_FULL", "FAULT_INJECTED")) {
+            drops.put(reason, new LongAdder());
+        }
+        // Wall-clock milliseconds as the first incarnation: a restarted node outranks its previous life's gossip.
+        this.membership = new Membership(settings.config(), settings.id(), transport.localAddress(), settings.metadata(),
+                System.currentTimeMillis(), RandomSource.seeded(System.nanoTime() ^ settings.id().hashCode()), nowMs());
+        this.thread = new Thread(this::run, "ringwork-membership-" + settings.id());
+        this.thread.setDaemon(true);
+        publishSnapshots();
+    }
+
+    /** Binds UDP and TCP on {@code host:port} (0 = any free port) and builds a service on them. */
+    public static MembershipService bind(Settings settings, String host, int port) throws IOException {
+        MembershipConfig config = settings.config();
+        return new MembershipService(settings, UdpTcpTransport.bind(host, port, config.packetBytesMax(), config.reliableBytesMax()));
+    }
+
+    /** Starts the thread and joins through the seeds. Call once. */
+    public MembershipService start() {
+        running = true;
+        transport.setReceiver((lane, from, bytes) -> {
+            if (!inbox.offer(new Inbound.Received(lane, bytes))) drops.get("INBOX_FULL").increment();
+        });
+        submit(() -> membership.join(settings.seeds(), nowMs()));
+        thread.start();
+        return this;
+    }
+
+    /** Every known member (dead ones until reaped), this node included, sorted by id. Any thread. */
+    public List<Member> members() {
+        return membersSnapshot;
+    }
+
+    public Member localMember() {
+        return membersSnapshot.stream().filter(m -> m.id().equals(settings.id())).findFirst().orElseThrow();
+    }
+
+    public Address localAddress() {
+        return transport.localAddress();
+    }
+
+    public MembershipMetrics metrics() {
+        Map<String, Long> dropped = new TreeMap<>();
+        drops.forEach((reason, count) -> dropped.put(reason, count.sum()));
+        dropped.put("FAULT_INJECTED", faults.dropped());
+        return new MembershipMetrics(statsSnapshot, gossipBytesSent.sum(), gossipBytesReceived.sum(), syncBytesSent.sum(),
+                syncBytesReceived.sum(), dropped, membersSnapshot.size(), activeSnapshot);
+    }
+
+    /** The chaos hook: drop or delay traffic to or from given peers while running. */
+    public FaultInjectingTransport faults() {
+        return faults;
+    }
+
+    /** Called on the membership thread for every change of view; keep it short. */
+    public void subscribe(Consumer<MemberEvent> subscriber) {
+        subscribers.add(subscriber);
+    }
+
+    /** Announces new metadata (asynchronously). Oversized metadata fails the returned check at once. */
+    public void updateMetadata(Map<String, String> metadata) {
+        Member.metadataOf(metadata); // validates keys and values are non-null before crossing threads
+        submit(() -> membership.updateMetadata(metadata, nowMs()));
+    }
+
+    /** Why the membership thread stopped, or null while healthy. */
+    public Throwable failure() {
+        return failure;
+    }
+
+    /** Leaves gracefully, keeps gossiping for {@code propagation} so peers hear it, then closes. */
+    public void leave(Duration propagation) throws InterruptedException {
+        submit(() -> membership.leave(nowMs()));
+        Thread.sleep(propagation.toMillis());
+        close();
+    }
+
+    /** Stops the thread and closes the transport without telling anyone (peers will detect a failure). */
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        try {
+            thread.join(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        transport.close();
+    }
+
+    private void submit(Runnable action) {
+        if (!inbox.offer(new Inbound.Command(action))) throw new IllegalStateException("membership inbox full");
+    }
+
+    private long nowMs() {
+        return (System.nanoTime() - originNs) / 1_000_000;
+    }
+
+    private void run() {
+        try {
+            while (running) {
+                long waitMs = Math.max(0, Math.min(membership.nextDeadlineMs() - nowMs(), 100));
+                Inbound inbound = inbox.poll(waitMs, TimeUnit.MILLISECONDS);
+                // Bounded batch: timers must still run while a flood of packets arrives.
+                for (int handled = 0; inbound != null && handled < 256; handled++, inbound = inbox.poll()) {
+                    handle(inbound);
+                }
+                if (inbound != null) handle(inbound);
+                membership.tick(nowMs());
+                executeEffects();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            failure = e;
+            log.error("membership of {} stopped", settings.id(), e);
+        }
+    }
+
+    private void handle(Inbound inbound) {
+        switch (inbound) {
+            case Inbound.Command command -> command.action().run();
+            case Inbound.Received received -> {
+                boolean reliable = received.lane() == Lane.RELIABLE;
+                (reliable ? syncBytesReceived : gossipBytesReceived).add(received.bytes().length);
+                int limit = reliable ? settings.config().reliableBytesMax() : settings.config().packetBytesMax();
+                switch (codec.decode(received.bytes(), limit)) {
+                    case DecodeResult.Dropped dropped -> drops.get(dropped.reason().name()).increment();
+                    case DecodeResult.Decoded decoded -> membership.onPacket(decoded.packet(), nowMs());
+                }
+            }
+        }
+        executeEffects();
+    }
+
+    private void executeEffects() {
+        boolean changed = false;
+        for (MembershipEffect effect : membership.drainEffects()) {
+            switch (effect) {
+                case MembershipEffect.Send send -> send(send);
+                case MembershipEffect.Notify notify -> {
+                    changed = true;
+                    for (Consumer<MemberEvent> subscriber : subscribers) notifySafely(subscriber, notify.event());
+                }
+            }
+        }
+        if (changed) membersSnapshot = membership.members();
+        statsSnapshot = membership.stats();
+        activeSnapshot = membership.activeMemberCount();
+    }
+
+    private void send(MembershipEffect.Send send) {
+        boolean reliable = send.lane() == Lane.RELIABLE;
+        int limit = reliable ? settings.config().reliableBytesMax() : settings.config().packetBytesMax();
+        byte[] bytes;
+        try {
+            bytes = codec.encode(new Packet(settings.id(), transport.localAddress(), send.messages()), limit);
+        } catch (IllegalArgumentException e) {
+            drops.get(DropReason.OVERSIZED.name()).increment(); // the state machine sized it wrong: count, do not die
+            return;
+        }
+        (reliable ? syncBytesSent : gossipBytesSent).add(bytes.length);
+        transport.send(send.lane(), send.to(), bytes);
+    }
+
+    private void notifySafely(Consumer<MemberEvent> subscriber, MemberEvent event) {
+        try {
+            subscriber.accept(event);
+        } catch (RuntimeException e) {
+            log.warn("membership subscriber failed on {}", event, e);
+        }
+    }
+
+    private void publishSnapshots() {
+        membersSnapshot = membership.members();
+        statsSnapshot = membership.stats();
+        activeSnapshot = membership.activeMemberCount();
+    }
+}

@@ -1,0 +1,274 @@
+package io.ringwork.runtime.transport;
+
+import io.ringwork.core.transport.Address;
+import io.ringwork.core.transport.Lane;
+import io.ringwork.core.transport.Transport;
+import io.ringwork.core.util.Invariants;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The real network: UDP datagrams for {@link Lane#BEST_EFFORT} and length-prefixed frames over
+ * TCP for {@link Lane#RELIABLE}, both on the same port number. Each TCP connection starts with a
+ * frame naming the sender's listening address, so receivers report the same {@code from} on both
+ * lanes (the sender's listening address), which fault injection and logic can match on.
+ *
+ * <p>Limits: datagrams above {@code packetBytesMax} and frames above {@code frameBytesMax} are
+ * dropped and counted; each peer has a queue of {@link #PEER_QUEUE_MAX} outgoing frames (more are
+ * dropped); at most {@link #INBOUND_CONNECTIONS_MAX} inbound connections are open (more are closed
+ * at once); connects time out after {@link #CONNECT_TIMEOUT_MS}. Sending never blocks the caller.
+ * Thread-safe. I/O runs on virtual threads.
+ */
+public final class UdpTcpTransport implements Transport {
+    public static final int PEER_QUEUE_MAX = 256;
+    public static final int INBOUND_CONNECTIONS_MAX = 1024;
+    public static final int CONNECT_TIMEOUT_MS = 1000;
+
+    private final Address localAddress;
+    private final DatagramChannel datagrams;
+    private final ServerSocketChannel acceptor;
+    private final int packetBytesMax;
+    private final int frameBytesMax;
+    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    private final Map<Address, PeerStream> streams = new ConcurrentHashMap<>();
+    private final AtomicInteger inboundConnections = new AtomicInteger();
+    private final TransportCounters counters = new TransportCounters();
+    private volatile Receiver receiver = (lane, from, bytes) -> { };
+    private volatile boolean closed;
+
+    private UdpTcpTransport(Address localAddress, DatagramChannel datagrams, ServerSocketChannel acceptor,
+                            int packetBytesMax, int frameBytesMax) {
+        this.localAddress = localAddress;
+        this.datagrams = datagrams;
+        this.acceptor = acceptor;
+        this.packetBytesMax = packetBytesMax;
+        this.frameBytesMax = frameBytesMax;
+    }
+
+    /**
+     * Binds UDP and TCP on {@code host:port}; port 0 picks a free port for both. Starts receiving
+     * at once (messages before {@link #setReceiver} are discarded). Throws IOException if the
+     * port is taken.
+     */
+    public static UdpTcpTransport bind(String host, int port, int packetBytesMax, int frameBytesMax) throws IOException {
+        Invariants.require(packetBytesMax > 0 && frameBytesMax >= packetBytesMax, "bad size limits");
+        for (int attempt = 0; ; attempt++) {
+            DatagramChannel datagrams = DatagramChannel.open().bind(new InetSocketAddress(host, port));
+            int boundPort = ((InetSocketAddress) datagrams.getLocalAddress()).getPort();
+            ServerSocketChannel acceptor = ServerSocketChannel.open();
+            try {
+                acceptor.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                acceptor.bind(new InetSocketAddress(host, boundPort), 128);
+            } catch (IOException e) {
+                datagrams.close();
+                acceptor.close();
+                // With port 0 the UDP port we got may be taken for TCP; try another a few times.
+                if (port != 0 || attempt >= 10) throw e;
+                continue;
+            }
+            UdpTcpTransport transport = new UdpTcpTransport(new Address(host, boundPort), datagrams, acceptor,
+                    packetBytesMax, frameBytesMax);
+            transport.threads.submit(transport::receiveDatagrams);
+            transport.threads.submit(transport::acceptConnections);
+            return transport;
+        }
+    }
+
+    @Override
+    public Address localAddress() {
+        return localAddress;
+    }
+
+    public TransportCounters.Snapshot counters() {
+        return counters.snapshot();
+    }
+
+    @Override
+    public void setReceiver(Receiver receiver) {
+        this.receiver = receiver;
+    }
+
+    @Override
+    public void send(Lane lane, Address to, byte[] bytes) {
+        if (closed) return;
+        if (bytes.length > (lane == Lane.RELIABLE ? frameBytesMax : packetBytesMax)) {
+            counters.oversizedDropped.increment();
+            return;
+        }
+        if (lane == Lane.BEST_EFFORT) sendDatagram(to, bytes);
+        else streams.computeIfAbsent(to, PeerStream::new).offer(bytes);
+    }
+
+    private void sendDatagram(Address to, byte[] bytes) {
+        try {
+            datagrams.send(ByteBuffer.wrap(bytes), new InetSocketAddress(to.host(), to.port()));
+            counters.datagramBytesSent.add(bytes.length);
+        } catch (IOException e) {
+            counters.sendFailures.increment(); // e.g. ICMP port unreachable from a dead peer: best effort
+        }
+    }
+
+    private void receiveDatagrams() {
+        // One byte more than the limit tells an oversized datagram from one that exactly fits.
+        ByteBuffer buffer = ByteBuffer.allocate(packetBytesMax + 1);
+        while (!closed) {
+            try {
+                buffer.clear();
+                InetSocketAddress source = (InetSocketAddress) datagrams.receive(buffer);
+                buffer.flip();
+                if (buffer.remaining() > packetBytesMax) {
+                    counters.oversizedDropped.increment();
+                    continue;
+                }
+                byte[] bytes = new byte[buffer.remaining()];
+                buffer.get(bytes);
+                counters.datagramBytesReceived.add(bytes.length);
+                deliver(Lane.BEST_EFFORT, new Address(source.getHostString(), source.getPort()), bytes);
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                counters.sendFailures.increment(); // Linux reports an earlier send's ICMP error here; keep going
+            }
+        }
+    }
+
+    private void acceptConnections() {
+        while (!closed) {
+            try {
+                SocketChannel connection = acceptor.accept();
+                if (inboundConnections.incrementAndGet() > INBOUND_CONNECTIONS_MAX) {
+                    inboundConnections.decrementAndGet();
+                    counters.connectionsRefused.increment();
+                    connection.close();
+                    continue;
+                }
+                threads.submit(() -> readFrames(connection));
+            } catch (IOException e) {
+                if (closed) return;
+            }
+        }
+    }
+
+    private void readFrames(SocketChannel connection) {
+        try (connection) {
+            byte[] hello = Frames.read(connection, 512);
+            Address from = Address.parse(new String(hello, StandardCharsets.UTF_8));
+            while (!closed) {
+                byte[] frame = Frames.read(connection, frameBytesMax);
+                counters.streamBytesReceived.add(frame.length);
+                deliver(Lane.RELIABLE, from, frame);
+            }
+        } catch (Frames.OversizedFrameException e) {
+            counters.oversizedDropped.increment(); // the stream cannot be resynchronised: drop the connection
+        } catch (IOException | IllegalArgumentException e) {
+            // Peer closed, reset, or sent a bad hello: the connection ends, the protocol above retries.
+        } finally {
+            inboundConnections.decrementAndGet();
+        }
+    }
+
+    private void deliver(Lane lane, Address from, byte[] bytes) {
+        try {
+            receiver.onReceive(lane, from, bytes);
+        } catch (RuntimeException e) {
+            // A receiver bug must not kill the I/O thread; it is counted like a failed delivery.
+            counters.sendFailures.increment();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            datagrams.close();
+            acceptor.close();
+        } catch (IOException ignored) {
+            // Closing is best effort; the threads stop on the closed channels either way.
+        }
+        streams.values().forEach(PeerStream::close);
+        threads.shutdownNow();
+        try {
+            threads.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Outgoing frames to one peer, written in order by one virtual thread over one connection. */
+    private final class PeerStream {
+        private final Address peer;
+        private final ArrayBlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(PEER_QUEUE_MAX);
+        private final AtomicInteger writers = new AtomicInteger();
+        private SocketChannel connection;
+
+        PeerStream(Address peer) {
+            this.peer = peer;
+        }
+
+        void offer(byte[] frame) {
+            if (!queue.offer(frame)) {
+                counters.queueFullDropped.increment();
+                return;
+            }
+            if (writers.compareAndSet(0, 1)) threads.submit(this::drain);
+        }
+
+        private void drain() {
+            try {
+                for (byte[] frame = queue.poll(); frame != null && !closed; frame = queue.poll()) write(frame);
+            } finally {
+                writers.set(0);
+                // A frame offered after the last poll but before the reset would otherwise wait for the next offer.
+                if (!queue.isEmpty() && !closed && writers.compareAndSet(0, 1)) threads.submit(this::drain);
+            }
+        }
+
+        private void write(byte[] frame) {
+            try {
+                if (connection == null) connection = connect();
+                Frames.write(connection, frame);
+                counters.streamBytesSent.add(frame.length);
+            } catch (IOException e) {
+                counters.sendFailures.increment();
+                close();
+            }
+        }
+
+        private SocketChannel connect() throws IOException {
+            SocketChannel channel = SocketChannel.open();
+            try {
+                channel.socket().connect(new InetSocketAddress(peer.host(), peer.port()), CONNECT_TIMEOUT_MS);
+                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+                Frames.write(channel, localAddress.toString().getBytes(StandardCharsets.UTF_8));
+                return channel;
+            } catch (IOException e) {
+                channel.close();
+                throw e;
+            }
+        }
+
+        void close() {
+            try {
+                if (connection != null) connection.close();
+            } catch (IOException ignored) {
+                // already broken
+            }
+            connection = null;
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package io.ringwork.sim.membership;
+
+import io.ringwork.core.membership.MemberEvent;
+import io.ringwork.core.membership.MembershipConfig;
+import io.ringwork.core.time.RandomSource;
+import io.ringwork.core.transport.Lane;
+import io.ringwork.sim.SimNetwork;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Prints the membership figures of issue 3 from the deterministic simulator: failure detection
+ * times, gossip traffic, false positives under loss with and without Lifeguard, and convergence
+ * after a join and after a partition heals. Every run is seeded; the same command prints the
+ * same table. Usage: {@code MembershipReport [--quick | --acceptance]}; --acceptance prints only
+ * the rows the issue's acceptance names, with 20 seeds.
+ *
+ * <p>Definitions (all times from the fault, simulated ms, medians over seeds):
+ * first suspect = first node marks the crashed node SUSPECT; first dead = first node declares it
+ * FAILED; all dead = the last live node does. False positives = distinct (member, incarnation)
+ * pairs declared FAILED although the member was running, per node-hour of simulated time.
+ * Gossip bytes = encoded best-effort packets (probes, acks, piggybacked and round gossip) sent
+ * per node per second in steady state; sync = reliable-lane push-pull bytes.
+ */
+public final class MembershipReport {
+    private final boolean quick;
+    private final int seeds;
+
+    private MembershipReport(boolean quick) {
+        this.quick = quick;
+        this.seeds = quick ? 5 : 20;
+    }
+
+    public static void main(String[] args) {
+        boolean quick = Arrays.asList(args).contains("--quick");
+        long startNs = System.nanoTime();
+        if (Arrays.asList(args).contains("--acceptance")) new MembershipReport(false).printAcceptance();
+        else new MembershipReport(quick).print();
+        System.out.printf(Locale.ROOT, "%n(report took %.0f s of wall time)%n", (System.nanoTime() - startNs) / 1e9);
+    }
+
+    private int seedsFor(int nodes) {
+        // 1,000-node runs cost ~100x a 100-node run; fewer seeds keep the full report within minutes.
+        return nodes >= 1000 ? (quick ? 1 : 3) : seeds;
+    }
+
+    private void print() {
+        int[] sizes = {10, 100, 1000};
+        int[] periods = {200, 1000};
+        System.out.println("# ringwork membership report (" + (quick ? "quick" : "full") + "), simulator, LAN links 1-5 ms");
+        System.out.println();
+        System.out.println("## Crash detection and steady-state traffic (medians)");
+        System.out.printf(Locale.ROOT, "%6s %7s %5s %14s %11s %10s %16s %14s%n", "nodes", "period", "seeds",
+                "first-suspect", "first-dead", "all-dead", "gossip B/node/s", "sync B/node/s");
+        for (int nodes : sizes) {
+            for (int periodMs : periods) printDetection(nodes, periodMs);
+        }
+        System.out.println();
+        System.out.println("## False positives per node-hour (running members declared dead)");
+        System.out.printf(Locale.ROOT, "%6s %7s %5s %9s %10s %14s %12s%n", "nodes", "period", "loss", "lifeguard",
+                "episodes", "node-hours", "fp/node-h");
+        for (int periodMs : periods) {
+            for (double loss : new double[]{0, 0.10, 0.30}) {
+                for (boolean lifeguard : new boolean[]{true, false}) printFalsePositives(100, periodMs, loss, lifeguard);
+            }
+        }
+        System.out.println();
+        System.out.println("## Convergence (medians)");
+        System.out.printf(Locale.ROOT, "%6s %7s %5s %16s %22s%n", "nodes", "period", "seeds", "after join ms",
+                "after partition heal ms");
+        for (int nodes : sizes) {
+            for (int periodMs : periods) printConvergence(nodes, periodMs);
+        }
+    }
+
+    /** Only the rows issue 3's acceptance names: 100 nodes, 200 ms, 20 seeds; false positives at 10 % loss. */
+    private void printAcceptance() {
+        System.out.println("# ringwork membership acceptance rows, simulator, LAN links 1-5 ms");
+        System.out.printf(Locale.ROOT, "%6s %7s %5s %14s %11s %10s %16s %14s%n", "nodes", "period", "seeds",
+                "first-suspect", "first-dead", "all-dead", "gossip B/node/s", "sync B/node/s");
+        printDetection(100, 200);
+        System.out.printf(Locale.ROOT, "%6s %7s %5s %9s %10s %14s %12s%n", "nodes", "period", "loss", "lifeguard",
+                "episodes", "node-hours", "fp/node-h");
+        for (boolean lifeguard : new boolean[]{true, false}) printFalsePositives(100, 200, 0.10, lifeguard, 20, 120_000);
+    }
+
+    // ---------------------------------------------------------------- detection
+
+    private record Detection(long firstSuspectMs, long firstDeadMs, long allDeadMs, double gossipBytesPerNodeS,
+                             double syncBytesPerNodeS) {}
+
+    private void printDetection(int nodes, int periodMs) {
+        List<Detection> runs = new ArrayList<>();
+        for (int s = 0; s < seedsFor(nodes); s++) runs.add(detection(nodes, periodMs, 1_000L * nodes + periodMs + s));
+        System.out.printf(Locale.ROOT, "%6d %5dms %5d %12dms %9dms %8dms %16.0f %14.0f%n", nodes, periodMs, runs.size(),
+                median(runs, Detection::firstSuspectMs), median(runs, Detection::firstDeadMs),
+                median(runs, Detection::allDeadMs), medianDouble(runs.stream().mapToDouble(Detection::gossipBytesPerNodeS).toArray()),
+                medianDouble(runs.stream().mapToDouble(Detection::syncBytesPerNodeS).toArray()));
+    }
+
+    static Detection detection(int nodes, int periodMs, long seed) {
+        MembershipCluster cluster = MembershipCluster.builder(seed).nodes(nodes)
+                .config(MembershipConfig.forPeriod("report", periodMs)).build();
+        String victim = "n" + (1 + RandomSource.seeded(seed).nextInt(nodes - 1));
+        long[] firsts = {-1, -1};
+        Set<String> knowers = new HashSet<>();
+        cluster.onEvent((observer, event) -> {
+            if (!event.member().id().equals(victim)) return;
+            if (event.kind() == MemberEvent.Kind.SUSPECT && firsts[0] < 0) firsts[0] = event.atMs();
+            if (event.kind() == MemberEvent.Kind.FAILED) {
+                if (firsts[1] < 0) firsts[1] = event.atMs();
+                knowers.add(observer.id());
+            }
+        });
+        cluster.startConverged().runFor(warmupMs(nodes, periodMs));
+        SimNetwork network = cluster.network();
+        long bestEffort = network.sentBytes(Lane.BEST_EFFORT), reliable = network.sentBytes(Lane.RELIABLE);
+        long windowMs = 30L * periodMs;
+        cluster.runFor(windowMs);
+        double perNodeSecond = 1000.0 / windowMs / nodes;
+        double gossip = (network.sentBytes(Lane.BEST_EFFORT) - bestEffort) * perNodeSecond;
+        double sync = (network.sentBytes(Lane.RELIABLE) - reliable) * perNodeSecond;
+        firsts[0] = -1;
+        firsts[1] = -1;
+        long crashedAtMs = cluster.nowMs();
+        cluster.crash(victim);
+        long limitMs = crashedAtMs + 300L * periodMs;
+        while (knowers.size() < nodes - 1 && cluster.nowMs() < limitMs) cluster.runFor(10);
+        long allDeadMs = knowers.size() == nodes - 1 ? cluster.nowMs() - crashedAtMs : -1;
+        return new Detection(firsts[0] - crashedAtMs, firsts[1] - crashedAtMs, allDeadMs, gossip, sync);
+    }
+
+    /** Long enough for the bootstrap's flood of "alive" gossip to drain before measuring. */
+    private static long warmupMs(int nodes, int periodMs) {
+        return Math.max(40L * periodMs, nodes >= 1000 ? 20_000 : 10_000);
+    }
+
+    // ---------------------------------------------------------------- false positives
+
+    private void printFalsePositives(int nodes, int periodMs, double loss, boolean lifeguard) {
+        printFalsePositives(nodes, periodMs, loss, lifeguard, quick ? 3 : 10, quick ? 120_000 : 300_000);
+    }
+
+    private void printFalsePositives(int nodes, int periodMs, double loss, boolean lifeguard, int runs, long durationMs) {
+        long episodes = 0;
+        for (int s = 0; s < runs; s++) episodes += falsePositives(nodes, periodMs, loss, lifeguard, durationMs, 77_000L + s);
+        double nodeHours = runs * nodes * durationMs / 3_600_000.0;
+        System.out.printf(Locale.ROOT, "%6d %5dms %4.0f%% %9s %10d %14.1f %12.3f%n", nodes, periodMs, loss * 100,
+                lifeguard ? "on" : "off", episodes, nodeHours, episodes / nodeHours);
+    }
+
+    static long falsePositives(int nodes, int periodMs, double loss, boolean lifeguard, long durationMs, long seed) {
+        MembershipConfig config = MembershipConfig.forPeriod("report", periodMs).withLifeguard(lifeguard);
+        MembershipCluster cluster = MembershipCluster.builder(seed).nodes(nodes).config(config).build();
+        Set<String> episodes = new HashSet<>();
+        boolean[] measuring = {false};
+        cluster.onEvent((observer, event) -> {
+            if (measuring[0] && event.kind() == MemberEvent.Kind.FAILED) {
+                episodes.add(event.member().id() + "@" + event.member().incarnation());
+            }
+        });
+        cluster.startConverged().runFor(warmupMs(nodes, periodMs));
+        cluster.loss(loss);
+        measuring[0] = true;
+        cluster.runFor(durationMs);
+        return episodes.size();
+    }
+
+    // ---------------------------------------------------------------- convergence
+
+    private void printConvergence(int nodes, int periodMs) {
+        int runs = seedsFor(nodes);
+        long[] joins = new long[runs];
+        long[] heals = new long[runs];
+        for (int s = 0; s < runs; s++) {
+            long seed = 5_000L * nodes + periodMs + s;
+            joins[s] = joinConvergence(nodes, periodMs, seed);
+            heals[s] = healConvergence(nodes, periodMs, seed);
+        }
+        System.out.printf(Locale.ROOT, "%6d %5dms %5d %14dms %20dms%n", nodes, periodMs, runs, median(joins), median(heals));
+    }
+
+    /** A new node joins a converged cluster of {@code nodes}: time until every view includes everyone. */
+    static long joinConvergence(int nodes, int periodMs, long seed) {
+        MembershipCluster cluster = MembershipCluster.builder(seed).nodes(nodes + 1)
+                .config(MembershipConfig.forPeriod("report", periodMs)).build();
+        cluster.startConverged(nodes).runFor(warmupMs(nodes, periodMs));
+        return cluster.join("n" + nodes).awaitConvergence(600L * periodMs);
+    }
+
+    /** Two halves cut apart long enough to declare each other dead (and reap), then healed. */
+    static long healConvergence(int nodes, int periodMs, long seed) {
+        MembershipCluster cluster = MembershipCluster.builder(seed).nodes(nodes)
+                .config(MembershipConfig.forPeriod("report", periodMs)).build();
+        cluster.startConverged().runFor(warmupMs(nodes, periodMs));
+        List<String> ids = cluster.ids();
+        cluster.partition(ids.subList(0, nodes / 2), ids.subList(nodes / 2, nodes)).runFor(80L * periodMs);
+        return cluster.heal().awaitConvergence(1_200L * periodMs);
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private static <T> long median(List<T> runs, java.util.function.ToLongFunction<T> field) {
+        return median(runs.stream().mapToLong(field).toArray());
+    }
+
+    private static long median(long[] values) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted.length == 0 ? -1 : sorted[sorted.length / 2];
+    }
+
+    private static double medianDouble(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted.length == 0 ? -1 : sorted[sorted.length / 2];
+    }
+}

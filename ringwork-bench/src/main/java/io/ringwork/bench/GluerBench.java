@@ -37,8 +37,10 @@ import java.util.stream.Stream;
  *   <li><b>engine</b>: the processing engine over that log with RocksDB state, from an empty
  *       store until every partition's durable checkpoint reaches the log's end (the log is
  *       filled first, so this is the apply rate, not the ingest rate).
- *   <li><b>latency</b>: a producer appends at half the engine's median rate in 1 ms batches
- *       while the engine runs; latency is from the append call to the durable commit of the change.
+ *   <li><b>live peak</b>: one producer thread appends flat out while the engine runs on a fresh
+ *       log (both share the machine), until everything is applied.
+ *   <li><b>latency</b>: the producer appends at half the live peak in 1 ms batches while the
+ *       engine runs; latency is from the append call to the durable commit of the change.
  * </ul>
  * Usage: {@code ./ringwork bench gluer [--pieces N] [--runs R] [--latency-seconds S]}.
  */
@@ -48,6 +50,7 @@ public final class GluerBench {
     private int tenants = 10;
     private int docs = 1000;
     private long latencySeconds = 10;
+    private static FsyncPolicy fsync = FsyncPolicy.INTERVAL;
 
     public static void main(String[] args) throws Exception {
         GluerBench bench = new GluerBench();
@@ -59,8 +62,9 @@ public final class GluerBench {
                 case "--tenants" -> bench.tenants = Integer.parseInt(value);
                 case "--docs" -> bench.docs = Integer.parseInt(value);
                 case "--latency-seconds" -> bench.latencySeconds = Long.parseLong(value);
+                case "--fsync" -> fsync = FsyncPolicy.valueOf(value.toUpperCase());
                 default -> throw new IllegalArgumentException("unknown option " + args[i]
-                        + " (--pieces, --runs, --tenants, --docs, --latency-seconds)");
+                        + " (--pieces, --runs, --tenants, --docs, --latency-seconds, --fsync always|interval|never)");
             }
         }
         bench.run();
@@ -71,8 +75,8 @@ public final class GluerBench {
     }
 
     private void run() throws Exception {
-        System.out.printf("gluer benchmark: %,d pieces over %d tenants x %d documents, %d runs, %d cores%n",
-                pieces, tenants, docs, runs, Runtime.getRuntime().availableProcessors());
+        System.out.printf("gluer benchmark: %,d pieces over %d tenants x %d documents, %d runs, %d cores, log fsync %s%n",
+                pieces, tenants, docs, runs, Runtime.getRuntime().availableProcessors(), fsync);
         List<NewRecord> workload = new GluerWorkload(new GluerWorkload.Config(1, tenants, docs, pieces, 0.005),
                 new SequentialFold(applier())).next((int) pieces);
         double[] fold = new double[runs];
@@ -94,10 +98,11 @@ public final class GluerBench {
         double engineMedian = median(engine);
         System.out.printf("%nmedians of %d runs%n", runs);
         System.out.printf("  %-44s %,12.0f pieces/s%n", "in-memory fold, one thread (ceiling)", foldMedian);
-        System.out.printf("  %-44s %,12.0f records/s%n", "embedded log append (interval fsync)", median(append));
+        System.out.printf("  %-44s %,12.0f records/s%n", "embedded log append (" + fsync.name().toLowerCase() + " fsync)", median(append));
         System.out.printf("  %-44s %,12.0f pieces/s%n", "engine, durable state (RocksDB)", engineMedian);
         System.out.printf("  %-44s %12.2f%n", "engine / in-memory fold", engineMedian / foldMedian);
-        latency(workload, engineMedian / 2);
+        System.out.println();
+        latency(workload);
     }
 
     private double foldRate(List<NewRecord> workload) {
@@ -109,7 +114,7 @@ public final class GluerBench {
 
     private static EmbeddedLog openLog(Path dir) {
         return EmbeddedLog.open(LogConfig.defaults(dir.resolve("log")).withPartitionCount(64)
-                .withFsyncPolicy(FsyncPolicy.INTERVAL).withFsyncIntervalMs(100));
+                .withFsyncPolicy(fsync).withFsyncIntervalMs(100));
     }
 
     private double fillLog(Path dir, List<NewRecord> workload) {
@@ -141,10 +146,20 @@ public final class GluerBench {
         return true;
     }
 
-    private void latency(List<NewRecord> workload, double ratePerSecond) throws Exception {
-        Path dir = Files.createTempDirectory("ringwork-bench-latency-");
+    /** Production and processing at once: the producer's rate, the latencies and the time until all was applied. */
+    private record LiveRun(long produced, double produceSeconds, double appliedSeconds, long[] sortedLatenciesNs) {}
+
+    /**
+     * Runs the engine on a fresh log while one producer thread appends {@code workload} in 1 ms
+     * ticks: as fast as it can when {@code ratePerSecond} is infinite (once through the workload),
+     * otherwise at that rate for {@code seconds}. Latency is from the append call to the durable
+     * commit of the record's change.
+     */
+    private LiveRun live(List<NewRecord> workload, double ratePerSecond, long seconds) throws Exception {
+        Path dir = Files.createTempDirectory("ringwork-bench-live-");
         ConcurrentHashMap<Long, Long> appendNs = new ConcurrentHashMap<>();
-        long[] latenciesNs = new long[(int) Math.min(Integer.MAX_VALUE - 8, (long) (ratePerSecond * latencySeconds) + 10_000)];
+        long[] latenciesNs = new long[Math.min(Integer.MAX_VALUE - 8, Math.max(workload.size(),
+                (int) Math.min(Integer.MAX_VALUE - 8, (long) (ratePerSecond * seconds))) + 10_000)];
         int[] count = {0};
         EngineListener listener = (changes, deadLetters, skipped) -> {
             long now = System.nanoTime();
@@ -153,39 +168,55 @@ public final class GluerBench {
                 if (sent != null && count[0] < latenciesNs.length) latenciesNs[count[0]++] = now - sent;
             }
         };
-        long produced = 0;
+        boolean flatOut = Double.isInfinite(ratePerSecond);
         try (EmbeddedLog log = openLog(dir);
              RocksStateStore store = new RocksStateStore(dir.resolve("state"), 64, 1_000_000, 1_000_000)) {
             ProcessingEngine engine = new ProcessingEngine(EngineConfig.defaults(), log, store, applier(), listener, "bench");
             for (int p = 0; p < 64; p++) engine.startPartition(p);
             long start = System.nanoTime();
-            long end = start + latencySeconds * 1_000_000_000L;
+            long end = start + seconds * 1_000_000_000L;
+            long produced = 0;
             int next = 0;
-            for (long tick = start; tick < end; tick += 1_000_000) {
-                long due = (long) (ratePerSecond * (tick - start + 1_000_000) / 1e9);
+            for (long tick = start; flatOut ? produced < workload.size() : tick < end; tick += 1_000_000) {
+                long due = flatOut ? produced + 1000 : (long) (ratePerSecond * (tick - start + 1_000_000) / 1e9);
                 int n = (int) Math.min(due - produced, workload.size() - next);
                 if (n > 0) {
                     List<NewRecord> batch = workload.subList(next, next + n);
                     long sentNs = System.nanoTime();
-                    List<AppendResult> results = log.append(batch);
-                    for (AppendResult r : results) appendNs.put((long) r.partition() << 40 | r.offset(), sentNs);
-                    next = (next + n) % (workload.size() - 1);
+                    for (AppendResult r : log.append(batch)) appendNs.put((long) r.partition() << 40 | r.offset(), sentNs);
+                    next = (next + n) % workload.size();
                     produced += n;
                 }
-                LockSupport.parkNanos(Math.max(0, tick + 1_000_000 - System.nanoTime()));
+                if (!flatOut) LockSupport.parkNanos(Math.max(0, tick + 1_000_000 - System.nanoTime()));
             }
-            double elapsed = (System.nanoTime() - start) / 1e9;
+            double produceSeconds = (System.nanoTime() - start) / 1e9;
             while (!caughtUp(engine, log)) LockSupport.parkNanos(1_000_000);
+            double appliedSeconds = (System.nanoTime() - start) / 1e9;
             engine.close();
             long[] sorted = Arrays.copyOf(latenciesNs, count[0]);
             Arrays.sort(sorted);
-            System.out.printf("%nlatency at half the engine's median rate (target %,.0f/s, achieved %,.0f/s over %.1f s, %,d samples)%n",
-                    ratePerSecond, produced / elapsed, elapsed, sorted.length);
-            System.out.printf("  append call to durable commit: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms%n",
-                    pct(sorted, 0.50), pct(sorted, 0.99), pct(sorted, 0.999), pct(sorted, 1.0));
+            return new LiveRun(produced, produceSeconds, appliedSeconds, sorted);
         } finally {
             deleteTree(dir);
         }
+    }
+
+    private void latency(List<NewRecord> workload) throws Exception {
+        double[] peaks = new double[runs];
+        for (int r = 0; r < runs; r++) {
+            LiveRun peak = live(workload, Double.POSITIVE_INFINITY, 0);
+            peaks[r] = peak.produced() / peak.appliedSeconds();
+            System.out.printf("  live run %d: producer and engine together, flat out: %,.0f pieces/s applied "
+                    + "(p99 %.1f ms while saturated)%n", r + 1, peaks[r], pct(peak.sortedLatenciesNs(), 0.99));
+        }
+        double peak = median(peaks);
+        LiveRun half = live(workload, peak / 2, latencySeconds);
+        long[] sorted = half.sortedLatenciesNs();
+        System.out.printf("%n  %-44s %,12.0f pieces/s (median of %d)%n", "peak with production in the same run", peak, runs);
+        System.out.printf("latency at half that peak (target %,.0f/s, achieved %,.0f/s over %.1f s, %,d samples)%n",
+                peak / 2, half.produced() / half.produceSeconds(), half.produceSeconds(), sorted.length);
+        System.out.printf("  append call to durable commit: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms%n",
+                pct(sorted, 0.50), pct(sorted, 0.99), pct(sorted, 0.999), pct(sorted, 1.0));
     }
 
     private static double pct(long[] sortedNs, double q) {

@@ -93,6 +93,9 @@ final class IngestHandlers {
         List<AppendResult> results;
         try {
             results = node.log().append(records);
+        } catch (IllegalArgumentException e) {
+            // The log refuses a record before writing anything (e.g. over its record size limit).
+            throw new ApiError(413, "record_rejected", "nothing was appended: " + e.getMessage(), true);
         } catch (LogException e) {
             throw new ApiError(503, "log_unavailable", "append failed, the records may or may not be in the log: "
                     + e.getMessage(), false);

@@ -55,6 +55,8 @@ public final class ProcessingEngine implements AutoCloseable {
     private final AtomicReferenceArray<PartitionRunner> partitions;
     private final ExecutorService workers;
     private final Thread committer;
+    /** Publishes checkpoints to the log's retention floor; its fsyncs must not delay commits. */
+    private final java.util.concurrent.ScheduledExecutorService checkpointPublisher;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final AtomicInteger workerIds = new AtomicInteger();
     private volatile boolean closing;
@@ -87,6 +89,13 @@ public final class ProcessingEngine implements AutoCloseable {
         this.committer = new Thread(this::commitLoop, "ringwork-committer");
         this.committer.setDaemon(true);
         this.committer.start();
+        this.checkpointPublisher = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ringwork-checkpoint-publisher");
+            t.setDaemon(true);
+            return t;
+        });
+        this.checkpointPublisher.scheduleWithFixedDelay(this::publishCheckpointsQuietly,
+                CHECKPOINT_PUBLISH_INTERVAL_MS, CHECKPOINT_PUBLISH_INTERVAL_MS, TimeUnit.MILLISECONDS);
     }
 
     /** Starts processing {@code partition} from its persisted checkpoint. No-op if already running. */
@@ -211,18 +220,12 @@ public final class ProcessingEngine implements AutoCloseable {
     // ---------------------------------------------------------------- committing
 
     private void commitLoop() {
-        long lastPublishMs = 0;
         List<PartitionRunner.Applied> batch = new ArrayList<>();
         while (failure.get() == null) {
             try {
                 long startNs = System.nanoTime();
                 batch.clear();
                 int collected = commitOnce(batch);
-                long nowMs = System.currentTimeMillis();
-                if (nowMs - lastPublishMs >= CHECKPOINT_PUBLISH_INTERVAL_MS) {
-                    publishCheckpoints();
-                    lastPublishMs = nowMs;
-                }
                 if (collected == 0) {
                     if (closing && allIdle()) return;
                     long waitNs = TimeUnit.MILLISECONDS.toNanos(config.commitIntervalMs()) - (System.nanoTime() - startNs);
@@ -326,6 +329,15 @@ public final class ProcessingEngine implements AutoCloseable {
         }
     }
 
+    private void publishCheckpointsQuietly() {
+        try {
+            if (failure.get() == null && !closing) publishCheckpoints();
+        } catch (RuntimeException e) {
+            // Retention just keeps more of the log until the next try succeeds.
+            LOG.warn("publishing checkpoints to the log failed; will retry", e);
+        }
+    }
+
     private void publishCheckpoints() {
         long[] checkpoints = new long[partitions.length()];
         for (int p = 0; p < checkpoints.length; p++) {
@@ -403,6 +415,7 @@ public final class ProcessingEngine implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             closing = true;
+            checkpointPublisher.shutdownNow();
             workers.shutdownNow();
         }
     }

@@ -36,7 +36,7 @@ class HttpApiTest {
     static void start() {
         node = RingworkNode.start(NodeConfig.defaults().withNodeId("api-test").withHttp("127.0.0.1:0")
                 .withDataDir(dir.resolve("data")).withLogDir(dir.resolve("log")).withPartitions(8)
-                .withMaxRequestBytes(64 * 1024));
+                .withMaxRequestBytes(4 << 20));
         base = "http://127.0.0.1:" + node.http().address().getPort();
     }
 
@@ -107,7 +107,9 @@ class HttpApiTest {
         assertError(send("POST", "/v1/events", "application/x-ndjson", "{\"key\":\"a/b\",\"type\":\"x.y\"}\n{oops\n"), 400, "line 2");
         assertError(send("POST", "/v1/events", "text/plain", "{}"), 415, "Content-Type");
         assertError(send("POST", "/v1/events", null, "{}"), 415, "Content-Type");
-        assertError(send("POST", "/v1/events", "application/json", "[" + "{\"key\":\"a/b\",\"type\":\"x.y\"},".repeat(3000) + "]"), 413, "over the limit");
+        assertError(send("POST", "/v1/events", "application/json", "[" + "{\"key\":\"a/b\",\"type\":\"x.y\"},".repeat(150_000) + "]"), 413, "over the limit");
+        assertError(send("POST", "/v1/events", "application/json", "{\"key\":\"a/b\",\"type\":\"x.y\",\"data\":\""
+                + "x".repeat(2 << 20) + "\"}"), 413, "nothing was appended");
         assertError(send("GET", "/v1/events", null, null), 405, "POST");
         assertError(send("GET", "/v1/state/never/written", null, null), 404, "no state");
         assertError(send("GET", "/v1/nothing-here", null, null), 404, "no such endpoint");

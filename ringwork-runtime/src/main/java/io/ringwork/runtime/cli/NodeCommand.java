@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Run one ringwork node until stopped (SIGTERM or Ctrl-C).")
 final class NodeCommand implements Callable<Integer> {
     static final Set<String> SETTINGS = Set.of("node-id", "bind", "http", "seeds", "data-dir", "log-dir", "partitions",
-            "fsync", "fsync-interval-ms", "max-request-bytes", "changes-retained", "worker-threads");
+            "fsync", "fsync-interval-ms", "max-request-bytes", "changes-retained", "worker-threads", "cluster", "membership",
+            "secret-file");
 
     @Option(names = "--config", paramLabel = "FILE", description = "properties file; keys are the flag names")
     Path configFile;
@@ -37,6 +38,9 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--max-request-bytes", description = "largest accepted HTTP body (default 16 MiB)") Integer maxRequestBytes;
     @Option(names = "--changes-retained", description = "changes kept for feed replay (default 1000000)") Long changesRetained;
     @Option(names = "--worker-threads", description = "threads applying records (default 2 x cores, at least 4)") Integer workerThreads;
+    @Option(names = "--cluster", description = "cluster name; packets of other clusters are dropped (default ringwork)") String cluster;
+    @Option(names = "--membership", description = "failure detector profile: lan (1 s period) or fast (200 ms) (default lan)") String membership;
+    @Option(names = "--secret-file", paramLabel = "FILE", description = "shared key (>= 16 bytes) to authenticate cluster packets") Path secretFile;
 
     @Override
     public Integer call() throws Exception {
@@ -44,8 +48,9 @@ final class NodeCommand implements Callable<Integer> {
         RingworkNode node = RingworkNode.start(config);
         Runtime.getRuntime().addShutdownHook(new Thread(node::close, "ringwork-shutdown"));
         // The demo and the tests wait for this exact line to learn the HTTP port.
-        System.out.println("ringwork node " + config.nodeId() + " ready http=" + node.http().address().getHostString()
-                + ":" + node.http().address().getPort());
+        var cluster = node.membership().localAddress();
+        System.out.println("ringwork node " + config.nodeId() + " ready http=" + node.httpAddress()
+                + " bind=" + cluster.host() + ":" + cluster.port());
         System.out.flush();
         node.awaitStopped();
         if (node.failure() != null) {
@@ -84,7 +89,11 @@ final class NodeCommand implements Callable<Integer> {
                 .withFsyncIntervalMs(number(fsyncIntervalMs, file, "fsync-interval-ms", c.fsyncIntervalMs()).longValue())
                 .withMaxRequestBytes(number(maxRequestBytes, file, "max-request-bytes", c.maxRequestBytes()).intValue())
                 .withChangesRetained(number(changesRetained, file, "changes-retained", c.changesRetained()).longValue())
-                .withWorkerThreads(number(workerThreads, file, "worker-threads", c.workerThreads()).intValue());
+                .withWorkerThreads(number(workerThreads, file, "worker-threads", c.workerThreads()).intValue())
+                .withCluster(pick(cluster, file, "cluster", c.cluster()))
+                .withMembership(pick(membership, file, "membership", c.membership()));
+        String secret = pick(secretFile == null ? null : secretFile.toString(), file, "secret-file", "");
+        if (!secret.isEmpty()) c = c.withSecretFile(Path.of(secret));
         return c;
     }
 

@@ -16,10 +16,13 @@ final class StatusCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         JsonNode cluster = new RingworkClient(node).cluster();
         System.out.printf("node %s, %d partitions%n%n", cluster.path("node").asText(), cluster.path("partitionCount").asInt());
-        System.out.printf("%-16s %-8s %-22s %-22s%n", "MEMBER", "STATE", "BIND", "HTTP");
+        System.out.printf("%-16s %-8s %11s %-22s %-22s %s%n", "MEMBER", "STATE", "INCARNATION", "ADDRESS", "HTTP", "METADATA");
         for (JsonNode m : cluster.path("members")) {
-            System.out.printf("%-16s %-8s %-22s %-22s%n", m.path("id").asText(), m.path("state").asText(),
-                    m.path("bind").asText(), m.path("http").asText());
+            StringBuilder metadata = new StringBuilder();
+            m.path("metadata").fields().forEachRemaining(e -> metadata.append(e.getKey()).append('=').append(e.getValue().asText()).append(' '));
+            System.out.printf("%-16s %-8s %11d %-22s %-22s %s%s%n", m.path("id").asText(), m.path("state").asText(),
+                    m.path("incarnation").asLong(), m.path("address").asText(), m.path("http").asText(),
+                    metadata.toString().trim(), m.path("self").asBoolean() ? " (this node)" : "");
         }
         JsonNode totals = cluster.path("totals");
         System.out.printf("%napplied %d, rejected %d, skipped %d, lag %d%n", totals.path("applied").asLong(),

@@ -25,6 +25,7 @@ public final class NodeProcess implements AutoCloseable {
     private final String nodeId;
     private final Process process;
     private final CompletableFuture<String> ready = new CompletableFuture<>();
+    private volatile String bindAddress;
     private final Path output;
     private final java.util.ArrayDeque<String> lastLines = new java.util.ArrayDeque<>();
 
@@ -44,7 +45,7 @@ public final class NodeProcess implements AutoCloseable {
         List<String> command = new ArrayList<>(List.of(javaBinary(), "--enable-native-access=ALL-UNNAMED",
                 "-XX:+IgnoreUnrecognizedVMOptions", "--sun-misc-unsafe-memory-access=allow", "-Xmx768m",
                 "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"), "io.ringwork.runtime.cli.RingworkCli",
-                "node", "--node-id", nodeId, "--http", "127.0.0.1:0", "--data-dir", dataDir.toString(),
+                "node", "--node-id", nodeId, "--http", "127.0.0.1:0", "--bind", "127.0.0.1:0", "--data-dir", dataDir.toString(),
                 "--log-dir", logDir.toString()));
         command.addAll(extraArgs);
         Path output = dataDir.resolve("node.out");
@@ -72,7 +73,12 @@ public final class NodeProcess implements AutoCloseable {
                     lastLines.addLast(line);
                 }
                 int at = line.indexOf(READY);
-                if (at >= 0) ready.complete("http://" + line.substring(at + READY.length()).trim());
+                if (at >= 0) {
+                    // "ringwork node ID ready http=HOST:PORT bind=HOST:PORT"
+                    String[] words = line.substring(at + READY.length()).trim().split(" ");
+                    for (String word : words) if (word.startsWith("bind=")) bindAddress = word.substring(5);
+                    ready.complete("http://" + words[0]);
+                }
             }
         } catch (IOException e) {
             // The process is gone; whoever waits for readiness learns it below.
@@ -97,6 +103,17 @@ public final class NodeProcess implements AutoCloseable {
         }
     }
 
+    /** The node's cluster address (host:port) once it is ready. */
+    public String bindAddress() {
+        return bindAddress;
+    }
+
+    /** SIGSTOP / SIGCONT: pauses or resumes the process (a stand-in for a long GC pause or a hung host). */
+    public void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) throw new IOException("kill -" + name + " " + process.pid() + " failed");
+    }
+
     public long pid() {
         return process.pid();
     }
@@ -119,7 +136,7 @@ public final class NodeProcess implements AutoCloseable {
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
-    /** SIGTERM: a clean shutdown with final checkpoints; SIGKILL if it takes longer than 30 s. Returns the exit code. */
+    /** SIGTERM: a clean shutdown with final checkpoints; SIGKILL if it takes longer than 30 s. Returns the exit code (143 = ended by SIGTERM after a clean shutdown). */
     public int stop() throws InterruptedException {
         process.destroy();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {

@@ -33,8 +33,8 @@ final class Dashboard {
                 document.getElementById('node').textContent = c.node;
                 document.getElementById('totals').textContent =
                   `applied ${c.totals.applied}, rejected ${c.totals.rejected}, skipped ${c.totals.skipped}, lag ${c.totals.lag}`;
-                table(document.getElementById('members'), ['id', 'state', 'bind', 'http'],
-                  c.members.map(m => [[m.id], [m.state], [m.bind], [m.http]]));
+                table(document.getElementById('members'), ['id', 'state', 'incarnation', 'address', 'http'],
+                  c.members.map(m => [[m.id + (m.self ? ' (this node)' : '')], [m.state], [m.incarnation ?? ''], [m.address], [m.http]]));
                 table(document.getElementById('partitions'), ['partition', 'owner', 'checkpoint', 'log end', 'lag', 'in flight'],
                   c.partitions.map(p => [[p.partition], [p.owner], [p.checkpoint], [p.logEnd], [p.lag, p.lag > 0 ? 'lag' : ''], [p.inFlight]]));
               } catch (e) { document.getElementById('totals').textContent = 'node unreachable: ' + e; }

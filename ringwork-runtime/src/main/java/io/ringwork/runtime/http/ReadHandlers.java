@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import io.ringwork.core.gluer.GluerProcessor;
 import io.ringwork.core.id.Partitioner;
+import io.ringwork.core.membership.Member;
+import io.ringwork.runtime.membership.MembershipService;
 import io.ringwork.core.record.DeadLetter;
 import io.ringwork.core.record.VersionedState;
 import io.ringwork.core.store.StoredState;
@@ -97,10 +99,23 @@ final class ReadHandlers {
         String self = node.config().nodeId();
         ObjectNode answer = Exchanges.JSON.createObjectNode().put("node", self)
                 .put("partitionCount", node.log().partitionCount());
-        answer.putArray("members").addObject().put("id", self).put("state", "alive").put("self", true)
-                .put("bind", node.config().bind()).put("http", node.http().address().getHostString() + ":"
-                        + node.http().address().getPort())
-                .put("startedAtMs", node.startedAtMs());
+        ArrayNode members = answer.putArray("members");
+        MembershipService membership = node.membership();
+        if (membership == null) {
+            members.addObject().put("id", self).put("state", "alive").put("self", true)
+                    .put("address", node.config().bind()).put("http", node.httpAddress());
+        } else {
+            for (Member member : membership.members()) {
+                ObjectNode item = members.addObject().put("id", member.id())
+                        .put("state", member.state().name().toLowerCase()).put("incarnation", member.incarnation())
+                        .put("address", member.address().host() + ":" + member.address().port())
+                        .put("http", member.metadata().getOrDefault("http", ""));
+                if (member.id().equals(self)) item.put("self", true);
+                ObjectNode metadata = item.putObject("metadata");
+                member.metadata().forEach(metadata::put);
+            }
+        }
+        answer.put("startedAtMs", node.startedAtMs());
         ArrayNode partitions = answer.putArray("partitions");
         long lagTotal = 0;
         for (int p = 0; p < node.log().partitionCount(); p++) {

@@ -1,6 +1,9 @@
 package io.ringwork.runtime.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.ringwork.runtime.membership.MembershipMetrics;
+import java.util.function.ToDoubleFunction;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -87,6 +90,48 @@ public final class NodeMetrics {
 
     public void gauge(String name, String description, Supplier<Number> value) {
         Gauge.builder(name, value).description(description).register(registry);
+    }
+
+    /**
+     * Exposes the membership's counters ({@code ringwork_membership_*}); each scrape reads one
+     * snapshot per meter from {@code membership}, which may return null while starting.
+     */
+    public void membership(Supplier<io.ringwork.runtime.membership.MembershipService> membership) {
+        Supplier<MembershipMetrics> now = () -> {
+            var service = membership.get();
+            return service == null ? null : service.metrics();
+        };
+        membershipCounter(now, "probes", "direct probes sent", m -> m.protocol().probesSent());
+        membershipCounter(now, "indirect.probes", "indirect probe requests sent", m -> m.protocol().indirectProbesSent());
+        membershipCounter(now, "acks", "acks received", m -> m.protocol().acksReceived());
+        membershipCounter(now, "nacks", "nacks received", m -> m.protocol().nacksReceived());
+        membershipCounter(now, "suspicions", "members this node suspected", m -> m.protocol().suspicions());
+        membershipCounter(now, "refutations", "suspicions of this node it refuted", m -> m.protocol().refutations());
+        membershipCounter(now, "deaths", "members declared dead", m -> m.protocol().deaths());
+        membershipCounter(now, "gossip.bytes.sent", "best-effort bytes sent", MembershipMetrics::gossipBytesSent);
+        membershipCounter(now, "gossip.bytes.received", "best-effort bytes received", MembershipMetrics::gossipBytesReceived);
+        membershipCounter(now, "sync.bytes.sent", "push-pull bytes sent", MembershipMetrics::syncBytesSent);
+        membershipCounter(now, "sync.bytes.received", "push-pull bytes received", MembershipMetrics::syncBytesReceived);
+        for (String reason : new String[] {"WRONG_CLUSTER", "BAD_AUTH", "MALFORMED", "OVERSIZED", "INBOX_FULL", "FAULT_INJECTED"}) {
+            FunctionCounter.builder("ringwork.membership.packets.dropped", now,
+                            s -> value(s, m -> m.packetsDropped().getOrDefault(reason, 0L)))
+                    .tag("reason", reason.toLowerCase()).description("cluster packets dropped, by reason").register(registry);
+        }
+        Gauge.builder("ringwork.membership.members.active", now, s -> value(s, m -> m.activeMembers()))
+                .description("members alive or suspect, this node included").register(registry);
+        Gauge.builder("ringwork.membership.local.health", now, s -> value(s, m -> m.protocol().localHealth()))
+                .description("Lifeguard local health score (0 is healthy)").register(registry);
+    }
+
+    private void membershipCounter(Supplier<MembershipMetrics> now, String name, String description,
+                                   ToDoubleFunction<MembershipMetrics> field) {
+        FunctionCounter.builder("ringwork.membership." + name, now, s -> value(s, field))
+                .description(description).register(registry);
+    }
+
+    private static double value(Supplier<MembershipMetrics> now, ToDoubleFunction<MembershipMetrics> field) {
+        MembershipMetrics metrics = now.get();
+        return metrics == null ? 0 : field.applyAsDouble(metrics);
     }
 
     public Timer endToEnd() {

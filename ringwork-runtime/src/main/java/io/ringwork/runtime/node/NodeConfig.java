@@ -21,10 +21,15 @@ import java.util.List;
  * @param maxRequestBytes      largest HTTP request body accepted (larger: 413)
  * @param changesRetained      changes kept for feed replay ({@code GET /v1/changes?from=...})
  * @param workerThreads        threads applying records
+ * @param cluster              the cluster's name; packets of another cluster are dropped
+ * @param membership           failure-detector profile: {@code lan} (1 s protocol period) or
+ *                             {@code fast} (200 ms, for loopback)
+ * @param secretFile           a file whose bytes (at least 16) authenticate cluster packets with
+ *                             HMAC-SHA256, or null for none; every node needs the same file
  */
 public record NodeConfig(String nodeId, String bind, String http, List<String> seeds, Path dataDir, Path logDir,
                          int partitions, String fsync, long fsyncIntervalMs, int maxRequestBytes,
-                         long changesRetained, int workerThreads) {
+                         long changesRetained, int workerThreads, String cluster, String membership, Path secretFile) {
     public NodeConfig {
         Invariants.require(nodeId != null && nodeId.matches("[A-Za-z0-9._-]{1,64}"),
                 "node-id must be 1-64 letters, digits, '.', '_' or '-', got '%s'", nodeId);
@@ -39,6 +44,9 @@ public record NodeConfig(String nodeId, String bind, String http, List<String> s
         Invariants.require(maxRequestBytes >= 1024, "max-request-bytes must be at least 1024");
         Invariants.require(changesRetained >= 0, "changes-retained must be >= 0");
         Invariants.require(workerThreads > 0, "worker-threads must be positive");
+        Invariants.require(cluster != null && cluster.matches("[A-Za-z0-9._-]{1,64}"),
+                "cluster must be 1-64 letters, digits, '.', '_' or '-', got '%s'", cluster);
+        Invariants.require(List.of("lan", "fast").contains(membership), "membership must be lan or fast, got '%s'", membership);
     }
 
     public static final int DEFAULT_PARTITIONS = 64;
@@ -46,19 +54,22 @@ public record NodeConfig(String nodeId, String bind, String http, List<String> s
     public static NodeConfig defaults() {
         return new NodeConfig("node-1", "127.0.0.1:7946", "127.0.0.1:8080", List.of(),
                 Path.of("ringwork-data", "node-1"), Path.of("ringwork-data", "log"), 0, "interval", 100,
-                16 << 20, 1_000_000, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
+                16 << 20, 1_000_000, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), "ringwork", "lan", null);
     }
 
-    public NodeConfig withNodeId(String v) { return new NodeConfig(v, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads); }
-    public NodeConfig withBind(String v) { return new NodeConfig(nodeId, v, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads); }
-    public NodeConfig withHttp(String v) { return new NodeConfig(nodeId, bind, v, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads); }
-    public NodeConfig withSeeds(List<String> v) { return new NodeConfig(nodeId, bind, http, v, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads); }
-    public NodeConfig withDataDir(Path v) { return new NodeConfig(nodeId, bind, http, seeds, v, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads); }
-    public NodeConfig withLogDir(Path v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, v, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads); }
-    public NodeConfig withPartitions(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, v, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads); }
-    public NodeConfig withFsync(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, v, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads); }
-    public NodeConfig withFsyncIntervalMs(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, v, maxRequestBytes, changesRetained, workerThreads); }
-    public NodeConfig withMaxRequestBytes(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, v, changesRetained, workerThreads); }
-    public NodeConfig withChangesRetained(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, v, workerThreads); }
-    public NodeConfig withWorkerThreads(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, v); }
+    public NodeConfig withNodeId(String v) { return new NodeConfig(v, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile); }
+    public NodeConfig withBind(String v) { return new NodeConfig(nodeId, v, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile); }
+    public NodeConfig withHttp(String v) { return new NodeConfig(nodeId, bind, v, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile); }
+    public NodeConfig withSeeds(List<String> v) { return new NodeConfig(nodeId, bind, http, v, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile); }
+    public NodeConfig withDataDir(Path v) { return new NodeConfig(nodeId, bind, http, seeds, v, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile); }
+    public NodeConfig withLogDir(Path v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, v, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile); }
+    public NodeConfig withPartitions(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, v, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile); }
+    public NodeConfig withFsync(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, v, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile); }
+    public NodeConfig withFsyncIntervalMs(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, v, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile); }
+    public NodeConfig withMaxRequestBytes(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, v, changesRetained, workerThreads, cluster, membership, secretFile); }
+    public NodeConfig withChangesRetained(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, v, workerThreads, cluster, membership, secretFile); }
+    public NodeConfig withWorkerThreads(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, v, cluster, membership, secretFile); }
+    public NodeConfig withCluster(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, v, membership, secretFile); }
+    public NodeConfig withMembership(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, v, secretFile); }
+    public NodeConfig withSecretFile(Path v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, v); }
 }

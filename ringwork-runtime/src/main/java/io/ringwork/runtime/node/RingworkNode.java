@@ -11,6 +11,13 @@ import io.ringwork.runtime.http.HttpApi;
 import io.ringwork.runtime.log.EmbeddedLog;
 import io.ringwork.runtime.log.FsyncPolicy;
 import io.ringwork.runtime.log.LogConfig;
+import io.ringwork.runtime.membership.MembershipService;
+import io.ringwork.core.membership.MembershipConfig;
+import io.ringwork.core.transport.Address;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.Map;
 import io.ringwork.runtime.metrics.NodeMetrics;
 import io.ringwork.runtime.processing.EngineConfig;
 import io.ringwork.runtime.processing.EngineListener;
@@ -41,6 +48,8 @@ public final class RingworkNode implements AutoCloseable {
     private final NodeMetrics metrics;
     private final ProcessingEngine engine;
     private final HttpApi http;
+    /** Set once in {@link #start}, after HTTP is up (its address goes into the member metadata). */
+    private volatile MembershipService membership;
     private final long startedAtMs = System.currentTimeMillis();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Throwable failure;
@@ -72,13 +81,41 @@ public final class RingworkNode implements AutoCloseable {
         try {
             for (int p = 0; p < node.log.partitionCount(); p++) node.engine.startPartition(p);
             node.http.start();
+            node.membership = startMembership(config, node.httpAddress(), node.log.partitionCount());
+            node.metrics.membership(node::membership);
         } catch (RuntimeException e) {
             node.close();
             throw e;
         }
-        LOG.info("node {} up: http {} log {} ({} partitions) data {}", config.nodeId(), node.http.address(),
-                config.logDir(), node.log.partitionCount(), config.dataDir());
+        LOG.info("node {} up: http {} cluster {} at {} log {} ({} partitions) data {}", config.nodeId(), node.httpAddress(),
+                config.cluster(), node.membership.localAddress(), config.logDir(), node.log.partitionCount(), config.dataDir());
         return node;
+    }
+
+    /** Joins the cluster (or starts one) on the bind address; the metadata tells peers where our HTTP API is. */
+    private static MembershipService startMembership(NodeConfig config, String httpAddress, int partitions) {
+        HostPort bind = HostPort.parse(config.bind(), "bind");
+        MembershipConfig protocol = config.membership().equals("fast")
+                ? MembershipConfig.fast(config.cluster()) : MembershipConfig.lan(config.cluster());
+        List<Address> seeds = config.seeds().stream().map(s -> HostPort.parse(s, "seeds"))
+                .map(h -> new Address(h.host(), h.port())).toList();
+        Map<String, String> metadata = Map.of("http", httpAddress, "version", "0.1.0", "partitions", Integer.toString(partitions));
+        byte[] secret = null;
+        if (config.secretFile() != null) {
+            try {
+                secret = Files.readAllBytes(config.secretFile());
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read secret-file " + config.secretFile() + ": " + e.getMessage());
+            }
+            if (secret.length < 16) throw new IllegalArgumentException("secret-file " + config.secretFile() + " holds "
+                    + secret.length + " bytes; it needs at least 16");
+        }
+        try {
+            return MembershipService.bind(new MembershipService.Settings(config.nodeId(), protocol, seeds, metadata, secret),
+                    bind.host(), bind.port()).start();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot listen for cluster traffic on " + config.bind() + ": " + e.getMessage(), e);
+        }
     }
 
     private static LogConfig logConfig(NodeConfig config) {
@@ -136,6 +173,14 @@ public final class RingworkNode implements AutoCloseable {
     public long startedAtMs() { return startedAtMs; }
     public HttpApi http() { return http; }
 
+    /** The cluster membership, or null before {@link #start} finished. */
+    public MembershipService membership() { return membership; }
+
+    /** host:port of the HTTP API as bound. */
+    public String httpAddress() {
+        return http.address().getHostString() + ":" + http.address().getPort();
+    }
+
     /** Null while healthy; the cause once processing failed and the node stopped itself. */
     public Throwable failure() { return failure; }
 
@@ -147,6 +192,19 @@ public final class RingworkNode implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (stopped.getCount() == 0) return;
+        MembershipService member = membership;
+        if (member != null) {
+            try {
+                // A clean stop tells the cluster it left, so no one has to detect a failure.
+                if (failure == null) member.leave(Duration.ofMillis(500));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                LOG.warn("leaving the cluster failed", e);
+            } finally {
+                member.close();
+            }
+        }
         try {
             http.close();
         } catch (RuntimeException e) {

@@ -34,7 +34,7 @@ class HttpApiTest {
 
     @BeforeAll
     static void start() {
-        node = RingworkNode.start(NodeConfig.defaults().withNodeId("api-test").withHttp("127.0.0.1:0")
+        node = RingworkNode.start(NodeConfig.defaults().withNodeId("api-test").withHttp("127.0.0.1:0").withBind("127.0.0.1:0")
                 .withDataDir(dir.resolve("data")).withLogDir(dir.resolve("log")).withPartitions(8)
                 .withMaxRequestBytes(4 << 20));
         base = "http://127.0.0.1:" + node.http().address().getPort();
@@ -107,7 +107,7 @@ class HttpApiTest {
         assertError(send("POST", "/v1/events", "application/x-ndjson", "{\"key\":\"a/b\",\"type\":\"x.y\"}\n{oops\n"), 400, "line 2");
         assertError(send("POST", "/v1/events", "text/plain", "{}"), 415, "Content-Type");
         assertError(send("POST", "/v1/events", null, "{}"), 415, "Content-Type");
-        assertError(send("POST", "/v1/events", "application/json", "[" + "{\"key\":\"a/b\",\"type\":\"x.y\"},".repeat(150_000) + "]"), 413, "over the limit");
+        assertError(send("POST", "/v1/events", "application/json", "[" + "{\"key\":\"a/b\",\"type\":\"x.y\"},".repeat(200_000) + "]"), 413, "over the limit");
         assertError(send("POST", "/v1/events", "application/json", "{\"key\":\"a/b\",\"type\":\"x.y\",\"data\":\""
                 + "x".repeat(2 << 20) + "\"}"), 413, "nothing was appended");
         assertError(send("GET", "/v1/events", null, null), 405, "POST");

@@ -1,0 +1,71 @@
+package io.ringwork.runtime.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ringwork.runtime.client.RingworkClient;
+import io.ringwork.runtime.harness.NodeProcess;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three real node processes on loopback find each other through a seed. Any node's
+ * {@code GET /v1/cluster} shows every member with its state, incarnation, address and metadata;
+ * a SIGKILLed node is declared dead by the others, and a node stopped with SIGTERM is seen as left.
+ */
+class ClusterMembershipTest {
+    @TempDir Path dir;
+
+    private static String state(RingworkClient client, String id) throws Exception {
+        for (JsonNode m : client.cluster().path("members")) if (m.path("id").asText().equals(id)) return m.path("state").asText();
+        return "unknown";
+    }
+
+    @Test
+    @Timeout(120)
+    void membersJoinThroughASeedAndSeeAKillAndALeave() throws Exception {
+        List<NodeProcess> nodes = new ArrayList<>();
+        try {
+            NodeProcess n1 = start(nodes, "n1", List.of("--membership", "fast"));
+            RingworkClient c1 = new RingworkClient(n1.awaitReady(60_000));
+            List<String> seeded = List.of("--membership", "fast", "--seeds", n1.bindAddress());
+            NodeProcess n2 = start(nodes, "n2", seeded);
+            NodeProcess n3 = start(nodes, "n3", seeded);
+            n2.awaitReady(60_000);
+            RingworkClient c3 = new RingworkClient(n3.awaitReady(60_000));
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> c3.cluster().path("members").size() == 3
+                    && state(c3, "n1").equals("alive") && state(c3, "n2").equals("alive") && state(c3, "n3").equals("alive"));
+            JsonNode fromN3 = c3.cluster().path("members");
+            for (JsonNode m : fromN3) {
+                assertThat(m.path("address").asText()).startsWith("127.0.0.1:");
+                assertThat(m.path("metadata").path("http").asText()).startsWith("127.0.0.1:");
+                assertThat(m.has("incarnation")).isTrue();
+            }
+
+            n2.kill();
+            await().atMost(Duration.ofSeconds(30)).until(() -> state(c1, "n2").equals("dead") && state(c3, "n2").equals("dead"));
+
+            assertThat(n3.stop()).as("exit code of a clean SIGTERM shutdown").isIn(0, 143);
+            await().atMost(Duration.ofSeconds(30)).until(() -> state(c1, "n3").equals("left"));
+            assertThat(state(c1, "n1")).isEqualTo("alive");
+
+            String metrics = c1.get("/metrics").asText();
+            assertThat(metrics).contains("ringwork_membership_probes_total").contains("ringwork_membership_deaths_total");
+        } finally {
+            for (NodeProcess node : nodes) node.close();
+        }
+    }
+
+    private NodeProcess start(List<NodeProcess> nodes, String id, List<String> args) throws Exception {
+        NodeProcess node = NodeProcess.start(id, dir.resolve(id), dir.resolve("log-" + id), args);
+        nodes.add(node);
+        return node;
+    }
+}

@@ -51,6 +51,16 @@ public final class SimNetwork {
     /** Why the network dropped a message. */
     public enum Drop { LOSS, PARTITION, DOWN, PAUSE_BUFFER_FULL, NO_ENDPOINT }
 
+    /**
+     * Sees every message the network handles, for replaying a seed with tracing: called once when
+     * a message is dropped (with the reason) or delivered (with {@code drop == null}), at that
+     * simulated time. Must not send or schedule.
+     */
+    @FunctionalInterface
+    public interface Tracer {
+        void onMessage(long atMs, Lane lane, Address from, Address to, byte[] bytes, Drop drop);
+    }
+
     private record Link(Address from, Address to) {}
 
     private record Delivery(Lane lane, Address from, byte[] bytes) {}
@@ -65,6 +75,7 @@ public final class SimNetwork {
     private final Map<Lane, long[]> sentBytes = new EnumMap<>(Lane.class);
     private final Map<Drop, long[]> drops = new EnumMap<>(Drop.class);
     private LinkFaults defaultFaults = LinkFaults.LAN;
+    private Tracer tracer;
 
     public SimNetwork(Scheduler scheduler) {
         this.scheduler = scheduler;
@@ -76,6 +87,11 @@ public final class SimNetwork {
     /** The transport of the node at {@code address}; attaching again returns the same endpoint. */
     public Transport attach(Address address) {
         return endpoints.computeIfAbsent(address, Endpoint::new);
+    }
+
+    /** Installs the one tracer (null removes it). */
+    public void setTracer(Tracer tracer) {
+        this.tracer = tracer;
     }
 
     public void setDefaultFaults(LinkFaults faults) {
@@ -127,6 +143,7 @@ public final class SimNetwork {
         endpoint.paused = false;
         while (!endpoint.pausedBuffer.isEmpty() && !endpoint.paused && !endpoint.down) {
             Delivery delivery = endpoint.pausedBuffer.poll();
+            if (tracer != null) tracer.onMessage(scheduler.nowMs(), delivery.lane, delivery.from, address, delivery.bytes, null);
             endpoint.receive(delivery.lane, delivery.from, delivery.bytes);
         }
     }
@@ -162,12 +179,12 @@ public final class SimNetwork {
         counters[0] += bytes.length;
         counters[1]++;
         if (blocked(from, to)) {
-            drops.get(Drop.PARTITION)[0]++;
+            dropped(Drop.PARTITION, lane, from, to, bytes);
             return;
         }
         LinkFaults faults = linkFaults.getOrDefault(new Link(from, to), defaultFaults);
         if (lane == Lane.BEST_EFFORT && faults.lossRate > 0 && random.nextDouble() < faults.lossRate) {
-            drops.get(Drop.LOSS)[0]++;
+            dropped(Drop.LOSS, lane, from, to, bytes);
             return;
         }
         long atMs = scheduler.nowMs() + delayMs(faults);
@@ -195,12 +212,18 @@ public final class SimNetwork {
                 : endpoint.paused && endpoint.pausedBuffer.size() >= PAUSED_BUFFER_MAX ? Drop.PAUSE_BUFFER_FULL
                 : null;
         if (drop != null) {
-            drops.get(drop)[0]++;
+            dropped(drop, lane, from, to, bytes);
         } else if (endpoint.paused) {
             endpoint.pausedBuffer.add(new Delivery(lane, from, bytes));
         } else {
+            if (tracer != null) tracer.onMessage(scheduler.nowMs(), lane, from, to, bytes, null);
             endpoint.receive(lane, from, bytes);
         }
+    }
+
+    private void dropped(Drop drop, Lane lane, Address from, Address to, byte[] bytes) {
+        drops.get(drop)[0]++;
+        if (tracer != null) tracer.onMessage(scheduler.nowMs(), lane, from, to, bytes, drop);
     }
 
     private final class Endpoint implements Transport {

@@ -203,7 +203,10 @@ public final class Membership {
             case Ack ack -> onAck(ack);
             case Nack nack -> onNack(nack);
             case Alive alive -> apply(alive, nowMs);
-            case Suspect suspect -> apply(suspect, nowMs);
+            case Suspect suspect -> {
+                answerStaleAccusation(from, suspect);
+                apply(suspect, nowMs);
+            }
             case Dead dead -> apply(dead, nowMs);
             case PushPull pushPull -> onPushPull(from, pushPull, nowMs);
         }
@@ -329,10 +332,11 @@ public final class Membership {
             return false;
         }
         if (entry.member.state() == MemberState.SUSPECT && suspect.incarnation() == entry.member.incarnation()) {
-            return confirmSuspicion(entry, suspect);
+            // Hearsay repeats an accusation we may already count; it is never independent evidence.
+            return !suspect.isSecondHand() && confirmSuspicion(entry, suspect);
         }
         table.set(entry, entry.member.with(MemberState.SUSPECT, suspect.incarnation()), nowMs);
-        startSuspicion(entry, suspect.fromId(), nowMs);
+        startSuspicion(entry, suspect.isSecondHand() ? null : suspect.fromId(), nowMs);
         counters.suspicions++;
         enqueueGossip(suspect);
         notify(Kind.SUSPECT, entry.member, nowMs);
@@ -377,6 +381,21 @@ public final class Membership {
                 && alive.metadata().equals(self.metadata());
         if (alive.incarnation() >= incarnation && !sameAsUs) refute(alive.incarnation(), nowMs);
         return false;
+    }
+
+    /**
+     * Buddy system, the other direction: the sender still suspects an incarnation of ours that we
+     * already refuted, so it missed the refutation's gossip (which is sent a limited number of
+     * times and can all be lost to one member). Answer it directly rather than let its suspicion
+     * run out and declare us dead. At most one small reply per accusation received.
+     */
+    private void answerStaleAccusation(Address from, Suspect suspect) {
+        if (!config.lifeguard() || !suspect.id().equals(localId) || suspect.incarnation() >= incarnation
+                || lifecycle == Lifecycle.LEFT) {
+            return;
+        }
+        Member self = localMember();
+        sendWithPiggyback(from, List.of(new Alive(localId, incarnation, localAddress, self.metadata())));
     }
 
     /** Denies a suspicion or death of this node: a higher incarnation outranks it everywhere. */
@@ -551,9 +570,7 @@ public final class Membership {
     private void onPushPull(Address from, PushPull pushPull, long nowMs) {
         // Answer with our state as it was before theirs is merged: each side then holds the union.
         if (!pushPull.reply()) sendPushPull(from, pushPull.join(), true);
-        String senderId = from.toString();
-        for (Member member : pushPull.members()) if (member.address().equals(from)) senderId = member.id();
-        for (Member member : pushPull.members()) merge(member, senderId, nowMs);
+        for (Member member : pushPull.members()) merge(member, nowMs);
         if (lifecycle == Lifecycle.JOINING || lifecycle == Lifecycle.JOIN_FAILED) {
             lifecycle = Lifecycle.JOINED;
             nextJoinAtMs = NEVER;
@@ -561,11 +578,13 @@ public final class Membership {
     }
 
     /** Turns one remote member record into the update it implies and applies it. */
-    private void merge(Member remote, String senderId, long nowMs) {
+    private void merge(Member remote, long nowMs) {
         switch (remote.state()) {
             case ALIVE -> apply(new Alive(remote.id(), remote.incarnation(), remote.address(), remote.metadata()), nowMs);
             // A remote "dead" becomes a local suspicion: the member gets a chance to refute before we agree.
-            case SUSPECT, DEAD -> apply(new Suspect(remote.id(), remote.incarnation(), senderId), nowMs);
+            // A sync does not say who accused, so the suspicion is second-hand: crediting the sender would
+            // count a mere relay as an independent confirmation and cut Lifeguard's timeout short.
+            case SUSPECT, DEAD -> apply(new Suspect(remote.id(), remote.incarnation(), remote.id()), nowMs);
             case LEFT -> apply(new Dead(remote.id(), remote.incarnation(), remote.id()), nowMs);
         }
     }

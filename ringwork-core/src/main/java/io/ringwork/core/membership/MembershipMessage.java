@@ -27,8 +27,16 @@ public sealed interface MembershipMessage {
     record Alive(String id, long incarnation, Address address, SortedMap<String, String> metadata)
             implements Update {}
 
-    /** Gossip: {@code fromId} suspects {@code id} at {@code incarnation}. */
-    record Suspect(String id, long incarnation, String fromId) implements Update {}
+    /**
+     * Gossip: {@code fromId} suspects {@code id} at {@code incarnation}. {@code fromId == id} means
+     * the accuser is unknown (the suspicion came from a full-state sync): such a suspicion spreads
+     * like any other but never counts as an independent confirmation.
+     */
+    record Suspect(String id, long incarnation, String fromId) implements Update {
+        public boolean isSecondHand() {
+            return id.equals(fromId);
+        }
+    }
 
     /** Gossip: {@code id} is dead at {@code incarnation}; {@code fromId == id} means it left gracefully. */
     record Dead(String id, long incarnation, String fromId) implements Update {

@@ -14,6 +14,11 @@ import java.util.Set;
  *
  * floored to whole milliseconds. Confirmations past k change nothing, so the set of confirmers
  * is bounded by k + 1 (the first suspecter included). With k = 0 the timeout is min at once.
+ *
+ * <p>Only independent accusers count: a suspicion learned second-hand (from a full-state sync,
+ * which does not say who accused) starts with no known accuser, and the first named accuser
+ * that arrives afterwards takes the first suspecter's place instead of counting as a
+ * confirmation — it may well be the very accusation the sync was repeating.
  */
 final class Suspicion {
     private final long startedAtMs;
@@ -23,6 +28,7 @@ final class Suspicion {
     private final Set<String> confirmers = new HashSet<>();
     private long deadlineMs;
 
+    /** @param firstSuspecterId the accuser, or null when it is not known (a second-hand suspicion) */
     Suspicion(String firstSuspecterId, long startedAtMs, int expectedConfirmations, long minMs, long maxMs) {
         Invariants.require(minMs > 0 && maxMs >= minMs && expectedConfirmations >= 0,
                 "need 0 < min (%s) <= max (%s), k >= 0", minMs, maxMs);
@@ -30,7 +36,7 @@ final class Suspicion {
         this.expectedConfirmations = expectedConfirmations;
         this.minMs = minMs;
         this.maxMs = maxMs;
-        confirmers.add(firstSuspecterId);
+        if (firstSuspecterId != null) confirmers.add(firstSuspecterId);
         this.deadlineMs = startedAtMs + timeoutMs(0, expectedConfirmations, minMs, maxMs);
     }
 
@@ -48,8 +54,9 @@ final class Suspicion {
     }
 
     /**
-     * Records that {@code fromId} also suspects the member. Returns true when it is a new,
-     * counted confirmation — the caller then re-gossips it so others can count it too.
+     * Records that {@code fromId} also suspects the member. Returns true when it is news — a
+     * counted confirmation, or the first named accuser of a second-hand suspicion — and the
+     * caller then re-gossips it so others can count it too.
      */
     boolean confirm(String fromId) {
         if (confirmations() >= expectedConfirmations || confirmers.contains(fromId)) return false;
@@ -59,7 +66,7 @@ final class Suspicion {
     }
 
     int confirmations() {
-        return confirmers.size() - 1;
+        return Math.max(0, confirmers.size() - 1);
     }
 
     long deadlineMs() {

@@ -5,6 +5,7 @@ import io.ringwork.core.membership.MembershipMessage.Ack;
 import io.ringwork.core.membership.MembershipMessage.IndirectPing;
 import io.ringwork.core.membership.MembershipMessage.Nack;
 import io.ringwork.core.membership.MembershipMessage.Ping;
+import io.ringwork.core.membership.MembershipMessage.PushPull;
 import io.ringwork.core.membership.MembershipMessage.Suspect;
 import org.junit.jupiter.api.Test;
 
@@ -125,6 +126,65 @@ class ProbeCycleTest {
         MemberEvent failed = a.runUntilEvent(MemberEvent.Kind.FAILED, "b", 60_000);
 
         assertThat(failed.atMs()).isEqualTo(CONFIG.suspicionTimeoutMinMs(5));
+    }
+
+    @Test
+    void suspicionsHeardThroughASyncOrSecondHandAreNotConfirmations() {
+        // Seed 77008 of the 10 % loss report: members that merely synced c's accusation were credited
+        // as accusers, the timeout fell to min, and a member that missed b's refutation declared it dead.
+        long minMs = CONFIG.suspicionTimeoutMinMs(5);
+        a.receive("c", new Suspect("b", 0, "c"));
+        a.receive("d", new PushPull(false, false, List.of(member("d", MemberState.ALIVE), member("b", MemberState.SUSPECT))));
+        a.receive("e", new PushPull(false, true, List.of(member("e", MemberState.ALIVE), member("b", MemberState.DEAD))));
+        a.receive("d", new Suspect("b", 0, "b"));
+
+        MemberEvent failed = a.runUntilEvent(MemberEvent.Kind.FAILED, "b", 60_000);
+
+        // Only our own failed probe of b is independent evidence besides c's.
+        assertThat(failed.atMs()).isEqualTo(Suspicion.timeoutMs(1, 3, minMs, 6 * minMs));
+    }
+
+    @Test
+    void theFirstNamedAccuserOfASecondHandSuspicionTakesTheFirstPlace() {
+        long minMs = CONFIG.suspicionTimeoutMinMs(5);
+        a.receive("d", new PushPull(false, true, List.of(member("b", MemberState.SUSPECT))));
+        // c's accusation may be the very one the sync repeated: it does not confirm anything yet.
+        a.receive("c", new Suspect("b", 0, "c"));
+
+        MemberEvent failed = a.runUntilEvent(MemberEvent.Kind.FAILED, "b", 60_000);
+
+        assertThat(failed.atMs()).isEqualTo(Suspicion.timeoutMs(1, 3, minMs, 6 * minMs));
+    }
+
+    @Test
+    void aMemberThatAlreadyRefutedAnswersAStaleAccusationDirectly() {
+        a.receive("c", new Suspect("a", 0, "c")); // refuted: a is now at incarnation 1
+        a.runUntil(a.nowMs + 1000);               // long enough for the refutation's gossip to run out
+        a.clear();
+
+        // d missed the refutation and still tells a of its suspicion (as the buddy system does with a probe).
+        a.receive("d", new Suspect("a", 0, "d"));
+
+        assertThat(a.membership.localMember().incarnation()).isEqualTo(1);
+        assertThat(a.sent).anySatisfy(send -> {
+            assertThat(send.to()).isEqualTo(TestNode.address("d"));
+            assertThat(send.messages()).contains(TestNode.alive("a", 1));
+        });
+    }
+
+    @Test
+    void withoutLifeguardAStaleAccusationIsOnlyIgnored() {
+        TestNode plain = new TestNode(CONFIG.withLifeguard(false), "a", 0).started("b", "c", "d");
+        plain.receive("c", new Suspect("a", 0, "c"));
+        plain.clear();
+
+        plain.receive("d", new Suspect("a", 0, "d"));
+
+        assertThat(plain.sent).isEmpty();
+    }
+
+    private static Member member(String id, MemberState state) {
+        return new Member(id, TestNode.address(id), state, 0, Member.emptyMetadata());
     }
 
     @Test

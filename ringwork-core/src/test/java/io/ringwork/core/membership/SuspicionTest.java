@@ -38,6 +38,20 @@ class SuspicionTest {
     }
 
     @org.junit.jupiter.api.Test
+    void aSecondHandSuspicionCountsItsFirstNamedAccuserAsTheFirstSuspecter() {
+        Suspicion suspicion = new Suspicion(null, 0, 3, 2000, 30000);
+        assertThat(suspicion.deadlineMs()).isEqualTo(30000);
+
+        assertThat(suspicion.confirm("a")).isTrue(); // news to spread, but not a confirmation
+        assertThat(suspicion.confirmations()).isZero();
+        assertThat(suspicion.deadlineMs()).isEqualTo(30000);
+
+        assertThat(suspicion.confirm("b")).isTrue();
+        assertThat(suspicion.confirmations()).isEqualTo(1);
+        assertThat(suspicion.deadlineMs()).isEqualTo(16000);
+    }
+
+    @org.junit.jupiter.api.Test
     void confirmationsStopCountingAtK() {
         Suspicion suspicion = new Suspicion("a", 1000, 2, 1000, 6000);
         assertThat(suspicion.confirm("b")).isTrue();

@@ -1,5 +1,8 @@
 package io.ringwork.bench;
 
+import io.ringwork.runtime.membership.LoopbackReport;
+import io.ringwork.sim.membership.MembershipReport;
+
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -29,6 +32,14 @@ public final class BenchMain {
                 "gluer pieces/s on one node with durable state vs the in-memory fold, and latency at half "
                         + "the peak rate; options: --pieces N --runs R --latency-seconds S",
                 GluerBench::main));
+        BENCHMARKS.put("membership", new Entry(
+                "SWIM/Lifeguard in the simulator: detection, false positives under loss, gossip bytes, "
+                        + "convergence; one of --quick | --acceptance | --full (default)",
+                MembershipReport::main));
+        BENCHMARKS.put("membership-loopback", new Entry(
+                "membership with 5 real JVMs on loopback: kill -9 one, SIGSTOP another for 3 s; "
+                        + "args: protocol periods in ms (default 200 1000)",
+                LoopbackReport::main));
     }
 
     private BenchMain() {}
@@ -37,7 +48,7 @@ public final class BenchMain {
         Entry entry = args.length == 0 ? null : BENCHMARKS.get(args[0]);
         if (entry == null) {
             System.err.println("usage: ringwork bench NAME [ARGS]\nbenchmarks:");
-            BENCHMARKS.forEach((name, e) -> System.err.printf("  %-8s %s%n", name, e.description()));
+            BENCHMARKS.forEach((name, e) -> System.err.printf("  %-19s %s%n", name, e.description()));
             System.exit(2);
         }
         entry.command().run(Arrays.copyOfRange(args, 1, args.length));

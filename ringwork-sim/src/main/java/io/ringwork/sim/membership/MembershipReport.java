@@ -17,56 +17,88 @@ import java.util.Set;
  * Prints the membership figures of issue 3 from the deterministic simulator: failure detection
  * times, gossip traffic, false positives under loss with and without Lifeguard, and convergence
  * after a join and after a partition heals. Every run is seeded; the same command prints the
- * same table. Usage: {@code MembershipReport [--quick | --acceptance]}; --acceptance prints only
- * the rows the issue's acceptance names, with 20 seeds.
+ * same table. Usage: {@code MembershipReport [--quick | --acceptance | --full]} (full is the
+ * default); --acceptance prints only the rows the issue's acceptance names, with 20 seeds.
  *
- * <p>Definitions (all times from the fault, simulated ms, medians over seeds):
- * first suspect = first node marks the crashed node SUSPECT; first dead = first node declares it
- * FAILED; all dead = the last live node does. False positives = distinct (member, incarnation)
- * pairs declared FAILED although the member was running, per node-hour of simulated time.
- * Gossip bytes = encoded best-effort packets (probes, acks, piggybacked and round gossip) sent
- * per node per second in steady state; sync = reliable-lane push-pull bytes.
+ * <p>Definitions are printed with every table (see {@link #DEFINITIONS}); all times are simulated
+ * ms from the fault, medians over seeds. Gossip bytes = encoded best-effort packets (probes, acks,
+ * piggybacked and round gossip) sent per node per second in steady state; sync = reliable-lane
+ * push-pull bytes.
  */
 public final class MembershipReport {
-    private final boolean quick;
-    private final int seeds;
+    static final String DEFINITIONS = """
+            Definitions (times in simulated ms from the crash, medians over seeds):
+              first-suspect  first detection, suspicion: the first member marks the crashed node SUSPECT
+              first-dead     first detection, declared: the first member declares it dead (FAILED)
+              all-dead       everyone knows: every surviving member has declared it dead
+              fp/node-h      false positives: distinct (member, incarnation) pairs declared dead by anyone
+                             while the member was running, per node-hour of simulated time under loss
+            """;
 
-    private MembershipReport(boolean quick) {
-        this.quick = quick;
-        this.seeds = quick ? 5 : 20;
+    private enum Mode { QUICK, ACCEPTANCE, FULL }
+
+    /** Runs and simulated duration of one false-positive row. */
+    private record Plan(int runs, long durationMs) {}
+
+    private final Mode mode;
+
+    private MembershipReport(Mode mode) {
+        this.mode = mode;
     }
 
     public static void main(String[] args) {
-        boolean quick = Arrays.asList(args).contains("--quick");
+        List<String> flags = Arrays.asList(args);
+        if (!List.of("--quick", "--acceptance", "--full").containsAll(flags) || flags.size() > 1) {
+            System.err.println("usage: MembershipReport [--quick | --acceptance | --full]");
+            System.exit(2);
+        }
+        Mode mode = flags.contains("--quick") ? Mode.QUICK : flags.contains("--acceptance") ? Mode.ACCEPTANCE : Mode.FULL;
         long startNs = System.nanoTime();
-        if (Arrays.asList(args).contains("--acceptance")) new MembershipReport(false).printAcceptance();
-        else new MembershipReport(quick).print();
+        MembershipReport report = new MembershipReport(mode);
+        if (mode == Mode.ACCEPTANCE) report.printAcceptance();
+        else report.print();
         System.out.printf(Locale.ROOT, "%n(report took %.0f s of wall time)%n", (System.nanoTime() - startNs) / 1e9);
+    }
+
+    private boolean quick() {
+        return mode == Mode.QUICK;
     }
 
     private int seedsFor(int nodes) {
         // 1,000-node runs cost ~100x a 100-node run; fewer seeds keep the full report within minutes.
-        return nodes >= 1000 ? (quick ? 1 : 3) : seeds;
+        return nodes >= 1000 ? (quick() ? 1 : 3) : quick() ? 5 : 20;
+    }
+
+    /** Node-hours per false-positive row; 1,000 nodes get one shorter run (it alone costs as much as the rest). */
+    private Plan falsePositivePlan(int nodes) {
+        if (nodes >= 1000) return new Plan(1, quick() ? 20_000 : 60_000);
+        if (nodes >= 100) return quick() ? new Plan(3, 120_000) : new Plan(10, 300_000);
+        return quick() ? new Plan(5, 120_000) : new Plan(20, 300_000);
     }
 
     private void print() {
         int[] sizes = {10, 100, 1000};
         int[] periods = {200, 1000};
-        System.out.println("# ringwork membership report (" + (quick ? "quick" : "full") + "), simulator, LAN links 1-5 ms");
+        System.out.println("# ringwork membership report (" + (quick() ? "quick" : "full") + "), simulator, LAN links 1-5 ms");
+        System.out.println();
+        System.out.print(DEFINITIONS);
         System.out.println();
         System.out.println("## Crash detection and steady-state traffic (medians)");
-        System.out.printf(Locale.ROOT, "%6s %7s %5s %14s %11s %10s %16s %14s%n", "nodes", "period", "seeds",
-                "first-suspect", "first-dead", "all-dead", "gossip B/node/s", "sync B/node/s");
+        printDetectionHeader();
         for (int nodes : sizes) {
             for (int periodMs : periods) printDetection(nodes, periodMs);
         }
         System.out.println();
         System.out.println("## False positives per node-hour (running members declared dead)");
-        System.out.printf(Locale.ROOT, "%6s %7s %5s %9s %10s %14s %12s%n", "nodes", "period", "loss", "lifeguard",
-                "episodes", "node-hours", "fp/node-h");
-        for (int periodMs : periods) {
-            for (double loss : new double[]{0, 0.10, 0.30}) {
-                for (boolean lifeguard : new boolean[]{true, false}) printFalsePositives(100, periodMs, loss, lifeguard);
+        printFalsePositiveHeader();
+        for (int nodes : sizes) {
+            Plan plan = falsePositivePlan(nodes);
+            for (int periodMs : periods) {
+                for (double loss : new double[]{0, 0.10, 0.30}) {
+                    for (boolean lifeguard : new boolean[]{true, false}) {
+                        printFalsePositives(nodes, periodMs, loss, lifeguard, plan.runs(), plan.durationMs());
+                    }
+                }
             }
         }
         System.out.println();
@@ -81,12 +113,24 @@ public final class MembershipReport {
     /** Only the rows issue 3's acceptance names: 100 nodes, 200 ms, 20 seeds; false positives at 10 % loss. */
     private void printAcceptance() {
         System.out.println("# ringwork membership acceptance rows, simulator, LAN links 1-5 ms");
+        System.out.println();
+        System.out.print(DEFINITIONS);
+        System.out.println();
+        printDetectionHeader();
+        printDetection(100, 200);
+        System.out.println();
+        printFalsePositiveHeader();
+        for (boolean lifeguard : new boolean[]{true, false}) printFalsePositives(100, 200, 0.10, lifeguard, 20, 300_000);
+    }
+
+    private static void printDetectionHeader() {
         System.out.printf(Locale.ROOT, "%6s %7s %5s %14s %11s %10s %16s %14s%n", "nodes", "period", "seeds",
                 "first-suspect", "first-dead", "all-dead", "gossip B/node/s", "sync B/node/s");
-        printDetection(100, 200);
-        System.out.printf(Locale.ROOT, "%6s %7s %5s %9s %10s %14s %12s%n", "nodes", "period", "loss", "lifeguard",
-                "episodes", "node-hours", "fp/node-h");
-        for (boolean lifeguard : new boolean[]{true, false}) printFalsePositives(100, 200, 0.10, lifeguard, 20, 120_000);
+    }
+
+    private static void printFalsePositiveHeader() {
+        System.out.printf(Locale.ROOT, "%6s %7s %5s %9s %5s %8s %10s %12s %12s%n", "nodes", "period", "loss",
+                "lifeguard", "runs", "run s", "episodes", "node-hours", "fp/node-h");
     }
 
     // ---------------------------------------------------------------- detection
@@ -142,16 +186,12 @@ public final class MembershipReport {
 
     // ---------------------------------------------------------------- false positives
 
-    private void printFalsePositives(int nodes, int periodMs, double loss, boolean lifeguard) {
-        printFalsePositives(nodes, periodMs, loss, lifeguard, quick ? 3 : 10, quick ? 120_000 : 300_000);
-    }
-
     private void printFalsePositives(int nodes, int periodMs, double loss, boolean lifeguard, int runs, long durationMs) {
         long episodes = 0;
         for (int s = 0; s < runs; s++) episodes += falsePositives(nodes, periodMs, loss, lifeguard, durationMs, 77_000L + s);
         double nodeHours = runs * nodes * durationMs / 3_600_000.0;
-        System.out.printf(Locale.ROOT, "%6d %5dms %4.0f%% %9s %10d %14.1f %12.3f%n", nodes, periodMs, loss * 100,
-                lifeguard ? "on" : "off", episodes, nodeHours, episodes / nodeHours);
+        System.out.printf(Locale.ROOT, "%6d %5dms %4.0f%% %9s %5d %8d %10d %12.1f %12.3f%n", nodes, periodMs, loss * 100,
+                lifeguard ? "on" : "off", runs, durationMs / 1000, episodes, nodeHours, episodes / nodeHours);
     }
 
     static long falsePositives(int nodes, int periodMs, double loss, boolean lifeguard, long durationMs, long seed) {

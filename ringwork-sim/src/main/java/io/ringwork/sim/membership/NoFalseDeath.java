@@ -5,8 +5,9 @@ import io.ringwork.sim.SimulationFailure;
 
 /**
  * Protects accuracy: with a perfect network (no loss, partition or pause) no node may declare a
- * running member dead. Add it only to runs whose network is perfect; a member that was ever
- * paused, crashed or left is not "running" for this purpose.
+ * running member dead. Add it to runs whose network is perfect, or to runs whose loss Lifeguard
+ * is required to absorb (10 % in issue 3's acceptance); a member that was ever paused, crashed or
+ * left is not "running" for this purpose.
  */
 public final class NoFalseDeath implements MembershipInvariant {
     @Override

@@ -137,10 +137,11 @@ public final class ProcessingEngine implements AutoCloseable {
                     log.awaitAppend(runner.partition, reader.position(), 50);
                     continue;
                 }
-                if (!acquire(runner, batch.size())) return;
-                for (int i = 0; i < batch.size(); i++) {
-                    if (!dispatch(runner, batch.get(i))) {
-                        runner.permits.release(batch.size() - i); // stopping: these were never dispatched
+                for (Record record : batch) {
+                    // One permit per record, so a partly free in-flight budget is used, not waited on.
+                    if (!acquire(runner)) return;
+                    if (!dispatch(runner, record)) {
+                        runner.permits.release(); // stopping: this one was never dispatched
                         return;
                     }
                 }
@@ -150,9 +151,10 @@ public final class ProcessingEngine implements AutoCloseable {
         }
     }
 
-    /** Waits for in-flight room (backpressure); false if the partition stopped meanwhile. */
-    private boolean acquire(PartitionRunner runner, int records) throws InterruptedException {
-        while (!runner.permits.tryAcquire(records, 50, TimeUnit.MILLISECONDS)) {
+    /** Waits for in-flight room for one record (backpressure); false if the partition stopped meanwhile. */
+    private boolean acquire(PartitionRunner runner) throws InterruptedException {
+        if (runner.permits.tryAcquire()) return true;
+        while (!runner.permits.tryAcquire(50, TimeUnit.MILLISECONDS)) {
             if (!runner.running || failure.get() != null) return false;
         }
         return true;

@@ -79,7 +79,13 @@ final class ProduceCommand implements Callable<Integer> {
             while ((line = reader.readLine()) != null) {
                 lineNumber++;
                 if (line.isBlank()) continue;
-                records.add(envelope(line, lineNumber));
+                try {
+                    records.add(envelope(line, lineNumber));
+                } catch (IllegalArgumentException e) {
+                    progress.finish(sent);
+                    throw new IllegalArgumentException(e.getMessage() + " (stopped there; the " + sent
+                            + " records before it were sent and stay in the log)");
+                }
                 if (records.size() == batch) {
                     duplicates += countDuplicates(client.produce(records));
                     sent += records.size();

@@ -1,8 +1,6 @@
 package io.ringwork.runtime.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.ringwork.core.processing.ProcessorRegistry;
-import io.ringwork.core.processing.RecordApplier;
 import io.ringwork.core.processing.SequentialFold;
 import io.ringwork.core.record.NewRecord;
 import io.ringwork.core.workload.GluerWorkload;
@@ -10,7 +8,6 @@ import io.ringwork.runtime.client.RingworkClient;
 import io.ringwork.runtime.harness.FeedTracker;
 import io.ringwork.runtime.harness.GluerVerifier;
 import io.ringwork.runtime.harness.NodeProcess;
-import io.ringwork.runtime.node.Processors;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -35,10 +33,7 @@ import picocli.CommandLine.Option;
         description = "Run a node, glue a seeded workload through it, verify every document, print a report.")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--pieces", defaultValue = "200000", description = "pieces to produce (default ${DEFAULT-VALUE})") long pieces;
-    @Option(names = "--tenants", defaultValue = "10", description = "tenants (default ${DEFAULT-VALUE})") int tenants;
-    @Option(names = "--docs", defaultValue = "1000", description = "documents per tenant (default ${DEFAULT-VALUE})") int docs;
-    @Option(names = "--invalid", defaultValue = "0.005", description = "share of invalid pieces (default ${DEFAULT-VALUE})") double invalid;
-    @Option(names = "--seed", defaultValue = "42", description = "workload seed (default ${DEFAULT-VALUE})") long seed;
+    @Mixin WorkloadOptions workloadOptions;
     @Option(names = "--batch", defaultValue = "1000", description = "pieces per HTTP request (default ${DEFAULT-VALUE})") int batch;
     @Option(names = "--producers", defaultValue = "4", description = "concurrent HTTP connections; a key always uses the same one (default ${DEFAULT-VALUE})") int producers;
     @Option(names = "--dir", description = "working directory (default: a new temporary one, deleted afterwards)") Path dir;
@@ -61,10 +56,11 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private int run(RingworkClient client) throws Exception {
-        SequentialFold fold = new SequentialFold(new RecordApplier(new ProcessorRegistry(Processors.load())));
-        GluerWorkload workload = new GluerWorkload(new GluerWorkload.Config(seed, tenants, docs, pieces, invalid), fold);
+        GluerWorkload workload = workloadOptions.workload(pieces);
+        SequentialFold fold = workload.fold();
+        WorkloadOptions w = workloadOptions;
         System.out.printf("  workload: seed %d, %d tenants x %d documents, %,d pieces (about %.1f%% invalid on purpose)%n",
-                seed, tenants, docs, pieces, invalid * 100);
+                w.seed, w.tenants, w.docs, pieces, w.invalid * 100);
         try (FeedTracker feed = FeedTracker.follow(client, "now")) {
             Thread.sleep(200); // let the feed subscription open before the first piece
             long[][] sent = produce(client, workload);

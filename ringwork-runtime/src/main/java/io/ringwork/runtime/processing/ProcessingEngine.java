@@ -62,6 +62,8 @@ public final class ProcessingEngine implements AutoCloseable {
     private volatile boolean closing;
     /** The next change feed position; touched only by the commit thread after construction. */
     private long feedEnd;
+    /** The partition the next commit collects from first; commit thread only. */
+    private int nextCommitStart;
     private final LongAdder applied = new LongAdder();
     private final LongAdder rejected = new LongAdder();
     private final LongAdder skipped = new LongAdder();
@@ -247,7 +249,12 @@ public final class ProcessingEngine implements AutoCloseable {
         int skippedHere = 0;
         int[] perPartition = new int[partitions.length()];
         PartitionRunner[] runners = new PartitionRunner[partitions.length()];
-        for (int p = 0; p < partitions.length() && batch.size() < config.maxCommitBatch(); p++) {
+        // Start where the previous commit stopped, so that when the batch limit cuts a commit short
+        // no partition is always last in line (starved while others refill).
+        int first = nextCommitStart;
+        for (int i = 0; i < partitions.length() && batch.size() < config.maxCommitBatch(); i++) {
+            int p = (first + i) % partitions.length();
+            nextCommitStart = (p + 1) % partitions.length();
             PartitionRunner runner = partitions.get(p);
             if (runner == null) continue;
             runners[p] = runner;

@@ -2,7 +2,7 @@ package io.ringwork.runtime.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.ringwork.core.record.NewRecord;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
@@ -59,10 +59,16 @@ public final class RingworkClient {
     public JsonNode produce(List<NewRecord> records) throws IOException, InterruptedException {
         ByteArrayOutputStream body = new ByteArrayOutputStream(records.size() * 160);
         for (NewRecord record : records) {
-            ObjectNode envelope = JSON.createObjectNode().put("key", record.key()).put("type", record.type());
-            if (record.id() != null) envelope.put("id", record.id());
-            envelope.set("data", JSON.readTree(record.data()));
-            JSON.writeValue(body, envelope);
+            // The payload is already JSON: write its bytes as they are instead of parsing them again.
+            try (JsonGenerator json = JSON.getFactory().createGenerator(body)) {
+                json.writeStartObject();
+                json.writeStringField("key", record.key());
+                json.writeStringField("type", record.type());
+                if (record.id() != null) json.writeStringField("id", record.id());
+                json.writeFieldName("data");
+                json.writeRawValue(new String(record.data(), StandardCharsets.UTF_8));
+                json.writeEndObject();
+            }
             body.write('\n');
         }
         return post("/v1/events", "application/x-ndjson", body.toByteArray()).get("results");

@@ -26,6 +26,7 @@ final class ChangesHandler {
     private static final int QUEUE_CAPACITY = 100_000;
     private static final int REPLAY_PAGE = 1000;
     private static final long HEARTBEAT_MS = 10_000;
+    private static final int FLUSH_EVERY = 512;
 
     private final RingworkNode node;
     private final BooleanSupplier closed;
@@ -111,9 +112,15 @@ final class ChangesHandler {
                 }
                 continue;
             }
-            if (next != Long.MAX_VALUE && entry.position() < next) continue;
-            if (entry.change().key().startsWith(prefix)) {
+            // Write everything already queued, then flush once: one chunk for a burst, not one per change.
+            int written = 0;
+            for (int n = 0; entry != null && n < FLUSH_EVERY; n++, entry = n < FLUSH_EVERY ? live.pollNow() : null) {
+                if (next != Long.MAX_VALUE && entry.position() < next) continue;
+                if (!entry.change().key().startsWith(prefix)) continue;
                 out.write(event(entry));
+                written++;
+            }
+            if (written > 0) {
                 out.flush();
                 lastWriteMs = nowMs;
             }

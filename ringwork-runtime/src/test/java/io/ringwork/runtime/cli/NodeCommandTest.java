@@ -30,6 +30,7 @@ class NodeCommandTest {
         assertThat(config.seeds()).containsExactly("10.0.0.1:7946", "10.0.0.2:7946");
         assertThat(config.partitions()).isEqualTo(16);
         assertThat(config.fsync()).isEqualTo("always");
+        assertThat(resolve("--log-retention-bytes", "1048576").logRetentionBytes()).isEqualTo(1 << 20);
         assertThat(config.dataDir()).isEqualTo(Path.of("ringwork-data", "from-file"));
         assertThat(config.bind()).isEqualTo(NodeConfig.defaults().bind());
     }

@@ -87,7 +87,9 @@ final class EnvelopeParser {
         }
         if (!value.isTextual()) throw ApiError.badRequest(where + ": \"" + field + "\" must be a string");
         String text = value.textValue();
-        if (required && text.isEmpty()) throw ApiError.badRequest(where + ": \"" + field + "\" must not be empty");
+        // An empty id would make every record with an empty id a duplicate of the first one.
+        if (text.isEmpty()) throw ApiError.badRequest(where + ": \"" + field + "\" must not be empty"
+                + (required ? "" : " (leave it out instead)"));
         if (text.getBytes(StandardCharsets.UTF_8).length > maxBytes) {
             throw ApiError.badRequest(where + ": \"" + field + "\" is longer than " + maxBytes + " bytes");
         }

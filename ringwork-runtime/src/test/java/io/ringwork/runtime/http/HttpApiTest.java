@@ -103,6 +103,7 @@ class HttpApiTest {
         assertError(send("POST", "/v1/events", "application/json", "{\"type\":\"gluer.merge\"}"), 400, "missing \"key\"");
         assertError(send("POST", "/v1/events", "application/json", "{\"key\":\"\",\"type\":\"x.y\"}"), 400, "must not be empty");
         assertError(send("POST", "/v1/events", "application/json", "[]"), 400, "no envelopes");
+        assertError(send("POST", "/v1/events", "application/json", "{\"key\":\"a/b\",\"type\":\"x.y\",\"id\":\"\"}"), 400, "leave it out");
         assertError(send("POST", "/v1/events", "application/json", "[{\"key\":\"a/b\",\"type\":\"x.y\"}, 3]"), 400, "envelope 1");
         assertError(send("POST", "/v1/events", "application/x-ndjson", "{\"key\":\"a/b\",\"type\":\"x.y\"}\n{oops\n"), 400, "line 2");
         assertError(send("POST", "/v1/events", "text/plain", "{}"), 415, "Content-Type");

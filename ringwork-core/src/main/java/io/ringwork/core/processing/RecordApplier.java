@@ -44,8 +44,7 @@ public final class RecordApplier {
     }
 
     private <S> ApplyOutcome applyWith(Processor<S> processor, VersionedState current, Record record) {
-        @SuppressWarnings("unchecked")
-        S state = (S) current.value();
+        S state = valueOf(processor, current);
         Result<S> result;
         try {
             result = processor.apply(state, record);
@@ -68,6 +67,13 @@ public final class RecordApplier {
             }
             case Result.Reject<S> reject -> reject(current, record, reject.reason());
         };
+    }
+
+    /** The decoded value of a state, decoding a compacted one; null when absent or deleted. */
+    @SuppressWarnings("unchecked")
+    private static <S> S valueOf(Processor<S> processor, VersionedState state) {
+        if (state.value() != null) return (S) state.value();
+        return state.exists() ? processor.codec().decode(state.encoded()) : null;
     }
 
     private static ApplyOutcome reject(VersionedState current, Record record, String reason) {
@@ -100,11 +106,10 @@ public final class RecordApplier {
     /** The state's value as JSON for the API, or null when absent or deleted. */
     public JsonNode toJson(VersionedState state) {
         if (!state.exists()) return null;
-        return toJsonWith(registry.byName(state.processor()), state.value());
+        return toJsonWith(registry.byName(state.processor()), state);
     }
 
-    @SuppressWarnings("unchecked")
-    private static <S> JsonNode toJsonWith(Processor<S> processor, Object value) {
-        return processor.codec().toJson((S) value);
+    private static <S> JsonNode toJsonWith(Processor<S> processor, VersionedState state) {
+        return processor.codec().toJson(valueOf(processor, state));
     }
 }

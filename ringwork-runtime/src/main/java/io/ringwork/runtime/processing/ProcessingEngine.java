@@ -202,6 +202,8 @@ public final class ProcessingEngine implements AutoCloseable {
                     }
                     record = queue.pending.poll();
                     if (record == null) {
+                        // Idle: keep the encoded bytes only, so the cache costs the GC one array per key.
+                        queue.state = queue.state.compact();
                         queue.scheduled = false;
                         return;
                     }

@@ -151,6 +151,30 @@ class HttpApiTest {
         assertThat(send("GET", "/", null, null).body().asText()).contains("<title>ringwork</title>");
     }
 
+    /** Load refusal: past the concurrent-ingest limit a request is turned away at once, definitely. */
+    @Test
+    void aNodeAtItsIngestLimitAnswersBusy() throws Exception {
+        List<java.net.Socket> slow = new ArrayList<>();
+        try {
+            // Slow uploads: headers promise a body that never finishes, so each holds an ingest slot.
+            for (int i = 0; i < IngestHandlers.MAX_CONCURRENT; i++) {
+                java.net.Socket socket = new java.net.Socket("127.0.0.1", node.http().address().getPort());
+                socket.getOutputStream().write(("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: 1000\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+                slow.add(socket);
+            }
+            Answer busy = await().atMost(Duration.ofSeconds(10)).until(() -> send("POST", "/v1/events", "application/json",
+                    "{\"key\":\"busy/1\",\"type\":\"resource.create\",\"data\":{}}"), a -> a.status() == 503);
+            assertThat(busy.body().path("error").asText()).isEqualTo("busy");
+            assertThat(busy.body().has("definite")).as("a definite error carries no definite=false").isFalse();
+        } finally {
+            for (java.net.Socket socket : slow) socket.close();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> send("POST", "/v1/events", "application/json",
+                "{\"key\":\"busy/2\",\"type\":\"resource.create\",\"data\":{}}").status() == 200);
+    }
+
     @Test
     void theChangeFeedReplaysFromAPositionThenGoesLive() throws Exception {
         send("POST", "/v1/events", "application/json", "{\"key\":\"feed/1\",\"type\":\"resource.create\",\"data\":{\"v\":1}}");

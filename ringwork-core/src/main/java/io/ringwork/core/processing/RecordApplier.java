@@ -94,8 +94,10 @@ public final class RecordApplier {
 
     /** Decodes a stored state's value with its processor's codec, for a state loaded from storage. */
     public VersionedState decode(long version, String processorName, boolean tombstone, byte[] encoded) {
-        if (tombstone || encoded == null) {
-            return new VersionedState(version, processorName, null, null, tombstone);
+        if (tombstone || encoded == null || processorName == null || processorName.isEmpty()) {
+            // Deleted, or every record so far was rejected: a version and no value.
+            return new VersionedState(version, processorName == null || processorName.isEmpty() ? null : processorName,
+                    null, null, tombstone);
         }
         Processor<?> processor = registry.byName(processorName);
         Invariants.check(processor != null, "stored state belongs to processor '%s', which is not loaded", processorName);

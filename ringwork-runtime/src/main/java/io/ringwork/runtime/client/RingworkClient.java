@@ -106,7 +106,12 @@ public final class RingworkClient {
     public void changes(String from, Consumer<JsonNode> onChange) throws IOException, InterruptedException {
         String query = from == null ? "" : "?from=" + from;
         HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/changes" + query)).GET().build();
-        HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (java.net.ConnectException e) {
+            throw new java.net.ConnectException("cannot reach a node at " + base + " (is it running? is the address right?)");
+        }
         if (response.statusCode() != 200) throw new ApiException(response.statusCode(), "change feed: " + response.statusCode());
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
             String line;
@@ -118,7 +123,12 @@ public final class RingworkClient {
     }
 
     private JsonNode send(HttpRequest request) throws IOException, InterruptedException {
-        HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (java.net.ConnectException e) {
+            throw new java.net.ConnectException("cannot reach a node at " + base + " (is it running? is the address right?)");
+        }
         JsonNode body = response.body().length == 0 ? JSON.nullNode() : parse(response.body());
         if (response.statusCode() >= 300) {
             String detail = body.path("detail").asText(new String(response.body(), StandardCharsets.UTF_8));

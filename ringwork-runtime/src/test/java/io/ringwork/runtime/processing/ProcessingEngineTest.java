@@ -184,6 +184,20 @@ class ProcessingEngineTest {
         assertThat(dead).extracting(DeadLetter::offset).containsExactly(1L, 3L);
     }
 
+    /** Regression: a key whose only record was rejected must reload after a restart and take the next record. */
+    @Test
+    void aKeyWithOnlyRejectedRecordsReloadsAfterARestart() {
+        start(EngineConfig.defaults());
+        log.append(List.of(rec("t/only-bad", "gluer.patch", "{\"not\":\"an array\"}")));
+        awaitCheckpointsAtEnd();
+        engine.close();
+        start(EngineConfig.defaults());
+        log.append(List.of(rec("t/only-bad", "gluer.merge", "{\"ok\":true}")));
+        awaitCheckpointsAtEnd();
+        assertThat(engine.failure()).isNull();
+        assertThat(new String(store.get(0, "t/only-bad").value(), StandardCharsets.UTF_8)).isEqualTo("{\"ok\":true}");
+    }
+
     @Test
     void aRestartResumesFromTheCheckpointAndAppliesNothingTwice() {
         start(EngineConfig.defaults());

@@ -104,6 +104,14 @@ public final class RingworkClient {
      * interrupted, giving each change's JSON to {@code onChange}.
      */
     public void changes(String from, Consumer<JsonNode> onChange) throws IOException, InterruptedException {
+        changes(from, data -> onChange.accept(parse(data.getBytes(StandardCharsets.UTF_8))), true);
+    }
+
+    /**
+     * Reads the change feed, giving each event's raw {@code data:} JSON text to {@code onData}: for
+     * consumers that parse only the fields they need.
+     */
+    public void changes(String from, Consumer<String> onData, boolean raw) throws IOException, InterruptedException {
         String query = from == null ? "" : "?from=" + from;
         HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/changes" + query)).GET().build();
         HttpResponse<InputStream> response;
@@ -116,7 +124,7 @@ public final class RingworkClient {
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = reader.readLine()) != null) {
-                if (line.startsWith("data: ")) onChange.accept(JSON.readTree(line.substring(6)));
+                if (line.startsWith("data: ")) onData.accept(line.substring(6));
                 if (Thread.currentThread().isInterrupted()) throw new InterruptedException();
             }
         }

@@ -32,6 +32,10 @@ public final class BenchMain {
                 "gluer pieces/s on one node with durable state vs the in-memory fold, and latency at half "
                         + "the peak rate; options: --pieces N --runs R --latency-seconds S",
                 GluerBench::main));
+        BENCHMARKS.put("ring", new Entry(
+                "ring balance (max/mean partitions per node) and owner movement on join/leave vs the ideal, "
+                        + "consistent hashing vs bounded loads; optional arg: seeds (default 20)",
+                RingReport::main));
         BENCHMARKS.put("membership", new Entry(
                 "SWIM/Lifeguard in the simulator: detection, false positives under loss, gossip bytes, "
                         + "convergence; one of --quick | --acceptance | --full (default)",

@@ -44,8 +44,7 @@ public final class RecordApplier {
     }
 
     private <S> ApplyOutcome applyWith(Processor<S> processor, VersionedState current, Record record) {
-        @SuppressWarnings("unchecked")
-        S state = (S) current.value();
+        S state = valueOf(processor, current);
         Result<S> result;
         try {
             result = processor.apply(state, record);
@@ -70,6 +69,13 @@ public final class RecordApplier {
         };
     }
 
+    /** The decoded value of a state, decoding a compacted one; null when absent or deleted. */
+    @SuppressWarnings("unchecked")
+    private static <S> S valueOf(Processor<S> processor, VersionedState state) {
+        if (state.value() != null) return (S) state.value();
+        return state.exists() ? processor.codec().decode(state.encoded()) : null;
+    }
+
     private static ApplyOutcome reject(VersionedState current, Record record, String reason) {
         DeadLetter dead = new DeadLetter(record.partition(), record.offset(), record.key(), record.type(),
                 record.id(), record.timestampMs(), reason);
@@ -88,8 +94,10 @@ public final class RecordApplier {
 
     /** Decodes a stored state's value with its processor's codec, for a state loaded from storage. */
     public VersionedState decode(long version, String processorName, boolean tombstone, byte[] encoded) {
-        if (tombstone || encoded == null) {
-            return new VersionedState(version, processorName, null, null, tombstone);
+        if (tombstone || encoded == null || processorName == null || processorName.isEmpty()) {
+            // Deleted, or every record so far was rejected: a version and no value.
+            return new VersionedState(version, processorName == null || processorName.isEmpty() ? null : processorName,
+                    null, null, tombstone);
         }
         Processor<?> processor = registry.byName(processorName);
         Invariants.check(processor != null, "stored state belongs to processor '%s', which is not loaded", processorName);
@@ -100,11 +108,10 @@ public final class RecordApplier {
     /** The state's value as JSON for the API, or null when absent or deleted. */
     public JsonNode toJson(VersionedState state) {
         if (!state.exists()) return null;
-        return toJsonWith(registry.byName(state.processor()), state.value());
+        return toJsonWith(registry.byName(state.processor()), state);
     }
 
-    @SuppressWarnings("unchecked")
-    private static <S> JsonNode toJsonWith(Processor<S> processor, Object value) {
-        return processor.codec().toJson((S) value);
+    private static <S> JsonNode toJsonWith(Processor<S> processor, VersionedState state) {
+        return processor.codec().toJson(valueOf(processor, state));
     }
 }

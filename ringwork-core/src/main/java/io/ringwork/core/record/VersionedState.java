@@ -6,8 +6,8 @@ package io.ringwork.core.record;
  *
  * @param version   offset of the last applied record; {@link #NONE} if nothing was ever applied
  * @param processor name of the processor that owns the state; null when {@code version == NONE}
- * @param value     the decoded state, or null when absent or deleted
- * @param encoded   {@code value} as its codec encodes it, or null when absent or deleted
+ * @param value     the decoded state, or null when absent, deleted, or not decoded (see {@link #compact()})
+ * @param encoded   the state as its codec encodes it, or null when absent or deleted
  * @param tombstone true when the last effective record deleted the key
  */
 public record VersionedState(long version, String processor, Object value, byte[] encoded, boolean tombstone) {
@@ -16,7 +16,16 @@ public record VersionedState(long version, String processor, Object value, byte[
 
     /** True when the key has a live value (not absent, not deleted). */
     public boolean exists() {
-        return value != null;
+        return !tombstone && (value != null || encoded != null);
+    }
+
+    /**
+     * The same state without its decoded value, keeping only the encoded bytes: one array instead
+     * of a tree of objects, for states cached while their key is idle (a garbage collector copies
+     * every surviving object). {@code RecordApplier} decodes it again when the next record comes.
+     */
+    public VersionedState compact() {
+        return value == null ? this : new VersionedState(version, processor, null, encoded, tombstone);
     }
 
     /** The same state with a higher version and nothing else changed (a rejected record's no-op). */

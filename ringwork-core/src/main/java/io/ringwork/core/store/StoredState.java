@@ -8,8 +8,12 @@ import java.nio.charset.StandardCharsets;
  * A key's state as stored and replicated: version, owning processor, tombstone flag and the
  * processor codec's bytes. Immutable.
  *
- * <p>Binary form: format byte (1), version (8), flags (1: bit 0 = tombstone), processor name
- * length (1) and UTF-8 name, value bytes to the end.
+ * <p>Binary form: format byte (1), version (8), flags (1: bit 0 = tombstone, bit 1 = has a
+ * value), processor name length (1) and UTF-8 name, value bytes to the end. A state without a
+ * value (a key whose records were all rejected) has an empty processor name and no value.
+ *
+ * @param processor the owning processor's name; empty when no record ever applied to the key
+ * @param value     the codec's bytes, or null for a tombstone or a key without a value
  */
 public record StoredState(long version, String processor, boolean tombstone, byte[] value) {
     private static final byte FORMAT = 1;
@@ -19,7 +23,8 @@ public record StoredState(long version, String processor, boolean tombstone, byt
         Invariants.check(name.length < 256, "processor name too long: %s", processor);
         int valueLength = value == null ? 0 : value.length;
         ByteBuffer buffer = ByteBuffer.allocate(1 + 8 + 1 + 1 + name.length + valueLength);
-        buffer.put(FORMAT).putLong(version).put((byte) (tombstone ? 1 : 0)).put((byte) name.length).put(name);
+        int flags = (tombstone ? 1 : 0) | (value != null ? 2 : 0);
+        buffer.put(FORMAT).putLong(version).put((byte) flags).put((byte) name.length).put(name);
         if (value != null) buffer.put(value);
         return buffer.array();
     }
@@ -29,11 +34,12 @@ public record StoredState(long version, String processor, boolean tombstone, byt
         byte format = buffer.get();
         Invariants.check(format == FORMAT, "unknown stored state format %s", format);
         long version = buffer.getLong();
-        boolean tombstone = (buffer.get() & 1) != 0;
+        int flags = buffer.get();
+        boolean tombstone = (flags & 1) != 0;
         byte[] name = new byte[buffer.get() & 0xff];
         buffer.get(name);
         byte[] value = null;
-        if (!tombstone) {
+        if ((flags & 2) != 0) {
             value = new byte[buffer.remaining()];
             buffer.get(value);
         }

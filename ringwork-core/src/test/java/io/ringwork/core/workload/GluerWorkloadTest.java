@@ -53,5 +53,12 @@ class GluerWorkloadTest {
         StoredState tombstone = StoredState.fromBytes(new StoredState(9, "gluer", true, null).toBytes());
         assertThat(tombstone.tombstone()).isTrue();
         assertThat(tombstone.value()).isNull();
+        // A key whose only records were rejected: a version, no processor, no value (regression:
+        // the value came back as an empty array and decoding it failed the engine).
+        StoredState rejectedOnly = StoredState.fromBytes(new StoredState(3, "", false, null).toBytes());
+        assertThat(rejectedOnly.value()).isNull();
+        assertThat(rejectedOnly.tombstone()).isFalse();
+        StoredState emptyValue = StoredState.fromBytes(new StoredState(4, "x", false, new byte[0]).toBytes());
+        assertThat(emptyValue.value()).isEmpty();
     }
 }

@@ -1,8 +1,6 @@
 package io.ringwork.runtime.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.ringwork.core.processing.ProcessorRegistry;
-import io.ringwork.core.processing.RecordApplier;
 import io.ringwork.core.processing.SequentialFold;
 import io.ringwork.core.record.NewRecord;
 import io.ringwork.core.workload.GluerWorkload;
@@ -10,7 +8,6 @@ import io.ringwork.runtime.client.RingworkClient;
 import io.ringwork.runtime.harness.FeedTracker;
 import io.ringwork.runtime.harness.GluerVerifier;
 import io.ringwork.runtime.harness.NodeProcess;
-import io.ringwork.runtime.node.Processors;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -35,12 +33,11 @@ import picocli.CommandLine.Option;
         description = "Run a node, glue a seeded workload through it, verify every document, print a report.")
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--pieces", defaultValue = "200000", description = "pieces to produce (default ${DEFAULT-VALUE})") long pieces;
-    @Option(names = "--tenants", defaultValue = "10", description = "tenants (default ${DEFAULT-VALUE})") int tenants;
-    @Option(names = "--docs", defaultValue = "1000", description = "documents per tenant (default ${DEFAULT-VALUE})") int docs;
-    @Option(names = "--invalid", defaultValue = "0.005", description = "share of invalid pieces (default ${DEFAULT-VALUE})") double invalid;
-    @Option(names = "--seed", defaultValue = "42", description = "workload seed (default ${DEFAULT-VALUE})") long seed;
+    @Mixin WorkloadOptions workloadOptions;
     @Option(names = "--batch", defaultValue = "1000", description = "pieces per HTTP request (default ${DEFAULT-VALUE})") int batch;
     @Option(names = "--producers", defaultValue = "4", description = "concurrent HTTP connections; a key always uses the same one (default ${DEFAULT-VALUE})") int producers;
+    @Option(names = "--rate", description = "pieces per second to produce at (default: as fast as possible); "
+            + "latency is only meaningful below the peak") Long rate;
     @Option(names = "--dir", description = "working directory (default: a new temporary one, deleted afterwards)") Path dir;
     @Option(names = "--keep", description = "keep the working directory") boolean keep;
     @Option(names = "--timeout-s", defaultValue = "300", description = "give up after this long (default ${DEFAULT-VALUE})") long timeoutS;
@@ -61,13 +58,16 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     private int run(RingworkClient client) throws Exception {
-        SequentialFold fold = new SequentialFold(new RecordApplier(new ProcessorRegistry(Processors.load())));
-        GluerWorkload workload = new GluerWorkload(new GluerWorkload.Config(seed, tenants, docs, pieces, invalid), fold);
+        GluerWorkload workload = workloadOptions.workload(pieces);
+        SequentialFold fold = workload.fold();
+        WorkloadOptions w = workloadOptions;
         System.out.printf("  workload: seed %d, %d tenants x %d documents, %,d pieces (about %.1f%% invalid on purpose)%n",
-                seed, tenants, docs, pieces, invalid * 100);
+                w.seed, w.tenants, w.docs, pieces, w.invalid * 100);
+        // Generate (and fold) every piece before the clock starts: the figures are the system's, not the generator's.
+        List<NewRecord> stream = workload.next((int) Math.min(Integer.MAX_VALUE - 8, pieces));
         try (FeedTracker feed = FeedTracker.follow(client, "now")) {
             Thread.sleep(200); // let the feed subscription open before the first piece
-            long[][] sent = produce(client, workload);
+            long[][] sent = produce(client, stream);
             long appliedStartNs = System.nanoTime();
             boolean applied = GluerVerifier.awaitApplied(client, pieces, timeoutS * 1000);
             long doneNs = System.nanoTime();
@@ -86,16 +86,24 @@ final class DemoCommand implements Callable<Integer> {
      * every key reaches the log in generation order. Returns {startNs}, then {partition, offset,
      * sendNs} per piece.
      */
-    private long[][] produce(RingworkClient client, GluerWorkload workload) throws Exception {
+    private long[][] produce(RingworkClient client, List<NewRecord> stream) throws Exception {
         if (producers < 1 || batch < 1) throw new IllegalArgumentException("--producers and --batch must be positive");
-        List<long[]> sent = new ArrayList<>((int) pieces + 1);
+        List<long[]> sent = new ArrayList<>(stream.size() + 1);
         sent.add(new long[] {System.nanoTime()});
-        Progress progress = new Progress(System.out, "pieces", pieces);
+        Progress progress = new Progress(System.out, "pieces", stream.size());
+        if (rate != null && rate <= 0) throw new IllegalArgumentException("--rate must be positive");
+        long startNs = System.nanoTime();
         try (ExecutorService pool = Executors.newFixedThreadPool(producers)) {
-            while (workload.hasNext()) {
+            for (int start = 0; start < stream.size(); start += producers * batch) {
+                if (rate != null) {
+                    // Pace: this round may start once the previous pieces are due at the given rate.
+                    long dueNs = startNs + (long) (start * 1e9 / rate);
+                    long waitNs = dueNs - System.nanoTime();
+                    if (waitNs > 0) Thread.sleep(waitNs / 1_000_000, (int) (waitNs % 1_000_000));
+                }
                 List<List<NewRecord>> lanes = new ArrayList<>();
                 for (int l = 0; l < producers; l++) lanes.add(new ArrayList<>(batch));
-                for (NewRecord record : workload.next(producers * batch)) {
+                for (NewRecord record : stream.subList(start, Math.min(stream.size(), start + producers * batch))) {
                     lanes.get(Math.floorMod(record.key().hashCode(), producers)).add(record);
                 }
                 List<Future<long[][]>> answers = new ArrayList<>();
@@ -142,8 +150,10 @@ final class DemoCommand implements Callable<Integer> {
         row("pieces produced", String.format("%,d", pieces));
         row("throughput (first send to all applied)", String.format("%,.0f pieces/s (%.2f s; drain after last send %.2f s)",
                 pieces / totalSeconds, totalSeconds, drainSeconds));
-        row("end-to-end latency p50 / p99 / max", String.format("%s / %s / %s ms (send of the batch to the change on the feed)",
-                percentile(latenciesUs, 0.50), percentile(latenciesUs, 0.99), percentile(latenciesUs, 1.0)));
+        row("end-to-end latency p50 / p99 / max", String.format("%s / %s / %s ms (send of the batch to the change on the feed, %s)",
+                percentile(latenciesUs, 0.50), percentile(latenciesUs, 0.99), percentile(latenciesUs, 1.0),
+                rate == null ? "at full load, so mostly queueing; use --rate for latency below the peak"
+                        : String.format("producing at %,d pieces/s", rate)));
         row("changes on the feed", String.format("%,d (expected %,d)", feed.changes(), fold.recordCount() - fold.rejectedCount()));
         row("dead letters", String.format("%,d (expected %,d)", deadLetters, fold.rejectedCount()));
         row("documents checked", String.format("%,d (%,d present, %,d absent or deleted)", check.checked(), check.present(), check.absent()));

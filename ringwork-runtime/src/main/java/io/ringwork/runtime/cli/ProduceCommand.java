@@ -2,9 +2,6 @@ package io.ringwork.runtime.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ringwork.core.processing.ProcessorRegistry;
-import io.ringwork.core.processing.RecordApplier;
-import io.ringwork.core.processing.SequentialFold;
 import io.ringwork.core.record.NewRecord;
 import io.ringwork.core.workload.GluerWorkload;
 import io.ringwork.runtime.client.RingworkClient;
@@ -17,6 +14,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code ringwork produce}: send a JSONL file of envelopes, or a generated gluer workload, to a node. */
@@ -35,10 +33,7 @@ final class ProduceCommand implements Callable<Integer> {
         @Option(names = "--generate", paramLabel = "N", description = "generate N gluer pieces") Long generate;
     }
 
-    @Option(names = "--seed", defaultValue = "1", description = "generator seed") long seed;
-    @Option(names = "--tenants", defaultValue = "10", description = "generator tenants") int tenants;
-    @Option(names = "--docs", defaultValue = "1000", description = "generator documents per tenant") int docs;
-    @Option(names = "--invalid", defaultValue = "0.005", description = "generator share of invalid pieces") double invalid;
+    @Mixin WorkloadOptions workloadOptions;
 
     @Override
     public Integer call() throws Exception {
@@ -48,8 +43,7 @@ final class ProduceCommand implements Callable<Integer> {
     }
 
     private int generated(RingworkClient client) throws Exception {
-        GluerWorkload workload = new GluerWorkload(new GluerWorkload.Config(seed, tenants, docs, source.generate, invalid),
-                new SequentialFold(new RecordApplier(new ProcessorRegistry(io.ringwork.runtime.node.Processors.load()))));
+        GluerWorkload workload = workloadOptions.workload(source.generate);
         Progress progress = new Progress(System.err, "records", source.generate);
         long sent = 0;
         long duplicates = 0;
@@ -79,7 +73,13 @@ final class ProduceCommand implements Callable<Integer> {
             while ((line = reader.readLine()) != null) {
                 lineNumber++;
                 if (line.isBlank()) continue;
-                records.add(envelope(line, lineNumber));
+                try {
+                    records.add(envelope(line, lineNumber));
+                } catch (IllegalArgumentException e) {
+                    progress.finish(sent);
+                    throw new IllegalArgumentException(e.getMessage() + " (stopped there; the " + sent
+                            + " records before it were sent and stay in the log)");
+                }
                 if (records.size() == batch) {
                     duplicates += countDuplicates(client.produce(records));
                     sent += records.size();

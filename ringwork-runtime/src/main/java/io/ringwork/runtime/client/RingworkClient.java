@@ -2,7 +2,7 @@ package io.ringwork.runtime.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.ringwork.core.record.NewRecord;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
@@ -59,10 +59,16 @@ public final class RingworkClient {
     public JsonNode produce(List<NewRecord> records) throws IOException, InterruptedException {
         ByteArrayOutputStream body = new ByteArrayOutputStream(records.size() * 160);
         for (NewRecord record : records) {
-            ObjectNode envelope = JSON.createObjectNode().put("key", record.key()).put("type", record.type());
-            if (record.id() != null) envelope.put("id", record.id());
-            envelope.set("data", JSON.readTree(record.data()));
-            JSON.writeValue(body, envelope);
+            // The payload is already JSON: write its bytes as they are instead of parsing them again.
+            try (JsonGenerator json = JSON.getFactory().createGenerator(body)) {
+                json.writeStartObject();
+                json.writeStringField("key", record.key());
+                json.writeStringField("type", record.type());
+                if (record.id() != null) json.writeStringField("id", record.id());
+                json.writeFieldName("data");
+                json.writeRawValue(new String(record.data(), StandardCharsets.UTF_8));
+                json.writeEndObject();
+            }
             body.write('\n');
         }
         return post("/v1/events", "application/x-ndjson", body.toByteArray()).get("results");
@@ -98,21 +104,39 @@ public final class RingworkClient {
      * interrupted, giving each change's JSON to {@code onChange}.
      */
     public void changes(String from, Consumer<JsonNode> onChange) throws IOException, InterruptedException {
+        changes(from, data -> onChange.accept(parse(data.getBytes(StandardCharsets.UTF_8))), true);
+    }
+
+    /**
+     * Reads the change feed, giving each event's raw {@code data:} JSON text to {@code onData}: for
+     * consumers that parse only the fields they need.
+     */
+    public void changes(String from, Consumer<String> onData, boolean raw) throws IOException, InterruptedException {
         String query = from == null ? "" : "?from=" + from;
         HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/changes" + query)).GET().build();
-        HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (java.net.ConnectException e) {
+            throw new java.net.ConnectException("cannot reach a node at " + base + " (is it running? is the address right?)");
+        }
         if (response.statusCode() != 200) throw new ApiException(response.statusCode(), "change feed: " + response.statusCode());
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = reader.readLine()) != null) {
-                if (line.startsWith("data: ")) onChange.accept(JSON.readTree(line.substring(6)));
+                if (line.startsWith("data: ")) onData.accept(line.substring(6));
                 if (Thread.currentThread().isInterrupted()) throw new InterruptedException();
             }
         }
     }
 
     private JsonNode send(HttpRequest request) throws IOException, InterruptedException {
-        HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> response;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        } catch (java.net.ConnectException e) {
+            throw new java.net.ConnectException("cannot reach a node at " + base + " (is it running? is the address right?)");
+        }
         JsonNode body = response.body().length == 0 ? JSON.nullNode() : parse(response.body());
         if (response.statusCode() >= 300) {
             String detail = body.path("detail").asText(new String(response.body(), StandardCharsets.UTF_8));

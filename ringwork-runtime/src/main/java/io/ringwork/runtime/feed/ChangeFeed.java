@@ -62,6 +62,11 @@ public final class ChangeFeed {
             return queue.poll(timeoutMs, TimeUnit.MILLISECONDS);
         }
 
+        /** The next change if one is queued, else null; never waits. */
+        public FeedEntry pollNow() {
+            return queue.poll();
+        }
+
         /** True once the subscriber fell too far behind; entries after the overflow were not queued. */
         public boolean overflowed() {
             return overflowed && queue.isEmpty();

@@ -1,6 +1,8 @@
 package io.ringwork.runtime.harness;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.ringwork.runtime.client.RingworkClient;
 import java.util.HashMap;
 import java.util.Map;
@@ -11,6 +13,7 @@ import java.util.Map;
  * each change arrived, for latency. Runs on its own thread; read results after {@link #stop()}.
  */
 public final class FeedTracker implements AutoCloseable {
+    private static final JsonFactory JSON_FACTORY = new JsonFactory();
     private final Map<String, long[]> perKey = new HashMap<>(); // key -> {last version, changes seen}
     private final Map<Long, Long> arrivalNs = new HashMap<>();   // partition << 40 | offset -> arrival
     private long duplicated;
@@ -23,7 +26,7 @@ public final class FeedTracker implements AutoCloseable {
     private FeedTracker(RingworkClient client, String from) {
         thread = Thread.ofPlatform().daemon().name("feed-tracker").start(() -> {
             try {
-                client.changes(from, this::onChange);
+                client.changes(from, this::onData, true);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (Exception e) {
@@ -37,10 +40,32 @@ public final class FeedTracker implements AutoCloseable {
         return new FeedTracker(client, from);
     }
 
-    private synchronized void onChange(JsonNode change) {
+    /** Reads only key, version and partition, streaming past the document itself. */
+    private void onData(String json) {
         long now = System.nanoTime();
-        String key = change.path("key").asText();
-        long version = change.path("version").asLong();
+        String key = null;
+        long version = -1;
+        long partition = -1;
+        try (JsonParser parser = JSON_FACTORY.createParser(json)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) return;
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                parser.nextToken();
+                switch (field) {
+                    case "key" -> key = parser.getText();
+                    case "version" -> version = parser.getLongValue();
+                    case "partition" -> partition = parser.getLongValue();
+                    default -> parser.skipChildren();
+                }
+            }
+        } catch (java.io.IOException e) {
+            if (failure == null) failure = e;
+            return;
+        }
+        onChange(now, key, version, partition);
+    }
+
+    private synchronized void onChange(long now, String key, long version, long partition) {
         long[] track = perKey.computeIfAbsent(key, k -> new long[] {Long.MIN_VALUE, 0});
         if (version == track[0]) duplicated++;
         else if (version < track[0]) reordered++;
@@ -49,7 +74,7 @@ public final class FeedTracker implements AutoCloseable {
             track[1]++;
         }
         changes++;
-        arrivalNs.putIfAbsent(change.path("partition").asLong() << 40 | version, now);
+        arrivalNs.putIfAbsent(partition << 40 | version, now);
     }
 
     public synchronized long changes() {

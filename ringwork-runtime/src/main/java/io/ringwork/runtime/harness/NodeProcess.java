@@ -44,7 +44,11 @@ public final class NodeProcess implements AutoCloseable {
         Files.createDirectories(dataDir);
         List<String> command = new ArrayList<>(List.of(javaBinary(), "--enable-native-access=ALL-UNNAMED",
                 "-XX:+IgnoreUnrecognizedVMOptions", "--sun-misc-unsafe-memory-access=allow", "-Xmx768m",
-                "-XX:+UseParallelGC", "-cp", System.getProperty("java.class.path"), "io.ringwork.runtime.cli.RingworkCli",
+                "-cp", System.getProperty("java.class.path")));
+        // Extra JVM options for every node started here, e.g. GC logging: RINGWORK_NODE_JAVA_OPTS="-Xlog:gc".
+        String extraJvm = System.getenv("RINGWORK_NODE_JAVA_OPTS");
+        if (extraJvm != null && !extraJvm.isBlank()) command.addAll(List.of(extraJvm.trim().split("\\s+")));
+        command.addAll(List.of("io.ringwork.runtime.cli.RingworkCli",
                 "node", "--node-id", nodeId, "--http", "127.0.0.1:0", "--bind", "127.0.0.1:0", "--data-dir", dataDir.toString(),
                 "--log-dir", logDir.toString()));
         command.addAll(extraArgs);

@@ -1,6 +1,6 @@
 package io.ringwork.runtime.http;
 
-import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.sun.net.httpserver.HttpExchange;
 import io.ringwork.core.record.Change;
 import io.ringwork.core.record.FeedEntry;
@@ -26,6 +26,7 @@ final class ChangesHandler {
     private static final int QUEUE_CAPACITY = 100_000;
     private static final int REPLAY_PAGE = 1000;
     private static final long HEARTBEAT_MS = 10_000;
+    private static final int FLUSH_EVERY = 512;
 
     private final RingworkNode node;
     private final BooleanSupplier closed;
@@ -111,36 +112,53 @@ final class ChangesHandler {
                 }
                 continue;
             }
-            if (next != Long.MAX_VALUE && entry.position() < next) continue;
-            if (entry.change().key().startsWith(prefix)) {
+            // Write everything already queued, then flush once: one chunk for a burst, not one per change.
+            int written = 0;
+            for (int n = 0; entry != null && n < FLUSH_EVERY; n++, entry = n < FLUSH_EVERY ? live.pollNow() : null) {
+                if (next != Long.MAX_VALUE && entry.position() < next) continue;
+                if (!entry.change().key().startsWith(prefix)) continue;
                 out.write(event(entry));
+                written++;
+            }
+            if (written > 0) {
                 out.flush();
                 lastWriteMs = nowMs;
             }
         }
     }
 
+    /**
+     * One SSE event. Built by hand so that the state's JSON bytes go out as they are stored, with
+     * no string round trip; strings are escaped with Jackson's encoder.
+     */
     static byte[] event(FeedEntry entry) throws IOException {
         Change change = entry.change();
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128 + (change.valueJson() == null ? 0 : change.valueJson().length));
-        bytes.write(("id: " + entry.position() + "\nevent: change\ndata: ").getBytes(StandardCharsets.UTF_8));
-        try (JsonGenerator json = Exchanges.JSON.getFactory().createGenerator(bytes)) {
-            json.writeStartObject();
-            json.writeNumberField("position", entry.position());
-            json.writeStringField("key", change.key());
-            json.writeNumberField("version", change.version());
-            json.writeNumberField("partition", change.partition());
-            json.writeStringField("type", change.type());
-            if (change.recordId() != null) json.writeStringField("id", change.recordId());
-            json.writeNumberField("timestampMs", change.timestampMs());
-            json.writeBooleanField("tombstone", change.tombstone());
-            if (change.valueJson() != null) {
-                json.writeFieldName("value");
-                json.writeRawValue(new String(change.valueJson(), StandardCharsets.UTF_8));
-            }
-            json.writeEndObject();
+        byte[] value = change.valueJson();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(160 + (value == null ? 0 : value.length));
+        ascii(out, "id: " + entry.position() + "\nevent: change\ndata: {\"position\":" + entry.position() + ",\"key\":");
+        string(out, change.key());
+        ascii(out, ",\"version\":" + change.version() + ",\"partition\":" + change.partition() + ",\"type\":");
+        string(out, change.type());
+        if (change.recordId() != null) {
+            ascii(out, ",\"id\":");
+            string(out, change.recordId());
         }
-        bytes.write("\n\n".getBytes(StandardCharsets.UTF_8));
-        return bytes.toByteArray();
+        ascii(out, ",\"timestampMs\":" + change.timestampMs() + ",\"tombstone\":" + change.tombstone());
+        if (value != null) {
+            ascii(out, ",\"value\":");
+            out.write(value);
+        }
+        ascii(out, "}\n\n");
+        return out.toByteArray();
+    }
+
+    private static void ascii(ByteArrayOutputStream out, String text) {
+        out.writeBytes(text.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static void string(ByteArrayOutputStream out, String text) {
+        out.write('"');
+        out.writeBytes(JsonStringEncoder.getInstance().quoteAsUTF8(text));
+        out.write('"');
     }
 }

@@ -30,6 +30,13 @@ public final class HttpApi implements AutoCloseable {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private volatile boolean closed;
 
+    static {
+        // The JDK server waits without limit for a request that stalls half way, holding its
+        // connection; unless the operator set it, a request gets 60 s to arrive. (Answers have no
+        // such limit: a change-feed stream is one answer that lasts.)
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) System.setProperty("sun.net.httpserver.maxReqTime", "60");
+    }
+
     public HttpApi(RingworkNode node) {
         this.node = node;
         try {

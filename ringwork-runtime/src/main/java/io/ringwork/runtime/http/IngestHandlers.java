@@ -12,13 +12,24 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code POST /v1/events} and {@code POST /v1/gluer/{tenant}/{content}}. A 2xx means every record
  * of the request is in the log with the configured durability (or was already, for a duplicate id).
  */
 final class IngestHandlers {
+    /**
+     * Ingest requests read and handled at once. Each may hold a body of up to max-request-bytes,
+     * so this bounds ingest memory; beyond it a request gets a definite 503 (nothing appended,
+     * retry later or elsewhere) rather than queueing without limit.
+     */
+    static final int MAX_CONCURRENT = 32;
+    private static final long ADMISSION_WAIT_MS = 200;
+
     private final RingworkNode node;
+    private final Semaphore admission = new Semaphore(MAX_CONCURRENT);
 
     IngestHandlers(RingworkNode node) {
         this.node = node;
@@ -26,6 +37,31 @@ final class IngestHandlers {
 
     void events(HttpExchange exchange) throws IOException {
         Exchanges.requireMethod(exchange, "POST");
+        admitted(exchange, this::appendEvents);
+    }
+
+    /** Runs {@code handler} if a slot frees up within a short wait; otherwise answers 503 busy. */
+    private void admitted(HttpExchange exchange, HttpApi.Handler handler) throws IOException {
+        boolean admitted;
+        try {
+            admitted = admission.tryAcquire(ADMISSION_WAIT_MS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            admitted = false;
+        }
+        if (!admitted) {
+            exchange.getResponseHeaders().set("Retry-After", "1");
+            throw new ApiError(503, "busy", "this node is handling " + MAX_CONCURRENT
+                    + " ingest requests already; nothing was appended, retry shortly", true);
+        }
+        try {
+            handler.handle(exchange);
+        } finally {
+            admission.release();
+        }
+    }
+
+    private void appendEvents(HttpExchange exchange) throws IOException {
         byte[] body = Exchanges.body(exchange, node.config().maxRequestBytes());
         List<NewRecord> records = EnvelopeParser.parse(Exchanges.mediaType(exchange), body);
         List<AppendResult> results = append(records);
@@ -49,6 +85,10 @@ final class IngestHandlers {
      * a patch). {@code ?id=} sets the idempotency id.
      */
     void gluerPiece(HttpExchange exchange) throws IOException {
+        admitted(exchange, this::appendPiece);
+    }
+
+    private void appendPiece(HttpExchange exchange) throws IOException {
         String key = Exchanges.pathAfter(exchange, "/v1/gluer/");
         String problem = GluerProcessor.checkKey(key);
         if (problem != null) throw ApiError.badRequest(problem + " (POST /v1/gluer/{tenant}/{content})");

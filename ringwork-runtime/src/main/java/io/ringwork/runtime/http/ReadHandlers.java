@@ -67,7 +67,9 @@ final class ReadHandlers {
         StoredState stored = node.store().get(partition, key);
         if (stored == null || stored.tombstone() || stored.value() == null) {
             String why = stored == null ? "no state for key '" + key + "'"
-                    : "key '" + key + "' was deleted at version " + stored.version();
+                    : stored.tombstone() ? "key '" + key + "' was deleted at version " + stored.version()
+                    : "key '" + key + "' has no value: every record up to version " + stored.version()
+                            + " was rejected (see /v1/dead-letters?key=" + key + ")";
             throw ApiError.notFound(why);
         }
         return node.applier().decode(stored.version(), stored.processor(), false, stored.value());

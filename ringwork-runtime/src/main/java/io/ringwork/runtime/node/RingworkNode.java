@@ -127,7 +127,9 @@ public final class RingworkNode implements AutoCloseable {
         return LogConfig.defaults(config.logDir())
                 .withPartitionCount(partitions)
                 .withFsyncPolicy(FsyncPolicy.valueOf(config.fsync().toUpperCase()))
-                .withFsyncIntervalMs(config.fsyncIntervalMs());
+                .withFsyncIntervalMs(config.fsyncIntervalMs())
+                .withRetentionBytes(config.logRetentionBytes())
+                .withRetentionMs(config.logRetentionMs());
     }
 
     private EngineListener listener() {

@@ -62,6 +62,8 @@ public final class ProcessingEngine implements AutoCloseable {
     private volatile boolean closing;
     /** The next change feed position; touched only by the commit thread after construction. */
     private long feedEnd;
+    /** The partition the next commit collects from first; commit thread only. */
+    private int nextCommitStart;
     private final LongAdder applied = new LongAdder();
     private final LongAdder rejected = new LongAdder();
     private final LongAdder skipped = new LongAdder();
@@ -137,10 +139,11 @@ public final class ProcessingEngine implements AutoCloseable {
                     log.awaitAppend(runner.partition, reader.position(), 50);
                     continue;
                 }
-                if (!acquire(runner, batch.size())) return;
-                for (int i = 0; i < batch.size(); i++) {
-                    if (!dispatch(runner, batch.get(i))) {
-                        runner.permits.release(batch.size() - i); // stopping: these were never dispatched
+                for (Record record : batch) {
+                    // One permit per record, so a partly free in-flight budget is used, not waited on.
+                    if (!acquire(runner)) return;
+                    if (!dispatch(runner, record)) {
+                        runner.permits.release(); // stopping: this one was never dispatched
                         return;
                     }
                 }
@@ -150,9 +153,10 @@ public final class ProcessingEngine implements AutoCloseable {
         }
     }
 
-    /** Waits for in-flight room (backpressure); false if the partition stopped meanwhile. */
-    private boolean acquire(PartitionRunner runner, int records) throws InterruptedException {
-        while (!runner.permits.tryAcquire(records, 50, TimeUnit.MILLISECONDS)) {
+    /** Waits for in-flight room for one record (backpressure); false if the partition stopped meanwhile. */
+    private boolean acquire(PartitionRunner runner) throws InterruptedException {
+        if (runner.permits.tryAcquire()) return true;
+        while (!runner.permits.tryAcquire(50, TimeUnit.MILLISECONDS)) {
             if (!runner.running || failure.get() != null) return false;
         }
         return true;
@@ -198,6 +202,8 @@ public final class ProcessingEngine implements AutoCloseable {
                     }
                     record = queue.pending.poll();
                     if (record == null) {
+                        // Idle: keep the encoded bytes only, so the cache costs the GC one array per key.
+                        queue.state = queue.state.compact();
                         queue.scheduled = false;
                         return;
                     }
@@ -245,7 +251,12 @@ public final class ProcessingEngine implements AutoCloseable {
         int skippedHere = 0;
         int[] perPartition = new int[partitions.length()];
         PartitionRunner[] runners = new PartitionRunner[partitions.length()];
-        for (int p = 0; p < partitions.length() && batch.size() < config.maxCommitBatch(); p++) {
+        // Start where the previous commit stopped, so that when the batch limit cuts a commit short
+        // no partition is always last in line (starved while others refill).
+        int first = nextCommitStart;
+        for (int i = 0; i < partitions.length() && batch.size() < config.maxCommitBatch(); i++) {
+            int p = (first + i) % partitions.length();
+            nextCommitStart = (p + 1) % partitions.length();
             PartitionRunner runner = partitions.get(p);
             if (runner == null) continue;
             runners[p] = runner;

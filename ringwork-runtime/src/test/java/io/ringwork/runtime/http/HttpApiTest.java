@@ -103,20 +103,46 @@ class HttpApiTest {
         assertError(send("POST", "/v1/events", "application/json", "{\"type\":\"gluer.merge\"}"), 400, "missing \"key\"");
         assertError(send("POST", "/v1/events", "application/json", "{\"key\":\"\",\"type\":\"x.y\"}"), 400, "must not be empty");
         assertError(send("POST", "/v1/events", "application/json", "[]"), 400, "no envelopes");
+        assertError(send("POST", "/v1/events", "application/json", "{\"key\":\"a/b\",\"type\":\"x.y\",\"id\":\"\"}"), 400, "leave it out");
         assertError(send("POST", "/v1/events", "application/json", "[{\"key\":\"a/b\",\"type\":\"x.y\"}, 3]"), 400, "envelope 1");
         assertError(send("POST", "/v1/events", "application/x-ndjson", "{\"key\":\"a/b\",\"type\":\"x.y\"}\n{oops\n"), 400, "line 2");
         assertError(send("POST", "/v1/events", "text/plain", "{}"), 415, "Content-Type");
         assertError(send("POST", "/v1/events", null, "{}"), 415, "Content-Type");
-        assertError(send("POST", "/v1/events", "application/json", "[" + "{\"key\":\"a/b\",\"type\":\"x.y\"},".repeat(200_000) + "]"), 413, "over the limit");
+        // An oversized body is refused from its Content-Length alone, before any of it is read.
+        assertError(headersOnly("POST /v1/events", "application/json", 8 << 20), 413, "over the limit");
         assertError(send("POST", "/v1/events", "application/json", "{\"key\":\"a/b\",\"type\":\"x.y\",\"data\":\""
                 + "x".repeat(2 << 20) + "\"}"), 413, "nothing was appended");
         assertError(send("GET", "/v1/events", null, null), 405, "POST");
         assertError(send("GET", "/v1/state/never/written", null, null), 404, "no state");
+        send("POST", "/v1/gluer/t/only-rejected?op=patch", "application/json", "{\"not\":\"an array\"}");
+        await().atMost(Duration.ofSeconds(10)).until(() -> send("GET", "/v1/dead-letters?key=t/only-rejected", null, null)
+                .body().path("count").asInt() == 1);
+        assertError(send("GET", "/v1/state/t/only-rejected", null, null), 404, "no value");
         assertError(send("GET", "/v1/nothing-here", null, null), 404, "no such endpoint");
         assertError(send("POST", "/v1/gluer/acme/doc", "application/json", "{}"), 400, "op=merge");
         assertError(send("POST", "/v1/gluer/acme/doc?op=frob", "application/json", "{}"), 400, "op must be");
         assertError(send("GET", "/v1/dead-letters?limit=zero", null, null), 400, "limit");
         assertError(send("GET", "/v1/changes?from=-5", null, null), 400, "from");
+    }
+
+    /** Sends only a request's headers (the body never comes) and reads the answer. */
+    static Answer headersOnly(String requestLine, String contentType, long contentLength) throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", node.http().address().getPort())) {
+            socket.getOutputStream().write((requestLine + " HTTP/1.1\r\nHost: x\r\nContent-Type: " + contentType
+                    + "\r\nContent-Length: " + contentLength + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            // Read the answer by its Content-Length: the server keeps the connection open to drain
+            // the promised body, so end-of-stream would never come.
+            socket.setSoTimeout(10_000);
+            java.io.DataInputStream in = new java.io.DataInputStream(socket.getInputStream());
+            StringBuilder head = new StringBuilder();
+            while (!head.toString().endsWith("\r\n\r\n")) head.append((char) in.readUnsignedByte());
+            int status = Integer.parseInt(head.substring(9, 12));
+            java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+            byte[] body = new byte[length.find() ? Integer.parseInt(length.group(1)) : 0];
+            in.readFully(body);
+            return new Answer(status, JSON.readTree(body));
+        }
     }
 
     private static void assertError(Answer answer, int status, String detail) {
@@ -148,6 +174,39 @@ class HttpApiTest {
         assertThat(cluster.path("members").get(0).path("id").asText()).isEqualTo("api-test");
         assertThat(cluster.path("partitions")).hasSize(8);
         assertThat(send("GET", "/", null, null).body().asText()).contains("<title>ringwork</title>");
+    }
+
+    /** A processor from outside ringwork (registered only in the test class path's services file) gets its records. */
+    @Test
+    void aUserProcessorFoundThroughTheSpiAppliesItsRecords() throws Exception {
+        send("POST", "/v1/events", "application/x-ndjson", "{\"key\":\"c/1\",\"type\":\"counter.add\",\"data\":5}\n"
+                + "{\"key\":\"c/1\",\"type\":\"counter.add\",\"data\":\"x\"}\n{\"key\":\"c/1\",\"type\":\"counter.add\",\"data\":37}\n");
+        await().atMost(Duration.ofSeconds(10)).until(() -> send("GET", "/v1/state/c/1", null, null).body().path("value").path("count").asLong() == 42);
+        await().atMost(Duration.ofSeconds(10)).until(() -> send("GET", "/v1/dead-letters?key=c/1", null, null).body().path("count").asInt() == 1);
+    }
+
+    /** Load refusal: past the concurrent-ingest limit a request is turned away at once, definitely. */
+    @Test
+    void aNodeAtItsIngestLimitAnswersBusy() throws Exception {
+        List<java.net.Socket> slow = new ArrayList<>();
+        try {
+            // Slow uploads: headers promise a body that never finishes, so each holds an ingest slot.
+            for (int i = 0; i < IngestHandlers.MAX_CONCURRENT; i++) {
+                java.net.Socket socket = new java.net.Socket("127.0.0.1", node.http().address().getPort());
+                socket.getOutputStream().write(("POST /v1/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                        + "Content-Length: 1000\r\n\r\n{").getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+                slow.add(socket);
+            }
+            Answer busy = await().atMost(Duration.ofSeconds(10)).until(() -> send("POST", "/v1/events", "application/json",
+                    "{\"key\":\"busy/1\",\"type\":\"resource.create\",\"data\":{}}"), a -> a.status() == 503);
+            assertThat(busy.body().path("error").asText()).isEqualTo("busy");
+            assertThat(busy.body().has("definite")).as("a definite error carries no definite=false").isFalse();
+        } finally {
+            for (java.net.Socket socket : slow) socket.close();
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> send("POST", "/v1/events", "application/json",
+                "{\"key\":\"busy/2\",\"type\":\"resource.create\",\"data\":{}}").status() == 200);
     }
 
     @Test

@@ -38,7 +38,7 @@ public final class BenchMain {
                 RingReport::main));
         BENCHMARKS.put("membership", new Entry(
                 "SWIM/Lifeguard in the simulator: detection, false positives under loss, gossip bytes, "
-                        + "convergence; one of --quick | --acceptance | --full (default)",
+                        + "convergence; --quick | --acceptance | --full (default), --nodes 10,100 / --sections fp run a part",
                 MembershipReport::main));
         BENCHMARKS.put("membership-loopback", new Entry(
                 "membership with 5 real JVMs on loopback: kill -9 one, SIGSTOP another for 3 s; "

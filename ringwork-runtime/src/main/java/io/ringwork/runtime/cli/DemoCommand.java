@@ -154,6 +154,7 @@ final class DemoCommand implements Callable<Integer> {
                 percentile(latenciesUs, 0.50), percentile(latenciesUs, 0.99), percentile(latenciesUs, 1.0),
                 rate == null ? "at full load, so mostly queueing; use --rate for latency below the peak"
                         : String.format("producing at %,d pieces/s", rate)));
+        row("inside the node p50 / p99", nodeLatency(client) + " ms (append to durable commit, node's own timer)");
         row("changes on the feed", String.format("%,d (expected %,d)", feed.changes(), fold.recordCount() - fold.rejectedCount()));
         row("dead letters", String.format("%,d (expected %,d)", deadLetters, fold.rejectedCount()));
         row("documents checked", String.format("%,d (%,d present, %,d absent or deleted)", check.checked(), check.present(), check.absent()));
@@ -165,6 +166,16 @@ final class DemoCommand implements Callable<Integer> {
         if (!applied) System.out.println("    not everything was applied within " + timeoutS + " s");
         System.out.println(ok ? "RESULT: OK, 0 anomalies" : "RESULT: FAILED");
         return ok ? 0 : 1;
+    }
+
+    /** The node's own recent append-to-commit percentiles, from {@code GET /v1/cluster}. */
+    private static String nodeLatency(RingworkClient client) {
+        try {
+            JsonNode latency = client.cluster().path("totals").path("endToEndLatencyMs");
+            return String.format("%.1f / %.1f", latency.path("p50").asDouble(Double.NaN), latency.path("p99").asDouble(Double.NaN));
+        } catch (Exception e) {
+            return "unavailable (" + e.getMessage() + ")";
+        }
     }
 
     private static void row(String name, String value) {

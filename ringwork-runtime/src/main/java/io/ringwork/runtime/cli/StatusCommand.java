@@ -25,8 +25,10 @@ final class StatusCommand implements Callable<Integer> {
                     metadata.toString().trim(), m.path("self").asBoolean() ? " (this node)" : "");
         }
         JsonNode totals = cluster.path("totals");
-        System.out.printf("%napplied %d, rejected %d, skipped %d, lag %d%n", totals.path("applied").asLong(),
-                totals.path("rejected").asLong(), totals.path("skipped").asLong(), totals.path("lag").asLong());
+        System.out.printf("%napplied %d, rejected %d, skipped %d, lag %d; recent append-to-commit latency p50 %.1f ms, p99 %.1f ms%n",
+                totals.path("applied").asLong(), totals.path("rejected").asLong(), totals.path("skipped").asLong(),
+                totals.path("lag").asLong(), totals.path("endToEndLatencyMs").path("p50").asDouble(),
+                totals.path("endToEndLatencyMs").path("p99").asDouble());
         if (partitions) {
             System.out.printf("%n%-10s %-16s %12s %12s %8s%n", "PARTITION", "OWNER", "CHECKPOINT", "LOG END", "LAG");
             for (JsonNode p : cluster.path("partitions")) {

@@ -131,8 +131,13 @@ final class ReadHandlers {
             item.put("checkpoint", checkpoint).put("logEnd", end).put("lag", lag)
                     .put("inFlight", status == null ? 0 : status.inFlight());
         }
-        answer.putObject("totals").put("lag", lagTotal).put("applied", node.engine().appliedCount())
+        ObjectNode totals = answer.putObject("totals").put("lag", lagTotal).put("applied", node.engine().appliedCount())
                 .put("rejected", node.engine().rejectedCount()).put("skipped", node.engine().skippedCount());
+        // Recent append-to-durable-commit percentiles (Micrometer's decaying window of about two minutes).
+        ObjectNode latency = totals.putObject("endToEndLatencyMs");
+        for (var percentile : node.metrics().endToEnd().takeSnapshot().percentileValues()) {
+            latency.put("p" + Math.round(percentile.percentile() * 100), percentile.value(java.util.concurrent.TimeUnit.MILLISECONDS));
+        }
         Exchanges.json(exchange, 200, answer);
     }
 

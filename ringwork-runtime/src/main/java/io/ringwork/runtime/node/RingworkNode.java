@@ -60,14 +60,18 @@ public final class RingworkNode implements AutoCloseable {
         this.applier = new RecordApplier(new ProcessorRegistry(Processors.load()));
         this.log = EmbeddedLog.open(logConfig(config));
         StateStore opened = null;
+        ProcessingEngine started = null;
         try {
             opened = new RocksStateStore(config.dataDir().resolve("state"), log.partitionCount(),
                     config.changesRetained(), 1_000_000);
             this.store = opened;
-            this.engine = new ProcessingEngine(EngineConfig.defaults().withWorkerThreads(config.workerThreads()),
+            started = new ProcessingEngine(EngineConfig.defaults().withWorkerThreads(config.workerThreads()),
                     log, store, applier, listener(), config.nodeId());
-            this.http = new HttpApi(this);
+            this.engine = started;
+            this.http = new HttpApi(this); // fails here when the HTTP port is taken
         } catch (RuntimeException e) {
+            // Undo in reverse order, so a failed start leaves no threads or open files behind.
+            if (started != null) started.close();
             if (opened != null) opened.close();
             log.close();
             throw e;

@@ -5,11 +5,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.ringwork.core.gluer.json.JsonMergePatch;
 import io.ringwork.core.gluer.json.JsonPatch;
 import io.ringwork.core.gluer.json.JsonPatchException;
-import io.ringwork.core.processing.JsonStateCodec;
-import io.ringwork.core.processing.Payloads;
-import io.ringwork.core.processing.Processor;
+import io.ringwork.core.processing.JsonProcessor;
 import io.ringwork.core.processing.Result;
-import io.ringwork.core.processing.StateCodec;
 import io.ringwork.core.record.Record;
 
 /**
@@ -26,35 +23,19 @@ import io.ringwork.core.record.Record;
  * </ul>
  * Stateless and thread-safe.
  */
-public final class GluerProcessor implements Processor<JsonNode> {
+public final class GluerProcessor extends JsonProcessor {
     public static final String NAME = "gluer";
     public static final String MERGE = "gluer.merge";
     public static final String PATCH = "gluer.patch";
     public static final String PUT = "gluer.put";
     public static final String DELETE = "gluer.delete";
 
-    @Override
-    public String name() {
-        return NAME;
+    public GluerProcessor() {
+        super(NAME, "tenant/contentId");
     }
 
     @Override
-    public StateCodec<JsonNode> codec() {
-        return JsonStateCodec.INSTANCE;
-    }
-
-    @Override
-    public Result<JsonNode> apply(JsonNode state, Record record) {
-        String keyProblem = checkKey(record.key());
-        if (keyProblem != null) return Result.reject(keyProblem);
-        if (record.type().equals(DELETE)) return Result.delete();
-
-        JsonNode data;
-        try {
-            data = Payloads.parse(record.data());
-        } catch (Payloads.MalformedPayload e) {
-            return Result.reject(e.getMessage());
-        }
+    protected Result<JsonNode> applyParsed(JsonNode state, Record record, JsonNode data) {
         JsonNode document = state != null ? state : JsonNodeFactory.instance.objectNode();
         return switch (record.type()) {
             case MERGE -> Result.update(JsonMergePatch.apply(document, data));
@@ -77,11 +58,7 @@ public final class GluerProcessor implements Processor<JsonNode> {
 
     /** Null when {@code key} is a valid {@code tenant/contentId}, otherwise the reason it is not. */
     public static String checkKey(String key) {
-        int slash = key.indexOf('/');
-        if (slash <= 0 || slash == key.length() - 1) {
-            return "gluer keys are tenant/contentId, got '" + key + "'";
-        }
-        return null;
+        return isTwoPart(key) ? null : "gluer keys are tenant/contentId, got '" + key + "'";
     }
 
     /** The tenant of a gluer key (the part before the first slash). */

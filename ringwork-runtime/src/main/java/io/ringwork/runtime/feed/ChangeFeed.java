@@ -3,7 +3,7 @@ package io.ringwork.runtime.feed;
 import io.ringwork.core.record.FeedEntry;
 import io.ringwork.core.util.Invariants;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -43,7 +43,8 @@ public final class ChangeFeed {
         private Subscription(ChangeFeed feed, int capacity) {
             Invariants.require(capacity > 0, "capacity must be positive, got %s", capacity);
             this.feed = feed;
-            this.queue = new ArrayBlockingQueue<>(capacity);
+            // Linked: an idle subscriber costs nothing until changes queue up for it.
+            this.queue = new LinkedBlockingQueue<>(capacity);
         }
 
         private void offer(List<FeedEntry> entries) {

@@ -25,8 +25,13 @@ import java.util.function.BooleanSupplier;
 final class ChangesHandler {
     private static final int QUEUE_CAPACITY = 100_000;
     private static final int REPLAY_PAGE = 1000;
-    private static final long HEARTBEAT_MS = 10_000;
+    /** A comment line this often: keeps proxies from closing an idle stream and finds gone clients (freeing their slot). */
+    private static final long HEARTBEAT_MS = 2_000;
     private static final int FLUSH_EVERY = 512;
+    /** Concurrent streams; each may queue up to QUEUE_CAPACITY changes, so this bounds their memory. */
+    static final int MAX_STREAMS = 64;
+
+    private final java.util.concurrent.Semaphore streams = new java.util.concurrent.Semaphore(MAX_STREAMS);
 
     private final RingworkNode node;
     private final BooleanSupplier closed;
@@ -38,6 +43,19 @@ final class ChangesHandler {
 
     void handle(HttpExchange exchange) throws IOException {
         Exchanges.requireMethod(exchange, "GET");
+        if (!streams.tryAcquire()) {
+            exchange.getResponseHeaders().set("Retry-After", "5");
+            throw new ApiError(503, "busy", "this node already serves " + MAX_STREAMS
+                    + " change-feed streams; retry later or use another node", true);
+        }
+        try {
+            serveStream(exchange);
+        } finally {
+            streams.release();
+        }
+    }
+
+    private void serveStream(HttpExchange exchange) throws IOException {
         Map<String, String> query = Exchanges.query(exchange);
         String prefix = query.getOrDefault("prefix", "");
         long from = startPosition(exchange, query.get("from"));

@@ -185,6 +185,38 @@ class HttpApiTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> send("GET", "/v1/dead-letters?key=c/1", null, null).body().path("count").asInt() == 1);
     }
 
+    /** Change-feed streams are bounded too: the one past the limit is refused, and a slot frees when a stream ends. */
+    @Test
+    void changeFeedStreamsAreBounded() throws Exception {
+        List<java.net.Socket> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < ChangesHandler.MAX_STREAMS; i++) {
+                java.net.Socket socket = new java.net.Socket("127.0.0.1", node.http().address().getPort());
+                socket.getOutputStream().write("GET /v1/changes HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                socket.getOutputStream().flush();
+                socket.setSoTimeout(10_000);
+                socket.getInputStream().read(); // the stream's first byte: it holds a slot now
+                open.add(socket);
+            }
+            Answer refused = send("GET", "/v1/changes", null, null);
+            assertThat(refused.status()).isEqualTo(503);
+            assertThat(refused.body().path("error").asText()).isEqualTo("busy");
+        } finally {
+            for (java.net.Socket socket : open) socket.close();
+        }
+        // The server notices the closed streams at its next heartbeat and frees their slots.
+        await().atMost(Duration.ofSeconds(15)).until(() -> streamStatus() == 200);
+    }
+
+    private static int streamStatus() throws Exception {
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", node.http().address().getPort())) {
+            socket.getOutputStream().write("GET /v1/changes HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            socket.setSoTimeout(10_000);
+            byte[] status = socket.getInputStream().readNBytes(12);
+            return Integer.parseInt(new String(status, StandardCharsets.US_ASCII).substring(9, 12));
+        }
+    }
+
     /** Load refusal: past the concurrent-ingest limit a request is turned away at once, definitely. */
     @Test
     void aNodeAtItsIngestLimitAnswersBusy() throws Exception {

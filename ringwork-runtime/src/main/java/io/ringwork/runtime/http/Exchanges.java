@@ -14,7 +14,8 @@ import java.util.Map;
 
 /** Helpers for reading requests and writing JSON answers on the JDK HTTP server. */
 final class Exchanges {
-    static final ObjectMapper JSON = new ObjectMapper();
+    /** Shares core's mapper, whose buffer pool works on virtual threads (see JsonStateCodec). */
+    static final ObjectMapper JSON = io.ringwork.core.processing.JsonStateCodec.mapper();
 
     private Exchanges() {}
 

@@ -60,10 +60,4 @@ public final class GluerProcessor extends JsonProcessor {
     public static String checkKey(String key) {
         return isTwoPart(key) ? null : "gluer keys are tenant/contentId, got '" + key + "'";
     }
-
-    /** The tenant of a gluer key (the part before the first slash). */
-    public static String tenantOf(String key) {
-        int slash = key.indexOf('/');
-        return slash < 0 ? key : key.substring(0, slash);
-    }
 }

@@ -23,10 +23,6 @@ public final class RecordApplier {
         this.registry = registry;
     }
 
-    public ProcessorRegistry registry() {
-        return registry;
-    }
-
     public ApplyOutcome apply(VersionedState current, Record record) {
         if (record.offset() <= current.version()) {
             return new ApplyOutcome(ApplyOutcome.Kind.SKIPPED, current, null, null);

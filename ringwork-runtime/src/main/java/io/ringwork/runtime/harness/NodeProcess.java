@@ -112,12 +112,6 @@ public final class NodeProcess implements AutoCloseable {
         return bindAddress;
     }
 
-    /** SIGSTOP / SIGCONT: pauses or resumes the process (a stand-in for a long GC pause or a hung host). */
-    public void signal(String name) throws IOException, InterruptedException {
-        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
-        if (kill.waitFor() != 0) throw new IOException("kill -" + name + " " + process.pid() + " failed");
-    }
-
     public long pid() {
         return process.pid();
     }

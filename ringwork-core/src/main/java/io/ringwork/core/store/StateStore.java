@@ -17,8 +17,26 @@ public interface StateStore extends AutoCloseable {
     /** The partition's checkpoint, or -1 when none was written. */
     long checkpoint(int partition);
 
-    /** Writes everything in {@code set} atomically. */
+    /**
+     * Writes everything in {@code set} atomically. A writer that adds changes holds this store's
+     * monitor from reading {@link #feedEnd} to this call, so feed positions never interleave.
+     */
     void write(WriteSet set);
+
+    /**
+     * The highest version of any state ever written in the partition, or -1: a replica whose
+     * checkpoint is at least this holds every state this store holds for it.
+     */
+    long high(int partition);
+
+    /**
+     * Applies writes from the partition's owner by version (see {@link ReplicatedWrite}),
+     * atomically, and returns the changes it added to this node's feed, at their positions.
+     */
+    List<FeedEntry> applyReplicated(ReplicatedWrite write);
+
+    /** Up to {@code limit} states of the partition with keys after {@code afterKey} (null: from the first), in key order. */
+    List<WriteSet.StateWrite> scan(int partition, String afterKey, int limit);
 
     /** The feed position the next change will get (0 for a new store). */
     long feedEnd();

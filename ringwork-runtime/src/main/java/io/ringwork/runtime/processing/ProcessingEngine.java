@@ -45,12 +45,15 @@ import org.slf4j.LoggerFactory;
 public final class ProcessingEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessingEngine.class);
     private static final long CHECKPOINT_PUBLISH_INTERVAL_MS = 1000;
+    /** How long stopping a partition waits for its last commits to reach a quorum. */
+    private static final long STOP_DRAIN_TIMEOUT_MS = 5000;
 
     private final EngineConfig config;
     private final RecordLog log;
     private final StateStore store;
     private final RecordApplier applier;
     private final EngineListener listener;
+    private final Replication replication;
     private final String checkpointGroup;
     private final AtomicReferenceArray<PartitionRunner> partitions;
     private final ExecutorService workers;
@@ -60,8 +63,6 @@ public final class ProcessingEngine implements AutoCloseable {
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final AtomicInteger workerIds = new AtomicInteger();
     private volatile boolean closing;
-    /** The next change feed position; touched only by the commit thread after construction. */
-    private long feedEnd;
     /** The partition the next commit collects from first; commit thread only. */
     private int nextCommitStart;
     private final LongAdder applied = new LongAdder();
@@ -74,6 +75,16 @@ public final class ProcessingEngine implements AutoCloseable {
      */
     public ProcessingEngine(EngineConfig config, RecordLog log, StateStore store, RecordApplier applier,
                             EngineListener listener, String checkpointGroup) {
+        this(config, log, store, applier, listener, checkpointGroup, Replication.LOCAL);
+    }
+
+    /**
+     * @param replication where each partition's part of a commit goes; its records count as applied
+     *                    only once it reports the part durable
+     */
+    public ProcessingEngine(EngineConfig config, RecordLog log, StateStore store, RecordApplier applier,
+                            EngineListener listener, String checkpointGroup, Replication replication) {
+        this.replication = replication;
         this.config = config;
         this.log = log;
         this.store = store;
@@ -81,7 +92,6 @@ public final class ProcessingEngine implements AutoCloseable {
         this.listener = listener;
         this.checkpointGroup = checkpointGroup;
         this.partitions = new AtomicReferenceArray<>(log.partitionCount());
-        this.feedEnd = store.feedEnd();
         this.workers = new ThreadPoolExecutor(config.workerThreads(), config.workerThreads(), 0, TimeUnit.MILLISECONDS,
                 new LinkedBlockingQueue<>(), r -> {
                     Thread t = new Thread(r, "ringwork-worker-" + workerIds.incrementAndGet());
@@ -122,11 +132,24 @@ public final class ProcessingEngine implements AutoCloseable {
         if (runner == null) return store.checkpoint(partition);
         runner.running = false;
         runner.reader.join();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_DRAIN_TIMEOUT_MS);
         while (!runner.drained() && failure.get() == null) {
+            if (System.nanoTime() > deadline) {
+                // No quorum for the last commits: they are in the local store, and whoever runs
+                // the partition next re-applies them from its checkpoint (skipped where it holds them).
+                LOG.warn("partition {}: {} records not yet held by a quorum when stopping; leaving them to the next owner",
+                        partition, runner.inFlight());
+                break;
+            }
             Thread.sleep(1);
         }
         partitions.set(partition, null);
         return runner.checkpoint;
+    }
+
+    /** True while this engine runs {@code partition}. */
+    public boolean runs(int partition) {
+        return partitions.get(partition) != null;
     }
 
     // ---------------------------------------------------------------- reading and dispatch
@@ -280,22 +303,53 @@ public final class ProcessingEngine implements AutoCloseable {
             if (perPartition[p] > 0) set.putCheckpoint(p, complete(runner, batch.subList(before, batch.size())));
         }
         if (batch.isEmpty()) return 0;
-        List<FeedEntry> feed = new ArrayList<>(changes.size());
-        for (Change change : changes) {
-            FeedEntry entry = new FeedEntry(feedEnd + feed.size(), change);
-            feed.add(entry);
-            set.addChange(entry);
-        }
         deadLetters.forEach(set::addDeadLetter);
-        store.write(set);
-        feedEnd += feed.size();
+        List<FeedEntry> feed = new ArrayList<>(changes.size());
+        // Replicated writes add to the same feed: positions are taken and written under the store's monitor.
+        synchronized (store) {
+            long feedEnd = store.feedEnd();
+            for (Change change : changes) {
+                FeedEntry entry = new FeedEntry(feedEnd + feed.size(), change);
+                feed.add(entry);
+                set.addChange(entry);
+            }
+            store.write(set);
+            listener.committed(feed, deadLetters, skippedHere);
+        }
         afterCommit(batch, runners, perPartition);
+        replicate(set, changes, deadLetters, runners, perPartition);
         applied.add(changes.size());
         rejected.add(deadLetters.size());
         skipped.add(skippedHere);
         commits.increment();
-        listener.committed(feed, deadLetters, skippedHere);
         return batch.size();
+    }
+
+    /** Hands each partition's part of the commit to replication; its records count once that part is durable. */
+    private void replicate(WriteSet set, List<Change> changes, List<DeadLetter> deadLetters, PartitionRunner[] runners,
+                           int[] perPartition) {
+        int n = perPartition.length;
+        List<List<WriteSet.StateWrite>> states = new ArrayList<>(n);
+        List<List<Change>> changesOf = new ArrayList<>(n);
+        List<List<DeadLetter>> lettersOf = new ArrayList<>(n);
+        for (int p = 0; p < n; p++) {
+            states.add(perPartition[p] == 0 ? List.of() : new ArrayList<>());
+            changesOf.add(perPartition[p] == 0 ? List.of() : new ArrayList<>());
+            lettersOf.add(perPartition[p] == 0 ? List.of() : new ArrayList<>());
+        }
+        for (WriteSet.StateWrite write : set.states()) states.get(write.partition()).add(write);
+        for (Change change : changes) changesOf.get(change.partition()).add(change);
+        for (DeadLetter letter : deadLetters) lettersOf.get(letter.partition()).add(letter);
+        for (int p = 0; p < n; p++) {
+            if (perPartition[p] == 0) continue;
+            PartitionRunner runner = runners[p];
+            int count = perPartition[p];
+            long checkpoint = set.checkpoints().get(p);
+            replication.committed(p, checkpoint, states.get(p), changesOf.get(p), lettersOf.get(p), () -> {
+                if (checkpoint > runner.checkpoint) runner.checkpoint = checkpoint;
+                runner.permits.release(count);
+            });
+        }
     }
 
     /** Marks records complete in the partition's tracker and returns the checkpoint to persist with them. */
@@ -307,19 +361,16 @@ public final class ProcessingEngine implements AutoCloseable {
         }
     }
 
-    /** Publishes progress; permits are released last, so a drained partition's checkpoint is durable. */
+    /**
+     * Marks the batch's states as held locally (so their keys may be evicted from the cache).
+     * Permits and the published checkpoint wait for replication: see {@link #replicate}.
+     */
     private void afterCommit(List<PartitionRunner.Applied> batch, PartitionRunner[] runners, int[] perPartition) {
         for (PartitionRunner.Applied entry : batch) {
             entry.queue().committedVersion = entry.outcome().state().version();
         }
         for (int p = 0; p < perPartition.length; p++) {
-            if (perPartition[p] == 0) continue;
-            PartitionRunner runner = runners[p];
-            synchronized (runner.tracker) {
-                runner.checkpoint = runner.tracker.checkpoint();
-            }
-            runner.permits.release(perPartition[p]);
-            evictIfOverCapacity(runner);
+            if (perPartition[p] > 0) evictIfOverCapacity(runners[p]);
         }
     }
 

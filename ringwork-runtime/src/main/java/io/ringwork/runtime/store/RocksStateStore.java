@@ -2,6 +2,8 @@ package io.ringwork.runtime.store;
 
 import io.ringwork.core.record.DeadLetter;
 import io.ringwork.core.record.FeedEntry;
+import io.ringwork.core.record.Change;
+import io.ringwork.core.store.ReplicatedWrite;
 import io.ringwork.core.store.StateStore;
 import io.ringwork.core.store.StoredState;
 import io.ringwork.core.store.WriteSet;
@@ -10,7 +12,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Predicate;
 import org.rocksdb.BlockBasedTableConfig;
@@ -31,7 +36,8 @@ import org.rocksdb.WriteOptions;
  * Node state in RocksDB. Column families: {@code default} holds key states under
  * {@code partition (2 bytes) + utf8(key)}; {@code meta} the checkpoints and the feed's end;
  * {@code changes} the change feed under its position (8 bytes); {@code dead} the dead letters under
- * {@code partition (2) + offset (8)}. All big-endian, so iteration runs in position or
+ * {@code partition (2) + offset (8)}; {@code fed} the highest version an observer fed per key
+ * (a node that holds no state of the key's partition), under the state key. All big-endian, so iteration runs in position or
  * partition-then-offset order.
  *
  * <p>Writes go through the write-ahead log without fsync: a killed process loses nothing the OS
@@ -47,6 +53,7 @@ public final class RocksStateStore implements StateStore {
 
     private static final byte[] CHECKPOINT_PREFIX = "ckpt/".getBytes(StandardCharsets.UTF_8);
     private static final byte[] FEED_END_KEY = "feed-end".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] HIGH_PREFIX = "high/".getBytes(StandardCharsets.UTF_8);
     private static final long TRIM_STEP = 4096;
 
     private final RocksDB db;
@@ -58,6 +65,10 @@ public final class RocksStateStore implements StateStore {
     private final ColumnFamilyHandle meta;
     private final ColumnFamilyHandle changes;
     private final ColumnFamilyHandle dead;
+    private final ColumnFamilyHandle fed;
+    /** Per partition, the highest state version written; guarded by this store's monitor for writes. */
+    private final long[] highs;
+    private volatile long feedEnd;
     private final WriteOptions writeOptions = new WriteOptions().setSync(false);
     private final long changesRetained;
     private final long deadRetained;
@@ -90,7 +101,8 @@ public final class RocksStateStore implements StateStore {
                     new ColumnFamilyDescriptor(RocksDB.DEFAULT_COLUMN_FAMILY, cfOptions),
                     new ColumnFamilyDescriptor(bytes("meta"), cfOptions),
                     new ColumnFamilyDescriptor(bytes("changes"), cfOptions),
-                    new ColumnFamilyDescriptor(bytes("dead"), cfOptions));
+                    new ColumnFamilyDescriptor(bytes("dead"), cfOptions),
+                    new ColumnFamilyDescriptor(bytes("fed"), cfOptions));
             db = RocksDB.open(dbOptions, directory.toString(), descriptors, handles);
         } catch (RocksDBException | java.io.IOException e) {
             throw new StoreException("cannot open the state store in " + directory + ": " + e.getMessage(), e);
@@ -99,6 +111,19 @@ public final class RocksStateStore implements StateStore {
         meta = handles.get(1);
         changes = handles.get(2);
         dead = handles.get(3);
+        fed = handles.get(4);
+        highs = new long[partitionCount];
+        Arrays.fill(highs, -1);
+        try {
+            for (int p = 0; p < partitionCount; p++) {
+                byte[] value = db.get(meta, highKey(p));
+                if (value != null) highs[p] = ByteBuffer.wrap(value).getLong();
+            }
+            byte[] end = db.get(meta, FEED_END_KEY);
+            feedEnd = end == null ? 0L : ByteBuffer.wrap(end).getLong();
+        } catch (RocksDBException e) {
+            throw new StoreException("cannot read the state store's metadata: " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -122,11 +147,14 @@ public final class RocksStateStore implements StateStore {
     }
 
     @Override
-    public void write(WriteSet set) {
+    public synchronized void write(WriteSet set) {
         try (WriteBatch batch = new WriteBatch()) {
+            Map<Integer, Long> raised = new HashMap<>();
             for (WriteSet.StateWrite write : set.states()) {
                 batch.put(states, stateKey(write.partition(), write.key()), write.state().toBytes());
+                raise(raised, write.partition(), write.state().version());
             }
+            putHighs(batch, raised);
             if (changesRetained > 0) {
                 for (FeedEntry entry : set.changes()) {
                     batch.put(changes, positionKey(entry.position()), ChangeCodec.encode(entry.change()));
@@ -145,9 +173,114 @@ public final class RocksStateStore implements StateStore {
                 trimDeadLetters(batch, checkpoint.getKey(), checkpoint.getValue());
             }
             db.write(writeOptions, batch);
+            raised.forEach((p, v) -> highs[p] = v);
+            if (set.feedEnd() >= 0) feedEnd = set.feedEnd();
         } catch (RocksDBException e) {
             throw new StoreException("state write failed: " + e.getMessage(), e);
         }
+    }
+
+    private void raise(Map<Integer, Long> raised, int partition, long version) {
+        long current = raised.getOrDefault(partition, highs[partition]);
+        if (version > current) raised.put(partition, version);
+    }
+
+    private void putHighs(WriteBatch batch, Map<Integer, Long> raised) throws RocksDBException {
+        for (var entry : raised.entrySet()) {
+            batch.put(meta, highKey(entry.getKey()), ByteBuffer.allocate(8).putLong(entry.getValue()).array());
+        }
+    }
+
+    @Override
+    public long high(int partition) {
+        synchronized (this) {
+            return highs[partition];
+        }
+    }
+
+    @Override
+    public synchronized List<FeedEntry> applyReplicated(ReplicatedWrite write) {
+        int p = write.partition();
+        List<FeedEntry> added = new ArrayList<>();
+        try (WriteBatch batch = new WriteBatch()) {
+            // Which changes are new is decided against what the node held before this write.
+            Map<String, Long> seenHere = new HashMap<>();
+            for (Change change : write.changes()) {
+                Long here = seenHere.get(change.key());
+                long seen = here != null ? here : Math.max(storedVersion(p, change.key()), fedVersion(p, change.key()));
+                if (change.version() <= seen) {
+                    seenHere.putIfAbsent(change.key(), seen);
+                    continue;
+                }
+                seenHere.put(change.key(), change.version());
+                FeedEntry entry = new FeedEntry(feedEnd + added.size(), change);
+                added.add(entry);
+                if (changesRetained > 0) batch.put(changes, positionKey(entry.position()), ChangeCodec.encode(change));
+            }
+            Map<Integer, Long> raised = new HashMap<>();
+            if (write.holdsState()) {
+                for (WriteSet.StateWrite w : write.states()) {
+                    if (storedVersion(p, w.key()) >= w.state().version()) continue;
+                    batch.put(states, stateKey(p, w.key()), w.state().toBytes());
+                    raise(raised, p, w.state().version());
+                }
+                putHighs(batch, raised);
+            } else {
+                for (FeedEntry entry : added) {
+                    batch.put(fed, stateKey(p, entry.change().key()),
+                            ByteBuffer.allocate(8).putLong(entry.change().version()).array());
+                }
+            }
+            for (DeadLetter letter : write.deadLetters()) {
+                batch.put(dead, offsetKey(letter.partition(), letter.offset()), ChangeCodec.encode(letter));
+            }
+            if (write.checkpoint() > checkpoint(p)) {
+                batch.put(meta, checkpointKey(p), ByteBuffer.allocate(8).putLong(write.checkpoint()).array());
+            }
+            long newEnd = feedEnd + added.size();
+            if (!added.isEmpty()) {
+                batch.put(meta, FEED_END_KEY, ByteBuffer.allocate(8).putLong(newEnd).array());
+                trimChanges(batch, newEnd);
+            }
+            db.write(writeOptions, batch);
+            raised.forEach((partition, v) -> highs[partition] = v);
+            feedEnd = newEnd;
+            return added;
+        } catch (RocksDBException e) {
+            throw new StoreException("replicated write failed: " + e.getMessage(), e);
+        }
+    }
+
+    private long storedVersion(int partition, String key) throws RocksDBException {
+        byte[] value = db.get(states, stateKey(partition, key));
+        return value == null ? -1 : ByteBuffer.wrap(value, 1, 8).getLong();
+    }
+
+    private long fedVersion(int partition, String key) throws RocksDBException {
+        byte[] value = db.get(fed, stateKey(partition, key));
+        return value == null ? -1 : ByteBuffer.wrap(value).getLong();
+    }
+
+    @Override
+    public List<WriteSet.StateWrite> scan(int partition, String afterKey, int limit) {
+        List<WriteSet.StateWrite> result = new ArrayList<>();
+        byte[] prefix = ByteBuffer.allocate(2).putShort((short) partition).array();
+        try (RocksIterator it = db.newIterator(states)) {
+            if (afterKey == null) {
+                it.seek(prefix);
+            } else {
+                byte[] after = stateKey(partition, afterKey);
+                it.seek(after);
+                if (it.isValid() && Arrays.equals(it.key(), after)) it.next();
+            }
+            for (; it.isValid() && result.size() < limit; it.next()) {
+                byte[] key = it.key();
+                if (key.length < 2 || key[0] != prefix[0] || key[1] != prefix[1]) break;
+                result.add(new WriteSet.StateWrite(partition, new String(key, 2, key.length - 2, StandardCharsets.UTF_8),
+                        StoredState.fromBytes(it.value())));
+            }
+        }
+        return result;
     }
 
     /** Drops changes that fell out of retention, in whole steps to keep range tombstones few. */
@@ -167,12 +300,7 @@ public final class RocksStateStore implements StateStore {
 
     @Override
     public long feedEnd() {
-        try {
-            byte[] value = db.get(meta, FEED_END_KEY);
-            return value == null ? 0L : ByteBuffer.wrap(value).getLong();
-        } catch (RocksDBException e) {
-            throw new StoreException("read of the feed end failed: " + e.getMessage(), e);
-        }
+        return feedEnd;
     }
 
     @Override
@@ -225,6 +353,10 @@ public final class RocksStateStore implements StateStore {
 
     private static byte[] positionKey(long position) {
         return ByteBuffer.allocate(8).putLong(position).array();
+    }
+
+    private static byte[] highKey(int partition) {
+        return ByteBuffer.allocate(HIGH_PREFIX.length + 2).put(HIGH_PREFIX).putShort((short) partition).array();
     }
 
     private static byte[] checkpointKey(int partition) {

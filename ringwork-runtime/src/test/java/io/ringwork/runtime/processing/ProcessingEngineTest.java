@@ -22,7 +22,7 @@ import io.ringwork.core.resource.ResourceProcessor;
 import io.ringwork.core.store.StoredState;
 import io.ringwork.core.workload.GluerWorkload;
 import io.ringwork.runtime.testing.InMemoryRecordLog;
-import io.ringwork.runtime.testing.InMemoryStateStore;
+import io.ringwork.core.store.MemoryStateStore;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,7 +41,7 @@ class ProcessingEngineTest {
     private final RecordApplier applier = new RecordApplier(new ProcessorRegistry(List.of(
             new GluerProcessor(), new ResourceProcessor(), new GatedProcessor(slowGate))));
     private final InMemoryRecordLog log = new InMemoryRecordLog(PARTITIONS);
-    private final InMemoryStateStore store = new InMemoryStateStore();
+    private final MemoryStateStore store = new MemoryStateStore();
     private final List<FeedEntry> feed = Collections.synchronizedList(new ArrayList<>());
     private final List<DeadLetter> dead = Collections.synchronizedList(new ArrayList<>());
     private ProcessingEngine engine;
@@ -86,7 +86,7 @@ class ProcessingEngineTest {
         awaitCheckpointsAtEnd();
 
         workload.fold().states().forEach((key, expected) -> {
-            StoredState stored = store.get(0, key);
+            StoredState stored = store.states().get(key);
             VersionedState actual = applier.decode(stored.version(), stored.processor(), stored.tombstone(), stored.value());
             assertThat(actual.value()).as(key).isEqualTo(expected.value());
         });
@@ -178,7 +178,7 @@ class ProcessingEngineTest {
         log.append(List.of(rec("t/c", "gluer.put", "{\"a\":1}"), rec("t/c", "gluer.patch", "[{\"op\":\"test\",\"path\":\"/a\",\"value\":9}]"),
                 rec("t/c", "gluer.merge", "{\"b\":2}"), rec("t/c", "mystery.type", "{}")));
         awaitCheckpointsAtEnd();
-        StoredState state = store.get(0, "t/c");
+        StoredState state = store.states().get("t/c");
         assertThat(new String(state.value(), StandardCharsets.UTF_8)).isEqualTo("{\"a\":1,\"b\":2}");
         assertThat(state.version()).isEqualTo(3);
         assertThat(dead).extracting(DeadLetter::offset).containsExactly(1L, 3L);
@@ -195,7 +195,7 @@ class ProcessingEngineTest {
         log.append(List.of(rec("t/only-bad", "gluer.merge", "{\"ok\":true}")));
         awaitCheckpointsAtEnd();
         assertThat(engine.failure()).isNull();
-        assertThat(new String(store.get(0, "t/only-bad").value(), StandardCharsets.UTF_8)).isEqualTo("{\"ok\":true}");
+        assertThat(new String(store.states().get("t/only-bad").value(), StandardCharsets.UTF_8)).isEqualTo("{\"ok\":true}");
     }
 
     @Test

@@ -1,0 +1,159 @@
+package io.ringwork.core.cluster;
+
+import io.ringwork.core.cluster.ReplicaAck.Status;
+import io.ringwork.core.cluster.ReplicaMessage.Commit;
+import io.ringwork.core.cluster.ReplicaMessage.Hello;
+import io.ringwork.core.cluster.ReplicaMessage.Role;
+import io.ringwork.core.cluster.ReplicaMessage.SnapshotBegin;
+import io.ringwork.core.cluster.ReplicaMessage.SnapshotEnd;
+import io.ringwork.core.cluster.ReplicaMessage.SnapshotPage;
+import io.ringwork.core.record.FeedEntry;
+import io.ringwork.core.store.ReplicatedWrite;
+import io.ringwork.core.store.StateStore;
+import java.util.List;
+
+/**
+ * The receiving side of one partition on a member that does not run it: applies what the owner
+ * sends through {@link StateStore#applyReplicated}, by version, and keeps the invariant that
+ * makes a takeover safe: <em>every record at or below the stored checkpoint is reflected in the
+ * stored states</em>. So the checkpoint only moves with an unbroken run of commits of one term
+ * that started from a state at least as new as the owner's (a {@link Hello} whose requirement
+ * the checkpoint meets, or a finished snapshot). A gap drops back to asking for a snapshot.
+ *
+ * <p>Not thread-safe: one link delivers a partition's messages in order; callers serialise.
+ */
+public final class PartitionFollower {
+    /** Where this member stands with the partition's current owner. */
+    public enum Mode { NONE, SYNCED, WAIT_SNAPSHOT, SNAPSHOTTING, OBSERVER }
+
+    /** An answer plus the changes that entered this node's feed. */
+    public record Outcome(ReplicaAck ack, List<FeedEntry> fed) {}
+
+    private final int partition;
+    private final StateStore store;
+    private Term term = Term.NONE;
+    private Mode mode = Mode.NONE;
+    private long lastSeq = -1;
+    private long pendingCheckpoint = -1;
+
+    public PartitionFollower(int partition, StateStore store) {
+        this.partition = partition;
+        this.store = store;
+    }
+
+    public Outcome receive(ReplicaMessage message) {
+        if (message.term().isBefore(term)) return answer(Status.STALE_TERM, List.of());
+        if (term.isBefore(message.term())) {
+            term = message.term();
+            // A new owner: what we hold is checked by its Hello; anything else means we missed it.
+            if (!(message instanceof Hello) && !(message instanceof SnapshotBegin)) mode = Mode.NONE;
+        }
+        return switch (message) {
+            case Hello hello -> hello(hello);
+            case Commit commit -> commit(commit);
+            case SnapshotBegin begin -> {
+                mode = Mode.SNAPSHOTTING;
+                lastSeq = begin.nextSeq() - 1;
+                pendingCheckpoint = begin.checkpoint();
+                yield answer(Status.CATCHING_UP, List.of());
+            }
+            case SnapshotPage page -> {
+                if (mode != Mode.SNAPSHOTTING) yield answer(Status.NEED_SNAPSHOT, List.of());
+                store.applyReplicated(new ReplicatedWrite(partition, page.states(), List.of(), List.of(), -1, true));
+                yield answer(Status.CATCHING_UP, List.of());
+            }
+            case SnapshotEnd end -> {
+                if (mode != Mode.SNAPSHOTTING) yield answer(Status.NEED_SNAPSHOT, List.of());
+                store.applyReplicated(new ReplicatedWrite(partition, List.of(), List.of(), List.of(), pendingCheckpoint, true));
+                mode = Mode.SYNCED;
+                yield answer(Status.IN_SYNC, List.of());
+            }
+        };
+    }
+
+    private Outcome hello(Hello hello) {
+        if (hello.role() == Role.OBSERVER) {
+            mode = Mode.OBSERVER;
+            return answer(Status.OBSERVING, List.of());
+        }
+        lastSeq = hello.nextSeq() - 1;
+        if (store.checkpoint(partition) >= hello.required()) {
+            mode = Mode.SYNCED;
+            return answer(Status.IN_SYNC, List.of());
+        }
+        mode = Mode.WAIT_SNAPSHOT;
+        return answer(Status.NEED_SNAPSHOT, List.of());
+    }
+
+    private Outcome commit(Commit commit) {
+        switch (mode) {
+            case OBSERVER -> {
+                return answer(Status.OBSERVING, apply(commit, false, -1));
+            }
+            case NONE -> {
+                // Role unknown (we restarted or missed the Hello): keep the changes, ask to start over.
+                List<FeedEntry> fed = apply(commit, false, -1);
+                mode = Mode.WAIT_SNAPSHOT;
+                return answer(Status.NEED_SNAPSHOT, fed);
+            }
+            case SYNCED -> {
+                if (commit.seq() != lastSeq + 1) {
+                    mode = Mode.WAIT_SNAPSHOT;
+                    return answer(Status.NEED_SNAPSHOT, apply(commit, true, -1));
+                }
+                lastSeq = commit.seq();
+                return answer(Status.IN_SYNC, apply(commit, true, commit.checkpoint()));
+            }
+            case SNAPSHOTTING -> {
+                if (commit.seq() != lastSeq + 1) {
+                    mode = Mode.WAIT_SNAPSHOT;
+                    return answer(Status.NEED_SNAPSHOT, apply(commit, true, -1));
+                }
+                lastSeq = commit.seq();
+                pendingCheckpoint = Math.max(pendingCheckpoint, commit.checkpoint());
+                return answer(Status.CATCHING_UP, apply(commit, true, -1));
+            }
+            case WAIT_SNAPSHOT -> {
+                return answer(Status.NEED_SNAPSHOT, apply(commit, true, -1));
+            }
+            default -> throw new IllegalStateException("mode " + mode);
+        }
+    }
+
+    /** States are safe to take by version at any time; only the checkpoint needs the unbroken run. */
+    private List<FeedEntry> apply(Commit commit, boolean holdsState, long checkpoint) {
+        return store.applyReplicated(new ReplicatedWrite(partition, commit.states(), commit.changes(),
+                commit.deadLetters(), checkpoint, holdsState));
+    }
+
+    private Outcome answer(Status status, List<FeedEntry> fed) {
+        return new Outcome(new ReplicaAck(partition, term, lastSeq, status), fed);
+    }
+
+    /** In sync with the current owner's term: this member holds an up-to-date replica. */
+    public boolean inSync() {
+        return mode == Mode.SYNCED;
+    }
+
+    public Mode mode() {
+        return mode;
+    }
+
+    /** The highest term seen: a node that starts owning the partition picks a higher one. */
+    public Term term() {
+        return term;
+    }
+
+    /** This member starts running the partition under {@code leading}: senders of older terms are now stale. */
+    public void lead(Term leading) {
+        if (term.isBefore(leading)) term = leading;
+        reset();
+    }
+
+    /** This member is no longer on the partition's lists, or stops running it: forget the link. */
+    public void reset() {
+        mode = Mode.NONE;
+        lastSeq = -1;
+        pendingCheckpoint = -1;
+    }
+}

@@ -1,0 +1,238 @@
+package io.ringwork.core.cluster;
+
+import io.ringwork.core.cluster.ReplicaAck.Status;
+import io.ringwork.core.cluster.ReplicaMessage.Commit;
+import io.ringwork.core.cluster.ReplicaMessage.Hello;
+import io.ringwork.core.cluster.ReplicaMessage.Role;
+import io.ringwork.core.cluster.ReplicaMessage.SnapshotBegin;
+import io.ringwork.core.cluster.ReplicaMessage.SnapshotEnd;
+import io.ringwork.core.cluster.ReplicaMessage.SnapshotPage;
+import io.ringwork.core.record.Change;
+import io.ringwork.core.record.DeadLetter;
+import io.ringwork.core.store.StateStore;
+import io.ringwork.core.store.WriteSet.StateWrite;
+import io.ringwork.core.util.Invariants;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * The sending side of one partition on the member that runs it. Every local commit becomes a
+ * {@link Commit} with the next sequence number, sent to every other live member (replicas keep
+ * the state, observers the changes), and counts as <em>durable</em> once a majority of the
+ * preference list holds it: this member if it is on the list, plus replicas that answered
+ * {@code IN_SYNC} for it. Replicas that are behind get a snapshot (paged, one page per
+ * {@link #tick} per member while its link has room) while commits keep flowing to them;
+ * they count again once it ends. A replica that refuses the term deposes this owner.
+ *
+ * <p>Callbacks passed to {@link #committed} run, in commit order, from whichever call made them
+ * durable. Not thread-safe: callers serialise; messages returned by one call must be queued on
+ * the links before the next call, so each link sees them in order.
+ */
+public final class PartitionLeader {
+    /** A message for one member. */
+    public record Outbound(String to, ReplicaMessage message) {}
+
+    /** What a call wants done: send these, run these durable callbacks (in order). */
+    public record Effects(List<Outbound> messages, List<Runnable> durable) {
+        static Effects none() {
+            return new Effects(new ArrayList<>(), new ArrayList<>());
+        }
+    }
+
+    private enum LinkState { HELLO_SENT, SYNCED, SNAPSHOTTING, SNAPSHOT_SENT, OBSERVING, DOWN }
+
+    private static final class Follower {
+        Role role;
+        LinkState state = LinkState.HELLO_SENT;
+        long ackedSeq = -1;
+        String cursor;
+        long retryAtMs;
+    }
+
+    private record Pending(long seq, Runnable onDurable) {}
+
+    private final int partition;
+    private final Term term;
+    private final String self;
+    private final StateStore store;
+    private final int pageSize;
+    private final long retryMs;
+    private final Map<String, Follower> followers = new LinkedHashMap<>();
+    private final ArrayDeque<Pending> pending = new ArrayDeque<>();
+    private boolean selfIsReplica = true;
+    private int writeQuorum = 1;
+    private long nextSeq;
+    private boolean deposed;
+    private long snapshotsStarted;
+
+    /**
+     * @param pageSize states per snapshot page
+     * @param retryMs  wait before saying Hello again on a link that failed
+     */
+    public PartitionLeader(int partition, Term term, String self, StateStore store, int pageSize, long retryMs) {
+        Invariants.require(pageSize > 0, "pageSize must be positive");
+        this.partition = partition;
+        this.term = term;
+        this.self = self;
+        this.store = store;
+        this.pageSize = pageSize;
+        this.retryMs = retryMs;
+    }
+
+    /** Sets who receives the partition's writes: the plan's replicas and observers (self excluded). */
+    public Effects members(List<String> replicas, Collection<String> observers, int quorum) {
+        Effects effects = Effects.none();
+        selfIsReplica = replicas.contains(self);
+        writeQuorum = quorum;
+        Map<String, Role> wanted = new LinkedHashMap<>();
+        for (String id : replicas) if (!id.equals(self)) wanted.put(id, Role.REPLICA);
+        for (String id : observers) if (!id.equals(self)) wanted.putIfAbsent(id, Role.OBSERVER);
+        followers.keySet().retainAll(wanted.keySet());
+        for (var entry : wanted.entrySet()) {
+            Follower follower = followers.get(entry.getKey());
+            if (follower != null && follower.role == entry.getValue()) continue;
+            follower = new Follower();
+            follower.role = entry.getValue();
+            followers.put(entry.getKey(), follower);
+            effects.messages().add(new Outbound(entry.getKey(), hello(follower.role)));
+        }
+        settle(effects);
+        return effects;
+    }
+
+    private Hello hello(Role role) {
+        return new Hello(partition, term, role, nextSeq, store.high(partition));
+    }
+
+    /** A local commit of this partition is durable on this member: replicate it. */
+    public Effects committed(long checkpoint, List<StateWrite> states, List<Change> changes,
+                             List<DeadLetter> deadLetters, Runnable onDurable) {
+        Effects effects = Effects.none();
+        Commit commit = new Commit(partition, term, nextSeq++, checkpoint, List.copyOf(states), List.copyOf(changes),
+                List.copyOf(deadLetters));
+        pending.add(new Pending(commit.seq(), onDurable));
+        for (var entry : followers.entrySet()) {
+            if (entry.getValue().state != LinkState.DOWN) effects.messages().add(new Outbound(entry.getKey(), commit));
+        }
+        settle(effects);
+        return effects;
+    }
+
+    public Effects onAck(String from, ReplicaAck ack) {
+        Effects effects = Effects.none();
+        Follower follower = followers.get(from);
+        if (ack.term().compareTo(term) > 0 || ack.status() == Status.STALE_TERM) {
+            deposed = true;
+            return effects;
+        }
+        if (follower == null || !ack.term().equals(term) || follower.state == LinkState.DOWN) return effects;
+        switch (ack.status()) {
+            case IN_SYNC -> {
+                if (follower.state != LinkState.SNAPSHOTTING) {
+                    follower.state = LinkState.SYNCED;
+                    follower.ackedSeq = Math.max(follower.ackedSeq, ack.seq());
+                }
+            }
+            case OBSERVING -> follower.state = LinkState.OBSERVING;
+            case NEED_SNAPSHOT -> {
+                if (follower.role == Role.OBSERVER) {
+                    follower.state = LinkState.HELLO_SENT;
+                    effects.messages().add(new Outbound(from, hello(Role.OBSERVER)));
+                } else if (follower.state != LinkState.SNAPSHOTTING && follower.state != LinkState.SNAPSHOT_SENT) {
+                    follower.state = LinkState.SNAPSHOTTING;
+                    follower.cursor = null;
+                    follower.ackedSeq = -1;
+                    snapshotsStarted++;
+                    effects.messages().add(new Outbound(from,
+                            new SnapshotBegin(partition, term, nextSeq, store.checkpoint(partition))));
+                }
+            }
+            case CATCHING_UP, STALE_TERM -> { }
+        }
+        settle(effects);
+        return effects;
+    }
+
+    /** The link to {@code to} lost messages (a send failed): stop sending until a fresh Hello. */
+    public void linkFailed(String to, long nowMs) {
+        Follower follower = followers.get(to);
+        if (follower == null) return;
+        follower.state = LinkState.DOWN;
+        follower.ackedSeq = -1;
+        follower.retryAtMs = nowMs + retryMs;
+    }
+
+    /** Retries failed links and sends snapshot pages to members whose link {@code hasRoom}. */
+    public Effects tick(long nowMs, Predicate<String> hasRoom, int maxPages) {
+        Effects effects = Effects.none();
+        for (var entry : followers.entrySet()) {
+            String to = entry.getKey();
+            Follower follower = entry.getValue();
+            if (follower.state == LinkState.DOWN && nowMs >= follower.retryAtMs) {
+                follower.state = LinkState.HELLO_SENT;
+                effects.messages().add(new Outbound(to, hello(follower.role)));
+            }
+            for (int pages = 0; follower.state == LinkState.SNAPSHOTTING && pages < maxPages && hasRoom.test(to); pages++) {
+                List<StateWrite> page = store.scan(partition, follower.cursor, pageSize);
+                if (!page.isEmpty()) {
+                    follower.cursor = page.get(page.size() - 1).key();
+                    effects.messages().add(new Outbound(to, new SnapshotPage(partition, term, page)));
+                }
+                if (page.size() < pageSize) {
+                    follower.state = LinkState.SNAPSHOT_SENT;
+                    effects.messages().add(new Outbound(to, new SnapshotEnd(partition, term)));
+                }
+            }
+        }
+        return effects;
+    }
+
+    /** Runs, in order, the callbacks of every commit a quorum now holds. */
+    private void settle(Effects effects) {
+        while (!pending.isEmpty()) {
+            long seq = pending.peek().seq();
+            int holders = selfIsReplica ? 1 : 0;
+            for (Follower follower : followers.values()) {
+                if (follower.role == Role.REPLICA && follower.state == LinkState.SYNCED && follower.ackedSeq >= seq) holders++;
+            }
+            if (holders < writeQuorum) return;
+            effects.durable().add(pending.poll().onDurable());
+        }
+    }
+
+    /** A replica saw a newer term: another member runs this partition now. */
+    public boolean deposed() {
+        return deposed;
+    }
+
+    public Term term() {
+        return term;
+    }
+
+    public int partition() {
+        return partition;
+    }
+
+    /** Commits sent but not yet held by a quorum. */
+    public int pendingCount() {
+        return pending.size();
+    }
+
+    /** Members in sync (replicas that count toward the quorum now). */
+    public List<String> inSync() {
+        List<String> result = new ArrayList<>();
+        for (var entry : followers.entrySet()) {
+            if (entry.getValue().role == Role.REPLICA && entry.getValue().state == LinkState.SYNCED) result.add(entry.getKey());
+        }
+        return result;
+    }
+
+    public long snapshotsStarted() {
+        return snapshotsStarted;
+    }
+}

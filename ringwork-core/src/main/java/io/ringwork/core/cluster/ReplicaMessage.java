@@ -1,0 +1,42 @@
+package io.ringwork.core.cluster;
+
+import io.ringwork.core.record.Change;
+import io.ringwork.core.record.DeadLetter;
+import io.ringwork.core.store.WriteSet.StateWrite;
+import java.util.List;
+
+/**
+ * What a partition's owner sends to the other members, in order, over one reliable link per
+ * member. Replicas keep the partition's state; observers only add its changes to their own
+ * change feed. Each message is answered by a {@link ReplicaAck}.
+ */
+public sealed interface ReplicaMessage {
+    int partition();
+
+    Term term();
+
+    enum Role { REPLICA, OBSERVER }
+
+    /**
+     * Opens (or re-opens) the link for a term. A replica is in sync if its checkpoint is at least
+     * {@code required}, the highest version in any state the owner holds: then it holds every
+     * state the owner holds, and commits from {@code nextSeq} on keep it so.
+     */
+    record Hello(int partition, Term term, Role role, long nextSeq, long required) implements ReplicaMessage {}
+
+    /** One local commit of the owner: new states, their changes and dead letters, the checkpoint after it. */
+    record Commit(int partition, Term term, long seq, long checkpoint, List<StateWrite> states,
+                  List<Change> changes, List<DeadLetter> deadLetters) implements ReplicaMessage {}
+
+    /**
+     * Starts a catch-up: commits from {@code nextSeq} on follow on this link; then pages of every
+     * state the owner holds, read after this point, so each is at least as new as it was here.
+     * {@code checkpoint} is the owner's checkpoint here.
+     */
+    record SnapshotBegin(int partition, Term term, long nextSeq, long checkpoint) implements ReplicaMessage {}
+
+    record SnapshotPage(int partition, Term term, List<StateWrite> states) implements ReplicaMessage {}
+
+    /** Ends a catch-up: the replica is now in sync. */
+    record SnapshotEnd(int partition, Term term) implements ReplicaMessage {}
+}

@@ -1,0 +1,132 @@
+package io.ringwork.core.store;
+
+import io.ringwork.core.record.Change;
+import io.ringwork.core.record.DeadLetter;
+import io.ringwork.core.record.FeedEntry;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+
+/**
+ * A state store in memory with the same semantics as the RocksDB one: for tests and the
+ * simulator. Keeps everything (no retention). Thread-safe.
+ */
+public final class MemoryStateStore implements StateStore {
+    private final Map<Integer, NavigableMap<String, StoredState>> states = new HashMap<>();
+    private final Map<Integer, Long> checkpoints = new HashMap<>();
+    private final Map<Integer, Long> highs = new HashMap<>();
+    private final Map<String, Long> fed = new HashMap<>();
+    private final List<FeedEntry> feed = new ArrayList<>();
+    private final List<DeadLetter> deadLetters = new ArrayList<>();
+    private int writes;
+
+    @Override
+    public synchronized StoredState get(int partition, String key) {
+        NavigableMap<String, StoredState> map = states.get(partition);
+        return map == null ? null : map.get(key);
+    }
+
+    @Override
+    public synchronized long checkpoint(int partition) {
+        return checkpoints.getOrDefault(partition, -1L);
+    }
+
+    @Override
+    public synchronized long high(int partition) {
+        return highs.getOrDefault(partition, -1L);
+    }
+
+    @Override
+    public synchronized void write(WriteSet set) {
+        for (WriteSet.StateWrite w : set.states()) putState(w);
+        for (FeedEntry e : set.changes()) {
+            if (e.position() != feed.size()) throw new IllegalStateException("feed gap: " + e.position() + " after " + feed.size());
+            feed.add(e);
+        }
+        deadLetters.addAll(set.deadLetters());
+        set.checkpoints().forEach((p, c) -> checkpoints.merge(p, c, Math::max));
+        writes++;
+    }
+
+    private void putState(WriteSet.StateWrite w) {
+        states.computeIfAbsent(w.partition(), p -> new TreeMap<>()).put(w.key(), w.state());
+        highs.merge(w.partition(), w.state().version(), Math::max);
+    }
+
+    @Override
+    public synchronized List<FeedEntry> applyReplicated(ReplicatedWrite write) {
+        int p = write.partition();
+        // Which changes are new is decided against what the node held before this write.
+        List<FeedEntry> added = new ArrayList<>();
+        Map<String, Long> seenHere = new HashMap<>();
+        for (Change change : write.changes()) {
+            StoredState current = get(p, change.key());
+            long seen = Math.max(current == null ? -1 : current.version(), fed.getOrDefault(change.key(), -1L));
+            seen = Math.max(seen, seenHere.getOrDefault(change.key(), -1L));
+            if (change.version() <= seen) continue;
+            seenHere.put(change.key(), change.version());
+            FeedEntry entry = new FeedEntry(feed.size(), change);
+            feed.add(entry);
+            added.add(entry);
+        }
+        if (write.holdsState()) {
+            for (WriteSet.StateWrite w : write.states()) {
+                StoredState current = get(p, w.key());
+                if (current == null || current.version() < w.state().version()) putState(w);
+            }
+        } else {
+            seenHere.forEach((key, version) -> fed.merge(key, version, Math::max));
+        }
+        deadLetters.addAll(write.deadLetters());
+        if (write.checkpoint() >= 0) checkpoints.merge(p, write.checkpoint(), Math::max);
+        writes++;
+        return added;
+    }
+
+    @Override
+    public synchronized List<WriteSet.StateWrite> scan(int partition, String afterKey, int limit) {
+        NavigableMap<String, StoredState> map = states.get(partition);
+        List<WriteSet.StateWrite> result = new ArrayList<>();
+        if (map == null) return result;
+        NavigableMap<String, StoredState> tail = afterKey == null ? map : map.tailMap(afterKey, false);
+        for (var entry : tail.entrySet()) {
+            if (result.size() >= limit) break;
+            result.add(new WriteSet.StateWrite(partition, entry.getKey(), entry.getValue()));
+        }
+        return result;
+    }
+
+    @Override
+    public synchronized long feedEnd() {
+        return feed.size();
+    }
+
+    @Override
+    public synchronized List<FeedEntry> changes(long fromPosition, int limit) {
+        int from = (int) Math.min(fromPosition, feed.size());
+        return new ArrayList<>(feed.subList(from, Math.min(feed.size(), from + limit)));
+    }
+
+    @Override
+    public synchronized List<DeadLetter> deadLetters(Predicate<DeadLetter> filter, int limit) {
+        return deadLetters.stream().filter(filter).limit(limit).toList();
+    }
+
+    public synchronized int writes() {
+        return writes;
+    }
+
+    /** Every key's state, over all partitions. */
+    public synchronized Map<String, StoredState> states() {
+        Map<String, StoredState> all = new HashMap<>();
+        for (var map : states.values()) all.putAll(map);
+        return all;
+    }
+
+    @Override
+    public void close() {}
+}

@@ -1,0 +1,22 @@
+package io.ringwork.core.store;
+
+import io.ringwork.core.record.Change;
+import io.ringwork.core.record.DeadLetter;
+import java.util.List;
+
+/**
+ * Writes that came from a partition's owner, applied by version: a state replaces the stored one
+ * only if its version is higher; a change enters this node's feed only if its version is higher
+ * than any the node holds or fed for its key.
+ *
+ * @param holdsState false on an observer: only the changes are kept
+ * @param checkpoint the partition's new checkpoint, or -1 to leave it
+ */
+public record ReplicatedWrite(int partition, List<WriteSet.StateWrite> states, List<Change> changes,
+                              List<DeadLetter> deadLetters, long checkpoint, boolean holdsState) {
+    public ReplicatedWrite {
+        states = List.copyOf(states);
+        changes = List.copyOf(changes);
+        deadLetters = List.copyOf(deadLetters);
+    }
+}

@@ -1,0 +1,80 @@
+package io.ringwork.core.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.BitSet;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class OwnershipPlanTest {
+    private static final int P = 16;
+
+    private static BitSet all() {
+        BitSet bits = new BitSet();
+        bits.set(0, P);
+        return bits;
+    }
+
+    private static MemberView member(String id, BitSet ready, BitSet owned) {
+        return new MemberView(id, 1, ready, owned);
+    }
+
+    @Test
+    void a_new_cluster_gives_every_partition_to_its_target() {
+        OwnershipPlan plan = OwnershipPlan.compute(List.of(member("a", new BitSet(), new BitSet()),
+                member("b", new BitSet(), new BitSet()), member("c", new BitSet(), new BitSet())), P, 3);
+        for (int p = 0; p < P; p++) {
+            assertThat(plan.owner(p)).isEqualTo(plan.target(p));
+            assertThat(plan.replicas(p)).hasSize(3);
+            assertThat(plan.writeQuorum(p)).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void a_joining_node_takes_a_partition_only_once_ready() {
+        // a and b run and hold everything; n joins holding nothing.
+        BitSet aOwns = new BitSet();
+        BitSet bOwns = new BitSet();
+        OwnershipPlan before = OwnershipPlan.compute(List.of(member("a", all(), new BitSet()),
+                member("b", all(), new BitSet())), P, 3);
+        for (int p = 0; p < P; p++) (before.owner(p).equals("a") ? aOwns : bOwns).set(p);
+        List<MemberView> joined = List.of(member("a", all(), aOwns), member("b", all(), bOwns),
+                member("n", new BitSet(), new BitSet()));
+        OwnershipPlan during = OwnershipPlan.compute(joined, P, 3);
+        int targeted = 0;
+        for (int p = 0; p < P; p++) {
+            assertThat(during.owner(p)).isEqualTo(before.owner(p));
+            if (during.target(p).equals("n")) targeted++;
+        }
+        assertThat(targeted).isPositive();
+        BitSet nReady = all();
+        OwnershipPlan after = OwnershipPlan.compute(List.of(member("a", all(), aOwns), member("b", all(), bOwns),
+                member("n", nReady, new BitSet())), P, 3);
+        for (int p = 0; p < P; p++) assertThat(after.owner(p)).isEqualTo(after.target(p));
+    }
+
+    @Test
+    void when_the_owner_dies_the_first_ready_replica_takes_over() {
+        BitSet bReady = all();
+        BitSet cReady = new BitSet();
+        OwnershipPlan plan = OwnershipPlan.compute(List.of(member("b", bReady, new BitSet()),
+                member("c", cReady, new BitSet())), P, 3);
+        for (int p = 0; p < P; p++) assertThat(plan.owner(p)).isEqualTo("b");
+    }
+
+    @Test
+    void the_reconciler_waits_for_the_old_owner_to_release() {
+        BitSet aOwns = all();
+        OwnershipPlan plan = OwnershipPlan.compute(List.of(member("a", all(), aOwns), member("n", all(), new BitSet())), P, 3);
+        OwnershipReconciler reconciler = new OwnershipReconciler("n", 1000, 500);
+        BitSet targets = new BitSet();
+        for (int p = 0; p < P; p++) if (plan.owner(p).equals("n")) targets.set(p);
+        assertThat(targets.isEmpty()).isFalse();
+        assertThat(reconciler.decide(plan, new BitSet(), 0).start().isEmpty()).isTrue();
+        assertThat(reconciler.decide(plan, new BitSet(), 999).start().isEmpty()).isTrue();
+        assertThat(reconciler.decide(plan, new BitSet(), 1000).start()).isEqualTo(targets);
+        // a, seeing the same plan, stops what it no longer owns.
+        OwnershipReconciler old = new OwnershipReconciler("a", 1000, 500);
+        assertThat(old.decide(plan, aOwns, 0).stop()).isEqualTo(targets);
+    }
+}

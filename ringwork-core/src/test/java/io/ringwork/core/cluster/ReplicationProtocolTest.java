@@ -1,0 +1,171 @@
+package io.ringwork.core.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ringwork.core.cluster.PartitionLeader.Effects;
+import io.ringwork.core.cluster.PartitionLeader.Outbound;
+import io.ringwork.core.record.Change;
+import io.ringwork.core.store.MemoryStateStore;
+import io.ringwork.core.store.StoredState;
+import io.ringwork.core.store.WriteSet;
+import io.ringwork.core.store.WriteSet.StateWrite;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The owner/replica protocol of one partition, with messages delivered by hand. */
+class ReplicationProtocolTest {
+    private final Map<String, MemoryStateStore> stores = new HashMap<>();
+    private final Map<String, PartitionFollower> followers = new HashMap<>();
+    private final ArrayDeque<Outbound> wire = new ArrayDeque<>();
+    private final List<Long> durable = new ArrayList<>();
+    private PartitionLeader leader;
+
+    private void cluster(String... nodes) {
+        for (String node : nodes) {
+            stores.put(node, new MemoryStateStore());
+            followers.put(node, new PartitionFollower(0, stores.get(node)));
+        }
+    }
+
+    /** The owner commits key@version locally, then hands it to its leader. */
+    private void commit(String owner, String key, long version) {
+        WriteSet set = new WriteSet();
+        StoredState state = new StoredState(version, "p", false, ("v" + version).getBytes());
+        set.putState(0, key, state);
+        set.putCheckpoint(0, version);
+        stores.get(owner).write(set);
+        Change change = new Change(0, key, version, "t", null, 0, false, "{}".getBytes());
+        queue(leader.committed(version, List.of(new StateWrite(0, key, state)), List.of(change), List.of(),
+                () -> durable.add(version)));
+    }
+
+    private void queue(Effects effects) {
+        wire.addAll(effects.messages());
+        effects.durable().forEach(Runnable::run);
+    }
+
+    /** Delivers everything queued (and what the answers cause), except to {@code cut}. */
+    private void deliver(String... cut) {
+        List<String> down = List.of(cut);
+        while (!wire.isEmpty()) {
+            Outbound out = wire.poll();
+            if (down.contains(out.to())) {
+                leader.linkFailed(out.to(), 0);
+                continue;
+            }
+            ReplicaAck ack = followers.get(out.to()).receive(out.message()).ack();
+            queue(leader.onAck(out.to(), ack));
+            if (wire.isEmpty()) queue(leader.tick(0, to -> true, 100));
+        }
+    }
+
+    @Test
+    void a_commit_is_durable_once_a_majority_holds_it() {
+        cluster("a", "b", "c");
+        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 2, 10);
+        queue(leader.members(List.of("a", "b", "c"), List.of(), 2));
+        deliver();
+        commit("a", "k1", 5);
+        assertThat(durable).isEmpty(); // not yet sent
+        deliver("c");
+        assertThat(durable).containsExactly(5L);
+        assertThat(stores.get("b").get(0, "k1").version()).isEqualTo(5);
+        assertThat(stores.get("b").checkpoint(0)).isEqualTo(5);
+        assertThat(stores.get("c").get(0, "k1")).isNull();
+    }
+
+    @Test
+    void without_a_majority_nothing_is_durable() {
+        cluster("a", "b", "c");
+        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 2, 10);
+        queue(leader.members(List.of("a", "b", "c"), List.of(), 2));
+        deliver("b", "c");
+        commit("a", "k1", 5);
+        deliver("b", "c");
+        assertThat(durable).isEmpty();
+        assertThat(leader.pendingCount()).isEqualTo(1);
+    }
+
+    @Test
+    void a_replica_that_is_behind_gets_a_snapshot_then_counts() {
+        cluster("a", "b", "c");
+        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 2, 0);
+        queue(leader.members(List.of("a", "b"), List.of(), 2));
+        deliver();
+        for (int i = 0; i < 7; i++) commit("a", "k" + i, 10 + i);
+        deliver();
+        assertThat(durable).hasSize(7);
+        // c joins the preference list: it holds nothing, so it needs every state (4 pages of 2).
+        queue(leader.members(List.of("a", "b", "c"), List.of(), 2));
+        commit("a", "k9", 30);
+        deliver("b");
+        // b's link failed; c caught up through the snapshot and now forms the majority with a.
+        assertThat(durable).contains(30L);
+        for (int i = 0; i < 7; i++) assertThat(stores.get("c").get(0, "k" + i).version()).isEqualTo(10 + i);
+        assertThat(stores.get("c").checkpoint(0)).isEqualTo(30);
+        assertThat(leader.snapshotsStarted()).isEqualTo(1);
+        assertThat(leader.inSync()).contains("c");
+    }
+
+    @Test
+    void a_gap_drops_the_replica_to_catch_up_and_its_checkpoint_waits() {
+        cluster("a", "b");
+        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
+        queue(leader.members(List.of("a", "b"), List.of(), 2));
+        deliver();
+        commit("a", "k1", 1);
+        deliver();
+        commit("a", "k2", 2);
+        Outbound lost = wire.poll(); // lost without the link noticing
+        assertThat(lost.message()).isInstanceOf(ReplicaMessage.Commit.class);
+        commit("a", "k3", 3);
+        Outbound third = wire.poll();
+        ReplicaAck ack = followers.get("b").receive(third.message()).ack();
+        assertThat(ack.status()).isEqualTo(ReplicaAck.Status.NEED_SNAPSHOT);
+        // The state came through, but the checkpoint did not move past the hole.
+        assertThat(stores.get("b").get(0, "k3").version()).isEqualTo(3);
+        assertThat(stores.get("b").checkpoint(0)).isEqualTo(1);
+        queue(leader.onAck("b", ack));
+        deliver();
+        assertThat(stores.get("b").get(0, "k2").version()).isEqualTo(2);
+        assertThat(stores.get("b").checkpoint(0)).isEqualTo(3);
+        assertThat(durable).containsExactly(1L, 2L, 3L);
+    }
+
+    @Test
+    void a_newer_term_deposes_the_old_owner() {
+        cluster("a", "b");
+        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
+        queue(leader.members(List.of("a", "b"), List.of(), 2));
+        deliver();
+        ReplicaAck toNew = followers.get("b").receive(new ReplicaMessage.Hello(0, new Term(2, "c"),
+                ReplicaMessage.Role.REPLICA, 0, -1)).ack();
+        assertThat(toNew.status()).isEqualTo(ReplicaAck.Status.IN_SYNC);
+        commit("a", "k1", 1);
+        deliver();
+        assertThat(leader.deposed()).isTrue();
+        assertThat(durable).isEmpty();
+        assertThat(stores.get("b").get(0, "k1")).isNull();
+    }
+
+    @Test
+    void observers_feed_each_change_once() {
+        cluster("a", "o");
+        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
+        queue(leader.members(List.of("a"), List.of("o"), 1));
+        deliver();
+        commit("a", "k1", 1);
+        commit("a", "k1", 2);
+        assertThat(durable).containsExactly(1L, 2L); // a alone is the quorum of a list of one
+        deliver();
+        // A duplicate delivery of an old commit adds nothing to the observer's feed.
+        followers.get("o").receive(new ReplicaMessage.Commit(0, new Term(1, "a"), 0, 1, List.of(),
+                List.of(new Change(0, "k1", 1, "t", null, 0, false, "{}".getBytes())), List.of()));
+        assertThat(stores.get("o").changes(0, 10)).extracting(e -> e.change().version()).containsExactly(1L, 2L);
+        assertThat(stores.get("o").get(0, "k1")).isNull();
+    }
+}

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 final class NodeCommand implements Callable<Integer> {
     static final Set<String> SETTINGS = Set.of("node-id", "bind", "http", "seeds", "data-dir", "log-dir", "partitions",
             "fsync", "fsync-interval-ms", "max-request-bytes", "changes-retained", "worker-threads", "cluster", "membership",
-            "secret-file", "log-retention-bytes", "log-retention-ms");
+            "secret-file", "log-retention-bytes", "log-retention-ms", "replication-factor");
 
     @Option(names = "--config", paramLabel = "FILE", description = "properties file; keys are the flag names")
     Path configFile;
@@ -42,6 +42,7 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--membership", description = "failure detector profile: lan (1 s period) or fast (200 ms) (default lan)") String membership;
     @Option(names = "--log-retention-bytes", description = "log bytes kept per partition; -1: no limit (default -1)") Long logRetentionBytes;
     @Option(names = "--log-retention-ms", description = "age after which log segments go; -1: no limit (default -1)") Long logRetentionMs;
+    @Option(names = "--replication-factor", description = "nodes holding each partition's state, owner included (default 3)") Integer replicationFactor;
     @Option(names = "--secret-file", paramLabel = "FILE", description = "shared key (>= 16 bytes) to authenticate cluster packets") Path secretFile;
 
     @Override
@@ -95,7 +96,8 @@ final class NodeCommand implements Callable<Integer> {
                 .withCluster(pick(cluster, file, "cluster", c.cluster()))
                 .withMembership(pick(membership, file, "membership", c.membership()))
                 .withLogRetentionBytes(number(logRetentionBytes, file, "log-retention-bytes", c.logRetentionBytes()).longValue())
-                .withLogRetentionMs(number(logRetentionMs, file, "log-retention-ms", c.logRetentionMs()).longValue());
+                .withLogRetentionMs(number(logRetentionMs, file, "log-retention-ms", c.logRetentionMs()).longValue())
+                .withReplicationFactor(number(replicationFactor, file, "replication-factor", c.replicationFactor()).intValue());
         String secret = pick(secretFile == null ? null : secretFile.toString(), file, "secret-file", "");
         if (!secret.isEmpty()) c = c.withSecretFile(Path.of(secret));
         return c;

@@ -37,6 +37,9 @@ public final class HttpApi implements AutoCloseable {
         if (System.getProperty("sun.net.httpserver.maxReqTime") == null) System.setProperty("sun.net.httpserver.maxReqTime", "60");
     }
 
+    /** Largest replication batch accepted: 256 messages with their states. */
+    private static final int REPLICATION_BODY_MAX = 256 << 20;
+
     public HttpApi(RingworkNode node) {
         this.node = node;
         try {
@@ -57,6 +60,18 @@ public final class HttpApi implements AutoCloseable {
         route("/v1/dead-letters", reads::deadLetters);
         route("/v1/cluster", reads::cluster);
         route("/v1/changes", changes::handle);
+        route("/internal/v1/replicate", exchange -> {
+            Exchanges.requireMethod(exchange, "POST");
+            byte[] body = Exchanges.body(exchange, REPLICATION_BODY_MAX);
+            io.ringwork.runtime.cluster.ReplicaCodec.Batch batch;
+            try {
+                batch = io.ringwork.runtime.cluster.ReplicaCodec.decodeBatch(body);
+            } catch (IOException e) {
+                throw ApiError.badRequest("bad replication batch: " + e.getMessage());
+            }
+            byte[] acks = io.ringwork.runtime.cluster.ReplicaCodec.encodeAcks(node.cluster().receive(batch.messages()));
+            Exchanges.send(exchange, 200, "application/octet-stream", acks);
+        });
         route("/metrics", exchange -> {
             Exchanges.requireMethod(exchange, "GET");
             Exchanges.send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8",

@@ -28,11 +28,15 @@ final class ReadHandlers {
         this.partitioner = new Partitioner(node.log().partitionCount());
     }
 
-    /** {@code GET /v1/state/{key}}: {@code {"key","version","value"}}, 404 when absent or deleted. */
+    /**
+     * {@code GET /v1/state/{key}}: {@code {"key","version","value"}}, 404 when absent or deleted.
+     * Served by the key's owner (forwarded there); {@code ?local=true} reads this node's replica.
+     */
     void state(HttpExchange exchange) throws IOException {
         Exchanges.requireMethod(exchange, "GET");
         String key = Exchanges.pathAfter(exchange, "/v1/state/");
         if (key.isEmpty()) throw ApiError.badRequest("GET /v1/state/{key}: the key is missing");
+        if (forwarded(exchange, key)) return;
         VersionedState state = read(key);
         ObjectNode answer = Exchanges.JSON.createObjectNode().put("key", key).put("version", state.version());
         answer.set("value", node.applier().toJson(state));
@@ -48,6 +52,7 @@ final class ReadHandlers {
             tenantCounters(exchange, key.endsWith("/") ? key.substring(0, key.length() - 1) : key);
             return;
         }
+        if (forwarded(exchange, key)) return;
         VersionedState state = read(key);
         ObjectNode answer = Exchanges.JSON.createObjectNode().put("key", key).put("version", state.version());
         answer.set("document", node.applier().toJson(state));
@@ -61,6 +66,40 @@ final class ReadHandlers {
                 .put("piecesRejected", counters == null ? 0 : (long) counters.rejected().count());
         Exchanges.json(exchange, 200, answer);
     }
+
+    /**
+     * Relays the request to the key's owner unless this node is the owner or {@code local=true}
+     * was asked; true when it was relayed. The owner reads its own replica (the relay adds
+     * {@code local=true}), so a request is relayed at most once.
+     */
+    private boolean forwarded(HttpExchange exchange, String key) throws IOException {
+        if ("true".equals(Exchanges.query(exchange).get("local"))) return false;
+        var cluster = node.cluster();
+        var plan = cluster.plan();
+        if (plan == null) return false;
+        String owner = plan.owner(partitioner.partitionOf(key));
+        if (owner == null || owner.equals(cluster.self())) return false;
+        String address = cluster.httpAddressOf(owner);
+        if (address == null) throw new ApiError(503, "unavailable", "the owner " + owner + " of '" + key + "' has no HTTP address yet", true);
+        String query = exchange.getRequestURI().getRawQuery();
+        java.net.URI target = java.net.URI.create("http://" + address + exchange.getRequestURI().getRawPath()
+                + "?" + (query == null || query.isEmpty() ? "" : query + "&") + "local=true");
+        try {
+            java.net.http.HttpResponse<byte[]> response = FORWARDER.send(java.net.http.HttpRequest.newBuilder(target)
+                    .timeout(java.time.Duration.ofSeconds(5)).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            Exchanges.send(exchange, response.statusCode(),
+                    response.headers().firstValue("Content-Type").orElse("application/json"), response.body());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ApiError(503, "unavailable", "interrupted while asking the owner " + owner, true);
+        } catch (IOException e) {
+            throw new ApiError(503, "unavailable", "the owner " + owner + " of '" + key + "' did not answer: " + e.getMessage(), true);
+        }
+    }
+
+    private static final java.net.http.HttpClient FORWARDER = java.net.http.HttpClient.newBuilder()
+            .version(java.net.http.HttpClient.Version.HTTP_1_1).connectTimeout(java.time.Duration.ofSeconds(1)).build();
 
     private VersionedState read(String key) {
         int partition = partitioner.partitionOf(key);
@@ -119,17 +158,31 @@ final class ReadHandlers {
         }
         answer.put("startedAtMs", node.startedAtMs());
         ArrayNode partitions = answer.putArray("partitions");
+        var cluster = node.cluster();
+        var plan = cluster.plan();
+        ObjectNode ownership = answer.putObject("ownership").put("replicationFactor", cluster.replicationFactor());
+        ArrayNode planned = ownership.putArray("partitions");
         long lagTotal = 0;
         for (int p = 0; p < node.log().partitionCount(); p++) {
             ProcessingEngine.PartitionStatus status = node.engine().status(p);
             long checkpoint = status == null ? node.store().checkpoint(p) : status.checkpoint();
             long end = node.log().endOffset(p);
             long lag = Math.max(0, end - 1 - checkpoint);
-            lagTotal += lag;
-            ObjectNode item = partitions.addObject().put("partition", p).put("owner", status == null ? null : self);
-            item.putArray("replicas").add(self);
+            if (status != null) lagTotal += lag; // what this node has still to apply: its own partitions
+            String owner = plan == null ? (status == null ? null : self) : plan.owner(p);
+            ObjectNode item = partitions.addObject().put("partition", p).put("owner", owner).put("running", status != null);
+            ArrayNode replicas = item.putArray("replicas");
+            if (plan == null) replicas.add(self);
+            else plan.replicas(p).forEach(replicas::add);
+            var term = cluster.leading(p);
+            item.put("term", term == null ? null : term.toString()).put("inSync", status != null || cluster.inSync(p));
             item.put("checkpoint", checkpoint).put("logEnd", end).put("lag", lag)
                     .put("inFlight", status == null ? 0 : status.inFlight());
+            ObjectNode entry = planned.addObject().put("partition", p).put("owner", owner)
+                    .put("target", plan == null ? owner : plan.target(p)).put("checkpoint", checkpoint);
+            entry.set("replicas", replicas.deepCopy());
+            ArrayNode ready = entry.putArray("ready");
+            if (plan != null) for (String member : plan.members()) if (plan.isReady(member, p)) ready.add(member);
         }
         ObjectNode totals = answer.putObject("totals").put("lag", lagTotal).put("applied", node.engine().appliedCount())
                 .put("rejected", node.engine().rejectedCount()).put("skipped", node.engine().skippedCount());

@@ -29,11 +29,13 @@ import java.util.List;
  * @param logRetentionBytes    embedded log bytes kept per partition, -1 for no limit; whole old
  *                             segments go, never records above the lowest checkpoint of any node
  * @param logRetentionMs       age after which old log segments go (same rule), -1 for no limit
+ * @param replicationFactor    nodes holding each partition's state, the owner included (default 3);
+ *                             a commit counts once a majority of them hold it
  */
 public record NodeConfig(String nodeId, String bind, String http, List<String> seeds, Path dataDir, Path logDir,
                          int partitions, String fsync, long fsyncIntervalMs, int maxRequestBytes,
                          long changesRetained, int workerThreads, String cluster, String membership, Path secretFile,
-                         long logRetentionBytes, long logRetentionMs) {
+                         long logRetentionBytes, long logRetentionMs, int replicationFactor) {
     public NodeConfig {
         Invariants.require(nodeId != null && nodeId.matches("[A-Za-z0-9._-]{1,64}"),
                 "node-id must be 1-64 letters, digits, '.', '_' or '-', got '%s'", nodeId);
@@ -53,6 +55,7 @@ public record NodeConfig(String nodeId, String bind, String http, List<String> s
         Invariants.require(List.of("lan", "fast").contains(membership), "membership must be lan or fast, got '%s'", membership);
         Invariants.require(logRetentionBytes == -1 || logRetentionBytes > 0, "log-retention-bytes must be positive or -1");
         Invariants.require(logRetentionMs == -1 || logRetentionMs > 0, "log-retention-ms must be positive or -1");
+        Invariants.require(replicationFactor >= 1 && replicationFactor <= 7, "replication-factor must be in [1, 7], got %s", replicationFactor);
     }
 
     public static final int DEFAULT_PARTITIONS = 64;
@@ -60,24 +63,25 @@ public record NodeConfig(String nodeId, String bind, String http, List<String> s
     public static NodeConfig defaults() {
         return new NodeConfig("node-1", "127.0.0.1:7946", "127.0.0.1:8080", List.of(),
                 Path.of("ringwork-data", "node-1"), Path.of("ringwork-data", "log"), 0, "interval", 100,
-                16 << 20, 1_000_000, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), "ringwork", "lan", null, -1, -1);
+                16 << 20, 1_000_000, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), "ringwork", "lan", null, -1, -1, 3);
     }
 
-    public NodeConfig withNodeId(String v) { return new NodeConfig(v, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs); }
-    public NodeConfig withBind(String v) { return new NodeConfig(nodeId, v, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs); }
-    public NodeConfig withHttp(String v) { return new NodeConfig(nodeId, bind, v, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs); }
-    public NodeConfig withSeeds(List<String> v) { return new NodeConfig(nodeId, bind, http, v, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs); }
-    public NodeConfig withDataDir(Path v) { return new NodeConfig(nodeId, bind, http, seeds, v, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs); }
-    public NodeConfig withLogDir(Path v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, v, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs); }
-    public NodeConfig withPartitions(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, v, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs); }
-    public NodeConfig withFsync(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, v, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs); }
-    public NodeConfig withFsyncIntervalMs(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, v, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs); }
-    public NodeConfig withMaxRequestBytes(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, v, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs); }
-    public NodeConfig withChangesRetained(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, v, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs); }
-    public NodeConfig withWorkerThreads(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, v, cluster, membership, secretFile, logRetentionBytes, logRetentionMs); }
-    public NodeConfig withCluster(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, v, membership, secretFile, logRetentionBytes, logRetentionMs); }
-    public NodeConfig withMembership(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, v, secretFile, logRetentionBytes, logRetentionMs); }
-    public NodeConfig withSecretFile(Path v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, v, logRetentionBytes, logRetentionMs); }
-    public NodeConfig withLogRetentionBytes(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, v, logRetentionMs); }
-    public NodeConfig withLogRetentionMs(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, v); }
+    public NodeConfig withReplicationFactor(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, v); }
+    public NodeConfig withNodeId(String v) { return new NodeConfig(v, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
+    public NodeConfig withBind(String v) { return new NodeConfig(nodeId, v, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
+    public NodeConfig withHttp(String v) { return new NodeConfig(nodeId, bind, v, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
+    public NodeConfig withSeeds(List<String> v) { return new NodeConfig(nodeId, bind, http, v, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
+    public NodeConfig withDataDir(Path v) { return new NodeConfig(nodeId, bind, http, seeds, v, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
+    public NodeConfig withLogDir(Path v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, v, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
+    public NodeConfig withPartitions(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, v, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
+    public NodeConfig withFsync(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, v, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
+    public NodeConfig withFsyncIntervalMs(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, v, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
+    public NodeConfig withMaxRequestBytes(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, v, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
+    public NodeConfig withChangesRetained(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, v, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
+    public NodeConfig withWorkerThreads(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, v, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
+    public NodeConfig withCluster(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, v, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
+    public NodeConfig withMembership(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, v, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
+    public NodeConfig withSecretFile(Path v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, v, logRetentionBytes, logRetentionMs, replicationFactor); }
+    public NodeConfig withLogRetentionBytes(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, v, logRetentionMs, replicationFactor); }
+    public NodeConfig withLogRetentionMs(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, v, replicationFactor); }
 }

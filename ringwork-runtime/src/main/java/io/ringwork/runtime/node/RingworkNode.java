@@ -6,6 +6,7 @@ import io.ringwork.core.processing.RecordApplier;
 import io.ringwork.core.record.DeadLetter;
 import io.ringwork.core.record.FeedEntry;
 import io.ringwork.core.store.StateStore;
+import io.ringwork.runtime.cluster.ClusterService;
 import io.ringwork.runtime.feed.ChangeFeed;
 import io.ringwork.runtime.http.HttpApi;
 import io.ringwork.runtime.log.EmbeddedLog;
@@ -30,8 +31,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One ringwork node: the embedded log, the state store, the processing engine, the change feed
- * and the HTTP API, wired together. In this milestone a node owns every partition of its log;
- * the cluster milestones give it a share through the ring.
+ * and the HTTP API, wired together, plus the {@link ClusterService} that decides which
+ * partitions it runs (its share of the ring, or all of them when alone) and replicates them.
  *
  * <p>Start with {@link #start}; {@link #close} stops in reverse order, draining in-flight records
  * and writing final checkpoints. If processing fails (a storage error), the node stops itself
@@ -47,6 +48,7 @@ public final class RingworkNode implements AutoCloseable {
     private final ChangeFeed feed = new ChangeFeed();
     private final NodeMetrics metrics;
     private final ProcessingEngine engine;
+    private final ClusterService cluster;
     private final HttpApi http;
     /** Set once in {@link #start}, after HTTP is up (its address goes into the member metadata). */
     private volatile MembershipService membership;
@@ -65,8 +67,9 @@ public final class RingworkNode implements AutoCloseable {
             opened = new RocksStateStore(config.dataDir().resolve("state"), log.partitionCount(),
                     config.changesRetained(), 1_000_000);
             this.store = opened;
+            this.cluster = new ClusterService(config.nodeId(), log.partitionCount(), config.replicationFactor(), store, feed);
             started = new ProcessingEngine(EngineConfig.defaults().withWorkerThreads(config.workerThreads()),
-                    log, store, applier, listener(), config.nodeId());
+                    log, store, applier, listener(), config.nodeId(), cluster);
             this.engine = started;
             this.http = new HttpApi(this); // fails here when the HTTP port is taken
         } catch (RuntimeException e) {
@@ -79,14 +82,16 @@ public final class RingworkNode implements AutoCloseable {
         registerGauges();
     }
 
-    /** Opens everything and starts processing all partitions and serving HTTP. */
+    /** Opens everything, serves HTTP, joins the cluster and starts processing its share of the partitions. */
     public static RingworkNode start(NodeConfig config) {
         RingworkNode node = new RingworkNode(config);
         try {
-            for (int p = 0; p < node.log.partitionCount(); p++) node.engine.startPartition(p);
             node.http.start();
-            node.membership = startMembership(config, node.httpAddress(), node.log.partitionCount());
+            Map<String, String> metadata = Map.of("http", node.httpAddress(), "version", "0.1.0",
+                    "partitions", Integer.toString(node.log.partitionCount()));
+            node.membership = startMembership(config, metadata);
             node.metrics.membership(node::membership);
+            node.cluster.start(node.engine, node.membership, metadata, !config.seeds().isEmpty());
         } catch (RuntimeException e) {
             node.close();
             throw e;
@@ -97,13 +102,12 @@ public final class RingworkNode implements AutoCloseable {
     }
 
     /** Joins the cluster (or starts one) on the bind address; the metadata tells peers where our HTTP API is. */
-    private static MembershipService startMembership(NodeConfig config, String httpAddress, int partitions) {
+    private static MembershipService startMembership(NodeConfig config, Map<String, String> metadata) {
         HostPort bind = HostPort.parse(config.bind(), "bind");
         MembershipConfig protocol = config.membership().equals("fast")
                 ? MembershipConfig.fast(config.cluster()) : MembershipConfig.lan(config.cluster());
         List<Address> seeds = config.seeds().stream().map(s -> HostPort.parse(s, "seeds"))
                 .map(h -> new Address(h.host(), h.port())).toList();
-        Map<String, String> metadata = Map.of("http", httpAddress, "version", "0.1.0", "partitions", Integer.toString(partitions));
         byte[] secret = null;
         if (config.secretFile() != null) {
             try {
@@ -174,6 +178,7 @@ public final class RingworkNode implements AutoCloseable {
     public StateStore store() { return store; }
     public RecordApplier applier() { return applier; }
     public ProcessingEngine engine() { return engine; }
+    public ClusterService cluster() { return cluster; }
     public ChangeFeed feed() { return feed; }
     public NodeMetrics metrics() { return metrics; }
     public long startedAtMs() { return startedAtMs; }
@@ -198,6 +203,12 @@ public final class RingworkNode implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (stopped.getCount() == 0) return;
+        if (failure == null) {
+            // Hand off first: drain every partition to a quorum while still a member, so the
+            // replicas that take over hold everything; then leave.
+            cluster.release(java.time.Duration.ofSeconds(10));
+        }
+        cluster.close();
         MembershipService member = membership;
         if (member != null) {
             try {

@@ -9,13 +9,13 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 
 /** Binary forms of changes and dead letters for the store. Versioned by a leading format byte. */
-final class ChangeCodec {
+public final class ChangeCodec {
     private static final byte CHANGE_FORMAT = 1;
     private static final byte DEAD_FORMAT = 1;
 
     private ChangeCodec() {}
 
-    static byte[] encode(Change change) {
+    public static byte[] encode(Change change) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + (change.valueJson() == null ? 0 : change.valueJson().length));
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(CHANGE_FORMAT);
@@ -36,7 +36,7 @@ final class ChangeCodec {
         return bytes.toByteArray();
     }
 
-    static Change decodeChange(byte[] bytes) {
+    public static Change decodeChange(byte[] bytes) {
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
             checkFormat(in.readByte(), CHANGE_FORMAT, "change");
             int partition = in.readShort();
@@ -57,7 +57,7 @@ final class ChangeCodec {
         }
     }
 
-    static byte[] encode(DeadLetter letter) {
+    public static byte[] encode(DeadLetter letter) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(DEAD_FORMAT);
@@ -74,7 +74,7 @@ final class ChangeCodec {
         return bytes.toByteArray();
     }
 
-    static DeadLetter decodeDeadLetter(byte[] bytes) {
+    public static DeadLetter decodeDeadLetter(byte[] bytes) {
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(bytes))) {
             checkFormat(in.readByte(), DEAD_FORMAT, "dead letter");
             return new DeadLetter(in.readShort(), in.readLong(), in.readUTF(), in.readUTF(), readNullable(in),

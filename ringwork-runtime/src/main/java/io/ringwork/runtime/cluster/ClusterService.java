@@ -1,0 +1,436 @@
+package io.ringwork.runtime.cluster;
+
+import io.ringwork.core.cluster.MemberView;
+import io.ringwork.core.cluster.OwnershipPlan;
+import io.ringwork.core.cluster.OwnershipReconciler;
+import io.ringwork.core.cluster.PartitionFollower;
+import io.ringwork.core.cluster.PartitionLeader;
+import io.ringwork.core.cluster.PartitionLeader.Effects;
+import io.ringwork.core.cluster.PartitionLeader.Outbound;
+import io.ringwork.core.cluster.ReplicaAck;
+import io.ringwork.core.cluster.ReplicaMessage;
+import io.ringwork.core.cluster.Term;
+import io.ringwork.core.membership.Member;
+import io.ringwork.core.record.Change;
+import io.ringwork.core.record.DeadLetter;
+import io.ringwork.core.store.StateStore;
+import io.ringwork.core.store.WriteSet.StateWrite;
+import io.ringwork.runtime.feed.ChangeFeed;
+import io.ringwork.runtime.membership.MembershipService;
+import io.ringwork.runtime.processing.ProcessingEngine;
+import io.ringwork.runtime.processing.Replication;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runtime edge of ownership and replication on one node. Every {@value #RECONCILE_MS} ms and
+ * on every membership change it computes the {@link OwnershipPlan} from the live members' gossiped
+ * metadata, starts and stops partitions on the {@link ProcessingEngine} as the
+ * {@link OwnershipReconciler} decides, keeps each running partition's {@link PartitionLeader}
+ * pointed at the plan's replicas and observers, and gossips which partitions this node runs and
+ * holds in sync. Commits go out over one {@link ReplicaLink} per member; what arrives is applied
+ * by the partition's {@link PartitionFollower} and its changes join this node's feed.
+ *
+ * <p>Locking: each partition has a lock guarding its leader and follower; the store's monitor is
+ * taken inside it (never the other way round), which keeps feed positions in order.
+ */
+public final class ClusterService implements Replication, AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterService.class);
+    static final long RECONCILE_MS = 100;
+    private static final long TICK_MS = 20;
+    private static final long HANDOFF_WAIT_MS = 3000;
+    private static final long RESTART_BACKOFF_MS = 1000;
+    private static final long JOIN_WAIT_MS = 3000;
+    private static final int SNAPSHOT_PAGE = 256;
+    private static final int PAGES_PER_TICK = 8;
+
+    private final String self;
+    private final int partitions;
+    private final int replicationFactor;
+    private final StateStore store;
+    private final ChangeFeed feed;
+    private final Object[] locks;
+    private final PartitionFollower[] followers;
+    private final PartitionLeader[] leaders;
+    private final Map<String, ReplicaLink> links = new ConcurrentHashMap<>();
+    private final Set<Integer> stopping = ConcurrentHashMap.newKeySet();
+    private final OwnershipReconciler reconciler;
+    private final ScheduledExecutorService timer;
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(1)).build();
+    private final long startedMs = System.currentTimeMillis();
+    private final LongAdder replicatedChanges = new LongAdder();
+    private final LongAdder handoffs = new LongAdder();
+    private volatile ProcessingEngine engine;
+    private volatile MembershipService membership;
+    private volatile Map<String, String> baseMetadata = Map.of();
+    private volatile boolean expectPeers;
+    private volatile OwnershipPlan plan;
+    private volatile boolean closed;
+    private volatile boolean leaving;
+    private String publishedReady = "";
+    private String publishedOwned = "";
+
+    public ClusterService(String self, int partitions, int replicationFactor, StateStore store, ChangeFeed feed) {
+        this.self = self;
+        this.partitions = partitions;
+        this.replicationFactor = replicationFactor;
+        this.store = store;
+        this.feed = feed;
+        this.locks = new Object[partitions];
+        this.followers = new PartitionFollower[partitions];
+        this.leaders = new PartitionLeader[partitions];
+        for (int p = 0; p < partitions; p++) {
+            locks[p] = new Object();
+            followers[p] = new PartitionFollower(p, store);
+        }
+        this.reconciler = new OwnershipReconciler(self, HANDOFF_WAIT_MS, RESTART_BACKOFF_MS);
+        this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ringwork-cluster");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /**
+     * Starts reconciling. With {@code expectPeers} (the node was given seeds) it runs nothing
+     * until it sees another member or {@value #JOIN_WAIT_MS} ms pass, so a restarted node joins
+     * before it claims partitions.
+     */
+    public void start(ProcessingEngine engine, MembershipService membership, Map<String, String> metadata,
+                      boolean expectPeers) {
+        this.engine = engine;
+        this.membership = membership;
+        this.baseMetadata = Map.copyOf(metadata);
+        this.expectPeers = expectPeers;
+        membership.subscribe(event -> {
+            if (!closed) timer.execute(this::reconcileQuietly);
+        });
+        reconcileQuietly();
+        timer.scheduleWithFixedDelay(this::reconcileQuietly, RECONCILE_MS, RECONCILE_MS, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::tickQuietly, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+    }
+
+    // ---------------------------------------------------------------- the owner side
+
+    @Override
+    public void committed(int partition, long checkpoint, List<StateWrite> states, List<Change> changes,
+                          List<DeadLetter> deadLetters, Runnable onDurable) {
+        Effects effects;
+        synchronized (locks[partition]) {
+            PartitionLeader leader = leaders[partition];
+            if (leader == null) {
+                // Not led (stopping timed out and the leader was dropped): the next owner redoes it.
+                return;
+            }
+            effects = leader.committed(checkpoint, states, changes, deadLetters, onDurable);
+            send(leader, effects);
+        }
+        effects.durable().forEach(Runnable::run);
+    }
+
+    void onAck(String from, ReplicaAck ack) {
+        int p = ack.partition();
+        if (p < 0 || p >= partitions) return;
+        Effects effects;
+        synchronized (locks[p]) {
+            PartitionLeader leader = leaders[p];
+            if (leader == null) return;
+            effects = leader.onAck(from, ack);
+            send(leader, effects);
+        }
+        effects.durable().forEach(Runnable::run);
+    }
+
+    void linkFailed(String to, int partition) {
+        synchronized (locks[partition]) {
+            PartitionLeader leader = leaders[partition];
+            if (leader != null) leader.linkFailed(to, System.currentTimeMillis());
+        }
+    }
+
+    /** Queues the effects' messages; the caller holds the partition's lock. */
+    private void send(PartitionLeader leader, Effects effects) {
+        for (Outbound out : effects.messages()) {
+            ReplicaLink link = links.get(out.to());
+            if (link == null || !link.offer(out.message())) leader.linkFailed(out.to(), System.currentTimeMillis());
+        }
+    }
+
+    // ---------------------------------------------------------------- the receiving side
+
+    /** Applies a batch from another member, in order; returns one ack per message. */
+    public List<ReplicaAck> receive(List<ReplicaMessage> messages) {
+        List<ReplicaAck> acks = new ArrayList<>(messages.size());
+        for (ReplicaMessage message : messages) {
+            int p = message.partition();
+            if (p < 0 || p >= partitions) throw new IllegalArgumentException("no partition " + p);
+            synchronized (locks[p]) {
+                PartitionFollower.Outcome outcome;
+                synchronized (store) {
+                    outcome = followers[p].receive(message);
+                    feed.publish(outcome.fed());
+                }
+                replicatedChanges.add(outcome.fed().size());
+                acks.add(outcome.ack());
+            }
+        }
+        return acks;
+    }
+
+    // ---------------------------------------------------------------- reconciling
+
+    private void reconcileQuietly() {
+        try {
+            if (!closed) reconcile();
+        } catch (RuntimeException e) {
+            LOG.warn("reconciling ownership failed; will retry", e);
+        }
+    }
+
+    private void reconcile() {
+        MembershipService member = membership;
+        ProcessingEngine processing = engine;
+        if (member == null || processing == null || processing.failure() != null) return;
+        long now = System.currentTimeMillis();
+        List<MemberView> views = new ArrayList<>();
+        for (Member m : member.members()) {
+            if (!m.state().isActive()) continue;
+            if (m.id().equals(self)) {
+                views.add(new MemberView(self, 1, readySet(), ownedSet()));
+                continue;
+            }
+            String address = m.metadata().get("http");
+            if (address != null) links.computeIfAbsent(m.id(), id -> new ReplicaLink(self, id, address, this, http)).address(address);
+            views.add(new MemberView(m.id(), 1, bits(m.metadata().get("ready")), bits(m.metadata().get("owned"))));
+        }
+        if (views.stream().noneMatch(v -> v.id().equals(self))) views.add(new MemberView(self, 1, readySet(), ownedSet()));
+        if (expectPeers && views.size() == 1 && now - startedMs < JOIN_WAIT_MS) return;
+        OwnershipPlan current = OwnershipPlan.compute(views, partitions, replicationFactor);
+        plan = current;
+        BitSet running = new BitSet();
+        for (int p = 0; p < partitions; p++) if (processing.runs(p) || stopping.contains(p)) running.set(p);
+        OwnershipReconciler.Decision decision = reconciler.decide(current, running, now);
+        for (int p = decision.stop().nextSetBit(0); p >= 0; p = decision.stop().nextSetBit(p + 1)) stop(p, false);
+        if (!leaving) {
+            for (int p = decision.start().nextSetBit(0); p >= 0; p = decision.start().nextSetBit(p + 1)) begin(p, current);
+        }
+        for (int p = 0; p < partitions; p++) {
+            Effects effects = null;
+            synchronized (locks[p]) {
+                PartitionLeader leader = leaders[p];
+                if (leader == null || stopping.contains(p)) continue;
+                if (leader.deposed()) {
+                    reconciler.deposed(p, now);
+                } else {
+                    effects = leader.members(current.replicas(p), current.observers(p), current.writeQuorum(p));
+                    send(leader, effects);
+                }
+            }
+            if (effects == null) stop(p, true);
+            else effects.durable().forEach(Runnable::run);
+        }
+        publishMetadata();
+    }
+
+    /**
+     * A graceful leave: runs nothing new, and stops every running partition (each drains to a
+     * quorum, so its in-sync replicas hold everything), waiting at most {@code timeout}. The
+     * metadata then says this node runs and holds nothing, so the replicas take over while it is
+     * still a member.
+     */
+    public void release(Duration timeout) {
+        leaving = true;
+        ProcessingEngine processing = engine;
+        if (processing == null) return;
+        for (int p = 0; p < partitions; p++) if (processing.runs(p)) stop(p, false);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!stopping.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        for (int p = 0; p < partitions; p++) {
+            synchronized (locks[p]) {
+                followers[p].reset(); // no longer a replica to count on
+            }
+        }
+        try {
+            publishMetadata();
+            Thread.sleep(2 * RECONCILE_MS); // let the gossip carry it before the leave itself
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            LOG.warn("announcing the release failed", e);
+        }
+    }
+
+    private void begin(int p, OwnershipPlan current) {
+        Effects effects;
+        synchronized (locks[p]) {
+            Term term = Term.after(followers[p].term(), self);
+            followers[p].lead(term);
+            PartitionLeader leader = new PartitionLeader(p, term, self, store, SNAPSHOT_PAGE, 500);
+            leaders[p] = leader;
+            effects = leader.members(current.replicas(p), current.observers(p), current.writeQuorum(p));
+            send(leader, effects);
+        }
+        effects.durable().forEach(Runnable::run);
+        engine.startPartition(p);
+        LOG.info("partition {} started under term {} (checkpoint {})", p, leaders[p] == null ? "?" : leaders[p].term(),
+                store.checkpoint(p));
+    }
+
+    /** Stops a partition off the timer thread: draining may wait for a quorum. */
+    private void stop(int p, boolean deposed) {
+        if (!stopping.add(p)) return;
+        handoffs.increment();
+        Thread.ofVirtual().name("ringwork-stop-" + p).start(() -> {
+            try {
+                long checkpoint = engine.stopPartition(p);
+                LOG.info("partition {} released at checkpoint {}{}", p, checkpoint, deposed ? " (deposed)" : "");
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                LOG.warn("stopping partition {} failed", p, e);
+            } finally {
+                synchronized (locks[p]) {
+                    leaders[p] = null;
+                    followers[p].reset();
+                }
+                stopping.remove(p);
+                if (!closed) timer.execute(this::reconcileQuietly);
+            }
+        });
+    }
+
+    private BitSet ownedSet() {
+        BitSet owned = new BitSet();
+        ProcessingEngine processing = engine;
+        for (int p = 0; p < partitions; p++) if (processing != null && processing.runs(p)) owned.set(p);
+        return owned;
+    }
+
+    /** Partitions this node runs or holds in sync with their owner. */
+    private BitSet readySet() {
+        BitSet ready = ownedSet();
+        if (leaving) return ready; // about to go: no one should count on what it holds
+        for (int p = 0; p < partitions; p++) {
+            synchronized (locks[p]) {
+                if (followers[p].inSync()) ready.set(p);
+            }
+        }
+        return ready;
+    }
+
+    private void publishMetadata() {
+        String ready = HexFormat.of().formatHex(readySet().toByteArray());
+        String owned = HexFormat.of().formatHex(ownedSet().toByteArray());
+        if (ready.equals(publishedReady) && owned.equals(publishedOwned)) return;
+        Map<String, String> metadata = new HashMap<>(baseMetadata);
+        metadata.put("ready", ready);
+        metadata.put("owned", owned);
+        membership.updateMetadata(metadata);
+        publishedReady = ready;
+        publishedOwned = owned;
+    }
+
+    private static BitSet bits(String hex) {
+        if (hex == null || hex.isEmpty()) return new BitSet();
+        try {
+            return BitSet.valueOf(HexFormat.of().parseHex(hex));
+        } catch (IllegalArgumentException e) {
+            return new BitSet(); // a peer with damaged metadata holds nothing we can count on
+        }
+    }
+
+    private void tickQuietly() {
+        try {
+            long now = System.currentTimeMillis();
+            for (int p = 0; p < partitions; p++) {
+                Effects effects;
+                synchronized (locks[p]) {
+                    PartitionLeader leader = leaders[p];
+                    if (leader == null) continue;
+                    effects = leader.tick(now, to -> {
+                        ReplicaLink link = links.get(to);
+                        return link != null && link.hasRoom();
+                    }, PAGES_PER_TICK);
+                    send(leader, effects);
+                }
+                effects.durable().forEach(Runnable::run);
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("replication tick failed", e);
+        }
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    /** The plan as last computed, or null before the first. */
+    public OwnershipPlan plan() {
+        return plan;
+    }
+
+    /** The HTTP address of {@code member} from its metadata, or null. */
+    public String httpAddressOf(String member) {
+        MembershipService m = membership;
+        if (m == null) return null;
+        for (Member each : m.members()) if (each.id().equals(member)) return each.metadata().get("http");
+        return null;
+    }
+
+    public String self() {
+        return self;
+    }
+
+    public int replicationFactor() {
+        return replicationFactor;
+    }
+
+    /** Per partition: the term this node leads it under, or null. */
+    public Term leading(int partition) {
+        synchronized (locks[partition]) {
+            return leaders[partition] == null ? null : leaders[partition].term();
+        }
+    }
+
+    public boolean inSync(int partition) {
+        synchronized (locks[partition]) {
+            return followers[partition].inSync();
+        }
+    }
+
+    public long replicatedChanges() {
+        return replicatedChanges.sum();
+    }
+
+    public long handoffs() {
+        return handoffs.sum();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        timer.shutdownNow();
+        links.values().forEach(ReplicaLink::close);
+        http.close();
+    }
+}

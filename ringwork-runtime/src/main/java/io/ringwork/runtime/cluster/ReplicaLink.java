@@ -1,0 +1,126 @@
+package io.ringwork.runtime.cluster;
+
+import io.ringwork.core.cluster.ReplicaAck;
+import io.ringwork.core.cluster.ReplicaMessage;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The ordered, reliable lane to one member: a bounded queue drained by one sender that posts
+ * batches to the member's {@code /internal/v1/replicate} and hands each ack back. Messages of a
+ * partition are queued under that partition's lock, so they leave in the order they were made.
+ * When a send fails or the queue is full, the messages are gone: every partition that had some
+ * in flight is told ({@link ClusterService#linkFailed}), and its owner says Hello again later.
+ */
+final class ReplicaLink implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicaLink.class);
+    static final int QUEUE_MAX = 4096;
+    private static final int BATCH_MAX = 256;
+
+    private final String self;
+    private final String to;
+    private final ClusterService service;
+    private final HttpClient http;
+    private final BlockingQueue<ReplicaMessage> queue = new ArrayBlockingQueue<>(QUEUE_MAX);
+    private final Thread sender;
+    private volatile URI uri;
+    private volatile boolean closed;
+
+    ReplicaLink(String self, String to, String httpAddress, ClusterService service, HttpClient http) {
+        this.self = self;
+        this.to = to;
+        this.service = service;
+        this.http = http;
+        address(httpAddress);
+        this.sender = Thread.ofVirtual().name("ringwork-replica-link-" + to).start(this::run);
+    }
+
+    void address(String httpAddress) {
+        this.uri = URI.create("http://" + httpAddress + "/internal/v1/replicate");
+    }
+
+    /** Queues a message; false when the queue is full (the caller treats it as lost). */
+    boolean offer(ReplicaMessage message) {
+        return !closed && queue.offer(message);
+    }
+
+    /** Room for bulk traffic (snapshot pages) without crowding out commits. */
+    boolean hasRoom() {
+        return queue.size() < QUEUE_MAX / 4;
+    }
+
+    int queued() {
+        return queue.size();
+    }
+
+    private void run() {
+        List<ReplicaMessage> batch = new ArrayList<>(BATCH_MAX);
+        while (!closed) {
+            try {
+                ReplicaMessage first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) continue;
+                batch.clear();
+                batch.add(first);
+                queue.drainTo(batch, BATCH_MAX - 1);
+                List<ReplicaAck> acks = send(batch);
+                if (acks == null) {
+                    failed(batch);
+                    Thread.sleep(100);
+                    continue;
+                }
+                for (ReplicaAck ack : acks) service.onAck(to, ack);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.warn("replication link to {} failed", to, e);
+                failed(batch);
+            }
+        }
+    }
+
+    private List<ReplicaAck> send(List<ReplicaMessage> batch) throws InterruptedException {
+        try {
+            HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(3))
+                    .header("Content-Type", "application/octet-stream")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(ReplicaCodec.encodeBatch(self, batch))).build();
+            HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() != 200) {
+                LOG.debug("replication to {} answered {}", to, response.statusCode());
+                return null;
+            }
+            List<ReplicaAck> acks = ReplicaCodec.decodeAcks(response.body());
+            return acks.size() == batch.size() ? acks : null;
+        } catch (java.io.IOException e) {
+            LOG.debug("replication to {} failed: {}", to, e.toString());
+            return null;
+        }
+    }
+
+    /** Everything in flight and queued is lost: tell each partition's owner. */
+    private void failed(List<ReplicaMessage> batch) {
+        Set<Integer> partitions = new TreeSet<>();
+        for (ReplicaMessage message : batch) partitions.add(message.partition());
+        List<ReplicaMessage> queued = new ArrayList<>();
+        queue.drainTo(queued);
+        for (ReplicaMessage message : queued) partitions.add(message.partition());
+        for (int partition : partitions) service.linkFailed(to, partition);
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        sender.interrupt();
+    }
+}

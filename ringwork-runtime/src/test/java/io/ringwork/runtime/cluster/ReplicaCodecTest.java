@@ -1,0 +1,60 @@
+package io.ringwork.runtime.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ringwork.core.cluster.ReplicaAck;
+import io.ringwork.core.cluster.ReplicaMessage;
+import io.ringwork.core.cluster.Term;
+import io.ringwork.core.record.Change;
+import io.ringwork.core.record.DeadLetter;
+import io.ringwork.core.store.StoredState;
+import io.ringwork.core.store.WriteSet.StateWrite;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class ReplicaCodecTest {
+    private final Term term = new Term(3, "n2");
+
+    @Test
+    void everyMessageKindRoundTrips() throws IOException {
+        StateWrite state = new StateWrite(5, "t/doc", new StoredState(42, "gluer", false, "{\"a\":1}".getBytes()));
+        List<ReplicaMessage> messages = List.of(
+                new ReplicaMessage.Hello(5, term, ReplicaMessage.Role.OBSERVER, 7, 41),
+                new ReplicaMessage.Commit(5, term, 7, 40, List.of(state),
+                        List.of(new Change(5, "t/doc", 42, "gluer.merge", "id-1", 99, false, "{\"a\":1}".getBytes())),
+                        List.of(new DeadLetter(5, 43, "t/doc", "gluer.patch", null, 100, "bad patch"))),
+                new ReplicaMessage.SnapshotBegin(5, term, 8, 40),
+                new ReplicaMessage.SnapshotPage(5, term, List.of(state)),
+                new ReplicaMessage.SnapshotEnd(5, term));
+        ReplicaCodec.Batch batch = ReplicaCodec.decodeBatch(ReplicaCodec.encodeBatch("n2", messages));
+        assertThat(batch.from()).isEqualTo("n2");
+        assertThat(batch.messages()).hasSize(5);
+        assertThat(batch.messages().get(0)).isEqualTo(messages.get(0));
+        var commit = (ReplicaMessage.Commit) batch.messages().get(1);
+        assertThat(commit.seq()).isEqualTo(7);
+        assertThat(commit.states().get(0).state().version()).isEqualTo(42);
+        assertThat(commit.states().get(0).state().value()).isEqualTo("{\"a\":1}".getBytes());
+        assertThat(commit.changes().get(0).recordId()).isEqualTo("id-1");
+        assertThat(commit.deadLetters().get(0).reason()).isEqualTo("bad patch");
+        assertThat(batch.messages().get(2)).isEqualTo(messages.get(2));
+        assertThat(batch.messages().get(4)).isEqualTo(messages.get(4));
+
+        List<ReplicaAck> acks = List.of(new ReplicaAck(5, term, 7, ReplicaAck.Status.IN_SYNC),
+                new ReplicaAck(6, term, -1, ReplicaAck.Status.STALE_TERM));
+        assertThat(ReplicaCodec.decodeAcks(ReplicaCodec.encodeAcks(acks))).isEqualTo(acks);
+    }
+
+    @Test
+    void aDamagedBatchIsAnErrorNotAnAllocation() {
+        byte[] good = ReplicaCodec.encodeBatch("n1", List.of(new ReplicaMessage.SnapshotEnd(1, term)));
+        byte[] truncated = Arrays.copyOf(good, good.length - 3);
+        assertThatThrownBy(() -> ReplicaCodec.decodeBatch(truncated)).isInstanceOf(IOException.class);
+        byte[] hugeCount = good.clone();
+        int countAt = 1 + 2 + "n1".length();
+        hugeCount[countAt] = 0x7f;
+        assertThatThrownBy(() -> ReplicaCodec.decodeBatch(hugeCount)).isInstanceOf(IOException.class);
+    }
+}

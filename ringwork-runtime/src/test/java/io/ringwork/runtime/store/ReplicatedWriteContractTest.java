@@ -1,0 +1,97 @@
+package io.ringwork.runtime.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ringwork.core.record.Change;
+import io.ringwork.core.store.MemoryStateStore;
+import io.ringwork.core.store.ReplicatedWrite;
+import io.ringwork.core.store.StateStore;
+import io.ringwork.core.store.StoredState;
+import io.ringwork.core.store.WriteSet.StateWrite;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** The RocksDB store and the in-memory one (used by the simulator) apply replicated writes alike. */
+class ReplicatedWriteContractTest {
+    @TempDir static Path dir;
+    private static int opened;
+
+    static Stream<String> stores() {
+        return Stream.of("memory", "rocks");
+    }
+
+    private static StateStore open(String kind) {
+        return kind.equals("memory") ? new MemoryStateStore()
+                : new RocksStateStore(dir.resolve("s" + opened++), 4, 1000, 1000);
+    }
+
+    private static StateWrite state(String key, long version) {
+        return new StateWrite(1, key, new StoredState(version, "p", false, ("v" + version).getBytes()));
+    }
+
+    private static Change change(String key, long version) {
+        return new Change(1, key, version, "t", null, 0, false, ("{\"v\":" + version + "}").getBytes());
+    }
+
+    private static ReplicatedWrite replica(List<StateWrite> states, List<Change> changes, long checkpoint) {
+        return new ReplicatedWrite(1, states, changes, List.of(), checkpoint, true);
+    }
+
+    @ParameterizedTest
+    @MethodSource("stores")
+    void statesOnlyMoveForwardAndEachChangeIsFedOnce(String kind) {
+        try (StateStore store = open(kind)) {
+            assertThat(store.applyReplicated(replica(List.of(state("k", 5)), List.of(change("k", 5)), 5))).hasSize(1);
+            // Older and equal versions change nothing and feed nothing.
+            assertThat(store.applyReplicated(replica(List.of(state("k", 3)), List.of(change("k", 3)), 3))).isEmpty();
+            assertThat(store.applyReplicated(replica(List.of(state("k", 5)), List.of(change("k", 5)), 5))).isEmpty();
+            assertThat(store.get(1, "k").version()).isEqualTo(5);
+            assertThat(store.checkpoint(1)).isEqualTo(5);
+            assertThat(store.high(1)).isEqualTo(5);
+            // Two changes of one key in one write: both fed, in order; the state is the newer.
+            var fed = store.applyReplicated(replica(List.of(state("k", 9)), List.of(change("k", 7), change("k", 9)), -1));
+            assertThat(fed).extracting(e -> e.change().version()).containsExactly(7L, 9L);
+            assertThat(fed).extracting(e -> e.position()).containsExactly(1L, 2L);
+            assertThat(store.checkpoint(1)).as("-1 leaves the checkpoint").isEqualTo(5);
+            assertThat(store.feedEnd()).isEqualTo(3);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("stores")
+    void anObserverKeepsNoStateButFeedsEachVersionOnce(String kind) {
+        try (StateStore store = open(kind)) {
+            ReplicatedWrite observed = new ReplicatedWrite(1, List.of(state("k", 4)), List.of(change("k", 4)), List.of(), 4, false);
+            assertThat(store.applyReplicated(observed)).hasSize(1);
+            assertThat(store.applyReplicated(observed)).isEmpty();
+            assertThat(store.get(1, "k")).isNull();
+            assertThat(store.high(1)).isEqualTo(-1);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("stores")
+    void scanPagesThroughOnePartitionInKeyOrder(String kind) {
+        try (StateStore store = open(kind)) {
+            List<StateWrite> writes = new ArrayList<>();
+            for (int i = 0; i < 7; i++) writes.add(state("key-" + i, i + 1));
+            store.applyReplicated(replica(writes, List.of(), -1));
+            store.applyReplicated(new ReplicatedWrite(2, List.of(new StateWrite(2, "other", new StoredState(1, "p", false, null))),
+                    List.of(), List.of(), -1, true));
+            List<String> seen = new ArrayList<>();
+            String after = null;
+            while (true) {
+                List<StateWrite> page = store.scan(1, after, 3);
+                page.forEach(w -> seen.add(w.key()));
+                if (page.size() < 3) break;
+                after = page.get(page.size() - 1).key();
+            }
+            assertThat(seen).containsExactly("key-0", "key-1", "key-2", "key-3", "key-4", "key-5", "key-6");
+        }
+    }
+}

@@ -158,7 +158,7 @@ public final class ChaosRun {
                 long pid = cluster.pid(id);
                 cluster.kill(id);
                 out.printf("  t=%4.1fs KILL %s (SIGKILL pid %d)%n", startMs / 1000.0, id, pid);
-                sleepUntil(produceStartMs + fault.endMs());
+                Thread.sleep(fault.outageMs()); // the planned outage, even when this fault started late
                 cluster.start(id);
                 readyMs = nowMs();
                 out.printf("  t=%4.1fs restarted %s (pid %d), same data dir%n", readyMs / 1000.0, id, cluster.pid(id));
@@ -166,7 +166,7 @@ public final class ChaosRun {
             case PAUSE -> {
                 cluster.pause(id);
                 out.printf("  t=%4.1fs PAUSE %s (SIGSTOP pid %d)%n", startMs / 1000.0, id, cluster.pid(id));
-                sleepUntil(produceStartMs + fault.endMs());
+                Thread.sleep(fault.outageMs()); // the planned outage, even when this fault started late
                 cluster.resume(id);
                 readyMs = nowMs();
                 out.printf("  t=%4.1fs resumed %s (SIGCONT)%n", readyMs / 1000.0, id);

@@ -86,4 +86,12 @@ class ChaosChecksTest {
         assertEquals(1, anomalies.lost(), anomalies.examples().toString());
         assertEquals(0, anomalies.divergent());
     }
+
+    @Test
+    void aFeedThatEndsEarlyBecauseItsNodeLeftIsNotAGap() {
+        cleanKey("k");
+        FeedHistory left = new FeedHistory("n3");
+        left.record(-1, "k", 10, 0, 10); // n3 left after v10
+        assertEquals(0, ChaosChecks.check(expected, List.of(n1, n2, left), owner, replicas).total());
+    }
 }

@@ -41,6 +41,15 @@ public final class NodeProcess implements AutoCloseable {
      * @param extraArgs further {@code ringwork node} flags
      */
     public static NodeProcess start(String nodeId, Path dataDir, Path logDir, List<String> extraArgs) throws IOException {
+        return start(nodeId, dataDir, logDir, "127.0.0.1:0", "127.0.0.1:0", extraArgs);
+    }
+
+    /**
+     * Starts {@code ringwork node} on the given HTTP and cluster addresses (port 0: the node picks
+     * one). A node restarted after a kill passes its old addresses, as a supervisor would.
+     */
+    public static NodeProcess start(String nodeId, Path dataDir, Path logDir, String http, String bind,
+                                    List<String> extraArgs) throws IOException {
         Files.createDirectories(dataDir);
         List<String> command = new ArrayList<>(List.of(javaBinary(), "--enable-native-access=ALL-UNNAMED",
                 "-XX:+IgnoreUnrecognizedVMOptions", "--sun-misc-unsafe-memory-access=allow", "-Xmx768m",
@@ -49,7 +58,7 @@ public final class NodeProcess implements AutoCloseable {
         String extraJvm = System.getenv("RINGWORK_NODE_JAVA_OPTS");
         if (extraJvm != null && !extraJvm.isBlank()) command.addAll(List.of(extraJvm.trim().split("\\s+")));
         command.addAll(List.of("io.ringwork.runtime.cli.RingworkCli",
-                "node", "--node-id", nodeId, "--http", "127.0.0.1:0", "--bind", "127.0.0.1:0", "--data-dir", dataDir.toString(),
+                "node", "--node-id", nodeId, "--http", http, "--bind", bind, "--data-dir", dataDir.toString(),
                 "--log-dir", logDir.toString()));
         command.addAll(extraArgs);
         Path output = dataDir.resolve("node.out");
@@ -126,6 +135,24 @@ public final class NodeProcess implements AutoCloseable {
 
     public boolean isAlive() {
         return process.isAlive();
+    }
+
+    /** SIGSTOP: the process freezes, sockets open, until {@link #resume()}. Only this process's own PID is signalled. */
+    public void pause() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #pause()}. */
+    public void resume() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        if (!process.isAlive()) return;
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).redirectErrorStream(true).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IOException("kill -" + name + " " + process.pid() + " failed (node " + nodeId + ")");
+        }
     }
 
     /** SIGKILL: no shutdown hook runs, nothing is flushed by the JVM. Waits until it is gone. */

@@ -1,0 +1,281 @@
+package io.ringwork.runtime.chaos;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ringwork.core.id.Partitioner;
+import io.ringwork.core.processing.ProcessorRegistry;
+import io.ringwork.core.processing.RecordApplier;
+import io.ringwork.core.processing.SequentialFold;
+import io.ringwork.runtime.chaos.ChaosChecks.Anomalies;
+import io.ringwork.runtime.chaos.ChaosChecks.Expected;
+import io.ringwork.runtime.chaos.ChaosChecks.Read;
+import io.ringwork.runtime.chaos.ChaosCluster.Ownership;
+import io.ringwork.runtime.chaos.FaultSchedule.Fault;
+import io.ringwork.runtime.chaos.FaultSchedule.Plan;
+import io.ringwork.runtime.client.RingworkClient;
+import io.ringwork.runtime.harness.GluerVerifier;
+import io.ringwork.runtime.node.Processors;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * One chaos run with real node processes on loopback: start the nodes, produce the seeded workload
+ * while following every node's feed and injecting the planned faults, then heal, drain, check and
+ * report. Bounded in time (duration + drain timeout + a minute for starts); every process it
+ * started is stopped before {@link #run()} returns, whatever happens.
+ */
+public final class ChaosRun {
+    /**
+     * @param nodes          nodes at the start
+     * @param durationMs     the producing phase; faults fall in its [15 %, 75 %]
+     * @param faults         the faults to plan (one entry per fault)
+     * @param seed           seeds the workload and the fault plan
+     * @param ratePerS       records per second
+     * @param partitions     partitions of the shared log
+     * @param drainTimeoutMs how long to wait after the faults for every node and feed to catch up
+     */
+    public record Config(int nodes, long durationMs, List<FaultSchedule.Kind> faults, long seed, long ratePerS,
+                         int partitions, int tenants, int docs, double invalid, int resources, long drainTimeoutMs) {}
+
+    /** What happened during one fault, for the figures. */
+    private record Injected(Fault fault, long startMs, long readyMs, Ownership before, Ownership after) {}
+
+    private final Config config;
+    private final Path work;
+    private final PrintStream out;
+    private final List<Injected> injected = new ArrayList<>();
+    private final Map<String, FeedFollower> followers = new ConcurrentHashMap<>();
+    private final FeedHistory firstArrivals = new FeedHistory("any");
+    private final Set<String> seenAnywhere = FeedFollower.newSeenSet();
+    private volatile Exception faultFailure;
+    private long startNs;
+
+    public ChaosRun(Config config, Path work, PrintStream out) {
+        this.config = config;
+        this.work = work;
+        this.out = out;
+    }
+
+    /** Runs and reports; returns 0 only when drained with zero anomalies. */
+    public int run() throws Exception {
+        Plan plan = FaultSchedule.plan(config.seed(), config.nodes(), config.durationMs(), config.faults());
+        out.printf("ringwork chaos: %d nodes, %.0f s, %,d records/s, %d partitions, seed %d%n", config.nodes(),
+                config.durationMs() / 1000.0, config.ratePerS(), config.partitions(), config.seed());
+        out.println("  fault plan: " + (plan.faults().isEmpty() ? "none" : plan.faults()));
+        plan.skipped().forEach(s -> out.println("  not planned: " + s));
+        SequentialFold fold = new SequentialFold(new RecordApplier(new ProcessorRegistry(Processors.load())));
+        ChaosWorkload workload = new ChaosWorkload(config.seed(), config.tenants(), config.docs(), config.invalid(),
+                config.resources(), fold);
+        try (ChaosCluster cluster = new ChaosCluster(work, config.partitions())) {
+            for (String id : plan.initialNodes()) {
+                cluster.start(id);
+                out.printf("  %s up (pid %d) at %s%n", id, cluster.pid(id), cluster.urlIfUp(id));
+            }
+            // t = 0 is the start of production, the plan's time base; feeds start from the earliest change.
+            startNs = System.nanoTime();
+            for (String id : plan.initialNodes()) follow(cluster, id);
+            ChaosProducer producer = new ChaosProducer(cluster, workload);
+            Thread faults = Thread.ofPlatform().name("chaos-faults").start(() -> injectAll(cluster, plan));
+            long[] lastLine = {startNs};
+            producer.run(startNs, config.durationMs(), config.ratePerS(), produced -> {
+                long now = System.nanoTime();
+                if (now - lastLine[0] < 5_000_000_000L) return;
+                lastLine[0] = now;
+                out.printf("  t=%4.0fs produced %,9d  retries %,d  up %s  changes seen %,d%n", (now - startNs) / 1e9,
+                        produced, producer.retries(), cluster.upNodes(), firstArrivals.changes());
+            });
+            faults.join(120_000);
+            if (faultFailure != null) throw faultFailure;
+            out.printf("  produced %,d records (%,d retried requests); healing and draining%n", producer.produced(), producer.retries());
+            heal(cluster);
+            boolean drained = drain(cluster, producer);
+            Map<String, Expected> expected = expected(producer, workload);
+            Ownership ownership = cluster.ownership();
+            Map<String, Read> owner = new ConcurrentHashMap<>();
+            Map<String, List<Read>> replicas = new ConcurrentHashMap<>();
+            readStates(cluster, ownership, expected.keySet(), owner, replicas);
+            for (FeedFollower follower : followers.values()) follower.stop();
+            List<FeedHistory> feeds = followers.values().stream().map(FeedFollower::history).toList();
+            Anomalies anomalies = ChaosChecks.check(expected, feeds, owner, replicas);
+            ChaosReport report = new ChaosReport(out, firstArrivals, feeds, config.partitions());
+            report.faults(injected.stream().map(i -> new ChaosReport.FaultFigures(i.fault(), i.startMs(), i.readyMs(),
+                    i.before(), i.after())).toList());
+            report.timeline();
+            out.printf("  keys checked %,d on %d nodes (%s); records %,d, dead letters expected %,d%n", expected.size(),
+                    cluster.upNodes().size(), ownership == null ? "no ownership in /v1/cluster: every node checked as a replica"
+                            : "replicas from /v1/cluster ownership", producer.produced(), fold.rejectedCount());
+            out.println("  anomalies: " + anomalies);
+            anomalies.examples().forEach(e -> out.println("    " + e));
+            if (!drained) out.println("  not drained within " + config.drainTimeoutMs() + " ms");
+            stopAll(cluster);
+            boolean ok = drained && anomalies.total() == 0;
+            out.println(ok ? "RESULT: OK, 0 anomalies" : "RESULT: FAILED, " + anomalies.total() + " anomalies" + (drained ? "" : ", not drained"));
+            return ok ? 0 : 1;
+        } finally {
+            for (FeedFollower follower : followers.values()) follower.stop();
+        }
+    }
+
+    private void follow(ChaosCluster cluster, String id) {
+        followers.computeIfAbsent(id, n -> new FeedFollower(new FeedHistory(n), firstArrivals, seenAnywhere,
+                () -> cluster.urlIfUp(n), startNs));
+    }
+
+    private long nowMs() {
+        return (System.nanoTime() - startNs) / 1_000_000;
+    }
+
+    /** The fault thread: each fault at its time, in order; faults never overlap (see FaultSchedule). */
+    private void injectAll(ChaosCluster cluster, Plan plan) {
+        try {
+            long produceStartMs = 0;
+            for (Fault fault : plan.faults()) {
+                sleepUntil(produceStartMs + fault.atMs());
+                inject(cluster, fault, produceStartMs);
+            }
+        } catch (Exception e) {
+            faultFailure = e;
+        }
+    }
+
+    private void inject(ChaosCluster cluster, Fault fault, long produceStartMs) throws Exception {
+        String id = fault.node();
+        Ownership before = cluster.ownership();
+        long startMs = nowMs();
+        long readyMs = startMs;
+        switch (fault.kind()) {
+            case KILL -> {
+                long pid = cluster.pid(id);
+                cluster.kill(id);
+                out.printf("  t=%4.1fs KILL %s (SIGKILL pid %d)%n", startMs / 1000.0, id, pid);
+                Thread.sleep(fault.outageMs()); // the planned outage, even when this fault started late
+                cluster.start(id);
+                readyMs = nowMs();
+                out.printf("  t=%4.1fs restarted %s (pid %d), same data dir%n", readyMs / 1000.0, id, cluster.pid(id));
+            }
+            case PAUSE -> {
+                cluster.pause(id);
+                out.printf("  t=%4.1fs PAUSE %s (SIGSTOP pid %d)%n", startMs / 1000.0, id, cluster.pid(id));
+                Thread.sleep(fault.outageMs()); // the planned outage, even when this fault started late
+                cluster.resume(id);
+                readyMs = nowMs();
+                out.printf("  t=%4.1fs resumed %s (SIGCONT)%n", readyMs / 1000.0, id);
+            }
+            case JOIN -> {
+                cluster.start(id);
+                follow(cluster, id);
+                readyMs = nowMs();
+                out.printf("  t=%4.1fs JOIN %s (pid %d) ready after %d ms%n", startMs / 1000.0, id, cluster.pid(id), readyMs - startMs);
+            }
+            case LEAVE -> {
+                int code = cluster.leave(id);
+                readyMs = nowMs();
+                out.printf("  t=%4.1fs LEAVE %s (SIGTERM, exit %d after %d ms)%n", startMs / 1000.0, id, code, readyMs - startMs);
+            }
+        }
+        // Let the assignment settle before reading who owns what now (a join's moved partitions).
+        Thread.sleep(Math.min(3000, Math.max(0, ChaosReport.STALL_AFTER_MS / 2)));
+        injected.add(new Injected(fault, startMs, readyMs, before, cluster.ownership()));
+    }
+
+    private void sleepUntil(long atMs) throws InterruptedException {
+        long waitMs = atMs - nowMs();
+        if (waitMs > 0) Thread.sleep(waitMs);
+    }
+
+    /** Resumes a paused node and restarts a killed one: the checks need every replica up. */
+    private void heal(ChaosCluster cluster) throws Exception {
+        for (String id : cluster.nodes()) {
+            switch (cluster.state(id)) {
+                case PAUSED -> cluster.resume(id);
+                case DOWN -> cluster.start(id);
+                default -> { }
+            }
+        }
+    }
+
+    /** Waits until every node up has applied every record and every feed has the last change of every key. */
+    private boolean drain(ChaosCluster cluster, ChaosProducer producer) throws Exception {
+        long deadlineMs = nowMs() + config.drainTimeoutMs();
+        for (String id : cluster.upNodes()) {
+            long leftMs = Math.max(1, deadlineMs - nowMs());
+            if (!GluerVerifier.awaitApplied(cluster.client(id, Duration.ofSeconds(5)), producer.produced(), leftMs)) return false;
+        }
+        while (nowMs() < deadlineMs) {
+            long behind = 0;
+            for (String id : cluster.upNodes()) {
+                FeedHistory feed = followers.get(id).history();
+                for (Map.Entry<String, ChaosProducer.KeyLog> key : producer.keys().entrySet()) {
+                    ChaosProducer.KeyLog log = key.getValue();
+                    if (log.applied.size > 0 && feed.maxVersion(key.getKey()) < log.applied.values[log.applied.size - 1]) behind++;
+                }
+            }
+            if (behind == 0) return true;
+            Thread.sleep(200);
+        }
+        return false;
+    }
+
+    private static Map<String, Expected> expected(ChaosProducer producer, ChaosWorkload workload) {
+        Map<String, Expected> expected = new HashMap<>();
+        producer.keys().forEach((key, log) -> expected.put(key,
+                new Expected(workload.expectedValue(key), log.lastVersion, log.applied.toArray())));
+        return expected;
+    }
+
+    /** Reads every key from its owner (forwarded) and from every replica's local store, 8 at a time. */
+    private static void readStates(ChaosCluster cluster, Ownership ownership, Set<String> keys,
+                                   Map<String, Read> owner, Map<String, List<Read>> replicas) throws Exception {
+        List<String> up = cluster.upNodes();
+        Map<String, RingworkClient> clients = new LinkedHashMap<>();
+        for (String id : up) clients.put(id, cluster.client(id, Duration.ofSeconds(10)));
+        Partitioner partitioner = new Partitioner(partitionCount(clients.values().iterator().next()));
+        List<Future<?>> pending = new ArrayList<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
+            int i = 0;
+            for (String key : keys) {
+                String via = up.get(i++ % up.size());
+                List<String> holders = ownership == null ? up
+                        : ownership.replicas().getOrDefault(partitioner.partitionOf(key), up).stream().filter(up::contains).toList();
+                pending.add(pool.submit(() -> {
+                    owner.put(key, read(via, clients.get(via), key, false));
+                    List<Read> reads = new ArrayList<>();
+                    for (String holder : holders) reads.add(read(holder, clients.get(holder), key, true));
+                    replicas.put(key, reads);
+                    return null;
+                }));
+            }
+            for (Future<?> f : pending) f.get();
+        }
+    }
+
+    private static int partitionCount(RingworkClient client) throws Exception {
+        return client.cluster().path("partitionCount").asInt();
+    }
+
+    private static Read read(String node, RingworkClient client, String key, boolean local) throws Exception {
+        try {
+            JsonNode state = client.get("/v1/state/" + RingworkClient.encodeKey(key) + (local ? "?local=true" : ""));
+            JsonNode value = state.get("value");
+            return new Read(node, state.path("version").asLong(-1), value == null || value.isNull() ? null : value);
+        } catch (RingworkClient.ApiException e) {
+            if (e.status() == 404) return new Read(node, -1, null);
+            throw e;
+        }
+    }
+
+    /** A clean stop (SIGTERM) of every node up; the cluster's close kills whatever remains. */
+    private static void stopAll(ChaosCluster cluster) throws InterruptedException {
+        for (String id : cluster.upNodes()) cluster.leave(id);
+    }
+}

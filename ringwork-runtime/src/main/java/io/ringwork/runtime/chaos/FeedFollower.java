@@ -1,0 +1,113 @@
+package io.ringwork.runtime.chaos;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import io.ringwork.runtime.client.RingworkClient;
+import java.io.IOException;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/**
+ * Follows one node's change feed for the whole run, into a {@link FeedHistory}. Unlike
+ * {@code FeedTracker}, it reconnects: after a kill, a pause or a dropped stream it resumes after
+ * the last position it saw ({@code ?from=last+1}), retrying every 200 ms while the node is down.
+ * Every change seen for the first time on any node also goes into a shared history of first
+ * arrivals, which the timeline and the join stall are measured on.
+ */
+final class FeedFollower {
+    private static final JsonFactory JSON_FACTORY = new JsonFactory();
+    private static final long RETRY_MS = 200;
+
+    private final FeedHistory history;
+    private final FeedHistory firstArrivals;
+    private final Set<String> seenAnywhere;
+    private final Supplier<String> url;
+    private final long runStartNs;
+    private final Thread thread;
+    private volatile boolean stopping;
+    private volatile long reconnects;
+
+    /**
+     * @param url            the node's current base URL, or null while it is down
+     * @param firstArrivals  shared by every follower of the run
+     * @param seenAnywhere   shared: "key@version" of every change already seen on some feed
+     */
+    FeedFollower(FeedHistory history, FeedHistory firstArrivals, Set<String> seenAnywhere, Supplier<String> url, long runStartNs) {
+        this.history = history;
+        this.firstArrivals = firstArrivals;
+        this.seenAnywhere = seenAnywhere;
+        this.url = url;
+        this.runStartNs = runStartNs;
+        this.thread = Thread.ofPlatform().daemon().name("chaos-feed-" + history.node()).start(this::run);
+    }
+
+    static Set<String> newSeenSet() {
+        return ConcurrentHashMap.newKeySet();
+    }
+
+    FeedHistory history() {
+        return history;
+    }
+
+    long reconnects() {
+        return reconnects;
+    }
+
+    private void run() {
+        while (!stopping) {
+            String base = url.get();
+            if (base != null) {
+                long last = history.lastPosition();
+                try {
+                    new RingworkClient(base).changes(last < 0 ? "earliest" : Long.toString(last + 1), this::onData, true);
+                } catch (InterruptedException e) {
+                    return;
+                } catch (Exception e) {
+                    // The node is down, paused or restarting: try again below.
+                }
+                if (stopping) return;
+                reconnects++;
+            }
+            try {
+                Thread.sleep(RETRY_MS);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void onData(String json) {
+        long arrivalMs = (System.nanoTime() - runStartNs) / 1_000_000;
+        String key = null;
+        long version = -1;
+        long position = -1;
+        int partition = -1;
+        try (JsonParser parser = JSON_FACTORY.createParser(json)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) return;
+            while (parser.nextToken() == JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                parser.nextToken();
+                switch (field) {
+                    case "key" -> key = parser.getText();
+                    case "version" -> version = parser.getLongValue();
+                    case "position" -> position = parser.getLongValue();
+                    case "partition" -> partition = parser.getIntValue();
+                    default -> parser.skipChildren();
+                }
+            }
+        } catch (IOException e) {
+            return; // not a change event (e.g. an overflow notice); the stream then ends and we resume
+        }
+        if (key == null) return;
+        history.record(position, key, version, partition, arrivalMs);
+        if (seenAnywhere.add(key + "@" + version)) firstArrivals.record(-1, key, version, partition, arrivalMs);
+    }
+
+    void stop() throws InterruptedException {
+        stopping = true;
+        thread.interrupt();
+        thread.join(2000);
+    }
+}

@@ -32,15 +32,30 @@ public final class OwnershipPlan {
     private final Assignment assignment;
     private final String[] owners;
     private final Map<String, MemberView> members;
+    private final int writeQuorum;
 
-    private OwnershipPlan(Assignment assignment, String[] owners, Map<String, MemberView> members) {
+    private OwnershipPlan(Assignment assignment, String[] owners, Map<String, MemberView> members, int writeQuorum) {
         this.assignment = assignment;
         this.owners = owners;
         this.members = members;
+        this.writeQuorum = writeQuorum;
     }
 
-    /** The plan for {@code partitions} partitions with {@code replicationFactor} replicas each. */
+    /** A plan where the cluster's size is the live members' count. */
     public static OwnershipPlan compute(Collection<MemberView> live, int partitions, int replicationFactor) {
+        return compute(live, partitions, replicationFactor, live.size());
+    }
+
+    /**
+     * The plan for {@code partitions} partitions with {@code replicationFactor} replicas each.
+     *
+     * @param clusterSize members that count toward the cluster's size: the live ones plus those
+     *                    that failed but did not leave. The write quorum is a majority of
+     *                    {@code min(replicationFactor, clusterSize)}, so a member cut off from the
+     *                    others cannot count its own writes as a majority.
+     */
+    public static OwnershipPlan compute(Collection<MemberView> live, int partitions, int replicationFactor,
+                                        int clusterSize) {
         Invariants.require(!live.isEmpty(), "a plan needs at least one member");
         Map<String, MemberView> members = new TreeMap<>();
         for (MemberView member : live) members.put(member.id(), member);
@@ -50,7 +65,8 @@ public final class OwnershipPlan {
                         Assigner.Config.defaults().loadFactor()));
         String[] owners = new String[partitions];
         for (int p = 0; p < partitions; p++) owners[p] = chooseOwner(p, assignment.preferenceList(p), members);
-        return new OwnershipPlan(assignment, owners, members);
+        int quorum = Math.min(replicationFactor, Math.max(clusterSize, members.size())) / 2 + 1;
+        return new OwnershipPlan(assignment, owners, members, quorum);
     }
 
     private static String chooseOwner(int p, List<String> preference, Map<String, MemberView> members) {
@@ -95,9 +111,13 @@ public final class OwnershipPlan {
         return assignment.preferenceList(partition);
     }
 
-    /** Replicas (the owner included, if it is one) that must hold a write before it counts: a majority. */
+    /**
+     * Replicas (the owner included, if it is one) that must hold a write before it counts: a
+     * majority of the replication factor, or of the cluster when it is smaller. With fewer live
+     * replicas than that, the partition waits.
+     */
     public int writeQuorum(int partition) {
-        return replicas(partition).size() / 2 + 1;
+        return writeQuorum;
     }
 
     /** Live members that are not on the partition's preference list: they get its changes only. */

@@ -24,7 +24,7 @@ import java.util.List;
  */
 public final class PartitionFollower {
     /** Where this member stands with the partition's current owner. */
-    public enum Mode { NONE, SYNCED, WAIT_SNAPSHOT, SNAPSHOTTING, OBSERVER }
+    public enum Mode { NONE, SYNCED, WAIT_SNAPSHOT, SNAPSHOTTING, OBSERVER, LEADING }
 
     /** An answer plus the changes that entered this node's feed. */
     public record Outcome(ReplicaAck ack, List<FeedEntry> fed) {}
@@ -35,6 +35,7 @@ public final class PartitionFollower {
     private Mode mode = Mode.NONE;
     private long lastSeq = -1;
     private long pendingCheckpoint = -1;
+    private boolean superseded;
 
     public PartitionFollower(int partition, StateStore store) {
         this.partition = partition;
@@ -43,6 +44,16 @@ public final class PartitionFollower {
 
     public Outcome receive(ReplicaMessage message) {
         if (message.term().isBefore(term)) return answer(Status.STALE_TERM, List.of());
+        if (mode == Mode.LEADING) {
+            // This member runs the partition: its store changes only through its own commits (the
+            // owner's checkpoint argument needs that). A newer owner means this one must stop
+            // first; until then nothing is applied and the sender is told to catch us up later.
+            if (term.isBefore(message.term())) {
+                term = message.term();
+                superseded = true;
+            }
+            return answer(Status.NEED_SNAPSHOT, List.of());
+        }
         if (term.isBefore(message.term())) {
             term = message.term();
             // A new owner: what we hold is checked by its Hello; anything else means we missed it.
@@ -148,11 +159,18 @@ public final class PartitionFollower {
     public void lead(Term leading) {
         if (term.isBefore(leading)) term = leading;
         reset();
+        mode = Mode.LEADING;
+    }
+
+    /** While leading, a member with a newer term wrote to us: the local owner must stop. */
+    public boolean superseded() {
+        return superseded;
     }
 
     /** This member is no longer on the partition's lists, or stops running it: forget the link. */
     public void reset() {
         mode = Mode.NONE;
+        superseded = false;
         lastSeq = -1;
         pendingCheckpoint = -1;
     }

@@ -52,6 +52,11 @@ public final class PartitionLeader {
         long ackedSeq = -1;
         String cursor;
         long retryAtMs;
+        /** Messages sent and answers received on this link; answers come back in order. */
+        long sent;
+        long answered;
+        /** Index of the current SnapshotBegin: a NEED_SNAPSHOT for it or later means the snapshot was lost. */
+        long beginIndex = Long.MAX_VALUE;
     }
 
     private record Pending(long seq, Runnable onDurable) {}
@@ -99,7 +104,7 @@ public final class PartitionLeader {
             follower = new Follower();
             follower.role = entry.getValue();
             followers.put(entry.getKey(), follower);
-            effects.messages().add(new Outbound(entry.getKey(), hello(follower.role)));
+            emit(entry.getKey(), follower, hello(follower.role), effects);
         }
         settle(effects);
         return effects;
@@ -117,7 +122,7 @@ public final class PartitionLeader {
                 List.copyOf(deadLetters));
         pending.add(new Pending(commit.seq(), onDurable));
         for (var entry : followers.entrySet()) {
-            if (entry.getValue().state != LinkState.DOWN) effects.messages().add(new Outbound(entry.getKey(), commit));
+            if (entry.getValue().state != LinkState.DOWN) emit(entry.getKey(), entry.getValue(), commit, effects);
         }
         settle(effects);
         return effects;
@@ -131,6 +136,7 @@ public final class PartitionLeader {
             return effects;
         }
         if (follower == null || !ack.term().equals(term) || follower.state == LinkState.DOWN) return effects;
+        long index = follower.answered++;
         switch (ack.status()) {
             case IN_SYNC -> {
                 if (follower.state != LinkState.SNAPSHOTTING) {
@@ -141,21 +147,40 @@ public final class PartitionLeader {
             case OBSERVING -> follower.state = LinkState.OBSERVING;
             case NEED_SNAPSHOT -> {
                 if (follower.role == Role.OBSERVER) {
-                    follower.state = LinkState.HELLO_SENT;
-                    effects.messages().add(new Outbound(from, hello(Role.OBSERVER)));
-                } else if (follower.state != LinkState.SNAPSHOTTING && follower.state != LinkState.SNAPSHOT_SENT) {
-                    follower.state = LinkState.SNAPSHOTTING;
-                    follower.cursor = null;
-                    follower.ackedSeq = -1;
-                    snapshotsStarted++;
-                    effects.messages().add(new Outbound(from,
-                            new SnapshotBegin(partition, term, nextSeq, store.checkpoint(partition))));
+                    if (follower.state != LinkState.HELLO_SENT) {
+                        follower.state = LinkState.HELLO_SENT;
+                        emit(from, follower, hello(Role.OBSERVER), effects);
+                    }
+                } else {
+                    boolean snapshotting = follower.state == LinkState.SNAPSHOTTING || follower.state == LinkState.SNAPSHOT_SENT;
+                    // Answers to what was sent before the SnapshotBegin say nothing new; from it on,
+                    // the replica lost the snapshot (it restarted, or it was running the partition itself).
+                    if (!snapshotting || index >= follower.beginIndex) startSnapshot(from, follower, effects);
                 }
             }
             case CATCHING_UP, STALE_TERM -> { }
         }
         settle(effects);
         return effects;
+    }
+
+    private void startSnapshot(String to, Follower follower, Effects effects) {
+        follower.state = LinkState.SNAPSHOTTING;
+        follower.cursor = null;
+        follower.ackedSeq = -1;
+        follower.beginIndex = follower.sent;
+        snapshotsStarted++;
+        emit(to, follower, new SnapshotBegin(partition, term, nextSeq, store.checkpoint(partition)), effects);
+    }
+
+    private static void emit(String to, Follower follower, ReplicaMessage message, Effects effects) {
+        follower.sent++;
+        effects.messages().add(new Outbound(to, message));
+    }
+
+    /** Marks this owner deposed (a newer owner showed up through another path). */
+    public void depose() {
+        deposed = true;
     }
 
     /** The link to {@code to} lost messages (a send failed): stop sending until a fresh Hello. */
@@ -175,17 +200,20 @@ public final class PartitionLeader {
             Follower follower = entry.getValue();
             if (follower.state == LinkState.DOWN && nowMs >= follower.retryAtMs) {
                 follower.state = LinkState.HELLO_SENT;
-                effects.messages().add(new Outbound(to, hello(follower.role)));
+                follower.sent = 0; // what was in flight is gone: count afresh from this Hello
+                follower.answered = 0;
+                follower.beginIndex = Long.MAX_VALUE;
+                emit(to, follower, hello(follower.role), effects);
             }
             for (int pages = 0; follower.state == LinkState.SNAPSHOTTING && pages < maxPages && hasRoom.test(to); pages++) {
                 List<StateWrite> page = store.scan(partition, follower.cursor, pageSize);
                 if (!page.isEmpty()) {
                     follower.cursor = page.get(page.size() - 1).key();
-                    effects.messages().add(new Outbound(to, new SnapshotPage(partition, term, page)));
+                    emit(to, follower, new SnapshotPage(partition, term, page), effects);
                 }
                 if (page.size() < pageSize) {
                     follower.state = LinkState.SNAPSHOT_SENT;
-                    effects.messages().add(new Outbound(to, new SnapshotEnd(partition, term)));
+                    emit(to, follower, new SnapshotEnd(partition, term), effects);
                 }
             }
         }

@@ -20,6 +20,7 @@ public final class MemoryStateStore implements StateStore {
     private final Map<Integer, Long> checkpoints = new HashMap<>();
     private final Map<Integer, Long> highs = new HashMap<>();
     private final Map<String, Long> fed = new HashMap<>();
+    private final java.util.Set<Integer> fedPartitions = new java.util.HashSet<>();
     private final List<FeedEntry> feed = new ArrayList<>();
     private final List<DeadLetter> deadLetters = new ArrayList<>();
     private int writes;
@@ -80,11 +81,17 @@ public final class MemoryStateStore implements StateStore {
             }
         } else {
             seenHere.forEach((key, version) -> fed.merge(key, version, Math::max));
+            if (!seenHere.isEmpty()) fedPartitions.add(p);
         }
         deadLetters.addAll(write.deadLetters());
         if (write.checkpoint() >= 0) checkpoints.merge(p, write.checkpoint(), Math::max);
         writes++;
         return added;
+    }
+
+    @Override
+    public synchronized long fedVersion(int partition, String key) {
+        return fedPartitions.contains(partition) ? fed.getOrDefault(key, -1L) : -1L;
     }
 
     @Override
@@ -108,7 +115,8 @@ public final class MemoryStateStore implements StateStore {
     @Override
     public synchronized List<FeedEntry> changes(long fromPosition, int limit) {
         int from = (int) Math.min(fromPosition, feed.size());
-        return new ArrayList<>(feed.subList(from, Math.min(feed.size(), from + limit)));
+        int to = (int) Math.min(feed.size(), (long) from + limit);
+        return new ArrayList<>(feed.subList(from, to));
     }
 
     @Override

@@ -35,6 +35,13 @@ public interface StateStore extends AutoCloseable {
      */
     List<FeedEntry> applyReplicated(ReplicatedWrite write);
 
+    /**
+     * The highest version this node fed for {@code key} while it held no state of its partition
+     * (an observer), or -1. An owner that starts from nothing skips changes at or below it, so
+     * its feed does not repeat them. Cheap for partitions it never observed.
+     */
+    long fedVersion(int partition, String key);
+
     /** Up to {@code limit} states of the partition with keys after {@code afterKey} (null: from the first), in key order. */
     List<WriteSet.StateWrite> scan(int partition, String afterKey, int limit);
 

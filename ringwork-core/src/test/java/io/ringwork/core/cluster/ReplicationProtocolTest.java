@@ -168,4 +168,43 @@ class ReplicationProtocolTest {
         assertThat(stores.get("o").changes(0, 10)).extracting(e -> e.change().version()).containsExactly(1L, 2L);
         assertThat(stores.get("o").get(0, "k1")).isNull();
     }
+
+    @Test
+    void a_member_that_still_runs_the_partition_takes_nothing_until_it_stops() {
+        cluster("a", "b");
+        followers.get("b").lead(new Term(1, "b"));
+        leader = new PartitionLeader(0, new Term(2, "a"), "a", stores.get("a"), 1, 0);
+        commit("a", "k1", 1);
+        commit("a", "k2", 2);
+        queue(leader.members(List.of("a", "b"), List.of(), 2));
+        Outbound hello = wire.poll();
+        ReplicaAck refused = followers.get("b").receive(hello.message()).ack();
+        assertThat(refused.status()).isEqualTo(ReplicaAck.Status.NEED_SNAPSHOT);
+        assertThat(followers.get("b").superseded()).isTrue();
+        assertThat(stores.get("b").get(0, "k1")).isNull();
+        queue(leader.onAck("b", refused)); // starts a snapshot
+        // While b still runs the partition, the snapshot is refused too, and started again.
+        Outbound begin = wire.poll();
+        assertThat(begin.message()).isInstanceOf(ReplicaMessage.SnapshotBegin.class);
+        queue(leader.onAck("b", followers.get("b").receive(begin.message()).ack()));
+        assertThat(leader.snapshotsStarted()).isEqualTo(2);
+        // b stops running it; the snapshot now goes through and b counts.
+        followers.get("b").reset();
+        deliver();
+        assertThat(leader.inSync()).containsExactly("b");
+        assertThat(stores.get("b").get(0, "k2").version()).isEqualTo(2);
+        assertThat(stores.get("b").checkpoint(0)).isEqualTo(2);
+        assertThat(durable).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void a_cut_off_member_cannot_be_a_majority_by_itself() {
+        OwnershipPlan alone = OwnershipPlan.compute(List.of(new MemberView("a", 1, new java.util.BitSet(), new java.util.BitSet())),
+                4, 3, 3);
+        assertThat(alone.writeQuorum(0)).isEqualTo(2);
+        assertThat(alone.replicas(0)).containsExactly("a");
+        OwnershipPlan single = OwnershipPlan.compute(List.of(new MemberView("a", 1, new java.util.BitSet(), new java.util.BitSet())),
+                4, 3);
+        assertThat(single.writeQuorum(0)).isEqualTo(1);
+    }
 }

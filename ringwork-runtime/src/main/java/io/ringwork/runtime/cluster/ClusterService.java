@@ -185,6 +185,7 @@ public final class ClusterService implements Replication, AutoCloseable {
                     outcome = followers[p].receive(message);
                     feed.publish(outcome.fed());
                 }
+                if (followers[p].superseded() && leaders[p] != null) leaders[p].depose();
                 replicatedChanges.add(outcome.fed().size());
                 acks.add(outcome.ack());
             }
@@ -208,7 +209,9 @@ public final class ClusterService implements Replication, AutoCloseable {
         if (member == null || processing == null || processing.failure() != null) return;
         long now = System.currentTimeMillis();
         List<MemberView> views = new ArrayList<>();
+        int clusterSize = 0;
         for (Member m : member.members()) {
+            if (m.state() != io.ringwork.core.membership.MemberState.LEFT) clusterSize++;
             if (!m.state().isActive()) continue;
             if (m.id().equals(self)) {
                 views.add(new MemberView(self, 1, readySet(), ownedSet()));
@@ -220,7 +223,7 @@ public final class ClusterService implements Replication, AutoCloseable {
         }
         if (views.stream().noneMatch(v -> v.id().equals(self))) views.add(new MemberView(self, 1, readySet(), ownedSet()));
         if (expectPeers && views.size() == 1 && now - startedMs < JOIN_WAIT_MS) return;
-        OwnershipPlan current = OwnershipPlan.compute(views, partitions, replicationFactor);
+        OwnershipPlan current = OwnershipPlan.compute(views, partitions, replicationFactor, clusterSize);
         plan = current;
         BitSet running = new BitSet();
         for (int p = 0; p < partitions; p++) if (processing.runs(p) || stopping.contains(p)) running.set(p);

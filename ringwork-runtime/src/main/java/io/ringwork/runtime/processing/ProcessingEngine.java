@@ -289,7 +289,12 @@ public final class ProcessingEngine implements AutoCloseable {
                 batch.add(entry);
                 ApplyOutcome outcome = entry.outcome();
                 switch (outcome.kind()) {
-                    case APPLIED -> changes.add(outcome.change());
+                    case APPLIED -> {
+                        // A node that observed this partition (fed its changes without its state)
+                        // and now runs it from scratch must not feed those versions again.
+                        Change change = outcome.change();
+                        if (change.version() > store.fedVersion(p, change.key())) changes.add(change);
+                    }
                     case REJECTED -> deadLetters.add(outcome.deadLetter());
                     case SKIPPED -> skippedHere++;
                 }

@@ -69,6 +69,8 @@ public final class RocksStateStore implements StateStore {
     /** Per partition, the highest state version written; guarded by this store's monitor for writes. */
     private final long[] highs;
     private volatile long feedEnd;
+    /** Partitions with entries in {@code fed}; guarded by this store's monitor. */
+    private final java.util.BitSet fedPartitions = new java.util.BitSet();
     private final WriteOptions writeOptions = new WriteOptions().setSync(false);
     private final long changesRetained;
     private final long deadRetained;
@@ -118,6 +120,13 @@ public final class RocksStateStore implements StateStore {
             for (int p = 0; p < partitionCount; p++) {
                 byte[] value = db.get(meta, highKey(p));
                 if (value != null) highs[p] = ByteBuffer.wrap(value).getLong();
+            }
+            try (RocksIterator it = db.newIterator(fed)) {
+                for (int p = 0; p < partitionCount; p++) {
+                    byte[] prefix = ByteBuffer.allocate(2).putShort((short) p).array();
+                    it.seek(prefix);
+                    if (it.isValid() && it.key().length >= 2 && it.key()[0] == prefix[0] && it.key()[1] == prefix[1]) fedPartitions.set(p);
+                }
             }
             byte[] end = db.get(meta, FEED_END_KEY);
             feedEnd = end == null ? 0L : ByteBuffer.wrap(end).getLong();
@@ -207,7 +216,7 @@ public final class RocksStateStore implements StateStore {
             Map<String, Long> seenHere = new HashMap<>();
             for (Change change : write.changes()) {
                 Long here = seenHere.get(change.key());
-                long seen = here != null ? here : Math.max(storedVersion(p, change.key()), fedVersion(p, change.key()));
+                long seen = here != null ? here : Math.max(storedVersion(p, change.key()), fedVersion0(p, change.key()));
                 if (change.version() <= seen) {
                     seenHere.putIfAbsent(change.key(), seen);
                     continue;
@@ -230,6 +239,7 @@ public final class RocksStateStore implements StateStore {
                     batch.put(fed, stateKey(p, entry.change().key()),
                             ByteBuffer.allocate(8).putLong(entry.change().version()).array());
                 }
+                if (!added.isEmpty()) fedPartitions.set(p);
             }
             for (DeadLetter letter : write.deadLetters()) {
                 batch.put(dead, offsetKey(letter.partition(), letter.offset()), ChangeCodec.encode(letter));
@@ -256,9 +266,19 @@ public final class RocksStateStore implements StateStore {
         return value == null ? -1 : ByteBuffer.wrap(value, 1, 8).getLong();
     }
 
-    private long fedVersion(int partition, String key) throws RocksDBException {
+    private long fedVersion0(int partition, String key) throws RocksDBException {
+        if (!fedPartitions.get(partition)) return -1;
         byte[] value = db.get(fed, stateKey(partition, key));
         return value == null ? -1 : ByteBuffer.wrap(value).getLong();
+    }
+
+    @Override
+    public synchronized long fedVersion(int partition, String key) {
+        try {
+            return fedVersion0(partition, key);
+        } catch (RocksDBException e) {
+            throw new StoreException("read of a fed version failed: " + e.getMessage(), e);
+        }
     }
 
     @Override

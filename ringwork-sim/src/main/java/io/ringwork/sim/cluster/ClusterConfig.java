@@ -2,6 +2,7 @@ package io.ringwork.sim.cluster;
 
 import io.ringwork.core.store.StateStore;
 import io.ringwork.core.util.Invariants;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /**
@@ -19,6 +20,8 @@ import java.util.function.UnaryOperator;
  * @param livenessBoundMs     the liveness phase fails if not drained and converged by then
  * @param joinPushPull        a (re)starting node learns the current members at once, as memberlist's
  *                            join does; false: it starts alone and hears of each member after a delay
+ * @param reportOnly          invariants whose violations are counted, not failed: for runs that look
+ *                            past a known, reported finding; empty by default (every invariant fails)
  * @param followerStore       wraps the store a node's followers write through; identity except in
  *                            tests that break replication on purpose to prove the checkers fire
  */
@@ -28,7 +31,8 @@ public record ClusterConfig(int initialNodes, int maxNodes, int partitions, int 
                             long stopWaitMs, long reconcileEveryMs, int pausedInboxMax, int latencyMsMin,
                             int latencyMsMax, int failureNoticeMs, int viewDelayMsMin, int viewDelayMsMax,
                             long faultPhaseMs, long livenessBoundMs, long stepsMax,
-                            boolean joinPushPull, UnaryOperator<StateStore> followerStore) {
+                            boolean joinPushPull, Set<String> reportOnly,
+                            UnaryOperator<StateStore> followerStore) {
     public ClusterConfig {
         Invariants.require(initialNodes >= 1 && maxNodes >= initialNodes, "need 1 <= initialNodes <= maxNodes");
         Invariants.require(replicationFactor >= 1 && partitions >= 1, "need partitions and replicas");
@@ -39,27 +43,35 @@ public record ClusterConfig(int initialNodes, int maxNodes, int partitions, int 
     /** Five nodes, eight partitions, three replicas, 600 records over 20 s of faults. */
     public static ClusterConfig defaults() {
         return new ClusterConfig(5, 7, 8, 3, 600, 20, 8, 4, 16, 2, 500, 2_000, 1_000,
-                1_000, 200, 4_096, 1, 10, 200, 100, 1_500, 20_000, 120_000, 5_000_000, true, UnaryOperator.identity());
+                1_000, 200, 4_096, 1, 10, 200, 100, 1_500, 20_000, 120_000, 5_000_000, true, Set.of(), UnaryOperator.identity());
     }
 
     public ClusterConfig withRecords(int count) {
         return new ClusterConfig(initialNodes, maxNodes, partitions, replicationFactor, count, tickMs, commitBatchMax,
                 maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, linkRetryMs, handoffWaitMs, restartBackoffMs,
                 stopWaitMs, reconcileEveryMs, pausedInboxMax, latencyMsMin, latencyMsMax, failureNoticeMs,
-                viewDelayMsMin, viewDelayMsMax, faultPhaseMs, livenessBoundMs, stepsMax, joinPushPull, followerStore);
+                viewDelayMsMin, viewDelayMsMax, faultPhaseMs, livenessBoundMs, stepsMax, joinPushPull, reportOnly, followerStore);
+    }
+
+    public ClusterConfig withReportOnly(Set<String> invariants) {
+        return new ClusterConfig(initialNodes, maxNodes, partitions, replicationFactor, records, tickMs, commitBatchMax,
+                maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, linkRetryMs, handoffWaitMs, restartBackoffMs,
+                stopWaitMs, reconcileEveryMs, pausedInboxMax, latencyMsMin, latencyMsMax, failureNoticeMs,
+                viewDelayMsMin, viewDelayMsMax, faultPhaseMs, livenessBoundMs, stepsMax, joinPushPull, Set.copyOf(invariants),
+                followerStore);
     }
 
     public ClusterConfig withJoinPushPull(boolean pushPull) {
         return new ClusterConfig(initialNodes, maxNodes, partitions, replicationFactor, records, tickMs, commitBatchMax,
                 maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, linkRetryMs, handoffWaitMs, restartBackoffMs,
                 stopWaitMs, reconcileEveryMs, pausedInboxMax, latencyMsMin, latencyMsMax, failureNoticeMs,
-                viewDelayMsMin, viewDelayMsMax, faultPhaseMs, livenessBoundMs, stepsMax, pushPull, followerStore);
+                viewDelayMsMin, viewDelayMsMax, faultPhaseMs, livenessBoundMs, stepsMax, pushPull, reportOnly, followerStore);
     }
 
     public ClusterConfig withFollowerStore(UnaryOperator<StateStore> decorator) {
         return new ClusterConfig(initialNodes, maxNodes, partitions, replicationFactor, records, tickMs, commitBatchMax,
                 maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, linkRetryMs, handoffWaitMs, restartBackoffMs,
                 stopWaitMs, reconcileEveryMs, pausedInboxMax, latencyMsMin, latencyMsMax, failureNoticeMs,
-                viewDelayMsMin, viewDelayMsMax, faultPhaseMs, livenessBoundMs, stepsMax, joinPushPull, decorator);
+                viewDelayMsMin, viewDelayMsMax, faultPhaseMs, livenessBoundMs, stepsMax, joinPushPull, reportOnly, decorator);
     }
 }

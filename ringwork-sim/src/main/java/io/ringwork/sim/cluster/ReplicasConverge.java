@@ -20,6 +20,10 @@ public final class ReplicasConverge {
         OwnershipPlan plan = cluster.truePlan();
         try {
             feeds.check(cluster); // bring the feed positions up to date
+        } catch (ClusterInvariant.Violation v) {
+            cluster.violated(feeds.name(), v.getMessage());
+        }
+        try {
             for (int p = 0; p < log.partitionCount(); p++) {
                 for (String replica : plan.replicas(p)) {
                     SimProcessingNode node = cluster.node(replica);

@@ -1,0 +1,77 @@
+package io.ringwork.sim.cluster;
+
+import io.ringwork.core.store.StateStore;
+import io.ringwork.core.util.Invariants;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+/**
+ * Sizes, timings and limits of one simulated processing cluster. Times are simulated ms.
+ *
+ * @param initialNodes        nodes at the start ({@code n0..}); a majority of them is always eventually up
+ * @param maxNodes            the most nodes ever (joins stop here)
+ * @param partitions          log partitions
+ * @param replicationFactor   preference list length
+ * @param records             records the producer appends during the fault phase
+ * @param tickMs              period of each node's step
+ * @param commitBatchMax      records read, applied and committed per partition per step
+ * @param maxPendingCommits   commits per partition sent but not yet durable before the reader waits
+ * @param faultPhaseMs        length of the safety phase
+ * @param livenessBoundMs     the liveness phase fails if not drained and converged by then
+ * @param joinPushPull        a (re)starting node learns the current members at once, as memberlist's
+ *                            join does; false: it starts alone and hears of each member after a delay
+ * @param reportOnly          invariants whose violations are counted, not failed: for runs that look
+ *                            past a known, reported finding; empty by default (every invariant fails)
+ * @param followerStore       wraps the store a node's followers write through; identity except in
+ *                            tests that break replication on purpose to prove the checkers fire
+ */
+public record ClusterConfig(int initialNodes, int maxNodes, int partitions, int replicationFactor, int records,
+                            long tickMs, int commitBatchMax, int maxPendingCommits, int snapshotPageSize,
+                            int snapshotPagesPerTick, long linkRetryMs, long handoffWaitMs, long restartBackoffMs,
+                            long stopWaitMs, long reconcileEveryMs, int pausedInboxMax, int latencyMsMin,
+                            int latencyMsMax, int failureNoticeMs, int viewDelayMsMin, int viewDelayMsMax,
+                            long faultPhaseMs, long livenessBoundMs, long stepsMax,
+                            boolean joinPushPull, Set<String> reportOnly,
+                            UnaryOperator<StateStore> followerStore) {
+    public ClusterConfig {
+        Invariants.require(initialNodes >= 1 && maxNodes >= initialNodes, "need 1 <= initialNodes <= maxNodes");
+        Invariants.require(replicationFactor >= 1 && partitions >= 1, "need partitions and replicas");
+        Invariants.require(latencyMsMin >= 0 && latencyMsMax >= latencyMsMin, "need 0 <= latency min <= max");
+        Invariants.require(viewDelayMsMin >= 0 && viewDelayMsMax >= viewDelayMsMin, "need 0 <= view delay min <= max");
+    }
+
+    /** Five nodes, eight partitions, three replicas, 600 records over 20 s of faults. */
+    public static ClusterConfig defaults() {
+        return new ClusterConfig(5, 7, 8, 3, 600, 20, 8, 4, 16, 2, 500, 2_000, 1_000,
+                1_000, 200, 4_096, 1, 10, 200, 100, 1_500, 20_000, 120_000, 5_000_000, true, Set.of(), UnaryOperator.identity());
+    }
+
+    public ClusterConfig withRecords(int count) {
+        return new ClusterConfig(initialNodes, maxNodes, partitions, replicationFactor, count, tickMs, commitBatchMax,
+                maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, linkRetryMs, handoffWaitMs, restartBackoffMs,
+                stopWaitMs, reconcileEveryMs, pausedInboxMax, latencyMsMin, latencyMsMax, failureNoticeMs,
+                viewDelayMsMin, viewDelayMsMax, faultPhaseMs, livenessBoundMs, stepsMax, joinPushPull, reportOnly, followerStore);
+    }
+
+    public ClusterConfig withReportOnly(Set<String> invariants) {
+        return new ClusterConfig(initialNodes, maxNodes, partitions, replicationFactor, records, tickMs, commitBatchMax,
+                maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, linkRetryMs, handoffWaitMs, restartBackoffMs,
+                stopWaitMs, reconcileEveryMs, pausedInboxMax, latencyMsMin, latencyMsMax, failureNoticeMs,
+                viewDelayMsMin, viewDelayMsMax, faultPhaseMs, livenessBoundMs, stepsMax, joinPushPull, Set.copyOf(invariants),
+                followerStore);
+    }
+
+    public ClusterConfig withJoinPushPull(boolean pushPull) {
+        return new ClusterConfig(initialNodes, maxNodes, partitions, replicationFactor, records, tickMs, commitBatchMax,
+                maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, linkRetryMs, handoffWaitMs, restartBackoffMs,
+                stopWaitMs, reconcileEveryMs, pausedInboxMax, latencyMsMin, latencyMsMax, failureNoticeMs,
+                viewDelayMsMin, viewDelayMsMax, faultPhaseMs, livenessBoundMs, stepsMax, pushPull, reportOnly, followerStore);
+    }
+
+    public ClusterConfig withFollowerStore(UnaryOperator<StateStore> decorator) {
+        return new ClusterConfig(initialNodes, maxNodes, partitions, replicationFactor, records, tickMs, commitBatchMax,
+                maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, linkRetryMs, handoffWaitMs, restartBackoffMs,
+                stopWaitMs, reconcileEveryMs, pausedInboxMax, latencyMsMin, latencyMsMax, failureNoticeMs,
+                viewDelayMsMin, viewDelayMsMax, faultPhaseMs, livenessBoundMs, stepsMax, joinPushPull, reportOnly, decorator);
+    }
+}

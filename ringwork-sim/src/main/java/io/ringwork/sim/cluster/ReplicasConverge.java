@@ -1,0 +1,50 @@
+package io.ringwork.sim.cluster;
+
+import io.ringwork.core.cluster.OwnershipPlan;
+import io.ringwork.core.store.StoredState;
+
+/**
+ * At the end of the liveness phase: every replica on the final preference lists holds every key
+ * of the partition at exactly the full sequential fold, its checkpoint covers every record, and
+ * its feed's last version of each key is the key's last change (nothing fed late or left out).
+ */
+public final class ReplicasConverge {
+    private final MonotonicFeed feeds;
+
+    public ReplicasConverge(MonotonicFeed feeds) {
+        this.feeds = feeds;
+    }
+
+    public void checkFinal(ProcessingCluster cluster) {
+        SimLog log = cluster.log();
+        OwnershipPlan plan = cluster.truePlan();
+        try {
+            feeds.check(cluster); // bring the feed positions up to date
+        } catch (ClusterInvariant.Violation v) {
+            cluster.violated(feeds.name(), v.getMessage());
+        }
+        try {
+            for (int p = 0; p < log.partitionCount(); p++) {
+                for (String replica : plan.replicas(p)) {
+                    SimProcessingNode node = cluster.node(replica);
+                    ClusterInvariant.require(node.store().checkpoint(p) == log.end(p) - 1,
+                            "%s: checkpoint(%s) = %s, log ends at %s", replica, p, node.store().checkpoint(p), log.end(p) - 1);
+                    for (String key : log.keys(p)) {
+                        StoredState state = node.store().get(p, key);
+                        ClusterInvariant.require(state != null && NoDuplicatedEffect.same(state, log.finalState(key)),
+                                "%s: %s is %s, the fold ends at %s", replica, key,
+                                state == null ? "absent" : state.version(), log.finalState(key).version());
+                        long fed = feeds.lastFed(replica, key);
+                        if (fed != log.lastChangeOf(key)) {
+                            cluster.violated("FeedComplete", String.format(
+                                    "%s: the feed's last change of %s is at %s, the key's last change at %s",
+                                    replica, key, fed, log.lastChangeOf(key)));
+                        }
+                    }
+                }
+            }
+        } catch (ClusterInvariant.Violation v) {
+            throw cluster.failure("ReplicasConverge: " + v.getMessage(), null);
+        }
+    }
+}

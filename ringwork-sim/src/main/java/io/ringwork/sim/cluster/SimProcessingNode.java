@@ -1,0 +1,418 @@
+package io.ringwork.sim.cluster;
+
+import io.ringwork.core.cluster.MemberView;
+import io.ringwork.core.cluster.OwnershipPlan;
+import io.ringwork.core.cluster.OwnershipReconciler;
+import io.ringwork.core.cluster.PartitionFollower;
+import io.ringwork.core.cluster.PartitionLeader;
+import io.ringwork.core.cluster.ReplicaAck;
+import io.ringwork.core.cluster.ReplicaMessage;
+import io.ringwork.core.cluster.Term;
+import io.ringwork.core.processing.ApplyOutcome;
+import io.ringwork.core.processing.RecordApplier;
+import io.ringwork.core.record.Change;
+import io.ringwork.core.record.DeadLetter;
+import io.ringwork.core.record.FeedEntry;
+import io.ringwork.core.record.Record;
+import io.ringwork.core.record.VersionedState;
+import io.ringwork.core.store.MemoryStateStore;
+import io.ringwork.core.store.StoredState;
+import io.ringwork.core.store.WriteSet;
+import io.ringwork.core.store.WriteSet.StateWrite;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * One processing node of the simulated cluster, single-threaded: the wiring the runtime does
+ * around the core state machines (reader, {@link RecordApplier}, local commit, {@link PartitionLeader},
+ * {@link PartitionFollower}, {@link OwnershipReconciler}), driven by {@link #tick} and
+ * {@link #receive}. The {@link MemoryStateStore} models the durable store and survives
+ * {@link #crash}; everything else is memory and is lost. Not thread-safe.
+ */
+public final class SimProcessingNode implements ClusterNetwork.Endpoint {
+    /** Where the node is in its life. */
+    public enum Status { UP, PAUSED, CRASHED, LEAVING, GONE }
+
+    /** What the cluster around the node provides and observes. */
+    public interface Hooks {
+        /** The live members this node currently believes in, itself excluded. */
+        Collection<MemberView> view(String self);
+
+        /** The node's gossiped metadata changed. */
+        void metadataChanged(String self);
+
+        /** A commit of {@code partition} up to {@code checkpoint} was reported durable to this node. */
+        void durable(String self, int partition, long checkpoint);
+
+        /** A graceful leave finished: the node has stopped everything and departs. */
+        void departed(String self);
+
+        /** Simulated time now. */
+        long nowMs();
+    }
+
+    /** One partition this node runs. */
+    static final class Running {
+        final PartitionLeader leader;
+        long nextOffset;
+        boolean stopping;
+        long stopDeadlineMs;
+
+        Running(PartitionLeader leader, long nextOffset) {
+            this.leader = leader;
+            this.nextOffset = nextOffset;
+        }
+    }
+
+    /** {@code -Dringwork.sim.trace=true} prints what nodes start, stop and receive, for replaying a seed. */
+    private static final boolean TRACE = Boolean.getBoolean("ringwork.sim.trace");
+
+    private final String id;
+    private final MemoryStateStore store;
+    private final RecordApplier applier;
+    private final SimLog log;
+    private final ClusterNetwork network;
+    private final Hooks hooks;
+    private final ClusterConfig config;
+    private Status status = Status.UP;
+    private int incarnation;
+    // Memory: lost on crash.
+    private final Map<Integer, Running> running = new TreeMap<>();
+    private final Map<Integer, PartitionFollower> followers = new TreeMap<>();
+    private final ArrayDeque<Object[]> inbox = new ArrayDeque<>();
+    private OwnershipReconciler reconciler;
+    private long nextReconcileMs;
+    private boolean viewDirty = true;
+    private long nowMs;
+    private BitSet publishedReady = new BitSet();
+    private BitSet publishedOwned = new BitSet();
+
+    public SimProcessingNode(String id, MemoryStateStore store, RecordApplier applier, SimLog log,
+                             ClusterNetwork network, Hooks hooks, ClusterConfig config) {
+        this.id = id;
+        this.store = store;
+        this.applier = applier;
+        this.log = log;
+        this.network = network;
+        this.hooks = hooks;
+        this.config = config;
+        this.reconciler = new OwnershipReconciler(id, config.handoffWaitMs(), config.restartBackoffMs());
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public Status status() {
+        return status;
+    }
+
+    public int incarnation() {
+        return incarnation;
+    }
+
+    public MemoryStateStore store() {
+        return store;
+    }
+
+    /** The partitions this node runs now (stopping ones included), with their leaders. */
+    public Map<Integer, PartitionLeader> leaders() {
+        Map<Integer, PartitionLeader> result = new TreeMap<>();
+        running.forEach((p, r) -> result.put(p, r.leader));
+        return result;
+    }
+
+    /** This node's follower of {@code partition}, or null if it never heard of it since it (re)started. */
+    public PartitionFollower followerOrNull(int partition) {
+        return followers.get(partition);
+    }
+
+    public boolean alive() {
+        return status == Status.UP || status == Status.PAUSED || status == Status.LEAVING;
+    }
+
+    // ---- life cycle -------------------------------------------------------------------------
+
+    /** Loses everything but the store. */
+    public void crash() {
+        status = Status.CRASHED;
+        running.clear();
+        followers.clear();
+        inbox.clear();
+        publishedReady = new BitSet();
+        publishedOwned = new BitSet();
+    }
+
+    /** Starts again from the store, as a new process. */
+    public void restart(long nowMs) {
+        if (status != Status.CRASHED) return;
+        status = Status.UP;
+        incarnation++;
+        reconciler = new OwnershipReconciler(id, config.handoffWaitMs(), config.restartBackoffMs());
+        viewDirty = true;
+        nextReconcileMs = nowMs;
+    }
+
+    /** Stops taking steps and handling messages; messages queue until {@link #resume}. */
+    public void pause() {
+        if (status == Status.UP) status = Status.PAUSED;
+    }
+
+    public void resume(long nowMs) {
+        if (status != Status.PAUSED) return;
+        status = Status.UP;
+        this.nowMs = nowMs;
+        // 1. Everything that arrived while paused, in arrival order. 2. Then a fresh look at the view.
+        while (!inbox.isEmpty() && status == Status.UP) {
+            Object[] queued = inbox.poll();
+            handle((String) queued[0], queued[1]);
+        }
+        viewDirty = true;
+    }
+
+    /** Starts a graceful leave: stops every partition, waits for them to be durable (bounded), then departs. */
+    public void leave(long nowMs) {
+        if (status != Status.UP) return;
+        status = Status.LEAVING;
+        for (Running r : running.values()) beginStop(r, nowMs);
+    }
+
+    // ---- network ----------------------------------------------------------------------------
+
+    @Override
+    public boolean reachable() {
+        return alive();
+    }
+
+    @Override
+    public boolean receive(String from, Object message) {
+        nowMs = hooks.nowMs();
+        if (status == Status.PAUSED) {
+            if (inbox.size() >= config.pausedInboxMax()) return false; // a full socket buffer: lost
+            inbox.add(new Object[] {from, message});
+            return true;
+        }
+        if (!alive()) return false;
+        handle(from, message);
+        return true;
+    }
+
+    private void handle(String from, Object message) {
+        switch (message) {
+            case ReplicaMessage m -> {
+                PartitionFollower.Outcome outcome = follower(m.partition()).receive(m);
+                if (TRACE) trace("<- %s %s: %s fed %d", from, brief(m), outcome.ack().status(), outcome.fed().size());
+                network.send(id, from, outcome.ack());
+            }
+            case ReplicaAck ack -> {
+                Running r = running.get(ack.partition());
+                if (r != null) apply(r.leader.onAck(from, ack));
+            }
+            default -> throw new IllegalArgumentException("unknown message " + message);
+        }
+        publishIfChanged();
+    }
+
+    @Override
+    public void linkFailed(String to) {
+        nowMs = hooks.nowMs();
+        if (status != Status.UP && status != Status.LEAVING) return; // a paused process notices later; fine to drop
+        for (Running r : running.values()) r.leader.linkFailed(to, nowMs);
+    }
+
+    /** The view changed (as this node sees it): replan at the next tick. */
+    public void viewChanged() {
+        viewDirty = true;
+    }
+
+    // ---- steps ------------------------------------------------------------------------------
+
+    /** One step of the node's loop: stop what must stop, process and commit, tick leaders, reconcile. */
+    public void tick(long nowMs) {
+        this.nowMs = nowMs;
+        if (status != Status.UP && status != Status.LEAVING) return;
+        for (var it = running.entrySet().iterator(); it.hasNext(); ) {
+            var entry = it.next();
+            int p = entry.getKey();
+            Running r = entry.getValue();
+            if (!r.stopping && r.leader.deposed()) {
+                // 1. A replica refused our term: someone else runs p. Stop at once and back off.
+                it.remove();
+                follower(p).reset();
+                reconciler.deposed(p, nowMs);
+                trace("deposed from p%d", p);
+                continue;
+            }
+            if (r.stopping) {
+                // 2. Handing off: stop reading, let pending commits become durable, bounded.
+                if (r.leader.pendingCount() == 0 || nowMs >= r.stopDeadlineMs || r.leader.deposed()) {
+                    it.remove();
+                    follower(p).reset();
+                    continue;
+                }
+            } else {
+                process(p, r);
+            }
+            apply(r.leader.tick(nowMs, to -> true, config.snapshotPagesPerTick()));
+        }
+        if (status == Status.LEAVING) {
+            if (running.isEmpty()) {
+                status = Status.GONE;
+                hooks.departed(id);
+            }
+            publishIfChanged();
+            return;
+        }
+        if (viewDirty || nowMs >= nextReconcileMs) reconcile();
+        publishIfChanged();
+    }
+
+    private void reconcile() {
+        boolean replan = viewDirty;
+        viewDirty = false;
+        nextReconcileMs = nowMs + config.reconcileEveryMs();
+        OwnershipPlan plan = plan();
+        BitSet runningSet = new BitSet();
+        running.keySet().forEach(runningSet::set);
+        OwnershipReconciler.Decision decision = reconciler.decide(plan, runningSet, nowMs);
+        decision.stop().stream().forEach(p -> {
+            Running r = running.get(p);
+            if (r != null && !r.stopping) beginStop(r, nowMs);
+        });
+        decision.start().stream().forEach(p -> start(p, plan));
+        if (replan) {
+            for (var entry : running.entrySet()) {
+                int p = entry.getKey();
+                if (!entry.getValue().stopping) {
+                    apply(entry.getValue().leader.members(plan.replicas(p), plan.observers(p), plan.writeQuorum(p)));
+                }
+            }
+        }
+    }
+
+    /** The plan from this node's view, itself included with its current metadata. */
+    public OwnershipPlan plan() {
+        List<MemberView> members = new ArrayList<>(hooks.view(id));
+        members.add(describe());
+        return OwnershipPlan.compute(members, log.partitionCount(), config.replicationFactor());
+    }
+
+    private void start(int p, OwnershipPlan plan) {
+        PartitionFollower follower = follower(p);
+        Term term = Term.after(follower.term(), id);
+        follower.lead(term);
+        PartitionLeader leader = new PartitionLeader(p, term, id, store, config.snapshotPageSize(), config.linkRetryMs());
+        Running r = new Running(leader, store.checkpoint(p) + 1);
+        running.put(p, r);
+        trace("starts p%d term %s from %d; replicas %s observers %s", p, term, r.nextOffset, plan.replicas(p), plan.observers(p));
+        apply(leader.members(plan.replicas(p), plan.observers(p), plan.writeQuorum(p)));
+    }
+
+    private void trace(String format, Object... args) {
+        if (TRACE) System.out.println(nowMs + " " + id + "#" + incarnation + " " + String.format(format, args));
+    }
+
+    private static String brief(ReplicaMessage m) {
+        return switch (m) {
+            case ReplicaMessage.Commit c -> "Commit p" + c.partition() + " " + c.term() + " seq " + c.seq() + " cp " + c.checkpoint()
+                    + " changes " + c.changes().stream().map(x -> x.key() + "@" + x.version()).toList();
+            default -> m.toString();
+        };
+    }
+
+    private void beginStop(Running r, long nowMs) {
+        trace("stops p%d", r.leader.partition());
+        r.stopping = true;
+        r.stopDeadlineMs = nowMs + config.stopWaitMs();
+    }
+
+    /** Reads, applies per key in log order and commits up to one batch of {@code p}'s records. */
+    private void process(int p, Running r) {
+        if (r.leader.pendingCount() >= config.maxPendingCommits()) return; // in flight is bounded
+        List<Record> records = log.read(p, r.nextOffset, config.commitBatchMax());
+        if (records.isEmpty()) return;
+        Map<String, VersionedState> touched = new LinkedHashMap<>();
+        List<Change> changes = new ArrayList<>();
+        List<DeadLetter> deadLetters = new ArrayList<>();
+        for (Record record : records) {
+            VersionedState current = touched.containsKey(record.key()) ? touched.get(record.key()) : load(p, record.key());
+            ApplyOutcome outcome = applier.apply(current, record);
+            switch (outcome.kind()) {
+                case APPLIED -> changes.add(outcome.change());
+                case REJECTED -> deadLetters.add(outcome.deadLetter());
+                case SKIPPED -> { }
+            }
+            if (outcome.kind() != ApplyOutcome.Kind.SKIPPED) touched.put(record.key(), outcome.state());
+        }
+        long checkpoint = records.get(records.size() - 1).offset();
+        WriteSet set = new WriteSet();
+        List<StateWrite> states = new ArrayList<>();
+        touched.forEach((key, state) -> {
+            StoredState stored = SimLog.toStored(state);
+            set.putState(p, key, stored);
+            states.add(new StateWrite(p, key, stored));
+        });
+        long position = store.feedEnd();
+        for (Change change : changes) set.addChange(new FeedEntry(position++, change));
+        deadLetters.forEach(set::addDeadLetter);
+        set.putCheckpoint(p, checkpoint);
+        store.write(set);
+        if (TRACE) trace("commits p%d to %d changes %s", p, checkpoint, changes.stream().map(x -> x.key() + "@" + x.version()).toList());
+        r.nextOffset = checkpoint + 1;
+        apply(r.leader.committed(checkpoint, states, changes, deadLetters, () -> hooks.durable(id, p, checkpoint)));
+    }
+
+    private VersionedState load(int p, String key) {
+        StoredState stored = store.get(p, key);
+        return stored == null ? VersionedState.ABSENT
+                : applier.decode(stored.version(), stored.processor(), stored.tombstone(), stored.value());
+    }
+
+    private void apply(PartitionLeader.Effects effects) {
+        for (PartitionLeader.Outbound out : effects.messages()) network.send(id, out.to(), out.message());
+        effects.durable().forEach(Runnable::run);
+    }
+
+    private PartitionFollower follower(int p) {
+        return followers.computeIfAbsent(p, x -> new PartitionFollower(x, config.followerStore().apply(store)));
+    }
+
+    // ---- metadata ---------------------------------------------------------------------------
+
+    /** What this node gossips: ready = runs or holds an in-sync replica; owned = runs. */
+    public MemberView describe() {
+        BitSet owned = new BitSet();
+        running.keySet().forEach(owned::set);
+        BitSet ready = (BitSet) owned.clone();
+        followers.forEach((p, f) -> {
+            if (f.inSync()) ready.set(p);
+        });
+        return new MemberView(id, 1, ready, owned);
+    }
+
+    private void publishIfChanged() {
+        MemberView now = describe();
+        if (!now.ready().equals(publishedReady) || !now.owned().equals(publishedOwned)) {
+            publishedReady = now.ready();
+            publishedOwned = now.owned();
+            hooks.metadataChanged(id);
+        }
+    }
+
+    /** True when this node runs {@code partition} and is not handing it off. */
+    public boolean runsActively(int partition) {
+        Running r = running.get(partition);
+        return r != null && !r.stopping;
+    }
+
+    long nextOffset(int partition) {
+        Running r = running.get(partition);
+        return r == null ? -1 : r.nextOffset;
+    }
+}

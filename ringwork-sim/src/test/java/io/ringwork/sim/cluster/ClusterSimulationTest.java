@@ -1,0 +1,122 @@
+package io.ringwork.sim.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ringwork.core.store.MemoryStateStore;
+import io.ringwork.core.store.ReplicatedWrite;
+import io.ringwork.core.store.StateStore;
+import io.ringwork.sim.Seeds;
+import io.ringwork.sim.SimulationFailure;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The cluster simulator. Default suite: a fault-free run that must drain with every invariant
+ * strict, and proofs that the checkers fire on a sabotaged harness. Slow: many random-fault seeds.
+ * The known core findings are kept as disabled tests with their seeds. {@code SEED=n} replays one seed.
+ */
+class ClusterSimulationTest {
+
+    @Test
+    void withoutFaultsEveryRecordIsAppliedOnEveryReplica() {
+        ProcessingCluster cluster = new ProcessingCluster(Seeds.fromEnvironment(42), ClusterConfig.defaults().withRecords(300))
+                .start().runFor(20_000);
+        long drainMs = cluster.awaitDrained(60_000);
+        assertThat(cluster.log().size()).isEqualTo(300);
+        assertThat(drainMs).isLessThan(60_000);
+        assertThat(cluster.reported()).isEmpty();
+    }
+
+    @Test
+    void aFollowerThatAdvancesItsCheckpointWithoutTheStatesIsCaught() {
+        // A test double between followers and their store: it takes the checkpoint but drops the states.
+        ClusterConfig sabotaged = ClusterConfig.defaults().withRecords(200).withFollowerStore(store -> new DroppingStore((MemoryStateStore) store));
+        assertThatThrownBy(() -> new ProcessingCluster(7, sabotaged).start().runFor(20_000).awaitDrained(60_000))
+                .isInstanceOf(SimulationFailure.class)
+                .hasMessageContaining("NoLostRecord")
+                .hasMessageContaining("SEED=7");
+    }
+
+    @Test
+    void aRejectedViolationNamesTheInvariantStepAndSeed() {
+        ProcessingCluster cluster = new ProcessingCluster(3, ClusterConfig.defaults().withRecords(50))
+                .check(c -> ClusterInvariant.require(c.nowMs() < 500, "time ran out"));
+        assertThatThrownBy(() -> cluster.start().runFor(1_000))
+                .isInstanceOf(SimulationFailure.class)
+                .hasMessageMatching("(?s)step \\d+ at \\d+ ms: .*time ran out.*replay with SEED=3.*");
+    }
+
+    /** Every seed in 1..20 (or just SEED), strict. Fails today on core findings; see docs/SIMULATION.md. */
+    @Test
+    @Tag("slow")
+    void randomFaultsThenHealDrainForTwentySeeds() {
+        long first = Seeds.fromEnvironment(1);
+        int seeds = Seeds.isReplay() ? 1 : 20;
+        List<String> failures = new ArrayList<>();
+        for (long seed = first; seed < first + seeds; seed++) {
+            try {
+                ClusterSimulation.run(seed, ClusterConfig.defaults());
+            } catch (SimulationFailure e) {
+                failures.add(e.getMessage());
+            }
+        }
+        assertThat(failures).isEmpty();
+    }
+
+    @Test
+    @Disabled("core finding 1: a leader's follower takes a newer-term owner's states into the store the leader "
+            + "commits from; the leader then skips those records and ships a checkpoint without their states")
+    void seed208LeaderShipsACheckpointForStatesItGotByReplication() {
+        ClusterSimulation.run(208, ClusterConfig.defaults().withReportOnly(Set.of("MonotonicFeed", "FeedComplete")));
+    }
+
+    @Test
+    @Disabled("core finding 2: an observer (fed changes, holds no state) that starts running the partition re-feeds them")
+    void seed5ObserverTurnedOwnerFeedsChangesAgain() {
+        ClusterSimulation.run(5, ClusterConfig.defaults());
+    }
+
+    @Test
+    @Disabled("core finding 3: a replica that catches up through a snapshot gets states, not changes: its feed misses them")
+    void seed3SnapshotCatchUpLeavesFeedGaps() {
+        ClusterSimulation.run(3, ClusterConfig.defaults().withReportOnly(Set.of("MonotonicFeed")));
+    }
+
+    @Test
+    @Disabled("finding 4, not yet analysed: partition 7 never drains on n0 (checkpoint 47 of 86) after healing")
+    void seed19NeverDrains() {
+        ClusterSimulation.run(19, ClusterConfig.defaults().withReportOnly(Set.of("MonotonicFeed", "FeedComplete")));
+    }
+
+    /** Applies replicated checkpoints and changes but drops replicated states: a broken follower path. */
+    private static final class DroppingStore implements StateStore {
+        private final MemoryStateStore store;
+
+        DroppingStore(MemoryStateStore store) {
+            this.store = store;
+        }
+
+        @Override public io.ringwork.core.store.StoredState get(int partition, String key) { return store.get(partition, key); }
+        @Override public long checkpoint(int partition) { return store.checkpoint(partition); }
+        @Override public void write(io.ringwork.core.store.WriteSet set) { store.write(set); }
+        @Override public long high(int partition) { return store.high(partition); }
+        @Override public List<io.ringwork.core.record.FeedEntry> applyReplicated(ReplicatedWrite write) {
+            return store.applyReplicated(new ReplicatedWrite(write.partition(), List.of(), write.changes(),
+                    write.deadLetters(), write.checkpoint(), write.holdsState()));
+        }
+        @Override public List<io.ringwork.core.store.WriteSet.StateWrite> scan(int partition, String afterKey, int limit) {
+            return store.scan(partition, afterKey, limit);
+        }
+        @Override public long feedEnd() { return store.feedEnd(); }
+        @Override public List<io.ringwork.core.record.FeedEntry> changes(long fromPosition, int limit) { return store.changes(fromPosition, limit); }
+        @Override public List<io.ringwork.core.record.DeadLetter> deadLetters(java.util.function.Predicate<io.ringwork.core.record.DeadLetter> filter, int limit) {
+            return store.deadLetters(filter, limit);
+        }
+        @Override public void close() {}
+    }
+}

@@ -343,6 +343,11 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
     }
 
     @Override
+    public int clusterSize() {
+        return members.size();
+    }
+
+    @Override
     public void departed(String self) {
         members.remove(self);
         oracle.publish(self);

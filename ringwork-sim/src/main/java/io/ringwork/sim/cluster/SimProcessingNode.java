@@ -55,6 +55,12 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
 
         /** Simulated time now. */
         long nowMs();
+
+        /**
+         * Members that count toward the cluster's size: those taking part, crashed ones included,
+         * departed ones not (what SWIM's member list gives a node: dead members stay until reaped).
+         */
+        int clusterSize();
     }
 
     /** One partition this node runs. */
@@ -206,7 +212,11 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
     private void handle(String from, Object message) {
         switch (message) {
             case ReplicaMessage m -> {
-                PartitionFollower.Outcome outcome = follower(m.partition()).receive(m);
+                PartitionFollower follower = follower(m.partition());
+                PartitionFollower.Outcome outcome = follower.receive(m);
+                Running mine = running.get(m.partition());
+                // A newer owner wrote to a partition this node runs: this owner must stop.
+                if (follower.superseded() && mine != null) mine.leader.depose();
                 if (TRACE) trace("<- %s %s: %s fed %d", from, brief(m), outcome.ack().status(), outcome.fed().size());
                 network.send(id, from, outcome.ack());
             }
@@ -300,7 +310,8 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
     public OwnershipPlan plan() {
         List<MemberView> members = new ArrayList<>(hooks.view(id));
         members.add(describe());
-        return OwnershipPlan.compute(members, log.partitionCount(), config.replicationFactor());
+        return OwnershipPlan.compute(members, log.partitionCount(), config.replicationFactor(),
+                Math.max(members.size(), hooks.clusterSize()));
     }
 
     private void start(int p, OwnershipPlan plan) {
@@ -344,7 +355,10 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
             VersionedState current = touched.containsKey(record.key()) ? touched.get(record.key()) : load(p, record.key());
             ApplyOutcome outcome = applier.apply(current, record);
             switch (outcome.kind()) {
-                case APPLIED -> changes.add(outcome.change());
+                case APPLIED -> {
+                    // As the runtime engine: versions this node fed as an observer are not fed again.
+                    if (outcome.change().version() > store.fedVersion(p, outcome.change().key())) changes.add(outcome.change());
+                }
                 case REJECTED -> deadLetters.add(outcome.deadLetter());
                 case SKIPPED -> { }
             }

@@ -105,6 +105,7 @@ class ClusterSimulationTest {
         @Override public long checkpoint(int partition) { return store.checkpoint(partition); }
         @Override public void write(io.ringwork.core.store.WriteSet set) { store.write(set); }
         @Override public long high(int partition) { return store.high(partition); }
+        @Override public long fedVersion(int partition, String key) { return store.fedVersion(partition, key); }
         @Override public List<io.ringwork.core.record.FeedEntry> applyReplicated(ReplicatedWrite write) {
             return store.applyReplicated(new ReplicatedWrite(write.partition(), List.of(), write.changes(),
                     write.deadLetters(), write.checkpoint(), write.holdsState()));

@@ -23,6 +23,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -98,7 +100,8 @@ public final class ChaosRun {
             if (faultFailure != null) throw faultFailure;
             out.printf("  produced %,d records (%,d retried requests); healing and draining%n", producer.produced(), producer.retries());
             heal(cluster);
-            boolean drained = drain(cluster, producer);
+            Set<String> continuous = continuous(plan);
+            boolean drained = drain(cluster, producer, continuous);
             Map<String, Expected> expected = expected(producer, workload);
             Ownership ownership = cluster.ownership();
             Map<String, Read> owner = new ConcurrentHashMap<>();
@@ -106,7 +109,7 @@ public final class ChaosRun {
             readStates(cluster, ownership, expected.keySet(), owner, replicas);
             for (FeedFollower follower : followers.values()) follower.stop();
             List<FeedHistory> feeds = followers.values().stream().map(FeedFollower::history).toList();
-            Anomalies anomalies = ChaosChecks.check(expected, feeds, owner, replicas);
+            Anomalies anomalies = ChaosChecks.check(expected, feeds, continuous, owner, replicas);
             ChaosReport report = new ChaosReport(out, firstArrivals, feeds, config.partitions());
             report.faults(injected.stream().map(i -> new ChaosReport.FaultFigures(i.fault(), i.startMs(), i.readyMs(),
                     i.before(), i.after())).toList());
@@ -116,6 +119,9 @@ public final class ChaosRun {
                             : "replicas from /v1/cluster ownership", producer.produced(), fold.rejectedCount());
             out.println("  anomalies: " + anomalies);
             anomalies.examples().forEach(e -> out.println("    " + e));
+            out.printf("  feed catch-up jumps: %,d (nodes that caught up by snapshot: %s; continuously in the cluster: %s)%n",
+                    anomalies.catchUpJumps(), anomalies.caughtUpNodes().isEmpty() ? "none" : String.join(", ", anomalies.caughtUpNodes()),
+                    continuous.isEmpty() ? "none" : String.join(", ", continuous));
             if (!drained) out.println("  not drained within " + config.drainTimeoutMs() + " ms");
             stopAll(cluster);
             boolean ok = drained && anomalies.total() == 0;
@@ -204,25 +210,47 @@ public final class ChaosRun {
         }
     }
 
-    /** Waits until every node up has applied every record and every feed has the last change of every key. */
-    private boolean drain(ChaosCluster cluster, ChaosProducer producer) throws Exception {
+    /**
+     * The nodes continuously in the cluster: started at the beginning and never killed, paused,
+     * restarted or left. Only their feeds must deliver every applied version; the others may
+     * catch up by snapshot.
+     */
+    static Set<String> continuous(Plan plan) {
+        Set<String> continuous = new TreeSet<>(plan.initialNodes());
+        for (Fault fault : plan.faults()) {
+            if (fault.kind() != FaultSchedule.Kind.JOIN) continuous.remove(fault.node());
+        }
+        return continuous;
+    }
+
+    /**
+     * Waits until every node up has applied every record, and every key's last applied version is
+     * on the union of the feeds and on the feed of every continuously present node. A node that
+     * caught up by snapshot delivers a key again only if it changed after the snapshot, so its own
+     * feed is not waited on.
+     */
+    private boolean drain(ChaosCluster cluster, ChaosProducer producer, Set<String> continuous) throws Exception {
         long deadlineMs = nowMs() + config.drainTimeoutMs();
         for (String id : cluster.upNodes()) {
             long leftMs = Math.max(1, deadlineMs - nowMs());
             if (!GluerVerifier.awaitApplied(cluster.client(id, Duration.ofSeconds(5)), producer.produced(), leftMs)) return false;
         }
+        Map<String, Long> behind = new TreeMap<>();
         while (nowMs() < deadlineMs) {
-            long behind = 0;
-            for (String id : cluster.upNodes()) {
-                FeedHistory feed = followers.get(id).history();
-                for (Map.Entry<String, ChaosProducer.KeyLog> key : producer.keys().entrySet()) {
-                    ChaosProducer.KeyLog log = key.getValue();
-                    if (log.applied.size > 0 && feed.maxVersion(key.getKey()) < log.applied.values[log.applied.size - 1]) behind++;
+            behind.clear();
+            for (Map.Entry<String, ChaosProducer.KeyLog> key : producer.keys().entrySet()) {
+                ChaosProducer.KeyLog log = key.getValue();
+                if (log.applied.size == 0) continue;
+                long last = log.applied.values[log.applied.size - 1];
+                if (firstArrivals.maxVersion(key.getKey()) < last) behind.merge("all feeds", 1L, Long::sum);
+                for (String id : continuous) {
+                    if (followers.get(id).history().maxVersion(key.getKey()) < last) behind.merge(id, 1L, Long::sum);
                 }
             }
-            if (behind == 0) return true;
+            if (behind.isEmpty()) return true;
             Thread.sleep(200);
         }
+        out.println("  drain: keys whose last version is missing, by feed: " + behind);
         return false;
     }
 

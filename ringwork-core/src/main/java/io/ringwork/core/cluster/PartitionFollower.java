@@ -108,6 +108,10 @@ public final class PartitionFollower {
                 return answer(Status.NEED_SNAPSHOT, fed);
             }
             case SYNCED -> {
+                if (commit.seq() <= lastSeq) {
+                    // A resent batch (the answer to the first try was lost): we hold it already.
+                    return answer(Status.IN_SYNC, apply(commit, true, -1));
+                }
                 if (commit.seq() != lastSeq + 1) {
                     mode = Mode.WAIT_SNAPSHOT;
                     return answer(Status.NEED_SNAPSHOT, apply(commit, true, -1));
@@ -116,6 +120,7 @@ public final class PartitionFollower {
                 return answer(Status.IN_SYNC, apply(commit, true, commit.checkpoint()));
             }
             case SNAPSHOTTING -> {
+                if (commit.seq() <= lastSeq) return answer(Status.CATCHING_UP, apply(commit, true, -1));
                 if (commit.seq() != lastSeq + 1) {
                     mode = Mode.WAIT_SNAPSHOT;
                     return answer(Status.NEED_SNAPSHOT, apply(commit, true, -1));

@@ -207,4 +207,25 @@ class ReplicationProtocolTest {
                 4, 3);
         assertThat(single.writeQuorum(0)).isEqualTo(1);
     }
+
+    @Test
+    void a_resent_batch_is_taken_as_a_duplicate_not_a_gap() {
+        cluster("a", "b");
+        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
+        queue(leader.members(List.of("a", "b"), List.of(), 2));
+        deliver();
+        commit("a", "k1", 1);
+        commit("a", "k2", 2);
+        List<Outbound> batch = new ArrayList<>(wire);
+        wire.clear();
+        for (Outbound out : batch) followers.get("b").receive(out.message()); // answers lost
+        for (Outbound out : batch) {
+            ReplicaAck ack = followers.get("b").receive(out.message()).ack(); // the link sends again
+            assertThat(ack.status()).isEqualTo(ReplicaAck.Status.IN_SYNC);
+            queue(leader.onAck("b", ack));
+        }
+        assertThat(durable).containsExactly(1L, 2L);
+        assertThat(stores.get("b").changes(0, 10)).hasSize(2);
+        assertThat(leader.snapshotsStarted()).isZero();
+    }
 }

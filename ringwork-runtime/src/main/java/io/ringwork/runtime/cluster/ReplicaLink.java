@@ -28,6 +28,7 @@ final class ReplicaLink implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaLink.class);
     static final int QUEUE_MAX = 4096;
     private static final int BATCH_MAX = 256;
+    private static final int SEND_ATTEMPTS = 3;
 
     private final String self;
     private final String to;
@@ -90,18 +91,33 @@ final class ReplicaLink implements AutoCloseable {
         }
     }
 
+    /**
+     * Sends a batch, trying again on a timeout or a broken connection: a busy member (a GC pause,
+     * an overloaded machine) is not a lost link. A resent batch is harmless: members take a
+     * commit they hold already as a duplicate. Null when every try failed.
+     */
     private List<ReplicaAck> send(List<ReplicaMessage> batch) throws InterruptedException {
+        byte[] body = ReplicaCodec.encodeBatch(self, batch);
+        for (int attempt = 1; attempt <= SEND_ATTEMPTS && !closed; attempt++) {
+            List<ReplicaAck> acks = sendOnce(body, batch.size());
+            if (acks != null) return acks;
+            if (attempt < SEND_ATTEMPTS) Thread.sleep(50L * attempt);
+        }
+        return null;
+    }
+
+    private List<ReplicaAck> sendOnce(byte[] body, int messages) throws InterruptedException {
         try {
-            HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(3))
+            HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
                     .header("Content-Type", "application/octet-stream")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(ReplicaCodec.encodeBatch(self, batch))).build();
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
             HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
             if (response.statusCode() != 200) {
                 LOG.debug("replication to {} answered {}", to, response.statusCode());
                 return null;
             }
             List<ReplicaAck> acks = ReplicaCodec.decodeAcks(response.body());
-            return acks.size() == batch.size() ? acks : null;
+            return acks.size() == messages ? acks : null;
         } catch (java.io.IOException e) {
             LOG.debug("replication to {} failed: {}", to, e.toString());
             return null;

@@ -9,8 +9,13 @@ import java.util.BitSet;
  * @param weight capacity weight (virtual nodes on the ring)
  * @param ready  partitions of which it holds an up-to-date replica (or which it runs)
  * @param owned  partitions it is running as owner right now
+ * @param leaving it is leaving gracefully: it is off the ring and never chosen to run a partition
  */
-public record MemberView(String id, int weight, BitSet ready, BitSet owned) {
+public record MemberView(String id, int weight, BitSet ready, BitSet owned, boolean leaving) {
+    public MemberView(String id, int weight, BitSet ready, BitSet owned) {
+        this(id, weight, ready, owned, false);
+    }
+
     public MemberView {
         Invariants.require(id != null && !id.isEmpty(), "id is required");
         Invariants.require(weight >= 1, "weight must be >= 1, got %s", weight);

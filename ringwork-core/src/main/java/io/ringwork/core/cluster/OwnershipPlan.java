@@ -26,6 +26,9 @@ import java.util.TreeMap;
  *   <li>else the target (nobody holds anything yet: a new cluster).</li>
  * </ol>
  *
+ * A member that is leaving is off the ring and is never chosen, so a partition it alone held
+ * goes to a member that stays, which re-applies it from the log.
+ *
  * Immutable; a pure function of the members, so two nodes with the same view agree.
  */
 public final class OwnershipPlan {
@@ -59,7 +62,9 @@ public final class OwnershipPlan {
         Invariants.require(!live.isEmpty(), "a plan needs at least one member");
         Map<String, MemberView> members = new TreeMap<>();
         for (MemberView member : live) members.put(member.id(), member);
-        List<RingNode> nodes = members.values().stream().map(m -> new RingNode(m.id(), m.weight())).toList();
+        List<RingNode> nodes = members.values().stream().filter(m -> !m.leaving())
+                .map(m -> new RingNode(m.id(), m.weight())).toList();
+        if (nodes.isEmpty()) nodes = members.values().stream().map(m -> new RingNode(m.id(), m.weight())).toList();
         Assignment assignment = Assigner.assign(nodes, partitions,
                 new Assigner.Config(Assigner.Config.defaults().vnodesPerWeight(), replicationFactor,
                         Assigner.Config.defaults().loadFactor()));
@@ -72,22 +77,17 @@ public final class OwnershipPlan {
     private static String chooseOwner(int p, List<String> preference, Map<String, MemberView> members) {
         String target = preference.get(0);
         if (members.get(target).isReady(p)) return target;
-        String runner = null;
         for (String id : preference) {
             if (members.get(id).owns(p)) return id;
         }
         for (MemberView member : members.values()) { // ids in order
-            if (member.owns(p)) {
-                runner = member.id();
-                break;
-            }
+            if (member.owns(p) && !member.leaving()) return member.id();
         }
-        if (runner != null) return runner;
         for (String id : preference) {
             if (members.get(id).isReady(p)) return id;
         }
         for (MemberView member : members.values()) {
-            if (member.isReady(p)) return member.id();
+            if (member.isReady(p) && !member.leaving()) return member.id();
         }
         return target;
     }

@@ -36,10 +36,27 @@ public final class PartitionFollower {
     private long lastSeq = -1;
     private long pendingCheckpoint = -1;
     private boolean superseded;
+    /** The owner's checkpoint as last told in this term (Hello, commits, snapshot), or -1. */
+    private long ownerCheckpoint = -1;
 
+    private final LogCatchUp catchUp;
+
+    /** A follower that catches up by snapshot only. */
     public PartitionFollower(int partition, StateStore store) {
+        this(partition, store, null);
+    }
+
+    /** @param catchUp applies the log to catch up when it can (null: snapshots only) */
+    public PartitionFollower(int partition, StateStore store, LogCatchUp catchUp) {
         this.partition = partition;
         this.store = store;
+        this.catchUp = catchUp;
+    }
+
+    /** Catches up from the log to {@code required}; the fed changes, or null when it cannot. */
+    private List<FeedEntry> replay(long required) {
+        if (catchUp == null) return null;
+        return catchUp.replay(partition, store.checkpoint(partition), required);
     }
 
     public Outcome receive(ReplicaMessage message) {
@@ -55,16 +72,28 @@ public final class PartitionFollower {
             return answer(Status.NEED_SNAPSHOT, List.of());
         }
         if (term.isBefore(message.term())) {
+            ownerCheckpoint = -1;
             term = message.term();
             // A new owner: what we hold is checked by its Hello; anything else means we missed it.
             if (!(message instanceof Hello) && !(message instanceof SnapshotBegin)) mode = Mode.NONE;
+        }
+        switch (message) {
+            case Hello hello -> ownerCheckpoint = Math.max(ownerCheckpoint, hello.checkpoint());
+            case Commit commit -> ownerCheckpoint = Math.max(ownerCheckpoint, commit.checkpoint());
+            case SnapshotBegin begin -> ownerCheckpoint = Math.max(ownerCheckpoint, begin.checkpoint());
+            default -> { }
         }
         return switch (message) {
             case Hello hello -> hello(hello);
             case Commit commit -> commit(commit);
             case SnapshotBegin begin -> {
-                mode = Mode.SNAPSHOTTING;
                 lastSeq = begin.nextSeq() - 1;
+                List<FeedEntry> fed = replay(begin.required());
+                if (fed != null) {
+                    mode = Mode.SYNCED; // the log brought us to everything the owner holds
+                    yield answer(Status.IN_SYNC, fed);
+                }
+                mode = Mode.SNAPSHOTTING;
                 pendingCheckpoint = begin.checkpoint();
                 yield answer(Status.CATCHING_UP, List.of());
             }
@@ -91,6 +120,11 @@ public final class PartitionFollower {
         if (store.checkpoint(partition) >= hello.required()) {
             mode = Mode.SYNCED;
             return answer(Status.IN_SYNC, List.of());
+        }
+        List<FeedEntry> fed = replay(hello.required());
+        if (fed != null) {
+            mode = Mode.SYNCED;
+            return answer(Status.IN_SYNC, fed);
         }
         mode = Mode.WAIT_SNAPSHOT;
         return answer(Status.NEED_SNAPSHOT, List.of());
@@ -155,6 +189,15 @@ public final class PartitionFollower {
         return mode;
     }
 
+    /**
+     * How far the partition's current owner has applied, as it last told this member (-1 before
+     * it said anything in its term). A member leaving gracefully waits until this reaches its own
+     * checkpoint: then the owner holds everything this member holds, and its leaving loses nothing.
+     */
+    public long ownerCheckpoint() {
+        return ownerCheckpoint;
+    }
+
     /** The highest term seen: a node that starts owning the partition picks a higher one. */
     public Term term() {
         return term;
@@ -165,6 +208,11 @@ public final class PartitionFollower {
         if (term.isBefore(leading)) term = leading;
         reset();
         mode = Mode.LEADING;
+    }
+
+    /** Learns of a term (e.g. from a refusal) without changing the link: the next owner term goes above it. */
+    public void observe(Term seen) {
+        if (seen != null && term.isBefore(seen)) term = seen;
     }
 
     /** While leading, a member with a newer term wrote to us: the local owner must stop. */

@@ -73,6 +73,8 @@ public final class PartitionLeader {
     private int writeQuorum = 1;
     private long nextSeq;
     private boolean deposed;
+    /** The newest term a member answered with when refusing ours, or null. */
+    private Term newerTerm;
     private long snapshotsStarted;
 
     /**
@@ -111,7 +113,7 @@ public final class PartitionLeader {
     }
 
     private Hello hello(Role role) {
-        return new Hello(partition, term, role, nextSeq, store.high(partition));
+        return new Hello(partition, term, role, nextSeq, store.high(partition), store.checkpoint(partition));
     }
 
     /** A local commit of this partition is durable on this member: replicate it. */
@@ -133,13 +135,17 @@ public final class PartitionLeader {
         Follower follower = followers.get(from);
         if (ack.term().compareTo(term) > 0 || ack.status() == Status.STALE_TERM) {
             deposed = true;
+            if (newerTerm == null || newerTerm.isBefore(ack.term())) newerTerm = ack.term();
             return effects;
         }
         if (follower == null || !ack.term().equals(term) || follower.state == LinkState.DOWN) return effects;
         long index = follower.answered++;
         switch (ack.status()) {
             case IN_SYNC -> {
-                if (follower.state != LinkState.SNAPSHOTTING) {
+                boolean snapshotting = follower.state == LinkState.SNAPSHOTTING || follower.state == LinkState.SNAPSHOT_SENT;
+                // While snapshotting, only an answer to the Begin or later counts: the replica caught
+                // up (from the log, or by the pages); the pages stop.
+                if (!snapshotting || index >= follower.beginIndex) {
                     follower.state = LinkState.SYNCED;
                     follower.ackedSeq = Math.max(follower.ackedSeq, ack.seq());
                 }
@@ -170,7 +176,7 @@ public final class PartitionLeader {
         follower.ackedSeq = -1;
         follower.beginIndex = follower.sent;
         snapshotsStarted++;
-        emit(to, follower, new SnapshotBegin(partition, term, nextSeq, store.checkpoint(partition)), effects);
+        emit(to, follower, new SnapshotBegin(partition, term, nextSeq, store.checkpoint(partition), store.high(partition)), effects);
     }
 
     private static void emit(String to, Follower follower, ReplicaMessage message, Effects effects) {
@@ -240,6 +246,11 @@ public final class PartitionLeader {
 
     public Term term() {
         return term;
+    }
+
+    /** The newest term that refused this owner (null if none): the next term must be above it. */
+    public Term newerTerm() {
+        return newerTerm;
     }
 
     public int partition() {

@@ -20,9 +20,10 @@ public sealed interface ReplicaMessage {
     /**
      * Opens (or re-opens) the link for a term. A replica is in sync if its checkpoint is at least
      * {@code required}, the highest version in any state the owner holds: then it holds every
-     * state the owner holds, and commits from {@code nextSeq} on keep it so.
+     * state the owner holds, and commits from {@code nextSeq} on keep it so. {@code checkpoint}
+     * is the owner's checkpoint now (a leaving member waits until the owner is past its own).
      */
-    record Hello(int partition, Term term, Role role, long nextSeq, long required) implements ReplicaMessage {}
+    record Hello(int partition, Term term, Role role, long nextSeq, long required, long checkpoint) implements ReplicaMessage {}
 
     /** One local commit of the owner: new states, their changes and dead letters, the checkpoint after it. */
     record Commit(int partition, Term term, long seq, long checkpoint, List<StateWrite> states,
@@ -31,9 +32,11 @@ public sealed interface ReplicaMessage {
     /**
      * Starts a catch-up: commits from {@code nextSeq} on follow on this link; then pages of every
      * state the owner holds, read after this point, so each is at least as new as it was here.
-     * {@code checkpoint} is the owner's checkpoint here.
+     * {@code checkpoint} is the owner's checkpoint here and {@code required} the highest version
+     * it holds: a replica that can apply the log up to {@code required} itself answers
+     * {@code IN_SYNC} at once, and the pages stop.
      */
-    record SnapshotBegin(int partition, Term term, long nextSeq, long checkpoint) implements ReplicaMessage {}
+    record SnapshotBegin(int partition, Term term, long nextSeq, long checkpoint, long required) implements ReplicaMessage {}
 
     record SnapshotPage(int partition, Term term, List<StateWrite> states) implements ReplicaMessage {}
 

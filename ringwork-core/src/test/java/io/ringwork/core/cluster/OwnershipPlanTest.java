@@ -77,4 +77,16 @@ class OwnershipPlanTest {
         OwnershipReconciler old = new OwnershipReconciler("a", 1000, 500);
         assertThat(old.decide(plan, aOwns, 0).stop()).isEqualTo(targets);
     }
+
+    @Test
+    void a_leaving_member_is_off_the_ring_and_never_chosen() {
+        // "a" alone holds everything and is leaving; "b" and "c" hold nothing.
+        OwnershipPlan plan = OwnershipPlan.compute(List.of(new MemberView("a", 1, all(), new BitSet(), true),
+                member("b", new BitSet(), new BitSet()), member("c", new BitSet(), new BitSet())), P, 3);
+        for (int p = 0; p < P; p++) {
+            assertThat(plan.replicas(p)).doesNotContain("a");
+            assertThat(plan.owner(p)).isIn("b", "c"); // re-applies from the log
+            assertThat(plan.observers(p)).contains("a");
+        }
+    }
 }

@@ -143,7 +143,7 @@ class ReplicationProtocolTest {
         queue(leader.members(List.of("a", "b"), List.of(), 2));
         deliver();
         ReplicaAck toNew = followers.get("b").receive(new ReplicaMessage.Hello(0, new Term(2, "c"),
-                ReplicaMessage.Role.REPLICA, 0, -1)).ack();
+                ReplicaMessage.Role.REPLICA, 0, -1, -1)).ack();
         assertThat(toNew.status()).isEqualTo(ReplicaAck.Status.IN_SYNC);
         commit("a", "k1", 1);
         deliver();

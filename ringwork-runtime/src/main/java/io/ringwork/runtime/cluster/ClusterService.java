@@ -84,8 +84,17 @@ public final class ClusterService implements Replication, AutoCloseable {
     private volatile boolean leaving;
     private String publishedReady = "";
     private String publishedOwned = "";
+    private boolean publishedLeaving;
 
-    public ClusterService(String self, int partitions, int replicationFactor, StateStore store, ChangeFeed feed) {
+    /** Longest catch-up a replica does by applying the log itself; beyond it, a snapshot. */
+    private static final long CATCH_UP_MAX_RECORDS = 200_000;
+
+    /**
+     * @param log     the shared log, which a replica that fell behind applies itself when it can
+     * @param applier the one apply path, as the engine uses it
+     */
+    public ClusterService(String self, int partitions, int replicationFactor, StateStore store, ChangeFeed feed,
+                          io.ringwork.core.log.RecordLog log, io.ringwork.core.processing.RecordApplier applier) {
         this.self = self;
         this.partitions = partitions;
         this.replicationFactor = replicationFactor;
@@ -94,9 +103,11 @@ public final class ClusterService implements Replication, AutoCloseable {
         this.locks = new Object[partitions];
         this.followers = new PartitionFollower[partitions];
         this.leaders = new PartitionLeader[partitions];
+        io.ringwork.core.cluster.LogCatchUp catchUp = new io.ringwork.core.cluster.LogCatchUp(
+                new LogSource(log), store, applier, CATCH_UP_MAX_RECORDS);
         for (int p = 0; p < partitions; p++) {
             locks[p] = new Object();
-            followers[p] = new PartitionFollower(p, store);
+            followers[p] = new PartitionFollower(p, store, catchUp);
         }
         this.reconciler = new OwnershipReconciler(self, HANDOFF_WAIT_MS, RESTART_BACKOFF_MS);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -214,14 +225,15 @@ public final class ClusterService implements Replication, AutoCloseable {
             if (m.state() != io.ringwork.core.membership.MemberState.LEFT) clusterSize++;
             if (!m.state().isActive()) continue;
             if (m.id().equals(self)) {
-                views.add(new MemberView(self, 1, readySet(), ownedSet()));
+                views.add(new MemberView(self, 1, readySet(), ownedSet(), leaving));
                 continue;
             }
             String address = m.metadata().get("http");
             if (address != null) links.computeIfAbsent(m.id(), id -> new ReplicaLink(self, id, address, this, http)).address(address);
-            views.add(new MemberView(m.id(), 1, bits(m.metadata().get("ready")), bits(m.metadata().get("owned"))));
+            views.add(new MemberView(m.id(), 1, bits(m.metadata().get("ready")), bits(m.metadata().get("owned")),
+                    "1".equals(m.metadata().get("leaving"))));
         }
-        if (views.stream().noneMatch(v -> v.id().equals(self))) views.add(new MemberView(self, 1, readySet(), ownedSet()));
+        if (views.stream().noneMatch(v -> v.id().equals(self))) views.add(new MemberView(self, 1, readySet(), ownedSet(), leaving));
         if (expectPeers && views.size() == 1 && now - startedMs < JOIN_WAIT_MS) return;
         OwnershipPlan current = OwnershipPlan.compute(views, partitions, replicationFactor, clusterSize);
         plan = current;
@@ -251,38 +263,43 @@ public final class ClusterService implements Replication, AutoCloseable {
     }
 
     /**
-     * A graceful leave: runs nothing new, and stops every running partition (each drains to a
-     * quorum, so its in-sync replicas hold everything), waiting at most {@code timeout}. The
-     * metadata then says this node runs and holds nothing, so the replicas take over while it is
-     * still a member.
+     * A graceful leave. The node says it is leaving (it goes off the ring and is never chosen to
+     * run a partition), stops every partition it runs (each drains to a quorum), and then waits
+     * until each partition's owner has told it a checkpoint at least its own: then the owners
+     * hold everything it holds, and its leaving loses no copy. At most {@code timeout} in all.
      */
     public void release(Duration timeout) {
         leaving = true;
         ProcessingEngine processing = engine;
-        if (processing == null) return;
-        for (int p = 0; p < partitions; p++) if (processing.runs(p)) stop(p, false);
+        MembershipService member = membership;
+        if (processing == null || member == null) return;
         long deadline = System.nanoTime() + timeout.toNanos();
-        while (!stopping.isEmpty() && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
-        for (int p = 0; p < partitions; p++) {
-            synchronized (locks[p]) {
-                followers[p].reset(); // no longer a replica to count on
-            }
-        }
         try {
             publishMetadata();
-            Thread.sleep(2 * RECONCILE_MS); // let the gossip carry it before the leave itself
+            for (int p = 0; p < partitions; p++) if (processing.runs(p)) stop(p, false);
+            while (!stopping.isEmpty() && System.nanoTime() < deadline) Thread.sleep(10);
+            boolean othersStay = member.members().stream()
+                    .anyMatch(m -> !m.id().equals(self) && m.state().isActive() && !"1".equals(m.metadata().get("leaving")));
+            if (!othersStay) return; // nobody to hand off to: the log and this store are all there is
+            long[] held = new long[partitions];
+            for (int p = 0; p < partitions; p++) held[p] = store.checkpoint(p);
+            while (System.nanoTime() < deadline && !ownersPast(held)) Thread.sleep(20);
+            if (!ownersPast(held)) LOG.warn("leaving before every partition's owner is past this node's checkpoint");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            LOG.warn("announcing the release failed", e);
+            LOG.warn("handing off before leaving failed", e);
         }
+    }
+
+    private boolean ownersPast(long[] held) {
+        for (int p = 0; p < partitions; p++) {
+            if (held[p] < 0) continue;
+            synchronized (locks[p]) {
+                if (followers[p].ownerCheckpoint() < held[p]) return false;
+            }
+        }
+        return true;
     }
 
     private void begin(int p, OwnershipPlan current) {
@@ -315,8 +332,10 @@ public final class ClusterService implements Replication, AutoCloseable {
                 LOG.warn("stopping partition {} failed", p, e);
             } finally {
                 synchronized (locks[p]) {
+                    Term newer = leaders[p] == null ? null : leaders[p].newerTerm();
                     leaders[p] = null;
                     followers[p].reset();
+                    followers[p].observe(newer);
                 }
                 stopping.remove(p);
                 if (!closed) timer.execute(this::reconcileQuietly);
@@ -343,16 +362,18 @@ public final class ClusterService implements Replication, AutoCloseable {
         return ready;
     }
 
-    private void publishMetadata() {
+    private synchronized void publishMetadata() {
         String ready = HexFormat.of().formatHex(readySet().toByteArray());
         String owned = HexFormat.of().formatHex(ownedSet().toByteArray());
-        if (ready.equals(publishedReady) && owned.equals(publishedOwned)) return;
+        if (ready.equals(publishedReady) && owned.equals(publishedOwned) && leaving == publishedLeaving) return;
         Map<String, String> metadata = new HashMap<>(baseMetadata);
         metadata.put("ready", ready);
         metadata.put("owned", owned);
+        if (leaving) metadata.put("leaving", "1");
         membership.updateMetadata(metadata);
         publishedReady = ready;
         publishedOwned = owned;
+        publishedLeaving = leaving;
     }
 
     private static BitSet bits(String hex) {
@@ -382,6 +403,26 @@ public final class ClusterService implements Replication, AutoCloseable {
             }
         } catch (RuntimeException e) {
             LOG.warn("replication tick failed", e);
+        }
+    }
+
+    /** The shared log as the catch-up reads it: a short-lived reader per batch. */
+    private record LogSource(io.ringwork.core.log.RecordLog log) implements io.ringwork.core.cluster.LogCatchUp.Source {
+        @Override
+        public List<io.ringwork.core.record.Record> read(int partition, long fromOffset, int max) {
+            try (io.ringwork.core.log.PartitionReader reader = log.reader(partition, fromOffset)) {
+                return reader.poll(max);
+            }
+        }
+
+        @Override
+        public long startOffset(int partition) {
+            return log.startOffset(partition);
+        }
+
+        @Override
+        public long endOffset(int partition) {
+            return log.endOffset(partition);
         }
     }
 

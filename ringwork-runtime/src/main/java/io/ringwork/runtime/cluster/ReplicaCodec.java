@@ -60,6 +60,7 @@ public final class ReplicaCodec {
                 out.writeByte(h.role().ordinal());
                 out.writeLong(h.nextSeq());
                 out.writeLong(h.required());
+                out.writeLong(h.checkpoint());
             }
             case Commit c -> {
                 out.writeByte(2);
@@ -77,6 +78,7 @@ public final class ReplicaCodec {
                 header(out, b);
                 out.writeLong(b.nextSeq());
                 out.writeLong(b.checkpoint());
+                out.writeLong(b.required());
             }
             case SnapshotPage page -> {
                 out.writeByte(4);
@@ -131,7 +133,7 @@ public final class ReplicaCodec {
             case 1 -> {
                 int role = in.readUnsignedByte();
                 if (role >= Role.values().length) throw new IOException("unknown role " + role);
-                yield new Hello(partition, term, Role.values()[role], in.readLong(), in.readLong());
+                yield new Hello(partition, term, Role.values()[role], in.readLong(), in.readLong(), in.readLong());
             }
             case 2 -> {
                 long seq = in.readLong();
@@ -145,7 +147,7 @@ public final class ReplicaCodec {
                 for (int i = 0; i < letterCount; i++) letters.add(ChangeCodec.decodeDeadLetter(bytes(in, limit)));
                 yield new Commit(partition, term, seq, checkpoint, states, changes, letters);
             }
-            case 3 -> new SnapshotBegin(partition, term, in.readLong(), in.readLong());
+            case 3 -> new SnapshotBegin(partition, term, in.readLong(), in.readLong(), in.readLong());
             case 4 -> new SnapshotPage(partition, term, readStates(in, partition, limit));
             case 5 -> new SnapshotEnd(partition, term);
             default -> throw new IOException("unknown replication message kind " + kind);

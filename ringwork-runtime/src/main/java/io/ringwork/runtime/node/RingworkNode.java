@@ -67,7 +67,8 @@ public final class RingworkNode implements AutoCloseable {
             opened = new RocksStateStore(config.dataDir().resolve("state"), log.partitionCount(),
                     config.changesRetained(), 1_000_000);
             this.store = opened;
-            this.cluster = new ClusterService(config.nodeId(), log.partitionCount(), config.replicationFactor(), store, feed);
+            this.cluster = new ClusterService(config.nodeId(), log.partitionCount(), config.replicationFactor(), store, feed,
+                    log, applier);
             started = new ProcessingEngine(EngineConfig.defaults().withWorkerThreads(config.workerThreads()),
                     log, store, applier, listener(), config.nodeId(), cluster);
             this.engine = started;

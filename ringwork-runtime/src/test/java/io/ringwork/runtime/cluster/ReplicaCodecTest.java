@@ -22,11 +22,11 @@ class ReplicaCodecTest {
     void everyMessageKindRoundTrips() throws IOException {
         StateWrite state = new StateWrite(5, "t/doc", new StoredState(42, "gluer", false, "{\"a\":1}".getBytes()));
         List<ReplicaMessage> messages = List.of(
-                new ReplicaMessage.Hello(5, term, ReplicaMessage.Role.OBSERVER, 7, 41),
+                new ReplicaMessage.Hello(5, term, ReplicaMessage.Role.OBSERVER, 7, 41, 39),
                 new ReplicaMessage.Commit(5, term, 7, 40, List.of(state),
                         List.of(new Change(5, "t/doc", 42, "gluer.merge", "id-1", 99, false, "{\"a\":1}".getBytes())),
                         List.of(new DeadLetter(5, 43, "t/doc", "gluer.patch", null, 100, "bad patch"))),
-                new ReplicaMessage.SnapshotBegin(5, term, 8, 40),
+                new ReplicaMessage.SnapshotBegin(5, term, 8, 40, 44),
                 new ReplicaMessage.SnapshotPage(5, term, List.of(state)),
                 new ReplicaMessage.SnapshotEnd(5, term));
         ReplicaCodec.Batch batch = ReplicaCodec.decodeBatch(ReplicaCodec.encodeBatch("n2", messages));

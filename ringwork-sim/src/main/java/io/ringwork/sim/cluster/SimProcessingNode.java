@@ -1,5 +1,6 @@
 package io.ringwork.sim.cluster;
 
+import io.ringwork.core.cluster.LogCatchUp;
 import io.ringwork.core.cluster.MemberView;
 import io.ringwork.core.cluster.OwnershipPlan;
 import io.ringwork.core.cluster.OwnershipReconciler;
@@ -16,6 +17,7 @@ import io.ringwork.core.record.FeedEntry;
 import io.ringwork.core.record.Record;
 import io.ringwork.core.record.VersionedState;
 import io.ringwork.core.store.MemoryStateStore;
+import io.ringwork.core.store.StateStore;
 import io.ringwork.core.store.StoredState;
 import io.ringwork.core.store.WriteSet;
 import io.ringwork.core.store.WriteSet.StateWrite;
@@ -98,6 +100,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
     private long nowMs;
     private BitSet publishedReady = new BitSet();
     private BitSet publishedOwned = new BitSet();
+    private boolean publishedLeaving;
 
     public SimProcessingNode(String id, MemoryStateStore store, RecordApplier applier, SimLog log,
                              ClusterNetwork network, Hooks hooks, ClusterConfig config) {
@@ -182,11 +185,32 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         viewDirty = true;
     }
 
-    /** Starts a graceful leave: stops every partition, waits for them to be durable (bounded), then departs. */
+    /** Longest a graceful leave waits for the owners to be past what this node holds. */
+    static final long LEAVE_WAIT_MS = 30_000;
+
+    /**
+     * Starts a graceful leave, as the runtime does: stops every partition (each drains to a
+     * quorum, bounded), says it holds nothing, and departs once every partition's owner has told
+     * it a checkpoint at least its own (so the owner holds all it holds), or after
+     * {@link #LEAVE_WAIT_MS}.
+     */
     public void leave(long nowMs) {
         if (status != Status.UP) return;
         status = Status.LEAVING;
+        leaveDeadlineMs = nowMs + LEAVE_WAIT_MS;
         for (Running r : running.values()) beginStop(r, nowMs);
+        publishIfChanged();
+    }
+
+    private long leaveDeadlineMs = Long.MAX_VALUE;
+
+    /** True when every partition this node holds is held, at least as far, by its current owner. */
+    private boolean ownersCaughtUp() {
+        for (int p = 0; p < log.partitionCount(); p++) {
+            long held = store.checkpoint(p);
+            if (held >= 0 && follower(p).ownerCheckpoint() < held) return false;
+        }
+        return true;
     }
 
     // ---- network ----------------------------------------------------------------------------
@@ -255,6 +279,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
                 // 1. A replica refused our term: someone else runs p. Stop at once and back off.
                 it.remove();
                 follower(p).reset();
+                follower(p).observe(r.leader.newerTerm());
                 reconciler.deposed(p, nowMs);
                 trace("deposed from p%d", p);
                 continue;
@@ -264,6 +289,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
                 if (r.leader.pendingCount() == 0 || nowMs >= r.stopDeadlineMs || r.leader.deposed()) {
                     it.remove();
                     follower(p).reset();
+                    follower(p).observe(r.leader.newerTerm());
                     continue;
                 }
             } else {
@@ -272,7 +298,18 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
             apply(r.leader.tick(nowMs, to -> true, config.snapshotPagesPerTick()));
         }
         if (status == Status.LEAVING) {
-            if (running.isEmpty()) {
+            if (running.isEmpty() && (ownersCaughtUp() || nowMs >= leaveDeadlineMs)) {
+                if (!ownersCaughtUp()) {
+                    StringBuilder behind = new StringBuilder();
+                    for (int p = 0; p < log.partitionCount(); p++) {
+                        long held = store.checkpoint(p);
+                        if (held >= 0 && follower(p).ownerCheckpoint() < held) {
+                            behind.append(String.format(" p%d(held %d, owner at %d, term %s, %s)", p, held,
+                                    follower(p).ownerCheckpoint(), follower(p).term(), follower(p).mode()));
+                        }
+                    }
+                    trace("leaves at the deadline before every owner caught up:%s", behind);
+                }
                 status = Status.GONE;
                 hooks.departed(id);
             }
@@ -283,6 +320,8 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         publishIfChanged();
     }
 
+    private static final int DEBUG_PARTITION = Integer.getInteger("ringwork.sim.debugPartition", -1);
+
     private void reconcile() {
         boolean replan = viewDirty;
         viewDirty = false;
@@ -291,6 +330,12 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         BitSet runningSet = new BitSet();
         running.keySet().forEach(runningSet::set);
         OwnershipReconciler.Decision decision = reconciler.decide(plan, runningSet, nowMs);
+        if (DEBUG_PARTITION >= 0 && TRACE) {
+            int q = DEBUG_PARTITION;
+            trace("plan p%d: owner %s target %s replicas %s members %s ready %s runs %s", q, plan.owner(q), plan.target(q),
+                    plan.replicas(q), plan.members(), plan.members().stream().filter(m -> plan.isReady(m, q)).toList(),
+                    plan.members().stream().filter(m -> plan.runs(m, q)).toList());
+        }
         decision.stop().stream().forEach(p -> {
             Running r = running.get(p);
             if (r != null && !r.stopping) beginStop(r, nowMs);
@@ -394,7 +439,37 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
     }
 
     private PartitionFollower follower(int p) {
-        return followers.computeIfAbsent(p, x -> new PartitionFollower(x, config.followerStore().apply(store)));
+        return followers.computeIfAbsent(p, x -> {
+            StateStore followerStore = config.followerStore().apply(store);
+            return new PartitionFollower(x, followerStore, new LogCatchUp(logSource(), followerStore, applier, catchUpLimit()));
+        });
+    }
+
+    /**
+     * How far behind this node still catches up from the log rather than by snapshot. Half the
+     * nodes take long catch-ups from the log, the other half only short ones, so both paths run.
+     */
+    private long catchUpLimit() {
+        return (id.hashCode() & 1) == 0 ? 10_000 : 8;
+    }
+
+    private LogCatchUp.Source logSource() {
+        return new LogCatchUp.Source() {
+            @Override
+            public List<io.ringwork.core.record.Record> read(int partition, long fromOffset, int max) {
+                return log.read(partition, fromOffset, max);
+            }
+
+            @Override
+            public long startOffset(int partition) {
+                return 0;
+            }
+
+            @Override
+            public long endOffset(int partition) {
+                return log.end(partition);
+            }
+        };
     }
 
     // ---- metadata ---------------------------------------------------------------------------
@@ -404,17 +479,20 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         BitSet owned = new BitSet();
         running.keySet().forEach(owned::set);
         BitSet ready = (BitSet) owned.clone();
-        followers.forEach((p, f) -> {
-            if (f.inSync()) ready.set(p);
-        });
-        return new MemberView(id, 1, ready, owned);
+        if (status != Status.LEAVING) { // about to go: no one should count on what it holds
+            followers.forEach((p, f) -> {
+                if (f.inSync()) ready.set(p);
+            });
+        }
+        return new MemberView(id, 1, ready, owned, status == Status.LEAVING);
     }
 
     private void publishIfChanged() {
         MemberView now = describe();
-        if (!now.ready().equals(publishedReady) || !now.owned().equals(publishedOwned)) {
+        if (!now.ready().equals(publishedReady) || !now.owned().equals(publishedOwned) || now.leaving() != publishedLeaving) {
             publishedReady = now.ready();
             publishedOwned = now.owned();
+            publishedLeaving = now.leaving();
             hooks.metadataChanged(id);
         }
     }

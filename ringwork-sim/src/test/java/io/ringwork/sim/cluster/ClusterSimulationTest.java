@@ -11,7 +11,6 @@ import io.ringwork.sim.SimulationFailure;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -53,7 +52,6 @@ class ClusterSimulationTest {
 
     /** Every seed in 1..20 (or just SEED), strict. Fails today on core findings; see docs/SIMULATION.md. */
     @Test
-    @Tag("slow")
     void randomFaultsThenHealDrainForTwentySeeds() {
         long first = Seeds.fromEnvironment(1);
         int seeds = Seeds.isReplay() ? 1 : 20;
@@ -69,28 +67,23 @@ class ClusterSimulationTest {
     }
 
     @Test
-    @Disabled("core finding 1: a leader's follower takes a newer-term owner's states into the store the leader "
-            + "commits from; the leader then skips those records and ships a checkpoint without their states")
-    void seed208LeaderShipsACheckpointForStatesItGotByReplication() {
-        ClusterSimulation.run(208, ClusterConfig.defaults().withReportOnly(Set.of("MonotonicFeed", "FeedComplete")));
+    void seed208ALeaderNoLongerShipsACheckpointForStatesItGotByReplication() {
+        ClusterSimulation.run(208, ClusterConfig.defaults());
     }
 
     @Test
-    @Disabled("core finding 2: an observer (fed changes, holds no state) that starts running the partition re-feeds them")
-    void seed5ObserverTurnedOwnerFeedsChangesAgain() {
+    void seed5AnObserverTurnedOwnerDoesNotFeedChangesAgain() {
         ClusterSimulation.run(5, ClusterConfig.defaults());
     }
 
     @Test
-    @Disabled("core finding 3: a replica that catches up through a snapshot gets states, not changes: its feed misses them")
-    void seed3SnapshotCatchUpLeavesFeedGaps() {
-        ClusterSimulation.run(3, ClusterConfig.defaults().withReportOnly(Set.of("MonotonicFeed")));
+    void seed3CatchUpKeepsTheFeedsComplete() {
+        ClusterSimulation.run(3, ClusterConfig.defaults());
     }
 
     @Test
-    @Disabled("finding 4, not yet analysed: partition 7 never drains on n0 (checkpoint 47 of 86) after healing")
-    void seed19NeverDrains() {
-        ClusterSimulation.run(19, ClusterConfig.defaults().withReportOnly(Set.of("MonotonicFeed", "FeedComplete")));
+    void seed19Drains() {
+        ClusterSimulation.run(19, ClusterConfig.defaults());
     }
 
     /** Applies replicated checkpoints and changes but drops replicated states: a broken follower path. */

@@ -1,0 +1,93 @@
+package io.ringwork.core.cluster;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.ringwork.core.gluer.GluerProcessor;
+import io.ringwork.core.processing.ProcessorRegistry;
+import io.ringwork.core.processing.RecordApplier;
+import io.ringwork.core.record.FeedEntry;
+import io.ringwork.core.record.Record;
+import io.ringwork.core.store.MemoryStateStore;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** A replica catching up by applying the log: same states as the owner, every change fed once. */
+class LogCatchUpTest {
+    private final RecordApplier applier = new RecordApplier(new ProcessorRegistry(List.of(new GluerProcessor())));
+    private final List<Record> log = new ArrayList<>();
+    private long start;
+
+    private final LogCatchUp.Source source = new LogCatchUp.Source() {
+        @Override
+        public List<Record> read(int partition, long fromOffset, int max) {
+            List<Record> out = new ArrayList<>();
+            for (Record r : log) if (r.offset() >= fromOffset && out.size() < max) out.add(r);
+            return out;
+        }
+
+        @Override
+        public long startOffset(int partition) {
+            return start;
+        }
+
+        @Override
+        public long endOffset(int partition) {
+            return log.size();
+        }
+    };
+
+    LogCatchUpTest() {
+        for (int i = 0; i < 100; i++) {
+            String body = i % 10 == 7 ? "not json" : "{\"n\":" + i + "}";
+            log.add(new Record(0, i, "t/k" + (i % 5), "gluer.merge", "id-" + i, 1000 + i, body.getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    @Test
+    void catchingUpInTwoStepsEndsLikeOneAndFeedsEachChangeOnce() {
+        MemoryStateStore whole = new MemoryStateStore();
+        List<FeedEntry> all = new LogCatchUp(source, whole, applier, 1000).replay(0, -1, 99);
+        MemoryStateStore stepwise = new MemoryStateStore();
+        LogCatchUp catchUp = new LogCatchUp(source, stepwise, applier, 1000);
+        List<FeedEntry> first = catchUp.replay(0, -1, 39);
+        assertThat(stepwise.checkpoint(0)).isEqualTo(39);
+        List<FeedEntry> second = catchUp.replay(0, 39, 99);
+        assertThat(all).hasSize(90); // one in ten is not JSON: a dead letter, not a change
+        assertThat(first.size() + second.size()).isEqualTo(90);
+        assertThat(stepwise.checkpoint(0)).isEqualTo(99);
+        assertThat(stepwise.deadLetters(d -> true, 100)).hasSize(10);
+        whole.states().forEach((key, state) -> {
+            assertThat(stepwise.states().get(key).version()).isEqualTo(state.version());
+            assertThat(stepwise.states().get(key).value()).isEqualTo(state.value());
+        });
+        // Again: everything is held, nothing is fed twice.
+        assertThat(catchUp.replay(0, 50, 99)).isEmpty();
+    }
+
+    @Test
+    void itDeclinesWhatTheLogNoLongerHoldsOrWhatIsTooLong() {
+        MemoryStateStore store = new MemoryStateStore();
+        assertThat(new LogCatchUp(source, store, applier, 50).replay(0, -1, 99)).as("over the limit").isNull();
+        assertThat(new LogCatchUp(source, store, applier, 1000).replay(0, -1, 150)).as("past the log's end").isNull();
+        start = 20;
+        assertThat(new LogCatchUp(source, store, applier, 1000).replay(0, 10, 99)).as("trimmed by retention").isNull();
+        assertThat(store.checkpoint(0)).isEqualTo(-1);
+    }
+
+    @Test
+    void aReplicaBehindTheOwnerCatchesUpFromTheLogInsteadOfASnapshot() {
+        MemoryStateStore owner = new MemoryStateStore();
+        new LogCatchUp(source, owner, applier, 1000).replay(0, -1, 99);
+        MemoryStateStore replica = new MemoryStateStore();
+        new LogCatchUp(source, replica, applier, 1000).replay(0, -1, 30);
+        PartitionFollower follower = new PartitionFollower(0, replica, new LogCatchUp(source, replica, applier, 1000));
+        PartitionFollower.Outcome outcome = follower.receive(new ReplicaMessage.Hello(0, new Term(1, "o"),
+                ReplicaMessage.Role.REPLICA, 0, owner.high(0), owner.checkpoint(0)));
+        assertThat(outcome.ack().status()).isEqualTo(ReplicaAck.Status.IN_SYNC);
+        assertThat(outcome.fed()).isNotEmpty().allMatch(e -> e.change().version() > 30);
+        assertThat(replica.checkpoint(0)).isEqualTo(owner.high(0));
+        assertThat(follower.ownerCheckpoint()).isEqualTo(99);
+    }
+}

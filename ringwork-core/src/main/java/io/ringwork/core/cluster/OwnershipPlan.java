@@ -70,7 +70,7 @@ public final class OwnershipPlan {
                         Assigner.Config.defaults().loadFactor()));
         String[] owners = new String[partitions];
         for (int p = 0; p < partitions; p++) owners[p] = chooseOwner(p, assignment.preferenceList(p), members);
-        int quorum = Math.min(replicationFactor, Math.max(clusterSize, members.size())) / 2 + 1;
+        int quorum = Math.min(replicationFactor, Math.max(clusterSize, nodes.size())) / 2 + 1;
         return new OwnershipPlan(assignment, owners, members, quorum);
     }
 

@@ -222,7 +222,9 @@ public final class ClusterService implements Replication, AutoCloseable {
         List<MemberView> views = new ArrayList<>();
         int clusterSize = 0;
         for (Member m : member.members()) {
-            if (m.state() != io.ringwork.core.membership.MemberState.LEFT) clusterSize++;
+            // Members that left, or are leaving, no longer count toward the cluster's size.
+            if (m.state() != io.ringwork.core.membership.MemberState.LEFT && !"1".equals(m.metadata().get("leaving"))
+                    && !(m.id().equals(self) && leaving)) clusterSize++;
             if (!m.state().isActive()) continue;
             if (m.id().equals(self)) {
                 views.add(new MemberView(self, 1, readySet(), ownedSet(), leaving));

@@ -100,9 +100,13 @@ public final class ClusterSimulation {
     private static boolean canLeave(ProcessingCluster cluster, String victim) {
         int initial = cluster.config().initialNodes();
         int initialLeft = 0;
+        int staying = 0;
         for (String id : cluster.memberIds()) {
-            if (Integer.parseInt(id.substring(1)) < initial && !id.equals(victim)) initialLeft++;
+            if (id.equals(victim) || cluster.node(id).status() == SimProcessingNode.Status.LEAVING) continue;
+            staying++;
+            if (Integer.parseInt(id.substring(1)) < initial) initialLeft++;
         }
-        return initialLeft > initial / 2 && cluster.memberIds().size() - 1 >= cluster.config().replicationFactor();
+        // Members already leaving count as gone.
+        return initialLeft > initial / 2 && staying >= cluster.config().replicationFactor();
     }
 }

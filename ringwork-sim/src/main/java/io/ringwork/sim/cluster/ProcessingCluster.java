@@ -344,7 +344,9 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
 
     @Override
     public int clusterSize() {
-        return members.size();
+        int size = 0; // leaving members count as gone, as in the runtime
+        for (String id : members) if (nodes.get(id).status() != SimProcessingNode.Status.LEAVING) size++;
+        return size;
     }
 
     @Override

@@ -355,8 +355,9 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
     public OwnershipPlan plan() {
         List<MemberView> members = new ArrayList<>(hooks.view(id));
         members.add(describe());
+        int live = (int) members.stream().filter(m -> !m.leaving()).count();
         return OwnershipPlan.compute(members, log.partitionCount(), config.replicationFactor(),
-                Math.max(members.size(), hooks.clusterSize()));
+                Math.max(live, hooks.clusterSize()));
     }
 
     private void start(int p, OwnershipPlan plan) {

@@ -129,6 +129,9 @@ public final class ClusterService implements Replication, AutoCloseable {
         this.baseMetadata = Map.copyOf(metadata);
         this.expectPeers = expectPeers;
         membership.subscribe(event -> {
+            if (event.kind() != io.ringwork.core.membership.MemberEvent.Kind.UPDATED) {
+                LOG.info("member {} {}", event.member().id(), event.kind().name().toLowerCase());
+            }
             if (!closed) timer.execute(this::reconcileQuietly);
         });
         reconcileQuietly();

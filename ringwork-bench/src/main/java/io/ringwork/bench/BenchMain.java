@@ -44,6 +44,10 @@ public final class BenchMain {
                 "membership with 5 real JVMs on loopback: kill -9 one, SIGSTOP another for 3 s; "
                         + "args: protocol periods in ms (default 200 1000)",
                 LoopbackReport::main));
+        BENCHMARKS.put("cluster-sim", new Entry(
+                "the processing cluster in the simulator: seeded crashes, pauses, partitions, joins and leaves, "
+                        + "invariants after every step; args: seeds (default 1000), first seed (default 1)",
+                args -> io.ringwork.sim.cluster.ClusterSimMain.main(args.length == 0 ? new String[] {"1000", "1"} : args)));
     }
 
     private BenchMain() {}

@@ -36,9 +36,11 @@ final class ChaosProducer {
     private final ChaosCluster cluster;
     private final ChaosWorkload workload;
     private final Map<String, KeyLog> keys = new HashMap<>();
+    private final List<ChaosReport.Appended> appended = new ArrayList<>();
     private final AtomicInteger nextNode = new AtomicInteger();
     private final AtomicLong retries = new AtomicLong();
     private long produced;
+    private long startNs;
 
     ChaosProducer(ChaosCluster cluster, ChaosWorkload workload) {
         this.cluster = cluster;
@@ -50,6 +52,7 @@ final class ChaosProducer {
      * {@code progress} every round with the records produced so far.
      */
     void run(long startNs, long durationMs, long ratePerS, java.util.function.LongConsumer progress) throws Exception {
+        this.startNs = startNs;
         try (ExecutorService pool = Executors.newFixedThreadPool(LANES)) {
             double owed = 0;
             long round = 0;
@@ -74,25 +77,35 @@ final class ChaosProducer {
         List<List<Generated>> lanes = new ArrayList<>();
         for (int l = 0; l < LANES; l++) lanes.add(new ArrayList<>());
         for (Generated g : round) lanes.get(Math.floorMod(g.record().key().hashCode(), LANES)).add(g);
-        List<Future<JsonNode>> answers = new ArrayList<>();
+        List<Future<Acked>> answers = new ArrayList<>();
         List<List<Generated>> sent = new ArrayList<>();
         for (List<Generated> lane : lanes) {
             if (lane.isEmpty()) continue;
             sent.add(lane);
-            answers.add(pool.submit(() -> sendWithRetry(lane.stream().map(Generated::record).toList())));
+            answers.add(pool.submit(() -> {
+                JsonNode results = sendWithRetry(lane.stream().map(Generated::record).toList());
+                // The lane's own time of acknowledgement: the round's wait for the other lanes is not in it.
+                return new Acked(results, (System.nanoTime() - startNs) / 1_000_000);
+            }));
         }
         for (int i = 0; i < answers.size(); i++) {
-            JsonNode results = answers.get(i).get();
+            Acked acked = answers.get(i).get();
             List<Generated> lane = sent.get(i);
             for (int r = 0; r < lane.size(); r++) {
-                long offset = results.get(r).path("offset").asLong();
+                JsonNode result = acked.results().get(r);
+                long offset = result.path("offset").asLong();
                 KeyLog log = keys.computeIfAbsent(lane.get(r).record().key(), k -> new KeyLog());
                 log.lastVersion = Math.max(log.lastVersion, offset);
                 if (lane.get(r).applied()) log.applied.add(offset);
+                appended.add(new ChaosReport.Appended(result.path("partition").asInt(-1), offset, acked.atMs(),
+                        lane.get(r).applied()));
                 produced++;
             }
         }
     }
+
+    /** A batch's results and when its lane got them (ms since the run started). */
+    private record Acked(JsonNode results, long atMs) {}
 
     /** Sends one batch to the nodes up, one after another, until one accepts it. */
     private JsonNode sendWithRetry(List<NewRecord> batch) throws Exception {
@@ -114,6 +127,11 @@ final class ChaosProducer {
             Thread.sleep(50);
         }
         throw new IllegalStateException("a batch was not accepted by any node within " + BATCH_DEADLINE_MS + " ms", last);
+    }
+
+    /** Every record in the log, in the order the producer learned its offset. */
+    List<ChaosReport.Appended> appended() {
+        return appended;
     }
 
     Map<String, KeyLog> keys() {

@@ -4,14 +4,19 @@ import io.ringwork.runtime.chaos.ChaosCluster.Ownership;
 import io.ringwork.runtime.chaos.FaultSchedule.Fault;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * The figures of a chaos run, measured on the feeds after it: the failover gap of every kill, the
- * stall of moved and unmoved partitions around every join, and the throughput timeline.
- * Times are ms since the run started.
+ * The figures of a chaos run, measured on the feeds after it: the failover gaps of every kill, the
+ * apply delays of moved and unmoved partitions around every join, and the throughput timeline.
+ * Times are ms since the run started. A change is identified by its partition and version (the
+ * record's log offset), which the producer learns from the append's response.
  */
 final class ChaosReport {
     /** A join's window: from the join until this long after the node is ready. */
@@ -19,104 +24,238 @@ final class ChaosReport {
     /** The baseline window: this long before the join. */
     static final long BASELINE_MS = 5_000;
 
-    record FaultFigures(Fault fault, long startMs, long readyMs, Ownership before, Ownership after) {}
+    record FaultFigures(Fault fault, long startMs, long readyMs, Ownership before, Ownership after, long afterMs) {}
+
+    /**
+     * One record the producer appended: its partition and offset from the append's response, when
+     * its batch was acknowledged, and whether the fold applies it (false: a dead letter, no change).
+     */
+    record Appended(int partition, long offset, long ackMs, boolean applied) {}
+
+    /** Apply delays of the records appended in a window: how many, how many never arrived, max and p99. */
+    record Delays(int records, int missing, long maxMs, long p99Ms) {}
+
+    /** The time from a kill until a partition was processed again. */
+    record PartitionGap(int partition, long gapMs) {}
+
+    /**
+     * One kill's failover: {@code firstMs} until the first change of any partition the node owned
+     * (null if none), the per-partition gaps (sorted by partition), the owned partitions that got
+     * no record to process after the kill (skipped), and those that got some but no other node's
+     * feed ever delivered one (never).
+     */
+    record Failover(Long firstMs, List<PartitionGap> gaps, List<Integer> skipped, List<Integer> never) {}
 
     private final PrintStream out;
     private final FeedHistory firstArrivals;
     private final List<FeedHistory> feeds;
     private final int partitions;
+    private final List<Appended> appended;
+    private Map<Long, Long> firstArrivalIndex;
 
-    ChaosReport(PrintStream out, FeedHistory firstArrivals, List<FeedHistory> feeds, int partitions) {
+    ChaosReport(PrintStream out, FeedHistory firstArrivals, List<FeedHistory> feeds, int partitions, List<Appended> appended) {
         this.out = out;
         this.firstArrivals = firstArrivals;
         this.feeds = feeds;
         this.partitions = partitions;
+        this.appended = appended;
     }
 
     void faults(List<FaultFigures> faults) {
-        List<Long> gapsMs = new ArrayList<>();
+        List<Long> firstMs = new ArrayList<>();
+        List<Long> partitionGapsMs = new ArrayList<>();
+        int kills = 0;
+        int skipped = 0;
+        int never = 0;
         for (FaultFigures f : faults) {
             switch (f.fault().kind()) {
                 case KILL -> {
-                    Long gap = failoverGapMs(f);
-                    if (gap != null) gapsMs.add(gap);
-                    out.printf("  kill %s at t=%.1fs: failover gap %s%n", f.fault().node(), f.startMs() / 1000.0,
-                            gap == null ? "n/a (" + (f.before() == null ? "no ownership in /v1/cluster"
-                                    : "no change of its partitions on another node's feed") + ")" : gap + " ms");
+                    kills++;
+                    Failover failover = f.before() == null ? null
+                            : failover(f.fault().node(), f.startMs(), f.before().ownedBy(f.fault().node()), feeds, firstArrivals(), appended);
+                    printKill(f, failover);
+                    if (failover == null) continue;
+                    if (failover.firstMs() != null) firstMs.add(failover.firstMs());
+                    failover.gaps().forEach(g -> partitionGapsMs.add(g.gapMs()));
+                    skipped += failover.skipped().size();
+                    never += failover.never().size();
                 }
                 case JOIN -> joinStall(f);
                 default -> out.printf("  %s %s at t=%.1fs, back or gone at t=%.1fs%n", f.fault().kind().label(),
                         f.fault().node(), f.startMs() / 1000.0, f.readyMs() / 1000.0);
             }
         }
-        if (!gapsMs.isEmpty()) {
-            gapsMs.sort(null);
-            out.printf("  failover gap over %d kills: p50 %d ms, p99 %d ms%n", gapsMs.size(),
-                    percentile(gapsMs, 0.50), percentile(gapsMs, 0.99));
+        if (!firstMs.isEmpty()) {
+            firstMs.sort(null);
+            out.printf("  failover over %d kills: first change p50 %d ms, p99 %d ms, max %d ms%n", kills,
+                    percentile(firstMs, 0.50), percentile(firstMs, 0.99), firstMs.get(firstMs.size() - 1));
+        }
+        if (!partitionGapsMs.isEmpty()) {
+            partitionGapsMs.sort(null);
+            out.printf("  failover per partition over %d kills, %d partitions: p50 %d ms, p99 %d ms, max %d ms"
+                            + " (%d skipped: no record to process; %d never processed again)%n", kills, partitionGapsMs.size(),
+                    percentile(partitionGapsMs, 0.50), percentile(partitionGapsMs, 0.99),
+                    partitionGapsMs.get(partitionGapsMs.size() - 1), skipped, never);
         }
     }
 
-    /** From the SIGKILL to the first change of a partition the dead node owned, on any other node's feed. */
-    private Long failoverGapMs(FaultFigures f) {
-        if (f.before() == null) return null;
-        Set<Integer> owned = f.before().ownedBy(f.fault().node());
-        if (owned.isEmpty()) return null;
+    private void printKill(FaultFigures f, Failover failover) {
+        String head = String.format("  kill %s at t=%.1fs: ", f.fault().node(), f.startMs() / 1000.0);
+        if (failover == null) {
+            out.println(head + "failover n/a (no ownership in /v1/cluster)");
+            return;
+        }
+        int owned = failover.gaps().size() + failover.skipped().size() + failover.never().size();
+        out.println(head + "failover first change " + (failover.firstMs() == null
+                ? "n/a (no change of its partitions on another node's feed)" : failover.firstMs() + " ms")
+                + String.format("; %d partitions owned", owned));
+        if (!failover.gaps().isEmpty()) {
+            List<PartitionGap> bySize = new ArrayList<>(failover.gaps());
+            bySize.sort(Comparator.comparingLong(PartitionGap::gapMs));
+            List<Long> sorted = bySize.stream().map(PartitionGap::gapMs).toList();
+            PartitionGap worst = bySize.get(bySize.size() - 1);
+            StringBuilder each = new StringBuilder();
+            for (PartitionGap g : failover.gaps()) each.append(each.isEmpty() ? "" : ", ").append('p').append(g.partition())
+                    .append(' ').append(g.gapMs());
+            out.printf("    processed again per partition: p50 %d ms, max %d ms (partition %d); each (ms): %s%n",
+                    percentile(sorted, 0.50), worst.gapMs(), worst.partition(), each);
+        }
+        if (!failover.skipped().isEmpty() || !failover.never().isEmpty()) {
+            out.printf("    skipped (no record to process after the kill): %s; never processed again: %s%n",
+                    failover.skipped().isEmpty() ? "none" : failover.skipped(), failover.never().isEmpty() ? "none" : failover.never());
+        }
+    }
+
+    /**
+     * The failover of a kill at {@code killMs} of {@code dead}, which owned {@code owned}. First:
+     * from the kill to the first change of any owned partition on another node's feed. Per owned
+     * partition: from the kill to the first change of it, on another node's feed, whose first
+     * arrival on any feed is after the kill (a record appended after the kill, or not applied before
+     * it): the partition is being processed again. A partition none of whose applied records is
+     * still to arrive after the kill is skipped.
+     */
+    static Failover failover(String dead, long killMs, Set<Integer> owned, List<FeedHistory> feeds,
+                             Map<Long, Long> firstArrival, List<Appended> appended) {
         long first = Long.MAX_VALUE;
+        Map<Integer, Long> gap = new TreeMap<>();
         for (FeedHistory feed : feeds) {
-            if (feed.node().equals(f.fault().node())) continue;
+            if (feed.node().equals(dead)) continue;
             for (int p : owned) {
-                for (long at : feed.arrivals(p)) {
-                    if (at > f.startMs()) {
-                        first = Math.min(first, at);
+                long[] at = feed.arrivals(p);
+                long[] versions = feed.versionsIn(p);
+                boolean firstSeen = false;
+                for (int i = 0; i < at.length; i++) {
+                    if (at[i] <= killMs) continue;
+                    if (!firstSeen) {
+                        first = Math.min(first, at[i]);
+                        firstSeen = true;
+                    }
+                    Long anywhere = firstArrival.get(id(p, versions[i]));
+                    if (anywhere != null && anywhere > killMs) {
+                        gap.merge(p, at[i] - killMs, Math::min);
                         break;
                     }
                 }
             }
         }
-        return first == Long.MAX_VALUE ? null : first - f.startMs();
+        Set<Integer> toProcess = new TreeSet<>();
+        for (Appended a : appended) {
+            if (!a.applied() || !owned.contains(a.partition())) continue;
+            Long anywhere = firstArrival.get(id(a.partition(), a.offset()));
+            if (anywhere == null || anywhere > killMs) toProcess.add(a.partition());
+        }
+        List<PartitionGap> gaps = new ArrayList<>();
+        List<Integer> skipped = new ArrayList<>();
+        List<Integer> never = new ArrayList<>();
+        for (int p : new TreeSet<>(owned)) {
+            if (gap.containsKey(p)) gaps.add(new PartitionGap(p, gap.get(p)));
+            else if (toProcess.contains(p)) never.add(p);
+            else skipped.add(p);
+        }
+        return new Failover(first == Long.MAX_VALUE ? null : first - killMs, gaps, skipped, never);
+    }
+
+    /**
+     * The apply delays of the applied records of {@code partitions} whose batch was acknowledged in
+     * [fromMs, toMs): the first arrival of the record's change on any feed minus the acknowledgement.
+     * Dead letters produce no change and are skipped; records whose change never arrived count as missing.
+     */
+    static Delays applyDelays(List<Appended> appended, Map<Long, Long> firstArrival, Set<Integer> partitions,
+                              long fromMs, long toMs) {
+        List<Long> delays = new ArrayList<>();
+        int missing = 0;
+        for (Appended a : appended) {
+            if (!a.applied() || a.ackMs() < fromMs || a.ackMs() >= toMs || !partitions.contains(a.partition())) continue;
+            Long at = firstArrival.get(id(a.partition(), a.offset()));
+            if (at == null) missing++;
+            else delays.add(at - a.ackMs());
+        }
+        if (delays.isEmpty()) return new Delays(0, missing, 0, 0);
+        delays.sort(null);
+        return new Delays(delays.size(), missing, delays.get(delays.size() - 1), percentile(delays, 0.99));
+    }
+
+    /** The first arrival on any feed of each change, by {@link #id(int, long)}. */
+    static Map<Long, Long> firstArrivalIndex(FeedHistory firstArrivals) {
+        Map<Long, Long> index = new HashMap<>();
+        for (int p : firstArrivals.partitions()) {
+            long[] at = firstArrivals.arrivals(p);
+            long[] versions = firstArrivals.versionsIn(p);
+            for (int i = 0; i < at.length; i++) index.merge(id(p, versions[i]), at[i], Math::min);
+        }
+        return index;
+    }
+
+    /** A change's identity: its partition and version (the record's offset, below 2^44). */
+    static long id(int partition, long version) {
+        return ((long) partition << 44) | version;
+    }
+
+    private Map<Long, Long> firstArrivals() {
+        if (firstArrivalIndex == null) firstArrivalIndex = firstArrivalIndex(firstArrivals);
+        return firstArrivalIndex;
+    }
+
+    /** Moved and unmoved partitions of a join: owner before the join versus owner when read after it. */
+    static Set<Integer> moved(Ownership before, Ownership after, int partitions) {
+        Set<Integer> moved = new TreeSet<>();
+        if (before == null || after == null) return moved;
+        for (int p = 0; p < partitions; p++) {
+            String was = before.owners().get(p);
+            String now = after.owners().get(p);
+            if (was != null && now != null && !was.equals(now)) moved.add(p);
+        }
+        return moved;
     }
 
     private void joinStall(FaultFigures f) {
-        Set<Integer> moved = new TreeSet<>();
-        if (f.before() != null && f.after() != null) {
-            for (int p = 0; p < partitions; p++) {
-                String was = f.before().owners().get(p);
-                String now = f.after().owners().get(p);
-                if (was != null && now != null && !was.equals(now)) moved.add(p);
-            }
-        }
-        List<Integer> unmoved = new ArrayList<>();
+        Set<Integer> moved = moved(f.before(), f.after(), partitions);
+        Set<Integer> unmoved = new TreeSet<>();
         for (int p = 0; p < partitions; p++) if (!moved.contains(p)) unmoved.add(p);
         long windowEnd = f.readyMs() + STALL_AFTER_MS;
-        out.printf("  join %s at t=%.1fs (ready at t=%.1fs)%s%n", f.fault().node(), f.startMs() / 1000.0, f.readyMs() / 1000.0,
+        int owns = f.after() == null ? 0 : f.after().ownedBy(f.fault().node()).size();
+        out.printf("  join %s at t=%.1fs (ready at t=%.1fs; ownership after read at t=%.1fs, %s owns %d)%s%n", f.fault().node(),
+                f.startMs() / 1000.0, f.readyMs() / 1000.0, f.afterMs() / 1000.0, f.fault().node(), owns,
                 f.before() == null ? ": no ownership in /v1/cluster, so no partition counts as moved" : "");
-        for (var group : List.of(new Object[] {"moved", new ArrayList<>(moved)}, new Object[] {"unmoved", unmoved})) {
-            @SuppressWarnings("unchecked") List<Integer> set = (List<Integer>) group[1];
+        for (var group : List.of(Map.entry("moved", moved), Map.entry("unmoved", unmoved))) {
+            Set<Integer> set = group.getValue();
             if (set.isEmpty()) {
-                out.printf("    %-8s partitions: none%n", group[0]);
+                out.printf("    %-8s partitions: none%n", group.getKey());
                 continue;
             }
-            long raw = longestGapMs(set, f.startMs(), windowEnd);
-            long baseline = longestGapMs(set, Math.max(0, f.startMs() - BASELINE_MS), f.startMs());
-            out.printf("    %-8s partitions: %2d, longest gap between changes %d ms (baseline before the join %d ms), stall %d ms%n",
-                    group[0], set.size(), raw, baseline, Math.max(0, raw - baseline));
+            Delays during = applyDelays(appended, firstArrivals(), set, f.startMs(), windowEnd);
+            Delays baseline = applyDelays(appended, firstArrivals(), set, Math.max(0, f.startMs() - BASELINE_MS), f.startMs());
+            String stall = during.records() == 0 || baseline.records() == 0 ? "n/a"
+                    : Math.max(0, during.maxMs() - baseline.p99Ms()) + " ms";
+            out.printf("    %-8s partitions %s: apply delay join..ready+5s max %d ms, p99 %d ms (%,d records%s);"
+                            + " 5 s before max %d ms, p99 %d ms (%,d records%s); stall %s%n",
+                    group.getKey(), set, during.maxMs(), during.p99Ms(), during.records(), missing(during),
+                    baseline.maxMs(), baseline.p99Ms(), baseline.records(), missing(baseline), stall);
         }
     }
 
-    /** The longest time without a change in any of {@code partitions} within [from, to], counting the window's edges. */
-    private long longestGapMs(List<Integer> partitions, long from, long to) {
-        long longest = 0;
-        for (int p : partitions) {
-            long previous = from;
-            for (long at : firstArrivals.arrivals(p)) {
-                if (at < from) continue;
-                if (at > to) break;
-                longest = Math.max(longest, at - previous);
-                previous = at;
-            }
-            longest = Math.max(longest, to - previous);
-        }
-        return longest;
+    private static String missing(Delays d) {
+        return d.missing() == 0 ? "" : String.format(", %d never arrived", d.missing());
     }
 
     /** Changes per second (first arrival on any feed), ten seconds a line. */

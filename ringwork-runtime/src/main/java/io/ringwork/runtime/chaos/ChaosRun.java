@@ -50,7 +50,7 @@ public final class ChaosRun {
                          int partitions, int tenants, int docs, double invalid, int resources, long drainTimeoutMs) {}
 
     /** What happened during one fault, for the figures. */
-    private record Injected(Fault fault, long startMs, long readyMs, Ownership before, Ownership after) {}
+    private record Injected(Fault fault, long startMs, long readyMs, Ownership before, Ownership after, long afterMs) {}
 
     private final Config config;
     private final Path work;
@@ -110,9 +110,9 @@ public final class ChaosRun {
             for (FeedFollower follower : followers.values()) follower.stop();
             List<FeedHistory> feeds = followers.values().stream().map(FeedFollower::history).toList();
             Anomalies anomalies = ChaosChecks.check(expected, feeds, continuous, owner, replicas);
-            ChaosReport report = new ChaosReport(out, firstArrivals, feeds, config.partitions());
+            ChaosReport report = new ChaosReport(out, firstArrivals, feeds, config.partitions(), producer.appended());
             report.faults(injected.stream().map(i -> new ChaosReport.FaultFigures(i.fault(), i.startMs(), i.readyMs(),
-                    i.before(), i.after())).toList());
+                    i.before(), i.after(), i.afterMs())).toList());
             report.timeline();
             out.printf("  keys checked %,d on %d nodes (%s); records %,d, dead letters expected %,d%n", expected.size(),
                     cluster.upNodes().size(), ownership == null ? "no ownership in /v1/cluster: every node checked as a replica"
@@ -189,9 +189,24 @@ public final class ChaosRun {
                 out.printf("  t=%4.1fs LEAVE %s (SIGTERM, exit %d after %d ms)%n", startMs / 1000.0, id, code, readyMs - startMs);
             }
         }
-        // Let the assignment settle before reading who owns what now (a join's moved partitions).
-        Thread.sleep(Math.min(3000, Math.max(0, ChaosReport.STALL_AFTER_MS / 2)));
-        injected.add(new Injected(fault, startMs, readyMs, before, cluster.ownership()));
+        Ownership after;
+        long afterMs;
+        if (fault.kind() == FaultSchedule.Kind.JOIN) {
+            // The new node owns partitions only once it has caught up, which can take seconds: read the
+            // ownership as soon as it owns something, or at the end of the join's window.
+            long windowEndMs = readyMs + ChaosReport.STALL_AFTER_MS;
+            while (true) {
+                after = cluster.ownership();
+                afterMs = nowMs();
+                if ((after != null && !after.ownedBy(id).isEmpty()) || afterMs >= windowEndMs) break;
+                Thread.sleep(200);
+            }
+        } else {
+            Thread.sleep(3000); // let the assignment settle before the next fault
+            after = cluster.ownership();
+            afterMs = nowMs();
+        }
+        injected.add(new Injected(fault, startMs, readyMs, before, after, afterMs));
     }
 
     private void sleepUntil(long atMs) throws InterruptedException {

@@ -14,7 +14,7 @@ import java.util.function.Supplier;
  * {@code FeedTracker}, it reconnects: after a kill, a pause or a dropped stream it resumes after
  * the last position it saw ({@code ?from=last+1}), retrying every 200 ms while the node is down.
  * Every change seen for the first time on any node also goes into a shared history of first
- * arrivals, which the timeline and the join stall are measured on.
+ * arrivals, which the timeline, the apply delays and the failover gaps are measured on.
  */
 final class FeedFollower {
     private static final JsonFactory JSON_FACTORY = new JsonFactory();

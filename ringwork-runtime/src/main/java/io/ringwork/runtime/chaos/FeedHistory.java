@@ -15,6 +15,8 @@ public final class FeedHistory {
     private final String node;
     private final Map<String, LongList> versionsByKey = new HashMap<>();
     private final Map<Integer, LongList> arrivalsByPartition = new HashMap<>();
+    /** Per partition, the version of each change, parallel to {@link #arrivalsByPartition}. */
+    private final Map<Integer, LongList> versionsByPartition = new HashMap<>();
     private long lastPosition = -1;
     private long changes;
 
@@ -30,6 +32,7 @@ public final class FeedHistory {
     public synchronized void record(long position, String key, long version, int partition, long arrivalMs) {
         versionsByKey.computeIfAbsent(key, k -> new LongList()).add(version);
         arrivalsByPartition.computeIfAbsent(partition, p -> new LongList()).add(arrivalMs);
+        versionsByPartition.computeIfAbsent(partition, p -> new LongList()).add(version);
         if (position > lastPosition) lastPosition = position;
         changes++;
     }
@@ -65,6 +68,12 @@ public final class FeedHistory {
     /** Arrival times of {@code partition}'s changes (ms since the run started, non-decreasing). */
     public synchronized long[] arrivals(int partition) {
         LongList list = arrivalsByPartition.get(partition);
+        return list == null ? new long[0] : list.toArray();
+    }
+
+    /** The versions of {@code partition}'s changes, parallel to {@link #arrivals(int)} (a copy). */
+    public synchronized long[] versionsIn(int partition) {
+        LongList list = versionsByPartition.get(partition);
         return list == null ? new long[0] : list.toArray();
     }
 

@@ -1,0 +1,132 @@
+package io.ringwork.runtime.chaos;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ringwork.runtime.chaos.ChaosCluster.Ownership;
+import io.ringwork.runtime.chaos.ChaosReport.Appended;
+import io.ringwork.runtime.chaos.ChaosReport.Delays;
+import io.ringwork.runtime.chaos.ChaosReport.Failover;
+import io.ringwork.runtime.chaos.ChaosReport.PartitionGap;
+import io.ringwork.runtime.chaos.FaultSchedule.Fault;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The join and failover figures on synthetic feeds and appends. */
+class ChaosReportTest {
+    private final FeedHistory any = new FeedHistory("any");
+    private final FeedHistory n1 = new FeedHistory("n1");
+    private final FeedHistory n2 = new FeedHistory("n2");
+    private final FeedHistory n3 = new FeedHistory("n3");
+    private final Set<Long> seen = new HashSet<>();
+    private final List<Appended> appended = new ArrayList<>();
+
+    /** {@code feed} delivers partition {@code p}'s change of version {@code v} at {@code atMs} (in time order). */
+    private void deliver(FeedHistory feed, int p, long v, long atMs) {
+        feed.record(-1, "k" + p + "/" + v, v, p, atMs);
+        if (seen.add(ChaosReport.id(p, v))) any.record(-1, "k" + p + "/" + v, v, p, atMs);
+    }
+
+    private void append(int p, long v, long ackMs, boolean applied) {
+        appended.add(new Appended(p, v, ackMs, applied));
+    }
+
+    @Test
+    void applyDelaysAreFirstArrivalMinusAckOverAppliedRecordsOfTheWindow() {
+        append(0, 1, 100, true);
+        deliver(n1, 0, 1, 110);
+        deliver(n2, 0, 1, 130); // a later delivery on another feed does not count
+        append(0, 2, 200, true);
+        deliver(n1, 0, 2, 260);
+        append(0, 3, 300, false); // a dead letter: no change, skipped
+        append(0, 4, 400, true); // never delivered: missing
+        append(0, 5, 1000, true); // outside the window
+        deliver(n1, 0, 5, 1001);
+        append(1, 1, 250, true); // another partition
+        deliver(n1, 1, 1, 5000);
+
+        Delays d = ChaosReport.applyDelays(appended, ChaosReport.firstArrivalIndex(any), Set.of(0), 0, 500);
+        assertEquals(new Delays(2, 1, 60, 60), d);
+        assertEquals(10, ChaosReport.applyDelays(appended, ChaosReport.firstArrivalIndex(any), Set.of(0), 0, 150).maxMs());
+        assertEquals(new Delays(1, 0, 4750, 4750),
+                ChaosReport.applyDelays(appended, ChaosReport.firstArrivalIndex(any), Set.of(1), 0, 500));
+    }
+
+    @Test
+    void p99IsNearestRankAndMaxIsTheLargest() {
+        for (int i = 1; i <= 200; i++) {
+            append(2, i, 1000 + i, true);
+            deliver(n1, 2, i, 1000 + i + i); // delay i ms
+        }
+        Delays d = ChaosReport.applyDelays(appended, ChaosReport.firstArrivalIndex(any), Set.of(2), 0, 10_000);
+        assertEquals(new Delays(200, 0, 200, 198), d);
+    }
+
+    @Test
+    void failoverPerPartitionWaitsForARecordNotAppliedBeforeTheKill() {
+        long kill = 1000;
+        // p0: v5 applied on n1 before the kill; n2 delivers it late (replication), then v6 appended after the kill.
+        append(0, 5, 850, true);
+        deliver(n1, 0, 5, 900);
+        deliver(n2, 0, 5, 1100);
+        append(0, 6, 1400, true);
+        deliver(n2, 0, 6, 1500);
+        // p1: v8 first arrives on the restarted n1 (its own feed does not count), then on n3.
+        append(1, 8, 1150, true);
+        deliver(n1, 1, 8, 1200);
+        deliver(n3, 1, 8, 1250);
+        // p2: only a record applied before the kill and a dead letter after it: nothing to process, skipped.
+        append(2, 3, 700, true);
+        deliver(n2, 2, 3, 800);
+        append(2, 4, 1300, false);
+        // p3: a record after the kill that no other feed ever delivers: never processed again.
+        append(3, 9, 1300, true);
+
+        Failover f = ChaosReport.failover("n1", kill, Set.of(0, 1, 2, 3), List.of(n1, n2, n3),
+                ChaosReport.firstArrivalIndex(any), appended);
+        assertEquals(100L, f.firstMs()); // n2's late delivery of p0 v5 is the first change: the old figure
+        assertEquals(List.of(new PartitionGap(0, 500), new PartitionGap(1, 250)), f.gaps());
+        assertEquals(List.of(2), f.skipped());
+        assertEquals(List.of(3), f.never());
+    }
+
+    @Test
+    void movedIsOwnerBeforeVersusOwnerAfter() {
+        Ownership before = new Ownership(Map.of(0, "n1", 1, "n2", 2, "n3"), Map.of());
+        Ownership after = new Ownership(Map.of(0, "n4", 1, "n2", 2, "n3"), Map.of());
+        assertEquals(Set.of(0), ChaosReport.moved(before, after, 3));
+        assertEquals(Set.of(), ChaosReport.moved(null, after, 3));
+    }
+
+    @Test
+    void joinStallIsMaxDuringMinusBaselineP99() {
+        // Baseline [0, 5000): delays 10 ms; during [5000, 5000 + 1000 + 5000): one 900 ms delay on moved p0.
+        for (int i = 0; i < 50; i++) {
+            long ack = 100 + i * 100;
+            append(i % 2, i, ack, true);
+            deliver(n2, i % 2, i, ack + 10);
+        }
+        append(0, 100, 6000, true);
+        deliver(n2, 0, 100, 6900);
+        append(1, 101, 6000, true);
+        deliver(n2, 1, 101, 6040);
+        Ownership before = new Ownership(Map.of(0, "n1", 1, "n2"), Map.of());
+        Ownership after = new Ownership(Map.of(0, "n4", 1, "n2"), Map.of());
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ChaosReport report = new ChaosReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), any, List.of(n2), 2, appended);
+        report.faults(List.of(new ChaosReport.FaultFigures(new Fault(5000, FaultSchedule.Kind.JOIN, "n4", 0),
+                5000, 6000, before, after, 7000)));
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("moved    partitions [0]: apply delay join..ready+5s max 900 ms, p99 900 ms (1 records);"
+                + " 5 s before max 10 ms, p99 10 ms (25 records); stall 890 ms"), text);
+        assertTrue(text.contains("unmoved  partitions [1]: apply delay join..ready+5s max 40 ms"), text);
+        assertTrue(text.contains("stall 30 ms"), text);
+    }
+}

@@ -2,6 +2,7 @@ package io.ringwork.core.cluster;
 
 import io.ringwork.core.cluster.ReplicaAck.Status;
 import io.ringwork.core.cluster.ReplicaMessage.Commit;
+import io.ringwork.core.cluster.ReplicaMessage.Digest;
 import io.ringwork.core.cluster.ReplicaMessage.Hello;
 import io.ringwork.core.cluster.ReplicaMessage.Role;
 import io.ringwork.core.cluster.ReplicaMessage.SnapshotBegin;
@@ -36,6 +37,9 @@ public final class PartitionFollower {
     private long lastSeq = -1;
     private long pendingCheckpoint = -1;
     private boolean superseded;
+    /** A digest differed: the next snapshot replaces equal-version states too, and is not skipped. */
+    private boolean repairing;
+    private long repairs;
     /** The owner's checkpoint as last told in this term (Hello, commits, snapshot), or -1. */
     private long ownerCheckpoint = -1;
 
@@ -86,9 +90,17 @@ public final class PartitionFollower {
         return switch (message) {
             case Hello hello -> hello(hello);
             case Commit commit -> commit(commit);
+            case Digest digest -> {
+                if (mode != Mode.SYNCED || digest.seq() != lastSeq) yield answer(Status.IN_SYNC, List.of());
+                if (PartitionDigest.of(store, partition) == digest.digest()) yield answer(Status.IN_SYNC, List.of());
+                repairing = true;
+                repairs++;
+                mode = Mode.WAIT_SNAPSHOT;
+                yield answer(Status.NEED_SNAPSHOT, List.of());
+            }
             case SnapshotBegin begin -> {
                 lastSeq = begin.nextSeq() - 1;
-                List<FeedEntry> fed = replay(begin.required());
+                List<FeedEntry> fed = repairing ? null : replay(begin.required());
                 if (fed != null) {
                     mode = Mode.SYNCED; // the log brought us to everything the owner holds
                     yield answer(Status.IN_SYNC, fed);
@@ -99,13 +111,14 @@ public final class PartitionFollower {
             }
             case SnapshotPage page -> {
                 if (mode != Mode.SNAPSHOTTING) yield answer(Status.NEED_SNAPSHOT, List.of());
-                store.applyReplicated(new ReplicatedWrite(partition, page.states(), List.of(), List.of(), -1, true));
+                store.applyReplicated(new ReplicatedWrite(partition, page.states(), List.of(), List.of(), -1, true, repairing));
                 yield answer(Status.CATCHING_UP, List.of());
             }
             case SnapshotEnd end -> {
                 if (mode != Mode.SNAPSHOTTING) yield answer(Status.NEED_SNAPSHOT, List.of());
                 store.applyReplicated(new ReplicatedWrite(partition, List.of(), List.of(), List.of(), pendingCheckpoint, true));
                 mode = Mode.SYNCED;
+                repairing = false;
                 yield answer(Status.IN_SYNC, List.of());
             }
         };
@@ -208,6 +221,11 @@ public final class PartitionFollower {
         if (term.isBefore(leading)) term = leading;
         reset();
         mode = Mode.LEADING;
+    }
+
+    /** Digests that differed from the owner's, each followed by a repairing snapshot. */
+    public long repairs() {
+        return repairs;
     }
 
     /** Learns of a term (e.g. from a refusal) without changing the link: the next owner term goes above it. */

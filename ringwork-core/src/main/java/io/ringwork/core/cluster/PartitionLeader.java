@@ -52,6 +52,7 @@ public final class PartitionLeader {
         long ackedSeq = -1;
         String cursor;
         long retryAtMs;
+        long nextDigestAtMs;
         /** Messages sent and answers received on this link; answers come back in order. */
         long sent;
         long answered;
@@ -222,6 +223,25 @@ public final class PartitionLeader {
                     emit(to, follower, new SnapshotEnd(partition, term), effects);
                 }
             }
+        }
+        return effects;
+    }
+
+    /**
+     * Anti-entropy, to call when the partition is idle (everything in the log applied): sends
+     * each in-sync replica that is due ({@code intervalMs} since the last) the digest of this
+     * owner's states after its last commit. Nothing while commits are pending.
+     */
+    public Effects digest(long nowMs, long intervalMs) {
+        Effects effects = Effects.none();
+        if (!pending.isEmpty()) return effects;
+        Long digest = null;
+        for (var entry : followers.entrySet()) {
+            Follower follower = entry.getValue();
+            if (follower.role != Role.REPLICA || follower.state != LinkState.SYNCED || nowMs < follower.nextDigestAtMs) continue;
+            if (digest == null) digest = PartitionDigest.of(store, partition);
+            follower.nextDigestAtMs = nowMs + intervalMs;
+            emit(entry.getKey(), follower, new ReplicaMessage.Digest(partition, term, nextSeq - 1, digest), effects);
         }
         return effects;
     }

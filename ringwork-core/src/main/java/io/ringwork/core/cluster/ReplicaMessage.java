@@ -42,4 +42,11 @@ public sealed interface ReplicaMessage {
 
     /** Ends a catch-up: the replica is now in sync. */
     record SnapshotEnd(int partition, Term term) implements ReplicaMessage {}
+
+    /**
+     * Anti-entropy: the owner, idle after commit {@code seq}, says what its states of the
+     * partition hash to ({@link PartitionDigest}). A replica that holds exactly the commits up to
+     * {@code seq} compares; if it differs, it asks for a repairing snapshot.
+     */
+    record Digest(int partition, Term term, long seq, long digest) implements ReplicaMessage {}
 }

@@ -76,8 +76,7 @@ public final class MemoryStateStore implements StateStore {
         }
         if (write.holdsState()) {
             for (WriteSet.StateWrite w : write.states()) {
-                StoredState current = get(p, w.key());
-                if (current == null || current.version() < w.state().version()) putState(w);
+                if (write.replaces(get(p, w.key()), w.state())) putState(w);
             }
         } else {
             seenHere.forEach((key, version) -> fed.merge(key, version, Math::max));

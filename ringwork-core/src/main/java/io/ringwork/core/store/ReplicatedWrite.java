@@ -11,9 +11,22 @@ import java.util.List;
  *
  * @param holdsState false on an observer: only the changes are kept
  * @param checkpoint the partition's new checkpoint, or -1 to leave it
+ * @param repair     anti-entropy found this replica different from its owner: a state also
+ *                   replaces a stored one of the same version whose bytes differ
  */
 public record ReplicatedWrite(int partition, List<WriteSet.StateWrite> states, List<Change> changes,
-                              List<DeadLetter> deadLetters, long checkpoint, boolean holdsState) {
+                              List<DeadLetter> deadLetters, long checkpoint, boolean holdsState, boolean repair) {
+    public ReplicatedWrite(int partition, List<WriteSet.StateWrite> states, List<Change> changes,
+                           List<DeadLetter> deadLetters, long checkpoint, boolean holdsState) {
+        this(partition, states, changes, deadLetters, checkpoint, holdsState, false);
+    }
+
+    /** True when {@code incoming} should replace {@code stored} (null: nothing stored). */
+    public boolean replaces(StoredState stored, StoredState incoming) {
+        if (stored == null || stored.version() < incoming.version()) return true;
+        return repair && stored.version() == incoming.version() && !java.util.Arrays.equals(stored.toBytes(), incoming.toBytes());
+    }
+
     public ReplicatedWrite {
         states = List.copyOf(states);
         changes = List.copyOf(changes);

@@ -228,4 +228,32 @@ class ReplicationProtocolTest {
         assertThat(stores.get("b").changes(0, 10)).hasSize(2);
         assertThat(leader.snapshotsStarted()).isZero();
     }
+
+    @Test
+    void anti_entropy_finds_a_replica_that_differs_at_the_same_version_and_repairs_it() {
+        cluster("a", "b");
+        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
+        queue(leader.members(List.of("a", "b"), List.of(), 2));
+        deliver();
+        commit("a", "k1", 1);
+        commit("a", "k2", 2);
+        deliver();
+        // Idle and equal: the digest matches, nothing happens.
+        queue(leader.digest(0, 1000));
+        deliver();
+        assertThat(leader.snapshotsStarted()).isZero();
+        assertThat(followers.get("b").repairs()).isZero();
+        // b's copy of k1 rots: same version, other bytes. Versions alone cannot see it.
+        WriteSet rot = new WriteSet();
+        rot.putState(0, "k1", new StoredState(1, "p", false, "rotten".getBytes()));
+        stores.get("b").write(rot);
+        assertThat(leader.digest(500, 1000).messages()).as("not due yet").isEmpty();
+        queue(leader.digest(1000, 1000));
+        deliver();
+        assertThat(followers.get("b").repairs()).isEqualTo(1);
+        assertThat(leader.snapshotsStarted()).isEqualTo(1);
+        assertThat(stores.get("b").get(0, "k1").value()).isEqualTo("v1".getBytes());
+        assertThat(leader.inSync()).containsExactly("b");
+        assertThat(PartitionDigest.of(stores.get("b"), 0)).isEqualTo(PartitionDigest.of(stores.get("a"), 0));
+    }
 }

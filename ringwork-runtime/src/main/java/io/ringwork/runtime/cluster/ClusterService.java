@@ -57,15 +57,21 @@ public final class ClusterService implements Replication, AutoCloseable {
     private static final long JOIN_WAIT_MS = 3000;
     private static final int SNAPSHOT_PAGE = 256;
     private static final int PAGES_PER_TICK = 8;
+    /** Anti-entropy: how often an idle partition's owner checks each in-sync replica's digest. */
+    private static final long DIGEST_INTERVAL_MS = 10_000;
 
     private final String self;
     private final int partitions;
     private final int replicationFactor;
     private final StateStore store;
     private final ChangeFeed feed;
+    private final io.ringwork.core.log.RecordLog log;
     private final Object[] locks;
     private final PartitionFollower[] followers;
     private final PartitionLeader[] leaders;
+    /** Readable without the partition's lock (a long catch-up holds it): in sync, and the term led. */
+    private final java.util.concurrent.atomic.AtomicIntegerArray inSyncFlags;
+    private final java.util.concurrent.atomic.AtomicReferenceArray<Term> leadTerms;
     private final Map<String, ReplicaLink> links = new ConcurrentHashMap<>();
     private final Set<Integer> stopping = ConcurrentHashMap.newKeySet();
     private final OwnershipReconciler reconciler;
@@ -100,9 +106,12 @@ public final class ClusterService implements Replication, AutoCloseable {
         this.replicationFactor = replicationFactor;
         this.store = store;
         this.feed = feed;
+        this.log = log;
         this.locks = new Object[partitions];
         this.followers = new PartitionFollower[partitions];
         this.leaders = new PartitionLeader[partitions];
+        this.inSyncFlags = new java.util.concurrent.atomic.AtomicIntegerArray(partitions);
+        this.leadTerms = new java.util.concurrent.atomic.AtomicReferenceArray<>(partitions);
         io.ringwork.core.cluster.LogCatchUp catchUp = new io.ringwork.core.cluster.LogCatchUp(
                 new LogSource(log), store, applier, CATCH_UP_MAX_RECORDS);
         for (int p = 0; p < partitions; p++) {
@@ -194,12 +203,11 @@ public final class ClusterService implements Replication, AutoCloseable {
             int p = message.partition();
             if (p < 0 || p >= partitions) throw new IllegalArgumentException("no partition " + p);
             synchronized (locks[p]) {
-                PartitionFollower.Outcome outcome;
-                synchronized (store) {
-                    outcome = followers[p].receive(message);
-                    feed.publish(outcome.fed());
-                }
+                // The store publishes what each write adds to the feed, under its own monitor and
+                // in position order; a catch-up from the log writes (and so publishes) in batches.
+                PartitionFollower.Outcome outcome = followers[p].receive(message);
                 if (followers[p].superseded() && leaders[p] != null) leaders[p].depose();
+                inSyncFlags.set(p, followers[p].inSync() ? 1 : 0);
                 replicatedChanges.add(outcome.fed().size());
                 acks.add(outcome.ack());
             }
@@ -314,6 +322,8 @@ public final class ClusterService implements Replication, AutoCloseable {
             followers[p].lead(term);
             PartitionLeader leader = new PartitionLeader(p, term, self, store, SNAPSHOT_PAGE, 500);
             leaders[p] = leader;
+            leadTerms.set(p, term);
+            inSyncFlags.set(p, 0);
             effects = leader.members(current.replicas(p), current.observers(p), current.writeQuorum(p));
             send(leader, effects);
         }
@@ -339,6 +349,8 @@ public final class ClusterService implements Replication, AutoCloseable {
                 synchronized (locks[p]) {
                     Term newer = leaders[p] == null ? null : leaders[p].newerTerm();
                     leaders[p] = null;
+                    leadTerms.set(p, null);
+                    inSyncFlags.set(p, 0);
                     followers[p].reset();
                     followers[p].observe(newer);
                 }
@@ -346,6 +358,24 @@ public final class ClusterService implements Replication, AutoCloseable {
                 if (!closed) timer.execute(this::reconcileQuietly);
             }
         });
+    }
+
+    /** Everything in the log of a partition this node runs is applied and counted. */
+    private boolean idle(int p) {
+        ProcessingEngine processing = engine;
+        ProcessingEngine.PartitionStatus status = processing == null ? null : processing.status(p);
+        return status != null && status.inFlight() == 0 && status.checkpoint() >= log.endOffset(p) - 1;
+    }
+
+    /** Digests that differed from an owner's on this node, each repaired by snapshot. */
+    public long repairs() {
+        long sum = 0;
+        for (int p = 0; p < partitions; p++) {
+            synchronized (locks[p]) {
+                sum += followers[p].repairs();
+            }
+        }
+        return sum;
     }
 
     private BitSet ownedSet() {
@@ -360,9 +390,7 @@ public final class ClusterService implements Replication, AutoCloseable {
         BitSet ready = ownedSet();
         if (leaving) return ready; // about to go: no one should count on what it holds
         for (int p = 0; p < partitions; p++) {
-            synchronized (locks[p]) {
-                if (followers[p].inSync()) ready.set(p);
-            }
+            if (inSyncFlags.get(p) == 1) ready.set(p);
         }
         return ready;
     }
@@ -403,6 +431,7 @@ public final class ClusterService implements Replication, AutoCloseable {
                         return link != null && link.hasRoom();
                     }, PAGES_PER_TICK);
                     send(leader, effects);
+                    if (idle(p)) send(leader, leader.digest(now, DIGEST_INTERVAL_MS));
                 }
                 effects.durable().forEach(Runnable::run);
             }
@@ -456,15 +485,11 @@ public final class ClusterService implements Replication, AutoCloseable {
 
     /** Per partition: the term this node leads it under, or null. */
     public Term leading(int partition) {
-        synchronized (locks[partition]) {
-            return leaders[partition] == null ? null : leaders[partition].term();
-        }
+        return leadTerms.get(partition);
     }
 
     public boolean inSync(int partition) {
-        synchronized (locks[partition]) {
-            return followers[partition].inSync();
-        }
+        return inSyncFlags.get(partition) == 1;
     }
 
     public long replicatedChanges() {

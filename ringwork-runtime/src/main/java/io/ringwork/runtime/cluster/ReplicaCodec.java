@@ -89,6 +89,12 @@ public final class ReplicaCodec {
                 out.writeByte(5);
                 header(out, end);
             }
+            case ReplicaMessage.Digest digest -> {
+                out.writeByte(6);
+                header(out, digest);
+                out.writeLong(digest.seq());
+                out.writeLong(digest.digest());
+            }
         }
     }
 
@@ -150,6 +156,7 @@ public final class ReplicaCodec {
             case 3 -> new SnapshotBegin(partition, term, in.readLong(), in.readLong(), in.readLong());
             case 4 -> new SnapshotPage(partition, term, readStates(in, partition, limit));
             case 5 -> new SnapshotEnd(partition, term);
+            case 6 -> new ReplicaMessage.Digest(partition, term, in.readLong(), in.readLong());
             default -> throw new IOException("unknown replication message kind " + kind);
         };
     }

@@ -61,12 +61,13 @@ public final class RingworkNode implements AutoCloseable {
         this.metrics = new NodeMetrics(config.nodeId());
         this.applier = new RecordApplier(new ProcessorRegistry(Processors.load()));
         this.log = EmbeddedLog.open(logConfig(config));
-        StateStore opened = null;
+        RocksStateStore opened = null;
         ProcessingEngine started = null;
         try {
             opened = new RocksStateStore(config.dataDir().resolve("state"), log.partitionCount(),
                     config.changesRetained(), 1_000_000);
             this.store = opened;
+            opened.onReplicatedFeed(feed::publish);
             this.cluster = new ClusterService(config.nodeId(), log.partitionCount(), config.replicationFactor(), store, feed,
                     log, applier);
             started = new ProcessingEngine(EngineConfig.defaults().withWorkerThreads(config.workerThreads()),
@@ -161,6 +162,9 @@ public final class RingworkNode implements AutoCloseable {
         metrics.gauge("ringwork.commits", "state commits since start", engine::commitCount);
         metrics.gauge("ringwork.feed.subscribers", "live change feed subscribers", feed::subscriberCount);
         metrics.gauge("ringwork.partitions.lag", "records in the log not yet applied, all partitions", this::totalLag);
+        metrics.gauge("ringwork.replication.changes.fed", "changes this node fed from other owners' writes", cluster::replicatedChanges);
+        metrics.gauge("ringwork.replication.handoffs", "partitions this node stopped running (handoffs, depositions)", cluster::handoffs);
+        metrics.gauge("ringwork.replication.repairs", "anti-entropy digests that differed and were repaired", cluster::repairs);
     }
 
     /** Records appended to the log but not yet applied, over all partitions. */

@@ -125,12 +125,17 @@ public final class ProcessingEngine implements AutoCloseable {
 
     /**
      * Stops {@code partition}: stops reading, lets in-flight records finish and commit, so the
-     * persisted checkpoint covers everything that was read. Returns that checkpoint.
+     * persisted checkpoint covers everything that was read. Returns that checkpoint. Partitions
+     * stop independently: the wait for the drain holds no lock, so other partitions start and
+     * stop meanwhile (a stop that waits for a quorum must not hold up the rest).
      */
-    public synchronized long stopPartition(int partition) throws InterruptedException {
-        PartitionRunner runner = partitions.get(partition);
-        if (runner == null) return store.checkpoint(partition);
-        runner.running = false;
+    public long stopPartition(int partition) throws InterruptedException {
+        PartitionRunner runner;
+        synchronized (this) {
+            runner = partitions.get(partition);
+            if (runner == null) return store.checkpoint(partition);
+            runner.running = false;
+        }
         runner.reader.join();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_DRAIN_TIMEOUT_MS);
         while (!runner.drained() && failure.get() == null) {
@@ -143,7 +148,9 @@ public final class ProcessingEngine implements AutoCloseable {
             }
             Thread.sleep(1);
         }
-        partitions.set(partition, null);
+        synchronized (this) {
+            partitions.compareAndSet(partition, runner, null);
+        }
         return runner.checkpoint;
     }
 

@@ -69,6 +69,8 @@ public final class RocksStateStore implements StateStore {
     /** Per partition, the highest state version written; guarded by this store's monitor for writes. */
     private final long[] highs;
     private volatile long feedEnd;
+    /** Told, under this store's monitor, of the changes each replicated write added to the feed. */
+    private volatile java.util.function.Consumer<List<FeedEntry>> replicatedFeedListener = entries -> {};
     /** Partitions with entries in {@code fed}; guarded by this store's monitor. */
     private final java.util.BitSet fedPartitions = new java.util.BitSet();
     private final WriteOptions writeOptions = new WriteOptions().setSync(false);
@@ -229,7 +231,12 @@ public final class RocksStateStore implements StateStore {
             Map<Integer, Long> raised = new HashMap<>();
             if (write.holdsState()) {
                 for (WriteSet.StateWrite w : write.states()) {
-                    if (storedVersion(p, w.key()) >= w.state().version()) continue;
+                    if (write.repair()) {
+                        byte[] stored = db.get(states, stateKey(p, w.key()));
+                        if (!write.replaces(stored == null ? null : StoredState.fromBytes(stored), w.state())) continue;
+                    } else if (storedVersion(p, w.key()) >= w.state().version()) {
+                        continue;
+                    }
                     batch.put(states, stateKey(p, w.key()), w.state().toBytes());
                     raise(raised, p, w.state().version());
                 }
@@ -255,10 +262,20 @@ public final class RocksStateStore implements StateStore {
             db.write(writeOptions, batch);
             raised.forEach((partition, v) -> highs[partition] = v);
             feedEnd = newEnd;
+            if (!added.isEmpty()) replicatedFeedListener.accept(added);
             return added;
         } catch (RocksDBException e) {
             throw new StoreException("replicated write failed: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Whom to tell of changes that replicated writes add to the feed. It runs under this store's
+     * monitor, so the feed is published in position order with the engine's own commits (which
+     * publish under the same monitor); it must be quick.
+     */
+    public void onReplicatedFeed(java.util.function.Consumer<List<FeedEntry>> listener) {
+        this.replicatedFeedListener = listener;
     }
 
     private long storedVersion(int partition, String key) throws RocksDBException {

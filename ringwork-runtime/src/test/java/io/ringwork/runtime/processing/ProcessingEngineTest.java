@@ -236,4 +236,36 @@ class ProcessingEngineTest {
             return Result.update(JsonStateCodec.mapper().createObjectNode().put("at", record.offset()));
         }
     }
+
+    @Test
+    void aStopWaitingForAQuorumDoesNotHoldUpOtherPartitions() throws Exception {
+        // Replication that never reports partition 0 durable (its replicas are unreachable).
+        Replication noQuorumForZero = (partition, checkpoint, states, changes, deadLetters, onDurable) -> {
+            if (partition != 0) onDurable.run();
+        };
+        engine = new ProcessingEngine(EngineConfig.defaults(), log, store, applier, EngineListener.NONE, "test", noQuorumForZero);
+        engine.startPartition(0);
+        String keyOfZero = null;
+        for (int i = 0; keyOfZero == null; i++) {
+            if (new io.ringwork.core.id.Partitioner(PARTITIONS).partitionOf("k" + i) == 0) keyOfZero = "k" + i;
+        }
+        log.append(List.of(rec(keyOfZero, "resource.create", "{}")));
+        await().atMost(Duration.ofSeconds(10)).until(() -> store.checkpoint(0) == 0); // committed locally
+        Thread stopping = Thread.ofPlatform().start(() -> {
+            try {
+                engine.stopPartition(0); // waits (bounded) for a quorum that does not come
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        Thread.sleep(200);
+        long startNs = System.nanoTime();
+        engine.startPartition(1);
+        long tookMs = (System.nanoTime() - startNs) / 1_000_000;
+        assertThat(stopping.isAlive()).as("the stop of partition 0 is still waiting").isTrue();
+        assertThat(engine.runs(1)).isTrue();
+        assertThat(tookMs).as("starting partition 1 did not wait for partition 0's stop").isLessThan(2_000);
+        stopping.join();
+        assertThat(engine.runs(0)).isFalse();
+    }
 }

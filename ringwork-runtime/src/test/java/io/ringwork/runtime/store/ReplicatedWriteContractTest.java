@@ -94,4 +94,20 @@ class ReplicatedWriteContractTest {
             assertThat(seen).containsExactly("key-0", "key-1", "key-2", "key-3", "key-4", "key-5", "key-6");
         }
     }
+
+    @ParameterizedTest
+    @MethodSource("stores")
+    void aRepairReplacesAStateOfTheSameVersionThatDiffersAndNothingElse(String kind) {
+        try (StateStore store = open(kind)) {
+            StateWrite rotten = new StateWrite(1, "k", new StoredState(5, "p", false, "rotten".getBytes()));
+            store.applyReplicated(replica(List.of(rotten), List.of(), -1));
+            StateWrite good = state("k", 5);
+            store.applyReplicated(replica(List.of(good), List.of(), -1));
+            assertThat(store.get(1, "k").value()).as("by version alone, equal versions stay").isEqualTo("rotten".getBytes());
+            store.applyReplicated(new ReplicatedWrite(1, List.of(good), List.of(), List.of(), -1, true, true));
+            assertThat(store.get(1, "k").value()).isEqualTo("v5".getBytes());
+            store.applyReplicated(new ReplicatedWrite(1, List.of(state("k", 4)), List.of(), List.of(), -1, true, true));
+            assertThat(store.get(1, "k").version()).as("a repair never goes back").isEqualTo(5);
+        }
+    }
 }

@@ -22,6 +22,7 @@ public final class ClusterSimMain {
         long startNs = System.nanoTime(); // wall time for the report only; the simulation never reads it
         long simulatedMs = 0;
         long splitQuorumSteps = 0;
+        long repairs = 0;
         int violations = 0;
         for (int i = 0; i < seeds; i++) {
             long seed = first + i;
@@ -29,6 +30,7 @@ public final class ClusterSimMain {
                 ClusterSimulation.Report report = ClusterSimulation.run(seed, config);
                 simulatedMs += report.simulatedMs();
                 splitQuorumSteps += report.splitQuorumSteps();
+                repairs += report.repairs();
                 report.reported().forEach((name, count) -> {
                     reported.merge(name, count, Long::sum);
                     seedsReporting.merge(name, 1L, Long::sum);
@@ -42,8 +44,9 @@ public final class ClusterSimMain {
                         (System.nanoTime() - startNs) / 1e9);
             }
         }
-        System.out.printf("seeds run %d (from %d), violations %d, simulated %.1f s, wall %.1f s, split-quorum steps %d%n",
-                seeds, first, violations, simulatedMs / 1e3, (System.nanoTime() - startNs) / 1e9, splitQuorumSteps);
+        System.out.printf("seeds run %d (from %d), violations %d, simulated %.1f s, wall %.1f s, split-quorum steps %d, "
+                        + "anti-entropy repairs %d%n",
+                seeds, first, violations, simulatedMs / 1e3, (System.nanoTime() - startNs) / 1e9, splitQuorumSteps, repairs);
         if (!reportOnly.isEmpty()) {
             System.out.println("counted, not failed (" + reportOnly + "): violations " + reported + " in seeds " + seedsReporting);
         }

@@ -19,7 +19,7 @@ public final class ClusterSimulation {
     /** What one seed did. */
     public record Report(long seed, long simulatedMs, long steps, long records, long faults, long drainMs,
                          long splitQuorumSteps, long messages, long lost,
-                         java.util.Map<String, Long> reported) {}
+                         java.util.Map<String, Long> reported, long repairs) {}
 
     private ClusterSimulation() {}
 
@@ -36,7 +36,8 @@ public final class ClusterSimulation {
         cluster.heal().runFor(50);
         long drainMs = cluster.awaitDrained(config.livenessBoundMs());
         return new Report(seed, cluster.nowMs(), cluster.steps(), cluster.log().size(), cluster.faults(), drainMs,
-                cluster.splitQuorumSteps(), cluster.network().delivered(), cluster.network().lost(), cluster.reported());
+                cluster.splitQuorumSteps(), cluster.network().delivered(), cluster.network().lost(), cluster.reported(),
+                cluster.nodes().stream().mapToLong(SimProcessingNode::repairs).sum());
     }
 
     private static void injectFault(ProcessingCluster cluster, RandomSource plan, Set<String> down) {

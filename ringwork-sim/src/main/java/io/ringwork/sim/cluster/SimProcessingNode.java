@@ -93,6 +93,8 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
     // Memory: lost on crash.
     private final Map<Integer, Running> running = new TreeMap<>();
     private final Map<Integer, PartitionFollower> followers = new TreeMap<>();
+    /** Anti-entropy repairs of followers this node dropped on a crash. */
+    private long repairsBefore;
     private final ArrayDeque<Object[]> inbox = new ArrayDeque<>();
     private OwnershipReconciler reconciler;
     private long nextReconcileMs;
@@ -152,6 +154,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
     public void crash() {
         status = Status.CRASHED;
         running.clear();
+        followers.values().forEach(f -> repairsBefore += f.repairs());
         followers.clear();
         inbox.clear();
         publishedReady = new BitSet();
@@ -294,6 +297,8 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
                 }
             } else {
                 process(p, r);
+                // Anti-entropy while idle: everything in the log applied and counted.
+                if (r.nextOffset >= log.end(p) && r.leader.pendingCount() == 0) apply(r.leader.digest(nowMs, DIGEST_INTERVAL_MS));
             }
             apply(r.leader.tick(nowMs, to -> true, config.snapshotPagesPerTick()));
         }
@@ -318,6 +323,16 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         }
         if (viewDirty || nowMs >= nextReconcileMs) reconcile();
         publishIfChanged();
+    }
+
+    /** How often an idle owner checks each in-sync replica's digest (simulated ms). */
+    static final long DIGEST_INTERVAL_MS = 1_000;
+
+    /** Anti-entropy digests that differed on this node (each followed by a repairing snapshot). */
+    public long repairs() {
+        long sum = repairsBefore;
+        for (PartitionFollower f : followers.values()) sum += f.repairs();
+        return sum;
     }
 
     private static final int DEBUG_PARTITION = Integer.getInteger("ringwork.sim.debugPartition", -1);

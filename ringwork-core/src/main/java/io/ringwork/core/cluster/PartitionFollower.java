@@ -39,7 +39,7 @@ public final class PartitionFollower {
     private boolean superseded;
     /** A digest differed: the next snapshot replaces equal-version states too, and is not skipped. */
     private boolean repairing;
-    private long repairs;
+    private volatile long repairs; // read by metrics without the lock
     /** The owner's checkpoint as last told in this term (Hello, commits, snapshot), or -1. */
     private long ownerCheckpoint = -1;
 

@@ -317,8 +317,9 @@ public final class ClusterService implements Replication, AutoCloseable {
 
     private void begin(int p, OwnershipPlan current) {
         Effects effects;
+        Term term;
         synchronized (locks[p]) {
-            Term term = Term.after(followers[p].term(), self);
+            term = Term.after(followers[p].term(), self);
             followers[p].lead(term);
             PartitionLeader leader = new PartitionLeader(p, term, self, store, SNAPSHOT_PAGE, 500);
             leaders[p] = leader;
@@ -329,8 +330,7 @@ public final class ClusterService implements Replication, AutoCloseable {
         }
         effects.durable().forEach(Runnable::run);
         engine.startPartition(p);
-        LOG.info("partition {} started under term {} (checkpoint {})", p, leaders[p] == null ? "?" : leaders[p].term(),
-                store.checkpoint(p));
+        LOG.info("partition {} started under term {} (checkpoint {})", p, term, store.checkpoint(p));
     }
 
     /** Stops a partition off the timer thread: draining may wait for a quorum. */
@@ -367,14 +367,13 @@ public final class ClusterService implements Replication, AutoCloseable {
         return status != null && status.inFlight() == 0 && status.checkpoint() >= log.endOffset(p) - 1;
     }
 
-    /** Digests that differed from an owner's on this node, each repaired by snapshot. */
+    /**
+     * Digests that differed from an owner's on this node, each repaired by snapshot. Read without
+     * the partition locks (a metric; a long catch-up may hold one).
+     */
     public long repairs() {
         long sum = 0;
-        for (int p = 0; p < partitions; p++) {
-            synchronized (locks[p]) {
-                sum += followers[p].repairs();
-            }
-        }
+        for (int p = 0; p < partitions; p++) sum += followers[p].repairs();
         return sum;
     }
 

@@ -80,9 +80,23 @@ public final class RingworkClient {
         return send(request);
     }
 
-    /** GET of a JSON resource; an error status is an {@link ApiException}. */
+    /**
+     * GET of a JSON resource; an error status is an {@link ApiException}. A GET is safe to repeat,
+     * so a connection that broke without an answer (a pooled keep-alive connection the server had
+     * just closed) is tried again, twice at most.
+     */
     public JsonNode get(String path) throws IOException, InterruptedException {
-        return send(HttpRequest.newBuilder(base.resolve(path)).timeout(timeout).GET().build());
+        HttpRequest request = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout).GET().build();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return send(request);
+            } catch (ApiException | java.net.ConnectException | java.net.http.HttpTimeoutException e) {
+                throw e;
+            } catch (IOException e) {
+                if (attempt == 3) throw e;
+                Thread.sleep(20L * attempt);
+            }
+        }
     }
 
     /** {@code GET /v1/state/{key}}, or null on 404. */

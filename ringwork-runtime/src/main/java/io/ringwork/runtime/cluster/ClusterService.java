@@ -198,6 +198,11 @@ public final class ClusterService implements Replication, AutoCloseable {
 
     /** Applies a batch from another member, in order; returns one ack per message. */
     public List<ReplicaAck> receive(List<ReplicaMessage> messages) {
+        return receive(null, messages);
+    }
+
+    /** As {@link #receive(List)}, from {@code from} (named in the log lines about catch-ups). */
+    public List<ReplicaAck> receive(String from, List<ReplicaMessage> messages) {
         List<ReplicaAck> acks = new ArrayList<>(messages.size());
         for (ReplicaMessage message : messages) {
             int p = message.partition();
@@ -205,14 +210,35 @@ public final class ClusterService implements Replication, AutoCloseable {
             synchronized (locks[p]) {
                 // The store publishes what each write adds to the feed, under its own monitor and
                 // in position order; a catch-up from the log writes (and so publishes) in batches.
+                boolean wasInSync = followers[p].inSync();
                 PartitionFollower.Outcome outcome = followers[p].receive(message);
                 if (followers[p].superseded() && leaders[p] != null) leaders[p].depose();
+                logCatchUp(p, from, message, outcome, wasInSync);
                 inSyncFlags.set(p, followers[p].inSync() ? 1 : 0);
                 replicatedChanges.add(outcome.fed().size());
                 acks.add(outcome.ack());
             }
         }
         return acks;
+    }
+
+    /** One line per change of a replica's standing, so a catch-up can be followed in the log. */
+    private static void logCatchUp(int p, String from, ReplicaMessage message, PartitionFollower.Outcome outcome,
+                                   boolean wasInSync) {
+        ReplicaAck.Status status = outcome.ack().status();
+        if (message instanceof ReplicaMessage.Digest && status == ReplicaAck.Status.NEED_SNAPSHOT) {
+            LOG.warn("partition {}: anti-entropy digest differs from the owner {}; asking for a repair", p, from);
+        } else if (message instanceof ReplicaMessage.SnapshotBegin && status == ReplicaAck.Status.CATCHING_UP) {
+            LOG.info("partition {}: catching up by snapshot from {}", p, from);
+        } else if (message instanceof ReplicaMessage.SnapshotEnd && status == ReplicaAck.Status.IN_SYNC) {
+            LOG.info("partition {}: snapshot from {} complete; in sync", p, from);
+        } else if (!wasInSync && status == ReplicaAck.Status.IN_SYNC && !outcome.fed().isEmpty()
+                && (message instanceof ReplicaMessage.Hello || message instanceof ReplicaMessage.SnapshotBegin)) {
+            LOG.info("partition {}: caught up from the log ({} changes fed); in sync with {}", p, outcome.fed().size(), from);
+        } else if (wasInSync && status == ReplicaAck.Status.NEED_SNAPSHOT) {
+            LOG.info("partition {}: out of sync with {} ({}); asking to catch up", p, from,
+                    message.getClass().getSimpleName());
+        }
     }
 
     // ---------------------------------------------------------------- reconciling
@@ -439,12 +465,24 @@ public final class ClusterService implements Replication, AutoCloseable {
         }
     }
 
-    /** The shared log as the catch-up reads it: a short-lived reader per batch. */
+    /**
+     * The shared log as the catch-up reads it: a short-lived reader per batch. Another process's
+     * append can be counted in the end offset a moment before its frames read back, so an empty
+     * poll below the end is tried again (briefly) before the catch-up gives up on the log.
+     */
     private record LogSource(io.ringwork.core.log.RecordLog log) implements io.ringwork.core.cluster.LogCatchUp.Source {
+        private static final int EMPTY_POLLS_MAX = 50;
+
         @Override
         public List<io.ringwork.core.record.Record> read(int partition, long fromOffset, int max) {
             try (io.ringwork.core.log.PartitionReader reader = log.reader(partition, fromOffset)) {
-                return reader.poll(max);
+                for (int attempt = 0; attempt < EMPTY_POLLS_MAX; attempt++) {
+                    List<io.ringwork.core.record.Record> records = reader.poll(max);
+                    if (!records.isEmpty() || fromOffset >= log.endOffset(partition)) return records;
+                    log.awaitAppend(partition, reader.position(), 10);
+                }
+                LOG.warn("catch-up of partition {}: offset {} is below the log's end but does not read back", partition, fromOffset);
+                return List.of();
             }
         }
 

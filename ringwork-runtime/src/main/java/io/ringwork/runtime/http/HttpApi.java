@@ -69,7 +69,7 @@ public final class HttpApi implements AutoCloseable {
             } catch (IOException e) {
                 throw ApiError.badRequest("bad replication batch: " + e.getMessage());
             }
-            byte[] acks = io.ringwork.runtime.cluster.ReplicaCodec.encodeAcks(node.cluster().receive(batch.messages()));
+            byte[] acks = io.ringwork.runtime.cluster.ReplicaCodec.encodeAcks(node.cluster().receive(batch.from(), batch.messages()));
             Exchanges.send(exchange, 200, "application/octet-stream", acks);
         });
         route("/metrics", exchange -> {

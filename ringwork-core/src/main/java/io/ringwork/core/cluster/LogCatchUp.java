@@ -57,12 +57,14 @@ public final class LogCatchUp {
     /**
      * Applies records {@code (after, upTo]} of the partition and sets its checkpoint to
      * {@code upTo}. Returns the changes it added to the feed, or null when it cannot (records
-     * gone to retention, not in the log, or more than the limit); then nothing was claimed.
+     * gone to retention, not readable, or more than the limit); then nothing was claimed.
      */
     public List<FeedEntry> replay(int partition, long after, long upTo) {
         if (upTo <= after) return List.of();
         if (upTo - after > maxRecords) return null;
-        if (source.startOffset(partition) > after + 1 || source.endOffset(partition) <= upTo) return null;
+        // The end offset is not checked up front: another process's appends may not be counted
+        // here yet. Reading tells: a read that stays empty below upTo gives up.
+        if (source.startOffset(partition) > after + 1) return null;
         Map<String, VersionedState> states = new HashMap<>();
         List<FeedEntry> fed = new ArrayList<>();
         long next = after + 1;

@@ -110,11 +110,15 @@ public final class PartitionFollower {
                 yield answer(Status.CATCHING_UP, List.of());
             }
             case SnapshotPage page -> {
+                // In sync already (it caught up from the log at the Begin): the pages still in flight
+                // are not needed, and must not look like a lost snapshot.
+                if (mode == Mode.SYNCED) yield answer(Status.IN_SYNC, List.of());
                 if (mode != Mode.SNAPSHOTTING) yield answer(Status.NEED_SNAPSHOT, List.of());
                 store.applyReplicated(new ReplicatedWrite(partition, page.states(), List.of(), List.of(), -1, true, repairing));
                 yield answer(Status.CATCHING_UP, List.of());
             }
             case SnapshotEnd end -> {
+                if (mode == Mode.SYNCED) yield answer(Status.IN_SYNC, List.of());
                 if (mode != Mode.SNAPSHOTTING) yield answer(Status.NEED_SNAPSHOT, List.of());
                 store.applyReplicated(new ReplicatedWrite(partition, List.of(), List.of(), List.of(), pendingCheckpoint, true));
                 mode = Mode.SYNCED;

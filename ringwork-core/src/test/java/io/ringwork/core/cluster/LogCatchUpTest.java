@@ -90,4 +90,21 @@ class LogCatchUpTest {
         assertThat(replica.checkpoint(0)).isEqualTo(owner.high(0));
         assertThat(follower.ownerCheckpoint()).isEqualTo(99);
     }
+
+    @Test
+    void aReplicaThatCaughtUpFromTheLogTakesTheSnapshotPagesStillInFlightAsDone() {
+        MemoryStateStore owner = new MemoryStateStore();
+        new LogCatchUp(source, owner, applier, 1000).replay(0, -1, 99);
+        MemoryStateStore replica = new MemoryStateStore();
+        PartitionFollower follower = new PartitionFollower(0, replica, new LogCatchUp(source, replica, applier, 1000));
+        Term term = new Term(2, "o");
+        var begin = follower.receive(new ReplicaMessage.SnapshotBegin(0, term, 5, owner.checkpoint(0), owner.high(0)));
+        assertThat(begin.ack().status()).isEqualTo(ReplicaAck.Status.IN_SYNC);
+        // The owner had already sent pages and the end before it read that answer.
+        var page = follower.receive(new ReplicaMessage.SnapshotPage(0, term, owner.scan(0, null, 2)));
+        var end = follower.receive(new ReplicaMessage.SnapshotEnd(0, term));
+        assertThat(page.ack().status()).isEqualTo(ReplicaAck.Status.IN_SYNC);
+        assertThat(end.ack().status()).isEqualTo(ReplicaAck.Status.IN_SYNC);
+        assertThat(follower.inSync()).isTrue();
+    }
 }

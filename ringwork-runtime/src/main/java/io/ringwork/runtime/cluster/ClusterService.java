@@ -365,7 +365,8 @@ public final class ClusterService implements Replication, AutoCloseable {
         handoffs.increment();
         Thread.ofVirtual().name("ringwork-stop-" + p).start(() -> {
             try {
-                long checkpoint = engine.stopPartition(p);
+                // Deposed: its pending commits can never count under a stale term, so no drain wait.
+                long checkpoint = engine.stopPartition(p, !deposed);
                 LOG.info("partition {} released at checkpoint {}{}", p, checkpoint, deposed ? " (deposed)" : "");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -478,10 +479,10 @@ public final class ClusterService implements Replication, AutoCloseable {
             try (io.ringwork.core.log.PartitionReader reader = log.reader(partition, fromOffset)) {
                 for (int attempt = 0; attempt < EMPTY_POLLS_MAX; attempt++) {
                     List<io.ringwork.core.record.Record> records = reader.poll(max);
-                    if (!records.isEmpty() || fromOffset >= log.endOffset(partition)) return records;
+                    if (!records.isEmpty()) return records;
                     log.awaitAppend(partition, reader.position(), 10);
                 }
-                LOG.warn("catch-up of partition {}: offset {} is below the log's end but does not read back", partition, fromOffset);
+                LOG.warn("catch-up of partition {}: offset {} does not read back; a snapshot instead", partition, fromOffset);
                 return List.of();
             }
         }

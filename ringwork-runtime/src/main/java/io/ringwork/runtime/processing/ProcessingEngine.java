@@ -130,6 +130,15 @@ public final class ProcessingEngine implements AutoCloseable {
      * stop meanwhile (a stop that waits for a quorum must not hold up the rest).
      */
     public long stopPartition(int partition) throws InterruptedException {
+        return stopPartition(partition, true);
+    }
+
+    /**
+     * As {@link #stopPartition(int)}; with {@code awaitDurable} false it does not wait for the
+     * in-flight records' commits to become durable (an owner deposed by a newer term: they never
+     * will; the new owner applies them again).
+     */
+    public long stopPartition(int partition, boolean awaitDurable) throws InterruptedException {
         PartitionRunner runner;
         synchronized (this) {
             runner = partitions.get(partition);
@@ -137,13 +146,15 @@ public final class ProcessingEngine implements AutoCloseable {
             runner.running = false;
         }
         runner.reader.join();
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(STOP_DRAIN_TIMEOUT_MS);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(awaitDurable ? STOP_DRAIN_TIMEOUT_MS : 0);
         while (!runner.drained() && failure.get() == null) {
             if (System.nanoTime() > deadline) {
                 // No quorum for the last commits: they are in the local store, and whoever runs
                 // the partition next re-applies them from its checkpoint (skipped where it holds them).
-                LOG.warn("partition {}: {} records not yet held by a quorum when stopping; leaving them to the next owner",
-                        partition, runner.inFlight());
+                if (awaitDurable) {
+                    LOG.warn("partition {}: {} records not yet held by a quorum when stopping; leaving them to the next owner",
+                            partition, runner.inFlight());
+                }
                 break;
             }
             Thread.sleep(1);

@@ -44,7 +44,14 @@ public final class UdpTcpTransport implements Transport {
     private final ServerSocketChannel acceptor;
     private final int packetBytesMax;
     private final int frameBytesMax;
-    private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+    /**
+     * Platform threads, not virtual ones: a probe must be read and answered even while the node's
+     * virtual threads are busy with CPU-bound work (a replica catching up from the log), which can
+     * hold every carrier thread; on a 2-core machine that starved the receive loop into false
+     * suspicions. The threads are few: the receive loop, the acceptor, one per open stream.
+     */
+    private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
+            Thread.ofPlatform().daemon().name("ringwork-transport-", 0).factory());
     private final Map<Address, PeerStream> streams = new ConcurrentHashMap<>();
     private final AtomicInteger inboundConnections = new AtomicInteger();
     private final TransportCounters counters = new TransportCounters();

@@ -153,10 +153,11 @@ public final class PartitionFollower {
                 return answer(Status.OBSERVING, apply(commit, false, -1));
             }
             case NONE -> {
-                // Role unknown (we restarted or missed the Hello): keep the changes, ask to start over.
-                List<FeedEntry> fed = apply(commit, false, -1);
+                // Role unknown (we restarted or missed the Hello): take nothing, ask to start over.
+                // Feeding these changes now would put versions on the feed ahead of the ones the
+                // catch-up will feed, which would then look like duplicates and be dropped.
                 mode = Mode.WAIT_SNAPSHOT;
-                return answer(Status.NEED_SNAPSHOT, fed);
+                return answer(Status.NEED_SNAPSHOT, List.of());
             }
             case SYNCED -> {
                 if (commit.seq() <= lastSeq) {
@@ -164,8 +165,9 @@ public final class PartitionFollower {
                     return answer(Status.IN_SYNC, apply(commit, true, -1));
                 }
                 if (commit.seq() != lastSeq + 1) {
+                    // A gap: take nothing past it; the catch-up brings it all, in order.
                     mode = Mode.WAIT_SNAPSHOT;
-                    return answer(Status.NEED_SNAPSHOT, apply(commit, true, -1));
+                    return answer(Status.NEED_SNAPSHOT, List.of());
                 }
                 lastSeq = commit.seq();
                 return answer(Status.IN_SYNC, apply(commit, true, commit.checkpoint()));
@@ -181,13 +183,17 @@ public final class PartitionFollower {
                 return answer(Status.CATCHING_UP, apply(commit, true, -1));
             }
             case WAIT_SNAPSHOT -> {
-                return answer(Status.NEED_SNAPSHOT, apply(commit, true, -1));
+                return answer(Status.NEED_SNAPSHOT, List.of());
             }
             default -> throw new IllegalStateException("mode " + mode);
         }
     }
 
-    /** States are safe to take by version at any time; only the checkpoint needs the unbroken run. */
+    /**
+     * States are safe to take by version at any time and only the checkpoint needs the unbroken
+     * run; but the feed needs order too, so a replica that is behind takes nothing until it has
+     * caught up (see {@link #commit}).
+     */
     private List<FeedEntry> apply(Commit commit, boolean holdsState, long checkpoint) {
         return store.applyReplicated(new ReplicatedWrite(partition, commit.states(), commit.changes(),
                 commit.deadLetters(), checkpoint, holdsState));

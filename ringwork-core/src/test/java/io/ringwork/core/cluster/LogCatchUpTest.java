@@ -107,4 +107,28 @@ class LogCatchUpTest {
         assertThat(end.ack().status()).isEqualTo(ReplicaAck.Status.IN_SYNC);
         assertThat(follower.inSync()).isTrue();
     }
+
+    @Test
+    void aCommitThatArrivesBeforeTheCatchUpDoesNotPutALaterChangeAheadOnTheFeed() {
+        // Found by a chaos run: a replica that had just stopped running the partition took a
+        // commit's change (feed only) before catching up; the catch-up then dropped the older
+        // changes of that key as already fed, leaving a gap on the feed.
+        MemoryStateStore owner = new MemoryStateStore();
+        new LogCatchUp(source, owner, applier, 1000).replay(0, -1, 99);
+        MemoryStateStore replica = new MemoryStateStore();
+        new LogCatchUp(source, replica, applier, 1000).replay(0, -1, 30);
+        PartitionFollower follower = new PartitionFollower(0, replica, new LogCatchUp(source, replica, applier, 1000));
+        Term term = new Term(3, "o");
+        var late = owner.changes(0, 1000).stream().map(e -> e.change()).filter(c -> c.version() == 95).toList();
+        var commit = follower.receive(new ReplicaMessage.Commit(0, term, 7, 95, List.of(), late, List.of()));
+        assertThat(commit.ack().status()).isEqualTo(ReplicaAck.Status.NEED_SNAPSHOT);
+        follower.receive(new ReplicaMessage.SnapshotBegin(0, term, 8, owner.checkpoint(0), owner.high(0)));
+        // Every key's versions on the replica's feed are exactly the owner's, in order, no gap.
+        for (int k = 0; k < 5; k++) {
+            String key = "t/k" + k;
+            var mine = replica.changes(0, 1000).stream().filter(e -> e.change().key().equals(key)).map(e -> e.change().version()).toList();
+            var theirs = owner.changes(0, 1000).stream().filter(e -> e.change().key().equals(key)).map(e -> e.change().version()).toList();
+            assertThat(mine).as(key).isEqualTo(theirs);
+        }
+    }
 }

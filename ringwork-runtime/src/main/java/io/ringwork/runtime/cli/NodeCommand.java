@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 final class NodeCommand implements Callable<Integer> {
     static final Set<String> SETTINGS = Set.of("node-id", "bind", "http", "seeds", "data-dir", "log-dir", "partitions",
             "fsync", "fsync-interval-ms", "max-request-bytes", "changes-retained", "worker-threads", "cluster", "membership",
-            "secret-file", "log-retention-bytes", "log-retention-ms", "replication-factor");
+            "secret-file", "log-retention-bytes", "log-retention-ms", "replication-factor", "weight");
 
     @Option(names = "--config", paramLabel = "FILE", description = "properties file; keys are the flag names")
     Path configFile;
@@ -43,6 +43,7 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--log-retention-bytes", description = "log bytes kept per partition; -1: no limit (default -1)") Long logRetentionBytes;
     @Option(names = "--log-retention-ms", description = "age after which log segments go; -1: no limit (default -1)") Long logRetentionMs;
     @Option(names = "--replication-factor", description = "nodes holding each partition's state, owner included (default 3)") Integer replicationFactor;
+    @Option(names = "--weight", description = "capacity weight: share of partitions relative to other nodes (default 1)") Integer weight;
     @Option(names = "--secret-file", paramLabel = "FILE", description = "shared key (>= 16 bytes) to authenticate cluster packets") Path secretFile;
 
     @Override
@@ -97,7 +98,8 @@ final class NodeCommand implements Callable<Integer> {
                 .withMembership(pick(membership, file, "membership", c.membership()))
                 .withLogRetentionBytes(number(logRetentionBytes, file, "log-retention-bytes", c.logRetentionBytes()).longValue())
                 .withLogRetentionMs(number(logRetentionMs, file, "log-retention-ms", c.logRetentionMs()).longValue())
-                .withReplicationFactor(number(replicationFactor, file, "replication-factor", c.replicationFactor()).intValue());
+                .withReplicationFactor(number(replicationFactor, file, "replication-factor", c.replicationFactor()).intValue())
+                .withWeight(number(weight, file, "weight", c.weight()).intValue());
         String secret = pick(secretFile == null ? null : secretFile.toString(), file, "secret-file", "");
         if (!secret.isEmpty()) c = c.withSecretFile(Path.of(secret));
         return c;

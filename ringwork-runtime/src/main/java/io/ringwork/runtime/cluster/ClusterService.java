@@ -264,15 +264,17 @@ public final class ClusterService implements Replication, AutoCloseable {
                     && !(m.id().equals(self) && leaving)) clusterSize++;
             if (!m.state().isActive()) continue;
             if (m.id().equals(self)) {
-                views.add(new MemberView(self, 1, readySet(), ownedSet(), leaving));
+                views.add(new MemberView(self, weightOf(m), readySet(), ownedSet(), leaving));
                 continue;
             }
             String address = m.metadata().get("http");
             if (address != null) links.computeIfAbsent(m.id(), id -> new ReplicaLink(self, id, address, this, http)).address(address);
-            views.add(new MemberView(m.id(), 1, bits(m.metadata().get("ready")), bits(m.metadata().get("owned")),
+            views.add(new MemberView(m.id(), weightOf(m), bits(m.metadata().get("ready")), bits(m.metadata().get("owned")),
                     "1".equals(m.metadata().get("leaving"))));
         }
-        if (views.stream().noneMatch(v -> v.id().equals(self))) views.add(new MemberView(self, 1, readySet(), ownedSet(), leaving));
+        if (views.stream().noneMatch(v -> v.id().equals(self))) {
+            views.add(new MemberView(self, weightOf(null), readySet(), ownedSet(), leaving));
+        }
         if (expectPeers && views.size() == 1 && now - startedMs < JOIN_WAIT_MS) return;
         OwnershipPlan current = OwnershipPlan.compute(views, partitions, replicationFactor, clusterSize);
         plan = current;
@@ -433,6 +435,17 @@ public final class ClusterService implements Replication, AutoCloseable {
         publishedReady = ready;
         publishedOwned = owned;
         publishedLeaving = leaving;
+    }
+
+    /** A member's capacity weight from its metadata (this node's own when {@code m} is null); 1 if absent or bad. */
+    private int weightOf(Member m) {
+        String raw = m == null ? baseMetadata.get("weight") : m.metadata().get("weight");
+        try {
+            int weight = raw == null ? 1 : Integer.parseInt(raw);
+            return weight >= 1 && weight <= io.ringwork.core.ring.RingNode.WEIGHT_MAX ? weight : 1;
+        } catch (NumberFormatException e) {
+            return 1;
+        }
     }
 
     private static BitSet bits(String hex) {

@@ -31,11 +31,13 @@ import java.util.List;
  * @param logRetentionMs       age after which old log segments go (same rule), -1 for no limit
  * @param replicationFactor    nodes holding each partition's state, the owner included (default 3);
  *                             a commit counts once a majority of them hold it
+ * @param weight               capacity weight: a node with weight 2 takes about twice the
+ *                             partitions of a node with weight 1 (virtual nodes on the ring)
  */
 public record NodeConfig(String nodeId, String bind, String http, List<String> seeds, Path dataDir, Path logDir,
                          int partitions, String fsync, long fsyncIntervalMs, int maxRequestBytes,
                          long changesRetained, int workerThreads, String cluster, String membership, Path secretFile,
-                         long logRetentionBytes, long logRetentionMs, int replicationFactor) {
+                         long logRetentionBytes, long logRetentionMs, int replicationFactor, int weight) {
     public NodeConfig {
         Invariants.require(nodeId != null && nodeId.matches("[A-Za-z0-9._-]{1,64}"),
                 "node-id must be 1-64 letters, digits, '.', '_' or '-', got '%s'", nodeId);
@@ -56,6 +58,7 @@ public record NodeConfig(String nodeId, String bind, String http, List<String> s
         Invariants.require(logRetentionBytes == -1 || logRetentionBytes > 0, "log-retention-bytes must be positive or -1");
         Invariants.require(logRetentionMs == -1 || logRetentionMs > 0, "log-retention-ms must be positive or -1");
         Invariants.require(replicationFactor >= 1 && replicationFactor <= 7, "replication-factor must be in [1, 7], got %s", replicationFactor);
+        Invariants.require(weight >= 1 && weight <= 64, "weight must be in [1, 64], got %s", weight);
     }
 
     public static final int DEFAULT_PARTITIONS = 64;
@@ -63,25 +66,26 @@ public record NodeConfig(String nodeId, String bind, String http, List<String> s
     public static NodeConfig defaults() {
         return new NodeConfig("node-1", "127.0.0.1:7946", "127.0.0.1:8080", List.of(),
                 Path.of("ringwork-data", "node-1"), Path.of("ringwork-data", "log"), 0, "interval", 100,
-                16 << 20, 1_000_000, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), "ringwork", "lan", null, -1, -1, 3);
+                16 << 20, 1_000_000, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), "ringwork", "lan", null, -1, -1, 3, 1);
     }
 
-    public NodeConfig withReplicationFactor(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, v); }
-    public NodeConfig withNodeId(String v) { return new NodeConfig(v, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
-    public NodeConfig withBind(String v) { return new NodeConfig(nodeId, v, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
-    public NodeConfig withHttp(String v) { return new NodeConfig(nodeId, bind, v, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
-    public NodeConfig withSeeds(List<String> v) { return new NodeConfig(nodeId, bind, http, v, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
-    public NodeConfig withDataDir(Path v) { return new NodeConfig(nodeId, bind, http, seeds, v, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
-    public NodeConfig withLogDir(Path v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, v, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
-    public NodeConfig withPartitions(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, v, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
-    public NodeConfig withFsync(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, v, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
-    public NodeConfig withFsyncIntervalMs(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, v, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
-    public NodeConfig withMaxRequestBytes(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, v, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
-    public NodeConfig withChangesRetained(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, v, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
-    public NodeConfig withWorkerThreads(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, v, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
-    public NodeConfig withCluster(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, v, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
-    public NodeConfig withMembership(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, v, secretFile, logRetentionBytes, logRetentionMs, replicationFactor); }
-    public NodeConfig withSecretFile(Path v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, v, logRetentionBytes, logRetentionMs, replicationFactor); }
-    public NodeConfig withLogRetentionBytes(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, v, logRetentionMs, replicationFactor); }
-    public NodeConfig withLogRetentionMs(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, v, replicationFactor); }
+    public NodeConfig withReplicationFactor(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, v, weight); }
+    public NodeConfig withWeight(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, v); }
+    public NodeConfig withNodeId(String v) { return new NodeConfig(v, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
+    public NodeConfig withBind(String v) { return new NodeConfig(nodeId, v, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
+    public NodeConfig withHttp(String v) { return new NodeConfig(nodeId, bind, v, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
+    public NodeConfig withSeeds(List<String> v) { return new NodeConfig(nodeId, bind, http, v, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
+    public NodeConfig withDataDir(Path v) { return new NodeConfig(nodeId, bind, http, seeds, v, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
+    public NodeConfig withLogDir(Path v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, v, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
+    public NodeConfig withPartitions(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, v, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
+    public NodeConfig withFsync(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, v, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
+    public NodeConfig withFsyncIntervalMs(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, v, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
+    public NodeConfig withMaxRequestBytes(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, v, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
+    public NodeConfig withChangesRetained(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, v, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
+    public NodeConfig withWorkerThreads(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, v, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
+    public NodeConfig withCluster(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, v, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
+    public NodeConfig withMembership(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, v, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
+    public NodeConfig withSecretFile(Path v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, v, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
+    public NodeConfig withLogRetentionBytes(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, v, logRetentionMs, replicationFactor, weight); }
+    public NodeConfig withLogRetentionMs(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, v, replicationFactor, weight); }
 }

@@ -90,7 +90,7 @@ public final class RingworkNode implements AutoCloseable {
         try {
             node.http.start();
             Map<String, String> metadata = Map.of("http", node.httpAddress(), "version", "0.1.0",
-                    "partitions", Integer.toString(node.log.partitionCount()));
+                    "partitions", Integer.toString(node.log.partitionCount()), "weight", Integer.toString(config.weight()));
             node.membership = startMembership(config, metadata);
             node.metrics.membership(node::membership);
             node.cluster.start(node.engine, node.membership, metadata, !config.seeds().isEmpty());

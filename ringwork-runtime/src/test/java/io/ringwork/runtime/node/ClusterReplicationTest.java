@@ -40,7 +40,9 @@ class ClusterReplicationTest {
         List<NodeProcess> nodes = new ArrayList<>();
         try {
             List<String> base = List.of("--membership", "fast", "--partitions", Integer.toString(PARTITIONS));
-            NodeProcess n1 = start(nodes, "n1", base);
+            List<String> heavier = new ArrayList<>(base);
+            heavier.addAll(List.of("--weight", "3")); // n1 has three times the capacity of the others
+            NodeProcess n1 = start(nodes, "n1", heavier);
             RingworkClient c1 = new RingworkClient(n1.awaitReady(60_000));
             List<String> seeded = new ArrayList<>(base);
             seeded.addAll(List.of("--seeds", n1.bindAddress()));
@@ -52,9 +54,11 @@ class ClusterReplicationTest {
 
             // Settled: every partition runs on its target and all three hold it in sync.
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> settled(c1, 3));
-            Set<String> owners = new HashSet<>();
-            for (JsonNode p : c1.cluster().path("ownership").path("partitions")) owners.add(p.path("owner").asText());
-            assertThat(owners).as("the partitions are spread over the nodes").hasSizeGreaterThan(1);
+            Map<String, Integer> owned = new java.util.TreeMap<>();
+            for (JsonNode p : c1.cluster().path("ownership").path("partitions")) owned.merge(p.path("owner").asText(), 1, Integer::sum);
+            assertThat(owned).as("the partitions are spread over the nodes").hasSizeGreaterThan(1);
+            assertThat(owned.get("n1")).as("weight 3 takes the larger share: %s", owned)
+                    .isGreaterThan(owned.getOrDefault("n2", 0)).isGreaterThan(owned.getOrDefault("n3", 0));
 
             RecordApplier applier = new RecordApplier(new ProcessorRegistry(Processors.load()));
             SequentialFold fold = new SequentialFold(applier);

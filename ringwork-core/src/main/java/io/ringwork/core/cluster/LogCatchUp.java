@@ -33,9 +33,6 @@ public final class LogCatchUp {
 
         /** The lowest offset still held (older ones fell to retention). */
         long startOffset(int partition);
-
-        /** The offset the next append gets. */
-        long endOffset(int partition);
     }
 
     private static final int BATCH = 1000;

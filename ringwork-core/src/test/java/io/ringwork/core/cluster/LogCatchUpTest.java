@@ -31,11 +31,6 @@ class LogCatchUpTest {
         public long startOffset(int partition) {
             return start;
         }
-
-        @Override
-        public long endOffset(int partition) {
-            return log.size();
-        }
     };
 
     LogCatchUpTest() {

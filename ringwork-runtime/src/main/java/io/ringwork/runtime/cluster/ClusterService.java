@@ -15,7 +15,6 @@ import io.ringwork.core.record.Change;
 import io.ringwork.core.record.DeadLetter;
 import io.ringwork.core.store.StateStore;
 import io.ringwork.core.store.WriteSet.StateWrite;
-import io.ringwork.runtime.feed.ChangeFeed;
 import io.ringwork.runtime.membership.MembershipService;
 import io.ringwork.runtime.processing.ProcessingEngine;
 import io.ringwork.runtime.processing.Replication;
@@ -57,6 +56,8 @@ public final class ClusterService implements Replication, AutoCloseable {
     private static final long JOIN_WAIT_MS = 3000;
     private static final int SNAPSHOT_PAGE = 256;
     private static final int PAGES_PER_TICK = 8;
+    /** How long an owner waits after a failed link before it says Hello again. */
+    private static final long LINK_RETRY_MS = 500;
     /** Anti-entropy: how often an idle partition's owner checks each in-sync replica's digest. */
     private static final long DIGEST_INTERVAL_MS = 10_000;
 
@@ -64,7 +65,6 @@ public final class ClusterService implements Replication, AutoCloseable {
     private final int partitions;
     private final int replicationFactor;
     private final StateStore store;
-    private final ChangeFeed feed;
     private final io.ringwork.core.log.RecordLog log;
     private final Object[] locks;
     private final PartitionFollower[] followers;
@@ -99,13 +99,12 @@ public final class ClusterService implements Replication, AutoCloseable {
      * @param log     the shared log, which a replica that fell behind applies itself when it can
      * @param applier the one apply path, as the engine uses it
      */
-    public ClusterService(String self, int partitions, int replicationFactor, StateStore store, ChangeFeed feed,
+    public ClusterService(String self, int partitions, int replicationFactor, StateStore store,
                           io.ringwork.core.log.RecordLog log, io.ringwork.core.processing.RecordApplier applier) {
         this.self = self;
         this.partitions = partitions;
         this.replicationFactor = replicationFactor;
         this.store = store;
-        this.feed = feed;
         this.log = log;
         this.locks = new Object[partitions];
         this.followers = new PartitionFollower[partitions];
@@ -141,7 +140,7 @@ public final class ClusterService implements Replication, AutoCloseable {
             if (event.kind() != io.ringwork.core.membership.MemberEvent.Kind.UPDATED) {
                 LOG.info("member {} {}", event.member().id(), event.kind().name().toLowerCase());
             }
-            if (!closed) timer.execute(this::reconcileQuietly);
+            reconcileSoon();
         });
         reconcileQuietly();
         timer.scheduleWithFixedDelay(this::reconcileQuietly, RECONCILE_MS, RECONCILE_MS, TimeUnit.MILLISECONDS);
@@ -179,10 +178,14 @@ public final class ClusterService implements Replication, AutoCloseable {
         effects.durable().forEach(Runnable::run);
     }
 
-    void linkFailed(String to, int partition) {
-        synchronized (locks[partition]) {
-            PartitionLeader leader = leaders[partition];
-            if (leader != null) leader.linkFailed(to, System.currentTimeMillis());
+    /** The link to {@code to} lost what it had: every owner here stops sending there until its next Hello. */
+    void linkDown(String to) {
+        long now = System.currentTimeMillis();
+        for (int p = 0; p < partitions; p++) {
+            synchronized (locks[p]) {
+                PartitionLeader leader = leaders[p];
+                if (leader != null) leader.linkFailed(to, now);
+            }
         }
     }
 
@@ -196,12 +199,7 @@ public final class ClusterService implements Replication, AutoCloseable {
 
     // ---------------------------------------------------------------- the receiving side
 
-    /** Applies a batch from another member, in order; returns one ack per message. */
-    public List<ReplicaAck> receive(List<ReplicaMessage> messages) {
-        return receive(null, messages);
-    }
-
-    /** As {@link #receive(List)}, from {@code from} (named in the log lines about catch-ups). */
+    /** Applies a batch from {@code from}, in order; returns one ack per message. */
     public List<ReplicaAck> receive(String from, List<ReplicaMessage> messages) {
         List<ReplicaAck> acks = new ArrayList<>(messages.size());
         for (ReplicaMessage message : messages) {
@@ -243,6 +241,14 @@ public final class ClusterService implements Replication, AutoCloseable {
 
     // ---------------------------------------------------------------- reconciling
 
+    private void reconcileSoon() {
+        try {
+            if (!closed) timer.execute(this::reconcileQuietly);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // Closing: nothing to reconcile any more.
+        }
+    }
+
     private void reconcileQuietly() {
         try {
             if (!closed) reconcile();
@@ -272,6 +278,12 @@ public final class ClusterService implements Replication, AutoCloseable {
             views.add(new MemberView(m.id(), weightOf(m), bits(m.metadata().get("ready")), bits(m.metadata().get("owned")),
                     "1".equals(m.metadata().get("leaving"))));
         }
+        // A member no longer in the view: its link (and its sender thread) goes; a new one is made if it comes back.
+        links.keySet().removeIf(id -> {
+            if (views.stream().anyMatch(v -> v.id().equals(id))) return false;
+            links.get(id).close();
+            return true;
+        });
         if (views.stream().noneMatch(v -> v.id().equals(self))) {
             views.add(new MemberView(self, weightOf(null), readySet(), ownedSet(), leaving));
         }
@@ -349,7 +361,7 @@ public final class ClusterService implements Replication, AutoCloseable {
         synchronized (locks[p]) {
             term = Term.after(followers[p].term(), self);
             followers[p].lead(term);
-            PartitionLeader leader = new PartitionLeader(p, term, self, store, SNAPSHOT_PAGE, 500);
+            PartitionLeader leader = new PartitionLeader(p, term, self, store, SNAPSHOT_PAGE, LINK_RETRY_MS);
             leaders[p] = leader;
             leadTerms.set(p, term);
             inSyncFlags.set(p, 0);
@@ -384,7 +396,7 @@ public final class ClusterService implements Replication, AutoCloseable {
                     followers[p].observe(newer);
                 }
                 stopping.remove(p);
-                if (!closed) timer.execute(this::reconcileQuietly);
+                reconcileSoon();
             }
         });
     }
@@ -503,11 +515,6 @@ public final class ClusterService implements Replication, AutoCloseable {
         @Override
         public long startOffset(int partition) {
             return log.startOffset(partition);
-        }
-
-        @Override
-        public long endOffset(int partition) {
-            return log.endOffset(partition);
         }
     }
 

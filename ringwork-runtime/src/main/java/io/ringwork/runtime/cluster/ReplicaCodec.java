@@ -122,6 +122,14 @@ public final class ReplicaCodec {
     }
 
     public static Batch decodeBatch(byte[] body) throws IOException {
+        try {
+            return decodeBatch0(body);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw new IOException("bad replication batch: " + e.getMessage(), e);
+        }
+    }
+
+    private static Batch decodeBatch0(byte[] body) throws IOException {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(body));
         if (in.readByte() != FORMAT) throw new IOException("unknown replication batch format");
         String from = in.readUTF();
@@ -205,6 +213,14 @@ public final class ReplicaCodec {
     }
 
     public static List<ReplicaAck> decodeAcks(byte[] body) throws IOException {
+        try {
+            return decodeAcks0(body);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("bad acks: " + e.getMessage(), e);
+        }
+    }
+
+    private static List<ReplicaAck> decodeAcks0(byte[] body) throws IOException {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(body));
         if (in.readByte() != FORMAT) throw new IOException("unknown ack format");
         int count = count(in, body.length);

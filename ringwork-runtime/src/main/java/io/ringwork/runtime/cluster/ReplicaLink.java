@@ -9,8 +9,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -62,10 +60,6 @@ final class ReplicaLink implements AutoCloseable {
         return queue.size() < QUEUE_MAX / 4;
     }
 
-    int queued() {
-        return queue.size();
-    }
-
     private void run() {
         List<ReplicaMessage> batch = new ArrayList<>(BATCH_MAX);
         while (!closed) {
@@ -87,6 +81,11 @@ final class ReplicaLink implements AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.warn("replication link to {} failed", to, e);
                 failed(batch);
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
             }
         }
     }
@@ -124,14 +123,14 @@ final class ReplicaLink implements AutoCloseable {
         }
     }
 
-    /** Everything in flight and queued is lost: tell each partition's owner. */
+    /**
+     * Everything in flight and queued is lost. Every owner is told first, so none queues more
+     * behind the loss (a message slipping in between would arrive after the owner's next Hello
+     * and throw off its count of answers); then the queue is emptied.
+     */
     private void failed(List<ReplicaMessage> batch) {
-        Set<Integer> partitions = new TreeSet<>();
-        for (ReplicaMessage message : batch) partitions.add(message.partition());
-        List<ReplicaMessage> queued = new ArrayList<>();
-        queue.drainTo(queued);
-        for (ReplicaMessage message : queued) partitions.add(message.partition());
-        for (int partition : partitions) service.linkFailed(to, partition);
+        service.linkDown(to);
+        queue.clear();
     }
 
     @Override

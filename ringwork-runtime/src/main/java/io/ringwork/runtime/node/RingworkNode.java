@@ -68,8 +68,7 @@ public final class RingworkNode implements AutoCloseable {
                     config.changesRetained(), 1_000_000);
             this.store = opened;
             opened.onReplicatedFeed(feed::publish);
-            this.cluster = new ClusterService(config.nodeId(), log.partitionCount(), config.replicationFactor(), store, feed,
-                    log, applier);
+            this.cluster = new ClusterService(config.nodeId(), log.partitionCount(), config.replicationFactor(), store, log, applier);
             started = new ProcessingEngine(EngineConfig.defaults().withWorkerThreads(config.workerThreads()),
                     log, store, applier, listener(), config.nodeId(), cluster);
             this.engine = started;

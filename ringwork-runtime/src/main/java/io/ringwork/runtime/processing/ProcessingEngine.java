@@ -369,7 +369,10 @@ public final class ProcessingEngine implements AutoCloseable {
             int count = perPartition[p];
             long checkpoint = set.checkpoints().get(p);
             replication.committed(p, checkpoint, states.get(p), changesOf.get(p), lettersOf.get(p), () -> {
-                if (checkpoint > runner.checkpoint) runner.checkpoint = checkpoint;
+                // Acks of different links may settle commits of one partition on two threads at once.
+                synchronized (runner) {
+                    if (checkpoint > runner.checkpoint) runner.checkpoint = checkpoint;
+                }
                 runner.permits.release(count);
             });
         }

@@ -71,8 +71,8 @@ public final class RocksStateStore implements StateStore {
     private volatile long feedEnd;
     /** Told, under this store's monitor, of the changes each replicated write added to the feed. */
     private volatile java.util.function.Consumer<List<FeedEntry>> replicatedFeedListener = entries -> {};
-    /** Partitions with entries in {@code fed}; guarded by this store's monitor. */
-    private final java.util.BitSet fedPartitions = new java.util.BitSet();
+    /** Partitions with entries in {@code fed} (1), read on the engine's commit path without the monitor. */
+    private final java.util.concurrent.atomic.AtomicIntegerArray fedPartitions;
     private final WriteOptions writeOptions = new WriteOptions().setSync(false);
     private final long changesRetained;
     private final long deadRetained;
@@ -117,6 +117,7 @@ public final class RocksStateStore implements StateStore {
         dead = handles.get(3);
         fed = handles.get(4);
         highs = new long[partitionCount];
+        fedPartitions = new java.util.concurrent.atomic.AtomicIntegerArray(partitionCount);
         Arrays.fill(highs, -1);
         try {
             for (int p = 0; p < partitionCount; p++) {
@@ -127,7 +128,7 @@ public final class RocksStateStore implements StateStore {
                 for (int p = 0; p < partitionCount; p++) {
                     byte[] prefix = ByteBuffer.allocate(2).putShort((short) p).array();
                     it.seek(prefix);
-                    if (it.isValid() && it.key().length >= 2 && it.key()[0] == prefix[0] && it.key()[1] == prefix[1]) fedPartitions.set(p);
+                    if (it.isValid() && it.key().length >= 2 && it.key()[0] == prefix[0] && it.key()[1] == prefix[1]) fedPartitions.set(p, 1);
                 }
             }
             byte[] end = db.get(meta, FEED_END_KEY);
@@ -246,13 +247,14 @@ public final class RocksStateStore implements StateStore {
                     batch.put(fed, stateKey(p, entry.change().key()),
                             ByteBuffer.allocate(8).putLong(entry.change().version()).array());
                 }
-                if (!added.isEmpty()) fedPartitions.set(p);
+                if (!added.isEmpty()) fedPartitions.set(p, 1);
             }
             for (DeadLetter letter : write.deadLetters()) {
                 batch.put(dead, offsetKey(letter.partition(), letter.offset()), ChangeCodec.encode(letter));
             }
             if (write.checkpoint() > checkpoint(p)) {
                 batch.put(meta, checkpointKey(p), ByteBuffer.allocate(8).putLong(write.checkpoint()).array());
+                trimDeadLetters(batch, p, write.checkpoint()); // replicas keep the same window as owners
             }
             long newEnd = feedEnd + added.size();
             if (!added.isEmpty()) {
@@ -284,13 +286,14 @@ public final class RocksStateStore implements StateStore {
     }
 
     private long fedVersion0(int partition, String key) throws RocksDBException {
-        if (!fedPartitions.get(partition)) return -1;
+        if (fedPartitions.get(partition) == 0) return -1;
         byte[] value = db.get(fed, stateKey(partition, key));
         return value == null ? -1 : ByteBuffer.wrap(value).getLong();
     }
 
+    /** Cheap for partitions never observed; RocksDB reads need no lock. */
     @Override
-    public synchronized long fedVersion(int partition, String key) {
+    public long fedVersion(int partition, String key) {
         try {
             return fedVersion0(partition, key);
         } catch (RocksDBException e) {

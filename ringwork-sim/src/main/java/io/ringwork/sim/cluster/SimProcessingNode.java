@@ -335,8 +335,6 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         return sum;
     }
 
-    private static final int DEBUG_PARTITION = Integer.getInteger("ringwork.sim.debugPartition", -1);
-
     private void reconcile() {
         boolean replan = viewDirty;
         viewDirty = false;
@@ -345,12 +343,6 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         BitSet runningSet = new BitSet();
         running.keySet().forEach(runningSet::set);
         OwnershipReconciler.Decision decision = reconciler.decide(plan, runningSet, nowMs);
-        if (DEBUG_PARTITION >= 0 && TRACE) {
-            int q = DEBUG_PARTITION;
-            trace("plan p%d: owner %s target %s replicas %s members %s ready %s runs %s", q, plan.owner(q), plan.target(q),
-                    plan.replicas(q), plan.members(), plan.members().stream().filter(m -> plan.isReady(m, q)).toList(),
-                    plan.members().stream().filter(m -> plan.runs(m, q)).toList());
-        }
         decision.stop().stream().forEach(p -> {
             Running r = running.get(p);
             if (r != null && !r.stopping) beginStop(r, nowMs);
@@ -479,11 +471,6 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
             @Override
             public long startOffset(int partition) {
                 return 0;
-            }
-
-            @Override
-            public long endOffset(int partition) {
-                return log.end(partition);
             }
         };
     }

@@ -79,8 +79,7 @@ public final class LogCatchUp {
                 if (outcome.kind() == ApplyOutcome.Kind.SKIPPED) continue;
                 VersionedState after1 = outcome.state();
                 states.put(record.key(), after1);
-                writes.put(record.key(), new StateWrite(partition, record.key(), new StoredState(after1.version(),
-                        after1.processor() == null ? "" : after1.processor(), after1.tombstone(), after1.encoded())));
+                writes.put(record.key(), new StateWrite(partition, record.key(), StoredState.of(after1)));
                 if (outcome.kind() == ApplyOutcome.Kind.APPLIED) changes.add(outcome.change());
                 else deadLetters.add(outcome.deadLetter());
             }

@@ -18,6 +18,12 @@ import java.nio.charset.StandardCharsets;
 public record StoredState(long version, String processor, boolean tombstone, byte[] value) {
     private static final byte FORMAT = 1;
 
+    /** The stored form of a key's state as the apply path left it (no processor: an empty name). */
+    public static StoredState of(io.ringwork.core.record.VersionedState state) {
+        return new StoredState(state.version(), state.processor() == null ? "" : state.processor(), state.tombstone(),
+                state.encoded());
+    }
+
     public byte[] toBytes() {
         byte[] name = processor.getBytes(StandardCharsets.UTF_8);
         Invariants.check(name.length < 256, "processor name too long: %s", processor);

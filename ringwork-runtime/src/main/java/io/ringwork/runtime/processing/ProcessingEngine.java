@@ -318,8 +318,7 @@ public final class ProcessingEngine implements AutoCloseable {
                 }
                 if (outcome.kind() != ApplyOutcome.Kind.SKIPPED) {
                     VersionedState state = outcome.state();
-                    set.putState(p, entry.queue().key, new StoredState(state.version(),
-                            state.processor() == null ? "" : state.processor(), state.tombstone(), state.encoded()));
+                    set.putState(p, entry.queue().key, StoredState.of(state));
                 }
             }
             perPartition[p] = batch.size() - before;

@@ -117,7 +117,6 @@ public final class SimLog {
 
     /** The stored form of a state, as the engine writes it. */
     public static StoredState toStored(VersionedState state) {
-        return new StoredState(state.version(), state.processor() == null ? "" : state.processor(),
-                state.tombstone(), state.encoded());
+        return StoredState.of(state);
     }
 }

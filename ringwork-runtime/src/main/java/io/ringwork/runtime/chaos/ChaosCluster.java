@@ -49,11 +49,29 @@ final class ChaosCluster implements AutoCloseable {
         if (!seeds.isEmpty()) args.addAll(List.of("--seeds", String.join(",", seeds)));
         String http = urls.containsKey(id) ? urls.get(id).substring("http://".length()) : "127.0.0.1:0";
         String bind = binds.getOrDefault(id, "127.0.0.1:0");
-        NodeProcess node = NodeProcess.start(id, work.resolve(id), work.resolve("log"), http, bind, args);
-        synchronized (everStarted) {
-            everStarted.add(node);
+        NodeProcess node;
+        String url;
+        for (int attempt = 1; ; attempt++) {
+            node = NodeProcess.start(id, work.resolve(id), work.resolve("log"), http, bind, args);
+            synchronized (everStarted) {
+                everStarted.add(node);
+            }
+            try {
+                url = node.awaitReady(READY_TIMEOUT_MS);
+                break;
+            } catch (IOException e) {
+                // A restart on its old ports can find one taken meanwhile (an ephemeral port of some
+                // other connection): try again, and after that on new ports.
+                if (!String.valueOf(e.getMessage()).contains("Address already in use") || attempt == 4) throw e;
+                System.out.printf("  %s: a port was taken (%s, %s); retrying%s%n", id, http, bind,
+                        attempt >= 2 ? " on new ports" : "");
+                if (attempt >= 2) {
+                    http = "127.0.0.1:0";
+                    bind = "127.0.0.1:0";
+                }
+                Thread.sleep(1000);
+            }
         }
-        String url = node.awaitReady(READY_TIMEOUT_MS);
         processes.put(id, node);
         urls.put(id, url);
         binds.put(id, node.bindAddress());

@@ -129,10 +129,8 @@ public final class PartitionFollower {
     }
 
     private Outcome hello(Hello hello) {
-        if (hello.role() == Role.OBSERVER) {
-            mode = Mode.OBSERVER;
-            return answer(Status.OBSERVING, List.of());
-        }
+        // An observer is a replica that does not vote: it keeps the state too, so that it can
+        // catch up (from the log) like a replica and its feed has no gap after an owner changes.
         lastSeq = hello.nextSeq() - 1;
         if (store.checkpoint(partition) >= hello.required()) {
             mode = Mode.SYNCED;

@@ -22,8 +22,8 @@ import java.util.function.Predicate;
 
 /**
  * The sending side of one partition on the member that runs it. Every local commit becomes a
- * {@link Commit} with the next sequence number, sent to every other live member (replicas keep
- * the state, observers the changes), and counts as <em>durable</em> once a majority of the
+ * {@link Commit} with the next sequence number, sent to every other live member (all keep the
+ * state and feed the changes; observers do not vote), and counts as <em>durable</em> once a majority of the
  * preference list holds it: this member if it is on the list, plus replicas that answered
  * {@code IN_SYNC} for it. Replicas that are behind get a snapshot (paged, one page per
  * {@link #tick} per member while its link has room) while commits keep flowing to them;
@@ -153,17 +153,11 @@ public final class PartitionLeader {
             }
             case OBSERVING -> follower.state = LinkState.OBSERVING;
             case NEED_SNAPSHOT -> {
-                if (follower.role == Role.OBSERVER) {
-                    if (follower.state != LinkState.HELLO_SENT) {
-                        follower.state = LinkState.HELLO_SENT;
-                        emit(from, follower, hello(Role.OBSERVER), effects);
-                    }
-                } else {
-                    boolean snapshotting = follower.state == LinkState.SNAPSHOTTING || follower.state == LinkState.SNAPSHOT_SENT;
-                    // Answers to what was sent before the SnapshotBegin say nothing new; from it on,
-                    // the replica lost the snapshot (it restarted, or it was running the partition itself).
-                    if (!snapshotting || index >= follower.beginIndex) startSnapshot(from, follower, effects);
-                }
+                // Replicas and observers alike: answers to what was sent before the SnapshotBegin say
+                // nothing new; from it on, the member lost the catch-up (it restarted, or it was
+                // running the partition itself).
+                boolean snapshotting = follower.state == LinkState.SNAPSHOTTING || follower.state == LinkState.SNAPSHOT_SENT;
+                if (!snapshotting || index >= follower.beginIndex) startSnapshot(from, follower, effects);
             }
             case CATCHING_UP, STALE_TERM -> { }
         }

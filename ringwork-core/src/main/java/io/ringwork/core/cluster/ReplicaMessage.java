@@ -7,8 +7,9 @@ import java.util.List;
 
 /**
  * What a partition's owner sends to the other members, in order, over one reliable link per
- * member. Replicas keep the partition's state; observers only add its changes to their own
- * change feed. Each message is answered by a {@link ReplicaAck}.
+ * member. Every member keeps the partition's state and feeds its changes; replicas (the
+ * preference list) count toward the write quorum, observers (the other members) do not. Each
+ * message is answered by a {@link ReplicaAck}.
  */
 public sealed interface ReplicaMessage {
     int partition();

@@ -154,7 +154,7 @@ class ReplicationProtocolTest {
     }
 
     @Test
-    void observers_feed_each_change_once() {
+    void observers_keep_the_state_and_feed_each_change_once_but_do_not_vote() {
         cluster("a", "o");
         leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
         queue(leader.members(List.of("a"), List.of("o"), 1));
@@ -167,7 +167,8 @@ class ReplicationProtocolTest {
         followers.get("o").receive(new ReplicaMessage.Commit(0, new Term(1, "a"), 0, 1, List.of(),
                 List.of(new Change(0, "k1", 1, "t", null, 0, false, "{}".getBytes())), List.of()));
         assertThat(stores.get("o").changes(0, 10)).extracting(e -> e.change().version()).containsExactly(1L, 2L);
-        assertThat(stores.get("o").get(0, "k1")).isNull();
+        assertThat(stores.get("o").get(0, "k1").version()).isEqualTo(2);
+        assertThat(leader.inSync()).as("an observer never counts toward the quorum").isEmpty();
     }
 
     @Test

@@ -1,9 +1,7 @@
 package io.ringwork.runtime.chaos;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import io.ringwork.runtime.client.RingworkClient;
+import io.ringwork.runtime.harness.FeedEvent;
 import java.io.IOException;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,7 +15,6 @@ import java.util.function.Supplier;
  * arrivals, which the timeline, the apply delays and the failover gaps are measured on.
  */
 final class FeedFollower {
-    private static final JsonFactory JSON_FACTORY = new JsonFactory();
     private static final long RETRY_MS = 200;
 
     private final FeedHistory history;
@@ -80,29 +77,17 @@ final class FeedFollower {
 
     private void onData(String json) {
         long arrivalMs = (System.nanoTime() - runStartNs) / 1_000_000;
-        String key = null;
-        long version = -1;
-        long position = -1;
-        int partition = -1;
-        try (JsonParser parser = JSON_FACTORY.createParser(json)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) return;
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String field = parser.currentName();
-                parser.nextToken();
-                switch (field) {
-                    case "key" -> key = parser.getText();
-                    case "version" -> version = parser.getLongValue();
-                    case "position" -> position = parser.getLongValue();
-                    case "partition" -> partition = parser.getIntValue();
-                    default -> parser.skipChildren();
-                }
-            }
+        FeedEvent event;
+        try {
+            event = FeedEvent.parse(json);
         } catch (IOException e) {
             return; // not a change event (e.g. an overflow notice); the stream then ends and we resume
         }
-        if (key == null) return;
-        history.record(position, key, version, partition, arrivalMs);
-        if (seenAnywhere.add(key + "@" + version)) firstArrivals.record(-1, key, version, partition, arrivalMs);
+        if (event == null) return;
+        history.record(event.position(), event.key(), event.version(), event.partition(), arrivalMs);
+        if (seenAnywhere.add(event.key() + "@" + event.version())) {
+            firstArrivals.record(-1, event.key(), event.version(), event.partition(), arrivalMs);
+        }
     }
 
     void stop() throws InterruptedException {

@@ -1,8 +1,5 @@
 package io.ringwork.runtime.harness;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
 import io.ringwork.runtime.client.RingworkClient;
 import java.util.HashMap;
 import java.util.Map;
@@ -13,7 +10,6 @@ import java.util.Map;
  * each change arrived, for latency. Runs on its own thread; read results after {@link #stop()}.
  */
 public final class FeedTracker implements AutoCloseable {
-    private static final JsonFactory JSON_FACTORY = new JsonFactory();
     private final Map<String, long[]> perKey = new HashMap<>(); // key -> {last version, changes seen}
     private final Map<Long, Long> arrivalNs = new HashMap<>();   // partition << 40 | offset -> arrival
     private long duplicated;
@@ -40,29 +36,16 @@ public final class FeedTracker implements AutoCloseable {
         return new FeedTracker(client, from);
     }
 
-    /** Reads only key, version and partition, streaming past the document itself. */
     private void onData(String json) {
         long now = System.nanoTime();
-        String key = null;
-        long version = -1;
-        long partition = -1;
-        try (JsonParser parser = JSON_FACTORY.createParser(json)) {
-            if (parser.nextToken() != JsonToken.START_OBJECT) return;
-            while (parser.nextToken() == JsonToken.FIELD_NAME) {
-                String field = parser.currentName();
-                parser.nextToken();
-                switch (field) {
-                    case "key" -> key = parser.getText();
-                    case "version" -> version = parser.getLongValue();
-                    case "partition" -> partition = parser.getLongValue();
-                    default -> parser.skipChildren();
-                }
-            }
+        FeedEvent event;
+        try {
+            event = FeedEvent.parse(json);
         } catch (java.io.IOException e) {
             if (failure == null) failure = e;
             return;
         }
-        onChange(now, key, version, partition);
+        if (event != null) onChange(now, event.key(), event.version(), event.partition());
     }
 
     private synchronized void onChange(long now, String key, long version, long partition) {

@@ -25,7 +25,7 @@ import java.util.List;
  */
 public final class PartitionFollower {
     /** Where this member stands with the partition's current owner. */
-    public enum Mode { NONE, SYNCED, WAIT_SNAPSHOT, SNAPSHOTTING, OBSERVER, LEADING }
+    public enum Mode { NONE, SYNCED, REPAIRING, WAIT_SNAPSHOT, SNAPSHOTTING, OBSERVER, LEADING }
 
     /** An answer plus the changes that entered this node's feed. */
     public record Outcome(ReplicaAck ack, List<FeedEntry> fed) {}
@@ -95,7 +95,10 @@ public final class PartitionFollower {
                 if (PartitionDigest.of(store, partition) == digest.digest()) yield answer(Status.IN_SYNC, List.of());
                 repairing = true;
                 repairs++;
-                mode = Mode.WAIT_SNAPSHOT;
+                // Only states differ: keep taking the owner's commits, in order, until the repairing
+                // snapshot begins. Dropping them here would leave their changes off this node's feed
+                // (the snapshot brings states, not changes).
+                mode = Mode.REPAIRING;
                 yield answer(Status.NEED_SNAPSHOT, List.of());
             }
             case SnapshotBegin begin -> {
@@ -132,6 +135,7 @@ public final class PartitionFollower {
         // An observer is a replica that does not vote: it keeps the state too, so that it can
         // catch up (from the log) like a replica and its feed has no gap after an owner changes.
         lastSeq = hello.nextSeq() - 1;
+        repairing = false; // a fresh start with this owner; a digest asks again if states still differ
         if (store.checkpoint(partition) >= hello.required()) {
             mode = Mode.SYNCED;
             return answer(Status.IN_SYNC, List.of());
@@ -169,6 +173,16 @@ public final class PartitionFollower {
                 }
                 lastSeq = commit.seq();
                 return answer(Status.IN_SYNC, apply(commit, true, commit.checkpoint()));
+            }
+            case REPAIRING -> {
+                // As SYNCED, but the checkpoint waits for the repair: the states may not reflect it.
+                if (commit.seq() <= lastSeq) return answer(Status.CATCHING_UP, apply(commit, true, -1));
+                if (commit.seq() != lastSeq + 1) {
+                    mode = Mode.WAIT_SNAPSHOT;
+                    return answer(Status.NEED_SNAPSHOT, List.of());
+                }
+                lastSeq = commit.seq();
+                return answer(Status.CATCHING_UP, apply(commit, true, -1));
             }
             case SNAPSHOTTING -> {
                 if (commit.seq() <= lastSeq) return answer(Status.CATCHING_UP, apply(commit, true, -1));
@@ -249,6 +263,7 @@ public final class PartitionFollower {
     /** This member is no longer on the partition's lists, or stops running it: forget the link. */
     public void reset() {
         mode = Mode.NONE;
+        repairing = false;
         superseded = false;
         lastSeq = -1;
         pendingCheckpoint = -1;

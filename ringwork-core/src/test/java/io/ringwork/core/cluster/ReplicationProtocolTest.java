@@ -258,4 +258,31 @@ class ReplicationProtocolTest {
         assertThat(leader.inSync()).containsExactly("b");
         assertThat(PartitionDigest.of(stores.get("b"), 0)).isEqualTo(PartitionDigest.of(stores.get("a"), 0));
     }
+
+    @Test
+    void commits_sent_while_a_repair_is_asked_for_still_reach_the_replica_feed() {
+        cluster("a", "b");
+        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
+        queue(leader.members(List.of("a", "b"), List.of(), 2));
+        deliver();
+        commit("a", "k1", 1);
+        commit("a", "k2", 2);
+        deliver();
+        WriteSet rot = new WriteSet();
+        rot.putState(0, "k2", new StoredState(2, "p", false, "rotten".getBytes()));
+        stores.get("b").write(rot);
+        queue(leader.digest(0, 1000));
+        // The owner commits on before b's answer to the digest comes back: these two travel ahead
+        // of the repairing snapshot, and b must feed them (the snapshot carries no changes).
+        commit("a", "k3", 3);
+        commit("a", "k1", 4);
+        deliver();
+        assertThat(followers.get("b").repairs()).isEqualTo(1);
+        assertThat(stores.get("b").changes(0, 10)).extracting(e -> e.change().key() + "@" + e.change().version())
+                .containsExactly("k1@1", "k2@2", "k3@3", "k1@4");
+        assertThat(PartitionDigest.of(stores.get("b"), 0)).isEqualTo(PartitionDigest.of(stores.get("a"), 0));
+        assertThat(stores.get("b").checkpoint(0)).isEqualTo(4);
+        assertThat(leader.inSync()).containsExactly("b");
+        assertThat(durable).containsExactly(1L, 2L, 3L, 4L);
+    }
 }

@@ -149,6 +149,26 @@ public final class ClusterService implements Replication, AutoCloseable {
 
     // ---------------------------------------------------------------- the owner side
 
+    /**
+     * Holds the locks of the commit's partitions (ascending, the only place that takes more than
+     * one) across the engine's store write and its {@link #committed} calls, so that a snapshot
+     * page, a digest or a Hello never sees a state whose commit is not yet queued on the links.
+     */
+    @Override
+    public void writing(int[] partitions, Runnable write) {
+        holding(partitions, 0, write);
+    }
+
+    private void holding(int[] partitions, int from, Runnable write) {
+        if (from == partitions.length) {
+            write.run();
+            return;
+        }
+        synchronized (locks[partitions[from]]) {
+            holding(partitions, from + 1, write);
+        }
+    }
+
     @Override
     public void committed(int partition, long checkpoint, List<StateWrite> states, List<Change> changes,
                           List<DeadLetter> deadLetters, Runnable onDurable) {

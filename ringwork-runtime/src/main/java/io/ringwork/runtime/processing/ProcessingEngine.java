@@ -326,20 +326,29 @@ public final class ProcessingEngine implements AutoCloseable {
         }
         if (batch.isEmpty()) return 0;
         deadLetters.forEach(set::addDeadLetter);
-        List<FeedEntry> feed = new ArrayList<>(changes.size());
-        // Replicated writes add to the same feed: positions are taken and written under the store's monitor.
-        synchronized (store) {
-            long feedEnd = store.feedEnd();
-            for (Change change : changes) {
-                FeedEntry entry = new FeedEntry(feedEnd + feed.size(), change);
-                feed.add(entry);
-                set.addChange(entry);
+        int touched = 0;
+        for (int count : perPartition) if (count > 0) touched++;
+        int[] written = new int[touched];
+        for (int p = 0, i = 0; p < perPartition.length; p++) if (perPartition[p] > 0) written[i++] = p;
+        final int skippedInBatch = skippedHere;
+        // The store write and the hand-off to replication are one step for whoever reads these
+        // partitions for replication (see Replication#writing).
+        replication.writing(written, () -> {
+            List<FeedEntry> feed = new ArrayList<>(changes.size());
+            // Replicated writes add to the same feed: positions are taken and written under the store's monitor.
+            synchronized (store) {
+                long feedEnd = store.feedEnd();
+                for (Change change : changes) {
+                    FeedEntry entry = new FeedEntry(feedEnd + feed.size(), change);
+                    feed.add(entry);
+                    set.addChange(entry);
+                }
+                store.write(set);
+                listener.committed(feed, deadLetters, skippedInBatch);
             }
-            store.write(set);
-            listener.committed(feed, deadLetters, skippedHere);
-        }
-        afterCommit(batch, runners, perPartition);
-        replicate(set, changes, deadLetters, runners, perPartition);
+            afterCommit(batch, runners, perPartition);
+            replicate(set, changes, deadLetters, runners, perPartition);
+        });
         applied.add(changes.size());
         rejected.add(deadLetters.size());
         skipped.add(skippedHere);

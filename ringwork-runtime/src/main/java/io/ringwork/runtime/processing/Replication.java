@@ -12,9 +12,20 @@ import java.util.List;
  * calls once a write quorum holds the commit, in commit order per partition, from any thread.
  */
 public interface Replication {
-    /** Called on the engine's commit thread; must not block. */
+    /** Called on the engine's commit thread, inside {@link #writing}; must not block. */
     void committed(int partition, long checkpoint, List<StateWrite> states, List<Change> changes,
                    List<DeadLetter> deadLetters, Runnable onDurable);
+
+    /**
+     * Runs {@code write}: the local store write of one commit touching {@code partitions}
+     * (ascending) followed by its {@link #committed} calls. Nothing that reads those partitions'
+     * states for replication (snapshot pages, digests, a Hello's requirement) may run in between:
+     * it would see a state whose commit is not yet on the wire, and a follower would get the state
+     * ahead of its change, which then looks like a duplicate and never reaches that node's feed.
+     */
+    default void writing(int[] partitions, Runnable write) {
+        write.run();
+    }
 
     /** A single node: the local commit is all there is. */
     Replication LOCAL = (partition, checkpoint, states, changes, deadLetters, onDurable) -> onDurable.run();

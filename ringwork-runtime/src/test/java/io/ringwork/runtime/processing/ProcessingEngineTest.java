@@ -268,4 +268,51 @@ class ProcessingEngineTest {
         stopping.join();
         assertThat(engine.runs(0)).isFalse();
     }
+
+    @Test
+    void eachStoreWriteAndItsHandOffToReplicationAreOneStep() {
+        // Replication reads the partitions' states (snapshot pages, digests) under the same locks
+        // that writing() takes: a state written outside it could be read before its commit is sent.
+        List<String> violations = Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicInteger handedOff = new java.util.concurrent.atomic.AtomicInteger();
+        Replication watching = new Replication() {
+            private int[] open; // only the commit thread touches these
+            private final Map<String, Long> versionsAtEntry = new HashMap<>();
+
+            @Override
+            public void writing(int[] partitions, Runnable write) {
+                versionsAtEntry.clear();
+                for (int p : partitions) {
+                    for (var held : store.scan(p, null, Integer.MAX_VALUE)) versionsAtEntry.put(held.key(), held.state().version());
+                }
+                open = partitions;
+                write.run();
+                open = null;
+            }
+
+            @Override
+            public void committed(int partition, long checkpoint, List<io.ringwork.core.store.WriteSet.StateWrite> states,
+                                  List<io.ringwork.core.record.Change> changes, List<DeadLetter> deadLetters, Runnable onDurable) {
+                if (open == null || java.util.Arrays.binarySearch(open, partition) < 0) {
+                    violations.add("partition " + partition + " handed off outside writing()");
+                }
+                for (var write : states) {
+                    long before = versionsAtEntry.getOrDefault(write.key(), -1L);
+                    StoredState now = store.get(partition, write.key());
+                    if (before >= write.state().version()) violations.add(write.key() + " was written before writing()");
+                    if (now == null || now.version() < write.state().version()) violations.add(write.key() + " not yet written when handed off");
+                }
+                handedOff.addAndGet(states.size());
+                onDurable.run();
+            }
+        };
+        engine = new ProcessingEngine(EngineConfig.defaults(), log, store, applier, EngineListener.NONE, "test", watching);
+        for (int p = 0; p < PARTITIONS; p++) engine.startPartition(p);
+        List<NewRecord> records = new ArrayList<>();
+        for (int i = 0; i < 400; i++) records.add(rec("r" + (i % 37), "resource.update", "{\"n\":" + i + "}"));
+        log.append(records);
+        awaitCheckpointsAtEnd();
+        assertThat(violations).isEmpty();
+        assertThat(handedOff.get()).as("states handed off").isPositive();
+    }
 }

@@ -120,6 +120,8 @@ public final class PartitionFollower {
                 store.applyReplicated(new ReplicatedWrite(partition, page.states(), List.of(), List.of(), -1, true, repairing));
                 yield answer(Status.CATCHING_UP, List.of());
             }
+            // Nothing to apply: the caller notes it (ReleaseNotices) when it comes from the current owner.
+            case ReplicaMessage.Released released -> answer(Status.CATCHING_UP, List.of());
             case SnapshotEnd end -> {
                 if (mode == Mode.SYNCED) yield answer(Status.IN_SYNC, List.of());
                 if (mode != Mode.SNAPSHOTTING) yield answer(Status.NEED_SNAPSHOT, List.of());
@@ -213,6 +215,15 @@ public final class PartitionFollower {
 
     private Outcome answer(Status status, List<FeedEntry> fed) {
         return new Outcome(new ReplicaAck(partition, term, lastSeq, status), fed);
+    }
+
+    /**
+     * True if {@code message}, just received from {@code from}, is the current owner saying it
+     * released the partition (not one from an older term, nor while this member runs it).
+     */
+    public boolean releasedByOwner(String from, ReplicaMessage message) {
+        return message instanceof ReplicaMessage.Released && mode != Mode.LEADING && message.term().equals(term)
+                && from.equals(term.node());
     }
 
     /** In sync with the current owner's term: this member holds an up-to-date replica. */

@@ -179,6 +179,20 @@ public final class PartitionLeader {
         effects.messages().add(new Outbound(to, message));
     }
 
+    /**
+     * This owner has stopped (drained, not deposed): tells every member whose link works, after
+     * everything already sent to it, so the next owner can start without waiting for gossip.
+     */
+    public Effects released(long checkpoint) {
+        Effects effects = Effects.none();
+        for (var entry : followers.entrySet()) {
+            if (entry.getValue().state != LinkState.DOWN) {
+                emit(entry.getKey(), entry.getValue(), new ReplicaMessage.Released(partition, term, checkpoint), effects);
+            }
+        }
+        return effects;
+    }
+
     /** Marks this owner deposed (a newer owner showed up through another path). */
     public void depose() {
         deposed = true;

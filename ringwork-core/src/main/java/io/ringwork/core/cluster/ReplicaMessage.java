@@ -50,4 +50,11 @@ public sealed interface ReplicaMessage {
      * {@code seq} compares; if it differs, it asks for a repairing snapshot.
      */
     record Digest(int partition, Term term, long seq, long digest) implements ReplicaMessage {}
+
+    /**
+     * The owner stopped running the partition (it drained what it could; {@code checkpoint} is
+     * where it stopped), sent after its last commit. The member that takes over may start at once
+     * instead of waiting for the old owner's gossip to say so: see {@link ReleaseNotices}.
+     */
+    record Released(int partition, Term term, long checkpoint) implements ReplicaMessage {}
 }

@@ -285,4 +285,29 @@ class ReplicationProtocolTest {
         assertThat(leader.inSync()).containsExactly("b");
         assertThat(durable).containsExactly(1L, 2L, 3L, 4L);
     }
+
+    @Test
+    void an_owner_says_it_released_after_its_last_commit_and_only_the_current_owners_word_counts() {
+        cluster("a", "b");
+        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
+        queue(leader.members(List.of("a", "b"), List.of(), 2));
+        deliver();
+        commit("a", "k1", 1);
+        queue(leader.released(1));
+        List<ReplicaMessage> toB = wire.stream().filter(o -> o.to().equals("b")).map(Outbound::message).toList();
+        assertThat(toB).hasSize(2);
+        assertThat(toB.get(0)).isInstanceOf(ReplicaMessage.Commit.class);
+        ReplicaMessage word = toB.get(1);
+        assertThat(word).isEqualTo(new ReplicaMessage.Released(0, new Term(1, "a"), 1));
+        PartitionFollower b = followers.get("b");
+        b.receive(toB.get(0));
+        b.receive(word);
+        assertThat(b.releasedByOwner("a", word)).isTrue();
+        assertThat(b.releasedByOwner("c", word)).as("relayed by another member").isFalse();
+        assertThat(stores.get("b").changes(0, 10)).hasSize(1);
+        // A newer owner took over: the old one's word no longer counts.
+        b.receive(new ReplicaMessage.Hello(0, new Term(2, "c"), ReplicaMessage.Role.REPLICA, 0, 1, 1));
+        assertThat(b.receive(word).ack().status()).isEqualTo(ReplicaAck.Status.STALE_TERM);
+        assertThat(b.releasedByOwner("a", word)).isFalse();
+    }
 }

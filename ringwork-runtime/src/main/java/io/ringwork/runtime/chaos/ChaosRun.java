@@ -124,12 +124,32 @@ public final class ChaosRun {
                     continuous.isEmpty() ? "none" : String.join(", ", continuous));
             if (!drained) out.println("  not drained within " + config.drainTimeoutMs() + " ms");
             stopAll(cluster);
+            long repairs = repairsLogged();
+            out.println("  anti-entropy repairs: " + (repairs < 0 ? "unknown (node logs unreadable)" : String.format("%,d", repairs))
+                    + " (digests that differed on a replica, from every node's log)");
             boolean ok = drained && anomalies.total() == 0;
             out.println(ok ? "RESULT: OK, 0 anomalies" : "RESULT: FAILED, " + anomalies.total() + " anomalies" + (drained ? "" : ", not drained"));
             return ok ? 0 : 1;
         } finally {
             for (FeedFollower follower : followers.values()) follower.stop();
         }
+    }
+
+    /** Lines saying a digest differed, over every node's output (each incarnation appends), or -1. */
+    private long repairsLogged() {
+        long count = 0;
+        try (var dirs = java.nio.file.Files.list(work)) {
+            for (Path dir : dirs.toList()) {
+                Path output = dir.resolve("node.out");
+                if (!java.nio.file.Files.isRegularFile(output)) continue;
+                try (var lines = java.nio.file.Files.lines(output, java.nio.charset.StandardCharsets.ISO_8859_1)) {
+                    count += lines.filter(line -> line.contains(io.ringwork.runtime.cluster.ClusterService.REPAIR_LOG_MARK)).count();
+                }
+            }
+        } catch (java.io.IOException | java.io.UncheckedIOException e) {
+            return -1;
+        }
+        return count;
     }
 
     private void follow(ChaosCluster cluster, String id) {

@@ -8,6 +8,7 @@ import io.ringwork.core.cluster.PartitionLeader;
 import io.ringwork.core.cluster.PartitionLeader.Effects;
 import io.ringwork.core.cluster.PartitionLeader.Outbound;
 import io.ringwork.core.cluster.ReplicaAck;
+import io.ringwork.core.cluster.ReleaseNotices;
 import io.ringwork.core.cluster.ReplicaMessage;
 import io.ringwork.core.cluster.Term;
 import io.ringwork.core.membership.Member;
@@ -68,6 +69,8 @@ public final class ClusterService implements Replication, AutoCloseable {
     private final io.ringwork.core.log.RecordLog log;
     private final Object[] locks;
     private final PartitionFollower[] followers;
+    /** Old owners' word that they released a partition, ahead of their gossip; guarded by itself. */
+    private final ReleaseNotices releaseNotices = new ReleaseNotices(HANDOFF_WAIT_MS);
     private final PartitionLeader[] leaders;
     /** Readable without the partition's lock (a long catch-up holds it): in sync, and the term led. */
     private final java.util.concurrent.atomic.AtomicIntegerArray inSyncFlags;
@@ -222,6 +225,7 @@ public final class ClusterService implements Replication, AutoCloseable {
     /** Applies a batch from {@code from}, in order; returns one ack per message. */
     public List<ReplicaAck> receive(String from, List<ReplicaMessage> messages) {
         List<ReplicaAck> acks = new ArrayList<>(messages.size());
+        boolean released = false;
         for (ReplicaMessage message : messages) {
             int p = message.partition();
             if (p < 0 || p >= partitions) throw new IllegalArgumentException("no partition " + p);
@@ -235,17 +239,27 @@ public final class ClusterService implements Replication, AutoCloseable {
                 inSyncFlags.set(p, followers[p].inSync() ? 1 : 0);
                 replicatedChanges.add(outcome.fed().size());
                 acks.add(outcome.ack());
+                if (followers[p].releasedByOwner(from, message)) {
+                    synchronized (releaseNotices) {
+                        releaseNotices.released(from, p, gossipedOwned(from), System.currentTimeMillis());
+                    }
+                    released = true;
+                }
             }
         }
+        if (released) reconcileSoon(); // this node may be the one to take over
         return acks;
     }
+
+    /** In the log line of every digest that differed (the chaos harness counts them). */
+    public static final String REPAIR_LOG_MARK = "anti-entropy digest differs";
 
     /** One line per change of a replica's standing, so a catch-up can be followed in the log. */
     private static void logCatchUp(int p, String from, ReplicaMessage message, PartitionFollower.Outcome outcome,
                                    boolean wasInSync) {
         ReplicaAck.Status status = outcome.ack().status();
         if (message instanceof ReplicaMessage.Digest && status == ReplicaAck.Status.NEED_SNAPSHOT) {
-            LOG.warn("partition {}: anti-entropy digest differs from the owner {}; asking for a repair", p, from);
+            LOG.warn("partition {}: " + REPAIR_LOG_MARK + " from the owner {}; asking for a repair", p, from);
         } else if (message instanceof ReplicaMessage.SnapshotBegin && status == ReplicaAck.Status.CATCHING_UP) {
             LOG.info("partition {}: catching up by snapshot from {}", p, from);
         } else if (message instanceof ReplicaMessage.SnapshotEnd && status == ReplicaAck.Status.IN_SYNC) {
@@ -295,13 +309,20 @@ public final class ClusterService implements Replication, AutoCloseable {
             }
             String address = m.metadata().get("http");
             if (address != null) links.computeIfAbsent(m.id(), id -> new ReplicaLink(self, id, address, this, http)).address(address);
-            views.add(new MemberView(m.id(), weightOf(m), bits(m.metadata().get("ready")), bits(m.metadata().get("owned")),
+            BitSet owned;
+            synchronized (releaseNotices) {
+                owned = releaseNotices.owned(m.id(), bits(m.metadata().get("owned")), now);
+            }
+            views.add(new MemberView(m.id(), weightOf(m), bits(m.metadata().get("ready")), owned,
                     "1".equals(m.metadata().get("leaving"))));
         }
         // A member no longer in the view: its link (and its sender thread) goes; a new one is made if it comes back.
         links.keySet().removeIf(id -> {
             if (views.stream().anyMatch(v -> v.id().equals(id))) return false;
             links.get(id).close();
+            synchronized (releaseNotices) {
+                releaseNotices.forget(id);
+            }
             return true;
         });
         if (views.stream().noneMatch(v -> v.id().equals(self))) {
@@ -398,9 +419,12 @@ public final class ClusterService implements Replication, AutoCloseable {
         if (!stopping.add(p)) return;
         handoffs.increment();
         Thread.ofVirtual().name("ringwork-stop-" + p).start(() -> {
+            long checkpoint = -1;
+            boolean stopped = false;
             try {
                 // Deposed: its pending commits can never count under a stale term, so no drain wait.
-                long checkpoint = engine.stopPartition(p, !deposed);
+                checkpoint = engine.stopPartition(p, !deposed);
+                stopped = true;
                 LOG.info("partition {} released at checkpoint {}{}", p, checkpoint, deposed ? " (deposed)" : "");
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -408,6 +432,8 @@ public final class ClusterService implements Replication, AutoCloseable {
                 LOG.warn("stopping partition {} failed", p, e);
             } finally {
                 synchronized (locks[p]) {
+                    // Tell the members directly, after the last commit: the next owner need not wait for gossip.
+                    if (stopped && !deposed && leaders[p] != null && !leaders[p].deposed()) send(leaders[p], leaders[p].released(checkpoint));
                     Term newer = leaders[p] == null ? null : leaders[p].newerTerm();
                     leaders[p] = null;
                     leadTerms.set(p, null);
@@ -543,6 +569,14 @@ public final class ClusterService implements Replication, AutoCloseable {
     /** The plan as last computed, or null before the first. */
     public OwnershipPlan plan() {
         return plan;
+    }
+
+    /** The partitions {@code member} runs as its gossip says now. */
+    private BitSet gossipedOwned(String member) {
+        MembershipService m = membership;
+        if (m == null) return new BitSet();
+        for (Member each : m.members()) if (each.id().equals(member)) return bits(each.metadata().get("owned"));
+        return new BitSet();
     }
 
     /** The HTTP address of {@code member} from its metadata, or null. */

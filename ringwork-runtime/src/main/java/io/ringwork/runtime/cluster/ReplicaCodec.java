@@ -95,6 +95,11 @@ public final class ReplicaCodec {
                 out.writeLong(digest.seq());
                 out.writeLong(digest.digest());
             }
+            case ReplicaMessage.Released released -> {
+                out.writeByte(7);
+                header(out, released);
+                out.writeLong(released.checkpoint());
+            }
         }
     }
 
@@ -165,6 +170,7 @@ public final class ReplicaCodec {
             case 4 -> new SnapshotPage(partition, term, readStates(in, partition, limit));
             case 5 -> new SnapshotEnd(partition, term);
             case 6 -> new ReplicaMessage.Digest(partition, term, in.readLong(), in.readLong());
+            case 7 -> new ReplicaMessage.Released(partition, term, in.readLong());
             default -> throw new IOException("unknown replication message kind " + kind);
         };
     }

@@ -29,11 +29,13 @@ class ReplicaCodecTest {
                 new ReplicaMessage.SnapshotBegin(5, term, 8, 40, 44),
                 new ReplicaMessage.SnapshotPage(5, term, List.of(state)),
                 new ReplicaMessage.SnapshotEnd(5, term),
-                new ReplicaMessage.Digest(5, term, 9, 0x1234_5678_9abc_def0L));
+                new ReplicaMessage.Digest(5, term, 9, 0x1234_5678_9abc_def0L),
+                new ReplicaMessage.Released(5, term, 40));
         ReplicaCodec.Batch batch = ReplicaCodec.decodeBatch(ReplicaCodec.encodeBatch("n2", messages));
         assertThat(batch.from()).isEqualTo("n2");
-        assertThat(batch.messages()).hasSize(6);
+        assertThat(batch.messages()).hasSize(7);
         assertThat(batch.messages().get(5)).isEqualTo(messages.get(5));
+        assertThat(batch.messages().get(6)).isEqualTo(messages.get(6));
         assertThat(batch.messages().get(0)).isEqualTo(messages.get(0));
         var commit = (ReplicaMessage.Commit) batch.messages().get(1);
         assertThat(commit.seq()).isEqualTo(7);

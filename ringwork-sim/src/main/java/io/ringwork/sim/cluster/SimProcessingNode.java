@@ -2,6 +2,7 @@ package io.ringwork.sim.cluster;
 
 import io.ringwork.core.cluster.LogCatchUp;
 import io.ringwork.core.cluster.MemberView;
+import io.ringwork.core.cluster.ReleaseNotices;
 import io.ringwork.core.cluster.OwnershipPlan;
 import io.ringwork.core.cluster.OwnershipReconciler;
 import io.ringwork.core.cluster.PartitionFollower;
@@ -97,6 +98,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
     private long repairsBefore;
     private final ArrayDeque<Object[]> inbox = new ArrayDeque<>();
     private OwnershipReconciler reconciler;
+    private ReleaseNotices releaseNotices;
     private long nextReconcileMs;
     private boolean viewDirty = true;
     private long nowMs;
@@ -114,6 +116,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         this.hooks = hooks;
         this.config = config;
         this.reconciler = new OwnershipReconciler(id, config.handoffWaitMs(), config.restartBackoffMs());
+        this.releaseNotices = new ReleaseNotices(config.handoffWaitMs());
     }
 
     public String id() {
@@ -167,6 +170,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         status = Status.UP;
         incarnation++;
         reconciler = new OwnershipReconciler(id, config.handoffWaitMs(), config.restartBackoffMs());
+        releaseNotices = new ReleaseNotices(config.handoffWaitMs());
         viewDirty = true;
         nextReconcileMs = nowMs;
     }
@@ -244,6 +248,11 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
                 Running mine = running.get(m.partition());
                 // A newer owner wrote to a partition this node runs: this owner must stop.
                 if (follower.superseded() && mine != null) mine.leader.depose();
+                if (follower.releasedByOwner(from, m)) {
+                    // The old owner's word, ahead of its gossip: replan now (this node may take over).
+                    releaseNotices.released(from, m.partition(), gossipedOwned(from), nowMs);
+                    viewDirty = true;
+                }
                 if (TRACE) trace("<- %s %s: %s fed %d", from, brief(m), outcome.ack().status(), outcome.fed().size());
                 network.send(id, from, outcome.ack());
             }
@@ -254,6 +263,11 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
             default -> throw new IllegalArgumentException("unknown message " + message);
         }
         publishIfChanged();
+    }
+
+    private BitSet gossipedOwned(String member) {
+        for (MemberView view : hooks.view(id)) if (view.id().equals(member)) return view.owned();
+        return new BitSet();
     }
 
     @Override
@@ -290,6 +304,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
             if (r.stopping) {
                 // 2. Handing off: stop reading, let pending commits become durable, bounded.
                 if (r.leader.pendingCount() == 0 || nowMs >= r.stopDeadlineMs || r.leader.deposed()) {
+                    if (!r.leader.deposed()) apply(r.leader.released(store.checkpoint(p)));
                     it.remove();
                     follower(p).reset();
                     follower(p).observe(r.leader.newerTerm());
@@ -360,7 +375,11 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
 
     /** The plan from this node's view, itself included with its current metadata. */
     public OwnershipPlan plan() {
-        List<MemberView> members = new ArrayList<>(hooks.view(id));
+        List<MemberView> members = new ArrayList<>();
+        for (MemberView view : hooks.view(id)) {
+            members.add(new MemberView(view.id(), view.weight(), view.ready(), releaseNotices.owned(view.id(), view.owned(), nowMs),
+                    view.leaving()));
+        }
         members.add(describe());
         int live = (int) members.stream().filter(m -> !m.leaving()).count();
         return OwnershipPlan.compute(members, log.partitionCount(), config.replicationFactor(),

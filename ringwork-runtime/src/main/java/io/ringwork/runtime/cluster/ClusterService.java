@@ -59,6 +59,9 @@ public final class ClusterService implements Replication, AutoCloseable {
     private static final int PAGES_PER_TICK = 8;
     /** How long an owner waits after a failed link before it says Hello again. */
     private static final long LINK_RETRY_MS = 500;
+    /** In the log line of every digest that differed (the chaos harness counts them). */
+    public static final String REPAIR_LOG_MARK = "anti-entropy digest differs";
+
     /** Anti-entropy: how often an idle partition's owner checks each in-sync replica's digest. */
     private static final long DIGEST_INTERVAL_MS = 10_000;
 
@@ -250,9 +253,6 @@ public final class ClusterService implements Replication, AutoCloseable {
         if (released) reconcileSoon(); // this node may be the one to take over
         return acks;
     }
-
-    /** In the log line of every digest that differed (the chaos harness counts them). */
-    public static final String REPAIR_LOG_MARK = "anti-entropy digest differs";
 
     /** One line per change of a replica's standing, so a catch-up can be followed in the log. */
     private static void logCatchUp(int p, String from, ReplicaMessage message, PartitionFollower.Outcome outcome,

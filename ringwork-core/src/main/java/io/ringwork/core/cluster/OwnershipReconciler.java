@@ -28,6 +28,15 @@ public final class OwnershipReconciler {
     }
 
     public Decision decide(OwnershipPlan plan, BitSet running, long nowMs) {
+        return decide(plan, running, nowMs, Map.of());
+    }
+
+    /**
+     * As {@link #decide(OwnershipPlan, BitSet, long)}; {@code released} holds, per member, the
+     * partitions its gossip still shows it running but that it has said it released
+     * ({@link ReleaseNotices}): a partition the plan gives this member starts without waiting for them.
+     */
+    public Decision decide(OwnershipPlan plan, BitSet running, long nowMs, Map<String, BitSet> released) {
         BitSet start = new BitSet();
         BitSet stop = new BitSet();
         for (int p = 0; p < plan.partitionCount(); p++) {
@@ -44,7 +53,9 @@ public final class OwnershipReconciler {
             if (nowMs < backoffUntil.getOrDefault(p, Long.MIN_VALUE)) continue;
             boolean otherRuns = false;
             for (String member : plan.members()) {
-                if (!member.equals(self) && plan.runs(member, p)) otherRuns = true;
+                if (member.equals(self) || !plan.runs(member, p)) continue;
+                BitSet said = released.get(member);
+                if (said == null || !said.get(p)) otherRuns = true;
             }
             long since = waitingSince.computeIfAbsent(p, x -> nowMs);
             if (!otherRuns || nowMs - since >= handoffWaitMs) {

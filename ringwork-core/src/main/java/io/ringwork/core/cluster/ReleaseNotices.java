@@ -8,9 +8,11 @@ import java.util.Map;
 
 /**
  * What old owners said directly about partitions they released ({@link ReplicaMessage.Released}),
- * ahead of their gossip. The member taking over reads each member's gossiped {@code owned} set
- * through {@link #owned}, which leaves out a partition its owner said it released, so the
- * reconciler starts it at once instead of after a gossip round or its handoff wait.
+ * ahead of their gossip. Only the reconciler's "does another member still run it" check reads
+ * them ({@link OwnershipReconciler#decide(OwnershipPlan, BitSet, long, Map)}): the member the plan
+ * names as owner starts at once instead of after a gossip round. The plan itself keeps using the
+ * gossip, so a member whose view is behind (it has not yet seen the new owner ready) still sees
+ * the old owner running the partition and does not take it itself.
  *
  * <p>A notice holds only while the member's gossip is the one seen when the notice came (a newer
  * gossip is the better word) and for at most {@code validMs}. It is an optimisation only: a start
@@ -33,18 +35,15 @@ public final class ReleaseNotices {
         notices.add(new Notice(partition, (BitSet) gossipedOwned.clone(), nowMs));
     }
 
-    /** {@code member}'s gossiped owned set without the partitions it has since said it released. */
-    public BitSet owned(String member, BitSet gossiped, long nowMs) {
+    /** The partitions {@code member}'s gossip ({@code gossiped}) says it runs but that it has since said it released. */
+    public BitSet releasedSince(String member, BitSet gossiped, long nowMs) {
+        BitSet released = new BitSet();
         List<Notice> notices = byMember.get(member);
-        if (notices == null) return gossiped;
+        if (notices == null) return released;
         notices.removeIf(n -> !n.gossipWhenTold().equals(gossiped) || nowMs - n.atMs() >= validMs);
-        if (notices.isEmpty()) {
-            byMember.remove(member);
-            return gossiped;
-        }
-        BitSet owned = (BitSet) gossiped.clone();
-        for (Notice notice : notices) owned.clear(notice.partition());
-        return owned;
+        if (notices.isEmpty()) byMember.remove(member);
+        for (Notice notice : notices) if (gossiped.get(notice.partition())) released.set(notice.partition());
+        return released;
     }
 
     /** Forgets a member that left the view. */

@@ -297,6 +297,7 @@ public final class ClusterService implements Replication, AutoCloseable {
         if (member == null || processing == null || processing.failure() != null) return;
         long now = System.currentTimeMillis();
         List<MemberView> views = new ArrayList<>();
+        Map<String, BitSet> released = new HashMap<>();
         int clusterSize = 0;
         for (Member m : member.members()) {
             // Members that left, or are leaving, no longer count toward the cluster's size.
@@ -309,9 +310,10 @@ public final class ClusterService implements Replication, AutoCloseable {
             }
             String address = m.metadata().get("http");
             if (address != null) links.computeIfAbsent(m.id(), id -> new ReplicaLink(self, id, address, this, http)).address(address);
-            BitSet owned;
+            BitSet owned = bits(m.metadata().get("owned"));
             synchronized (releaseNotices) {
-                owned = releaseNotices.owned(m.id(), bits(m.metadata().get("owned")), now);
+                BitSet said = releaseNotices.releasedSince(m.id(), owned, now);
+                if (!said.isEmpty()) released.put(m.id(), said);
             }
             views.add(new MemberView(m.id(), weightOf(m), bits(m.metadata().get("ready")), owned,
                     "1".equals(m.metadata().get("leaving"))));
@@ -333,7 +335,7 @@ public final class ClusterService implements Replication, AutoCloseable {
         plan = current;
         BitSet running = new BitSet();
         for (int p = 0; p < partitions; p++) if (processing.runs(p) || stopping.contains(p)) running.set(p);
-        OwnershipReconciler.Decision decision = reconciler.decide(current, running, now);
+        OwnershipReconciler.Decision decision = reconciler.decide(current, running, now, released);
         for (int p = decision.stop().nextSetBit(0); p >= 0; p = decision.stop().nextSetBit(p + 1)) stop(p, false);
         if (!leaving) {
             for (int p = decision.start().nextSetBit(0); p >= 0; p = decision.start().nextSetBit(p + 1)) begin(p, current);

@@ -357,7 +357,12 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         OwnershipPlan plan = plan();
         BitSet runningSet = new BitSet();
         running.keySet().forEach(runningSet::set);
-        OwnershipReconciler.Decision decision = reconciler.decide(plan, runningSet, nowMs);
+        Map<String, BitSet> released = new java.util.HashMap<>(); // per member: partitions it said it released
+        for (MemberView view : hooks.view(id)) {
+            BitSet said = releaseNotices.releasedSince(view.id(), view.owned(), nowMs);
+            if (!said.isEmpty()) released.put(view.id(), said);
+        }
+        OwnershipReconciler.Decision decision = reconciler.decide(plan, runningSet, nowMs, released);
         decision.stop().stream().forEach(p -> {
             Running r = running.get(p);
             if (r != null && !r.stopping) beginStop(r, nowMs);
@@ -375,11 +380,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
 
     /** The plan from this node's view, itself included with its current metadata. */
     public OwnershipPlan plan() {
-        List<MemberView> members = new ArrayList<>();
-        for (MemberView view : hooks.view(id)) {
-            members.add(new MemberView(view.id(), view.weight(), view.ready(), releaseNotices.owned(view.id(), view.owned(), nowMs),
-                    view.leaving()));
-        }
+        List<MemberView> members = new ArrayList<>(hooks.view(id));
         members.add(describe());
         int live = (int) members.stream().filter(m -> !m.leaving()).count();
         return OwnershipPlan.compute(members, log.partitionCount(), config.replicationFactor(),

@@ -63,6 +63,21 @@ class ReplicationProtocolTest {
         }
     }
 
+    /** a leads partition 0 with b as its one replica (quorum 2); the Hello is delivered. */
+    private void twoMembersLedByA() {
+        cluster("a", "b");
+        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
+        queue(leader.members(List.of("a", "b"), List.of(), 2));
+        deliver();
+    }
+
+    /** {@code node}'s copy of {@code key} rots: same version, other bytes. */
+    private void rot(String node, String key, long version) {
+        WriteSet rot = new WriteSet();
+        rot.putState(0, key, new StoredState(version, "p", false, "rotten".getBytes()));
+        stores.get(node).write(rot);
+    }
+
     @Test
     void a_commit_is_durable_once_a_majority_holds_it() {
         cluster("a", "b", "c");
@@ -113,10 +128,7 @@ class ReplicationProtocolTest {
 
     @Test
     void a_gap_drops_the_replica_to_catch_up_and_its_checkpoint_waits() {
-        cluster("a", "b");
-        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
-        queue(leader.members(List.of("a", "b"), List.of(), 2));
-        deliver();
+        twoMembersLedByA();
         commit("a", "k1", 1);
         deliver();
         commit("a", "k2", 2);
@@ -139,10 +151,7 @@ class ReplicationProtocolTest {
 
     @Test
     void a_newer_term_deposes_the_old_owner() {
-        cluster("a", "b");
-        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
-        queue(leader.members(List.of("a", "b"), List.of(), 2));
-        deliver();
+        twoMembersLedByA();
         ReplicaAck toNew = followers.get("b").receive(new ReplicaMessage.Hello(0, new Term(2, "c"),
                 ReplicaMessage.Role.REPLICA, 0, -1, -1)).ack();
         assertThat(toNew.status()).isEqualTo(ReplicaAck.Status.IN_SYNC);
@@ -212,10 +221,7 @@ class ReplicationProtocolTest {
 
     @Test
     void a_resent_batch_is_taken_as_a_duplicate_not_a_gap() {
-        cluster("a", "b");
-        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
-        queue(leader.members(List.of("a", "b"), List.of(), 2));
-        deliver();
+        twoMembersLedByA();
         commit("a", "k1", 1);
         commit("a", "k2", 2);
         List<Outbound> batch = new ArrayList<>(wire);
@@ -233,10 +239,7 @@ class ReplicationProtocolTest {
 
     @Test
     void anti_entropy_finds_a_replica_that_differs_at_the_same_version_and_repairs_it() {
-        cluster("a", "b");
-        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
-        queue(leader.members(List.of("a", "b"), List.of(), 2));
-        deliver();
+        twoMembersLedByA();
         commit("a", "k1", 1);
         commit("a", "k2", 2);
         deliver();
@@ -246,9 +249,7 @@ class ReplicationProtocolTest {
         assertThat(leader.snapshotsStarted()).isZero();
         assertThat(followers.get("b").repairs()).isZero();
         // b's copy of k1 rots: same version, other bytes. Versions alone cannot see it.
-        WriteSet rot = new WriteSet();
-        rot.putState(0, "k1", new StoredState(1, "p", false, "rotten".getBytes()));
-        stores.get("b").write(rot);
+        rot("b", "k1", 1);
         assertThat(leader.digest(500, 1000).messages()).as("not due yet").isEmpty();
         queue(leader.digest(1000, 1000));
         deliver();
@@ -261,16 +262,11 @@ class ReplicationProtocolTest {
 
     @Test
     void commits_sent_while_a_repair_is_asked_for_still_reach_the_replica_feed() {
-        cluster("a", "b");
-        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
-        queue(leader.members(List.of("a", "b"), List.of(), 2));
-        deliver();
+        twoMembersLedByA();
         commit("a", "k1", 1);
         commit("a", "k2", 2);
         deliver();
-        WriteSet rot = new WriteSet();
-        rot.putState(0, "k2", new StoredState(2, "p", false, "rotten".getBytes()));
-        stores.get("b").write(rot);
+        rot("b", "k2", 2);
         queue(leader.digest(0, 1000));
         // The owner commits on before b's answer to the digest comes back: these two travel ahead
         // of the repairing snapshot, and b must feed them (the snapshot carries no changes).
@@ -288,10 +284,7 @@ class ReplicationProtocolTest {
 
     @Test
     void an_owner_says_it_released_after_its_last_commit_and_only_the_current_owners_word_counts() {
-        cluster("a", "b");
-        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
-        queue(leader.members(List.of("a", "b"), List.of(), 2));
-        deliver();
+        twoMembersLedByA();
         commit("a", "k1", 1);
         queue(leader.released(1));
         List<ReplicaMessage> toB = wire.stream().filter(o -> o.to().equals("b")).map(Outbound::message).toList();

@@ -58,7 +58,25 @@ public final class PartitionLeader {
         long answered;
         /** Index of the current SnapshotBegin: a NEED_SNAPSHOT for it or later means the snapshot was lost. */
         long beginIndex = Long.MAX_VALUE;
+        /**
+         * {sent, time} taken at ticks while answers are owed, oldest first: the head is the oldest
+         * time by which something still unanswered had been sent (see {@link #answerLagMs}).
+         */
+        final ArrayDeque<long[]> marks = new ArrayDeque<>();
+
+        void mark(long nowMs) {
+            dropAnswered();
+            boolean newSends = marks.isEmpty() ? sent > answered : marks.peekLast()[0] < sent;
+            if (newSends && marks.size() < MAX_MARKS) marks.addLast(new long[] {sent, nowMs});
+        }
+
+        void dropAnswered() {
+            while (!marks.isEmpty() && marks.peekFirst()[0] <= answered) marks.pollFirst();
+        }
     }
+
+    /** Marks kept per member: at a tick every 20 ms, about 5 s of unanswered sends; then the oldest stays. */
+    private static final int MAX_MARKS = 256;
 
     private record Pending(long seq, Runnable onDurable) {}
 
@@ -213,10 +231,12 @@ public final class PartitionLeader {
         for (var entry : followers.entrySet()) {
             String to = entry.getKey();
             Follower follower = entry.getValue();
+            follower.mark(nowMs);
             if (follower.state == LinkState.DOWN && nowMs >= follower.retryAtMs) {
                 follower.state = LinkState.HELLO_SENT;
                 follower.sent = 0; // what was in flight is gone: count afresh from this Hello
                 follower.answered = 0;
+                follower.marks.clear();
                 follower.beginIndex = Long.MAX_VALUE;
                 emit(to, follower, hello(follower.role), effects);
             }
@@ -297,6 +317,20 @@ public final class PartitionLeader {
             if (entry.getValue().role == Role.REPLICA && entry.getValue().state == LinkState.SYNCED) result.add(entry.getKey());
         }
         return result;
+    }
+
+    /**
+     * How long {@code member} has owed an answer on this partition's link, as of {@link #tick}'s
+     * marks: 0 when it answered everything sent up to the last tick; {@link Long#MAX_VALUE} when it
+     * is not an in-sync replica of this owner. A member that is busy (catching up other partitions
+     * on the same link, paused, starved) shows here before any gossip says so. The reconciler keeps
+     * a partition from such a member for a while ({@link OwnershipReconciler}).
+     */
+    public long answerLagMs(String member, long nowMs) {
+        Follower follower = followers.get(member);
+        if (follower == null || follower.role != Role.REPLICA || follower.state != LinkState.SYNCED) return Long.MAX_VALUE;
+        follower.dropAnswered();
+        return follower.marks.isEmpty() ? 0 : Math.max(0, nowMs - follower.marks.peekFirst()[1]);
     }
 
     public long snapshotsStarted() {

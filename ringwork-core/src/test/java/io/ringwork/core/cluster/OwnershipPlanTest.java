@@ -1,9 +1,11 @@
 package io.ringwork.core.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.BitSet;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class OwnershipPlanTest {
@@ -76,6 +78,48 @@ class OwnershipPlanTest {
         // a, seeing the same plan, stops what it no longer owns.
         OwnershipReconciler old = new OwnershipReconciler("a", 1000, 500);
         assertThat(old.decide(plan, aOwns, 0).stop()).isEqualTo(targets);
+    }
+
+    @Test
+    void the_old_owner_keeps_a_moved_partition_while_the_new_owner_owes_it_answers() {
+        BitSet aOwns = all();
+        OwnershipPlan plan = OwnershipPlan.compute(List.of(member("a", all(), aOwns), member("n", all(), new BitSet())), P, 3);
+        BitSet moved = new BitSet();
+        for (int p = 0; p < P; p++) if (plan.owner(p).equals("n")) moved.set(p);
+        int p0 = moved.nextSetBit(0);
+        // Lag 250 ms is "answers now"; the gate holds a stop at most 600 ms.
+        OwnershipReconciler old = new OwnershipReconciler("a", 1000, 500, 250, 600);
+        long[] lag = {Long.MAX_VALUE}; // n is not yet an in-sync replica of a's leaders
+        assertThat(old.decide(plan, aOwns, 0, Map.of(), p -> lag[0]).stop().isEmpty()).isTrue();
+        assertThat(old.gated(p0)).isTrue();
+        lag[0] = 400; // in sync, but busy: it owes answers for 400 ms
+        assertThat(old.decide(plan, aOwns, 300, Map.of(), p -> lag[0]).stop().isEmpty()).isTrue();
+        lag[0] = 250;
+        assertThat(old.decide(plan, aOwns, 350, Map.of(), p -> lag[0]).stop()).isEqualTo(moved);
+
+        // A new owner that never answers gets the partitions when the gate's time is up.
+        OwnershipReconciler patient = new OwnershipReconciler("a", 1000, 500, 250, 600);
+        assertThat(patient.decide(plan, aOwns, 0, Map.of(), p -> Long.MAX_VALUE).stop().isEmpty()).isTrue();
+        assertThat(patient.decide(plan, aOwns, 599, Map.of(), p -> Long.MAX_VALUE).stop().isEmpty()).isTrue();
+        assertThat(patient.decide(plan, aOwns, 600, Map.of(), p -> Long.MAX_VALUE).stop()).isEqualTo(moved);
+        assertThat(patient.gated(p0)).isFalse();
+    }
+
+    @Test
+    void the_gate_never_holds_a_partition_the_new_owner_already_runs() {
+        // Both run every partition (a deposed owner's gossip is late): the plan's owner keeps them, a stops at once.
+        OwnershipPlan plan = OwnershipPlan.compute(List.of(member("a", all(), all()), member("n", all(), all())), P, 3);
+        BitSet theirs = new BitSet();
+        for (int p = 0; p < P; p++) if (plan.owner(p).equals("n")) theirs.set(p);
+        assertThat(theirs.isEmpty()).isFalse();
+        OwnershipReconciler old = new OwnershipReconciler("a", 1000, 500, 250, 600);
+        assertThat(old.decide(plan, all(), 0, Map.of(), p -> Long.MAX_VALUE).stop()).isEqualTo(theirs);
+    }
+
+    @Test
+    void the_gate_must_be_shorter_than_the_new_owners_wait() {
+        assertThatThrownBy(() -> new OwnershipReconciler("a", 1000, 500, 250, 1000))
+                .hasMessageContaining("shorter than the handoff wait");
     }
 
     @Test

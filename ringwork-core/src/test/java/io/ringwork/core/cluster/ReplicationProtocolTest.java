@@ -303,4 +303,25 @@ class ReplicationProtocolTest {
         assertThat(b.receive(word).ack().status()).isEqualTo(ReplicaAck.Status.STALE_TERM);
         assertThat(b.releasedByOwner("a", word)).isFalse();
     }
+
+    @Test
+    void the_owner_sees_how_long_a_replica_has_owed_it_an_answer() {
+        twoMembersLedByA();
+        assertThat(leader.answerLagMs("b", 0)).as("b answered its Hello").isZero();
+        assertThat(leader.answerLagMs("c", 0)).as("not a replica of this owner").isEqualTo(Long.MAX_VALUE);
+        commit("a", "k1", 1);
+        queue(leader.tick(100, to -> true, 10)); // the commit is on its way at t=100
+        commit("a", "k2", 2);
+        queue(leader.tick(150, to -> true, 10));
+        assertThat(leader.answerLagMs("b", 400)).as("b owes the commit sent by t=100").isEqualTo(300);
+        // b answers the first commit only: it still owes the one sent by t=150.
+        Outbound first = wire.poll();
+        queue(leader.onAck("b", followers.get("b").receive(first.message()).ack()));
+        assertThat(leader.answerLagMs("b", 400)).isEqualTo(250);
+        deliver();
+        assertThat(leader.answerLagMs("b", 400)).as("b answered everything").isZero();
+        // A link that failed: b is no in-sync replica until it answers a fresh Hello.
+        leader.linkFailed("b", 500);
+        assertThat(leader.answerLagMs("b", 500)).isEqualTo(Long.MAX_VALUE);
+    }
 }

@@ -115,7 +115,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         this.network = network;
         this.hooks = hooks;
         this.config = config;
-        this.reconciler = new OwnershipReconciler(id, config.handoffWaitMs(), config.restartBackoffMs());
+        this.reconciler = reconciler(id, config);
         this.releaseNotices = new ReleaseNotices(config.handoffWaitMs());
     }
 
@@ -169,7 +169,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         if (status != Status.CRASHED) return;
         status = Status.UP;
         incarnation++;
-        reconciler = new OwnershipReconciler(id, config.handoffWaitMs(), config.restartBackoffMs());
+        reconciler = reconciler(id, config);
         releaseNotices = new ReleaseNotices(config.handoffWaitMs());
         viewDirty = true;
         nextReconcileMs = nowMs;
@@ -340,6 +340,16 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         publishIfChanged();
     }
 
+    /**
+     * The reconciler, with the runtime's handoff gate scaled to the simulated timings: the new owner
+     * answers "now" within 5 ticks (the simulated round trip is at most two latencies, well under a
+     * tick), and a stop waits for it at most half the handoff wait.
+     */
+    private static OwnershipReconciler reconciler(String id, ClusterConfig config) {
+        return new OwnershipReconciler(id, config.handoffWaitMs(), config.restartBackoffMs(), 5 * config.tickMs(),
+                config.handoffWaitMs() / 2);
+    }
+
     /** How often an idle owner checks each in-sync replica's digest (simulated ms). */
     static final long DIGEST_INTERVAL_MS = 1_000;
 
@@ -362,7 +372,11 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
             BitSet said = releaseNotices.releasedSince(view.id(), view.owned(), nowMs);
             if (!said.isEmpty()) released.put(view.id(), said);
         }
-        OwnershipReconciler.Decision decision = reconciler.decide(plan, runningSet, nowMs, released);
+        OwnershipReconciler.Decision decision = reconciler.decide(plan, runningSet, nowMs, released, p -> {
+            Running r = running.get(p);
+            String owner = plan.owner(p);
+            return r == null || owner == null ? 0 : r.leader.answerLagMs(owner, nowMs);
+        });
         decision.stop().stream().forEach(p -> {
             Running r = running.get(p);
             if (r != null && !r.stopping) beginStop(r, nowMs);

@@ -52,7 +52,11 @@ public final class ClusterService implements Replication, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterService.class);
     static final long RECONCILE_MS = 100;
     private static final long TICK_MS = 20;
-    private static final long HANDOFF_WAIT_MS = 3000;
+    private static final long HANDOFF_WAIT_MS = 5000;
+    /** The handoff gate ({@link OwnershipReconciler}): the new owner answers "now" within this... */
+    private static final long HANDOFF_LAG_MS = 250;
+    /** ...and a moved partition's stop waits at most this for it (below the handoff wait). */
+    private static final long HANDOFF_GATE_MS = 4000;
     private static final long RESTART_BACKOFF_MS = 1000;
     private static final long JOIN_WAIT_MS = 3000;
     private static final int SNAPSHOT_PAGE = 256;
@@ -80,6 +84,8 @@ public final class ClusterService implements Replication, AutoCloseable {
     private final java.util.concurrent.atomic.AtomicReferenceArray<Term> leadTerms;
     private final Map<String, ReplicaLink> links = new ConcurrentHashMap<>();
     private final Set<Integer> stopping = ConcurrentHashMap.newKeySet();
+    /** Partitions whose held handoff was logged (the timer thread only). */
+    private final BitSet gatedLogged = new BitSet();
     private final OwnershipReconciler reconciler;
     private final ScheduledExecutorService timer;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -123,7 +129,7 @@ public final class ClusterService implements Replication, AutoCloseable {
             locks[p] = new Object();
             followers[p] = new PartitionFollower(p, store, catchUp);
         }
-        this.reconciler = new OwnershipReconciler(self, HANDOFF_WAIT_MS, RESTART_BACKOFF_MS);
+        this.reconciler = new OwnershipReconciler(self, HANDOFF_WAIT_MS, RESTART_BACKOFF_MS, HANDOFF_LAG_MS, HANDOFF_GATE_MS);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ringwork-cluster");
             t.setDaemon(true);
@@ -335,12 +341,17 @@ public final class ClusterService implements Replication, AutoCloseable {
         plan = current;
         BitSet running = new BitSet();
         for (int p = 0; p < partitions; p++) if (processing.runs(p) || stopping.contains(p)) running.set(p);
-        OwnershipReconciler.Decision decision = reconciler.decide(current, running, now, released);
+        OwnershipReconciler.Decision decision = reconciler.decide(current, running, now, released,
+                p -> newOwnerLagMs(p, current.owner(p), now));
+        logGated(current, running, now);
         for (int p = decision.stop().nextSetBit(0); p >= 0; p = decision.stop().nextSetBit(p + 1)) stop(p, false);
         if (!leaving) {
             for (int p = decision.start().nextSetBit(0); p >= 0; p = decision.start().nextSetBit(p + 1)) begin(p, current);
         }
         for (int p = 0; p < partitions; p++) {
+            // Only partitions this node leads: a catch-up holds a follower's lock for its length,
+            // and waiting for it here would hold up every start and stop on this node.
+            if (leadTerms.get(p) == null) continue;
             Effects effects = null;
             synchronized (locks[p]) {
                 PartitionLeader leader = leaders[p];
@@ -356,6 +367,32 @@ public final class ClusterService implements Replication, AutoCloseable {
             else effects.durable().forEach(Runnable::run);
         }
         publishMetadata();
+    }
+
+    /** How long {@code owner}, the plan's new owner of {@code p}, has owed this node an answer on p. */
+    private long newOwnerLagMs(int p, String owner, long now) {
+        synchronized (locks[p]) {
+            PartitionLeader leader = leaders[p];
+            return leader == null || owner == null ? 0 : leader.answerLagMs(owner, now);
+        }
+    }
+
+    /** One line when the handoff gate starts holding a partition, and one when it lets go. */
+    private void logGated(OwnershipPlan current, BitSet running, long now) {
+        for (int p = running.nextSetBit(0); p >= 0; p = running.nextSetBit(p + 1)) {
+            boolean held = reconciler.gated(p);
+            if (held == gatedLogged.get(p)) continue;
+            gatedLogged.set(p, held);
+            if (held) {
+                long lag = newOwnerLagMs(p, current.owner(p), now);
+                LOG.info("partition {}: moves to {}, which {}; running it until it answers (at most {} ms)", p, current.owner(p),
+                        lag == Long.MAX_VALUE ? "is not yet an in-sync replica of this owner" : "owes answers for " + lag + " ms",
+                        HANDOFF_GATE_MS);
+            }
+        }
+        for (int p = gatedLogged.nextSetBit(0); p >= 0; p = gatedLogged.nextSetBit(p + 1)) {
+            if (!running.get(p)) gatedLogged.clear(p);
+        }
     }
 
     /**
@@ -521,6 +558,7 @@ public final class ClusterService implements Replication, AutoCloseable {
         try {
             long now = System.currentTimeMillis();
             for (int p = 0; p < partitions; p++) {
+                if (leadTerms.get(p) == null) continue; // not led here; its lock may be a long catch-up's
                 Effects effects;
                 synchronized (locks[p]) {
                     PartitionLeader leader = leaders[p];

@@ -51,7 +51,9 @@ final class ChaosProducer {
      * Produces at {@code ratePerS} until {@code durationMs} after {@code startNs}, calling
      * {@code progress} every round with the records produced so far.
      */
-    void run(long startNs, long durationMs, long ratePerS, java.util.function.LongConsumer progress) throws Exception {
+    /** Produces for {@code durationMs}, and after it for as long as {@code more} says. */
+    void run(long startNs, long durationMs, java.util.function.BooleanSupplier more, long ratePerS,
+             java.util.function.LongConsumer progress) throws Exception {
         this.startNs = startNs;
         try (ExecutorService pool = Executors.newFixedThreadPool(LANES)) {
             double owed = 0;
@@ -59,7 +61,7 @@ final class ChaosProducer {
             while (true) {
                 long dueNs = startNs + round * ROUND_MS * 1_000_000;
                 long nowNs = System.nanoTime();
-                if (nowNs - startNs >= durationMs * 1_000_000) break;
+                if (nowNs - startNs >= durationMs * 1_000_000 && !more.getAsBoolean()) break;
                 if (dueNs > nowNs) Thread.sleep((dueNs - nowNs) / 1_000_000);
                 // A round late by more than a second (a paused node held a lane) does not burst to catch up.
                 if (nowNs - dueNs > 1_000_000_000L) round = (nowNs - startNs) / (ROUND_MS * 1_000_000);

@@ -19,7 +19,7 @@ import java.util.TreeSet;
  * record's log offset), which the producer learns from the append's response.
  */
 final class ChaosReport {
-    /** A join's window: from the join until this long after the node is ready. */
+    /** A join's window: from the join until its ownership settled, and at least this long after the node is ready. */
     static final long STALL_AFTER_MS = 5_000;
     /** The baseline window: this long before the join. */
     static final long BASELINE_MS = 5_000;
@@ -232,9 +232,9 @@ final class ChaosReport {
         Set<Integer> moved = moved(f.before(), f.after(), partitions);
         Set<Integer> unmoved = new TreeSet<>();
         for (int p = 0; p < partitions; p++) if (!moved.contains(p)) unmoved.add(p);
-        long windowEnd = f.readyMs() + STALL_AFTER_MS;
+        long windowEnd = f.afterMs(); // the chaos run reads the ownership after a join once it settled
         int owns = f.after() == null ? 0 : f.after().ownedBy(f.fault().node()).size();
-        out.printf("  join %s at t=%.1fs (ready at t=%.1fs; ownership after read at t=%.1fs, %s owns %d)%s%n", f.fault().node(),
+        out.printf("  join %s at t=%.1fs (ready at t=%.1fs; ownership settled at t=%.1fs, %s owns %d)%s%n", f.fault().node(),
                 f.startMs() / 1000.0, f.readyMs() / 1000.0, f.afterMs() / 1000.0, f.fault().node(), owns,
                 f.before() == null ? ": no ownership in /v1/cluster, so no partition counts as moved" : "");
         for (var group : List.of(Map.entry("moved", moved), Map.entry("unmoved", unmoved))) {
@@ -247,7 +247,7 @@ final class ChaosReport {
             Delays baseline = applyDelays(appended, firstArrivals(), set, Math.max(0, f.startMs() - BASELINE_MS), f.startMs());
             String stall = during.records() == 0 || baseline.records() == 0 ? "n/a"
                     : Math.max(0, during.maxMs() - baseline.p99Ms()) + " ms";
-            out.printf("    %-8s partitions %s: apply delay join..ready+5s max %d ms, p99 %d ms (%,d records%s);"
+            out.printf("    %-8s partitions %s: apply delay join..settled max %d ms, p99 %d ms (%,d records%s);"
                             + " 5 s before max %d ms, p99 %d ms (%,d records%s); stall %s%n",
                     group.getKey(), set, during.maxMs(), during.p99Ms(), during.records(), missing(during),
                     baseline.maxMs(), baseline.p99Ms(), baseline.records(), missing(baseline), stall);

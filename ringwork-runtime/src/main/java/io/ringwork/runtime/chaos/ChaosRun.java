@@ -49,6 +49,11 @@ public final class ChaosRun {
     public record Config(int nodes, long durationMs, List<FaultSchedule.Kind> faults, long seed, long ratePerS,
                          int partitions, int tenants, int docs, double invalid, int resources, long drainTimeoutMs) {}
 
+    /** A join's ownership has settled when no partition changed owner for this long. */
+    static final long SETTLED_MS = 2_000;
+    /** A join's window ends at the latest this long after the node is ready. */
+    static final long JOIN_WINDOW_MAX_MS = 20_000;
+
     /** What happened during one fault, for the figures. */
     private record Injected(Fault fault, long startMs, long readyMs, Ownership before, Ownership after, long afterMs) {}
 
@@ -60,6 +65,8 @@ public final class ChaosRun {
     private final FeedHistory firstArrivals = new FeedHistory("any");
     private final Set<String> seenAnywhere = FeedFollower.newSeenSet();
     private volatile Exception faultFailure;
+    /** Production goes on past the planned duration until the fault thread is done. */
+    private volatile boolean faultsDone;
     private long startNs;
 
     public ChaosRun(Config config, Path work, PrintStream out) {
@@ -89,7 +96,7 @@ public final class ChaosRun {
             ChaosProducer producer = new ChaosProducer(cluster, workload);
             Thread faults = Thread.ofPlatform().name("chaos-faults").start(() -> injectAll(cluster, plan));
             long[] lastLine = {startNs};
-            producer.run(startNs, config.durationMs(), config.ratePerS(), produced -> {
+            producer.run(startNs, config.durationMs(), () -> !faultsDone, config.ratePerS(), produced -> {
                 long now = System.nanoTime();
                 if (now - lastLine[0] < 5_000_000_000L) return;
                 lastLine[0] = now;
@@ -98,6 +105,11 @@ public final class ChaosRun {
             });
             faults.join(120_000);
             if (faultFailure != null) throw faultFailure;
+            long producedForMs = nowMs();
+            if (producedForMs > config.durationMs() + 1_000) {
+                out.printf("  the faults ran until t=%.1fs (each waits for the one before to settle): produced until then%n",
+                        producedForMs / 1000.0);
+            }
             out.printf("  produced %,d records (%,d retried requests); healing and draining%n", producer.produced(), producer.retries());
             heal(cluster);
             Set<String> continuous = continuous(plan);
@@ -161,20 +173,31 @@ public final class ChaosRun {
         return (System.nanoTime() - startNs) / 1_000_000;
     }
 
-    /** The fault thread: each fault at its time, in order; faults never overlap (see FaultSchedule). */
+    /**
+     * The fault thread: each fault at its time, in order; faults never overlap (see FaultSchedule).
+     * A fault starts when the one before it has settled, so it can start later than planned. A join
+     * also waits until {@link ChaosReport#BASELINE_MS} have passed since the fault before it, and
+     * the next fault waits for the end of the join's window: the stall measured around a join
+     * (its baseline and its window) sees that join only.
+     */
     private void injectAll(ChaosCluster cluster, Plan plan) {
         try {
-            long produceStartMs = 0;
+            long lastEndMs = -ChaosReport.BASELINE_MS;
             for (Fault fault : plan.faults()) {
-                sleepUntil(produceStartMs + fault.atMs());
-                inject(cluster, fault, produceStartMs);
+                long atMs = fault.atMs();
+                if (fault.kind() == FaultSchedule.Kind.JOIN) atMs = Math.max(atMs, lastEndMs + ChaosReport.BASELINE_MS);
+                sleepUntil(atMs);
+                inject(cluster, fault);
+                lastEndMs = nowMs();
             }
         } catch (Exception e) {
             faultFailure = e;
+        } finally {
+            faultsDone = true;
         }
     }
 
-    private void inject(ChaosCluster cluster, Fault fault, long produceStartMs) throws Exception {
+    private void inject(ChaosCluster cluster, Fault fault) throws Exception {
         String id = fault.node();
         Ownership before = cluster.ownership();
         long startMs = nowMs();
@@ -212,13 +235,24 @@ public final class ChaosRun {
         Ownership after;
         long afterMs;
         if (fault.kind() == FaultSchedule.Kind.JOIN) {
-            // The new node owns partitions only once it has caught up, which can take seconds: read the
-            // ownership as soon as it owns something, or at the end of the join's window.
-            long windowEndMs = readyMs + ChaosReport.STALL_AFTER_MS;
+            // The new node owns partitions only once it has caught up, which can take seconds, and
+            // partitions may change hands more than once. The join's window ends when the ownership
+            // has settled: the new node owns partitions and no owner changed for SETTLED_MS, at least
+            // STALL_AFTER_MS after ready, at most JOIN_WINDOW_MAX_MS after it.
+            long minEndMs = readyMs + ChaosReport.STALL_AFTER_MS;
+            long maxEndMs = readyMs + JOIN_WINDOW_MAX_MS;
+            Map<Integer, String> lastOwners = null;
+            long lastChangeMs = nowMs();
             while (true) {
                 after = cluster.ownership();
                 afterMs = nowMs();
-                if ((after != null && !after.ownedBy(id).isEmpty()) || afterMs >= windowEndMs) break;
+                Map<Integer, String> owners = after == null ? null : after.owners();
+                if (!java.util.Objects.equals(owners, lastOwners)) {
+                    lastOwners = owners;
+                    lastChangeMs = afterMs;
+                }
+                boolean settled = after == null || (!after.ownedBy(id).isEmpty() && afterMs - lastChangeMs >= SETTLED_MS);
+                if ((settled && afterMs >= minEndMs) || afterMs >= maxEndMs) break;
                 Thread.sleep(200);
             }
         } else {

@@ -16,8 +16,11 @@ import java.util.Locale;
  * afterwards. A requested fault that would break the bound is not planned and is listed in
  * {@link Plan#skipped()} with the reason.
  *
- * <p>Faults fall in the window [15 %, 75 %] of the duration, one per equal slot, so that the last
- * quarter of the run is fault-free and the cluster settles before the drain.
+ * <p>Faults are planned in the window [15 %, 75 %] of the duration, one per equal slot, so that the
+ * last quarter of the run is fault-free and the cluster settles before the drain. The run starts
+ * each fault only once the one before it has settled (a join's window can take 20 s on a busy
+ * machine), so a fault may start later than planned, and production then goes on until the last
+ * fault has settled.
  */
 public final class FaultSchedule {
     /** A kill, pause or leave needs this many members: with fewer, one node down is not a minority. */

@@ -107,7 +107,7 @@ class ChaosReportTest {
 
     @Test
     void joinStallIsMaxDuringMinusBaselineP99() {
-        // Baseline [0, 5000): delays 10 ms; during [5000, 5000 + 1000 + 5000): one 900 ms delay on moved p0.
+        // Baseline [0, 5000): delays 10 ms; during [join 5000, settled 11000): one 900 ms delay on moved p0.
         for (int i = 0; i < 50; i++) {
             long ack = 100 + i * 100;
             append(i % 2, i, ack, true);
@@ -122,11 +122,11 @@ class ChaosReportTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ChaosReport report = new ChaosReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), any, List.of(n2), 2, appended);
         report.faults(List.of(new ChaosReport.FaultFigures(new Fault(5000, FaultSchedule.Kind.JOIN, "n4", 0),
-                5000, 6000, before, after, 7000)));
+                5000, 6000, before, after, 11000)));
         String text = bytes.toString(StandardCharsets.UTF_8);
-        assertTrue(text.contains("moved    partitions [0]: apply delay join..ready+5s max 900 ms, p99 900 ms (1 records);"
+        assertTrue(text.contains("moved    partitions [0]: apply delay join..settled max 900 ms, p99 900 ms (1 records);"
                 + " 5 s before max 10 ms, p99 10 ms (25 records); stall 890 ms"), text);
-        assertTrue(text.contains("unmoved  partitions [1]: apply delay join..ready+5s max 40 ms"), text);
+        assertTrue(text.contains("unmoved  partitions [1]: apply delay join..settled max 40 ms"), text);
         assertTrue(text.contains("stall 30 ms"), text);
     }
 }

@@ -19,8 +19,10 @@ import java.util.function.IntToLongFunction;
  * right after it announced. Handing the partition to it then stalls the partition until it
  * answers. So a member keeps running a partition the plan moved away while the new owner owes it
  * answers on that partition for more than {@code handoffLagMs}, at most {@code handoffGateMs}
- * (then it hands off anyway; the new owner's own wait is {@code handoffWaitMs}, longer). The old
- * owner keeps processing meanwhile, so the wait costs no record any delay.
+ * (then it hands off anyway). The old owner keeps processing meanwhile, so the wait costs no
+ * record any delay. The new owner's own wait ({@code handoffWaitMs}, longer) starts when it sees
+ * itself ready, which can be before the old owner hears of it; if it runs out first, the new owner
+ * starts under a newer term and deposes the old one, as with any stuck owner.
  */
 public final class OwnershipReconciler {
     /** Partitions to start and to stop. */
@@ -35,6 +37,8 @@ public final class OwnershipReconciler {
     private final long handoffGateMs;
     /** Partitions the plan moved away whose stop waits for the new owner to answer, since when. */
     private final Map<Integer, Long> gatedSince = new HashMap<>();
+    private long gateHolds;
+    private long gateTimeouts;
 
     /** Without the handoff gate: a partition the plan moves away stops at once. */
     public OwnershipReconciler(String self, long handoffWaitMs, long restartBackoffMs) {
@@ -115,8 +119,28 @@ public final class OwnershipReconciler {
     private boolean handOff(OwnershipPlan plan, int p, long nowMs, IntToLongFunction newOwnerLagMs) {
         String owner = plan.owner(p);
         if (handoffGateMs == 0 || owner == null || plan.runs(owner, p)) return true;
-        long since = gatedSince.computeIfAbsent(p, x -> nowMs);
-        return newOwnerLagMs.applyAsLong(p) <= handoffLagMs || nowMs - since >= handoffGateMs;
+        boolean answers = newOwnerLagMs.applyAsLong(p) <= handoffLagMs;
+        Long since = gatedSince.get(p);
+        if (since == null) {
+            if (answers) return true;
+            gatedSince.put(p, nowMs);
+            gateHolds++;
+            return false;
+        }
+        if (answers) return true;
+        if (nowMs - since < handoffGateMs) return false;
+        gateTimeouts++;
+        return true;
+    }
+
+    /** Stops the handoff gate held (the new owner did not answer at first). */
+    public long gateHolds() {
+        return gateHolds;
+    }
+
+    /** Of those, the stops that went ahead when the gate's time was up, the new owner still not answering. */
+    public long gateTimeouts() {
+        return gateTimeouts;
     }
 
     /** Whether {@code partition}'s stop is held by the handoff gate now (for logs and tests). */

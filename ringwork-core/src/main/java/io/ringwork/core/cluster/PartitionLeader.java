@@ -67,7 +67,9 @@ public final class PartitionLeader {
         void mark(long nowMs) {
             dropAnswered();
             boolean newSends = marks.isEmpty() ? sent > answered : marks.peekLast()[0] < sent;
-            if (newSends && marks.size() < MAX_MARKS) marks.addLast(new long[] {sent, nowMs});
+            if (!newSends) return;
+            if (marks.size() < MAX_MARKS) marks.addLast(new long[] {sent, nowMs});
+            else marks.peekLast()[0] = sent; // full: the newest mark covers these too, which can only overstate the lag
         }
 
         void dropAnswered() {
@@ -75,7 +77,7 @@ public final class PartitionLeader {
         }
     }
 
-    /** Marks kept per member: at a tick every 20 ms, about 5 s of unanswered sends; then the oldest stays. */
+    /** Marks kept per member: at a tick every 20 ms, about 5 s of unanswered sends; then the newest one grows. */
     private static final int MAX_MARKS = 256;
 
     private record Pending(long seq, Runnable onDurable) {}
@@ -331,6 +333,18 @@ public final class PartitionLeader {
         if (follower == null || follower.role != Role.REPLICA || follower.state != LinkState.SYNCED) return Long.MAX_VALUE;
         follower.dropAnswered();
         return follower.marks.isEmpty() ? 0 : Math.max(0, nowMs - follower.marks.peekFirst()[1]);
+    }
+
+    /**
+     * Whether the in-sync replicas (this owner included when it is one) make a write quorum now:
+     * without one nothing becomes durable, and holding on to the partition only holds it up.
+     */
+    public boolean hasQuorum() {
+        int holders = selfIsReplica ? 1 : 0;
+        for (Follower follower : followers.values()) {
+            if (follower.role == Role.REPLICA && follower.state == LinkState.SYNCED) holders++;
+        }
+        return holders >= writeQuorum;
     }
 
     public long snapshotsStarted() {

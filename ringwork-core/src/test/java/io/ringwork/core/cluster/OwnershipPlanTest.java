@@ -103,6 +103,9 @@ class OwnershipPlanTest {
         assertThat(patient.decide(plan, aOwns, 599, Map.of(), p -> Long.MAX_VALUE).stop().isEmpty()).isTrue();
         assertThat(patient.decide(plan, aOwns, 600, Map.of(), p -> Long.MAX_VALUE).stop()).isEqualTo(moved);
         assertThat(patient.gated(p0)).isFalse();
+        assertThat(old.gateHolds()).isEqualTo(moved.cardinality());
+        assertThat(old.gateTimeouts()).isZero();
+        assertThat(patient.gateTimeouts()).isEqualTo(moved.cardinality());
     }
 
     @Test

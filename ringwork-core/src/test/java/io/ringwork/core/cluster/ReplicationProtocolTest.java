@@ -324,4 +324,38 @@ class ReplicationProtocolTest {
         leader.linkFailed("b", 500);
         assertThat(leader.answerLagMs("b", 500)).isEqualTo(Long.MAX_VALUE);
     }
+
+    @Test
+    void an_observer_never_counts_as_answering_for_a_handoff() {
+        cluster("a", "b", "c");
+        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 10);
+        queue(leader.members(List.of("a", "b"), List.of("c"), 2));
+        deliver();
+        commit("a", "k1", 1);
+        deliver();
+        assertThat(leader.answerLagMs("b", 0)).isZero();
+        assertThat(leader.answerLagMs("c", 0)).as("c answered, but as an observer").isEqualTo(Long.MAX_VALUE);
+        assertThat(leader.hasQuorum()).isTrue();
+        leader.linkFailed("b", 0);
+        assertThat(leader.hasQuorum()).as("a alone is no majority of a and b").isFalse();
+    }
+
+    @Test
+    void a_backlog_longer_than_the_marks_still_reads_as_a_lag() {
+        twoMembersLedByA();
+        // 300 commits, one per 20 ms tick, none answered: more ticks than the leader keeps marks for.
+        for (int i = 0; i < 300; i++) {
+            commit("a", "k" + i, i + 1);
+            queue(leader.tick(i * 20L, to -> true, 10));
+        }
+        assertThat(leader.answerLagMs("b", 6000)).isEqualTo(6000);
+        // b answers the first 256 commits; the 44 after them were sent from t=5,120 ms on.
+        for (int i = 0; i < 256; i++) {
+            Outbound out = wire.poll();
+            queue(leader.onAck("b", followers.get("b").receive(out.message()).ack()));
+        }
+        long lag = leader.answerLagMs("b", 6000);
+        assertThat(lag).as("still owes commits sent by t=5,880").isGreaterThanOrEqualTo(120);
+        assertThat(lag).isEqualTo(900); // the last mark (t=5,100) now covers every later send
+    }
 }

@@ -23,6 +23,8 @@ public final class ClusterSimMain {
         long simulatedMs = 0;
         long splitQuorumSteps = 0;
         long repairs = 0;
+        long gateHolds = 0;
+        long gateTimeouts = 0;
         int violations = 0;
         for (int i = 0; i < seeds; i++) {
             long seed = first + i;
@@ -31,6 +33,8 @@ public final class ClusterSimMain {
                 simulatedMs += report.simulatedMs();
                 splitQuorumSteps += report.splitQuorumSteps();
                 repairs += report.repairs();
+                gateHolds += report.gateHolds();
+                gateTimeouts += report.gateTimeouts();
                 report.reported().forEach((name, count) -> {
                     reported.merge(name, count, Long::sum);
                     seedsReporting.merge(name, 1L, Long::sum);
@@ -45,8 +49,9 @@ public final class ClusterSimMain {
             }
         }
         System.out.printf("seeds run %d (from %d), violations %d, simulated %.1f s, wall %.1f s, split-quorum steps %d, "
-                        + "anti-entropy repairs %d%n",
-                seeds, first, violations, simulatedMs / 1e3, (System.nanoTime() - startNs) / 1e9, splitQuorumSteps, repairs);
+                        + "anti-entropy repairs %d, handoffs held by the gate %d (%d went ahead at its time limit)%n",
+                seeds, first, violations, simulatedMs / 1e3, (System.nanoTime() - startNs) / 1e9, splitQuorumSteps, repairs,
+                gateHolds, gateTimeouts);
         if (!reportOnly.isEmpty()) {
             System.out.println("counted, not failed (" + reportOnly + "): violations " + reported + " in seeds " + seedsReporting);
         }

@@ -19,7 +19,7 @@ public final class ClusterSimulation {
     /** What one seed did. */
     public record Report(long seed, long simulatedMs, long steps, long records, long faults, long drainMs,
                          long splitQuorumSteps, long messages, long lost,
-                         java.util.Map<String, Long> reported, long repairs) {}
+                         java.util.Map<String, Long> reported, long repairs, long gateHolds, long gateTimeouts) {}
 
     private ClusterSimulation() {}
 
@@ -37,7 +37,9 @@ public final class ClusterSimulation {
         long drainMs = cluster.awaitDrained(config.livenessBoundMs());
         return new Report(seed, cluster.nowMs(), cluster.steps(), cluster.log().size(), cluster.faults(), drainMs,
                 cluster.splitQuorumSteps(), cluster.network().delivered(), cluster.network().lost(), cluster.reported(),
-                cluster.nodes().stream().mapToLong(SimProcessingNode::repairs).sum());
+                cluster.nodes().stream().mapToLong(SimProcessingNode::repairs).sum(),
+                cluster.nodes().stream().mapToLong(SimProcessingNode::gateHolds).sum(),
+                cluster.nodes().stream().mapToLong(SimProcessingNode::gateTimeouts).sum());
     }
 
     private static void injectFault(ProcessingCluster cluster, RandomSource plan, Set<String> down) {

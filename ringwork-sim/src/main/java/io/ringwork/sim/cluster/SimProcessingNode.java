@@ -96,6 +96,9 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
     private final Map<Integer, PartitionFollower> followers = new TreeMap<>();
     /** Anti-entropy repairs of followers this node dropped on a crash. */
     private long repairsBefore;
+    /** Handoff-gate counts of reconcilers this node dropped on a crash. */
+    private long gateHoldsBefore;
+    private long gateTimeoutsBefore;
     private final ArrayDeque<Object[]> inbox = new ArrayDeque<>();
     private OwnershipReconciler reconciler;
     private ReleaseNotices releaseNotices;
@@ -158,6 +161,8 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         status = Status.CRASHED;
         running.clear();
         followers.values().forEach(f -> repairsBefore += f.repairs());
+        gateHoldsBefore += reconciler.gateHolds();
+        gateTimeoutsBefore += reconciler.gateTimeouts();
         followers.clear();
         inbox.clear();
         publishedReady = new BitSet();
@@ -353,6 +358,16 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
     /** How often an idle owner checks each in-sync replica's digest (simulated ms). */
     static final long DIGEST_INTERVAL_MS = 1_000;
 
+    /** Handoffs the gate held because the new owner did not answer at first ({@link OwnershipReconciler#gateHolds}). */
+    public long gateHolds() {
+        return gateHoldsBefore + reconciler.gateHolds();
+    }
+
+    /** Of those, the ones that went ahead when the gate's time was up. */
+    public long gateTimeouts() {
+        return gateTimeoutsBefore + reconciler.gateTimeouts();
+    }
+
     /** Anti-entropy digests that differed on this node (each followed by a repairing snapshot). */
     public long repairs() {
         long sum = repairsBefore;
@@ -375,7 +390,8 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         OwnershipReconciler.Decision decision = reconciler.decide(plan, runningSet, nowMs, released, p -> {
             Running r = running.get(p);
             String owner = plan.owner(p);
-            return r == null || owner == null ? 0 : r.leader.answerLagMs(owner, nowMs);
+            // Not held where it would not help: already handing off, or no write quorum (no progress).
+            return r == null || r.stopping || owner == null || !r.leader.hasQuorum() ? 0 : r.leader.answerLagMs(owner, nowMs);
         });
         decision.stop().stream().forEach(p -> {
             Running r = running.get(p);

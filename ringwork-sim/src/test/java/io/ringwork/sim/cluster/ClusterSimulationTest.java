@@ -56,14 +56,17 @@ class ClusterSimulationTest {
         long first = Seeds.fromEnvironment(1);
         int seeds = Seeds.isReplay() ? 1 : 20;
         List<String> failures = new ArrayList<>();
+        long gateHolds = 0;
         for (long seed = first; seed < first + seeds; seed++) {
             try {
-                ClusterSimulation.run(seed, ClusterConfig.defaults());
+                gateHolds += ClusterSimulation.run(seed, ClusterConfig.defaults()).gateHolds();
             } catch (SimulationFailure e) {
                 failures.add(e.getMessage());
             }
         }
         assertThat(failures).isEmpty();
+        // The faults reach the handoff gate: some stop waited for a new owner that did not answer at first.
+        if (!Seeds.isReplay()) assertThat(gateHolds).isPositive();
     }
 
     @Test

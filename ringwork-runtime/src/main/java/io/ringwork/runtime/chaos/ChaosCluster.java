@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -142,6 +143,48 @@ final class ChaosCluster implements AutoCloseable {
             }
         }
         return null;
+    }
+
+    /**
+     * The ownership as one node sees it, and whether every handoff in it is done: each partition's
+     * owner says (in its gossiped {@code owned}) that it runs it, and no other live member does.
+     * Null when no node answered.
+     */
+    View view() {
+        for (String id : upNodes()) {
+            try {
+                JsonNode cluster = client(id, Duration.ofSeconds(2)).cluster();
+                Ownership ownership = Ownership.parse(cluster.path("ownership"));
+                return new View(ownership, ownership != null && handedOver(ownership, cluster.path("members")));
+            } catch (Exception e) {
+                // try the next node
+            }
+        }
+        return null;
+    }
+
+    /** One node's answer: the ownership (null without one) and whether every owner alone runs its partitions. */
+    record View(Ownership ownership, boolean handedOver) {}
+
+    static boolean handedOver(Ownership ownership, JsonNode members) {
+        Map<String, java.util.BitSet> running = new HashMap<>();
+        for (JsonNode member : members) {
+            String state = member.path("state").asText();
+            if (!state.equals("alive") && !state.equals("suspect")) continue;
+            String owned = member.path("metadata").path("owned").asText("");
+            try {
+                running.put(member.path("id").asText(), java.util.BitSet.valueOf(java.util.HexFormat.of().parseHex(owned)));
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
+        }
+        for (var entry : ownership.owners().entrySet()) {
+            int p = entry.getKey();
+            for (var member : running.entrySet()) {
+                if (member.getValue().get(p) != member.getKey().equals(entry.getValue())) return false;
+            }
+        }
+        return true;
     }
 
     private static int byNumber(String a, String b) {

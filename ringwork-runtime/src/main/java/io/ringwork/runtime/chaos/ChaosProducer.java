@@ -48,10 +48,9 @@ final class ChaosProducer {
     }
 
     /**
-     * Produces at {@code ratePerS} until {@code durationMs} after {@code startNs}, calling
-     * {@code progress} every round with the records produced so far.
+     * Produces at {@code ratePerS} until {@code durationMs} after {@code startNs}, and after that for
+     * as long as {@code more} says, calling {@code progress} every round with the records produced so far.
      */
-    /** Produces for {@code durationMs}, and after it for as long as {@code more} says. */
     void run(long startNs, long durationMs, java.util.function.BooleanSupplier more, long ratePerS,
              java.util.function.LongConsumer progress) throws Exception {
         this.startNs = startNs;

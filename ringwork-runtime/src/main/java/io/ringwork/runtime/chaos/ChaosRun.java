@@ -39,7 +39,8 @@ import java.util.concurrent.Future;
 public final class ChaosRun {
     /**
      * @param nodes          nodes at the start
-     * @param durationMs     the producing phase; faults fall in its [15 %, 75 %]
+     * @param durationMs     the producing phase; faults are planned in its [15 %, 75 %], and
+     *                       production goes on past it until the last fault has settled
      * @param faults         the faults to plan (one entry per fault)
      * @param seed           seeds the workload and the fault plan
      * @param ratePerS       records per second
@@ -53,6 +54,8 @@ public final class ChaosRun {
     static final long SETTLED_MS = 2_000;
     /** A join's window ends at the latest this long after the node is ready. */
     static final long JOIN_WINDOW_MAX_MS = 20_000;
+    /** Production goes on past the duration for the faults at most this long (the fault thread's own wait). */
+    static final long FAULTS_OVERRUN_MS = 120_000;
 
     /** What happened during one fault, for the figures. */
     private record Injected(Fault fault, long startMs, long readyMs, Ownership before, Ownership after, long afterMs) {}
@@ -96,7 +99,9 @@ public final class ChaosRun {
             ChaosProducer producer = new ChaosProducer(cluster, workload);
             Thread faults = Thread.ofPlatform().name("chaos-faults").start(() -> injectAll(cluster, plan));
             long[] lastLine = {startNs};
-            producer.run(startNs, config.durationMs(), () -> !faultsDone, config.ratePerS(), produced -> {
+            // Past the duration only while faults remain, and never more than FAULTS_OVERRUN_MS.
+            producer.run(startNs, config.durationMs(), () -> !faultsDone && nowMs() < config.durationMs() + FAULTS_OVERRUN_MS,
+                    config.ratePerS(), produced -> {
                 long now = System.nanoTime();
                 if (now - lastLine[0] < 5_000_000_000L) return;
                 lastLine[0] = now;
@@ -184,9 +189,7 @@ public final class ChaosRun {
         try {
             long lastEndMs = -ChaosReport.BASELINE_MS;
             for (Fault fault : plan.faults()) {
-                long atMs = fault.atMs();
-                if (fault.kind() == FaultSchedule.Kind.JOIN) atMs = Math.max(atMs, lastEndMs + ChaosReport.BASELINE_MS);
-                sleepUntil(atMs);
+                sleepUntil(earliestStartMs(fault, lastEndMs));
                 inject(cluster, fault);
                 lastEndMs = nowMs();
             }
@@ -237,22 +240,24 @@ public final class ChaosRun {
         if (fault.kind() == FaultSchedule.Kind.JOIN) {
             // The new node owns partitions only once it has caught up, which can take seconds, and
             // partitions may change hands more than once. The join's window ends when the ownership
-            // has settled: the new node owns partitions and no owner changed for SETTLED_MS, at least
+            // has settled: the new node owns partitions, every owner alone runs its partitions (the
+            // handoffs are done, not just planned), and no owner changed for SETTLED_MS; at least
             // STALL_AFTER_MS after ready, at most JOIN_WINDOW_MAX_MS after it.
-            long minEndMs = readyMs + ChaosReport.STALL_AFTER_MS;
-            long maxEndMs = readyMs + JOIN_WINDOW_MAX_MS;
             Map<Integer, String> lastOwners = null;
             long lastChangeMs = nowMs();
+            boolean ownershipShown = before != null;
             while (true) {
-                after = cluster.ownership();
+                ChaosCluster.View view = cluster.view();
+                after = view == null ? null : view.ownership();
                 afterMs = nowMs();
+                ownershipShown |= after != null;
                 Map<Integer, String> owners = after == null ? null : after.owners();
-                if (!java.util.Objects.equals(owners, lastOwners)) {
+                if (view != null && !java.util.Objects.equals(owners, lastOwners)) {
                     lastOwners = owners;
                     lastChangeMs = afterMs;
                 }
-                boolean settled = after == null || (!after.ownedBy(id).isEmpty() && afterMs - lastChangeMs >= SETTLED_MS);
-                if ((settled && afterMs >= minEndMs) || afterMs >= maxEndMs) break;
+                boolean handedOver = view != null && view.handedOver();
+                if (joinWindowOver(after, handedOver, ownershipShown, id, readyMs, lastChangeMs, afterMs)) break;
                 Thread.sleep(200);
             }
         } else {
@@ -261,6 +266,28 @@ public final class ChaosRun {
             afterMs = nowMs();
         }
         injected.add(new Injected(fault, startMs, readyMs, before, after, afterMs));
+    }
+
+    /**
+     * Whether a join's window is over at {@code nowMs}: the ownership read then ({@code after}; null
+     * when no node answered or the nodes show none) has {@code joiner} owning partitions, every
+     * handoff done ({@code handedOver}) and no owner changed since {@code lastChangeMs} for
+     * {@link #SETTLED_MS}, and it is at least ready + STALL_AFTER_MS; or it is ready +
+     * JOIN_WINDOW_MAX_MS. Without ownership in any read so far ({@code ownershipShown} false) it
+     * ends at ready + STALL_AFTER_MS; a failed read is never settled.
+     */
+    static boolean joinWindowOver(Ownership after, boolean handedOver, boolean ownershipShown, String joiner, long readyMs,
+                                  long lastChangeMs, long nowMs) {
+        if (nowMs >= readyMs + JOIN_WINDOW_MAX_MS) return true;
+        boolean settled = ownershipShown
+                ? after != null && handedOver && !after.ownedBy(joiner).isEmpty() && nowMs - lastChangeMs >= SETTLED_MS
+                : after == null;
+        return settled && nowMs >= readyMs + ChaosReport.STALL_AFTER_MS;
+    }
+
+    /** When a planned fault starts at the earliest: a join 5 s after the fault before it settled (its baseline). */
+    static long earliestStartMs(Fault fault, long lastEndMs) {
+        return fault.kind() == FaultSchedule.Kind.JOIN ? Math.max(fault.atMs(), lastEndMs + ChaosReport.BASELINE_MS) : fault.atMs();
     }
 
     private void sleepUntil(long atMs) throws InterruptedException {

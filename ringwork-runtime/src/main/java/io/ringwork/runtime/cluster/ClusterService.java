@@ -369,15 +369,20 @@ public final class ClusterService implements Replication, AutoCloseable {
         publishMetadata();
     }
 
-    /** How long {@code owner}, the plan's new owner of {@code p}, has owed this node an answer on p. */
+    /**
+     * How long {@code owner}, the plan's new owner of {@code p}, has owed this node an answer on p;
+     * 0 where holding the partition would not help: it is already handing off, or this owner has
+     * no write quorum now (nothing it does becomes durable; the new owner should take over).
+     */
     private long newOwnerLagMs(int p, String owner, long now) {
+        if (stopping.contains(p)) return 0;
         synchronized (locks[p]) {
             PartitionLeader leader = leaders[p];
-            return leader == null || owner == null ? 0 : leader.answerLagMs(owner, now);
+            return leader == null || owner == null || !leader.hasQuorum() ? 0 : leader.answerLagMs(owner, now);
         }
     }
 
-    /** One line when the handoff gate starts holding a partition, and one when it lets go. */
+    /** One line when the handoff gate starts holding a partition (the release is the "released" line). */
     private void logGated(OwnershipPlan current, BitSet running, long now) {
         for (int p = running.nextSetBit(0); p >= 0; p = running.nextSetBit(p + 1)) {
             boolean held = reconciler.gated(p);

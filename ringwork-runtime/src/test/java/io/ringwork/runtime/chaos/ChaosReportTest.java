@@ -107,7 +107,7 @@ class ChaosReportTest {
 
     @Test
     void joinStallIsMaxDuringMinusBaselineP99() {
-        // Baseline [0, 5000): delays 10 ms; during [join 5000, settled 11000): one 900 ms delay on moved p0.
+        // Baseline [0, 5000): delays 10 ms; during [join 5000, settled 13000): 900 and 1000 ms delays on moved p0.
         for (int i = 0; i < 50; i++) {
             long ack = 100 + i * 100;
             append(i % 2, i, ack, true);
@@ -117,15 +117,18 @@ class ChaosReportTest {
         deliver(n2, 0, 100, 6900);
         append(1, 101, 6000, true);
         deliver(n2, 1, 101, 6040);
+        // After ready + 5 s but before the ownership settled: still in the join's window.
+        append(0, 102, 12_000, true);
+        deliver(n2, 0, 102, 13_000);
         Ownership before = new Ownership(Map.of(0, "n1", 1, "n2"), Map.of());
         Ownership after = new Ownership(Map.of(0, "n4", 1, "n2"), Map.of());
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ChaosReport report = new ChaosReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), any, List.of(n2), 2, appended);
         report.faults(List.of(new ChaosReport.FaultFigures(new Fault(5000, FaultSchedule.Kind.JOIN, "n4", 0),
-                5000, 6000, before, after, 11000)));
+                5000, 6000, before, after, 13_000)));
         String text = bytes.toString(StandardCharsets.UTF_8);
-        assertTrue(text.contains("moved    partitions [0]: apply delay join..settled max 900 ms, p99 900 ms (1 records);"
-                + " 5 s before max 10 ms, p99 10 ms (25 records); stall 890 ms"), text);
+        assertTrue(text.contains("moved    partitions [0]: apply delay join..settled max 1000 ms, p99 1000 ms (2 records);"
+                + " 5 s before max 10 ms, p99 10 ms (25 records); stall 990 ms"), text);
         assertTrue(text.contains("unmoved  partitions [1]: apply delay join..settled max 40 ms"), text);
         assertTrue(text.contains("stall 30 ms"), text);
     }

@@ -163,6 +163,22 @@ final class ChaosCluster implements AutoCloseable {
         return null;
     }
 
+    /**
+     * The most records any node up still has to apply to its own partitions ({@code totals.lag} of
+     * its /v1/cluster), or -1 if a node did not answer.
+     */
+    long maxLag() {
+        long max = 0;
+        for (String id : upNodes()) {
+            try {
+                max = Math.max(max, client(id, Duration.ofSeconds(2)).cluster().path("totals").path("lag").asLong(0));
+            } catch (Exception e) {
+                return -1;
+            }
+        }
+        return max;
+    }
+
     /** One node's answer: the ownership (null without one) and whether every owner alone runs its partitions. */
     record View(Ownership ownership, boolean handedOver) {}
 

@@ -54,6 +54,10 @@ public final class ChaosRun {
     static final long SETTLED_MS = 2_000;
     /** A join's window ends at the latest this long after the node is ready. */
     static final long JOIN_WINDOW_MAX_MS = 20_000;
+    /** Before a join, the nodes count as recovered from the fault before with at most this many records to apply... */
+    static final long RECOVERED_LAG = 500;
+    /** ...or after this long. */
+    static final long RECOVERY_MAX_MS = 15_000;
     /** Production goes on past the duration for the faults at most this long (the fault thread's own wait). */
     static final long FAULTS_OVERRUN_MS = 120_000;
 
@@ -181,7 +185,8 @@ public final class ChaosRun {
     /**
      * The fault thread: each fault at its time, in order; faults never overlap (see FaultSchedule).
      * A fault starts when the one before it has settled, so it can start later than planned. A join
-     * also waits until {@link ChaosReport#BASELINE_MS} have passed since the fault before it, and
+     * also waits until the nodes have caught up after the fault before it, and then
+     * {@link ChaosReport#BASELINE_MS}, and
      * the next fault waits for the end of the join's window: the stall measured around a join
      * (its baseline and its window) sees that join only.
      */
@@ -189,6 +194,7 @@ public final class ChaosRun {
         try {
             long lastEndMs = -ChaosReport.BASELINE_MS;
             for (Fault fault : plan.faults()) {
+                if (fault.kind() == FaultSchedule.Kind.JOIN && lastEndMs >= 0) lastEndMs = recovered(cluster, lastEndMs);
                 sleepUntil(earliestStartMs(fault, lastEndMs));
                 inject(cluster, fault);
                 lastEndMs = nowMs();
@@ -283,6 +289,22 @@ public final class ChaosRun {
                 ? after != null && handedOver && !after.ownedBy(joiner).isEmpty() && nowMs - lastChangeMs >= SETTLED_MS
                 : after == null;
         return settled && nowMs >= readyMs + ChaosReport.STALL_AFTER_MS;
+    }
+
+    /**
+     * Waits (at most RECOVERY_MAX_MS) until every node up has at most RECOVERED_LAG records left to
+     * apply twice in a row, i.e. the fault before has worn off; returns when, for the next join's
+     * baseline to start there.
+     */
+    private long recovered(ChaosCluster cluster, long sinceMs) throws InterruptedException {
+        int quiet = 0;
+        while (nowMs() < sinceMs + RECOVERY_MAX_MS) {
+            long lag = cluster.maxLag();
+            quiet = lag >= 0 && lag <= RECOVERED_LAG ? quiet + 1 : 0;
+            if (quiet == 2) break;
+            Thread.sleep(200);
+        }
+        return Math.max(sinceMs, nowMs());
     }
 
     /** When a planned fault starts at the earliest: a join 5 s after the fault before it settled (its baseline). */

@@ -465,11 +465,13 @@ public final class ClusterService implements Replication, AutoCloseable {
         Thread.ofVirtual().name("ringwork-stop-" + p).start(() -> {
             long checkpoint = -1;
             boolean stopped = false;
+            long stopStartNs = System.nanoTime();
             try {
                 // Deposed: its pending commits can never count under a stale term, so no drain wait.
                 checkpoint = engine.stopPartition(p, !deposed);
                 stopped = true;
-                LOG.info("partition {} released at checkpoint {}{}", p, checkpoint, deposed ? " (deposed)" : "");
+                LOG.info("partition {} released at checkpoint {}{} (stopping took {} ms)", p, checkpoint, deposed ? " (deposed)" : "",
+                        (System.nanoTime() - stopStartNs) / 1_000_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } catch (RuntimeException e) {

@@ -195,6 +195,19 @@ final class ChaosReport {
         return new Delays(delays.size(), missing, delays.get(delays.size() - 1), percentile(delays, 0.99));
     }
 
+    /** The longest apply delay of one partition's records acknowledged in [fromMs, toMs), and when that record was acknowledged. */
+    record Worst(int partition, long maxMs, long ackMs) {}
+
+    static Worst worst(List<Appended> appended, Map<Long, Long> firstArrival, int partition, long fromMs, long toMs) {
+        Worst worst = new Worst(partition, 0, -1);
+        for (Appended a : appended) {
+            if (!a.applied() || a.partition() != partition || a.ackMs() < fromMs || a.ackMs() >= toMs) continue;
+            Long at = firstArrival.get(id(a.partition(), a.offset()));
+            if (at != null && at - a.ackMs() > worst.maxMs()) worst = new Worst(partition, at - a.ackMs(), a.ackMs());
+        }
+        return worst;
+    }
+
     /** The first arrival on any feed of each change, by {@link #id(int, long)}. */
     static Map<Long, Long> firstArrivalIndex(FeedHistory firstArrivals) {
         Map<Long, Long> index = new HashMap<>();
@@ -251,6 +264,15 @@ final class ChaosReport {
                             + " 5 s before max %d ms, p99 %d ms (%,d records%s); stall %s%n",
                     group.getKey(), set, during.maxMs(), during.p99Ms(), during.records(), missing(during),
                     baseline.maxMs(), baseline.p99Ms(), baseline.records(), missing(baseline), stall);
+            if (group.getKey().equals("moved")) {
+                StringBuilder each = new StringBuilder();
+                for (int p : set) {
+                    Worst w = worst(appended, firstArrivals(), p, f.startMs(), windowEnd);
+                    if (w.ackMs() < 0) continue;
+                    each.append(each.isEmpty() ? "" : ", ").append(String.format("p%d %d ms at t=%.1fs", p, w.maxMs(), w.ackMs() / 1000.0));
+                }
+                if (!each.isEmpty()) out.println("      longest per partition (appended at): " + each);
+            }
         }
     }
 

@@ -7,6 +7,7 @@ import io.ringwork.core.cluster.PartitionFollower;
 import io.ringwork.core.cluster.PartitionLeader;
 import io.ringwork.core.cluster.PartitionLeader.Effects;
 import io.ringwork.core.cluster.PartitionLeader.Outbound;
+import io.ringwork.core.cluster.ReadinessHold;
 import io.ringwork.core.cluster.ReplicaAck;
 import io.ringwork.core.cluster.ReleaseNotices;
 import io.ringwork.core.cluster.ReplicaMessage;
@@ -57,6 +58,10 @@ public final class ClusterService implements Replication, AutoCloseable {
     private static final long HANDOFF_LAG_MS = 250;
     /** ...and a moved partition's stop waits at most this for it (below the handoff wait). */
     private static final long HANDOFF_GATE_MS = 4000;
+    /** Catch-ups count as over when none has run for this long (the next Hello of a batch is sooner)... */
+    private static final long CATCH_UP_QUIET_MS = 300;
+    /** ...and newly in-sync partitions wait for that at most this long before they are announced ready. */
+    private static final long READY_HOLD_MAX_MS = 10_000;
     private static final long RESTART_BACKOFF_MS = 1000;
     private static final long JOIN_WAIT_MS = 3000;
     private static final int SNAPSHOT_PAGE = 256;
@@ -82,8 +87,15 @@ public final class ClusterService implements Replication, AutoCloseable {
     /** Readable without the partition's lock (a long catch-up holds it): in sync, and the term led. */
     private final java.util.concurrent.atomic.AtomicIntegerArray inSyncFlags;
     private final java.util.concurrent.atomic.AtomicReferenceArray<Term> leadTerms;
+    /** When each partition was last started here, until its first commit (for the log); 0 otherwise. */
+    private final java.util.concurrent.atomic.AtomicLongArray startedNs;
     private final Map<String, ReplicaLink> links = new ConcurrentHashMap<>();
     private final Set<Integer> stopping = ConcurrentHashMap.newKeySet();
+    /** Catch-ups running on this node now, and when the last one ended ({@link #readySet}). */
+    private final java.util.concurrent.atomic.AtomicInteger catchUpsRunning = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile long lastCatchUpEndMs;
+    /** Newly in-sync partitions wait for the node's catch-ups before they are announced; guarded by itself. */
+    private final ReadinessHold readinessHold = new ReadinessHold(READY_HOLD_MAX_MS);
     /** Partitions whose held handoff was logged (the timer thread only). */
     private final BitSet gatedLogged = new BitSet();
     private final OwnershipReconciler reconciler;
@@ -123,6 +135,7 @@ public final class ClusterService implements Replication, AutoCloseable {
         this.leaders = new PartitionLeader[partitions];
         this.inSyncFlags = new java.util.concurrent.atomic.AtomicIntegerArray(partitions);
         this.leadTerms = new java.util.concurrent.atomic.AtomicReferenceArray<>(partitions);
+        this.startedNs = new java.util.concurrent.atomic.AtomicLongArray(partitions);
         io.ringwork.core.cluster.LogCatchUp catchUp = new io.ringwork.core.cluster.LogCatchUp(
                 new LogSource(log), store, applier, CATCH_UP_MAX_RECORDS);
         for (int p = 0; p < partitions; p++) {
@@ -193,6 +206,10 @@ public final class ClusterService implements Replication, AutoCloseable {
             }
             effects = leader.committed(checkpoint, states, changes, deadLetters, onDurable);
             send(leader, effects);
+            long started = startedNs.getAndSet(partition, 0);
+            if (started != 0) {
+                LOG.info("partition {}: first commit {} ms after its start", partition, (System.nanoTime() - started) / 1_000_000);
+            }
         }
         effects.durable().forEach(Runnable::run);
     }
@@ -242,7 +259,20 @@ public final class ClusterService implements Replication, AutoCloseable {
                 // The store publishes what each write adds to the feed, under its own monitor and
                 // in position order; a catch-up from the log writes (and so publishes) in batches.
                 boolean wasInSync = followers[p].inSync();
-                PartitionFollower.Outcome outcome = followers[p].receive(message);
+                // A Hello or snapshot to a member that is not in sync may start a catch-up (from the
+                // log, under this lock): while any runs, newly in-sync partitions are not announced.
+                boolean mayCatchUp = !wasInSync
+                        && (message instanceof ReplicaMessage.Hello || message instanceof ReplicaMessage.SnapshotBegin);
+                if (mayCatchUp) catchUpsRunning.incrementAndGet();
+                PartitionFollower.Outcome outcome;
+                try {
+                    outcome = followers[p].receive(message);
+                } finally {
+                    if (mayCatchUp) {
+                        lastCatchUpEndMs = System.currentTimeMillis();
+                        catchUpsRunning.decrementAndGet();
+                    }
+                }
                 if (followers[p].superseded() && leaders[p] != null) leaders[p].depose();
                 logCatchUp(p, from, message, outcome, wasInSync);
                 inSyncFlags.set(p, followers[p].inSync() ? 1 : 0);
@@ -454,6 +484,7 @@ public final class ClusterService implements Replication, AutoCloseable {
             send(leader, effects);
         }
         effects.durable().forEach(Runnable::run);
+        startedNs.set(p, System.nanoTime());
         engine.startPartition(p);
         LOG.info("partition {} started under term {} (checkpoint {})", p, term, store.checkpoint(p));
     }
@@ -521,8 +552,14 @@ public final class ClusterService implements Replication, AutoCloseable {
     private BitSet readySet() {
         BitSet ready = ownedSet();
         if (leaving) return ready; // about to go: no one should count on what it holds
+        BitSet inSync = new BitSet();
         for (int p = 0; p < partitions; p++) {
-            if (inSyncFlags.get(p) == 1) ready.set(p);
+            if (inSyncFlags.get(p) == 1) inSync.set(p);
+        }
+        long now = System.currentTimeMillis();
+        boolean catchingUp = catchUpsRunning.get() > 0 || now - lastCatchUpEndMs < CATCH_UP_QUIET_MS;
+        synchronized (readinessHold) {
+            ready.or(readinessHold.announce(inSync, catchingUp, now));
         }
         return ready;
     }

@@ -130,6 +130,7 @@ class ChaosReportTest {
         assertTrue(text.contains("moved    partitions [0]: apply delay join..settled max 1000 ms, p99 1000 ms (2 records);"
                 + " 5 s before max 10 ms, p99 10 ms (25 records); stall 990 ms"), text);
         assertTrue(text.contains("unmoved  partitions [1]: apply delay join..settled max 40 ms"), text);
+        assertTrue(text.contains("longest per partition (appended at): p0 1000 ms at t=12.0s"), text);
         assertTrue(text.contains("stall 30 ms"), text);
     }
 }

@@ -173,9 +173,17 @@ public final class ProcessingEngine implements AutoCloseable {
     // ---------------------------------------------------------------- reading and dispatch
 
     private void readLoop(PartitionRunner runner) {
+        long startNs = System.nanoTime();
+        boolean first = true;
         try (PartitionReader reader = log.reader(runner.partition, runner.checkpoint + 1)) {
+            long openedNs = System.nanoTime();
             while (runner.running && failure.get() == null) {
                 List<Record> batch = reader.poll(config.pollBatch());
+                if (first && !batch.isEmpty()) {
+                    first = false;
+                    LOG.info("partition {}: reader opened in {} ms, first {} records read {} ms after the start", runner.partition,
+                            (openedNs - startNs) / 1_000_000, batch.size(), (System.nanoTime() - startNs) / 1_000_000);
+                }
                 if (batch.isEmpty()) {
                     log.awaitAppend(runner.partition, reader.position(), 50);
                     continue;

@@ -206,7 +206,8 @@ public final class ClusterService implements Replication, AutoCloseable {
             }
             effects = leader.committed(checkpoint, states, changes, deadLetters, onDurable);
             send(leader, effects);
-            long started = startedNs.getAndSet(partition, 0);
+            // A plain read first: the write happens once per start, not on every commit.
+            long started = startedNs.get(partition) == 0 ? 0 : startedNs.getAndSet(partition, 0);
             if (started != 0) {
                 LOG.info("partition {}: first commit {} ms after its start", partition, (System.nanoTime() - started) / 1_000_000);
             }

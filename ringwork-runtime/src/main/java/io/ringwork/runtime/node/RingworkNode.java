@@ -67,7 +67,10 @@ public final class RingworkNode implements AutoCloseable {
             opened = new RocksStateStore(config.dataDir().resolve("state"), log.partitionCount(),
                     config.changesRetained(), 1_000_000);
             this.store = opened;
-            opened.onReplicatedFeed(feed::publish);
+            opened.onReplicatedFeed(changes -> {
+                feed.publish(changes);
+                metrics.prepare(changes);
+            });
             this.cluster = new ClusterService(config.nodeId(), log.partitionCount(), config.replicationFactor(), store, log, applier);
             started = new ProcessingEngine(EngineConfig.defaults().withWorkerThreads(config.workerThreads()),
                     log, store, applier, listener(), config.nodeId(), cluster);
@@ -146,6 +149,10 @@ public final class RingworkNode implements AutoCloseable {
             @Override
             public void committed(List<FeedEntry> changes, List<DeadLetter> deadLetters, int skipped) {
                 feed.publish(changes);
+            }
+
+            @Override
+            public void counted(List<FeedEntry> changes, List<DeadLetter> deadLetters, int skipped) {
                 metrics.committed(changes, deadLetters, skipped, System.currentTimeMillis());
             }
 

@@ -341,8 +341,8 @@ public final class ProcessingEngine implements AutoCloseable {
         final int skippedInBatch = skippedHere;
         // The store write and the hand-off to replication are one step for whoever reads these
         // partitions for replication (see Replication#writing).
+        List<FeedEntry> feed = new ArrayList<>(changes.size());
         replication.writing(written, () -> {
-            List<FeedEntry> feed = new ArrayList<>(changes.size());
             // Replicated writes add to the same feed: positions are taken and written under the store's monitor.
             synchronized (store) {
                 long feedEnd = store.feedEnd();
@@ -357,6 +357,7 @@ public final class ProcessingEngine implements AutoCloseable {
             afterCommit(batch, runners, perPartition);
             replicate(set, changes, deadLetters, runners, perPartition);
         });
+        listener.counted(feed, deadLetters, skippedInBatch);
         applied.add(changes.size());
         rejected.add(deadLetters.size());
         skipped.add(skippedHere);

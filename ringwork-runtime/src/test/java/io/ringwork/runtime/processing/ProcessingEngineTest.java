@@ -315,4 +315,54 @@ class ProcessingEngineTest {
         assertThat(violations).isEmpty();
         assertThat(handedOff.get()).as("states handed off").isPositive();
     }
+    @Test
+    void eachCommitIsCountedAfterItsHandOffAndOutsideItsLocks() {
+        // Counting may be slow (a first use registers meters): it must not hold up the partitions'
+        // locks, the store's monitor or the commit's hand-off to the other replicas.
+        List<String> violations = Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicBoolean insideWriting = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong handedOff = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong published = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicLong counted = new java.util.concurrent.atomic.AtomicLong();
+        Replication watching = new Replication() {
+            @Override
+            public void writing(int[] partitions, Runnable write) {
+                insideWriting.set(true);
+                write.run();
+                insideWriting.set(false);
+            }
+
+            @Override
+            public void committed(int partition, long checkpoint, List<io.ringwork.core.store.WriteSet.StateWrite> states,
+                                  List<io.ringwork.core.record.Change> changes, List<DeadLetter> deadLetters, Runnable onDurable) {
+                handedOff.addAndGet(changes.size());
+                onDurable.run();
+            }
+        };
+        EngineListener listener = new EngineListener() {
+            @Override
+            public void committed(List<FeedEntry> changes, List<DeadLetter> deadLetters, int skipped) {
+                if (!insideWriting.get()) violations.add("published outside the commit's write");
+                published.addAndGet(changes.size());
+            }
+
+            @Override
+            public void counted(List<FeedEntry> changes, List<DeadLetter> deadLetters, int skipped) {
+                if (insideWriting.get()) violations.add("counted inside the commit's write");
+                if (Thread.holdsLock(store)) violations.add("counted under the store's monitor");
+                if (counted.get() + changes.size() > handedOff.get()) violations.add("counted before the hand-off");
+                if (counted.get() + changes.size() != published.get()) violations.add("counted other changes than published");
+                counted.addAndGet(changes.size());
+            }
+        };
+        engine = new ProcessingEngine(EngineConfig.defaults(), log, store, applier, listener, "test", watching);
+        for (int p = 0; p < PARTITIONS; p++) engine.startPartition(p);
+        List<NewRecord> records = new ArrayList<>();
+        for (int i = 0; i < 400; i++) records.add(rec("res/r" + i, "resource.create", "{\"n\":" + i + "}"));
+        log.append(records);
+        awaitCheckpointsAtEnd();
+        await().atMost(Duration.ofSeconds(10)).until(() -> counted.get() == published.get());
+        assertThat(violations).isEmpty();
+        assertThat(counted.get()).as("changes counted").isEqualTo(400);
+    }
 }

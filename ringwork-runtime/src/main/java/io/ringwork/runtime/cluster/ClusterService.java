@@ -493,6 +493,12 @@ public final class ClusterService implements Replication, AutoCloseable {
     /** Stops a partition off the timer thread: draining may wait for a quorum. */
     private void stop(int p, boolean deposed) {
         if (!stopping.add(p)) return;
+        if (leadTerms.get(p) == null && !engine.runs(p)) {
+            // A decision taken while the last stop was finishing: nothing runs here any more, and
+            // the stop's clean-up would reset the replica the new owner may already have synced.
+            stopping.remove(p);
+            return;
+        }
         handoffs.increment();
         Thread.ofVirtual().name("ringwork-stop-" + p).start(() -> {
             long checkpoint = -1;

@@ -58,6 +58,13 @@ public final class ChaosRun {
     static final long RECOVERED_LAG = 500;
     /** ...or after this long. */
     static final long RECOVERY_MAX_MS = 15_000;
+    /**
+     * The fault after a join starts at least this long after the join's window ended, so that the
+     * records appended in the window are applied before it can delay them (an undisturbed record
+     * is applied within a few hundred ms). Without it, a pause of the joiner begun as the window
+     * closed held its last records for over a second, and that counted as the join's stall.
+     */
+    static final long AFTER_JOIN_MS = 2_000;
     /** Production goes on past the duration for the faults at most this long (the fault thread's own wait). */
     static final long FAULTS_OVERRUN_MS = 120_000;
 
@@ -187,17 +194,19 @@ public final class ChaosRun {
      * A fault starts when the one before it has settled, so it can start later than planned. A join
      * also waits until the nodes have caught up after the fault before it, and then
      * {@link ChaosReport#BASELINE_MS}, and
-     * the next fault waits for the end of the join's window: the stall measured around a join
-     * (its baseline and its window) sees that join only.
+     * the next fault waits for the end of the join's window and {@link #AFTER_JOIN_MS} more: the
+     * stall measured around a join (its baseline and its window) sees that join only.
      */
     private void injectAll(ChaosCluster cluster, Plan plan) {
         try {
             long lastEndMs = -ChaosReport.BASELINE_MS;
+            FaultSchedule.Kind previous = null;
             for (Fault fault : plan.faults()) {
                 if (fault.kind() == FaultSchedule.Kind.JOIN && lastEndMs >= 0) lastEndMs = recovered(cluster, lastEndMs);
-                sleepUntil(earliestStartMs(fault, lastEndMs));
+                sleepUntil(earliestStartMs(fault, lastEndMs, previous));
                 inject(cluster, fault);
                 lastEndMs = nowMs();
+                previous = fault.kind();
             }
         } catch (Exception e) {
             faultFailure = e;
@@ -307,9 +316,15 @@ public final class ChaosRun {
         return Math.max(sinceMs, nowMs());
     }
 
-    /** When a planned fault starts at the earliest: a join 5 s after the fault before it settled (its baseline). */
-    static long earliestStartMs(Fault fault, long lastEndMs) {
-        return fault.kind() == FaultSchedule.Kind.JOIN ? Math.max(fault.atMs(), lastEndMs + ChaosReport.BASELINE_MS) : fault.atMs();
+    /**
+     * When a planned fault starts at the earliest: a join 5 s after the fault before it settled
+     * (its baseline); a fault after a join ({@code previous}) {@link #AFTER_JOIN_MS} after the
+     * join's window ended; any other at its planned time.
+     */
+    static long earliestStartMs(Fault fault, long lastEndMs, FaultSchedule.Kind previous) {
+        if (fault.kind() == FaultSchedule.Kind.JOIN) return Math.max(fault.atMs(), lastEndMs + ChaosReport.BASELINE_MS);
+        if (previous == FaultSchedule.Kind.JOIN) return Math.max(fault.atMs(), lastEndMs + AFTER_JOIN_MS);
+        return fault.atMs();
     }
 
     private void sleepUntil(long atMs) throws InterruptedException {

@@ -58,8 +58,18 @@ class JoinWindowTest {
     void aJoinStartsNoSoonerThanFiveSecondsAfterTheFaultBeforeItSettled() {
         Fault join = new Fault(9_000, Kind.JOIN, "n4", 0);
         Fault kill = new Fault(9_000, Kind.KILL, "n2", 3_000);
-        assertEquals(9_000, ChaosRun.earliestStartMs(join, 2_000));
-        assertEquals(12_000, ChaosRun.earliestStartMs(join, 7_000));
-        assertEquals(9_000, ChaosRun.earliestStartMs(kill, 7_000), "other faults keep their planned time");
+        assertEquals(9_000, ChaosRun.earliestStartMs(join, 2_000, Kind.KILL));
+        assertEquals(12_000, ChaosRun.earliestStartMs(join, 7_000, Kind.PAUSE));
+        assertEquals(9_000, ChaosRun.earliestStartMs(kill, 7_000, Kind.LEAVE), "other faults keep their planned time");
+        assertEquals(9_000, ChaosRun.earliestStartMs(kill, 7_000, null));
+    }
+
+    @Test
+    void theFaultAfterAJoinWaitsUntilTheRecordsOfTheJoinsWindowAreApplied() {
+        Fault pause = new Fault(9_000, Kind.PAUSE, "n4", 3_000);
+        // The window ended at 23 s, after the pause's planned time: the pause waits 2 s more.
+        assertEquals(23_000 + ChaosRun.AFTER_JOIN_MS, ChaosRun.earliestStartMs(pause, 23_000, Kind.JOIN));
+        // Planned well after the window's end: at its planned time.
+        assertEquals(9_000, ChaosRun.earliestStartMs(pause, 5_000, Kind.JOIN));
     }
 }

@@ -357,7 +357,8 @@ public final class ChaosRun {
     }
 
     /**
-     * Waits until every node up has applied every record, and every key's last applied version is
+     * Waits until every node up has applied every record and holds every partition's records as a
+     * replica, and every key's last applied version is
      * on the union of the feeds and on the feed of every continuously present node. A node that
      * caught up by snapshot delivers a key again only if it changed after the snapshot, so its own
      * feed is not waited on.
@@ -367,6 +368,15 @@ public final class ChaosRun {
         for (String id : cluster.upNodes()) {
             long leftMs = Math.max(1, deadlineMs - nowMs());
             if (!GluerVerifier.awaitApplied(cluster.client(id, Duration.ofSeconds(5)), producer.produced(), leftMs)) return false;
+        }
+        // Replicas too: every replica's state is checked, and a node restarted just before the
+        // end can still be catching up others' partitions when its own are done.
+        for (String id : cluster.upNodes()) {
+            long leftMs = Math.max(1, deadlineMs - nowMs());
+            if (!GluerVerifier.awaitHeld(cluster.client(id, Duration.ofSeconds(5)), leftMs)) {
+                out.println("  drain: " + id + " does not hold every partition's records");
+                return false;
+            }
         }
         Map<String, Long> behind = new TreeMap<>();
         while (nowMs() < deadlineMs) {

@@ -53,6 +53,32 @@ public final class GluerVerifier {
         return new Result(fold.states().size(), present.get(), absent.get(), divergent.get(), examples);
     }
 
+    /**
+     * Polls {@code /v1/cluster} until the node's store holds every record of every partition
+     * ({@link #holdsAll}): its own partitions applied and its replicas of the others caught up.
+     * False on timeout.
+     */
+    public static boolean awaitHeld(RingworkClient client, long timeoutMs) throws Exception {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline) {
+            if (holdsAll(client.cluster())) return true;
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    /**
+     * Whether a node's {@code /v1/cluster} answer shows every partition's checkpoint at its log's
+     * end (a {@code lag} of 0 on every partition, owned or not). A node restarted late may still be
+     * catching up its replicas when its own partitions are done: read then, they look divergent.
+     */
+    static boolean holdsAll(JsonNode cluster) {
+        JsonNode partitions = cluster.path("partitions");
+        if (partitions.isEmpty()) return false;
+        for (JsonNode p : partitions) if (p.path("lag").asLong(-1) != 0) return false;
+        return true;
+    }
+
     /** Polls {@code /v1/cluster} until no partition lags and the log holds {@code expectedRecords}; false on timeout. */
     public static boolean awaitApplied(RingworkClient client, long expectedRecords, long timeoutMs) throws Exception {
         long deadline = System.currentTimeMillis() + timeoutMs;

@@ -11,8 +11,9 @@ import java.util.List;
  */
 public interface EngineListener {
     /**
-     * Right after the commit's local write, under the store's monitor and the locks of the
-     * commit's partitions, so that feed positions are published in order: publish, nothing else.
+     * Right after the commit's local write, under the store's monitor (and, in a cluster, the
+     * locks of the commit's partitions), so that feed positions are published in order: publish,
+     * nothing else.
      *
      * @param changes     changes of applied records at their feed positions, in feed order
      * @param deadLetters records rejected in this commit

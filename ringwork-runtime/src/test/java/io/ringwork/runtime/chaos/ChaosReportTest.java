@@ -70,7 +70,7 @@ class ChaosReportTest {
     }
 
     @Test
-    void failoverPerPartitionWaitsForARecordNotAppliedBeforeTheKill() {
+    void failoverPerPartitionWaitsForARecordAppendedAfterTheKill() {
         long kill = 1000;
         // p0: v5 applied on n1 before the kill; n2 delivers it late (replication), then v6 appended after the kill.
         append(0, 5, 850, true);
@@ -88,11 +88,17 @@ class ChaosReportTest {
         append(2, 4, 1300, false);
         // p3: a record after the kill that no other feed ever delivers: never processed again.
         append(3, 9, 1300, true);
+        // p4: v10, the dead node's last commit, which its own feed never showed, reaches n2's feed
+        // 8 ms after the kill; the partition is processed again only with v11, appended after it.
+        append(4, 10, 990, true);
+        deliver(n2, 4, 10, 1008);
+        append(4, 11, 1050, true);
+        deliver(n3, 4, 11, 2150);
 
-        Failover f = ChaosReport.failover("n1", kill, Set.of(0, 1, 2, 3), List.of(n1, n2, n3),
+        Failover f = ChaosReport.failover("n1", kill, Set.of(0, 1, 2, 3, 4), List.of(n1, n2, n3),
                 ChaosReport.firstArrivalIndex(any), appended);
-        assertEquals(100L, f.firstMs()); // n2's late delivery of p0 v5 is the first change: the old figure
-        assertEquals(List.of(new PartitionGap(0, 500), new PartitionGap(1, 250)), f.gaps());
+        assertEquals(8L, f.firstMs()); // n2's late delivery of p4 v10 is the first change: the old figure
+        assertEquals(List.of(new PartitionGap(0, 500), new PartitionGap(1, 250), new PartitionGap(4, 1150)), f.gaps());
         assertEquals(List.of(2), f.skipped());
         assertEquals(List.of(3), f.never());
     }

@@ -134,7 +134,8 @@ final class ChaosReport {
      * processed again. A partition with no applied record acknowledged after the kill is skipped
      * (nothing to process); one with some but none delivered by another node is never processed
      * again. (A record acknowledged a moment after the kill may have been appended, and even
-     * applied by the dead node, just before it; the figure then reads low for that partition.)
+     * applied by the dead node, just before it: the figure then reads low. It reads a little high
+     * by the time the new owner takes to apply the records left from before the kill.)
      */
     static Failover failover(String dead, long killMs, Set<Integer> owned, List<FeedHistory> feeds,
                              Map<Long, Long> firstArrival, List<Appended> appended) {

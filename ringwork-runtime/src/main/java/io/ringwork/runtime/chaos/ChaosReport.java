@@ -280,6 +280,19 @@ final class ChaosReport {
                     each.append(each.isEmpty() ? "" : ", ").append(String.format("p%d %d ms at t=%.1fs", p, w.maxMs(), w.ackMs() / 1000.0));
                 }
                 if (!each.isEmpty()) out.println("      longest per partition (appended at): " + each);
+            } else {
+                // Where the unmoved partitions' longest delays fall in the window (catch-up, handoff, ...).
+                List<Worst> worst = new ArrayList<>();
+                for (int p : set) {
+                    Worst w = worst(appended, firstArrivals(), p, f.startMs(), windowEnd);
+                    if (w.ackMs() >= 0) worst.add(w);
+                }
+                worst.sort(Comparator.comparingLong(Worst::maxMs).reversed());
+                StringBuilder top = new StringBuilder();
+                for (Worst w : worst.subList(0, Math.min(3, worst.size()))) {
+                    top.append(top.isEmpty() ? "" : ", ").append(String.format("p%d %d ms at t=%.1fs", w.partition(), w.maxMs(), w.ackMs() / 1000.0));
+                }
+                if (!top.isEmpty()) out.println("      longest three partitions (appended at): " + top);
             }
         }
     }

@@ -138,5 +138,6 @@ class ChaosReportTest {
         assertTrue(text.contains("unmoved  partitions [1]: apply delay join..settled max 40 ms"), text);
         assertTrue(text.contains("longest per partition (appended at): p0 1000 ms at t=12.0s"), text);
         assertTrue(text.contains("stall 30 ms"), text);
+        assertTrue(text.contains("longest three partitions (appended at): p1 40 ms at t=6.0s"), text);
     }
 }

@@ -48,6 +48,11 @@ public final class PartitionLeader {
 
     private static final class Follower {
         Role role;
+        /**
+         * A replica the plan just made an observer while it was in sync: it keeps its vote until
+         * every replica on the new list is in sync (see {@link #settle}).
+         */
+        boolean lingering;
         LinkState state = LinkState.HELLO_SENT;
         long ackedSeq = -1;
         String cursor;
@@ -91,12 +96,16 @@ public final class PartitionLeader {
     private final Map<String, Follower> followers = new LinkedHashMap<>();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private boolean selfIsReplica = true;
+    /** This member was a replica and the plan took it off the list: it keeps its vote, like a lingering follower. */
+    private boolean selfLingering;
+    private boolean membersSet;
     private int writeQuorum = 1;
     private long nextSeq;
     private boolean deposed;
     /** The newest term a member answered with when refusing ours, or null. */
     private Term newerTerm;
     private long snapshotsStarted;
+    private long durableByLingeringVotes;
 
     /**
      * @param pageSize states per snapshot page
@@ -115,17 +124,22 @@ public final class PartitionLeader {
     /** Sets who receives the partition's writes: the plan's replicas and observers (self excluded). */
     public Effects members(List<String> replicas, Collection<String> observers, int quorum) {
         Effects effects = Effects.none();
+        boolean wasReplica = membersSet && selfIsReplica;
+        membersSet = true;
         selfIsReplica = replicas.contains(self);
+        selfLingering = !selfIsReplica && (wasReplica || selfLingering);
         writeQuorum = quorum;
         Map<String, Role> wanted = new LinkedHashMap<>();
         for (String id : replicas) if (!id.equals(self)) wanted.put(id, Role.REPLICA);
         for (String id : observers) if (!id.equals(self)) wanted.putIfAbsent(id, Role.OBSERVER);
         followers.keySet().retainAll(wanted.keySet());
         for (var entry : wanted.entrySet()) {
-            Follower follower = followers.get(entry.getKey());
-            if (follower != null && follower.role == entry.getValue()) continue;
-            follower = new Follower();
+            Follower was = followers.get(entry.getKey());
+            if (was != null && was.role == entry.getValue()) continue;
+            Follower follower = new Follower();
             follower.role = entry.getValue();
+            follower.lingering = follower.role == Role.OBSERVER && was != null && was.state == LinkState.SYNCED
+                    && (was.role == Role.REPLICA || was.lingering);
             followers.put(entry.getKey(), follower);
             emit(entry.getKey(), follower, hello(follower.role), effects);
         }
@@ -276,17 +290,45 @@ public final class PartitionLeader {
         return effects;
     }
 
-    /** Runs, in order, the callbacks of every commit a quorum now holds. */
+    /**
+     * Runs, in order, the callbacks of every commit a quorum now holds.
+     *
+     * <p>While a replica new to the list is catching up (a member joined), the members it displaced
+     * keep their votes: the old list's majority still holds every commit. Without them a join would
+     * leave most partitions' commits waiting on a single in-sync replica for the whole catch-up,
+     * and any pause of that one would stall them. This is as safe as the old list was: a member
+     * that takes over later without some commit applies its records again from the log, from its
+     * own checkpoint (which the log's retention keeps). The votes end, for good, once every
+     * replica on the list is in sync.
+     */
     private void settle(Effects effects) {
+        endLingeringOnceInSync();
         while (!pending.isEmpty()) {
             long seq = pending.peek().seq();
             int holders = selfIsReplica ? 1 : 0;
+            int lingeringHolders = selfLingering ? 1 : 0;
             for (Follower follower : followers.values()) {
-                if (follower.role == Role.REPLICA && follower.state == LinkState.SYNCED && follower.ackedSeq >= seq) holders++;
+                if (follower.state != LinkState.SYNCED || follower.ackedSeq < seq) continue;
+                if (follower.role == Role.REPLICA) holders++;
+                else if (follower.lingering) lingeringHolders++;
             }
-            if (holders < writeQuorum) return;
+            if (holders + lingeringHolders < writeQuorum) return;
+            if (holders < writeQuorum) durableByLingeringVotes++;
             effects.durable().add(pending.poll().onDurable());
         }
+    }
+
+    private static boolean votes(Follower follower) {
+        return follower.role == Role.REPLICA || follower.lingering;
+    }
+
+    private void endLingeringOnceInSync() {
+        if (!selfLingering && followers.values().stream().noneMatch(f -> f.lingering)) return;
+        for (Follower follower : followers.values()) {
+            if (follower.role == Role.REPLICA && follower.state != LinkState.SYNCED) return;
+        }
+        selfLingering = false;
+        for (Follower follower : followers.values()) follower.lingering = false;
     }
 
     /** A replica saw a newer term: another member runs this partition now. */
@@ -312,11 +354,12 @@ public final class PartitionLeader {
         return pending.size();
     }
 
-    /** Members in sync (replicas that count toward the quorum now). */
+    /** Members in sync that count toward the quorum now: replicas, and displaced ones still voting. */
     public List<String> inSync() {
+        endLingeringOnceInSync();
         List<String> result = new ArrayList<>();
         for (var entry : followers.entrySet()) {
-            if (entry.getValue().role == Role.REPLICA && entry.getValue().state == LinkState.SYNCED) result.add(entry.getKey());
+            if (votes(entry.getValue()) && entry.getValue().state == LinkState.SYNCED) result.add(entry.getKey());
         }
         return result;
     }
@@ -340,14 +383,20 @@ public final class PartitionLeader {
      * without one nothing becomes durable, and holding on to the partition only holds it up.
      */
     public boolean hasQuorum() {
-        int holders = selfIsReplica ? 1 : 0;
+        endLingeringOnceInSync();
+        int holders = selfIsReplica || selfLingering ? 1 : 0;
         for (Follower follower : followers.values()) {
-            if (follower.role == Role.REPLICA && follower.state == LinkState.SYNCED) holders++;
+            if (votes(follower) && follower.state == LinkState.SYNCED) holders++;
         }
         return holders >= writeQuorum;
     }
 
     public long snapshotsStarted() {
         return snapshotsStarted;
+    }
+
+    /** Commits that became durable only thanks to a displaced member's vote (see {@link #settle}). */
+    public long durableByLingeringVotes() {
+        return durableByLingeringVotes;
     }
 }

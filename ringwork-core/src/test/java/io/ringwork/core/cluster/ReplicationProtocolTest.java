@@ -63,6 +63,12 @@ class ReplicationProtocolTest {
         }
     }
 
+    /** The failed links say Hello again (their retry is due) and everything is delivered. */
+    private void heal() {
+        queue(leader.tick(0, to -> true, 100));
+        deliver();
+    }
+
     /** a leads partition 0 with b as its one replica (quorum 2); the Hello is delivered. */
     private void twoMembersLedByA() {
         cluster("a", "b");
@@ -357,5 +363,65 @@ class ReplicationProtocolTest {
         long lag = leader.answerLagMs("b", 6000);
         assertThat(lag).as("still owes commits sent by t=5,880").isGreaterThanOrEqualTo(120);
         assertThat(lag).isEqualTo(900); // the last mark (t=5,100) now covers every later send
+    }
+
+    @Test
+    void a_replica_the_list_displaces_keeps_its_vote_until_the_new_replica_is_in_sync() {
+        cluster("a", "b", "c", "j");
+        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
+        queue(leader.members(List.of("a", "b", "c"), List.of(), 2));
+        deliver();
+        commit("a", "k1", 1);
+        deliver();
+        // j joins and takes c's place on the list; its link fails before it caught up, and b is cut off.
+        queue(leader.members(List.of("a", "b", "j"), List.of("c"), 2));
+        commit("a", "k2", 2);
+        deliver("b", "j");
+        assertThat(durable).as("a and c, the old list's majority, hold it").containsExactly(1L, 2L);
+        assertThat(leader.inSync()).containsExactly("c");
+        assertThat(leader.hasQuorum()).isTrue();
+        // j catches up (snapshot) and b is back: the new list is in sync, and c's vote ends for good.
+        heal();
+        commit("a", "k3", 3);
+        deliver("b");
+        assertThat(durable).containsExactly(1L, 2L, 3L);
+        assertThat(stores.get("j").get(0, "k1").version()).isEqualTo(1);
+        commit("a", "k4", 4);
+        deliver("b", "j");
+        assertThat(durable).as("c alone answered: an observer now").containsExactly(1L, 2L, 3L);
+        assertThat(leader.inSync()).doesNotContain("c");
+        assertThat(stores.get("c").get(0, "k4").version()).as("c still keeps the state").isEqualTo(4);
+    }
+
+    @Test
+    void a_displaced_replica_that_was_behind_gets_no_vote() {
+        cluster("a", "b", "c", "j");
+        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
+        queue(leader.members(List.of("a", "b", "c"), List.of(), 2));
+        deliver("c");
+        queue(leader.members(List.of("a", "b", "j"), List.of("c"), 2));
+        commit("a", "k1", 1);
+        deliver("b", "j");
+        assertThat(stores.get("c").get(0, "k1").version()).isEqualTo(1);
+        assertThat(durable).as("c was not in sync when j took its place").isEmpty();
+    }
+
+    @Test
+    void an_owner_the_list_displaces_keeps_its_own_vote_until_the_new_list_is_in_sync() {
+        cluster("a", "b", "c", "j");
+        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
+        queue(leader.members(List.of("a", "b", "c"), List.of(), 2));
+        deliver();
+        // j takes a's own place: a runs the partition until it hands it off.
+        queue(leader.members(List.of("b", "c", "j"), List.of(), 2));
+        commit("a", "k1", 1);
+        deliver("c", "j");
+        assertThat(durable).as("a and b, the old list's majority").containsExactly(1L);
+        heal();
+        commit("a", "k2", 2);
+        deliver("c", "j");
+        assertThat(durable).as("b alone is no majority of b, c and j").containsExactly(1L);
+        heal();
+        assertThat(durable).containsExactly(1L, 2L);
     }
 }

@@ -25,6 +25,7 @@ public final class ClusterSimMain {
         long repairs = 0;
         long gateHolds = 0;
         long gateTimeouts = 0;
+        long lingeringVotes = 0;
         int violations = 0;
         for (int i = 0; i < seeds; i++) {
             long seed = first + i;
@@ -35,6 +36,7 @@ public final class ClusterSimMain {
                 repairs += report.repairs();
                 gateHolds += report.gateHolds();
                 gateTimeouts += report.gateTimeouts();
+                lingeringVotes += report.lingeringVotes();
                 report.reported().forEach((name, count) -> {
                     reported.merge(name, count, Long::sum);
                     seedsReporting.merge(name, 1L, Long::sum);
@@ -49,9 +51,10 @@ public final class ClusterSimMain {
             }
         }
         System.out.printf("seeds run %d (from %d), violations %d, simulated %.1f s, wall %.1f s, split-quorum steps %d, "
-                        + "anti-entropy repairs %d, handoffs held by the gate %d (%d went ahead at its time limit)%n",
+                        + "anti-entropy repairs %d, handoffs held by the gate %d (%d went ahead at its time limit), "
+                        + "commits durable only by a displaced member's vote %d%n",
                 seeds, first, violations, simulatedMs / 1e3, (System.nanoTime() - startNs) / 1e9, splitQuorumSteps, repairs,
-                gateHolds, gateTimeouts);
+                gateHolds, gateTimeouts, lingeringVotes);
         if (!reportOnly.isEmpty()) {
             System.out.println("counted, not failed (" + reportOnly + "): violations " + reported + " in seeds " + seedsReporting);
         }

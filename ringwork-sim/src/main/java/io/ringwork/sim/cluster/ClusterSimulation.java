@@ -19,7 +19,8 @@ public final class ClusterSimulation {
     /** What one seed did. */
     public record Report(long seed, long simulatedMs, long steps, long records, long faults, long drainMs,
                          long splitQuorumSteps, long messages, long lost,
-                         java.util.Map<String, Long> reported, long repairs, long gateHolds, long gateTimeouts) {}
+                         java.util.Map<String, Long> reported, long repairs, long gateHolds, long gateTimeouts,
+                         long lingeringVotes) {}
 
     private ClusterSimulation() {}
 
@@ -39,7 +40,8 @@ public final class ClusterSimulation {
                 cluster.splitQuorumSteps(), cluster.network().delivered(), cluster.network().lost(), cluster.reported(),
                 cluster.nodes().stream().mapToLong(SimProcessingNode::repairs).sum(),
                 cluster.nodes().stream().mapToLong(SimProcessingNode::gateHolds).sum(),
-                cluster.nodes().stream().mapToLong(SimProcessingNode::gateTimeouts).sum());
+                cluster.nodes().stream().mapToLong(SimProcessingNode::gateTimeouts).sum(),
+                cluster.nodes().stream().mapToLong(SimProcessingNode::lingeringVotes).sum());
     }
 
     private static void injectFault(ProcessingCluster cluster, RandomSource plan, Set<String> down) {

@@ -98,6 +98,8 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
     private long repairsBefore;
     /** Handoff-gate counts of reconcilers this node dropped on a crash. */
     private long gateHoldsBefore;
+    /** Commits made durable by a displaced member's vote, in leaders that are gone. */
+    private long lingeringVotesBefore;
     private long gateTimeoutsBefore;
     private final ArrayDeque<Object[]> inbox = new ArrayDeque<>();
     private OwnershipReconciler reconciler;
@@ -159,6 +161,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
     /** Loses everything but the store. */
     public void crash() {
         status = Status.CRASHED;
+        running.values().forEach(r -> lingeringVotesBefore += r.leader.durableByLingeringVotes());
         running.clear();
         followers.values().forEach(f -> repairsBefore += f.repairs());
         gateHoldsBefore += reconciler.gateHolds();
@@ -299,6 +302,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
             Running r = entry.getValue();
             if (!r.stopping && r.leader.deposed()) {
                 // 1. A replica refused our term: someone else runs p. Stop at once and back off.
+                lingeringVotesBefore += r.leader.durableByLingeringVotes();
                 it.remove();
                 follower(p).reset();
                 follower(p).observe(r.leader.newerTerm());
@@ -310,6 +314,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
                 // 2. Handing off: stop reading, let pending commits become durable, bounded.
                 if (r.leader.pendingCount() == 0 || nowMs >= r.stopDeadlineMs || r.leader.deposed()) {
                     if (!r.leader.deposed()) apply(r.leader.released(store.checkpoint(p)));
+                    lingeringVotesBefore += r.leader.durableByLingeringVotes();
                     it.remove();
                     follower(p).reset();
                     follower(p).observe(r.leader.newerTerm());
@@ -366,6 +371,13 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
     /** Of those, the ones that went ahead when the gate's time was up. */
     public long gateTimeouts() {
         return gateTimeoutsBefore + reconciler.gateTimeouts();
+    }
+
+    /** Commits that became durable only by a displaced member's vote ({@link PartitionLeader#durableByLingeringVotes}). */
+    public long lingeringVotes() {
+        long sum = lingeringVotesBefore;
+        for (Running r : running.values()) sum += r.leader.durableByLingeringVotes();
+        return sum;
     }
 
     /** Anti-entropy digests that differed on this node (each followed by a repairing snapshot). */

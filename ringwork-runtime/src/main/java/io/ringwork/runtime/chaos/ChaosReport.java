@@ -23,6 +23,11 @@ final class ChaosReport {
     static final long STALL_AFTER_MS = 5_000;
     /** The baseline window: this long before the join. */
     static final long BASELINE_MS = 5_000;
+    /**
+     * A join's control starts this long after the join's window: the same figures over a stretch
+     * in which nothing happens, so a reader sees what the measure reads with no join at all.
+     */
+    static final long CONTROL_AFTER_MS = 2_000;
 
     record FaultFigures(Fault fault, long startMs, long readyMs, Ownership before, Ownership after, long afterMs) {}
 
@@ -67,7 +72,8 @@ final class ChaosReport {
         int kills = 0;
         int skipped = 0;
         int never = 0;
-        for (FaultFigures f : faults) {
+        for (int i = 0; i < faults.size(); i++) {
+            FaultFigures f = faults.get(i);
             switch (f.fault().kind()) {
                 case KILL -> {
                     kills++;
@@ -80,7 +86,7 @@ final class ChaosReport {
                     skipped += failover.skipped().size();
                     never += failover.never().size();
                 }
-                case JOIN -> joinStall(f);
+                case JOIN -> joinStall(f, i + 1 < faults.size() ? faults.get(i + 1).startMs() : Long.MAX_VALUE);
                 default -> out.printf("  %s %s at t=%.1fs, back or gone at t=%.1fs%n", f.fault().kind().label(),
                         f.fault().node(), f.startMs() / 1000.0, f.readyMs() / 1000.0);
             }
@@ -249,7 +255,8 @@ final class ChaosReport {
         return moved;
     }
 
-    private void joinStall(FaultFigures f) {
+    /** @param quietUntilMs when the next fault starts (or {@code Long.MAX_VALUE}): the control must end before it */
+    private void joinStall(FaultFigures f, long quietUntilMs) {
         Set<Integer> moved = moved(f.before(), f.after(), partitions);
         Set<Integer> unmoved = new TreeSet<>();
         for (int p = 0; p < partitions; p++) if (!moved.contains(p)) unmoved.add(p);
@@ -293,8 +300,33 @@ final class ChaosReport {
                     top.append(top.isEmpty() ? "" : ", ").append(String.format("p%d %d ms at t=%.1fs", w.partition(), w.maxMs(), w.ackMs() / 1000.0));
                 }
                 if (!top.isEmpty()) out.println("      longest three partitions (appended at): " + top);
+                control(set, windowEnd - f.startMs(), windowEnd + CONTROL_AFTER_MS, quietUntilMs);
             }
         }
+    }
+
+    /**
+     * The unmoved partitions' figures again over a control: a baseline and a window as long as the
+     * join's, placed from {@code fromMs} on in a stretch with no fault, if the run has one before
+     * {@code quietUntilMs} and before production ended. The stall it reads is this machine's noise.
+     */
+    private void control(Set<Integer> set, long windowMs, long fromMs, long quietUntilMs) {
+        long lastAckMs = 0;
+        for (Appended a : appended) lastAckMs = Math.max(lastAckMs, a.ackMs());
+        long startMs = fromMs + BASELINE_MS;
+        long endMs = startMs + windowMs;
+        if (endMs > Math.min(quietUntilMs, lastAckMs)) {
+            out.println("      control: n/a (no stretch without a fault as long as the join's window and its baseline)");
+            return;
+        }
+        Delays during = applyDelays(appended, firstArrivals(), set, startMs, endMs);
+        Delays baseline = applyDelays(appended, firstArrivals(), set, fromMs, startMs);
+        String stall = during.records() == 0 || baseline.records() == 0 ? "n/a"
+                : Math.max(0, during.maxMs() - baseline.p99Ms()) + " ms";
+        out.printf("      control, no fault, t=%.1fs..%.1fs: apply delay max %d ms, p99 %d ms (%,d records%s);"
+                        + " 5 s before max %d ms, p99 %d ms (%,d records%s); stall %s%n",
+                startMs / 1000.0, endMs / 1000.0, during.maxMs(), during.p99Ms(), during.records(), missing(during),
+                baseline.maxMs(), baseline.p99Ms(), baseline.records(), missing(baseline), stall);
     }
 
     private static String missing(Delays d) {

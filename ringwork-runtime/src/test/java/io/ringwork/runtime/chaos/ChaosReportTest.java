@@ -139,5 +139,31 @@ class ChaosReportTest {
         assertTrue(text.contains("longest per partition (appended at): p0 1000 ms at t=12.0s"), text);
         assertTrue(text.contains("stall 30 ms"), text);
         assertTrue(text.contains("longest three partitions (appended at): p1 40 ms at t=6.0s"), text);
+        assertTrue(text.contains("control: n/a"), text); // production ended with the join's window
+    }
+
+    @Test
+    void aJoinsControlIsTheSameMeasureOverAQuietStretchAsLongAsItsWindow() {
+        // Join at 5 s, settled at 9 s (a 4 s window); control from 11 s: baseline [11, 16), window [16, 20).
+        for (int i = 0; i < 250; i++) {
+            long ack = i * 100L;
+            append(1, i, ack, true);
+            long delay = ack == 17_000 ? 90 : ack == 21_000 ? 500 : 10; // 21 s: after the control, not in it
+            deliver(n2, 1, i, ack + delay);
+        }
+        Ownership owners = new Ownership(Map.of(0, "n1", 1, "n2"), Map.of());
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        ChaosReport report = new ChaosReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), any, List.of(n2), 2, appended);
+        report.faults(List.of(new ChaosReport.FaultFigures(new Fault(5000, FaultSchedule.Kind.JOIN, "n4", 0),
+                5000, 6000, owners, owners, 9_000)));
+        String text = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(text.contains("control, no fault, t=16.0s..20.0s: apply delay max 90 ms, p99 90 ms (40 records);"
+                + " 5 s before max 10 ms, p99 10 ms (50 records); stall 80 ms"), text);
+        // The next fault starts before the control would end: no control.
+        bytes.reset();
+        report.faults(List.of(new ChaosReport.FaultFigures(new Fault(5000, FaultSchedule.Kind.JOIN, "n4", 0),
+                        5000, 6000, owners, owners, 9_000),
+                new ChaosReport.FaultFigures(new Fault(19_000, FaultSchedule.Kind.LEAVE, "n4", 0), 19_000, 20_000, owners, owners, 20_000)));
+        assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("control: n/a"), bytes.toString(StandardCharsets.UTF_8));
     }
 }

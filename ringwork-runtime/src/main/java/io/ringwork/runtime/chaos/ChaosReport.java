@@ -300,7 +300,7 @@ final class ChaosReport {
                     top.append(top.isEmpty() ? "" : ", ").append(String.format("p%d %d ms at t=%.1fs", w.partition(), w.maxMs(), w.ackMs() / 1000.0));
                 }
                 if (!top.isEmpty()) out.println("      longest three partitions (appended at): " + top);
-                control(set, windowEnd - f.startMs(), windowEnd + CONTROL_AFTER_MS, quietUntilMs);
+                control(set, windowEnd - f.startMs(), windowEnd + CONTROL_AFTER_MS, quietUntilMs, during);
             }
         }
     }
@@ -309,8 +309,10 @@ final class ChaosReport {
      * The unmoved partitions' figures again over a control: a baseline and a window as long as the
      * join's, placed from {@code fromMs} on in a stretch with no fault, if the run has one before
      * {@code quietUntilMs} and before production ended. The stall it reads is this machine's noise.
+     * It ends with the join window's max minus the control window's (same length, same partitions):
+     * at or below 0, the join's longest delay is no longer than a quiet stretch's.
      */
-    private void control(Set<Integer> set, long windowMs, long fromMs, long quietUntilMs) {
+    private void control(Set<Integer> set, long windowMs, long fromMs, long quietUntilMs, Delays join) {
         long lastAckMs = 0;
         for (Appended a : appended) lastAckMs = Math.max(lastAckMs, a.ackMs());
         long startMs = fromMs + BASELINE_MS;
@@ -324,9 +326,10 @@ final class ChaosReport {
         String stall = during.records() == 0 || baseline.records() == 0 ? "n/a"
                 : Math.max(0, during.maxMs() - baseline.p99Ms()) + " ms";
         out.printf("      control, no fault, t=%.1fs..%.1fs: apply delay max %d ms, p99 %d ms (%,d records%s);"
-                        + " 5 s before max %d ms, p99 %d ms (%,d records%s); stall %s%n",
+                        + " 5 s before max %d ms, p99 %d ms (%,d records%s); stall %s; join max minus control max %s%n",
                 startMs / 1000.0, endMs / 1000.0, during.maxMs(), during.p99Ms(), during.records(), missing(during),
-                baseline.maxMs(), baseline.p99Ms(), baseline.records(), missing(baseline), stall);
+                baseline.maxMs(), baseline.p99Ms(), baseline.records(), missing(baseline), stall,
+                during.records() == 0 || join.records() == 0 ? "n/a" : String.format("%+d ms", join.maxMs() - during.maxMs()));
     }
 
     private static String missing(Delays d) {

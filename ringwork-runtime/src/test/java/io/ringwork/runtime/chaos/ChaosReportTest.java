@@ -158,7 +158,7 @@ class ChaosReportTest {
                 5000, 6000, owners, owners, 9_000)));
         String text = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(text.contains("control, no fault, t=16.0s..20.0s: apply delay max 90 ms, p99 90 ms (40 records);"
-                + " 5 s before max 10 ms, p99 10 ms (50 records); stall 80 ms"), text);
+                + " 5 s before max 10 ms, p99 10 ms (50 records); stall 80 ms; join max minus control max -80 ms"), text);
         // The next fault starts before the control would end: no control.
         bytes.reset();
         report.faults(List.of(new ChaosReport.FaultFigures(new Fault(5000, FaultSchedule.Kind.JOIN, "n4", 0),

@@ -249,13 +249,21 @@ public final class ClusterService implements Replication, AutoCloseable {
 
     // ---------------------------------------------------------------- the receiving side
 
+    /** A received batch that took at least this long to apply is logged (the sender's link waited for it). */
+    static final long SLOW_RECEIVE_MS = 100;
+
     /** Applies a batch from {@code from}, in order; returns one ack per message. */
     public List<ReplicaAck> receive(String from, List<ReplicaMessage> messages) {
         List<ReplicaAck> acks = new ArrayList<>(messages.size());
         boolean released = false;
+        long batchStartNs = System.nanoTime();
+        long longestNs = 0;
+        int longestPartition = -1;
+        String longestMessage = "";
         for (ReplicaMessage message : messages) {
             int p = message.partition();
             if (p < 0 || p >= partitions) throw new IllegalArgumentException("no partition " + p);
+            long messageStartNs = System.nanoTime();
             synchronized (locks[p]) {
                 // The store publishes what each write adds to the feed, under its own monitor and
                 // in position order; a catch-up from the log writes (and so publishes) in batches.
@@ -286,6 +294,18 @@ public final class ClusterService implements Replication, AutoCloseable {
                     released = true;
                 }
             }
+            long tookNs = System.nanoTime() - messageStartNs;
+            if (tookNs > longestNs) {
+                longestNs = tookNs;
+                longestPartition = p;
+                longestMessage = message.getClass().getSimpleName();
+            }
+        }
+        long batchMs = (System.nanoTime() - batchStartNs) / 1_000_000;
+        if (batchMs >= SLOW_RECEIVE_MS) {
+            // The sender's link waits for this answer: every partition it carries waited too.
+            LOG.info("replication from {}: {} messages took {} ms here (the longest: {} of partition {}, {} ms with its lock wait)",
+                    from, messages.size(), batchMs, longestMessage, longestPartition, longestNs / 1_000_000);
         }
         if (released) reconcileSoon(); // this node may be the one to take over
         return acks;

@@ -33,6 +33,8 @@ final class ReplicaLink implements AutoCloseable {
     private final ClusterService service;
     private final HttpClient http;
     private final BlockingQueue<ReplicaMessage> queue = new ArrayBlockingQueue<>(QUEUE_MAX);
+    /** A batch whose answers took at least this long is logged: its partitions' commits waited that long. */
+    static final long SLOW_BATCH_MS = 150;
     private final Thread sender;
     private volatile URI uri;
     private volatile boolean closed;
@@ -74,7 +76,13 @@ final class ReplicaLink implements AutoCloseable {
                 batch.clear();
                 batch.add(first);
                 queue.drainTo(batch, BATCH_MAX - 1);
+                long sentNs = System.nanoTime();
                 List<ReplicaAck> acks = send(batch);
+                long tookMs = (System.nanoTime() - sentNs) / 1_000_000;
+                if (acks != null && tookMs >= SLOW_BATCH_MS) {
+                    // Every partition with messages in this batch (and those queued behind it) waited this long for its answers.
+                    LOG.info("replication to {}: {} messages answered after {} ms", to, batch.size(), tookMs);
+                }
                 if (acks == null) {
                     failed(batch);
                     Thread.sleep(100);

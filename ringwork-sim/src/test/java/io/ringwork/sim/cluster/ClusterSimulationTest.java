@@ -50,7 +50,7 @@ class ClusterSimulationTest {
                 .hasMessageMatching("(?s)step \\d+ at \\d+ ms: .*time ran out.*replay with SEED=3.*");
     }
 
-    /** Every seed in 1..20 (or just SEED), strict. Fails today on core findings; see docs/SIMULATION.md. */
+    /** Every seed in 1..20 (or just SEED), strict; past findings have their own seed tests below. */
     @Test
     void randomFaultsThenHealDrainForTwentySeeds() {
         long first = Seeds.fromEnvironment(1);

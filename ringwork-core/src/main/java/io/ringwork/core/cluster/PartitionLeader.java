@@ -98,6 +98,7 @@ public final class PartitionLeader {
     private boolean selfIsReplica = true;
     /** This member was a replica and the plan took it off the list: it keeps its vote, like a lingering follower. */
     private boolean selfLingering;
+    /** {@link #members} was called: until then {@code selfIsReplica} is only its default. */
     private boolean membersSet;
     private int writeQuorum = 1;
     private long nextSeq;

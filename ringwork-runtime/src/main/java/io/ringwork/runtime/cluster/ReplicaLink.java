@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
  */
 final class ReplicaLink implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ReplicaLink.class);
+    /** A batch whose answers took at least this long is logged: its partitions' commits waited that long. */
+    static final long SLOW_BATCH_MS = 150;
     static final int QUEUE_MAX = 4096;
     private static final int BATCH_MAX = 256;
     private static final int SEND_ATTEMPTS = 3;
@@ -33,8 +35,6 @@ final class ReplicaLink implements AutoCloseable {
     private final ClusterService service;
     private final HttpClient http;
     private final BlockingQueue<ReplicaMessage> queue = new ArrayBlockingQueue<>(QUEUE_MAX);
-    /** A batch whose answers took at least this long is logged: its partitions' commits waited that long. */
-    static final long SLOW_BATCH_MS = 150;
     private final Thread sender;
     private volatile URI uri;
     private volatile boolean closed;

@@ -38,6 +38,17 @@ class ChaosReportTest {
         appended.add(new Appended(p, v, ackMs, applied));
     }
 
+    /** The report's fault lines for {@code faults}, over n2's feed and the appends so far (2 partitions). */
+    private String faultLines(ChaosReport.FaultFigures... faults) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        new ChaosReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), any, List.of(n2), 2, appended).faults(List.of(faults));
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    private static ChaosReport.FaultFigures join(Ownership before, Ownership after, long settledMs) {
+        return new ChaosReport.FaultFigures(new Fault(5000, FaultSchedule.Kind.JOIN, "n4", 0), 5000, 6000, before, after, settledMs);
+    }
+
     @Test
     void applyDelaysAreFirstArrivalMinusAckOverAppliedRecordsOfTheWindow() {
         append(0, 1, 100, true);
@@ -128,11 +139,7 @@ class ChaosReportTest {
         deliver(n2, 0, 102, 13_000);
         Ownership before = new Ownership(Map.of(0, "n1", 1, "n2"), Map.of());
         Ownership after = new Ownership(Map.of(0, "n4", 1, "n2"), Map.of());
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ChaosReport report = new ChaosReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), any, List.of(n2), 2, appended);
-        report.faults(List.of(new ChaosReport.FaultFigures(new Fault(5000, FaultSchedule.Kind.JOIN, "n4", 0),
-                5000, 6000, before, after, 13_000)));
-        String text = bytes.toString(StandardCharsets.UTF_8);
+        String text = faultLines(join(before, after, 13_000));
         assertTrue(text.contains("moved    partitions [0]: apply delay join..settled max 1000 ms, p99 1000 ms (2 records);"
                 + " 5 s before max 10 ms, p99 10 ms (25 records); stall 990 ms"), text);
         assertTrue(text.contains("unmoved  partitions [1]: apply delay join..settled max 40 ms"), text);
@@ -152,18 +159,12 @@ class ChaosReportTest {
             deliver(n2, 1, i, ack + delay);
         }
         Ownership owners = new Ownership(Map.of(0, "n1", 1, "n2"), Map.of());
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        ChaosReport report = new ChaosReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), any, List.of(n2), 2, appended);
-        report.faults(List.of(new ChaosReport.FaultFigures(new Fault(5000, FaultSchedule.Kind.JOIN, "n4", 0),
-                5000, 6000, owners, owners, 9_000)));
-        String text = bytes.toString(StandardCharsets.UTF_8);
+        String text = faultLines(join(owners, owners, 9_000));
         assertTrue(text.contains("control, no fault, t=16.0s..20.0s: apply delay max 90 ms, p99 90 ms (40 records);"
                 + " 5 s before max 10 ms, p99 10 ms (50 records); stall 80 ms; join max minus control max -80 ms"), text);
         // The next fault starts before the control would end: no control.
-        bytes.reset();
-        report.faults(List.of(new ChaosReport.FaultFigures(new Fault(5000, FaultSchedule.Kind.JOIN, "n4", 0),
-                        5000, 6000, owners, owners, 9_000),
-                new ChaosReport.FaultFigures(new Fault(19_000, FaultSchedule.Kind.LEAVE, "n4", 0), 19_000, 20_000, owners, owners, 20_000)));
-        assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("control: n/a"), bytes.toString(StandardCharsets.UTF_8));
+        String cut = faultLines(join(owners, owners, 9_000),
+                new ChaosReport.FaultFigures(new Fault(19_000, FaultSchedule.Kind.LEAVE, "n4", 0), 19_000, 20_000, owners, owners, 20_000));
+        assertTrue(cut.contains("control: n/a"), cut);
     }
 }

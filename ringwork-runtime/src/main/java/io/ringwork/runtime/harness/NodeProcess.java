@@ -21,6 +21,8 @@ import java.util.concurrent.TimeoutException;
  */
 public final class NodeProcess implements AutoCloseable {
     private static final String READY = " ready http=";
+    /** Stops tiered compilation at C1; a later {@code -XX:TieredStopAtLevel=4} brings C2 back. */
+    static final String JIT_C1_ONLY = "-XX:TieredStopAtLevel=1";
 
     private final String nodeId;
     private final Process process;
@@ -53,8 +55,12 @@ public final class NodeProcess implements AutoCloseable {
         Files.createDirectories(dataDir);
         List<String> command = new ArrayList<>(List.of(javaBinary(), "--enable-native-access=ALL-UNNAMED",
                 "-XX:+IgnoreUnrecognizedVMOptions", "--sun-misc-unsafe-memory-access=allow", "-Xmx768m",
+                // C1 only: here several nodes share one machine's cores, and in a 60 s chaos run on
+                // 2 cores C2 took 38 % of all the CPU the nodes and the harness used (docs/CHAOS.md).
+                JIT_C1_ONLY,
                 "-cp", System.getProperty("java.class.path")));
-        // Extra JVM options for every node started here, e.g. GC logging: RINGWORK_NODE_JAVA_OPTS="-Xlog:gc".
+        // Extra JVM options for every node started here, after the ones above so they win, e.g. GC
+        // logging, or C2 back: RINGWORK_NODE_JAVA_OPTS="-Xlog:gc -XX:TieredStopAtLevel=4".
         String extraJvm = System.getenv("RINGWORK_NODE_JAVA_OPTS");
         if (extraJvm != null && !extraJvm.isBlank()) command.addAll(List.of(extraJvm.trim().split("\\s+")));
         command.addAll(List.of("io.ringwork.runtime.cli.RingworkCli",

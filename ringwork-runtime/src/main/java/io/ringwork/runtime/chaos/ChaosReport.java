@@ -273,8 +273,7 @@ final class ChaosReport {
             }
             Delays during = applyDelays(appended, firstArrivals(), set, f.startMs(), windowEnd);
             Delays baseline = applyDelays(appended, firstArrivals(), set, Math.max(0, f.startMs() - BASELINE_MS), f.startMs());
-            String stall = during.records() == 0 || baseline.records() == 0 ? "n/a"
-                    : Math.max(0, during.maxMs() - baseline.p99Ms()) + " ms";
+            String stall = stall(during, baseline);
             out.printf("    %-8s partitions %s: apply delay join..settled max %d ms, p99 %d ms (%,d records%s);"
                             + " 5 s before max %d ms, p99 %d ms (%,d records%s); stall %s%n",
                     group.getKey(), set, during.maxMs(), during.p99Ms(), during.records(), missing(during),
@@ -300,9 +299,32 @@ final class ChaosReport {
                     top.append(top.isEmpty() ? "" : ", ").append(String.format("p%d %d ms at t=%.1fs", w.partition(), w.maxMs(), w.ackMs() / 1000.0));
                 }
                 if (!top.isEmpty()) out.println("      longest three partitions (appended at): " + top);
+                phases(set, f, windowEnd, baseline);
                 control(set, windowEnd - f.startMs(), windowEnd + CONTROL_AFTER_MS, quietUntilMs, during);
             }
         }
+    }
+
+    /**
+     * The unmoved partitions' window in its two parts. Until the node is ready its JVM starts: it
+     * is not yet a member, and what it costs the others is CPU on a machine they share. From ready
+     * to settled it joins: membership, catch-up, handoffs. Each part's stall is against the same
+     * baseline as the whole window's.
+     */
+    private void phases(Set<Integer> set, FaultFigures f, long windowEnd, Delays baseline) {
+        if (f.readyMs() <= f.startMs() || f.readyMs() >= windowEnd) return;
+        Delays starting = applyDelays(appended, firstArrivals(), set, f.startMs(), f.readyMs());
+        Delays joining = applyDelays(appended, firstArrivals(), set, f.readyMs(), windowEnd);
+        out.printf("      by phase: process start..ready (its JVM starting) max %d ms, p99 %d ms (%,d records), stall %s;"
+                        + " ready..settled (joining, catching up, handoffs) max %d ms, p99 %d ms (%,d records), stall %s%n",
+                starting.maxMs(), starting.p99Ms(), starting.records(), stall(starting, baseline),
+                joining.maxMs(), joining.p99Ms(), joining.records(), stall(joining, baseline));
+    }
+
+    /** max(0, the window's max − the baseline's p99), or n/a when either has no record. */
+    private static String stall(Delays during, Delays baseline) {
+        return during.records() == 0 || baseline.records() == 0 ? "n/a"
+                : Math.max(0, during.maxMs() - baseline.p99Ms()) + " ms";
     }
 
     /**
@@ -323,8 +345,7 @@ final class ChaosReport {
         }
         Delays during = applyDelays(appended, firstArrivals(), set, startMs, endMs);
         Delays baseline = applyDelays(appended, firstArrivals(), set, fromMs, startMs);
-        String stall = during.records() == 0 || baseline.records() == 0 ? "n/a"
-                : Math.max(0, during.maxMs() - baseline.p99Ms()) + " ms";
+        String stall = stall(during, baseline);
         out.printf("      control, no fault, t=%.1fs..%.1fs: apply delay max %d ms, p99 %d ms (%,d records%s);"
                         + " 5 s before max %d ms, p99 %d ms (%,d records%s); stall %s; join max minus control max %s%n",
                 startMs / 1000.0, endMs / 1000.0, during.maxMs(), during.p99Ms(), during.records(), missing(during),

@@ -146,7 +146,27 @@ class ChaosReportTest {
         assertTrue(text.contains("longest per partition (appended at): p0 1000 ms at t=12.0s"), text);
         assertTrue(text.contains("stall 30 ms"), text);
         assertTrue(text.contains("longest three partitions (appended at): p1 40 ms at t=6.0s"), text);
+        // Ready at 6 s: the 40 ms record (appended at 6 s) falls in the joining part, the 10 ms one at 5 s in the start.
+        assertTrue(text.contains("by phase: process start..ready (its JVM starting) max 10 ms, p99 10 ms (1 records), stall 0 ms;"
+                + " ready..settled (joining, catching up, handoffs) max 40 ms, p99 40 ms (1 records), stall 30 ms"), text);
         assertTrue(text.contains("control: n/a"), text); // production ended with the join's window
+    }
+
+    @Test
+    void theUnmovedWindowSplitsAtReady() {
+        // Baseline [0, 5 s): 10 ms. Join at 5 s, ready at 6 s, settled at 9 s: 200 ms at 5.5 s (start), 25 ms at 7 s.
+        for (int i = 0; i < 90; i++) {
+            long ack = i * 100L;
+            append(1, i, ack, true);
+            long delay = ack == 5_500 ? 200 : ack == 7_000 ? 25 : 10;
+            deliver(n2, 1, i, ack + delay);
+        }
+        Ownership owners = new Ownership(Map.of(0, "n1", 1, "n2"), Map.of());
+        String text = faultLines(join(owners, owners, 9_000));
+        assertTrue(text.contains("apply delay join..settled max 200 ms, p99 200 ms (40 records);"
+                + " 5 s before max 10 ms, p99 10 ms (50 records); stall 190 ms"), text);
+        assertTrue(text.contains("by phase: process start..ready (its JVM starting) max 200 ms, p99 200 ms (10 records), stall 190 ms;"
+                + " ready..settled (joining, catching up, handoffs) max 25 ms, p99 25 ms (30 records), stall 15 ms"), text);
     }
 
     @Test

@@ -21,8 +21,6 @@ import java.util.concurrent.TimeoutException;
  */
 public final class NodeProcess implements AutoCloseable {
     private static final String READY = " ready http=";
-    /** Stops tiered compilation at C1; a later {@code -XX:TieredStopAtLevel=4} brings C2 back. */
-    static final String JIT_C1_ONLY = "-XX:TieredStopAtLevel=1";
 
     private final String nodeId;
     private final Process process;
@@ -55,12 +53,10 @@ public final class NodeProcess implements AutoCloseable {
         Files.createDirectories(dataDir);
         List<String> command = new ArrayList<>(List.of(javaBinary(), "--enable-native-access=ALL-UNNAMED",
                 "-XX:+IgnoreUnrecognizedVMOptions", "--sun-misc-unsafe-memory-access=allow", "-Xmx768m",
-                // C1 only: here several nodes share one machine's cores, and in a 60 s chaos run on
-                // 2 cores C2 took 38 % of all the CPU the nodes and the harness used (docs/CHAOS.md).
-                JIT_C1_ONLY,
+                jitLevel(),
                 "-cp", System.getProperty("java.class.path")));
         // Extra JVM options for every node started here, after the ones above so they win, e.g. GC
-        // logging, or C2 back: RINGWORK_NODE_JAVA_OPTS="-Xlog:gc -XX:TieredStopAtLevel=4".
+        // logging: RINGWORK_NODE_JAVA_OPTS="-Xlog:gc".
         String extraJvm = System.getenv("RINGWORK_NODE_JAVA_OPTS");
         if (extraJvm != null && !extraJvm.isBlank()) command.addAll(List.of(extraJvm.trim().split("\\s+")));
         command.addAll(List.of("io.ringwork.runtime.cli.RingworkCli",
@@ -72,6 +68,17 @@ public final class NodeProcess implements AutoCloseable {
         NodeProcess node = new NodeProcess(nodeId, process, output);
         Thread.ofVirtual().name("node-output-" + nodeId).start(node::pumpOutput);
         return node;
+    }
+
+    /**
+     * The JIT level of this JVM, for the nodes it starts. The {@code ringwork} script runs a chaos
+     * run or demo of several nodes with C1 only: they all share the machine's cores, and on 2 cores
+     * C2 took 38 % of a run's CPU (docs/CHAOS.md). A test JVM keeps C2, and so do its nodes.
+     */
+    static String jitLevel() {
+        String level = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
+                .getVMOption("TieredStopAtLevel").getValue();
+        return "-XX:TieredStopAtLevel=" + level;
     }
 
     private static String javaBinary() {

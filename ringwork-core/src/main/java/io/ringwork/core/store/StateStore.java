@@ -32,8 +32,6 @@ public interface StateStore extends AutoCloseable {
     /**
      * Applies writes from the partition's owner by version (see {@link ReplicatedWrite}),
      * atomically, and returns the changes it added to this node's feed, at their positions.
-     * Writes of one partition (these and {@link #write}) come one at a time: the caller holds
-     * the partition's lock, so a store may read the partition's versions before it locks itself.
      */
     List<FeedEntry> applyReplicated(ReplicatedWrite write);
 

@@ -210,19 +210,12 @@ public final class RocksStateStore implements StateStore {
         }
     }
 
-    /**
-     * Reads what it needs (each key's stored and fed version, the checkpoint) before it takes this
-     * store's monitor: every writer of a partition holds that partition's lock (the runtime's
-     * {@code ClusterService}; the engine commits only partitions it leads, under their locks), so
-     * these do not change meanwhile. Under the monitor it only numbers the feed positions, writes
-     * and publishes, which is what the engine's commits on the node wait for.
-     */
     @Override
-    public List<FeedEntry> applyReplicated(ReplicatedWrite write) {
+    public synchronized List<FeedEntry> applyReplicated(ReplicatedWrite write) {
         int p = write.partition();
+        List<FeedEntry> added = new ArrayList<>();
         try (WriteBatch batch = new WriteBatch()) {
             // Which changes are new is decided against what the node held before this write.
-            List<Change> fresh = new ArrayList<>();
             Map<String, Long> seenHere = new HashMap<>();
             for (Change change : write.changes()) {
                 Long here = seenHere.get(change.key());
@@ -232,9 +225,11 @@ public final class RocksStateStore implements StateStore {
                     continue;
                 }
                 seenHere.put(change.key(), change.version());
-                fresh.add(change);
+                FeedEntry entry = new FeedEntry(feedEnd + added.size(), change);
+                added.add(entry);
+                if (changesRetained > 0) batch.put(changes, positionKey(entry.position()), ChangeCodec.encode(change));
             }
-            List<WriteSet.StateWrite> stateWrites = new ArrayList<>();
+            Map<Integer, Long> raised = new HashMap<>();
             if (write.holdsState()) {
                 for (WriteSet.StateWrite w : write.states()) {
                     if (write.repair()) {
@@ -244,12 +239,15 @@ public final class RocksStateStore implements StateStore {
                         continue;
                     }
                     batch.put(states, stateKey(p, w.key()), w.state().toBytes());
-                    stateWrites.add(w);
+                    raise(raised, p, w.state().version());
                 }
+                putHighs(batch, raised);
             } else {
-                for (Change change : fresh) {
-                    batch.put(fed, stateKey(p, change.key()), ByteBuffer.allocate(8).putLong(change.version()).array());
+                for (FeedEntry entry : added) {
+                    batch.put(fed, stateKey(p, entry.change().key()),
+                            ByteBuffer.allocate(8).putLong(entry.change().version()).array());
                 }
+                if (!added.isEmpty()) fedPartitions.set(p, 1);
             }
             for (DeadLetter letter : write.deadLetters()) {
                 batch.put(dead, offsetKey(letter.partition(), letter.offset()), ChangeCodec.encode(letter));
@@ -258,29 +256,16 @@ public final class RocksStateStore implements StateStore {
                 batch.put(meta, checkpointKey(p), ByteBuffer.allocate(8).putLong(write.checkpoint()).array());
                 trimDeadLetters(batch, p, write.checkpoint()); // replicas keep the same window as owners
             }
-            synchronized (this) {
-                // Positions, and the highs that high() reads under this monitor.
-                List<FeedEntry> added = new ArrayList<>(fresh.size());
-                for (Change change : fresh) {
-                    FeedEntry entry = new FeedEntry(feedEnd + added.size(), change);
-                    added.add(entry);
-                    if (changesRetained > 0) batch.put(changes, positionKey(entry.position()), ChangeCodec.encode(change));
-                }
-                Map<Integer, Long> raised = new HashMap<>();
-                for (WriteSet.StateWrite w : stateWrites) raise(raised, p, w.state().version());
-                putHighs(batch, raised);
-                long newEnd = feedEnd + added.size();
-                if (!added.isEmpty()) {
-                    batch.put(meta, FEED_END_KEY, ByteBuffer.allocate(8).putLong(newEnd).array());
-                    trimChanges(batch, newEnd);
-                }
-                db.write(writeOptions, batch);
-                raised.forEach((partition, v) -> highs[partition] = v);
-                if (!write.holdsState() && !added.isEmpty()) fedPartitions.set(p, 1);
-                feedEnd = newEnd;
-                if (!added.isEmpty()) replicatedFeedListener.accept(added);
-                return added;
+            long newEnd = feedEnd + added.size();
+            if (!added.isEmpty()) {
+                batch.put(meta, FEED_END_KEY, ByteBuffer.allocate(8).putLong(newEnd).array());
+                trimChanges(batch, newEnd);
             }
+            db.write(writeOptions, batch);
+            raised.forEach((partition, v) -> highs[partition] = v);
+            feedEnd = newEnd;
+            if (!added.isEmpty()) replicatedFeedListener.accept(added);
+            return added;
         } catch (RocksDBException e) {
             throw new StoreException("replicated write failed: " + e.getMessage(), e);
         }

@@ -77,6 +77,13 @@ class ReplicationProtocolTest {
         deliver();
     }
 
+    /** a leads partition 0 with b and c (quorum 2); j is up but on no list yet. Nothing delivered. */
+    private void threeMembersLedByAWithJoinerJ() {
+        cluster("a", "b", "c", "j");
+        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
+        queue(leader.members(List.of("a", "b", "c"), List.of(), 2));
+    }
+
     /** {@code node}'s copy of {@code key} rots: same version, other bytes. */
     private void rot(String node, String key, long version) {
         WriteSet rot = new WriteSet();
@@ -367,9 +374,7 @@ class ReplicationProtocolTest {
 
     @Test
     void a_replica_the_list_displaces_keeps_its_vote_until_the_new_replica_is_in_sync() {
-        cluster("a", "b", "c", "j");
-        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
-        queue(leader.members(List.of("a", "b", "c"), List.of(), 2));
+        threeMembersLedByAWithJoinerJ();
         deliver();
         commit("a", "k1", 1);
         deliver();
@@ -395,9 +400,7 @@ class ReplicationProtocolTest {
 
     @Test
     void a_displaced_replica_that_was_behind_gets_no_vote() {
-        cluster("a", "b", "c", "j");
-        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
-        queue(leader.members(List.of("a", "b", "c"), List.of(), 2));
+        threeMembersLedByAWithJoinerJ();
         deliver("c");
         queue(leader.members(List.of("a", "b", "j"), List.of("c"), 2));
         commit("a", "k1", 1);
@@ -408,9 +411,7 @@ class ReplicationProtocolTest {
 
     @Test
     void an_owner_the_list_displaces_keeps_its_own_vote_until_the_new_list_is_in_sync() {
-        cluster("a", "b", "c", "j");
-        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
-        queue(leader.members(List.of("a", "b", "c"), List.of(), 2));
+        threeMembersLedByAWithJoinerJ();
         deliver();
         // j takes a's own place: a runs the partition until it hands it off.
         queue(leader.members(List.of("b", "c", "j"), List.of(), 2));

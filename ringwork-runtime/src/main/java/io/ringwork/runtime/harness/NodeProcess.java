@@ -1,9 +1,11 @@
 package io.ringwork.runtime.harness;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,8 +78,7 @@ public final class NodeProcess implements AutoCloseable {
      * C2 took 38 % of a run's CPU (docs/CHAOS.md). A test JVM keeps C2, and so do its nodes.
      */
     static String jitLevel() {
-        String level = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class)
-                .getVMOption("TieredStopAtLevel").getValue();
+        String level = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).getVMOption("TieredStopAtLevel").getValue();
         return "-XX:TieredStopAtLevel=" + level;
     }
 

@@ -209,17 +209,40 @@ final class ChaosReport {
         return new Delays(delays.size(), missing, delays.get(delays.size() - 1), percentile(delays, 0.99));
     }
 
-    /** The longest apply delay of one partition's records acknowledged in [fromMs, toMs), and when that record was acknowledged. */
-    record Worst(int partition, long maxMs, long ackMs) {}
+    /**
+     * The longest apply delay of one partition's records acknowledged in [fromMs, toMs), when that
+     * record was acknowledged, and its offset (-1 with no such record).
+     */
+    record Worst(int partition, long maxMs, long ackMs, long offset) {}
 
     static Worst worst(List<Appended> appended, Map<Long, Long> firstArrival, int partition, long fromMs, long toMs) {
-        Worst worst = new Worst(partition, 0, -1);
+        Worst worst = new Worst(partition, 0, -1, -1);
         for (Appended a : appended) {
             if (!a.applied() || a.partition() != partition || a.ackMs() < fromMs || a.ackMs() >= toMs) continue;
             Long at = firstArrival.get(id(a.partition(), a.offset()));
-            if (at != null && at - a.ackMs() > worst.maxMs()) worst = new Worst(partition, at - a.ackMs(), a.ackMs());
+            if (at != null && at - a.ackMs() > worst.maxMs()) worst = new Worst(partition, at - a.ackMs(), a.ackMs(), a.offset());
         }
         return worst;
+    }
+
+    /**
+     * When each feed delivered the change of {@code w}'s record, in ms after its acknowledgement
+     * ({@code -} where a feed never did): whether the owner applied it late (every feed late) or
+     * one feed's delivery lagged (the others on time).
+     */
+    static String perFeed(List<FeedHistory> feeds, Worst w) {
+        StringBuilder line = new StringBuilder();
+        for (FeedHistory feed : feeds.stream().sorted(Comparator.comparing(FeedHistory::node)).toList()) {
+            long[] at = feed.arrivals(w.partition());
+            long[] versions = feed.versionsIn(w.partition());
+            long first = -1;
+            for (int i = 0; i < at.length; i++) {
+                if (versions[i] == w.offset() && (first < 0 || at[i] < first)) first = at[i];
+            }
+            line.append(line.isEmpty() ? "" : ", ").append(feed.node()).append(' ')
+                    .append(first < 0 ? "-" : Long.toString(first - w.ackMs()));
+        }
+        return line.toString();
     }
 
     /** The first arrival on any feed of each change, by {@link #id(int, long)}. */
@@ -299,6 +322,9 @@ final class ChaosReport {
                     top.append(top.isEmpty() ? "" : ", ").append(String.format("p%d %d ms at t=%.1fs", w.partition(), w.maxMs(), w.ackMs() / 1000.0));
                 }
                 if (!top.isEmpty()) out.println("      longest three partitions (appended at): " + top);
+                for (Worst w : worst.subList(0, Math.min(3, worst.size()))) {
+                    out.printf("        p%d's on each feed (ms after its acknowledgement): %s%n", w.partition(), perFeed(feeds, w));
+                }
                 phases(set, f, windowEnd, baseline);
                 control(set, windowEnd - f.startMs(), windowEnd + CONTROL_AFTER_MS, quietUntilMs, during);
             }

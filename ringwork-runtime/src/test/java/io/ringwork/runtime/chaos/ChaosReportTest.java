@@ -170,6 +170,19 @@ class ChaosReportTest {
     }
 
     @Test
+    void theLongestUnmovedRecordIsShownOnEachFeed() {
+        append(1, 7, 1000, true);
+        deliver(n1, 1, 7, 1040); // the first arrival: 40 ms
+        deliver(n3, 1, 7, 1090);
+        deliver(n3, 1, 7, 1500); // delivered again after a reconnect: the first delivery counts
+        append(1, 8, 1100, true);
+        deliver(n1, 1, 8, 1110);
+        ChaosReport.Worst w = ChaosReport.worst(appended, ChaosReport.firstArrivalIndex(any), 1, 0, 2000);
+        assertEquals(new ChaosReport.Worst(1, 40, 1000, 7), w);
+        assertEquals("n1 40, n2 -, n3 90", ChaosReport.perFeed(List.of(n3, n2, n1), w));
+    }
+
+    @Test
     void aJoinsControlIsTheSameMeasureOverAQuietStretchAsLongAsItsWindow() {
         // Join at 5 s, settled at 9 s (a 4 s window); control from 11 s: baseline [11, 16), window [16, 20).
         for (int i = 0; i < 250; i++) {

@@ -167,6 +167,7 @@ class ChaosReportTest {
                 + " 5 s before max 10 ms, p99 10 ms (50 records); stall 190 ms"), text);
         assertTrue(text.contains("by phase: process start..ready (its JVM starting) max 200 ms, p99 200 ms (10 records), stall 190 ms;"
                 + " ready..settled (joining, catching up, handoffs) max 25 ms, p99 25 ms (30 records), stall 15 ms"), text);
+        assertTrue(text.contains("p1's on each feed (ms after its acknowledgement): n2 200"), text);
     }
 
     @Test

@@ -317,12 +317,13 @@ final class ChaosReport {
                     if (w.ackMs() >= 0) worst.add(w);
                 }
                 worst.sort(Comparator.comparingLong(Worst::maxMs).reversed());
+                List<Worst> longest = worst.subList(0, Math.min(3, worst.size()));
                 StringBuilder top = new StringBuilder();
-                for (Worst w : worst.subList(0, Math.min(3, worst.size()))) {
+                for (Worst w : longest) {
                     top.append(top.isEmpty() ? "" : ", ").append(String.format("p%d %d ms at t=%.1fs", w.partition(), w.maxMs(), w.ackMs() / 1000.0));
                 }
                 if (!top.isEmpty()) out.println("      longest three partitions (appended at): " + top);
-                for (Worst w : worst.subList(0, Math.min(3, worst.size()))) {
+                for (Worst w : longest) {
                     out.printf("        p%d's on each feed (ms after its acknowledgement): %s%n", w.partition(), perFeed(feeds, w));
                 }
                 phases(set, f, windowEnd, baseline);

@@ -48,6 +48,10 @@ public final class BenchMain {
                 "the processing cluster in the simulator: seeded crashes, pauses, partitions, joins and leaves, "
                         + "invariants after every step; args: seeds (default 1000), first seed (default 1)",
                 args -> io.ringwork.sim.cluster.ClusterSimMain.main(args.length == 0 ? new String[] {"1000", "1"} : args)));
+        BENCHMARKS.put("join-sim", new Entry(
+                "one join and no other fault in the simulator: the longest wait of moved and unmoved partitions "
+                        + "before and during it, in simulated time; args: seeds (default 100), first seed (default 1), --each",
+                io.ringwork.sim.cluster.JoinStallMain::main));
     }
 
     private BenchMain() {}

@@ -53,6 +53,13 @@ public record ClusterConfig(int initialNodes, int maxNodes, int partitions, int 
                 viewDelayMsMin, viewDelayMsMax, faultPhaseMs, livenessBoundMs, stepsMax, joinPushPull, reportOnly, followerStore);
     }
 
+    public ClusterConfig withNodes(int initial, int max) {
+        return new ClusterConfig(initial, max, partitions, replicationFactor, records, tickMs, commitBatchMax,
+                maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, linkRetryMs, handoffWaitMs, restartBackoffMs,
+                stopWaitMs, reconcileEveryMs, pausedInboxMax, latencyMsMin, latencyMsMax, failureNoticeMs,
+                viewDelayMsMin, viewDelayMsMax, faultPhaseMs, livenessBoundMs, stepsMax, joinPushPull, reportOnly, followerStore);
+    }
+
     public ClusterConfig withReportOnly(Set<String> invariants) {
         return new ClusterConfig(initialNodes, maxNodes, partitions, replicationFactor, records, tickMs, commitBatchMax,
                 maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, linkRetryMs, handoffWaitMs, restartBackoffMs,

@@ -47,6 +47,7 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
     private final SingleReadyOwner singleReadyOwner = new SingleReadyOwner();
     private final MonotonicFeed monotonicFeed = new MonotonicFeed();
     private final Map<String, Long> reported = new TreeMap<>();
+    private final List<DurableObserver> durableObservers = new ArrayList<>();
     private long steps;
     private int nextNodeIndex;
     private long faults;
@@ -339,7 +340,20 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
 
     @Override
     public void durable(String self, int partition, long checkpoint) {
-        durable[partition] = Math.max(durable[partition], checkpoint);
+        if (checkpoint <= durable[partition]) return;
+        durable[partition] = checkpoint;
+        for (DurableObserver observer : durableObservers) observer.rose(partition, checkpoint, nowMs());
+    }
+
+    /** Told each time a partition's durable checkpoint rises (a quorum now holds every record up to it). */
+    public interface DurableObserver {
+        void rose(int partition, long checkpoint, long nowMs);
+    }
+
+    /** Adds an observer of durable checkpoints (measurements; it must not change the run). */
+    public ProcessingCluster observeDurable(DurableObserver observer) {
+        durableObservers.add(observer);
+        return this;
     }
 
     @Override

@@ -562,6 +562,11 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         }
     }
 
+    /** True when this node runs {@code partition}, handing it off or not. */
+    public boolean runs(int partition) {
+        return running.containsKey(partition);
+    }
+
     /** True when this node runs {@code partition} and is not handing it off. */
     public boolean runsActively(int partition) {
         Running r = running.get(partition);

@@ -4,6 +4,7 @@ import io.ringwork.core.util.Invariants;
 import java.util.BitSet;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.IntFunction;
 import java.util.function.IntToLongFunction;
 
 /**
@@ -76,6 +77,17 @@ public final class OwnershipReconciler {
      */
     public Decision decide(OwnershipPlan plan, BitSet running, long nowMs, Map<String, BitSet> released,
                            IntToLongFunction newOwnerLagMs) {
+        return decide(plan, running, nowMs, released, newOwnerLagMs, p -> null);
+    }
+
+    /**
+     * As {@link #decide(OwnershipPlan, BitSet, long, Map, IntToLongFunction)}; {@code heardLeading}
+     * names the member this one heard leading a partition lately ({@link LeaderSightings}), or
+     * null: that member counts as running it, whatever its gossip says yet, and even if it is not
+     * yet in this member's view (a joiner that took the partition).
+     */
+    public Decision decide(OwnershipPlan plan, BitSet running, long nowMs, Map<String, BitSet> released,
+                           IntToLongFunction newOwnerLagMs, IntFunction<String> heardLeading) {
         BitSet start = new BitSet();
         BitSet stop = new BitSet();
         for (int p = 0; p < plan.partitionCount(); p++) {
@@ -102,6 +114,8 @@ public final class OwnershipReconciler {
                 BitSet said = released.get(member);
                 if (said == null || !said.get(p)) otherRuns = true;
             }
+            String heard = heardLeading.apply(p);
+            if (heard != null && !heard.equals(self)) otherRuns = true;
             long since = waitingSince.computeIfAbsent(p, x -> nowMs);
             if (!otherRuns || nowMs - since >= handoffWaitMs) {
                 start.set(p);

@@ -1,5 +1,6 @@
 package io.ringwork.runtime.cluster;
 
+import io.ringwork.core.cluster.LeaderSightings;
 import io.ringwork.core.cluster.MemberView;
 import io.ringwork.core.cluster.OwnershipPlan;
 import io.ringwork.core.cluster.OwnershipReconciler;
@@ -83,6 +84,8 @@ public final class ClusterService implements Replication, AutoCloseable {
     private final PartitionFollower[] followers;
     /** Old owners' word that they released a partition, ahead of their gossip; guarded by itself. */
     private final ReleaseNotices releaseNotices = new ReleaseNotices(HANDOFF_WAIT_MS);
+    /** Who this node last heard leading each partition, from the leaders' own messages. */
+    private final LeaderSightings sightings = new LeaderSightings(HANDOFF_WAIT_MS / 2);
     private final PartitionLeader[] leaders;
     /** Readable without the partition's lock (a long catch-up holds it): in sync, and the term led. */
     private final java.util.concurrent.atomic.AtomicIntegerArray inSyncFlags;
@@ -283,6 +286,9 @@ public final class ClusterService implements Replication, AutoCloseable {
                     }
                 }
                 if (followers[p].superseded() && leaders[p] != null) leaders[p].depose();
+                synchronized (sightings) {
+                    sightings.heard(from, message, System.currentTimeMillis());
+                }
                 logCatchUp(p, from, message, outcome, wasInSync);
                 inSyncFlags.set(p, followers[p].inSync() ? 1 : 0);
                 replicatedChanges.add(outcome.fed().size());
@@ -382,6 +388,9 @@ public final class ClusterService implements Replication, AutoCloseable {
             synchronized (releaseNotices) {
                 releaseNotices.forget(id);
             }
+            synchronized (sightings) {
+                sightings.forget(id); // it died or left: its partitions fail over without waiting for the sighting to lapse
+            }
             return true;
         });
         if (views.stream().noneMatch(v -> v.id().equals(self))) {
@@ -393,7 +402,7 @@ public final class ClusterService implements Replication, AutoCloseable {
         BitSet running = new BitSet();
         for (int p = 0; p < partitions; p++) if (processing.runs(p) || stopping.contains(p)) running.set(p);
         OwnershipReconciler.Decision decision = reconciler.decide(current, running, now, released,
-                p -> newOwnerLagMs(p, current.owner(p), now));
+                p -> newOwnerLagMs(p, current.owner(p), now), this::heardLeading);
         logGated(current, running, now);
         for (int p = decision.stop().nextSetBit(0); p >= 0; p = decision.stop().nextSetBit(p + 1)) stop(p, false);
         if (!leaving) {
@@ -508,6 +517,12 @@ public final class ClusterService implements Replication, AutoCloseable {
         startedNs.set(p, System.nanoTime());
         engine.startPartition(p);
         LOG.info("partition {} started under term {} (checkpoint {})", p, term, store.checkpoint(p));
+    }
+
+    private String heardLeading(int partition) {
+        synchronized (sightings) {
+            return sightings.leader(partition, System.currentTimeMillis());
+        }
     }
 
     /** Stops a partition off the timer thread: draining may wait for a quorum. */

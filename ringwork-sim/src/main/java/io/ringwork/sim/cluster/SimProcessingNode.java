@@ -1,5 +1,6 @@
 package io.ringwork.sim.cluster;
 
+import io.ringwork.core.cluster.LeaderSightings;
 import io.ringwork.core.cluster.LogCatchUp;
 import io.ringwork.core.cluster.MemberView;
 import io.ringwork.core.cluster.ReleaseNotices;
@@ -26,9 +27,11 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -104,6 +107,8 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
     private final ArrayDeque<Object[]> inbox = new ArrayDeque<>();
     private OwnershipReconciler reconciler;
     private ReleaseNotices releaseNotices;
+    private LeaderSightings sightings;
+    private Set<String> lastInView = Set.of();
     private long nextReconcileMs;
     private boolean viewDirty = true;
     private long nowMs;
@@ -122,6 +127,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         this.config = config;
         this.reconciler = reconciler(id, config);
         this.releaseNotices = new ReleaseNotices(config.handoffWaitMs());
+        this.sightings = new LeaderSightings(config.handoffWaitMs() / 2);
     }
 
     public String id() {
@@ -179,6 +185,8 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         incarnation++;
         reconciler = reconciler(id, config);
         releaseNotices = new ReleaseNotices(config.handoffWaitMs());
+        sightings = new LeaderSightings(config.handoffWaitMs() / 2);
+        lastInView = Set.of();
         viewDirty = true;
         nextReconcileMs = nowMs;
     }
@@ -253,6 +261,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
             case ReplicaMessage m -> {
                 PartitionFollower follower = follower(m.partition());
                 PartitionFollower.Outcome outcome = follower.receive(m);
+                sightings.heard(from, m, nowMs);
                 Running mine = running.get(m.partition());
                 // A newer owner wrote to a partition this node runs: this owner must stop.
                 if (follower.superseded() && mine != null) mine.leader.depose();
@@ -395,16 +404,21 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         BitSet runningSet = new BitSet();
         running.keySet().forEach(runningSet::set);
         Map<String, BitSet> released = new java.util.HashMap<>(); // per member: partitions it said it released
+        Set<String> inView = new HashSet<>();
         for (MemberView view : hooks.view(id)) {
+            inView.add(view.id());
             BitSet said = releaseNotices.releasedSince(view.id(), view.owned(), nowMs);
             if (!said.isEmpty()) released.put(view.id(), said);
         }
+        // A leader that left the view (it died) runs nothing any more; one not yet in it (a joiner) may.
+        for (String gone : lastInView) if (!inView.contains(gone)) sightings.forget(gone);
+        lastInView = inView;
         OwnershipReconciler.Decision decision = reconciler.decide(plan, runningSet, nowMs, released, p -> {
             Running r = running.get(p);
             String owner = plan.owner(p);
             // Not held where it would not help: already handing off, or no write quorum (no progress).
             return r == null || r.stopping || owner == null || !r.leader.hasQuorum() ? 0 : r.leader.answerLagMs(owner, nowMs);
-        });
+        }, p -> sightings.leader(p, nowMs));
         decision.stop().stream().forEach(p -> {
             Running r = running.get(p);
             if (r != null && !r.stopping) beginStop(r, nowMs);

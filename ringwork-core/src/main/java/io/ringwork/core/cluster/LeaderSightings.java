@@ -1,0 +1,64 @@
+package io.ringwork.core.cluster;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Which member this node last heard leading each partition, from the owners' own replication
+ * messages (a {@link ReplicaMessage.Hello}, a commit, a snapshot page: anything sent under a term
+ * by that term's node), ahead of gossip. The reconciler counts such a member as running the
+ * partition ({@link OwnershipReconciler#decide(OwnershipPlan, java.util.BitSet, long, Map,
+ * java.util.function.IntToLongFunction, java.util.function.IntFunction)}).
+ *
+ * <p>Why: a member whose view is behind can see the old owner's gossip drop a partition before it
+ * sees the new owner's say it took it, or before it even sees the new owner join. Its plan then
+ * names itself owner (the first ready replica), nobody seems to run the partition, and it starts
+ * it under a newer term, deposing the new owner, which backs off: the partition bounced and
+ * stalled for up to 1.4 s (the simulator's join runs, {@code ./ringwork bench join-sim}). The new
+ * owner's Hello had reached that member 200 ms before it started.
+ *
+ * <p>A sighting ends with the leader's {@link ReplicaMessage.Released} for its term, when the
+ * node that keeps it sees the leader leave its view ({@link #forget}: it died, and its partitions
+ * must fail over at once), or {@code validMs} after the leader's last message (an idle partition).
+ * It is an optimisation only: a start is fenced by terms. Not thread-safe.
+ */
+public final class LeaderSightings {
+    private record Sighting(Term term, long atMs) {}
+
+    private final long validMs;
+    private final Map<Integer, Sighting> byPartition = new HashMap<>();
+
+    /** @param validMs how long a leader counts as running a partition after its last message */
+    public LeaderSightings(long validMs) {
+        this.validMs = validMs;
+    }
+
+    /** {@code message} came from {@code from}; only a term's own node counts as its leader. */
+    public void heard(String from, ReplicaMessage message, long nowMs) {
+        Term term = message.term();
+        if (!term.node().equals(from)) return;
+        int p = message.partition();
+        Sighting last = byPartition.get(p);
+        if (message instanceof ReplicaMessage.Released) {
+            if (last != null && last.term().equals(term)) byPartition.remove(p);
+            return;
+        }
+        if (last == null || term.compareTo(last.term()) >= 0) byPartition.put(p, new Sighting(term, nowMs));
+    }
+
+    /** Forgets {@code member}'s sightings: it left the view. */
+    public void forget(String member) {
+        byPartition.values().removeIf(s -> s.term().node().equals(member));
+    }
+
+    /** The member heard leading {@code partition} within the last {@code validMs}, or null. */
+    public String leader(int partition, long nowMs) {
+        Sighting last = byPartition.get(partition);
+        if (last == null) return null;
+        if (nowMs - last.atMs() >= validMs) {
+            byPartition.remove(partition);
+            return null;
+        }
+        return last.term().node();
+    }
+}

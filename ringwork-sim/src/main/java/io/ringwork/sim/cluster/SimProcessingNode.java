@@ -203,7 +203,8 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         // 1. Everything that arrived while paused, in arrival order. 2. Then a fresh look at the view.
         while (!inbox.isEmpty() && status == Status.UP) {
             Object[] queued = inbox.poll();
-            handle((String) queued[0], queued[1]);
+            if (queued[1] == LINK_FAILED) linkFailed((String) queued[0]);
+            else handle((String) queued[0], queued[1]);
         }
         viewDirty = true;
     }
@@ -290,9 +291,19 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
     @Override
     public void linkFailed(String to) {
         nowMs = hooks.nowMs();
-        if (status != Status.UP && status != Status.LEAVING) return; // a paused process notices later; fine to drop
+        if (status == Status.PAUSED) {
+            // A paused process sees the broken connection when it resumes. Dropping the notice left
+            // a leader waiting for the answer to a lost Hello for good (seed 323: a replica never
+            // caught up again).
+            inbox.add(new Object[] {to, LINK_FAILED});
+            return;
+        }
+        if (status != Status.UP && status != Status.LEAVING) return; // crashed or gone: its links went with it
         for (Running r : running.values()) r.leader.linkFailed(to, nowMs);
     }
+
+    /** Stands in the paused inbox for a failure notice of the link to the member it is queued with. */
+    private static final Object LINK_FAILED = new Object();
 
     /** The view changed (as this node sees it): replan at the next tick. */
     public void viewChanged() {

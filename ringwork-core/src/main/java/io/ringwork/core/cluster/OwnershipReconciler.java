@@ -40,6 +40,9 @@ public final class OwnershipReconciler {
     private final Map<Integer, Long> gatedSince = new HashMap<>();
     private long gateHolds;
     private long gateTimeouts;
+    /** Partitions whose start a sighting holds now (no gossip shows anyone running them), by the member heard. */
+    private final Map<Integer, String> heldBySighting = new HashMap<>();
+    private long sightingHolds;
 
     /** Without the handoff gate: a partition the plan moves away stops at once. */
     public OwnershipReconciler(String self, long handoffWaitMs, long restartBackoffMs) {
@@ -92,6 +95,7 @@ public final class OwnershipReconciler {
         BitSet stop = new BitSet();
         for (int p = 0; p < plan.partitionCount(); p++) {
             boolean mine = self.equals(plan.owner(p));
+            if (running.get(p) || !mine) heldBySighting.remove(p);
             if (running.get(p)) {
                 waitingSince.remove(p);
                 if (mine) {
@@ -115,11 +119,18 @@ public final class OwnershipReconciler {
                 if (said == null || !said.get(p)) otherRuns = true;
             }
             String heard = heardLeading.apply(p);
-            if (heard != null && !heard.equals(self)) otherRuns = true;
+            boolean sighted = heard != null && !heard.equals(self);
+            boolean heldOnlyBySighting = sighted && !otherRuns;
+            otherRuns |= sighted;
             long since = waitingSince.computeIfAbsent(p, x -> nowMs);
             if (!otherRuns || nowMs - since >= handoffWaitMs) {
                 start.set(p);
                 waitingSince.remove(p);
+                heldBySighting.remove(p);
+            } else if (heldOnlyBySighting) {
+                if (heldBySighting.put(p, heard) == null) sightingHolds++;
+            } else {
+                heldBySighting.remove(p);
             }
         }
         return new Decision(start, stop);
@@ -155,6 +166,19 @@ public final class OwnershipReconciler {
     /** Of those, the stops that went ahead when the gate's time was up, the new owner still not answering. */
     public long gateTimeouts() {
         return gateTimeouts;
+    }
+
+    /**
+     * Starts held because this member heard another lead the partition while no gossip showed
+     * anyone running it ({@link LeaderSightings}), counted once per hold.
+     */
+    public long sightingHolds() {
+        return sightingHolds;
+    }
+
+    /** The member whose sighting holds {@code partition}'s start now, or null (for logs and tests). */
+    public String heldBySighting(int partition) {
+        return heldBySighting.get(partition);
     }
 
     /** Whether {@code partition}'s stop is held by the handoff gate now (for logs and tests). */

@@ -72,9 +72,12 @@ class LeaderSightingsTest {
         OwnershipReconciler atC = new OwnershipReconciler("c", 3_000, 1_000);
         assertThat(atC.decide(plan, new BitSet(), 0, Map.of(), q -> 0, q -> q == mine ? "b" : null).start().get(p))
                 .as("b was heard leading p").isFalse();
+        assertThat(atC.heldBySighting(p)).isEqualTo("b");
         assertThat(atC.decide(plan, new BitSet(), 2_999, Map.of(), q -> 0, q -> q == mine ? "b" : null).start().get(p)).isFalse();
+        assertThat(atC.sightingHolds()).as("one hold, however many rounds").isEqualTo(1);
         assertThat(atC.decide(plan, new BitSet(), 3_000, Map.of(), q -> 0, q -> q == mine ? "b" : null).start().get(p))
                 .as("b is stuck: after the handoff wait c starts under a newer term, as with any stuck owner").isTrue();
+        assertThat(atC.heldBySighting(p)).isNull();
 
         OwnershipReconciler fresh = new OwnershipReconciler("c", 3_000, 1_000);
         assertThat(fresh.decide(plan, new BitSet(), 0, Map.of(), q -> 0, q -> null).start().get(p))

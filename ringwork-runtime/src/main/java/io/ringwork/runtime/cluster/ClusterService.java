@@ -101,6 +101,7 @@ public final class ClusterService implements Replication, AutoCloseable {
     private final ReadinessHold readinessHold = new ReadinessHold(READY_HOLD_MAX_MS);
     /** Partitions whose held handoff was logged (the timer thread only). */
     private final BitSet gatedLogged = new BitSet();
+    private final BitSet sightedLogged = new BitSet();
     private final OwnershipReconciler reconciler;
     private final ScheduledExecutorService timer;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
@@ -404,6 +405,7 @@ public final class ClusterService implements Replication, AutoCloseable {
         OwnershipReconciler.Decision decision = reconciler.decide(current, running, now, released,
                 p -> newOwnerLagMs(p, current.owner(p), now), this::heardLeading);
         logGated(current, running, now);
+        logSighted();
         for (int p = decision.stop().nextSetBit(0); p >= 0; p = decision.stop().nextSetBit(p + 1)) stop(p, false);
         if (!leaving) {
             for (int p = decision.start().nextSetBit(0); p >= 0; p = decision.start().nextSetBit(p + 1)) begin(p, current);
@@ -443,6 +445,18 @@ public final class ClusterService implements Replication, AutoCloseable {
     }
 
     /** One line when the handoff gate starts holding a partition (the release is the "released" line). */
+    /** Logs each start a sighting holds, once per hold (a member whose gossip had not caught up yet). */
+    private void logSighted() {
+        for (int p = 0; p < partitions; p++) {
+            String heard = reconciler.heldBySighting(p);
+            if ((heard != null) == sightedLogged.get(p)) continue;
+            sightedLogged.set(p, heard != null);
+            if (heard != null) {
+                LOG.info("partition {}: the plan gives it to this node, but {} was heard leading it; not starting it yet", p, heard);
+            }
+        }
+    }
+
     private void logGated(OwnershipPlan current, BitSet running, long now) {
         for (int p = running.nextSetBit(0); p >= 0; p = running.nextSetBit(p + 1)) {
             boolean held = reconciler.gated(p);

@@ -26,6 +26,7 @@ public final class ClusterSimMain {
         long gateHolds = 0;
         long gateTimeouts = 0;
         long lingeringVotes = 0;
+        long sightingHolds = 0;
         int violations = 0;
         for (int i = 0; i < seeds; i++) {
             long seed = first + i;
@@ -37,6 +38,7 @@ public final class ClusterSimMain {
                 gateHolds += report.gateHolds();
                 gateTimeouts += report.gateTimeouts();
                 lingeringVotes += report.lingeringVotes();
+                sightingHolds += report.sightingHolds();
                 report.reported().forEach((name, count) -> {
                     reported.merge(name, count, Long::sum);
                     seedsReporting.merge(name, 1L, Long::sum);
@@ -52,9 +54,9 @@ public final class ClusterSimMain {
         }
         System.out.printf("seeds run %d (from %d), violations %d, simulated %.1f s, wall %.1f s, split-quorum steps %d, "
                         + "anti-entropy repairs %d, handoffs held by the gate %d (%d went ahead at its time limit), "
-                        + "commits durable only by a displaced member's vote %d%n",
+                        + "commits durable only by a displaced member's vote %d, starts held because another member was heard leading %d%n",
                 seeds, first, violations, simulatedMs / 1e3, (System.nanoTime() - startNs) / 1e9, splitQuorumSteps, repairs,
-                gateHolds, gateTimeouts, lingeringVotes);
+                gateHolds, gateTimeouts, lingeringVotes, sightingHolds);
         if (!reportOnly.isEmpty()) {
             System.out.println("counted, not failed (" + reportOnly + "): violations " + reported + " in seeds " + seedsReporting);
         }

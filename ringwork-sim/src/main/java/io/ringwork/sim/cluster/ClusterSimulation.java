@@ -20,7 +20,7 @@ public final class ClusterSimulation {
     public record Report(long seed, long simulatedMs, long steps, long records, long faults, long drainMs,
                          long splitQuorumSteps, long messages, long lost,
                          java.util.Map<String, Long> reported, long repairs, long gateHolds, long gateTimeouts,
-                         long lingeringVotes) {}
+                         long lingeringVotes, long sightingHolds) {}
 
     private ClusterSimulation() {}
 
@@ -41,7 +41,8 @@ public final class ClusterSimulation {
                 cluster.nodes().stream().mapToLong(SimProcessingNode::repairs).sum(),
                 cluster.nodes().stream().mapToLong(SimProcessingNode::gateHolds).sum(),
                 cluster.nodes().stream().mapToLong(SimProcessingNode::gateTimeouts).sum(),
-                cluster.nodes().stream().mapToLong(SimProcessingNode::lingeringVotes).sum());
+                cluster.nodes().stream().mapToLong(SimProcessingNode::lingeringVotes).sum(),
+                cluster.nodes().stream().mapToLong(SimProcessingNode::sightingHolds).sum());
     }
 
     private static void injectFault(ProcessingCluster cluster, RandomSource plan, Set<String> down) {

@@ -39,10 +39,12 @@ public final class JoinStall {
      *                             the join and the settling (0 when none was stopped or restarted)
      * @param movedRunnerChanges   the same for the moved partitions (each handoff makes at least two:
      *                             the old owner stopping, then the new one alone)
+     * @param sightingHolds        starts held on every node over the run because another member was
+     *                             heard leading the partition ({@link io.ringwork.core.cluster.LeaderSightings})
      */
     public record Report(long seed, long joinMs, long settledMs, SortedSet<Integer> moved, SortedSet<Integer> unmoved,
                          Wait unmovedBefore, Wait unmovedDuring, Wait movedBefore, Wait movedDuring,
-                         int unmovedRunnerChanges, int movedRunnerChanges) {}
+                         int unmovedRunnerChanges, int movedRunnerChanges, long sightingHolds) {}
 
     /** The longest wait among {@code records} records; 0 when there were none. */
     public record Wait(long maxMs, long records) {}
@@ -86,7 +88,7 @@ public final class JoinStall {
                 longestWait(cluster.log(), durable, unmoved, joinMs, settledMs + 1),
                 longestWait(cluster.log(), durable, moved, baselineFromMs, joinMs),
                 longestWait(cluster.log(), durable, moved, joinMs, settledMs + 1),
-                unmovedChanges, movedChanges);
+                unmovedChanges, movedChanges, cluster.nodes().stream().mapToLong(SimProcessingNode::sightingHolds).sum());
     }
 
     /**

@@ -29,6 +29,7 @@ public final class JoinStallMain {
         int above = 0;
         int unmovedChanges = 0;
         int movedChanges = 0;
+        long sightingHolds = 0;
         int violations = 0;
         for (int i = 0; i < seeds; i++) {
             long seed = first + i;
@@ -42,6 +43,7 @@ public final class JoinStallMain {
                 if (r.unmovedDuring().maxMs() > r.unmovedBefore().maxMs()) above++;
                 unmovedChanges += r.unmovedRunnerChanges();
                 movedChanges += r.movedRunnerChanges();
+                sightingHolds += r.sightingHolds();
                 if (each) {
                     System.out.printf("seed %d: settled %d ms after the join; unmoved %s: longest wait before %d ms, during %d ms"
                                     + " (%d records), runner changes %d; moved %s: before %d ms, during %d ms (%d records), runner changes %d%n",
@@ -62,8 +64,9 @@ public final class JoinStallMain {
         System.out.printf("unmoved partitions: longest wait (append to quorum, simulated ms) 5 s before the join %s, "
                 + "join to settled %s; during above before in %d of %d seeds; runner changes %d%n",
                 spread(unmovedBefore), spread(unmovedDuring), above, unmovedDuring.size(), unmovedChanges);
-        System.out.printf("moved partitions: longest wait 5 s before the join %s, join to settled %s; runner changes %d%n",
-                spread(movedBefore), spread(movedDuring), movedChanges);
+        System.out.printf("moved partitions: longest wait 5 s before the join %s, join to settled %s; runner changes %d; "
+                + "starts held because another member was heard leading %d%n",
+                spread(movedBefore), spread(movedDuring), movedChanges, sightingHolds);
         if (violations > 0) System.exit(1);
     }
 

@@ -101,6 +101,8 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
     private long repairsBefore;
     /** Handoff-gate counts of reconcilers this node dropped on a crash. */
     private long gateHoldsBefore;
+    /** Starts held by a sighting, in reconcilers this node dropped on a crash. */
+    private long sightingHoldsBefore;
     /** Commits made durable by a displaced member's vote, in leaders that are gone. */
     private long lingeringVotesBefore;
     private long gateTimeoutsBefore;
@@ -171,6 +173,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         running.clear();
         followers.values().forEach(f -> repairsBefore += f.repairs());
         gateHoldsBefore += reconciler.gateHolds();
+        sightingHoldsBefore += reconciler.sightingHolds();
         gateTimeoutsBefore += reconciler.gateTimeouts();
         followers.clear();
         inbox.clear();
@@ -382,6 +385,11 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
 
     /** How often an idle owner checks each in-sync replica's digest (simulated ms). */
     static final long DIGEST_INTERVAL_MS = 1_000;
+
+    /** Starts held because another member was heard leading the partition ({@link OwnershipReconciler#sightingHolds}). */
+    public long sightingHolds() {
+        return sightingHoldsBefore + reconciler.sightingHolds();
+    }
 
     /** Handoffs the gate held because the new owner did not answer at first ({@link OwnershipReconciler#gateHolds}). */
     public long gateHolds() {

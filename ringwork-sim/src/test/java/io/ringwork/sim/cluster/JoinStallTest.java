@@ -39,4 +39,17 @@ class JoinStallTest {
         // And the wait measure sees a handoff's pause: some moved record waited past the bound.
         if (!Seeds.isReplay()) assertThat(movedLongest).isGreaterThan(UNHELD_WAIT_MS);
     }
+
+    /**
+     * Seed 70: a member whose view had the old owner's release but not yet the new owner started
+     * a moved partition itself and deposed the new owner (11 runner changes, a 1.4 s wait). A
+     * member that heard the new owner lead it now leaves it alone (LeaderSightings).
+     */
+    @Test
+    void seed70AMovedPartitionIsHandedOffOnce() {
+        JoinStall.Report report = JoinStall.run(70, CONFIG);
+        // Per moved partition three changes of its runners: the old owner handing off, no one, the new owner.
+        assertThat(report.movedRunnerChanges()).isLessThanOrEqualTo(3 * report.moved().size());
+        assertThat(report.movedDuring().maxMs()).isLessThan(500);
+    }
 }

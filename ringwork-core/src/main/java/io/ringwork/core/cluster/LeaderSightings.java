@@ -17,13 +17,26 @@ import java.util.Map;
  * stalled for up to 1.4 s (the simulator's join runs, {@code ./ringwork bench join-sim}). The new
  * owner's Hello had reached that member 200 ms before it started.
  *
- * <p>A sighting ends with the leader's {@link ReplicaMessage.Released} for its term, when the
- * node that keeps it sees the leader leave its view ({@link #forget}: it died, and its partitions
- * must fail over at once), or {@code validMs} after the leader's last message (an idle partition).
- * It is an optimisation only: a start is fenced by terms. Not thread-safe.
+ * <p>A sighting ends with the leader's {@link ReplicaMessage.Released} for its term; when its
+ * gossip, having shown it running the partition, no longer does ({@link #compare}: it stopped, and
+ * the gossip came before its {@code Released}, as it often does on real processes); when the node
+ * that keeps it sees the leader leave its view ({@link #forget}: it died, and its partitions must
+ * fail over at once); or {@code validMs} after the leader's last message (an idle partition). A
+ * gossip that never showed the leader running the partition ends nothing: it may be older than
+ * the leader's start. It is an optimisation only: a start is fenced by terms. Not thread-safe.
  */
 public final class LeaderSightings {
-    private record Sighting(Term term, long atMs) {}
+    private static final class Sighting {
+        final Term term;
+        long atMs;
+        /** The leader's gossip has shown it running the partition since it was first heard. */
+        boolean gossiped;
+
+        Sighting(Term term, long atMs) {
+            this.term = term;
+            this.atMs = atMs;
+        }
+    }
 
     private final long validMs;
     private final Map<Integer, Sighting> byPartition = new HashMap<>();
@@ -40,25 +53,39 @@ public final class LeaderSightings {
         int p = message.partition();
         Sighting last = byPartition.get(p);
         if (message instanceof ReplicaMessage.Released) {
-            if (last != null && last.term().equals(term)) byPartition.remove(p);
+            if (last != null && last.term.equals(term)) byPartition.remove(p);
             return;
         }
-        if (last == null || term.compareTo(last.term()) >= 0) byPartition.put(p, new Sighting(term, nowMs));
+        if (last != null && last.term.equals(term)) last.atMs = nowMs;
+        else if (last == null || term.compareTo(last.term) > 0) byPartition.put(p, new Sighting(term, nowMs));
+    }
+
+    /**
+     * Reads the gossip as {@code plan} has it: a sighted leader it shows running the partition is
+     * noted; one it showed before and no longer shows has stopped, and its sighting ends.
+     */
+    public void compare(OwnershipPlan plan) {
+        byPartition.entrySet().removeIf(entry -> {
+            Sighting sighting = entry.getValue();
+            boolean runs = plan.runs(sighting.term.node(), entry.getKey());
+            if (runs) sighting.gossiped = true;
+            return !runs && sighting.gossiped;
+        });
     }
 
     /** Forgets {@code member}'s sightings: it left the view. */
     public void forget(String member) {
-        byPartition.values().removeIf(s -> s.term().node().equals(member));
+        byPartition.values().removeIf(s -> s.term.node().equals(member));
     }
 
     /** The member heard leading {@code partition} within the last {@code validMs}, or null. */
     public String leader(int partition, long nowMs) {
         Sighting last = byPartition.get(partition);
         if (last == null) return null;
-        if (nowMs - last.atMs() >= validMs) {
+        if (nowMs - last.atMs >= validMs) {
             byPartition.remove(partition);
             return null;
         }
-        return last.term().node();
+        return last.term.node();
     }
 }

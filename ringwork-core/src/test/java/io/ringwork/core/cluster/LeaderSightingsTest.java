@@ -51,6 +51,31 @@ class LeaderSightingsTest {
         assertThat(sightings.leader(5, 2_001)).as("b left the view").isNull();
     }
 
+    private static OwnershipPlan planWhere(String owner, int p) {
+        // owner runs p (and is ready for everything); two more members run nothing.
+        BitSet owned = new BitSet();
+        if (owner != null) owned.set(p);
+        List<MemberView> members = List.of(new MemberView("a", 1, all(), "a".equals(owner) ? owned : new BitSet()),
+                new MemberView("b", 1, all(), "b".equals(owner) ? owned : new BitSet()),
+                new MemberView("c", 1, all(), new BitSet()));
+        return OwnershipPlan.compute(members, PARTITIONS, 3, 3);
+    }
+
+    @Test
+    void a_leaders_gossip_ends_its_sighting_only_once_it_had_shown_the_partition() {
+        LeaderSightings sightings = new LeaderSightings(10_000);
+        sightings.heard("b", hello(3, B2), 100);
+        // b's gossip is older than its start: it never showed p3. That ends nothing.
+        sightings.compare(planWhere(null, 3));
+        assertThat(sightings.leader(3, 200)).isEqualTo("b");
+        // b's gossip catches up, then b stops and its gossip says so before its Released comes.
+        sightings.compare(planWhere("b", 3));
+        sightings.heard("b", hello(3, B2), 300);
+        assertThat(sightings.leader(3, 300)).as("a message of the same term keeps what the gossip showed").isEqualTo("b");
+        sightings.compare(planWhere(null, 3));
+        assertThat(sightings.leader(3, 400)).isNull();
+    }
+
     private static BitSet all() {
         BitSet all = new BitSet();
         all.set(0, PARTITIONS);

@@ -400,6 +400,9 @@ public final class ClusterService implements Replication, AutoCloseable {
         if (expectPeers && views.size() == 1 && now - startedMs < JOIN_WAIT_MS) return;
         OwnershipPlan current = OwnershipPlan.compute(views, partitions, replicationFactor, clusterSize);
         plan = current;
+        synchronized (sightings) {
+            sightings.compare(current);
+        }
         BitSet running = new BitSet();
         for (int p = 0; p < partitions; p++) if (processing.runs(p) || stopping.contains(p)) running.set(p);
         OwnershipReconciler.Decision decision = reconciler.decide(current, running, now, released,

@@ -432,6 +432,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         // A leader that left the view (it died) runs nothing any more; one not yet in it (a joiner) may.
         for (String gone : lastInView) if (!inView.contains(gone)) sightings.forget(gone);
         lastInView = inView;
+        sightings.compare(plan);
         OwnershipReconciler.Decision decision = reconciler.decide(plan, runningSet, nowMs, released, p -> {
             Running r = running.get(p);
             String owner = plan.owner(p);

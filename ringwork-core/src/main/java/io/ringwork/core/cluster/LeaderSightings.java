@@ -23,7 +23,11 @@ import java.util.Map;
  * that keeps it sees the leader leave its view ({@link #forget}: it died, and its partitions must
  * fail over at once); or {@code validMs} after the leader's last message (an idle partition). A
  * gossip that never showed the leader running the partition ends nothing: it may be older than
- * the leader's start. It is an optimisation only: a start is fenced by terms. Not thread-safe.
+ * the leader's start. An ended sighting keeps its term, and messages of an older term open no new
+ * one: a leader deposed while paused sends its queued messages when it resumes, after the newer
+ * owner released the partition (a chaos run: without this, a member held two partitions for the
+ * full 2.5 s). Memory: one entry per partition heard of. It is an optimisation only: a start is
+ * fenced by terms. Not thread-safe.
  */
 public final class LeaderSightings {
     private static final class Sighting {
@@ -31,6 +35,8 @@ public final class LeaderSightings {
         long atMs;
         /** The leader's gossip has shown it running the partition since it was first heard. */
         boolean gossiped;
+        /** Over (released, or its gossip dropped it): kept so that no older term opens a new one. */
+        boolean ended;
 
         Sighting(Term term, long atMs) {
             this.term = term;
@@ -52,12 +58,14 @@ public final class LeaderSightings {
         if (!term.node().equals(from)) return;
         int p = message.partition();
         Sighting last = byPartition.get(p);
+        if (last != null && term.compareTo(last.term) < 0) return; // a deposed leader's late word
         if (message instanceof ReplicaMessage.Released) {
-            if (last != null && last.term.equals(term)) byPartition.remove(p);
+            if (last == null || !last.term.equals(term)) byPartition.put(p, last = new Sighting(term, nowMs));
+            last.ended = true;
             return;
         }
         if (last != null && last.term.equals(term)) last.atMs = nowMs;
-        else if (last == null || term.compareTo(last.term) > 0) byPartition.put(p, new Sighting(term, nowMs));
+        else byPartition.put(p, new Sighting(term, nowMs));
     }
 
     /**
@@ -65,25 +73,26 @@ public final class LeaderSightings {
      * noted; one it showed before and no longer shows has stopped, and its sighting ends.
      */
     public void compare(OwnershipPlan plan) {
-        byPartition.entrySet().removeIf(entry -> {
-            Sighting sighting = entry.getValue();
-            boolean runs = plan.runs(sighting.term.node(), entry.getKey());
+        byPartition.forEach((p, sighting) -> {
+            boolean runs = plan.runs(sighting.term.node(), p);
             if (runs) sighting.gossiped = true;
-            return !runs && sighting.gossiped;
+            else if (sighting.gossiped) sighting.ended = true;
         });
     }
 
     /** Forgets {@code member}'s sightings: it left the view. */
     public void forget(String member) {
-        byPartition.values().removeIf(s -> s.term.node().equals(member));
+        byPartition.values().forEach(s -> {
+            if (s.term.node().equals(member)) s.ended = true;
+        });
     }
 
     /** The member heard leading {@code partition} within the last {@code validMs}, or null. */
     public String leader(int partition, long nowMs) {
         Sighting last = byPartition.get(partition);
-        if (last == null) return null;
+        if (last == null || last.ended) return null;
         if (nowMs - last.atMs >= validMs) {
-            byPartition.remove(partition);
+            last.ended = true;
             return null;
         }
         return last.term.node();

@@ -28,6 +28,19 @@ class LeaderSightingsTest {
     }
 
     @Test
+    void a_deposed_leaders_late_messages_open_no_sighting_after_the_newer_owner_released() {
+        LeaderSightings sightings = new LeaderSightings(10_000);
+        Term a3 = new Term(3, "a");
+        Term b4 = new Term(4, "b");
+        sightings.heard("b", hello(5, b4), 100); // b took p5 from a, which was paused
+        sightings.heard("b", new ReplicaMessage.Released(5, b4, 10), 200);
+        sightings.heard("a", hello(5, a3), 300); // a resumes and sends what it had queued
+        assertThat(sightings.leader(5, 300)).isNull();
+        sightings.heard("c", hello(5, new Term(5, "c")), 400);
+        assertThat(sightings.leader(5, 400)).as("a newer term still counts").isEqualTo("c");
+    }
+
+    @Test
     void only_the_terms_own_node_and_the_newest_term_count() {
         LeaderSightings sightings = new LeaderSightings(1_000);
         sightings.heard("c", hello(3, B2), 100);

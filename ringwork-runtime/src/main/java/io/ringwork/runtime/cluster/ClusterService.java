@@ -101,6 +101,7 @@ public final class ClusterService implements Replication, AutoCloseable {
     private final ReadinessHold readinessHold = new ReadinessHold(READY_HOLD_MAX_MS);
     /** Partitions whose held handoff was logged (the timer thread only). */
     private final BitSet gatedLogged = new BitSet();
+    /** Partitions whose start a sighting holds, as logged (the timer thread only). */
     private final BitSet sightedLogged = new BitSet();
     private final OwnershipReconciler reconciler;
     private final ScheduledExecutorService timer;
@@ -447,7 +448,6 @@ public final class ClusterService implements Replication, AutoCloseable {
         }
     }
 
-    /** One line when the handoff gate starts holding a partition (the release is the "released" line). */
     /** Logs each start a sighting holds, once per hold (a member whose gossip had not caught up yet). */
     private void logSighted() {
         for (int p = 0; p < partitions; p++) {
@@ -460,6 +460,7 @@ public final class ClusterService implements Replication, AutoCloseable {
         }
     }
 
+    /** One line when the handoff gate starts holding a partition (the release is the "released" line). */
     private void logGated(OwnershipPlan current, BitSet running, long now) {
         for (int p = running.nextSetBit(0); p >= 0; p = running.nextSetBit(p + 1)) {
             boolean held = reconciler.gated(p);

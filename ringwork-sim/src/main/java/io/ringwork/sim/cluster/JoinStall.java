@@ -14,8 +14,8 @@ import java.util.TreeSet;
 /**
  * One join and no other fault, measured in simulated time. Three nodes start under a steady
  * producer; {@link #BASELINE_MS} after their ownership settled, a fourth joins; the run goes on
- * until ownership has settled again, then to the end of production, and drains. A record's wait is the time from its append until a
- * quorum holds it (its partition's durable checkpoint passes it). The partitions are split by
+ * until ownership has settled again, then to the end of production, and drains. A record's wait
+ * is the time from its append until a quorum holds it (its partition's durable checkpoint passes it). The partitions are split by
  * whether the join gave them another owner (moved) or not (unmoved), and each group's longest
  * wait from the join until ownership settled is set against its longest wait over the
  * {@link #BASELINE_MS} before the join. It also counts how often the set of nodes running an
@@ -37,8 +37,8 @@ public final class JoinStall {
      *
      * @param unmovedRunnerChanges changes of the set of nodes running an unmoved partition between
      *                             the join and the settling (0 when none was stopped or restarted)
-     * @param movedRunnerChanges   the same for the moved partitions (each handoff makes at least two:
-     *                             the old owner stopping, then the new one alone)
+     * @param movedRunnerChanges   the same for the moved partitions (a handoff makes two or three:
+     *                             the old owner handing off, perhaps no one, the new owner)
      * @param sightingHolds        starts held on every node over the run because another member was
      *                             heard leading the partition ({@link io.ringwork.core.cluster.LeaderSightings})
      */
@@ -56,7 +56,10 @@ public final class JoinStall {
         return ClusterConfig.defaults().withNodes(3, 4).withRecords(2_000);
     }
 
-    /** Runs one seed; fails with a {@link io.ringwork.sim.SimulationFailure} naming it on a violation or a join that does not settle. */
+    /**
+     * Runs one seed; fails with a {@link io.ringwork.sim.SimulationFailure} naming it on a
+     * violation, or when the start or the join does not settle within {@link #SETTLE_BOUND_MS}.
+     */
     public static Report run(long seed, ClusterConfig config) {
         ProcessingCluster cluster = new ProcessingCluster(seed, config);
         DurableTimes durable = new DurableTimes(config.partitions());
@@ -93,8 +96,9 @@ public final class JoinStall {
 
     /**
      * Runs until every member's view holds every other member as it is now, every partition is
-     * run by its planned owner alone, the plan moves nothing more (owner = target everywhere), every replica on its list is in sync with that owner's term, and
-     * the joiner, if not null, owns some partition; returns that moment.
+     * run by its planned owner alone, the plan moves nothing more (owner = target everywhere),
+     * every replica on its list is in sync with that owner's term, and the joiner, if not null,
+     * owns some partition; returns that moment.
      */
     private static long awaitSettled(ProcessingCluster cluster, String joiner, long boundMs) {
         while (!settled(cluster, joiner)) {
@@ -142,7 +146,9 @@ public final class JoinStall {
             for (Record record : log.read(p, 0, Integer.MAX_VALUE)) {
                 if (record.timestampMs() < fromMs || record.timestampMs() >= toMs) continue;
                 long durableAtMs = durable.at(p, record.offset());
-                if (durableAtMs < 0) throw new IllegalStateException("p" + p + "@" + record.offset() + " was never durable after the drain");
+                if (durableAtMs < 0) {
+                    throw new IllegalStateException("p" + p + "@" + record.offset() + " was never durable after the drain");
+                }
                 max = Math.max(max, durableAtMs - record.timestampMs());
                 count++;
             }

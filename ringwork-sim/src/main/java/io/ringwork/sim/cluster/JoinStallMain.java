@@ -44,19 +44,14 @@ public final class JoinStallMain {
                 unmovedChanges += r.unmovedRunnerChanges();
                 movedChanges += r.movedRunnerChanges();
                 sightingHolds += r.sightingHolds();
-                if (each) {
-                    System.out.printf("seed %d: settled %d ms after the join; unmoved %s: longest wait before %d ms, during %d ms"
-                                    + " (%d records), runner changes %d; moved %s: before %d ms, during %d ms (%d records), runner changes %d%n",
-                            seed, r.settledMs() - r.joinMs(), r.unmoved(), r.unmovedBefore().maxMs(), r.unmovedDuring().maxMs(),
-                            r.unmovedDuring().records(), r.unmovedRunnerChanges(), r.moved(), r.movedBefore().maxMs(),
-                            r.movedDuring().maxMs(), r.movedDuring().records(), r.movedRunnerChanges());
-                }
+                if (each) printSeed(r);
             } catch (SimulationFailure e) {
                 violations++;
                 System.out.println("VIOLATION seed " + seed + ": " + e.getMessage() + "  -> replay: SEED=" + seed);
             }
             if (!each && (i + 1) % 20 == 0) {
-                System.out.printf("%d/%d seeds, %d violations, %.1f s wall%n", i + 1, seeds, violations, (System.nanoTime() - startNs) / 1e9);
+                System.out.printf("%d/%d seeds, %d violations, %.1f s wall%n", i + 1, seeds, violations,
+                        (System.nanoTime() - startNs) / 1e9);
             }
         }
         System.out.printf("seeds run %d (from %d), violations %d, wall %.1f s; ownership settled %s after the join%n",
@@ -68,6 +63,14 @@ public final class JoinStallMain {
                 + "starts held because another member was heard leading %d%n",
                 spread(movedBefore), spread(movedDuring), movedChanges, sightingHolds);
         if (violations > 0) System.exit(1);
+    }
+
+    private static void printSeed(JoinStall.Report r) {
+        System.out.printf("seed %d: settled %d ms after the join; unmoved %s: longest wait before %d ms, during %d ms"
+                        + " (%d records), runner changes %d; moved %s: before %d ms, during %d ms (%d records), runner changes %d%n",
+                r.seed(), r.settledMs() - r.joinMs(), r.unmoved(), r.unmovedBefore().maxMs(), r.unmovedDuring().maxMs(),
+                r.unmovedDuring().records(), r.unmovedRunnerChanges(), r.moved(), r.movedBefore().maxMs(),
+                r.movedDuring().maxMs(), r.movedDuring().records(), r.movedRunnerChanges());
     }
 
     /** "median M ms, max X ms" over the seeds. */

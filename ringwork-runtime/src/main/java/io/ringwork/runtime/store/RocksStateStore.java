@@ -48,7 +48,7 @@ import org.rocksdb.WriteOptions;
  */
 public final class RocksStateStore implements StateStore {
     static {
-        RocksDB.loadLibrary();
+        RocksNative.load();
     }
 
     private static final byte[] CHECKPOINT_PREFIX = "ckpt/".getBytes(StandardCharsets.UTF_8);

@@ -78,10 +78,12 @@ public final class ChaosRun {
     private final Map<String, FeedFollower> followers = new ConcurrentHashMap<>();
     private final FeedHistory firstArrivals = new FeedHistory("any");
     private final Set<String> seenAnywhere = FeedFollower.newSeenSet();
+    private final Map<Long, Long> appliedAt = new ConcurrentHashMap<>();
     private volatile Exception faultFailure;
     /** Production goes on past the planned duration until the fault thread is done. */
     private volatile boolean faultsDone;
     private long startNs;
+    private long startEpochMs;
 
     public ChaosRun(Config config, Path work, PrintStream out) {
         this.config = config;
@@ -106,6 +108,7 @@ public final class ChaosRun {
             }
             // t = 0 is the start of production, the plan's time base; feeds start from the earliest change.
             startNs = System.nanoTime();
+            startEpochMs = System.currentTimeMillis();
             for (String id : plan.initialNodes()) follow(cluster, id);
             ChaosProducer producer = new ChaosProducer(cluster, workload);
             Thread faults = Thread.ofPlatform().name("chaos-faults").start(() -> injectAll(cluster, plan));
@@ -138,7 +141,7 @@ public final class ChaosRun {
             for (FeedFollower follower : followers.values()) follower.stop();
             List<FeedHistory> feeds = followers.values().stream().map(FeedFollower::history).toList();
             Anomalies anomalies = ChaosChecks.check(expected, feeds, continuous, owner, replicas);
-            ChaosReport report = new ChaosReport(out, firstArrivals, feeds, config.partitions(), producer.appended());
+            ChaosReport report = new ChaosReport(out, firstArrivals, appliedAt, feeds, config.partitions(), producer.appended());
             report.faults(injected.stream().map(i -> new ChaosReport.FaultFigures(i.fault(), i.startMs(), i.readyMs(),
                     i.before(), i.after(), i.afterMs())).toList());
             report.timeline();
@@ -181,8 +184,8 @@ public final class ChaosRun {
     }
 
     private void follow(ChaosCluster cluster, String id) {
-        followers.computeIfAbsent(id, n -> new FeedFollower(new FeedHistory(n), firstArrivals, seenAnywhere,
-                () -> cluster.urlIfUp(n), startNs));
+        followers.computeIfAbsent(id, n -> new FeedFollower(new FeedHistory(n), firstArrivals, seenAnywhere, appliedAt,
+                () -> cluster.urlIfUp(n), startNs, startEpochMs));
     }
 
     private long nowMs() {

@@ -17,10 +17,17 @@ import java.util.concurrent.TimeUnit;
 public final class ChangeFeed {
     private final CopyOnWriteArrayList<Subscription> subscriptions = new CopyOnWriteArrayList<>();
 
+    /**
+     * A change as a live subscriber gets it, with the wall-clock time (epoch ms) this node put it
+     * on its feed: on the node that runs the partition, when its commit was done.
+     */
+    public record Published(FeedEntry entry, long fedAtMs) {}
+
     /** Called by the engine's commit thread after a durable commit. Never blocks. */
     public void publish(List<FeedEntry> entries) {
         if (entries.isEmpty()) return;
-        for (Subscription subscription : subscriptions) subscription.offer(entries);
+        long nowMs = System.currentTimeMillis();
+        for (Subscription subscription : subscriptions) subscription.offer(entries, nowMs);
     }
 
     /** A new live subscription receiving every change published from now on. */
@@ -37,7 +44,7 @@ public final class ChangeFeed {
     /** One subscriber's bounded queue. Polled by one consumer thread. */
     public static final class Subscription implements AutoCloseable {
         private final ChangeFeed feed;
-        private final BlockingQueue<FeedEntry> queue;
+        private final BlockingQueue<Published> queue;
         private volatile boolean overflowed;
 
         private Subscription(ChangeFeed feed, int capacity) {
@@ -47,10 +54,10 @@ public final class ChangeFeed {
             this.queue = new LinkedBlockingQueue<>(capacity);
         }
 
-        private void offer(List<FeedEntry> entries) {
+        private void offer(List<FeedEntry> entries, long fedAtMs) {
             if (overflowed) return;
             for (FeedEntry entry : entries) {
-                if (!queue.offer(entry)) {
+                if (!queue.offer(new Published(entry, fedAtMs))) {
                     overflowed = true;
                     feed.subscriptions.remove(this);
                     return;
@@ -59,12 +66,12 @@ public final class ChangeFeed {
         }
 
         /** The next change, or null after {@code timeoutMs} without one. */
-        public FeedEntry poll(long timeoutMs) throws InterruptedException {
+        public Published poll(long timeoutMs) throws InterruptedException {
             return queue.poll(timeoutMs, TimeUnit.MILLISECONDS);
         }
 
         /** The next change if one is queued, else null; never waits. */
-        public FeedEntry pollNow() {
+        public Published pollNow() {
             return queue.poll();
         }
 

@@ -6,10 +6,11 @@ import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 
 /**
- * What a feed consumer needs from one {@code /v1/changes} event: key, version, partition and feed
- * position, read by streaming past the document itself.
+ * What a feed consumer needs from one {@code /v1/changes} event: key, version, partition, feed
+ * position and, for a live event, when the node put it on its feed ({@code fedAtMs}, epoch ms; -1
+ * for a replayed one), read by streaming past the document itself.
  */
-public record FeedEvent(String key, long version, int partition, long position) {
+public record FeedEvent(String key, long version, int partition, long position, long fedAtMs) {
     private static final JsonFactory JSON_FACTORY = new JsonFactory();
 
     /**
@@ -22,6 +23,7 @@ public record FeedEvent(String key, long version, int partition, long position) 
         long version = -1;
         long position = -1;
         int partition = -1;
+        long fedAtMs = -1;
         try (JsonParser parser = JSON_FACTORY.createParser(json)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) return null;
             while (parser.nextToken() == JsonToken.FIELD_NAME) {
@@ -32,10 +34,11 @@ public record FeedEvent(String key, long version, int partition, long position) 
                     case "version" -> version = parser.getLongValue();
                     case "position" -> position = parser.getLongValue();
                     case "partition" -> partition = parser.getIntValue();
+                    case "fedAtMs" -> fedAtMs = parser.getLongValue();
                     default -> parser.skipChildren();
                 }
             }
         }
-        return key == null ? null : new FeedEvent(key, version, partition, position);
+        return key == null ? null : new FeedEvent(key, version, partition, position, fedAtMs);
     }
 }

@@ -103,7 +103,7 @@ final class ChangesHandler {
             List<FeedEntry> page = node.store().changes(next, REPLAY_PAGE);
             if (page.isEmpty()) return next;
             for (FeedEntry entry : page) {
-                if (entry.change().key().startsWith(prefix)) out.write(event(entry));
+                if (entry.change().key().startsWith(prefix)) out.write(event(entry, -1));
                 next = entry.position() + 1;
             }
             out.flush();
@@ -115,9 +115,9 @@ final class ChangesHandler {
             throws IOException, InterruptedException {
         long lastWriteMs = System.currentTimeMillis();
         while (!closed.getAsBoolean()) {
-            FeedEntry entry = live.poll(250);
+            ChangeFeed.Published published = live.poll(250);
             long nowMs = System.currentTimeMillis();
-            if (entry == null) {
+            if (published == null) {
                 if (live.overflowed()) {
                     out.write(("event: overflow\ndata: {\"detail\":\"subscriber fell more than " + QUEUE_CAPACITY
                             + " changes behind; reconnect with Last-Event-ID\"}\n\n").getBytes(StandardCharsets.UTF_8));
@@ -132,10 +132,11 @@ final class ChangesHandler {
             }
             // Write everything already queued, then flush once: one chunk for a burst, not one per change.
             int written = 0;
-            for (int n = 0; entry != null && n < FLUSH_EVERY; n++, entry = n < FLUSH_EVERY ? live.pollNow() : null) {
+            for (int n = 0; published != null && n < FLUSH_EVERY; n++, published = n < FLUSH_EVERY ? live.pollNow() : null) {
+                FeedEntry entry = published.entry();
                 if (next != Long.MAX_VALUE && entry.position() < next) continue;
                 if (!entry.change().key().startsWith(prefix)) continue;
-                out.write(event(entry));
+                out.write(event(entry, published.fedAtMs()));
                 written++;
             }
             if (written > 0) {
@@ -147,9 +148,10 @@ final class ChangesHandler {
 
     /**
      * One SSE event. Built by hand so that the state's JSON bytes go out as they are stored, with
-     * no string round trip; strings are escaped with Jackson's encoder.
+     * no string round trip; strings are escaped with Jackson's encoder. {@code fedAtMs} is when this
+     * node put a live change on its feed; a replayed one ({@code -1}) has no such field.
      */
-    static byte[] event(FeedEntry entry) throws IOException {
+    static byte[] event(FeedEntry entry, long fedAtMs) throws IOException {
         Change change = entry.change();
         byte[] value = change.valueJson();
         ByteArrayOutputStream out = new ByteArrayOutputStream(160 + (value == null ? 0 : value.length));
@@ -162,6 +164,7 @@ final class ChangesHandler {
             string(out, change.recordId());
         }
         ascii(out, ",\"timestampMs\":" + change.timestampMs() + ",\"tombstone\":" + change.tombstone());
+        if (fedAtMs >= 0) ascii(out, ",\"fedAtMs\":" + fedAtMs);
         if (value != null) {
             ascii(out, ",\"value\":");
             out.write(value);

@@ -13,6 +13,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,7 @@ class ChaosReportTest {
     private final FeedHistory n3 = new FeedHistory("n3");
     private final Set<Long> seen = new HashSet<>();
     private final List<Appended> appended = new ArrayList<>();
+    private final Map<Long, Long> appliedAt = new HashMap<>();
 
     /** {@code feed} delivers partition {@code p}'s change of version {@code v} at {@code atMs} (in time order). */
     private void deliver(FeedHistory feed, int p, long v, long atMs) {
@@ -41,7 +43,7 @@ class ChaosReportTest {
     /** The report's fault lines for {@code faults}, over n2's feed and the appends so far (2 partitions). */
     private String faultLines(ChaosReport.FaultFigures... faults) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        new ChaosReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), any, List.of(n2), 2, appended).faults(List.of(faults));
+        new ChaosReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), any, appliedAt, List.of(n2), 2, appended).faults(List.of(faults));
         return bytes.toString(StandardCharsets.UTF_8);
     }
 
@@ -200,5 +202,39 @@ class ChaosReportTest {
         String cut = faultLines(join(owners, owners, 9_000),
                 new ChaosReport.FaultFigures(new Fault(19_000, FaultSchedule.Kind.LEAVE, "n4", 0), 19_000, 20_000, owners, owners, 20_000));
         assertTrue(cut.contains("control: n/a"), cut);
+    }
+
+    @Test
+    void theNodesClockLinesTimeAChangeByItsFirstLiveEventOnAnyFeed() {
+        // Join at 5 s, settled at 9 s; control from 11 s. Every change is applied 10 ms after its ack
+        // (the nodes' fedAtMs), but the feeds deliver the one acked at 7 s 300 ms late (a pause of
+        // this JVM or of a feed), and the one acked at 17 s (in the control) 120 ms late.
+        for (int i = 0; i < 250; i++) {
+            long ack = i * 100L;
+            append(1, i, ack, true);
+            long seenAfter = ack == 7_000 ? 300 : ack == 17_000 ? 120 : 10;
+            deliver(n2, 1, i, ack + seenAfter);
+            if (ack != 8_000) appliedAt.put(ChaosReport.id(1, i), ack + (ack == 6_000 ? 30 : 10));
+            // the change acked at 8 s came only replayed (no fedAtMs): not seen live
+        }
+        Ownership owners = new Ownership(Map.of(0, "n1", 1, "n2"), Map.of());
+        String text = faultLines(join(owners, owners, 9_000));
+        assertTrue(text.contains("apply delay join..settled max 300 ms, p99 300 ms (40 records);"
+                + " 5 s before max 10 ms, p99 10 ms (50 records); stall 290 ms"), text);
+        assertTrue(text.contains("on the nodes' clock (applied: first put on a node's feed): join..settled max 30 ms, p99 30 ms"
+                + " (39 records, 1 not seen live); 5 s before max 10 ms, p99 10 ms (50 records); stall 20 ms"), text);
+        assertTrue(text.contains("control on the nodes' clock: max 10 ms, p99 10 ms (40 records); 5 s before max 10 ms, p99 10 ms"
+                + " (50 records); stall 0 ms; join max minus control max +20 ms"), text);
+        assertTrue(text.contains("control, no fault, t=16.0s..20.0s: apply delay max 120 ms"), text);
+    }
+
+    @Test
+    void withoutLiveEventsThereIsNoNodesClockLine() {
+        append(1, 1, 6000, true);
+        deliver(n2, 1, 1, 6010);
+        Ownership owners = new Ownership(Map.of(0, "n1", 1, "n2"), Map.of());
+        String text = faultLines(join(owners, owners, 9_000));
+        assertTrue(text.contains("apply delay join..settled max 10 ms"), text);
+        assertTrue(!text.contains("nodes' clock"), text);
     }
 }

@@ -265,5 +265,9 @@ class HttpApiTest {
         assertThat(events.get(1).path("version").asLong()).isGreaterThan(events.get(0).path("version").asLong());
         assertThat(events.get(1).path("position").asLong()).isGreaterThan(events.get(0).path("position").asLong());
         assertThat(events.get(1).path("value")).isEqualTo(JSON.readTree("{\"v\":1,\"w\":2}"));
+        assertThat(events.get(0).has("fedAtMs")).as("a replayed change has no feed time").isFalse();
+        long fedAt = events.get(1).path("fedAtMs").asLong(-1);
+        assertThat(fedAt).as("a live change says when the node put it on its feed")
+                .isBetween(events.get(1).path("timestampMs").asLong(), System.currentTimeMillis());
     }
 }

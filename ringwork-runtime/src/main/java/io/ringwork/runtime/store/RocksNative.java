@@ -36,26 +36,31 @@ final class RocksNative {
     private static final Logger LOG = LoggerFactory.getLogger(RocksNative.class);
     private static final long STALE_PART_MS = 10 * 60_000;
 
+    private static boolean loaded;
+
     private RocksNative() {}
 
     /** Loads the library once per JVM; later calls return at once. */
     static synchronized void load() {
-        Path dir;
+        if (loaded) return;
+        Path dir = null;
         try {
             dir = extract(cacheRoot());
         } catch (IOException | RuntimeException e) {
             LOG.warn("RocksDB's native library: cannot use a cache directory ({}); RocksDB extracts it to {} instead,"
                     + " where a killed process leaves its copy", e.getMessage(), System.getProperty("java.io.tmpdir"));
-            RocksDB.loadLibrary();
-            return;
         }
-        try {
-            RocksDB.loadLibrary(List.of(dir.toString()));
-        } catch (UnsatisfiedLinkError e) {
-            LOG.warn("RocksDB's native library: loading it from {} failed ({}); RocksDB extracts it to {} instead",
-                    dir, e.getMessage(), System.getProperty("java.io.tmpdir"));
-            RocksDB.loadLibrary();
+        if (dir != null) {
+            try {
+                RocksDB.loadLibrary(List.of(dir.toString()));
+            } catch (UnsatisfiedLinkError e) {
+                LOG.warn("RocksDB's native library: loading it from {} failed ({}); RocksDB extracts it to {} instead",
+                        dir, e.getMessage(), System.getProperty("java.io.tmpdir"));
+                dir = null;
+            }
         }
+        if (dir == null) RocksDB.loadLibrary();
+        loaded = true;
     }
 
     static Path cacheRoot() {

@@ -55,9 +55,8 @@ public final class NodeProcess implements AutoCloseable {
         Files.createDirectories(dataDir);
         List<String> command = new ArrayList<>(List.of(javaBinary(), "--enable-native-access=ALL-UNNAMED",
                 "-XX:+IgnoreUnrecognizedVMOptions", "--sun-misc-unsafe-memory-access=allow", "-Xmx768m",
-                jitLevel()));
-        command.addAll(collector());
-        command.addAll(List.of("-cp", System.getProperty("java.class.path")));
+                jitLevel(),
+                "-cp", System.getProperty("java.class.path")));
         // Extra JVM options for every node started here, after the ones above so they win, e.g. GC
         // logging: RINGWORK_NODE_JAVA_OPTS="-Xlog:gc".
         String extraJvm = System.getenv("RINGWORK_NODE_JAVA_OPTS");
@@ -81,18 +80,6 @@ public final class NodeProcess implements AutoCloseable {
     static String jitLevel() {
         String level = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).getVMOption("TieredStopAtLevel").getValue();
         return "-XX:TieredStopAtLevel=" + level;
-    }
-
-    /**
-     * ZGC for the nodes when this JVM runs it, else nothing (the JVM's default, G1). The
-     * {@code ringwork} script runs a chaos run or demo of several nodes on ZGC: on 2 cores G1's
-     * young pauses of 30–130 ms in every JVM, the harness's included, were most of the delay a join
-     * seemed to add to partitions it did not move (docs/CHAOS.md). A test JVM keeps G1, and so do
-     * its nodes.
-     */
-    static List<String> collector() {
-        String zgc = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class).getVMOption("UseZGC").getValue();
-        return Boolean.parseBoolean(zgc) ? List.of("-XX:+UseZGC") : List.of();
     }
 
     private static String javaBinary() {

@@ -2,6 +2,7 @@ package io.ringwork.runtime.feed;
 
 import io.ringwork.core.record.FeedEntry;
 import io.ringwork.core.util.Invariants;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -26,8 +27,11 @@ public final class ChangeFeed {
     /** Called by the engine's commit thread after a durable commit. Never blocks. */
     public void publish(List<FeedEntry> entries) {
         if (entries.isEmpty()) return;
+        if (subscriptions.isEmpty()) return;
         long nowMs = System.currentTimeMillis();
-        for (Subscription subscription : subscriptions) subscription.offer(entries, nowMs);
+        List<Published> published = new ArrayList<>(entries.size());
+        for (FeedEntry entry : entries) published.add(new Published(entry, nowMs));
+        for (Subscription subscription : subscriptions) subscription.offer(published);
     }
 
     /** A new live subscription receiving every change published from now on. */
@@ -54,10 +58,10 @@ public final class ChangeFeed {
             this.queue = new LinkedBlockingQueue<>(capacity);
         }
 
-        private void offer(List<FeedEntry> entries, long fedAtMs) {
+        private void offer(List<Published> entries) {
             if (overflowed) return;
-            for (FeedEntry entry : entries) {
-                if (!queue.offer(new Published(entry, fedAtMs))) {
+            for (Published entry : entries) {
+                if (!queue.offer(entry)) {
                     overflowed = true;
                     feed.subscriptions.remove(this);
                     return;

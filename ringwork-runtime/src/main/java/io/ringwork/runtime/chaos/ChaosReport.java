@@ -29,6 +29,11 @@ final class ChaosReport {
      */
     static final long CONTROL_AFTER_MS = 2_000;
 
+    /** What a missing record is by first arrival: no feed delivered its change. */
+    private static final String NEVER_ARRIVED = "never arrived";
+    /** What it is on the nodes' clock: no live event of it on any feed (only replayed, e.g. after a reconnect). */
+    private static final String NOT_LIVE = "not seen live";
+
     record FaultFigures(Fault fault, long startMs, long readyMs, Ownership before, Ownership after, long afterMs) {}
 
     /**
@@ -301,18 +306,13 @@ final class ChaosReport {
             Delays during = applyDelays(appended, firstArrivals(), set, f.startMs(), windowEnd);
             Delays baseline = applyDelays(appended, firstArrivals(), set, Math.max(0, f.startMs() - BASELINE_MS), f.startMs());
             String stall = stall(during, baseline);
-            out.printf("    %-8s partitions %s: apply delay join..settled max %d ms, p99 %d ms (%,d records%s);"
-                            + " 5 s before max %d ms, p99 %d ms (%,d records%s); stall %s%n",
-                    group.getKey(), set, during.maxMs(), during.p99Ms(), during.records(), missing(during),
-                    baseline.maxMs(), baseline.p99Ms(), baseline.records(), missing(baseline), stall);
+            out.printf("    %-8s partitions %s: apply delay join..settled %s; 5 s before %s; stall %s%n",
+                    group.getKey(), set, figures(during, NEVER_ARRIVED), figures(baseline, NEVER_ARRIVED), stall);
             Delays appliedDuring = applyDelays(appended, appliedAt, set, f.startMs(), windowEnd);
             if (appliedDuring.records() > 0) {
                 Delays appliedBaseline = applyDelays(appended, appliedAt, set, Math.max(0, f.startMs() - BASELINE_MS), f.startMs());
-                out.printf("      on the nodes' clock (applied: first put on a node's feed): join..settled max %d ms, p99 %d ms (%,d records%s);"
-                                + " 5 s before max %d ms, p99 %d ms (%,d records%s); stall %s%n",
-                        appliedDuring.maxMs(), appliedDuring.p99Ms(), appliedDuring.records(), notLive(appliedDuring),
-                        appliedBaseline.maxMs(), appliedBaseline.p99Ms(), appliedBaseline.records(), notLive(appliedBaseline),
-                        stall(appliedDuring, appliedBaseline));
+                out.printf("      on the nodes' clock (applied: first put on a node's feed): join..settled %s; 5 s before %s; stall %s%n",
+                        figures(appliedDuring, NOT_LIVE), figures(appliedBaseline, NOT_LIVE), stall(appliedDuring, appliedBaseline));
             }
             if (group.getKey().equals("moved")) {
                 StringBuilder each = new StringBuilder();
@@ -386,29 +386,22 @@ final class ChaosReport {
         Delays during = applyDelays(appended, firstArrivals(), set, startMs, endMs);
         Delays baseline = applyDelays(appended, firstArrivals(), set, fromMs, startMs);
         String stall = stall(during, baseline);
-        out.printf("      control, no fault, t=%.1fs..%.1fs: apply delay max %d ms, p99 %d ms (%,d records%s);"
-                        + " 5 s before max %d ms, p99 %d ms (%,d records%s); stall %s; join max minus control max %s%n",
-                startMs / 1000.0, endMs / 1000.0, during.maxMs(), during.p99Ms(), during.records(), missing(during),
-                baseline.maxMs(), baseline.p99Ms(), baseline.records(), missing(baseline), stall,
+        out.printf("      control, no fault, t=%.1fs..%.1fs: apply delay %s; 5 s before %s; stall %s; join max minus control max %s%n",
+                startMs / 1000.0, endMs / 1000.0, figures(during, NEVER_ARRIVED), figures(baseline, NEVER_ARRIVED), stall,
                 during.records() == 0 || join.records() == 0 ? "n/a" : String.format("%+d ms", join.maxMs() - during.maxMs()));
         Delays appliedDuring = applyDelays(appended, appliedAt, set, startMs, endMs);
         if (appliedDuring.records() > 0 && appliedJoin.records() > 0) {
             Delays appliedBaseline = applyDelays(appended, appliedAt, set, fromMs, startMs);
-            out.printf("      control on the nodes' clock: max %d ms, p99 %d ms (%,d records%s); 5 s before max %d ms, p99 %d ms"
-                            + " (%,d records%s); stall %s; join max minus control max %+d ms%n",
-                    appliedDuring.maxMs(), appliedDuring.p99Ms(), appliedDuring.records(), notLive(appliedDuring),
-                    appliedBaseline.maxMs(), appliedBaseline.p99Ms(), appliedBaseline.records(), notLive(appliedBaseline),
-                    stall(appliedDuring, appliedBaseline), appliedJoin.maxMs() - appliedDuring.maxMs());
+            out.printf("      control on the nodes' clock: %s; 5 s before %s; stall %s; join max minus control max %+d ms%n",
+                    figures(appliedDuring, NOT_LIVE), figures(appliedBaseline, NOT_LIVE), stall(appliedDuring, appliedBaseline),
+                    appliedJoin.maxMs() - appliedDuring.maxMs());
         }
     }
 
-    private static String missing(Delays d) {
-        return d.missing() == 0 ? "" : String.format(", %d never arrived", d.missing());
-    }
-
-    /** Records with no live event on any feed (only replayed, e.g. after a reconnect) have no time on the nodes' clock. */
-    private static String notLive(Delays d) {
-        return d.missing() == 0 ? "" : String.format(", %d not seen live", d.missing());
+    /** {@code max M ms, p99 P ms (N records[, K <missing>])}. */
+    private static String figures(Delays d, String missing) {
+        return String.format("max %d ms, p99 %d ms (%,d records%s)", d.maxMs(), d.p99Ms(), d.records(),
+                d.missing() == 0 ? "" : String.format(", %d %s", d.missing(), missing));
     }
 
     /** Changes per second (first arrival on any feed), ten seconds a line. */

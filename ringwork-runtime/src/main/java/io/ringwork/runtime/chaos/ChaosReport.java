@@ -63,16 +63,22 @@ final class ChaosReport {
     private final List<FeedHistory> feeds;
     private final int partitions;
     private final List<Appended> appended;
+    /** Every partition start and release in the nodes' logs, or null when the logs could not be read. */
+    private final List<RunnerChange> runnerChanges;
     private Map<Long, Long> firstArrivalIndex;
 
+    /** A partition started ({@code started}) or released on {@code node}, from its log, in ms since the run started. */
+    record RunnerChange(String node, long atMs, int partition, boolean started) {}
+
     ChaosReport(PrintStream out, FeedHistory firstArrivals, Map<Long, Long> appliedAt, List<FeedHistory> feeds, int partitions,
-                List<Appended> appended) {
+                List<Appended> appended, List<RunnerChange> runnerChanges) {
         this.out = out;
         this.firstArrivals = firstArrivals;
         this.appliedAt = appliedAt;
         this.feeds = feeds;
         this.partitions = partitions;
         this.appended = appended;
+        this.runnerChanges = runnerChanges;
     }
 
     void faults(List<FaultFigures> faults) {
@@ -95,7 +101,7 @@ final class ChaosReport {
                     skipped += failover.skipped().size();
                     never += failover.never().size();
                 }
-                case JOIN -> joinStall(f, i + 1 < faults.size() ? faults.get(i + 1).startMs() : Long.MAX_VALUE);
+                case JOIN -> joinStall(f, i + 1 < faults.size() ? faults.get(i + 1).startMs() : Long.MAX_VALUE, faults);
                 default -> out.printf("  %s %s at t=%.1fs, back or gone at t=%.1fs%n", f.fault().kind().label(),
                         f.fault().node(), f.startMs() / 1000.0, f.readyMs() / 1000.0);
             }
@@ -287,8 +293,11 @@ final class ChaosReport {
         return moved;
     }
 
-    /** @param quietUntilMs when the next fault starts (or {@code Long.MAX_VALUE}): the control must end before it */
-    private void joinStall(FaultFigures f, long quietUntilMs) {
+    /**
+     * @param quietUntilMs when the next fault starts (or {@code Long.MAX_VALUE}): the control must end before it
+     * @param all          every fault of the run: the quiet stretches lie away from each
+     */
+    private void joinStall(FaultFigures f, long quietUntilMs, List<FaultFigures> all) {
         Set<Integer> moved = moved(f.before(), f.after(), partitions);
         Set<Integer> unmoved = new TreeSet<>();
         for (int p = 0; p < partitions; p++) if (!moved.contains(p)) unmoved.add(p);
@@ -341,8 +350,103 @@ final class ChaosReport {
                 }
                 phases(set, f, windowEnd, baseline);
                 control(set, windowEnd - f.startMs(), windowEnd + CONTROL_AFTER_MS, quietUntilMs, during, appliedDuring);
+                ranked(set, windowEnd - f.startMs(), all, during, appliedDuring);
             }
         }
+        runners(moved, unmoved, f.startMs(), windowEnd);
+    }
+
+    /**
+     * How often a partition was started or released on any node during the join's window, from the
+     * nodes' logs: for the unmoved partitions any such change is a pause the join caused, whatever
+     * the delays read. The moved partitions' count (each moved at least once) shows the logs were read.
+     */
+    private void runners(Set<Integer> moved, Set<Integer> unmoved, long fromMs, long toMs) {
+        if (runnerChanges == null) {
+            out.println("    runner changes join..settled: n/a (the nodes' logs could not be read)");
+            return;
+        }
+        int[] movedCount = new int[2];
+        int[] unmovedCount = new int[2];
+        Set<Integer> unmovedChanged = new TreeSet<>();
+        for (RunnerChange c : runnerChanges) {
+            if (c.atMs() < fromMs || c.atMs() > toMs) continue;
+            int[] count = moved.contains(c.partition()) ? movedCount : unmovedCount;
+            count[c.started() ? 0 : 1]++;
+            if (!moved.contains(c.partition())) unmovedChanged.add(c.partition());
+        }
+        out.printf("    runner changes join..settled (the nodes' logs): unmoved partitions started %d, released %d%s;"
+                        + " moved partitions started %d, released %d%n", unmovedCount[0], unmovedCount[1],
+                unmovedChanged.isEmpty() ? "" : " " + unmovedChanged, movedCount[0], movedCount[1]);
+    }
+
+    /**
+     * The join window's longest unmoved delay against those of every quiet stretch of the run as
+     * long as the window: no fault within {@link #CONTROL_AFTER_MS} of it, after the first
+     * {@link #BASELINE_MS} and before production ended. Were the join to add nothing, its window
+     * would be as likely as any of them to hold the longest delay: its rank is uniform over 1..n.
+     * Rank 1 is the longest; a tie counts against the join.
+     */
+    private void ranked(Set<Integer> set, long windowMs, List<FaultFigures> all, Delays join, Delays appliedJoin) {
+        long lastAckMs = 0;
+        for (Appended a : appended) lastAckMs = Math.max(lastAckMs, a.ackMs());
+        List<long[]> busy = new ArrayList<>();
+        for (FaultFigures each : all) busy.add(new long[] {each.startMs(), Math.max(each.readyMs(), each.afterMs())});
+        List<long[]> quiet = quietWindows(windowMs, BASELINE_MS, lastAckMs, busy, CONTROL_AFTER_MS);
+        if (quiet.isEmpty() || join.records() == 0) {
+            out.println("      quiet stretches as long as the window: none in this run");
+            return;
+        }
+        List<Long> maxes = new ArrayList<>();
+        List<Long> appliedMaxes = new ArrayList<>();
+        for (long[] w : quiet) {
+            Delays d = applyDelays(appended, firstArrivals(), set, w[0], w[1]);
+            if (d.records() > 0) maxes.add(d.maxMs());
+            Delays applied = applyDelays(appended, appliedAt, set, w[0], w[1]);
+            if (applied.records() > 0) appliedMaxes.add(applied.maxMs());
+        }
+        StringBuilder line = new StringBuilder(String.format(
+                "      quiet stretches as long as the window (%d, no fault within %d s): longest delay each %s ms, the join's %d ms ranks %d of %d",
+                quiet.size(), CONTROL_AFTER_MS / 1000, sortedDescending(maxes), join.maxMs(), rank(join.maxMs(), maxes), maxes.size() + 1));
+        if (appliedJoin.records() > 0 && !appliedMaxes.isEmpty()) {
+            line.append(String.format("; on the nodes' clock %s ms, the join's %d ms ranks %d of %d", sortedDescending(appliedMaxes),
+                    appliedJoin.maxMs(), rank(appliedJoin.maxMs(), appliedMaxes), appliedMaxes.size() + 1));
+        }
+        out.println(line.append(" (1 = longest)"));
+    }
+
+    /**
+     * Windows of {@code lengthMs} laid end to end over [fromMs, toMs), each at least {@code marginMs}
+     * away from every busy interval ({@code [start, end]} pairs, in any order).
+     */
+    static List<long[]> quietWindows(long lengthMs, long fromMs, long toMs, List<long[]> busy, long marginMs) {
+        List<long[]> windows = new ArrayList<>();
+        if (lengthMs <= 0) return windows;
+        List<long[]> sorted = new ArrayList<>(busy);
+        sorted.sort(Comparator.comparingLong(b -> b[0]));
+        long cursor = fromMs;
+        for (long[] b : sorted) {
+            long freeEnd = Math.min(toMs, b[0] - marginMs);
+            for (; cursor + lengthMs <= freeEnd; cursor += lengthMs) windows.add(new long[] {cursor, cursor + lengthMs});
+            cursor = Math.max(cursor, b[1] + marginMs);
+        }
+        for (; cursor + lengthMs <= toMs; cursor += lengthMs) windows.add(new long[] {cursor, cursor + lengthMs});
+        return windows;
+    }
+
+    /** 1 + how many of {@code others} are above {@code value}: a tie ranks the value first (against the join). */
+    static int rank(long value, List<Long> others) {
+        int rank = 1;
+        for (long other : others) if (other > value) rank++;
+        return rank;
+    }
+
+    private static String sortedDescending(List<Long> values) {
+        List<Long> sorted = new ArrayList<>(values);
+        sorted.sort(Comparator.reverseOrder());
+        StringBuilder text = new StringBuilder();
+        for (long v : sorted) text.append(text.isEmpty() ? "" : ", ").append(v);
+        return text.toString();
     }
 
     /**

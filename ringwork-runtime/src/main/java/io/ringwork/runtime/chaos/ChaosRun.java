@@ -141,7 +141,8 @@ public final class ChaosRun {
             for (FeedFollower follower : followers.values()) follower.stop();
             List<FeedHistory> feeds = followers.values().stream().map(FeedFollower::history).toList();
             Anomalies anomalies = ChaosChecks.check(expected, feeds, continuous, owner, replicas);
-            ChaosReport report = new ChaosReport(out, firstArrivals, appliedAt, feeds, config.partitions(), producer.appended());
+            ChaosReport report = new ChaosReport(out, firstArrivals, appliedAt, feeds, config.partitions(), producer.appended(),
+                    NodeLogs.runnerChanges(work, startEpochMs, java.time.ZoneId.systemDefault()));
             report.faults(injected.stream().map(i -> new ChaosReport.FaultFigures(i.fault(), i.startMs(), i.readyMs(),
                     i.before(), i.after(), i.afterMs())).toList());
             report.timeline();
@@ -155,7 +156,7 @@ public final class ChaosRun {
                     continuous.isEmpty() ? "none" : String.join(", ", continuous));
             if (!drained) out.println("  not drained within " + config.drainTimeoutMs() + " ms");
             stopAll(cluster);
-            long repairs = repairsLogged();
+            long repairs = NodeLogs.repairs(work);
             out.println("  anti-entropy repairs: " + (repairs < 0 ? "unknown (node logs unreadable)" : String.format("%,d", repairs))
                     + " (digests that differed on a replica, from every node's log)");
             boolean ok = drained && anomalies.total() == 0;
@@ -164,23 +165,6 @@ public final class ChaosRun {
         } finally {
             for (FeedFollower follower : followers.values()) follower.stop();
         }
-    }
-
-    /** Lines saying a digest differed, over every node's output (each incarnation appends), or -1. */
-    private long repairsLogged() {
-        long count = 0;
-        try (var dirs = java.nio.file.Files.list(work)) {
-            for (Path dir : dirs.toList()) {
-                Path output = dir.resolve("node.out");
-                if (!java.nio.file.Files.isRegularFile(output)) continue;
-                try (var lines = java.nio.file.Files.lines(output, java.nio.charset.StandardCharsets.ISO_8859_1)) {
-                    count += lines.filter(line -> line.contains(io.ringwork.runtime.cluster.ClusterService.REPAIR_LOG_MARK)).count();
-                }
-            }
-        } catch (java.io.IOException | java.io.UncheckedIOException e) {
-            return -1;
-        }
-        return count;
     }
 
     private void follow(ChaosCluster cluster, String id) {

@@ -71,6 +71,9 @@ public final class ClusterService implements Replication, AutoCloseable {
     private static final long LINK_RETRY_MS = 500;
     /** In the log line of every digest that differed (the chaos harness counts them). */
     public static final String REPAIR_LOG_MARK = "anti-entropy digest differs";
+    /** In the log line of every partition start and release, after "partition N " (the chaos harness counts them). */
+    public static final String STARTED_LOG_MARK = "started under term";
+    public static final String RELEASED_LOG_MARK = "released at checkpoint";
 
     /** Anti-entropy: how often an idle partition's owner checks each in-sync replica's digest. */
     private static final long DIGEST_INTERVAL_MS = 10_000;
@@ -534,7 +537,7 @@ public final class ClusterService implements Replication, AutoCloseable {
         effects.durable().forEach(Runnable::run);
         startedNs.set(p, System.nanoTime());
         engine.startPartition(p);
-        LOG.info("partition {} started under term {} (checkpoint {})", p, term, store.checkpoint(p));
+        LOG.info("partition {} " + STARTED_LOG_MARK + " {} (checkpoint {})", p, term, store.checkpoint(p));
     }
 
     private String heardLeading(int partition) {
@@ -561,7 +564,7 @@ public final class ClusterService implements Replication, AutoCloseable {
                 // Deposed: its pending commits can never count under a stale term, so no drain wait.
                 checkpoint = engine.stopPartition(p, !deposed);
                 stopped = true;
-                LOG.info("partition {} released at checkpoint {}{} (stopping took {} ms)", p, checkpoint, deposed ? " (deposed)" : "",
+                LOG.info("partition {} " + RELEASED_LOG_MARK + " {}{} (stopping took {} ms)", p, checkpoint, deposed ? " (deposed)" : "",
                         (System.nanoTime() - stopStartNs) / 1_000_000);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

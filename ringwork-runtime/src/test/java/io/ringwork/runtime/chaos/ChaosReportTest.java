@@ -29,6 +29,7 @@ class ChaosReportTest {
     private final Set<Long> seen = new HashSet<>();
     private final List<Appended> appended = new ArrayList<>();
     private final Map<Long, Long> appliedAt = new HashMap<>();
+    private final List<ChaosReport.RunnerChange> runnerChanges = new ArrayList<>();
 
     /** {@code feed} delivers partition {@code p}'s change of version {@code v} at {@code atMs} (in time order). */
     private void deliver(FeedHistory feed, int p, long v, long atMs) {
@@ -43,7 +44,7 @@ class ChaosReportTest {
     /** The report's fault lines for {@code faults}, over n2's feed and the appends so far (2 partitions). */
     private String faultLines(ChaosReport.FaultFigures... faults) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        new ChaosReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), any, appliedAt, List.of(n2), 2, appended).faults(List.of(faults));
+        new ChaosReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), any, appliedAt, List.of(n2), 2, appended, runnerChanges).faults(List.of(faults));
         return bytes.toString(StandardCharsets.UTF_8);
     }
 
@@ -236,5 +237,65 @@ class ChaosReportTest {
         String text = faultLines(join(owners, owners, 9_000));
         assertTrue(text.contains("apply delay join..settled max 10 ms"), text);
         assertTrue(!text.contains("nodes' clock"), text);
+    }
+
+    @Test
+    void quietWindowsLieEndToEndAwayFromEveryFault() {
+        // [5 s, 40 s) with faults at [12, 15] and [30, 31], 2 s margin: free [5, 10), [17, 28), [33, 40).
+        List<long[]> windows = ChaosReport.quietWindows(3_000, 5_000, 40_000,
+                List.of(new long[] {30_000, 31_000}, new long[] {12_000, 15_000}), 2_000);
+        List<String> text = windows.stream().map(w -> w[0] + ".." + w[1]).toList();
+        assertEquals(List.of("5000..8000", "17000..20000", "20000..23000", "23000..26000", "33000..36000", "36000..39000"), text);
+        assertTrue(ChaosReport.quietWindows(3_000, 5_000, 7_000, List.of(), 2_000).isEmpty());
+    }
+
+    @Test
+    void aTieRanksTheJoinFirst() {
+        assertEquals(1, ChaosReport.rank(50, List.of(50L, 40L)));
+        assertEquals(2, ChaosReport.rank(45, List.of(50L, 40L)));
+        assertEquals(3, ChaosReport.rank(10, List.of(50L, 40L)));
+        assertEquals(1, ChaosReport.rank(10, List.of()));
+    }
+
+    @Test
+    void theJoinWindowIsRankedAmongTheRunsQuietStretches() {
+        // Join at 5 s, settled at 9 s (4 s window), production until 29.9 s: quiet stretches from
+        // 5 s on, 2 s away from [5, 9]: [11, 15), [15, 19), [19, 23), [23, 27). Delays: 40 ms in the
+        // join, 60 ms at 12 s, 30 ms at 16 s; on the nodes' clock 20 ms in the join, 10 ms elsewhere.
+        for (int i = 0; i < 300; i++) {
+            long ack = i * 100L;
+            append(1, i, ack, true);
+            long delay = ack == 6_000 ? 40 : ack == 12_000 ? 60 : ack == 16_000 ? 30 : 10;
+            deliver(n2, 1, i, ack + delay);
+            appliedAt.put(ChaosReport.id(1, i), ack + (ack == 6_000 ? 20 : 10));
+        }
+        Ownership owners = new Ownership(Map.of(0, "n1", 1, "n2"), Map.of());
+        String text = faultLines(join(owners, owners, 9_000));
+        assertTrue(text.contains("quiet stretches as long as the window (4, no fault within 2 s): longest delay each 60, 30, 10, 10 ms,"
+                + " the join's 40 ms ranks 2 of 5; on the nodes' clock 10, 10, 10, 10 ms, the join's 20 ms ranks 1 of 5 (1 = longest)"), text);
+    }
+
+    @Test
+    void runnerChangesInTheJoinWindowAreCountedByMovedAndUnmoved() {
+        Ownership before = new Ownership(Map.of(0, "n1", 1, "n2"), Map.of());
+        Ownership after = new Ownership(Map.of(0, "n4", 1, "n2"), Map.of());
+        runnerChanges.add(new ChaosReport.RunnerChange("n1", 7_000, 0, false));
+        runnerChanges.add(new ChaosReport.RunnerChange("n4", 7_100, 0, true));
+        runnerChanges.add(new ChaosReport.RunnerChange("n2", 1_000, 1, true)); // before the join: not counted
+        runnerChanges.add(new ChaosReport.RunnerChange("n2", 8_000, 1, false)); // an unmoved partition released in the window
+        String text = faultLines(join(before, after, 9_000));
+        assertTrue(text.contains("runner changes join..settled (the nodes' logs): unmoved partitions started 0, released 1 [1];"
+                + " moved partitions started 1, released 1"), text);
+        runnerChanges.remove(3);
+        assertTrue(faultLines(join(before, after, 9_000)).contains("unmoved partitions started 0, released 0; moved"));
+    }
+
+    @Test
+    void withoutTheNodesLogsRunnerChangesAreNotAvailable() {
+        Ownership owners = new Ownership(Map.of(0, "n1", 1, "n2"), Map.of());
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        new ChaosReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), any, appliedAt, List.of(n2), 2, appended, null)
+                .faults(List.of(join(owners, owners, 9_000)));
+        assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("runner changes join..settled: n/a"));
     }
 }

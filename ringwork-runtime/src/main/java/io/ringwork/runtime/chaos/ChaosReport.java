@@ -406,11 +406,13 @@ final class ChaosReport {
             if (applied.records() > 0) appliedMaxes.add(applied.maxMs());
         }
         StringBuilder line = new StringBuilder(String.format(
-                "      quiet stretches as long as the window (%d, no fault within %d s): longest delay each %s ms, the join's %d ms ranks %d of %d",
-                quiet.size(), CONTROL_AFTER_MS / 1000, sortedDescending(maxes), join.maxMs(), rank(join.maxMs(), maxes), maxes.size() + 1));
+                "      quiet stretches as long as the window (%d, no fault within %d s): longest delay each %s ms, the join's %d ms ranks %d of %d, %s ms over their median",
+                quiet.size(), CONTROL_AFTER_MS / 1000, sortedDescending(maxes), join.maxMs(), rank(join.maxMs(), maxes), maxes.size() + 1,
+                overMedian(join.maxMs(), maxes)));
         if (appliedJoin.records() > 0 && !appliedMaxes.isEmpty()) {
-            line.append(String.format("; on the nodes' clock %s ms, the join's %d ms ranks %d of %d", sortedDescending(appliedMaxes),
-                    appliedJoin.maxMs(), rank(appliedJoin.maxMs(), appliedMaxes), appliedMaxes.size() + 1));
+            line.append(String.format("; on the nodes' clock %s ms, the join's %d ms ranks %d of %d, %s ms over their median",
+                    sortedDescending(appliedMaxes), appliedJoin.maxMs(), rank(appliedJoin.maxMs(), appliedMaxes),
+                    appliedMaxes.size() + 1, overMedian(appliedJoin.maxMs(), appliedMaxes)));
         }
         out.println(line.append(" (1 = longest)"));
     }
@@ -439,6 +441,16 @@ final class ChaosReport {
         int rank = 1;
         for (long other : others) if (other > value) rank++;
         return rank;
+    }
+
+    /** {@code value} minus the median of {@code values} (the mean of the middle two for an even count), signed. */
+    static String overMedian(long value, List<Long> values) {
+        List<Long> sorted = new ArrayList<>(values);
+        sorted.sort(null);
+        int n = sorted.size();
+        double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0;
+        double over = value - median;
+        return over == Math.rint(over) ? String.format("%+d", (long) over) : String.format("%+.1f", over);
     }
 
     private static String sortedDescending(List<Long> values) {

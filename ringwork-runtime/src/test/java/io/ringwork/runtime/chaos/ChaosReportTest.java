@@ -250,6 +250,13 @@ class ChaosReportTest {
     }
 
     @Test
+    void theExcessOverTheMedianHalvesAnEvenCount() {
+        assertEquals("+32", ChaosReport.overMedian(66, List.of(44L, 37L, 34L, 32L, 30L)));
+        assertEquals("-2.5", ChaosReport.overMedian(40, List.of(50L, 35L)));
+        assertEquals("+0", ChaosReport.overMedian(10, List.of(10L)));
+    }
+
+    @Test
     void aTieRanksTheJoinFirst() {
         assertEquals(1, ChaosReport.rank(50, List.of(50L, 40L)));
         assertEquals(2, ChaosReport.rank(45, List.of(50L, 40L)));
@@ -272,7 +279,8 @@ class ChaosReportTest {
         Ownership owners = new Ownership(Map.of(0, "n1", 1, "n2"), Map.of());
         String text = faultLines(join(owners, owners, 9_000));
         assertTrue(text.contains("quiet stretches as long as the window (4, no fault within 2 s): longest delay each 60, 30, 10, 10 ms,"
-                + " the join's 40 ms ranks 2 of 5; on the nodes' clock 10, 10, 10, 10 ms, the join's 20 ms ranks 1 of 5 (1 = longest)"), text);
+                + " the join's 40 ms ranks 2 of 5, +20 ms over their median; on the nodes' clock 10, 10, 10, 10 ms, the join's 20 ms"
+                + " ranks 1 of 5, +10 ms over their median (1 = longest)"), text);
     }
 
     @Test

@@ -353,7 +353,7 @@ final class ChaosReport {
                 ranked(set, windowEnd - f.startMs(), all, during, appliedDuring);
             }
         }
-        runners(moved, unmoved, f.startMs(), windowEnd);
+        runners(moved, f.startMs(), windowEnd);
     }
 
     /**
@@ -361,7 +361,7 @@ final class ChaosReport {
      * nodes' logs: for the unmoved partitions any such change is a pause the join caused, whatever
      * the delays read. The moved partitions' count (each moved at least once) shows the logs were read.
      */
-    private void runners(Set<Integer> moved, Set<Integer> unmoved, long fromMs, long toMs) {
+    private void runners(Set<Integer> moved, long fromMs, long toMs) {
         if (runnerChanges == null) {
             out.println("    runner changes join..settled: n/a (the nodes' logs could not be read)");
             return;
@@ -371,9 +371,9 @@ final class ChaosReport {
         Set<Integer> unmovedChanged = new TreeSet<>();
         for (RunnerChange c : runnerChanges) {
             if (c.atMs() < fromMs || c.atMs() > toMs) continue;
-            int[] count = moved.contains(c.partition()) ? movedCount : unmovedCount;
-            count[c.started() ? 0 : 1]++;
-            if (!moved.contains(c.partition())) unmovedChanged.add(c.partition());
+            boolean wasMoved = moved.contains(c.partition());
+            (wasMoved ? movedCount : unmovedCount)[c.started() ? 0 : 1]++;
+            if (!wasMoved) unmovedChanged.add(c.partition());
         }
         out.printf("    runner changes join..settled (the nodes' logs): unmoved partitions started %d, released %d%s;"
                         + " moved partitions started %d, released %d%n", unmovedCount[0], unmovedCount[1],

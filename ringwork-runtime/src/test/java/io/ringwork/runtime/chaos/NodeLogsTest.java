@@ -15,9 +15,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Partition starts and releases read back from node logs in the nodes' own format. */
 class NodeLogsTest {
-    private static final String STARTED = "10:00:01.250 INFO  [ringwork-cluster] i.r.r.cluster.ClusterService"
-            + " - partition 7 started under term 3@n4 (checkpoint 1200)";
-    private static final String RELEASED = "10:00:02.000 INFO  [ringwork-stop-7] i.r.r.cluster.ClusterService"
+    private static final String STARTED = "10:00:01.250 INFO  [ringwork-cluster] i.r.r.c.ClusterService"
+            + " - partition 7 started under term 3/n4 (checkpoint 1200)";
+    private static final String RELEASED = "10:00:02.000 INFO  [ringwork-stop-7] i.r.r.c.ClusterService"
             + " - partition 12 released at checkpoint 99 (deposed) (stopping took 4 ms)";
 
     @Test
@@ -31,7 +31,7 @@ class NodeLogsTest {
 
     @Test
     void aRunAcrossMidnightStaysInOrder() {
-        String line = "00:00:00.500 INFO  [ringwork-cluster] i.r.r.cluster.ClusterService - partition 1 started under term 2@n2 (checkpoint 5)";
+        String line = "00:00:00.500 INFO  [ringwork-cluster] i.r.r.c.ClusterService - partition 1 started under term 2/n2 (checkpoint 5)";
         assertEquals(1_000, NodeLogs.runnerChange("n2", line, LocalTime.parse("23:59:59.500")).atMs());
     }
 
@@ -40,7 +40,7 @@ class NodeLogsTest {
         LocalTime start = LocalTime.parse("10:00:00.000");
         assertNull(NodeLogs.runnerChange("n1", "10:00:01.000 INFO  [x] y - partition 3: first commit 40 ms after its start", start));
         assertNull(NodeLogs.runnerChange("n1", "ringwork node n1 ready http=127.0.0.1:1234 bind=127.0.0.1:1235", start));
-        assertNull(NodeLogs.runnerChange("n1", "garbage line - partition 3 started under term 1@n1 (checkpoint 0)", start));
+        assertNull(NodeLogs.runnerChange("n1", "garbage line - partition 3 started under term 1/n1 (checkpoint 0)", start));
     }
 
     @Test

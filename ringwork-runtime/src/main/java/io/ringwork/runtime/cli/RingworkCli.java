@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "ringwork", mixinStandardHelpOptions = true, version = "ringwork 0.1.0",
         description = "Peer-to-peer keyed, ordered event processing.",
         subcommands = {NodeCommand.class, ProduceCommand.class, GetCommand.class, StatusCommand.class,
-                DemoCommand.class, ChaosCommand.class, CommandLine.HelpCommand.class})
+                DemoCommand.class, ChaosCommand.class, ChaosRanksCommand.class, CommandLine.HelpCommand.class})
 public final class RingworkCli {
     public static void main(String[] args) {
         System.exit(run(args));

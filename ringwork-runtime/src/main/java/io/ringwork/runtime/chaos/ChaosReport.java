@@ -388,8 +388,7 @@ final class ChaosReport {
      * Rank 1 is the longest; a tie counts against the join.
      */
     private void ranked(Set<Integer> set, long windowMs, List<FaultFigures> all, Delays join, Delays appliedJoin) {
-        long lastAckMs = 0;
-        for (Appended a : appended) lastAckMs = Math.max(lastAckMs, a.ackMs());
+        long lastAckMs = lastAckMs();
         List<long[]> busy = new ArrayList<>();
         for (FaultFigures each : all) busy.add(new long[] {each.startMs(), Math.max(each.readyMs(), each.afterMs())});
         List<long[]> quiet = quietWindows(windowMs, BASELINE_MS, lastAckMs, busy, CONTROL_AFTER_MS);
@@ -443,13 +442,25 @@ final class ChaosReport {
         return rank;
     }
 
-    /** {@code value} minus the median of {@code values} (the mean of the middle two for an even count), signed. */
-    static String overMedian(long value, List<Long> values) {
-        List<Long> sorted = new ArrayList<>(values);
+    /** When the last record was acknowledged: production's end, as the report sees it. */
+    private long lastAckMs() {
+        long last = 0;
+        for (Appended a : appended) last = Math.max(last, a.ackMs());
+        return last;
+    }
+
+    /** The median of {@code values} (not empty): the mean of the middle two for an even count. */
+    static double median(List<? extends Number> values) {
+        List<Double> sorted = new ArrayList<>();
+        for (Number v : values) sorted.add(v.doubleValue());
         sorted.sort(null);
         int n = sorted.size();
-        double median = n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0;
-        double over = value - median;
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2.0;
+    }
+
+    /** {@code value} minus the median of {@code values}, signed. */
+    static String overMedian(long value, List<Long> values) {
+        double over = value - median(values);
         return over == Math.rint(over) ? String.format("%+d", (long) over) : String.format("%+.1f", over);
     }
 
@@ -491,8 +502,7 @@ final class ChaosReport {
      * at or below 0, the join's longest delay is no longer than a quiet stretch's.
      */
     private void control(Set<Integer> set, long windowMs, long fromMs, long quietUntilMs, Delays join, Delays appliedJoin) {
-        long lastAckMs = 0;
-        for (Appended a : appended) lastAckMs = Math.max(lastAckMs, a.ackMs());
+        long lastAckMs = lastAckMs();
         long startMs = fromMs + BASELINE_MS;
         long endMs = startMs + windowMs;
         if (endMs > Math.min(quietUntilMs, lastAckMs)) {

@@ -59,8 +59,7 @@ public final class JoinRanks {
         }
         over.sort(null);
         int n = over.size();
-        double median = n % 2 == 1 ? over.get(n / 2) : (over.get(n / 2 - 1) + over.get(n / 2)) / 2.0;
         double z = variance == 0 ? 0 : (expectedSum - sum) / Math.sqrt(variance);
-        return new Summary(n, longest, expectedLongest, sum, expectedSum, z, over.get(0), median, over.get(n - 1));
+        return new Summary(n, longest, expectedLongest, sum, expectedSum, z, over.get(0), ChaosReport.median(over), over.get(n - 1));
     }
 }

@@ -23,6 +23,14 @@ import java.util.concurrent.TimeoutException;
  */
 public final class NodeProcess implements AutoCloseable {
     private static final String READY = " ready http=";
+    /**
+     * A node's heap, fixed: {@code -Xms} as large as {@code -Xmx}. With the JVM's default initial
+     * heap, the first concurrent cycle (started by the code cache, some 10 s in) shrank every node's
+     * heap from about 380 MB to 50 MB, and G1 then paused each node about once a second, instead of
+     * once every five, until the heap had grown again about 9 s later: just when a chaos run's join
+     * falls, so the join's window measured that phase of the collector (docs/TESTING.md).
+     */
+    static final String HEAP = "768m";
 
     private final String nodeId;
     private final Process process;
@@ -54,7 +62,7 @@ public final class NodeProcess implements AutoCloseable {
                                     List<String> extraArgs) throws IOException {
         Files.createDirectories(dataDir);
         List<String> command = new ArrayList<>(List.of(javaBinary(), "--enable-native-access=ALL-UNNAMED",
-                "-XX:+IgnoreUnrecognizedVMOptions", "--sun-misc-unsafe-memory-access=allow", "-Xmx768m",
+                "-XX:+IgnoreUnrecognizedVMOptions", "--sun-misc-unsafe-memory-access=allow", "-Xms" + HEAP, "-Xmx" + HEAP,
                 jitLevel(),
                 "-cp", System.getProperty("java.class.path")));
         // Extra JVM options for every node started here, after the ones above so they win, e.g. GC

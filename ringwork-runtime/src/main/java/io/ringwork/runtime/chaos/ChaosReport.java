@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * The figures of a chaos run, measured on the feeds after it: the failover gaps of every kill, the
@@ -65,13 +66,23 @@ final class ChaosReport {
     private final List<Appended> appended;
     /** Every partition start and release in the nodes' logs, or null when the logs could not be read. */
     private final List<RunnerChange> runnerChanges;
+    /** Every collector pause in the nodes' GC logs, or null when the logs could not be read. */
+    private final List<GcPause> gcPauses;
     private Map<Long, Long> firstArrivalIndex;
 
     /** A partition started ({@code started}) or released on {@code node}, from its log, in ms since the run started. */
     record RunnerChange(String node, long atMs, int partition, boolean started) {}
 
+    /** A collector pause of {@code node}'s JVM that ended at {@code endMs} (since the run started), from its GC log. */
+    record GcPause(String node, long endMs, double durationMs) {
+        /** Whether any of the pause falls within [fromMs, toMs). */
+        boolean within(long fromMs, long toMs) {
+            return endMs >= fromMs && endMs - durationMs < toMs;
+        }
+    }
+
     ChaosReport(PrintStream out, FeedHistory firstArrivals, Map<Long, Long> appliedAt, List<FeedHistory> feeds, int partitions,
-                List<Appended> appended, List<RunnerChange> runnerChanges) {
+                List<Appended> appended, List<RunnerChange> runnerChanges, List<GcPause> gcPauses) {
         this.out = out;
         this.firstArrivals = firstArrivals;
         this.appliedAt = appliedAt;
@@ -79,6 +90,7 @@ final class ChaosReport {
         this.partitions = partitions;
         this.appended = appended;
         this.runnerChanges = runnerChanges;
+        this.gcPauses = gcPauses;
     }
 
     void faults(List<FaultFigures> faults) {
@@ -350,7 +362,7 @@ final class ChaosReport {
                 }
                 phases(set, f, windowEnd, baseline);
                 control(set, windowEnd - f.startMs(), windowEnd + CONTROL_AFTER_MS, quietUntilMs, during, appliedDuring);
-                ranked(set, windowEnd - f.startMs(), all, during, appliedDuring);
+                ranked(set, f.startMs(), windowEnd - f.startMs(), all, during, appliedDuring);
             }
         }
         runners(moved, f.startMs(), windowEnd);
@@ -387,13 +399,14 @@ final class ChaosReport {
      * would be as likely as any of them to hold the longest delay: its rank is uniform over 1..n.
      * Rank 1 is the longest; a tie counts against the join.
      */
-    private void ranked(Set<Integer> set, long windowMs, List<FaultFigures> all, Delays join, Delays appliedJoin) {
+    private void ranked(Set<Integer> set, long windowStartMs, long windowMs, List<FaultFigures> all, Delays join, Delays appliedJoin) {
         long lastAckMs = lastAckMs();
         List<long[]> busy = new ArrayList<>();
         for (FaultFigures each : all) busy.add(new long[] {each.startMs(), Math.max(each.readyMs(), each.afterMs())});
         List<long[]> quiet = quietWindows(windowMs, BASELINE_MS, lastAckMs, busy, CONTROL_AFTER_MS);
         if (quiet.isEmpty() || join.records() == 0) {
             out.println("      quiet stretches as long as the window: none in this run");
+            gcLine(windowStartMs, windowStartMs + windowMs, List.of());
             return;
         }
         List<Long> maxes = new ArrayList<>();
@@ -414,6 +427,48 @@ final class ChaosReport {
                     appliedMaxes.size() + 1, overMedian(appliedJoin.maxMs(), appliedMaxes)));
         }
         out.println(line.append(" (1 = longest)"));
+        gcLine(windowStartMs, windowStartMs + windowMs, quiet);
+    }
+
+    /**
+     * The nodes' collector pauses in the join's window and in each quiet stretch: every partition of
+     * a node waits out its pauses, so a window that holds more of them, or a longer one, reads longer
+     * delays whatever else happens in it.
+     */
+    private void gcLine(long fromMs, long toMs, List<long[]> quiet) {
+        if (gcPauses == null) {
+            out.println("      nodes' GC pauses: n/a (their GC logs could not be read)");
+            return;
+        }
+        GcCount join = gcCount(fromMs, toMs);
+        StringBuilder line = new StringBuilder(String.format("      nodes' GC pauses (their GC logs): the join's window %d, longest %s ms",
+                join.count(), Math.round(join.longestMs())));
+        if (!quiet.isEmpty()) {
+            List<Long> counts = new ArrayList<>();
+            List<Long> longest = new ArrayList<>();
+            for (long[] w : quiet) {
+                GcCount each = gcCount(w[0], w[1]);
+                counts.add((long) each.count());
+                longest.add(Math.round(each.longestMs()));
+            }
+            line.append(String.format("; quiet stretches %s (median %s), longest each %s ms", counts.stream().map(String::valueOf)
+                            .collect(Collectors.joining(", ")), formatMedian(median(counts)),
+                    longest.stream().map(String::valueOf).collect(Collectors.joining(", "))));
+        }
+        out.println(line);
+    }
+
+    private record GcCount(int count, double longestMs) {}
+
+    private GcCount gcCount(long fromMs, long toMs) {
+        int count = 0;
+        double longest = 0;
+        for (GcPause pause : gcPauses) {
+            if (!pause.within(fromMs, toMs)) continue;
+            count++;
+            longest = Math.max(longest, pause.durationMs());
+        }
+        return new GcCount(count, longest);
     }
 
     /**
@@ -462,6 +517,10 @@ final class ChaosReport {
     static String overMedian(long value, List<Long> values) {
         double over = value - median(values);
         return over == Math.rint(over) ? String.format("%+d", (long) over) : String.format("%+.1f", over);
+    }
+
+    private static String formatMedian(double median) {
+        return median == Math.rint(median) ? String.valueOf((long) median) : String.format("%.1f", median);
     }
 
     private static String sortedDescending(List<Long> values) {

@@ -142,7 +142,7 @@ public final class ChaosRun {
             List<FeedHistory> feeds = followers.values().stream().map(FeedFollower::history).toList();
             Anomalies anomalies = ChaosChecks.check(expected, feeds, continuous, owner, replicas);
             ChaosReport report = new ChaosReport(out, firstArrivals, appliedAt, feeds, config.partitions(), producer.appended(),
-                    NodeLogs.runnerChanges(work, startEpochMs, java.time.ZoneId.systemDefault()));
+                    NodeLogs.runnerChanges(work, startEpochMs, java.time.ZoneId.systemDefault()), NodeLogs.gcPauses(work, startEpochMs));
             report.faults(injected.stream().map(i -> new ChaosReport.FaultFigures(i.fault(), i.startMs(), i.readyMs(),
                     i.before(), i.after(), i.afterMs())).toList());
             report.timeline();

@@ -1,7 +1,9 @@
 package io.ringwork.runtime.chaos;
 
+import io.ringwork.runtime.chaos.ChaosReport.GcPause;
 import io.ringwork.runtime.chaos.ChaosReport.RunnerChange;
 import io.ringwork.runtime.cluster.ClusterService;
+import io.ringwork.runtime.harness.NodeProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -9,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.LocalTime;
+import java.time.OffsetDateTime;
 import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,12 +24,17 @@ import java.util.stream.Stream;
 /**
  * What the chaos harness reads from its nodes' logs: each node's {@code node.out} in its own
  * directory of the run's work directory (every incarnation of a node appends to it). A line starts
- * with the node's local time of day, {@code HH:mm:ss.SSS} (logback.xml).
+ * with the node's local time of day, {@code HH:mm:ss.SSS} (logback.xml). Beside it, each of the
+ * node's processes logs its collector's pauses to its own {@code gc-<pid>.log} ({@link NodeProcess}),
+ * each line stamped with the date, time and offset.
  */
 final class NodeLogs {
     private static final Pattern RUNNER = Pattern.compile(" - partition (\\d+) ("
             + Pattern.quote(ClusterService.STARTED_LOG_MARK) + "|" + Pattern.quote(ClusterService.RELEASED_LOG_MARK) + ") ");
     private static final long DAY_MS = 86_400_000L;
+    /** {@code [2026-11-22T06:42:01.383+0000] GC(1) Pause Young (Normal) (G1 Evacuation Pause) 123M->11M(380M) 63.105ms} */
+    private static final Pattern GC_PAUSE = Pattern.compile("^\\[([^\\]]+)\\] GC\\(\\d+\\) Pause .+? \\S+->\\S+ ([0-9.]+)ms$");
+    private static final DateTimeFormatter GC_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSZ");
 
     private NodeLogs() {}
 
@@ -66,6 +75,46 @@ final class NodeLogs {
         long ms = Math.floorMod(at.toNanoOfDay() / 1_000_000 - start.toNanoOfDay() / 1_000_000, DAY_MS);
         if (ms > DAY_MS / 2) ms -= DAY_MS;
         return new RunnerChange(node, ms, Integer.parseInt(m.group(1)), m.group(2).equals(ClusterService.STARTED_LOG_MARK));
+    }
+
+    /**
+     * Every collector pause in the nodes' GC logs, timed in ms since {@code startEpochMs}, or null
+     * when a log cannot be read. A node started with another collector's log format has none.
+     */
+    static List<GcPause> gcPauses(Path work, long startEpochMs) {
+        List<GcPause> pauses = new ArrayList<>();
+        try (Stream<Path> dirs = Files.list(work)) {
+            for (Path dir : dirs.sorted().toList()) {
+                if (!Files.isDirectory(dir)) continue;
+                try (Stream<Path> files = Files.list(dir)) {
+                    for (Path file : files.sorted().toList()) {
+                        String name = file.getFileName().toString();
+                        if (!name.startsWith(NodeProcess.GC_LOG_PREFIX) || !name.endsWith(".log")) continue;
+                        try (Stream<String> lines = Files.lines(file, StandardCharsets.ISO_8859_1)) {
+                            lines.forEach(line -> {
+                                GcPause pause = gcPause(dir.getFileName().toString(), line, startEpochMs);
+                                if (pause != null) pauses.add(pause);
+                            });
+                        }
+                    }
+                }
+            }
+            return pauses;
+        } catch (IOException | UncheckedIOException e) {
+            return null;
+        }
+    }
+
+    /** The pause in {@code line} of a GC log, or null. The line is written as the pause ends. */
+    static GcPause gcPause(String node, String line, long startEpochMs) {
+        Matcher m = GC_PAUSE.matcher(line);
+        if (!m.find()) return null;
+        try {
+            long endEpochMs = OffsetDateTime.parse(m.group(1), GC_TIME).toInstant().toEpochMilli();
+            return new GcPause(node, endEpochMs - startEpochMs, Double.parseDouble(m.group(2)));
+        } catch (DateTimeParseException | NumberFormatException e) {
+            return null;
+        }
     }
 
     private interface LineReader {

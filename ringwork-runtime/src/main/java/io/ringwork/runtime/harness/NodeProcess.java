@@ -31,6 +31,8 @@ public final class NodeProcess implements AutoCloseable {
      * falls, so the join's window measured that phase of the collector (docs/TESTING.md).
      */
     static final String HEAP = "768m";
+    /** Each node process logs its collector's pauses to {@code <dataDir>/gc-<pid>.log} (see {@code NodeLogs}). */
+    public static final String GC_LOG_PREFIX = "gc-";
 
     private final String nodeId;
     private final Process process;
@@ -63,7 +65,7 @@ public final class NodeProcess implements AutoCloseable {
         Files.createDirectories(dataDir);
         List<String> command = new ArrayList<>(List.of(javaBinary(), "--enable-native-access=ALL-UNNAMED",
                 "-XX:+IgnoreUnrecognizedVMOptions", "--sun-misc-unsafe-memory-access=allow", "-Xms" + HEAP, "-Xmx" + HEAP,
-                jitLevel(),
+                "-Xlog:gc:file=\"" + dataDir.resolve(GC_LOG_PREFIX + "%p.log") + "\":time", jitLevel(),
                 "-cp", System.getProperty("java.class.path")));
         // Extra JVM options for every node started here, after the ones above so they win, e.g. GC
         // logging: RINGWORK_NODE_JAVA_OPTS="-Xlog:gc".

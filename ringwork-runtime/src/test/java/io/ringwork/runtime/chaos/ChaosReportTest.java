@@ -30,6 +30,7 @@ class ChaosReportTest {
     private final List<Appended> appended = new ArrayList<>();
     private final Map<Long, Long> appliedAt = new HashMap<>();
     private final List<ChaosReport.RunnerChange> runnerChanges = new ArrayList<>();
+    private final List<ChaosReport.GcPause> gcPauses = new ArrayList<>();
 
     /** {@code feed} delivers partition {@code p}'s change of version {@code v} at {@code atMs} (in time order). */
     private void deliver(FeedHistory feed, int p, long v, long atMs) {
@@ -44,7 +45,7 @@ class ChaosReportTest {
     /** The report's fault lines for {@code faults}, over n2's feed and the appends so far (2 partitions). */
     private String faultLines(ChaosReport.FaultFigures... faults) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        new ChaosReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), any, appliedAt, List.of(n2), 2, appended, runnerChanges).faults(List.of(faults));
+        new ChaosReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), any, appliedAt, List.of(n2), 2, appended, runnerChanges, gcPauses).faults(List.of(faults));
         return bytes.toString(StandardCharsets.UTF_8);
     }
 
@@ -284,6 +285,36 @@ class ChaosReportTest {
     }
 
     @Test
+    void theNodesGcPausesAreCountedInTheJoinWindowAndEachQuietStretch() {
+        for (int i = 0; i < 300; i++) {
+            append(1, i, i * 100L, true);
+            deliver(n2, 1, i, i * 100L + 10);
+        }
+        // The join's window is [5 s, 9 s); the quiet stretches [11, 15), [15, 19), [19, 23), [23, 27).
+        gcPauses.add(new ChaosReport.GcPause("n1", 5_030, 40.0));
+        gcPauses.add(new ChaosReport.GcPause("n2", 6_000, 12.4));
+        gcPauses.add(new ChaosReport.GcPause("n3", 8_990, 75.6));
+        gcPauses.add(new ChaosReport.GcPause("n1", 11_010, 20.0)); // began before 11 s: still in [11, 15)
+        gcPauses.add(new ChaosReport.GcPause("n2", 19_500, 30.0));
+        gcPauses.add(new ChaosReport.GcPause("n2", 10_000, 30.0)); // in no window
+        Ownership owners = new Ownership(Map.of(0, "n1", 1, "n2"), Map.of());
+        String text = faultLines(join(owners, owners, 9_000));
+        assertTrue(text.contains("nodes' GC pauses (their GC logs): the join's window 3, longest 76 ms;"
+                + " quiet stretches 1, 0, 1, 0 (median 0.5), longest each 20, 0, 30, 0 ms"), text);
+    }
+
+    @Test
+    void withoutGcLogsTheGcLineSaysSo() {
+        Ownership owners = new Ownership(Map.of(0, "n1", 1, "n2"), Map.of());
+        append(1, 1, 6_000, true);
+        deliver(n2, 1, 1, 6_010);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        new ChaosReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), any, appliedAt, List.of(n2), 2, appended, null, null)
+                .faults(List.of(join(owners, owners, 9_000)));
+        assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("nodes' GC pauses: n/a"), bytes.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void runnerChangesInTheJoinWindowAreCountedByMovedAndUnmoved() {
         Ownership before = new Ownership(Map.of(0, "n1", 1, "n2"), Map.of());
         Ownership after = new Ownership(Map.of(0, "n4", 1, "n2"), Map.of());
@@ -302,7 +333,7 @@ class ChaosReportTest {
     void withoutTheNodesLogsRunnerChangesAreNotAvailable() {
         Ownership owners = new Ownership(Map.of(0, "n1", 1, "n2"), Map.of());
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        new ChaosReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), any, appliedAt, List.of(n2), 2, appended, null)
+        new ChaosReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), any, appliedAt, List.of(n2), 2, appended, null, null)
                 .faults(List.of(join(owners, owners, 9_000)));
         assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("runner changes join..settled: n/a"));
     }

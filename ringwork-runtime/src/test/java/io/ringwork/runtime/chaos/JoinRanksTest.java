@@ -47,7 +47,7 @@ class JoinRanksTest {
         }
         Ownership owners = new Ownership(Map.of(0, "n1", 1, "n2"), Map.of());
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        new ChaosReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), any, appliedAt, List.of(n2), 2, appended, List.of())
+        new ChaosReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), any, appliedAt, List.of(n2), 2, appended, List.of(), List.of())
                 .faults(List.of(new ChaosReport.FaultFigures(new Fault(5000, FaultSchedule.Kind.JOIN, "n4", 0), 5000, 6000,
                         owners, owners, 9_000)));
         return bytes.toString(StandardCharsets.UTF_8);

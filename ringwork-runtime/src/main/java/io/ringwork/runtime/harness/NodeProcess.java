@@ -31,6 +31,16 @@ public final class NodeProcess implements AutoCloseable {
      * falls, so the join's window measured that phase of the collector (docs/TESTING.md).
      */
     static final String HEAP = "768m";
+    /**
+     * A node's code cache, the size a JVM with C2 gets by default. At C1 only (the chaos runs', see
+     * {@link #jitLevel}) the default is 48 MB, and each time the compiled code grows by 15 % of it
+     * (7 MB, {@code SweeperThreshold}) since code was last unloaded, G1 starts a concurrent cycle
+     * to unload code ({@code CodeCache GC Threshold} in a node's GC log). That came once per node,
+     * some 10–15 s after its start, which in a 60 s chaos run is just when the join falls, and two of
+     * its pauses (35–55 ms, then a Remark of 10–35 ms) were among a node's longest. With 240 MB the
+     * threshold is 36 MB, which no node's C1 code reached in a run.
+     */
+    static final String CODE_CACHE = "240m";
     /** Each node process logs its collector's pauses to {@code <dataDir>/gc-<pid>.log} (see {@code NodeLogs}). */
     public static final String GC_LOG_PREFIX = "gc-";
 
@@ -65,6 +75,7 @@ public final class NodeProcess implements AutoCloseable {
         Files.createDirectories(dataDir);
         List<String> command = new ArrayList<>(List.of(javaBinary(), "--enable-native-access=ALL-UNNAMED",
                 "-XX:+IgnoreUnrecognizedVMOptions", "--sun-misc-unsafe-memory-access=allow", "-Xms" + HEAP, "-Xmx" + HEAP,
+                "-XX:ReservedCodeCacheSize=" + CODE_CACHE,
                 "-Xlog:gc:file=\"" + dataDir.resolve(GC_LOG_PREFIX + "%p.log") + "\":time", jitLevel(),
                 "-cp", System.getProperty("java.class.path")));
         // Extra JVM options for every node started here, after the ones above so they win, e.g. GC

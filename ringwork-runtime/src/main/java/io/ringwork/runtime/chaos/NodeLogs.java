@@ -17,6 +17,7 @@ import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -41,7 +42,8 @@ final class NodeLogs {
     /** Lines saying a digest differed, over every node's output, or -1 when a log cannot be read. */
     static long repairs(Path work) {
         long[] count = {0};
-        return each(work, (node, lines) -> count[0] += lines.filter(line -> line.contains(ClusterService.REPAIR_LOG_MARK)).count())
+        return each(work, NodeProcess.OUTPUT_FILE::equals,
+                (node, lines) -> count[0] += lines.filter(line -> line.contains(ClusterService.REPAIR_LOG_MARK)).count())
                 ? count[0] : -1;
     }
 
@@ -52,7 +54,7 @@ final class NodeLogs {
     static List<RunnerChange> runnerChanges(Path work, long startEpochMs, ZoneId zone) {
         List<RunnerChange> changes = new ArrayList<>();
         LocalTime start = LocalTime.ofInstant(Instant.ofEpochMilli(startEpochMs), zone);
-        boolean read = each(work, (node, lines) -> lines.forEach(line -> {
+        boolean read = each(work, NodeProcess.OUTPUT_FILE::equals, (node, lines) -> lines.forEach(line -> {
             RunnerChange change = runnerChange(node, line, start);
             if (change != null) changes.add(change);
         }));
@@ -83,26 +85,12 @@ final class NodeLogs {
      */
     static List<GcPause> gcPauses(Path work, long startEpochMs) {
         List<GcPause> pauses = new ArrayList<>();
-        try (Stream<Path> dirs = Files.list(work)) {
-            for (Path dir : dirs.sorted().toList()) {
-                if (!Files.isDirectory(dir)) continue;
-                try (Stream<Path> files = Files.list(dir)) {
-                    for (Path file : files.sorted().toList()) {
-                        String name = file.getFileName().toString();
-                        if (!name.startsWith(NodeProcess.GC_LOG_PREFIX) || !name.endsWith(".log")) continue;
-                        try (Stream<String> lines = Files.lines(file, StandardCharsets.ISO_8859_1)) {
-                            lines.forEach(line -> {
-                                GcPause pause = gcPause(dir.getFileName().toString(), line, startEpochMs);
-                                if (pause != null) pauses.add(pause);
-                            });
-                        }
-                    }
-                }
-            }
-            return pauses;
-        } catch (IOException | UncheckedIOException e) {
-            return null;
-        }
+        boolean read = each(work, name -> name.startsWith(NodeProcess.GC_LOG_PREFIX) && name.endsWith(".log"),
+                (node, lines) -> lines.forEach(line -> {
+                    GcPause pause = gcPause(node, line, startEpochMs);
+                    if (pause != null) pauses.add(pause);
+                }));
+        return read ? pauses : null;
     }
 
     /** The pause in {@code line} of a GC log, or null. The line is written as the pause ends. */
@@ -121,14 +109,22 @@ final class NodeLogs {
         void read(String node, Stream<String> lines);
     }
 
-    /** Feeds each node's log to {@code reader}; false when one cannot be read. */
-    private static boolean each(Path work, LineReader reader) {
+    /**
+     * Feeds {@code reader} every file, in each node's directory, whose name {@code named} accepts
+     * (in name order, node by node); false when one cannot be read.
+     */
+    private static boolean each(Path work, Predicate<String> named, LineReader reader) {
         try (Stream<Path> dirs = Files.list(work)) {
             for (Path dir : dirs.sorted().toList()) {
-                Path output = dir.resolve("node.out");
-                if (!Files.isRegularFile(output)) continue;
-                try (Stream<String> lines = Files.lines(output, StandardCharsets.ISO_8859_1)) {
-                    reader.read(dir.getFileName().toString(), lines);
+                if (!Files.isDirectory(dir)) continue;
+                List<Path> files;
+                try (Stream<Path> listed = Files.list(dir)) {
+                    files = listed.filter(f -> named.test(f.getFileName().toString()) && Files.isRegularFile(f)).sorted().toList();
+                }
+                for (Path file : files) {
+                    try (Stream<String> lines = Files.lines(file, StandardCharsets.ISO_8859_1)) {
+                        reader.read(dir.getFileName().toString(), lines);
+                    }
                 }
             }
             return true;

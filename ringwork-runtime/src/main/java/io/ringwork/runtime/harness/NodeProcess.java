@@ -41,6 +41,8 @@ public final class NodeProcess implements AutoCloseable {
      * threshold is 36 MB, which no node's C1 code reached in a run.
      */
     static final String CODE_CACHE = "240m";
+    /** A node's output, every incarnation appending: {@code <dataDir>/node.out}. */
+    public static final String OUTPUT_FILE = "node.out";
     /** Each node process logs its collector's pauses to {@code <dataDir>/gc-<pid>.log} (see {@code NodeLogs}). */
     public static final String GC_LOG_PREFIX = "gc-";
 
@@ -86,7 +88,7 @@ public final class NodeProcess implements AutoCloseable {
                 "node", "--node-id", nodeId, "--http", http, "--bind", bind, "--data-dir", dataDir.toString(),
                 "--log-dir", logDir.toString()));
         command.addAll(extraArgs);
-        Path output = dataDir.resolve("node.out");
+        Path output = dataDir.resolve(OUTPUT_FILE);
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         NodeProcess node = new NodeProcess(nodeId, process, output);
         Thread.ofVirtual().name("node-output-" + nodeId).start(node::pumpOutput);

@@ -451,9 +451,8 @@ final class ChaosReport {
                 counts.add((long) each.count());
                 longest.add(Math.round(each.longestMs()));
             }
-            line.append(String.format("; quiet stretches %s (median %s), longest each %s ms", counts.stream().map(String::valueOf)
-                            .collect(Collectors.joining(", ")), formatMedian(median(counts)),
-                    longest.stream().map(String::valueOf).collect(Collectors.joining(", "))));
+            line.append(String.format("; quiet stretches %s (median %s), longest each %s ms", joined(counts),
+                    halfOrWhole(median(counts), false), joined(longest)));
         }
         out.println(line);
     }
@@ -515,20 +514,23 @@ final class ChaosReport {
 
     /** {@code value} minus the median of {@code values}, signed. */
     static String overMedian(long value, List<Long> values) {
-        double over = value - median(values);
-        return over == Math.rint(over) ? String.format("%+d", (long) over) : String.format("%+.1f", over);
+        return halfOrWhole(value - median(values), true);
     }
 
-    private static String formatMedian(double median) {
-        return median == Math.rint(median) ? String.valueOf((long) median) : String.format("%.1f", median);
+    /** A median or a difference from one: whole, or with the one decimal a median of an even count can have. */
+    private static String halfOrWhole(double value, boolean signed) {
+        return value == Math.rint(value) ? String.format(signed ? "%+d" : "%d", (long) value)
+                : String.format(signed ? "%+.1f" : "%.1f", value);
     }
 
     private static String sortedDescending(List<Long> values) {
         List<Long> sorted = new ArrayList<>(values);
         sorted.sort(Comparator.reverseOrder());
-        StringBuilder text = new StringBuilder();
-        for (long v : sorted) text.append(text.isEmpty() ? "" : ", ").append(v);
-        return text.toString();
+        return joined(sorted);
+    }
+
+    private static String joined(List<Long> values) {
+        return values.stream().map(String::valueOf).collect(Collectors.joining(", "));
     }
 
     /**

@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
 final class NodeCommand implements Callable<Integer> {
     static final Set<String> SETTINGS = Set.of("node-id", "bind", "http", "seeds", "data-dir", "log-dir", "partitions",
             "fsync", "fsync-interval-ms", "max-request-bytes", "changes-retained", "worker-threads", "cluster", "membership",
-            "secret-file", "log-retention-bytes", "log-retention-ms", "replication-factor", "weight");
+            "secret-file", "log-retention-bytes", "log-retention-ms", "replication-factor", "weight", "max-document-bytes");
 
     @Option(names = "--config", paramLabel = "FILE", description = "properties file; keys are the flag names")
     Path configFile;
@@ -36,6 +36,7 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--fsync", description = "log durability: always, interval, never (default interval)") String fsync;
     @Option(names = "--fsync-interval-ms", description = "fsync period with --fsync interval (default 100)") Long fsyncIntervalMs;
     @Option(names = "--max-request-bytes", description = "largest accepted HTTP body (default 16 MiB)") Integer maxRequestBytes;
+    @Option(names = "--max-document-bytes", description = "largest state a record may leave, as JSON; a record that would pass it is a dead letter (default 1 MiB)") Integer maxDocumentBytes;
     @Option(names = "--changes-retained", description = "changes kept for feed replay (default 1000000)") Long changesRetained;
     @Option(names = "--worker-threads", description = "threads applying records (default 2 x cores, at least 4)") Integer workerThreads;
     @Option(names = "--cluster", description = "cluster name; packets of other clusters are dropped (default ringwork)") String cluster;
@@ -99,7 +100,8 @@ final class NodeCommand implements Callable<Integer> {
                 .withLogRetentionBytes(number(logRetentionBytes, file, "log-retention-bytes", c.logRetentionBytes()).longValue())
                 .withLogRetentionMs(number(logRetentionMs, file, "log-retention-ms", c.logRetentionMs()).longValue())
                 .withReplicationFactor(number(replicationFactor, file, "replication-factor", c.replicationFactor()).intValue())
-                .withWeight(number(weight, file, "weight", c.weight()).intValue());
+                .withWeight(number(weight, file, "weight", c.weight()).intValue())
+                .withMaxDocumentBytes(number(maxDocumentBytes, file, "max-document-bytes", c.maxDocumentBytes()).intValue());
         String secret = pick(secretFile == null ? null : secretFile.toString(), file, "secret-file", "");
         if (!secret.isEmpty()) c = c.withSecretFile(Path.of(secret));
         return c;

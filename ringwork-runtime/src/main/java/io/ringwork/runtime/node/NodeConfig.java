@@ -1,5 +1,6 @@
 package io.ringwork.runtime.node;
 
+import io.ringwork.core.processing.Limits;
 import io.ringwork.core.util.Invariants;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,11 +34,14 @@ import java.util.List;
  *                             a commit counts once a majority of them hold it
  * @param weight               capacity weight: a node with weight 2 takes about twice the
  *                             partitions of a node with weight 1 (virtual nodes on the ring)
+ * @param maxDocumentBytes     largest state a record may leave behind, as stored JSON; a record that
+ *                             would pass it is a dead letter and the state stays as it was
  */
 public record NodeConfig(String nodeId, String bind, String http, List<String> seeds, Path dataDir, Path logDir,
                          int partitions, String fsync, long fsyncIntervalMs, int maxRequestBytes,
                          long changesRetained, int workerThreads, String cluster, String membership, Path secretFile,
-                         long logRetentionBytes, long logRetentionMs, int replicationFactor, int weight) {
+                         long logRetentionBytes, long logRetentionMs, int replicationFactor, int weight,
+                         int maxDocumentBytes) {
     public NodeConfig {
         Invariants.require(nodeId != null && nodeId.matches("[A-Za-z0-9._-]{1,64}"),
                 "node-id must be 1-64 letters, digits, '.', '_' or '-', got '%s'", nodeId);
@@ -59,6 +63,8 @@ public record NodeConfig(String nodeId, String bind, String http, List<String> s
         Invariants.require(logRetentionMs == -1 || logRetentionMs > 0, "log-retention-ms must be positive or -1");
         Invariants.require(replicationFactor >= 1 && replicationFactor <= 7, "replication-factor must be in [1, 7], got %s", replicationFactor);
         Invariants.require(weight >= 1 && weight <= 64, "weight must be in [1, 64], got %s", weight);
+        Invariants.require(maxDocumentBytes >= 1024 && maxDocumentBytes <= Limits.MAX_DOCUMENT_BYTES_CEILING,
+                "max-document-bytes must be in [1024, %s], got %s", Limits.MAX_DOCUMENT_BYTES_CEILING, maxDocumentBytes);
     }
 
     public static final int DEFAULT_PARTITIONS = 64;
@@ -66,26 +72,28 @@ public record NodeConfig(String nodeId, String bind, String http, List<String> s
     public static NodeConfig defaults() {
         return new NodeConfig("node-1", "127.0.0.1:7946", "127.0.0.1:8080", List.of(),
                 Path.of("ringwork-data", "node-1"), Path.of("ringwork-data", "log"), 0, "interval", 100,
-                16 << 20, 1_000_000, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), "ringwork", "lan", null, -1, -1, 3, 1);
+                16 << 20, 1_000_000, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), "ringwork", "lan", null, -1, -1, 3, 1,
+                Limits.DEFAULT.maxDocumentBytes());
     }
 
-    public NodeConfig withReplicationFactor(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, v, weight); }
-    public NodeConfig withWeight(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, v); }
-    public NodeConfig withNodeId(String v) { return new NodeConfig(v, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
-    public NodeConfig withBind(String v) { return new NodeConfig(nodeId, v, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
-    public NodeConfig withHttp(String v) { return new NodeConfig(nodeId, bind, v, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
-    public NodeConfig withSeeds(List<String> v) { return new NodeConfig(nodeId, bind, http, v, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
-    public NodeConfig withDataDir(Path v) { return new NodeConfig(nodeId, bind, http, seeds, v, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
-    public NodeConfig withLogDir(Path v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, v, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
-    public NodeConfig withPartitions(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, v, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
-    public NodeConfig withFsync(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, v, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
-    public NodeConfig withFsyncIntervalMs(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, v, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
-    public NodeConfig withMaxRequestBytes(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, v, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
-    public NodeConfig withChangesRetained(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, v, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
-    public NodeConfig withWorkerThreads(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, v, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
-    public NodeConfig withCluster(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, v, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
-    public NodeConfig withMembership(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, v, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
-    public NodeConfig withSecretFile(Path v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, v, logRetentionBytes, logRetentionMs, replicationFactor, weight); }
-    public NodeConfig withLogRetentionBytes(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, v, logRetentionMs, replicationFactor, weight); }
-    public NodeConfig withLogRetentionMs(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, v, replicationFactor, weight); }
+    public NodeConfig withReplicationFactor(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, v, weight, maxDocumentBytes); }
+    public NodeConfig withWeight(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, v, maxDocumentBytes); }
+    public NodeConfig withNodeId(String v) { return new NodeConfig(v, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
+    public NodeConfig withBind(String v) { return new NodeConfig(nodeId, v, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
+    public NodeConfig withHttp(String v) { return new NodeConfig(nodeId, bind, v, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
+    public NodeConfig withSeeds(List<String> v) { return new NodeConfig(nodeId, bind, http, v, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
+    public NodeConfig withDataDir(Path v) { return new NodeConfig(nodeId, bind, http, seeds, v, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
+    public NodeConfig withLogDir(Path v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, v, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
+    public NodeConfig withPartitions(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, v, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
+    public NodeConfig withFsync(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, v, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
+    public NodeConfig withFsyncIntervalMs(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, v, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
+    public NodeConfig withMaxRequestBytes(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, v, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
+    public NodeConfig withChangesRetained(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, v, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
+    public NodeConfig withWorkerThreads(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, v, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
+    public NodeConfig withCluster(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, v, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
+    public NodeConfig withMembership(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, v, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
+    public NodeConfig withSecretFile(Path v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, v, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
+    public NodeConfig withLogRetentionBytes(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, v, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
+    public NodeConfig withLogRetentionMs(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, v, replicationFactor, weight, maxDocumentBytes); }
+    public NodeConfig withMaxDocumentBytes(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, v); }
 }

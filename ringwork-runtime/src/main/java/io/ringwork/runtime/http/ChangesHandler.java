@@ -9,9 +9,11 @@ import io.ringwork.runtime.node.RingworkNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -30,8 +32,11 @@ final class ChangesHandler {
     private static final int FLUSH_EVERY = 512;
     /** Concurrent streams; each may queue up to QUEUE_CAPACITY changes, so this bounds their memory. */
     static final int MAX_STREAMS = 64;
+    /** Concurrent streams of one client address, so that one client cannot take every stream. */
+    static final int MAX_STREAMS_PER_CLIENT = 8;
 
     private final java.util.concurrent.Semaphore streams = new java.util.concurrent.Semaphore(MAX_STREAMS);
+    private final ConcurrentHashMap<InetAddress, Integer> perClient = new ConcurrentHashMap<>();
 
     private final RingworkNode node;
     private final BooleanSupplier closed;
@@ -43,22 +48,48 @@ final class ChangesHandler {
 
     void handle(HttpExchange exchange) throws IOException {
         Exchanges.requireMethod(exchange, "GET");
-        if (!streams.tryAcquire()) {
+        Map<String, String> query = Exchanges.query(exchange);
+        long from = startPosition(exchange, query.get("from"));
+        if ("HEAD".equals(exchange.getRequestMethod())) {
+            exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+            return;
+        }
+        InetAddress client = exchange.getRemoteAddress().getAddress();
+        if (!admit(client)) {
             exchange.getResponseHeaders().set("Retry-After", "5");
-            throw new ApiError(503, "busy", "this node already serves " + MAX_STREAMS
-                    + " change-feed streams; retry later or use another node", true);
+            throw new ApiError(429, "too_many_streams", "your address has " + MAX_STREAMS_PER_CLIENT
+                    + " change-feed streams open on this node already; close one or use another node", true);
         }
         try {
-            serveStream(exchange);
+            if (!streams.tryAcquire()) {
+                exchange.getResponseHeaders().set("Retry-After", "5");
+                throw new ApiError(503, "busy", "this node already serves " + MAX_STREAMS
+                        + " change-feed streams; retry later or use another node", true);
+            }
+            try {
+                serveStream(exchange, query.getOrDefault("prefix", ""), from);
+            } finally {
+                streams.release();
+            }
         } finally {
-            streams.release();
+            perClient.computeIfPresent(client, (address, count) -> count <= 1 ? null : count - 1);
         }
     }
 
-    private void serveStream(HttpExchange exchange) throws IOException {
-        Map<String, String> query = Exchanges.query(exchange);
-        String prefix = query.getOrDefault("prefix", "");
-        long from = startPosition(exchange, query.get("from"));
+    private boolean admit(InetAddress client) {
+        boolean[] admitted = {false};
+        perClient.compute(client, (address, count) -> {
+            int n = count == null ? 0 : count;
+            if (n >= MAX_STREAMS_PER_CLIENT) return count;
+            admitted[0] = true;
+            return n + 1;
+        });
+        return admitted[0];
+    }
+
+    private void serveStream(HttpExchange exchange, String prefix, long from) throws IOException {
         // Subscribe before replaying, so nothing committed during the replay is missed; entries
         // the replay already sent are dropped from the live part by position.
         try (ChangeFeed.Subscription live = node.feed().subscribe(QUEUE_CAPACITY)) {
@@ -80,9 +111,13 @@ final class ChangesHandler {
         String lastEventId = exchange.getRequestHeaders().getFirst("Last-Event-ID");
         if (lastEventId != null && !lastEventId.isBlank()) {
             try {
-                return Long.parseLong(lastEventId.trim()) + 1;
+                long position = Long.parseLong(lastEventId.trim());
+                // A negative or the largest position would wrap into "start live" below.
+                if (position < 0 || position == Long.MAX_VALUE) throw new NumberFormatException();
+                return position + 1;
             } catch (NumberFormatException e) {
-                throw ApiError.badRequest("Last-Event-ID must be a feed position, got '" + lastEventId + "'");
+                throw ApiError.badRequest("Last-Event-ID must be a feed position in [0, " + (Long.MAX_VALUE - 1)
+                        + "], got '" + lastEventId.replaceAll("[^\\x20-\\x7e]", "?") + "'");
             }
         }
         if (from == null || from.isEmpty() || from.equals("now")) return -1;

@@ -3,11 +3,11 @@ package io.ringwork.runtime.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import io.ringwork.core.processing.Limits;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
@@ -32,7 +32,8 @@ final class Exchanges {
             if (length > maxBytes) throw tooLarge(length, maxBytes);
         }
         try (InputStream in = exchange.getRequestBody()) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream(declared != null ? (int) Long.parseLong(declared.trim()) : 4096);
+            // Grown as bytes arrive: a declared length is a claim, not a reason to allocate.
+            ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
             byte[] buffer = new byte[16 * 1024];
             int n;
             while ((n = in.read(buffer)) > 0) {
@@ -57,24 +58,46 @@ final class Exchanges {
         return (semicolon < 0 ? type : type.substring(0, semicolon)).trim().toLowerCase();
     }
 
+    /**
+     * The query's parameters, form-decoded ('+' is a space); the first of repeated names wins.
+     * A malformed escape, invalid UTF-8 or a control character is a 400.
+     */
     static Map<String, String> query(HttpExchange exchange) {
         Map<String, String> params = new HashMap<>();
         String raw = exchange.getRequestURI().getRawQuery();
         if (raw == null || raw.isEmpty()) return params;
         for (String pair : raw.split("&")) {
             int eq = pair.indexOf('=');
-            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            String name = PercentDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), true, "query parameter name");
+            String value = eq < 0 ? "" : PercentDecoder.decode(pair.substring(eq + 1), true, "query parameter '" + name + "'");
             params.putIfAbsent(name, value);
         }
         return params;
     }
 
-    /** The request path after {@code prefix}, percent-decoded (so keys may contain '/' or '%2F'). */
+    /**
+     * The request path after {@code prefix}, percent-decoded ('+' stays a plus; keys may contain
+     * '/' or '%2F'). A malformed escape, invalid UTF-8 or a control character is a 400.
+     */
     static String pathAfter(HttpExchange exchange, String prefix) {
         String raw = exchange.getRequestURI().getRawPath();
         if (!raw.startsWith(prefix)) return "";
-        return URLDecoder.decode(raw.substring(prefix.length()).replace("+", "%2B"), StandardCharsets.UTF_8);
+        return PercentDecoder.decode(raw.substring(prefix.length()), false, "path");
+    }
+
+    /**
+     * A key from the path or a query: non-empty and at most {@link Limits#maxKeyBytes()} bytes of
+     * UTF-8 (decoding already refused control characters and invalid UTF-8); else a 400 that
+     * names the endpoint.
+     */
+    static String checkKey(String key, String endpoint) {
+        if (key.isEmpty()) throw ApiError.badRequest(endpoint + ": the key is missing");
+        int bytes = key.getBytes(StandardCharsets.UTF_8).length;
+        if (bytes > Limits.DEFAULT.maxKeyBytes()) {
+            throw ApiError.badRequest(endpoint + ": the key is " + bytes + " bytes of UTF-8, over the limit of "
+                    + Limits.DEFAULT.maxKeyBytes());
+        }
+        return key;
     }
 
     static void json(HttpExchange exchange, int status, Object body) throws IOException {
@@ -93,14 +116,16 @@ final class Exchanges {
     }
 
     static void error(HttpExchange exchange, ApiError error) throws IOException {
-        ObjectNode body = JSON.createObjectNode().put("error", error.code()).put("detail", error.getMessage());
-        if (!error.definite()) body.put("definite", false);
+        ObjectNode body = JSON.createObjectNode().put("error", error.code()).put("detail", error.getMessage())
+                .put("definite", error.definite());
         json(exchange, error.status(), body);
     }
 
+    /** Refuses with a 405 a method not in {@code allowed}; HEAD passes wherever GET does. */
     static void requireMethod(HttpExchange exchange, String... allowed) {
+        String requested = exchange.getRequestMethod();
         for (String method : allowed) {
-            if (method.equals(exchange.getRequestMethod())) return;
+            if (method.equals(requested) || (method.equals("GET") && requested.equals("HEAD"))) return;
         }
         exchange.getResponseHeaders().set("Allow", String.join(", ", allowed));
         throw new ApiError(405, "method_not_allowed",

@@ -1,21 +1,27 @@
 package io.ringwork.runtime.http;
 
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.ringwork.runtime.http.server.ApiExchange;
+import io.ringwork.runtime.http.server.ApiServer;
+import io.ringwork.runtime.http.server.HttpProblem;
 import io.ringwork.runtime.node.HostPort;
 import io.ringwork.runtime.node.RingworkNode;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's HTTP API (DESIGN.md section 9) on the JDK's HTTP server, one virtual thread per
- * request, so long-lived change-feed streams cost no platform thread. Every error is JSON
- * {@code {"error","detail"}} with a proper status; a handler failure is a 500, never a dropped
- * connection.
+ * The node's HTTP API (DESIGN.md section 9) on {@link ApiServer}, one virtual thread per
+ * connection, with a bound on every resource a client can hold (see there). Routes match exactly,
+ * or by a prefix that ends in '/' for the routes that take a key; anything else is a 404. Every
+ * route lists its methods: HEAD is served wherever GET is (headers only), OPTIONS answers 204 with
+ * {@code Allow}, another method is a 405. Every error is JSON {@code {"error","detail","definite"}}
+ * with a proper status; a handler failure is a 500, never a dropped connection.
  */
 public final class HttpApi implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
@@ -25,43 +31,40 @@ public final class HttpApi implements AutoCloseable {
         void handle(HttpExchange exchange) throws IOException;
     }
 
-    private final RingworkNode node;
-    private final HttpServer server;
-    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-    private volatile boolean closed;
-
-    static {
-        // The JDK server waits without limit for a request that stalls half way, holding its
-        // connection; unless the operator set it, a request gets 60 s to arrive. (Answers have no
-        // such limit: a change-feed stream is one answer that lasts.)
-        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) System.setProperty("sun.net.httpserver.maxReqTime", "60");
-    }
+    private record Route(String path, boolean prefix, List<String> methods, Handler handler) {}
 
     /** Largest replication batch accepted: 256 messages with their states. */
     private static final int REPLICATION_BODY_MAX = 256 << 20;
+    /** Request body bytes all requests together may hold. */
+    static final long BODY_BUDGET_BYTES = 256L << 20;
+
+    private final RingworkNode node;
+    private final ApiServer server;
+    private final Map<String, Route> exact = new HashMap<>();
+    private final List<Route> prefixes = new ArrayList<>();
+    private volatile boolean closed;
 
     public HttpApi(RingworkNode node) {
         this.node = node;
         try {
-            server = HttpServer.create(HostPort.parse(node.config().http(), "http").toSocketAddress(), 1024);
+            server = new ApiServer(HostPort.parse(node.config().http(), "http").toSocketAddress(),
+                    ApiServer.Settings.defaults(Math.max(BODY_BUDGET_BYTES, 2L * node.config().maxRequestBytes())), this::dispatch);
         } catch (IOException e) {
             throw new IllegalStateException("cannot listen for HTTP on " + node.config().http() + ": " + e.getMessage(), e);
         }
-        server.setExecutor(executor);
         IngestHandlers ingest = new IngestHandlers(node);
         ReadHandlers reads = new ReadHandlers(node);
         ChangesHandler changes = new ChangesHandler(node, () -> closed);
-        route("/v1/events", ingest::events);
-        route("/v1/gluer/", exchange -> {
+        route("/v1/events", List.of("POST"), ingest::events);
+        route("/v1/gluer/", List.of("GET", "POST"), exchange -> {
             if ("POST".equals(exchange.getRequestMethod())) ingest.gluerPiece(exchange);
             else reads.gluerDocument(exchange);
         });
-        route("/v1/state/", reads::state);
-        route("/v1/dead-letters", reads::deadLetters);
-        route("/v1/cluster", reads::cluster);
-        route("/v1/changes", changes::handle);
-        route("/internal/v1/replicate", exchange -> {
-            Exchanges.requireMethod(exchange, "POST");
+        route("/v1/state/", List.of("GET"), reads::state);
+        route("/v1/dead-letters", List.of("GET"), reads::deadLetters);
+        route("/v1/cluster", List.of("GET"), reads::cluster);
+        route("/v1/changes", List.of("GET"), changes::handle);
+        route("/internal/v1/replicate", List.of("POST"), exchange -> {
             byte[] body = Exchanges.body(exchange, REPLICATION_BODY_MAX);
             io.ringwork.runtime.cluster.ReplicaCodec.Batch batch;
             try {
@@ -72,45 +75,94 @@ public final class HttpApi implements AutoCloseable {
             byte[] acks = io.ringwork.runtime.cluster.ReplicaCodec.encodeAcks(node.cluster().receive(batch.from(), batch.messages()));
             Exchanges.send(exchange, 200, "application/octet-stream", acks);
         });
-        route("/metrics", exchange -> {
-            Exchanges.requireMethod(exchange, "GET");
-            Exchanges.send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8",
-                    node.metrics().scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        });
-        route("/", exchange -> {
-            String path = exchange.getRequestURI().getPath();
-            if (!path.equals("/") && !path.equals("/index.html")) {
-                throw ApiError.notFound("no such endpoint: " + path + " (see GET / for the API)");
-            }
-            Exchanges.requireMethod(exchange, "GET");
-            Exchanges.send(exchange, 200, "text/html; charset=utf-8", Dashboard.html());
-        });
+        route("/metrics", List.of("GET"), exchange -> Exchanges.send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8",
+                node.metrics().scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        Handler dashboard = exchange -> Exchanges.send(exchange, 200, "text/html; charset=utf-8", Dashboard.html());
+        route("/", List.of("GET"), dashboard);
+        route("/index.html", List.of("GET"), dashboard);
+        registerMetrics();
     }
 
-    private void route(String path, Handler handler) {
-        server.createContext(path, exchange -> serve(exchange, handler));
+    private void route(String path, List<String> methods, Handler handler) {
+        Route route = new Route(path, path.length() > 1 && path.endsWith("/"), methods, handler);
+        if (route.prefix()) prefixes.add(route);
+        else exact.put(path, route);
     }
 
-    private void serve(HttpExchange exchange, Handler handler) {
+    private void dispatch(ApiExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getRawPath();
+        Route route = exact.get(path);
+        if (route == null) {
+            for (Route candidate : prefixes) if (path.startsWith(candidate.path())) route = candidate;
+        }
+        if (route == null) {
+            answer(exchange, ApiError.notFound("no such endpoint: " + path + " (GET / lists the API)"));
+            return;
+        }
+        String method = exchange.getRequestMethod();
+        List<String> allowed = new ArrayList<>(route.methods());
+        if (allowed.contains("GET")) allowed.add("HEAD");
+        allowed.add("OPTIONS");
+        if (method.equals("OPTIONS")) {
+            exchange.getResponseHeaders().set("Allow", String.join(", ", allowed));
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+            return;
+        }
+        if (!allowed.contains(method)) {
+            exchange.getResponseHeaders().set("Allow", String.join(", ", allowed));
+            answer(exchange, new ApiError(405, "method_not_allowed",
+                    method + " is not allowed on " + path + "; use " + String.join(" or ", route.methods()), true));
+            return;
+        }
+        serve(exchange, route.handler());
+    }
+
+    private void serve(ApiExchange exchange, Handler handler) throws IOException {
         try {
             handler.handle(exchange);
         } catch (ApiError error) {
             answer(exchange, error);
+        } catch (HttpProblem problem) {
+            // The body could not be read whole (too slow, over the budget, malformed framing):
+            // the server answers it and closes the connection.
+            throw problem;
         } catch (IOException e) {
             // The client went away mid-request or mid-stream; nothing to answer.
-            exchange.close();
+            exchange.closeConnectionAfter();
         } catch (RuntimeException e) {
-            LOG.error("{} {} failed", exchange.getRequestMethod(), exchange.getRequestURI(), e);
+            LOG.error("{} {} failed", exchange.getRequestMethod(), exchange.rawTarget(), e);
             answer(exchange, new ApiError(500, "internal", e.toString(), false));
         }
     }
 
-    private static void answer(HttpExchange exchange, ApiError error) {
+    private static void answer(ApiExchange exchange, ApiError error) {
+        if (exchange.responseStarted()) {
+            // A stream already answered 200; all that can be done is to end it.
+            exchange.closeConnectionAfter();
+            return;
+        }
         try {
             Exchanges.error(exchange, error);
         } catch (IOException | RuntimeException e) {
-            exchange.close();
+            exchange.closeConnectionAfter();
         }
+    }
+
+    private void registerMetrics() {
+        ApiServer.Counters counters = server.counters();
+        node.metrics().functionCounter("ringwork.http.connections.accepted", "HTTP connections accepted", counters.accepted::get);
+        node.metrics().functionCounter("ringwork.http.connections.refused", "HTTP connections refused with 503: over the node's connection limit",
+                counters.rejectedConnections::get);
+        node.metrics().functionCounter("ringwork.http.connections.refused.client", "HTTP connections refused with 503: over the per-client limit",
+                counters.rejectedPerClient::get);
+        node.metrics().functionCounter("ringwork.http.idle.closed", "idle HTTP connections closed", counters.idleClosed::get);
+        node.metrics().functionCounter("ringwork.http.timeouts.header", "requests whose head was too slow (408)", counters.headerTimeouts::get);
+        node.metrics().functionCounter("ringwork.http.timeouts.body", "requests whose body was too slow (408)", counters.bodyTimeouts::get);
+        node.metrics().functionCounter("ringwork.http.write.stalls", "connections closed because the client stopped reading", counters.writeStalls::get);
+        node.metrics().functionCounter("ringwork.http.malformed", "malformed requests refused before routing (4xx)", counters.malformed::get);
+        node.metrics().gauge("ringwork.http.connections.open", "HTTP connections open", server::openConnections);
+        node.metrics().gauge("ringwork.http.body.bytes.held", "request body bytes held in memory", server::bodyBytesHeld);
     }
 
     public void start() {
@@ -119,13 +171,12 @@ public final class HttpApi implements AutoCloseable {
 
     /** Where the API listens (the real port when configured with port 0). */
     public InetSocketAddress address() {
-        return server.getAddress();
+        return server.address();
     }
 
     @Override
     public void close() {
         closed = true;
-        server.stop(0);
-        executor.shutdownNow();
+        server.close();
     }
 }

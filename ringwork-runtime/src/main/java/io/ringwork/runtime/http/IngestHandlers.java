@@ -21,9 +21,10 @@ import java.util.concurrent.TimeUnit;
  */
 final class IngestHandlers {
     /**
-     * Ingest requests read and handled at once. Each may hold a body of up to max-request-bytes,
-     * so this bounds ingest memory; beyond it a request gets a definite 503 (nothing appended,
-     * retry later or elsewhere) rather than queueing without limit.
+     * Ingest requests parsed and appended at once. The body is read before a slot is taken (its
+     * memory is bounded by the server's body budget, its time by the body timeout), so a client
+     * that sends slowly holds a connection, never a slot; beyond the slots a request gets a
+     * definite 503 (nothing appended, retry later or elsewhere) rather than queueing without limit.
      */
     static final int MAX_CONCURRENT = 32;
     private static final long ADMISSION_WAIT_MS = 200;
@@ -37,7 +38,8 @@ final class IngestHandlers {
 
     void events(HttpExchange exchange) throws IOException {
         Exchanges.requireMethod(exchange, "POST");
-        admitted(exchange, this::appendEvents);
+        byte[] body = Exchanges.body(exchange, node.config().maxRequestBytes());
+        admitted(exchange, ignored -> appendEvents(exchange, body));
     }
 
     /** Runs {@code handler} if a slot frees up within a short wait; otherwise answers 503 busy. */
@@ -61,8 +63,7 @@ final class IngestHandlers {
         }
     }
 
-    private void appendEvents(HttpExchange exchange) throws IOException {
-        byte[] body = Exchanges.body(exchange, node.config().maxRequestBytes());
+    private void appendEvents(HttpExchange exchange, byte[] body) throws IOException {
         List<NewRecord> records = EnvelopeParser.parse(Exchanges.mediaType(exchange), body);
         List<AppendResult> results = append(records);
         ObjectNode answer = Exchanges.JSON.createObjectNode();
@@ -85,26 +86,34 @@ final class IngestHandlers {
      * a patch). {@code ?id=} sets the idempotency id.
      */
     void gluerPiece(HttpExchange exchange) throws IOException {
-        admitted(exchange, this::appendPiece);
-    }
-
-    private void appendPiece(HttpExchange exchange) throws IOException {
-        String key = Exchanges.pathAfter(exchange, "/v1/gluer/");
+        // What the path and query say is checked before the body is read, so a bad request costs nothing.
+        String key = Exchanges.checkKey(Exchanges.pathAfter(exchange, "/v1/gluer/"), "POST /v1/gluer/{tenant}/{content}");
         String problem = GluerProcessor.checkKey(key);
         if (problem != null) throw ApiError.badRequest(problem + " (POST /v1/gluer/{tenant}/{content})");
         Map<String, String> query = Exchanges.query(exchange);
         String op = operation(query.get("op"), Exchanges.mediaType(exchange));
+        String id = query.get("id");
+        if (id != null && (id.isEmpty() || id.getBytes(StandardCharsets.UTF_8).length > EnvelopeParser.MAX_ID_BYTES)) {
+            throw ApiError.badRequest("id must be 1 to " + EnvelopeParser.MAX_ID_BYTES + " bytes");
+        }
         byte[] body = Exchanges.body(exchange, node.config().maxRequestBytes());
+        admitted(exchange, ignored -> appendPiece(exchange, new Piece(key, op, id), body));
+    }
+
+    private record Piece(String key, String op, String id) {}
+
+    private void appendPiece(HttpExchange exchange, Piece piece, byte[] body) throws IOException {
+        String key = piece.key(), op = piece.op(), id = piece.id();
         byte[] data;
         if (body.length == 0) {
             if (!op.equals("delete")) throw ApiError.badRequest("a gluer." + op + " piece needs a JSON body");
             data = "null".getBytes(StandardCharsets.UTF_8);
         } else {
-            data = Exchanges.JSON.writeValueAsBytes(EnvelopeParser.readTree(body, "body"));
-        }
-        String id = query.get("id");
-        if (id != null && id.getBytes(StandardCharsets.UTF_8).length > EnvelopeParser.MAX_ID_BYTES) {
-            throw ApiError.badRequest("id is longer than " + EnvelopeParser.MAX_ID_BYTES + " bytes");
+            var tree = EnvelopeParser.readTree(body, "body");
+            if (op.equals("patch") && tree.isArray() && tree.size() > EnvelopeParser.MAX_PATCH_OPERATIONS) {
+                throw EnvelopeParser.tooManyOperations("body", tree.size());
+            }
+            data = Exchanges.JSON.writeValueAsBytes(tree);
         }
         AppendResult result = append(List.of(new NewRecord(key, "gluer." + op, id, data))).get(0);
         ObjectNode answer = Exchanges.JSON.createObjectNode().put("key", key).put("type", "gluer." + op)

@@ -34,8 +34,7 @@ final class ReadHandlers {
      */
     void state(HttpExchange exchange) throws IOException {
         Exchanges.requireMethod(exchange, "GET");
-        String key = Exchanges.pathAfter(exchange, "/v1/state/");
-        if (key.isEmpty()) throw ApiError.badRequest("GET /v1/state/{key}: the key is missing");
+        String key = Exchanges.checkKey(Exchanges.pathAfter(exchange, "/v1/state/"), "GET /v1/state/{key}");
         if (forwarded(exchange, key)) return;
         VersionedState state = read(key);
         ObjectNode answer = Exchanges.JSON.createObjectNode().put("key", key).put("version", state.version());
@@ -46,8 +45,7 @@ final class ReadHandlers {
     /** {@code GET /v1/gluer/{tenant}/{content}} (the document) or {@code GET /v1/gluer/{tenant}} (its counters). */
     void gluerDocument(HttpExchange exchange) throws IOException {
         Exchanges.requireMethod(exchange, "GET", "POST");
-        String key = Exchanges.pathAfter(exchange, "/v1/gluer/");
-        if (key.isEmpty()) throw ApiError.badRequest("GET /v1/gluer/{tenant}/{content} or /v1/gluer/{tenant}");
+        String key = Exchanges.checkKey(Exchanges.pathAfter(exchange, "/v1/gluer/"), "GET /v1/gluer/{tenant}/{content} or /v1/gluer/{tenant}");
         if (key.indexOf('/') < 0 || key.endsWith("/")) {
             tenantCounters(exchange, key.endsWith("/") ? key.substring(0, key.length() - 1) : key);
             return;

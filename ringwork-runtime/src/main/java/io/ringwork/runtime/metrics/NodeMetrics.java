@@ -144,6 +144,11 @@ public final class NodeMetrics {
         return metrics == null ? 0 : field.applyAsDouble(metrics);
     }
 
+    /** A counter read from {@code total} at each scrape (a running total kept elsewhere). */
+    public void functionCounter(String name, String description, Supplier<Number> total) {
+        FunctionCounter.builder(name, total, t -> t.get().doubleValue()).description(description).register(registry);
+    }
+
     public Timer endToEnd() {
         return endToEnd;
     }

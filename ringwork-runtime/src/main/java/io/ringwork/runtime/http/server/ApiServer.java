@@ -1,0 +1,433 @@
+package io.ringwork.runtime.http.server;
+
+import io.ringwork.core.util.Invariants;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP/1.1 server of the node's API: one virtual thread per connection, and a bound on every
+ * resource a client can hold. It replaces the JDK's server, which allocated request bodies from
+ * their declared length, had no per-client connection limit and answered malformed requests with
+ * HTML.
+ *
+ * <p>What a client can hold, and what happens at each limit ({@link Settings}):
+ * <ol>
+ *   <li>connections: {@code maxConnections} in all and {@code maxConnectionsPerClient} per client
+ *       address; one more gets {@code 503} and is closed at once;
+ *   <li>time: an idle keep-alive connection is closed after {@code idleTimeoutMs}; a request head
+ *       must arrive within {@code headerTimeoutMs} of its first byte and a body within
+ *       {@code bodyTimeoutMs} of its first read, else {@code 408} and the connection closes; a
+ *       response write that makes no progress for {@code writeStallTimeoutMs} closes the
+ *       connection (a client that stopped reading a stream);
+ *   <li>memory: a head of at most {@code maxHeaderBytes}; bodies are read as they arrive and
+ *       reserved from one {@code bodyBudgetBytes} budget shared by all requests (past it:
+ *       {@code 503}); nothing is allocated from a declared {@code Content-Length}.
+ * </ol>
+ * Every refusal is counted ({@link Counters}) and answered as JSON {@code {"error","detail"}}.
+ * Thread-safe.
+ */
+public final class ApiServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
+    private static final long REAPER_PERIOD_MS = 200;
+    /** After a read timeout the handler gets this long to answer 408 before the socket is closed. */
+    private static final long ANSWER_GRACE_MS = 5_000;
+
+    /**
+     * @param maxConnections          open connections in all
+     * @param maxConnectionsPerClient open connections from one client address
+     * @param idleTimeoutMs           a connection waiting for its next request is closed after this
+     * @param headerTimeoutMs         a request head must arrive within this of its first byte
+     * @param bodyTimeoutMs           a request body must arrive within this of its first read
+     * @param writeStallTimeoutMs     a response write blocked this long closes the connection
+     * @param maxHeaderBytes          request line and header fields together, at most
+     * @param bodyBudgetBytes         request body bytes held by all requests together, at most
+     */
+    public record Settings(int maxConnections, int maxConnectionsPerClient, long idleTimeoutMs, long headerTimeoutMs,
+                           long bodyTimeoutMs, long writeStallTimeoutMs, int maxHeaderBytes, long bodyBudgetBytes) {
+        public Settings {
+            Invariants.require(maxConnections > 0 && maxConnectionsPerClient > 0, "connection limits must be positive");
+            Invariants.require(idleTimeoutMs > 0 && headerTimeoutMs > 0 && bodyTimeoutMs > 0 && writeStallTimeoutMs > 0,
+                    "timeouts must be positive");
+            Invariants.require(maxHeaderBytes >= 1024, "maxHeaderBytes must be at least 1024");
+            Invariants.require(bodyBudgetBytes > 0, "bodyBudgetBytes must be positive");
+        }
+
+        /** 1,024 connections (256 per client), 30 s idle, 10 s head, 30 s body, 30 s write stall, 32 KiB heads. */
+        public static Settings defaults(long bodyBudgetBytes) {
+            return new Settings(1024, 256, 30_000, 10_000, 30_000, 30_000, 32 * 1024, bodyBudgetBytes);
+        }
+    }
+
+    /** What the server did with clients it refused or cut off; totals since start. */
+    public static final class Counters {
+        public final AtomicLong accepted = new AtomicLong();
+        public final AtomicLong rejectedConnections = new AtomicLong();
+        public final AtomicLong rejectedPerClient = new AtomicLong();
+        public final AtomicLong idleClosed = new AtomicLong();
+        public final AtomicLong headerTimeouts = new AtomicLong();
+        public final AtomicLong bodyTimeouts = new AtomicLong();
+        public final AtomicLong writeStalls = new AtomicLong();
+        public final AtomicLong malformed = new AtomicLong();
+    }
+
+    /** Serves one exchange; it must answer (or the server answers 500) and may throw only IOException. */
+    public interface Dispatcher {
+        void dispatch(ApiExchange exchange) throws IOException;
+    }
+
+    private final Settings settings;
+    private final Dispatcher dispatcher;
+    private final ServerSocket acceptor;
+    private final ByteBudget budget;
+    private final Counters counters = new Counters();
+    private final ExecutorService connectionThreads = Executors.newVirtualThreadPerTaskExecutor();
+    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<InetAddress, Integer> perClient = new ConcurrentHashMap<>();
+    private final AtomicInteger open = new AtomicInteger();
+    private final Thread acceptThread;
+    private final Thread reaperThread;
+    private volatile boolean closed;
+
+    public ApiServer(InetSocketAddress address, Settings settings, Dispatcher dispatcher) throws IOException {
+        this.settings = settings;
+        this.dispatcher = dispatcher;
+        this.budget = new ByteBudget(settings.bodyBudgetBytes());
+        this.acceptor = new ServerSocket();
+        acceptor.setReuseAddress(true);
+        acceptor.bind(address, 1024);
+        this.acceptThread = Thread.ofPlatform().daemon().name("ringwork-http-accept").unstarted(this::acceptLoop);
+        this.reaperThread = Thread.ofPlatform().daemon().name("ringwork-http-deadlines").unstarted(this::reapLoop);
+    }
+
+    public void start() {
+        acceptThread.start();
+        reaperThread.start();
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) acceptor.getLocalSocketAddress();
+    }
+
+    public Counters counters() {
+        return counters;
+    }
+
+    public int openConnections() {
+        return open.get();
+    }
+
+    /** Request body bytes held right now. */
+    public long bodyBytesHeld() {
+        return budget.usedBytes();
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            Socket socket;
+            try {
+                socket = acceptor.accept();
+            } catch (IOException e) {
+                if (!closed) LOG.warn("HTTP accept failed: {}", e.toString());
+                if (!closed) pause();
+                continue;
+            }
+            InetAddress client = socket.getInetAddress();
+            if (open.get() >= settings.maxConnections()) {
+                counters.rejectedConnections.incrementAndGet();
+                refuse(socket, "this node has " + settings.maxConnections() + " open connections already");
+                continue;
+            }
+            if (!admitClient(client)) {
+                counters.rejectedPerClient.incrementAndGet();
+                refuse(socket, "your address has " + settings.maxConnectionsPerClient()
+                        + " open connections to this node already; reuse them (keep-alive)");
+                continue;
+            }
+            open.incrementAndGet();
+            counters.accepted.incrementAndGet();
+            connectionThreads.execute(() -> serve(socket, client));
+        }
+    }
+
+    private boolean admitClient(InetAddress client) {
+        boolean[] admitted = {false};
+        perClient.compute(client, (address, count) -> {
+            int n = count == null ? 0 : count;
+            if (n >= settings.maxConnectionsPerClient()) return count;
+            admitted[0] = true;
+            return n + 1;
+        });
+        return admitted[0];
+    }
+
+    /** A 503 written to a fresh socket (its send buffer is empty, so this does not block), then closed. */
+    private static void refuse(Socket socket, String detail) {
+        try (socket) {
+            byte[] body = Json.error("busy", detail + "; nothing was done, retry shortly", true);
+            String head = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: "
+                    + body.length + "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n";
+            OutputStream out = socket.getOutputStream();
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+            socket.shutdownOutput();
+        } catch (IOException ignored) {
+            // The client is gone already; it was refused either way.
+        }
+    }
+
+    private void serve(Socket socket, InetAddress client) {
+        Connection connection = new Connection(socket);
+        connections.add(connection);
+        try {
+            socket.setTcpNoDelay(true);
+            InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+            OutputStream out = new BufferedOutputStream(new WatchedOutput(socket.getOutputStream(), connection), 16 * 1024);
+            connection.out = out;
+            while (!closed && serveOne(connection, in, out)) {
+                // next request on this connection
+            }
+        } catch (IOException e) {
+            // The client went away; nothing to answer.
+        } finally {
+            connections.remove(connection);
+            connection.closeQuietly();
+            perClient.computeIfPresent(client, (address, count) -> count <= 1 ? null : count - 1);
+            open.decrementAndGet();
+        }
+    }
+
+    /** Reads and serves one request; false when the connection must close. */
+    private boolean serveOne(Connection connection, InputStream in, OutputStream out) throws IOException {
+        connection.expectRead(settings.idleTimeoutMs());
+        int first = in.read();
+        if (first < 0) {
+            if (connection.readTimedOut()) counters.idleClosed.incrementAndGet();
+            return false;
+        }
+        connection.expectRead(settings.headerTimeoutMs());
+        RequestHead head;
+        try {
+            head = RequestHead.read(first, in, settings.maxHeaderBytes());
+        } catch (HttpProblem problem) {
+            counters.malformed.incrementAndGet();
+            connection.expectRead(0);
+            writeError(out, problem.status(), problem.code(), problem.getMessage());
+            return false;
+        } catch (EOFException e) {
+            if (connection.readTimedOut()) {
+                counters.headerTimeouts.incrementAndGet();
+                writeError(out, 408, "request_timeout", "the request head did not arrive within "
+                        + settings.headerTimeoutMs() + " ms");
+            }
+            return false;
+        }
+        connection.expectRead(0);
+        ApiExchange exchange = new ApiExchange(head, connection, in, out, budget);
+        try {
+            dispatcher.dispatch(exchange);
+        } catch (HttpProblem problem) {
+            if (problem.status() == 408) counters.bodyTimeouts.incrementAndGet();
+            exchange.closeConnectionAfter();
+            if (!exchange.responseStarted()) {
+                byte[] body = Json.error(problem.code(), problem.getMessage(), problem.status() != 503);
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.sendResponseHeaders(problem.status(), body.length);
+                exchange.getResponseBody().write(body);
+            }
+        } catch (RuntimeException e) {
+            LOG.error("{} {} failed", head.method(), head.rawTarget(), e);
+            exchange.closeConnectionAfter();
+        }
+        return exchange.finish();
+    }
+
+    private static void writeError(OutputStream out, int status, String code, String detail) {
+        try {
+            byte[] body = Json.error(code, detail, true);
+            String head = "HTTP/1.1 " + status + " " + Reasons.of(status) + "\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n";
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            out.write(body);
+            out.flush();
+        } catch (IOException ignored) {
+            // The client is gone; the connection closes either way.
+        }
+    }
+
+    /** Enforces every connection's deadlines: read timeouts first stop input, a write stall closes. */
+    private void reapLoop() {
+        while (!closed) {
+            pause();
+            long nowMs = System.currentTimeMillis();
+            for (Connection connection : connections) {
+                if (connection.writeStalled(nowMs, settings.writeStallTimeoutMs())) {
+                    counters.writeStalls.incrementAndGet();
+                    connection.closeQuietly();
+                } else {
+                    connection.enforceRead(nowMs);
+                }
+            }
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(REAPER_PERIOD_MS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            acceptor.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        for (Connection connection : connections) connection.closeQuietly();
+        connectionThreads.shutdownNow();
+        acceptThread.interrupt();
+        reaperThread.interrupt();
+    }
+
+    /**
+     * One client connection's socket and deadlines. Deadlines are wall-clock times set by the
+     * connection's thread and enforced by the reaper: a read deadline that passes shuts the input
+     * (the blocked read sees the end of the stream and the handler can still answer 408), and
+     * closes the socket {@link #ANSWER_GRACE_MS} later if it is still open.
+     */
+    final class Connection {
+        private final Socket socket;
+        private volatile OutputStream out;
+        private volatile long readDeadlineMs;
+        private volatile long writeStartedMs;
+        private volatile long closeAtMs;
+        private volatile boolean readTimedOut;
+
+        Connection(Socket socket) {
+            this.socket = socket;
+        }
+
+        /** Sets the read deadline to {@code timeoutMs} from now; 0 clears it. */
+        void expectRead(long timeoutMs) {
+            readDeadlineMs = timeoutMs == 0 ? 0 : System.currentTimeMillis() + timeoutMs;
+        }
+
+        void bodyStarted() {
+            expectRead(settings.bodyTimeoutMs());
+        }
+
+        void bodyDone() {
+            expectRead(0);
+        }
+
+        long bodyTimeoutMs() {
+            return settings.bodyTimeoutMs();
+        }
+
+        boolean readTimedOut() {
+            return readTimedOut;
+        }
+
+        void sendContinue() throws IOException {
+            out.write("HTTP/1.1 100 Continue\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+        }
+
+        void writing(boolean started) {
+            writeStartedMs = started ? System.currentTimeMillis() : 0;
+        }
+
+        boolean writeStalled(long nowMs, long stallMs) {
+            long started = writeStartedMs;
+            return started != 0 && nowMs - started > stallMs;
+        }
+
+        void enforceRead(long nowMs) {
+            long deadline = readDeadlineMs;
+            if (deadline != 0 && nowMs > deadline && !readTimedOut) {
+                readTimedOut = true;
+                closeAtMs = nowMs + ANSWER_GRACE_MS;
+                try {
+                    socket.shutdownInput();
+                } catch (IOException e) {
+                    closeQuietly();
+                }
+            } else if (closeAtMs != 0 && nowMs > closeAtMs) {
+                closeQuietly();
+            }
+        }
+
+        InetSocketAddress remoteAddress() {
+            return (InetSocketAddress) socket.getRemoteSocketAddress();
+        }
+
+        InetSocketAddress localAddress() {
+            return (InetSocketAddress) socket.getLocalSocketAddress();
+        }
+
+        void closeQuietly() {
+            try {
+                socket.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }
+    }
+
+    /** The socket's output, marking each write so the reaper can tell a stalled client. */
+    private static final class WatchedOutput extends OutputStream {
+        private final OutputStream out;
+        private final Connection connection;
+
+        WatchedOutput(OutputStream out, Connection connection) {
+            this.out = out;
+            this.connection = connection;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            connection.writing(true);
+            try {
+                out.write(b);
+            } finally {
+                connection.writing(false);
+            }
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            connection.writing(true);
+            try {
+                out.write(b, off, len);
+            } finally {
+                connection.writing(false);
+            }
+        }
+
+        @Override
+        public void flush() throws IOException {
+            out.flush();
+        }
+    }
+}

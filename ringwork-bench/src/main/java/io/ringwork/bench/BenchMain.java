@@ -44,6 +44,10 @@ public final class BenchMain {
                 "membership with 5 real JVMs on loopback: kill -9 one, SIGSTOP another for 3 s; "
                         + "args: protocol periods in ms (default 200 1000)",
                 LoopbackReport::main));
+        BENCHMARKS.put("hostile", new Entry(
+                "issue 18's attacks on a real node, each while a well-behaved client writes and reads: what the attacker "
+                        + "got, node up, RSS before/after, the client's success rate and p99; option: --seconds S per attack (35)",
+                HostileBench::main));
         BENCHMARKS.put("cluster-sim", new Entry(
                 "the processing cluster in the simulator: seeded crashes, pauses, partitions, joins and leaves, "
                         + "invariants after every step; args: seeds (default 1000), first seed (default 1)",

@@ -75,13 +75,12 @@ public final class JsonSize {
                 continue;
             }
             Object member = members.next();
+            // One comma per member here; the container's opening took one off for the first member.
             if (member instanceof Map.Entry<?, ?> entry) {
-                // "name": plus a comma before every member but the first (counted as one per member, an
-                // upper bound that is one byte over per non-empty container).
-                bytes += stringBytes((String) entry.getKey(), maxBytes - bytes) + 2;
+                bytes += stringBytes((String) entry.getKey(), maxBytes - bytes) + 2; // "name": and a comma
                 next = (JsonNode) entry.getValue();
             } else {
-                bytes += 1; // the comma, as for object members
+                bytes += 1;
                 next = (JsonNode) member;
             }
         }
@@ -92,10 +91,10 @@ public final class JsonSize {
         return Math.min(measure(node, Long.MAX_VALUE, maxDepth).depth(), maxDepth + 1);
     }
 
-    /** The bytes of a scalar, or of a container's brackets. */
+    /** The bytes of a scalar, or of a container's brackets less the comma its first member does not have. */
     private static long scalarOrOpen(JsonNode node) {
         return switch (node.getNodeType()) {
-            case OBJECT, ARRAY -> 2;
+            case OBJECT, ARRAY -> node.isEmpty() ? 2 : 1;
             case STRING -> stringBytes(node.textValue(), Long.MAX_VALUE);
             case NUMBER -> numberBytes(node);
             case BOOLEAN -> node.booleanValue() ? 4 : 5;

@@ -1,5 +1,6 @@
 package io.ringwork.bench;
 
+import io.ringwork.core.processing.Limits;
 import io.ringwork.core.processing.ProcessorRegistry;
 import io.ringwork.core.processing.RecordApplier;
 import io.ringwork.core.processing.SequentialFold;
@@ -71,7 +72,7 @@ public final class GluerBench {
     }
 
     private RecordApplier applier() {
-        return new RecordApplier(new ProcessorRegistry(Processors.load()));
+        return new RecordApplier(new ProcessorRegistry(Processors.load()), Limits.DEFAULT);
     }
 
     private void run() throws Exception {

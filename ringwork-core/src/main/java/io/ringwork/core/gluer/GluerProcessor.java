@@ -6,6 +6,7 @@ import io.ringwork.core.gluer.json.JsonMergePatch;
 import io.ringwork.core.gluer.json.JsonPatch;
 import io.ringwork.core.gluer.json.JsonPatchException;
 import io.ringwork.core.processing.JsonProcessor;
+import io.ringwork.core.processing.Limits;
 import io.ringwork.core.processing.Result;
 import io.ringwork.core.record.Record;
 
@@ -35,11 +36,11 @@ public final class GluerProcessor extends JsonProcessor {
     }
 
     @Override
-    protected Result<JsonNode> applyParsed(JsonNode state, Record record, JsonNode data) {
+    protected Result<JsonNode> applyParsed(JsonNode state, Record record, JsonNode data, Limits limits) {
         JsonNode document = state != null ? state : JsonNodeFactory.instance.objectNode();
         return switch (record.type()) {
             case MERGE -> Result.update(JsonMergePatch.apply(document, data));
-            case PATCH -> patch(document, data);
+            case PATCH -> patch(document, data, limits);
             case PUT -> data.isNull() || data.isMissingNode()
                     ? Result.reject("gluer.put needs a document in data")
                     : Result.update(data);
@@ -48,9 +49,12 @@ public final class GluerProcessor extends JsonProcessor {
         };
     }
 
-    private static Result<JsonNode> patch(JsonNode document, JsonNode operations) {
+    /** A patch may insert at most a document's worth of bytes, so a copy bomb stops at the limit. */
+    private static Result<JsonNode> patch(JsonNode document, JsonNode operations, Limits limits) {
+        JsonPatch.Budget budget = new JsonPatch.Budget(limits.maxPatchOperations(), limits.maxDocumentBytes(),
+                limits.maxDepth());
         try {
-            return Result.update(JsonPatch.apply(document, operations));
+            return Result.update(JsonPatch.apply(document, operations, budget));
         } catch (JsonPatchException e) {
             return Result.reject("JSON Patch failed: " + e.getMessage());
         }

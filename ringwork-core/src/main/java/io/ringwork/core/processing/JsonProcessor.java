@@ -35,24 +35,31 @@ public abstract class JsonProcessor implements Processor<JsonNode> {
         return JsonStateCodec.INSTANCE;
     }
 
+    /** {@link #apply(JsonNode, Record, Limits)} with {@link Limits#DEFAULT}. */
     @Override
     public final Result<JsonNode> apply(JsonNode state, Record record) {
+        return apply(state, record, Limits.DEFAULT);
+    }
+
+    @Override
+    public final Result<JsonNode> apply(JsonNode state, Record record, Limits limits) {
         if (!isTwoPart(record.key())) return Result.reject(name + " keys are " + keyShape + ", got '" + record.key() + "'");
         if (record.type().equals(deleteType)) return Result.delete();
         try {
-            return applyParsed(state, record, Payloads.parse(record.data()));
+            return applyParsed(state, record, Payloads.parse(record.data(), limits.maxDepth()), limits);
         } catch (Payloads.MalformedPayload e) {
             return Result.reject(e.getMessage());
         }
     }
 
     /**
-     * Applies a record other than a delete whose payload parsed.
+     * Applies a record other than a delete whose payload parsed (within {@code limits.maxDepth()}).
      *
-     * @param state the document, or null when absent or deleted
-     * @param data  the payload; {@code MissingNode} when empty
+     * @param state  the document, or null when absent or deleted
+     * @param data   the payload; {@code MissingNode} when empty
+     * @param limits the bounds for work that can outgrow the record, such as JSON Patch copies
      */
-    protected abstract Result<JsonNode> applyParsed(JsonNode state, Record record, JsonNode data);
+    protected abstract Result<JsonNode> applyParsed(JsonNode state, Record record, JsonNode data, Limits limits);
 
     /** True for {@code a/b} with both parts non-empty (the id part may contain more slashes). */
     public static boolean isTwoPart(String key) {

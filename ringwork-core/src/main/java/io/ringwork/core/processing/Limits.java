@@ -17,6 +17,11 @@ public record Limits(int maxKeyBytes, int maxDepth, int maxDocumentBytes, int ma
     /** The highest max-document-bytes a node accepts (states travel whole in replication frames). */
     public static final int MAX_DOCUMENT_BYTES_CEILING = 64 << 20;
 
+    /** A record type's length in UTF-8 bytes; the same bound the HTTP API applies at ingest. */
+    public static final int MAX_TYPE_BYTES = 256;
+    /** A record id's length in UTF-8 bytes; the same bound the HTTP API applies at ingest. */
+    public static final int MAX_ID_BYTES = 256;
+
     /** 1 KiB keys, depth 100, 1 MiB documents, 1,000 patch operations. */
     public static final Limits DEFAULT = new Limits(1024, 100, 1 << 20, 1000);
 

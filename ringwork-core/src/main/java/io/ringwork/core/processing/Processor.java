@@ -37,4 +37,15 @@ public interface Processor<S> {
      * @param record the record; its type starts with {@code name() + "."}
      */
     Result<S> apply(S state, Record record);
+
+    /**
+     * Applies one record within {@code limits}. The applier calls this one. The default ignores
+     * the limits, which is safe: the applier checks the key and type before, and the resulting
+     * state's depth and size after, any processor. A processor whose work can grow out of
+     * proportion to its record (parsing nested input, copying parts of the state) overrides this
+     * to stop early and reject instead.
+     */
+    default Result<S> apply(S state, Record record, Limits limits) {
+        return apply(state, record);
+    }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import io.ringwork.core.gluer.json.JsonMergePatch;
 import io.ringwork.core.processing.JsonProcessor;
+import io.ringwork.core.processing.Limits;
 import io.ringwork.core.processing.Result;
 import io.ringwork.core.record.Record;
 
@@ -21,7 +22,7 @@ public final class ResourceProcessor extends JsonProcessor {
     }
 
     @Override
-    protected Result<JsonNode> applyParsed(JsonNode state, Record record, JsonNode data) {
+    protected Result<JsonNode> applyParsed(JsonNode state, Record record, JsonNode data, Limits limits) {
         return switch (record.type()) {
             case "resource.create", "resource.update" -> data.isNull() || data.isMissingNode()
                     ? Result.reject(record.type() + " needs the resource in data")

@@ -2,6 +2,7 @@ package io.ringwork.runtime.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ringwork.core.id.Partitioner;
+import io.ringwork.core.processing.Limits;
 import io.ringwork.core.processing.ProcessorRegistry;
 import io.ringwork.core.processing.RecordApplier;
 import io.ringwork.core.processing.SequentialFold;
@@ -98,7 +99,8 @@ public final class ChaosRun {
                 config.durationMs() / 1000.0, config.ratePerS(), config.partitions(), config.seed());
         out.println("  fault plan: " + (plan.faults().isEmpty() ? "none" : plan.faults()));
         plan.skipped().forEach(s -> out.println("  not planned: " + s));
-        SequentialFold fold = new SequentialFold(new RecordApplier(new ProcessorRegistry(Processors.load())));
+        // The nodes run with the default limits (no --max-document-bytes), so the reference does too.
+        SequentialFold fold = new SequentialFold(new RecordApplier(new ProcessorRegistry(Processors.load()), Limits.DEFAULT));
         ChaosWorkload workload = new ChaosWorkload(config.seed(), config.tenants(), config.docs(), config.invalid(),
                 config.resources(), fold);
         try (ChaosCluster cluster = new ChaosCluster(work, config.partitions())) {

@@ -1,5 +1,6 @@
 package io.ringwork.runtime.cli;
 
+import io.ringwork.core.processing.Limits;
 import io.ringwork.core.processing.ProcessorRegistry;
 import io.ringwork.core.processing.RecordApplier;
 import io.ringwork.core.processing.SequentialFold;
@@ -17,6 +18,6 @@ final class WorkloadOptions {
     /** A workload of {@code pieces} pieces that folds, as it goes, into the expected documents. */
     GluerWorkload workload(long pieces) {
         return new GluerWorkload(new GluerWorkload.Config(seed, tenants, docs, pieces, invalid),
-                new SequentialFold(new RecordApplier(new ProcessorRegistry(Processors.load()))));
+                new SequentialFold(new RecordApplier(new ProcessorRegistry(Processors.load()), Limits.DEFAULT)));
     }
 }

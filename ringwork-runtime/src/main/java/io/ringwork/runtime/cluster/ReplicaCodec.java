@@ -14,6 +14,7 @@ import io.ringwork.core.record.DeadLetter;
 import io.ringwork.core.store.StoredState;
 import io.ringwork.core.store.WriteSet.StateWrite;
 import io.ringwork.runtime.store.ChangeCodec;
+import io.ringwork.runtime.store.StringCodec;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -26,10 +27,17 @@ import java.util.List;
  * Binary form of replication batches and their acks, decoded into typed messages at the edge.
  * A batch: format byte, sender id, message count, then per message a kind byte and its fields.
  * Sizes are checked against the bytes left, so a damaged body is an {@link IOException}, never a
- * huge allocation.
+ * huge allocation. Keys come from the public API and no key makes encoding throw: see
+ * {@link #FORMAT_WIDE_KEYS}. Node ids (the sender, a term's node) come from configuration.
  */
 public final class ReplicaCodec {
     private static final byte FORMAT = 1;
+    /**
+     * Format 1 with state keys as {@link StringCodec#writeWide} strings, used only for a batch
+     * holding a key too long for {@code writeUTF} (the state of a record rejected for its key), so
+     * batches that earlier versions can read are still written in format 1.
+     */
+    private static final byte FORMAT_WIDE_KEYS = 2;
     private static final int COUNT_MAX = 1 << 20;
 
     /** A decoded batch: who sent it and the messages, in order. */
@@ -41,10 +49,11 @@ public final class ReplicaCodec {
         try {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream(1024);
             DataOutputStream out = new DataOutputStream(bytes);
-            out.writeByte(FORMAT);
+            boolean wide = !messages.stream().allMatch(ReplicaCodec::keysFitWriteUtf);
+            out.writeByte(wide ? FORMAT_WIDE_KEYS : FORMAT);
             out.writeUTF(from);
             out.writeInt(messages.size());
-            for (ReplicaMessage message : messages) write(out, message);
+            for (ReplicaMessage message : messages) write(out, message, wide);
             out.flush();
             return bytes.toByteArray();
         } catch (IOException e) {
@@ -52,7 +61,17 @@ public final class ReplicaCodec {
         }
     }
 
-    private static void write(DataOutputStream out, ReplicaMessage message) throws IOException {
+    private static boolean keysFitWriteUtf(ReplicaMessage message) {
+        List<StateWrite> states = switch (message) {
+            case Commit c -> c.states();
+            case SnapshotPage page -> page.states();
+            default -> List.of();
+        };
+        for (StateWrite write : states) if (!StringCodec.fitsWriteUtf(write.key())) return false;
+        return true;
+    }
+
+    private static void write(DataOutputStream out, ReplicaMessage message, boolean wide) throws IOException {
         switch (message) {
             case Hello h -> {
                 out.writeByte(1);
@@ -67,7 +86,7 @@ public final class ReplicaCodec {
                 header(out, c);
                 out.writeLong(c.seq());
                 out.writeLong(c.checkpoint());
-                states(out, c.states());
+                states(out, c.states(), wide);
                 out.writeInt(c.changes().size());
                 for (Change change : c.changes()) bytes(out, ChangeCodec.encode(change));
                 out.writeInt(c.deadLetters().size());
@@ -83,7 +102,7 @@ public final class ReplicaCodec {
             case SnapshotPage page -> {
                 out.writeByte(4);
                 header(out, page);
-                states(out, page.states());
+                states(out, page.states(), wide);
             }
             case SnapshotEnd end -> {
                 out.writeByte(5);
@@ -113,10 +132,11 @@ public final class ReplicaCodec {
         out.writeUTF(term.node());
     }
 
-    private static void states(DataOutputStream out, List<StateWrite> states) throws IOException {
+    private static void states(DataOutputStream out, List<StateWrite> states, boolean wide) throws IOException {
         out.writeInt(states.size());
         for (StateWrite write : states) {
-            out.writeUTF(write.key());
+            if (wide) StringCodec.writeWide(out, write.key());
+            else out.writeUTF(write.key());
             bytes(out, write.state().toBytes());
         }
     }
@@ -136,15 +156,17 @@ public final class ReplicaCodec {
 
     private static Batch decodeBatch0(byte[] body) throws IOException {
         DataInputStream in = new DataInputStream(new ByteArrayInputStream(body));
-        if (in.readByte() != FORMAT) throw new IOException("unknown replication batch format");
+        byte format = in.readByte();
+        if (format != FORMAT && format != FORMAT_WIDE_KEYS) throw new IOException("unknown replication batch format");
+        boolean wide = format == FORMAT_WIDE_KEYS;
         String from = in.readUTF();
         int count = count(in, body.length);
         List<ReplicaMessage> messages = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) messages.add(read(in, body.length));
+        for (int i = 0; i < count; i++) messages.add(read(in, body.length, wide));
         return new Batch(from, messages);
     }
 
-    private static ReplicaMessage read(DataInputStream in, int limit) throws IOException {
+    private static ReplicaMessage read(DataInputStream in, int limit, boolean wide) throws IOException {
         byte kind = in.readByte();
         int partition = in.readUnsignedShort();
         Term term = new Term(in.readLong(), in.readUTF());
@@ -157,7 +179,7 @@ public final class ReplicaCodec {
             case 2 -> {
                 long seq = in.readLong();
                 long checkpoint = in.readLong();
-                List<StateWrite> states = readStates(in, partition, limit);
+                List<StateWrite> states = readStates(in, partition, limit, wide);
                 int changeCount = count(in, limit);
                 List<Change> changes = new ArrayList<>(changeCount);
                 for (int i = 0; i < changeCount; i++) changes.add(ChangeCodec.decodeChange(bytes(in, limit)));
@@ -167,7 +189,7 @@ public final class ReplicaCodec {
                 yield new Commit(partition, term, seq, checkpoint, states, changes, letters);
             }
             case 3 -> new SnapshotBegin(partition, term, in.readLong(), in.readLong(), in.readLong());
-            case 4 -> new SnapshotPage(partition, term, readStates(in, partition, limit));
+            case 4 -> new SnapshotPage(partition, term, readStates(in, partition, limit, wide));
             case 5 -> new SnapshotEnd(partition, term);
             case 6 -> new ReplicaMessage.Digest(partition, term, in.readLong(), in.readLong());
             case 7 -> new ReplicaMessage.Released(partition, term, in.readLong());
@@ -175,11 +197,12 @@ public final class ReplicaCodec {
         };
     }
 
-    private static List<StateWrite> readStates(DataInputStream in, int partition, int limit) throws IOException {
+    private static List<StateWrite> readStates(DataInputStream in, int partition, int limit, boolean wide)
+            throws IOException {
         int count = count(in, limit);
         List<StateWrite> states = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            String key = in.readUTF();
+            String key = wide ? StringCodec.readWide(in, limit) : in.readUTF();
             states.add(new StateWrite(partition, key, StoredState.fromBytes(bytes(in, limit))));
         }
         return states;

@@ -1,6 +1,7 @@
 package io.ringwork.runtime.node;
 
 import io.ringwork.core.log.RecordLog;
+import io.ringwork.core.processing.Limits;
 import io.ringwork.core.processing.ProcessorRegistry;
 import io.ringwork.core.processing.RecordApplier;
 import io.ringwork.core.record.DeadLetter;
@@ -59,7 +60,8 @@ public final class RingworkNode implements AutoCloseable {
     private RingworkNode(NodeConfig config) {
         this.config = config;
         this.metrics = new NodeMetrics(config.nodeId());
-        this.applier = new RecordApplier(new ProcessorRegistry(Processors.load()));
+        this.applier = new RecordApplier(new ProcessorRegistry(Processors.load()),
+                Limits.DEFAULT.withMaxDocumentBytes(config.maxDocumentBytes()));
         this.log = EmbeddedLog.open(logConfig(config));
         RocksStateStore opened = null;
         ProcessingEngine started = null;

@@ -51,6 +51,30 @@ class ReplicaCodecTest {
         assertThat(ReplicaCodec.decodeAcks(ReplicaCodec.encodeAcks(acks))).isEqualTo(acks);
     }
 
+    /**
+     * A record rejected for a 70,000-byte key still leaves a versioned state to replicate: a batch
+     * holding one is written in the wide format instead of throwing; others stay in format 1.
+     */
+    @Test
+    void aStateWithAKeyTooLongForWriteUtfIsReplicatedInTheWideFormat() throws IOException {
+        String longKey = "t/" + "k".repeat(69_998);
+        StateWrite rejectedOnly = new StateWrite(5, longKey, new StoredState(43, "", false, null));
+        DeadLetter letter = new DeadLetter(5, 43, longKey, "gluer.put", null, 100, "the key is 70000 bytes");
+        byte[] body = ReplicaCodec.encodeBatch("n2", List.of(new ReplicaMessage.Commit(5, term, 8, 43,
+                List.of(rejectedOnly), List.of(), List.of(letter)), new ReplicaMessage.SnapshotPage(5, term, List.of(rejectedOnly))));
+        assertThat(body[0]).isEqualTo((byte) 2);
+        ReplicaCodec.Batch batch = ReplicaCodec.decodeBatch(body);
+        var commit = (ReplicaMessage.Commit) batch.messages().get(0);
+        assertThat(commit.states().get(0).key()).isEqualTo(longKey);
+        assertThat(commit.states().get(0).state().version()).isEqualTo(43);
+        assertThat(commit.deadLetters().get(0).key()).endsWith("…(70000 bytes)");
+        assertThat(((ReplicaMessage.SnapshotPage) batch.messages().get(1)).states().get(0).key()).isEqualTo(longKey);
+
+        byte[] ordinary = ReplicaCodec.encodeBatch("n2", List.of(new ReplicaMessage.SnapshotPage(5, term,
+                List.of(new StateWrite(5, "t/doc", new StoredState(1, "", false, null))))));
+        assertThat(ordinary[0]).isEqualTo((byte) 1);
+    }
+
     @Test
     void aDamagedBatchIsAnErrorNotAnAllocation() {
         byte[] good = ReplicaCodec.encodeBatch("n1", List.of(new ReplicaMessage.SnapshotEnd(1, term)));

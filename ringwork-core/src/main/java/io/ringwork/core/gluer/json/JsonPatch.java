@@ -20,10 +20,29 @@ import java.util.Locale;
  * or replace of the whole document ({@code ""}) does not copy the document it replaces. Values
  * taken from the patch are deep-copied as they are inserted.
  *
+ * <p>Bounds ({@link Budget}): a patch has at most so many operations; what its add, replace and
+ * copy operations insert is counted gross (JSON bytes, as {@link JsonSize} estimates them) against
+ * a byte budget, measured before anything is copied, so a patch of copies that doubles the
+ * document at every step stops at the budget instead of at the heap's end; and no insert may
+ * nest a value deeper than the depth limit. A move creates nothing and is not counted; the
+ * caller checks the result's depth and size anyway.
+ *
  * <p>Stateless and thread-safe, as long as nobody mutates the arguments during the call.
  */
 public final class JsonPatch {
     private JsonPatch() {}
+
+    /**
+     * How much one patch may do.
+     *
+     * @param maxOperations operations in the patch, at least 1
+     * @param maxAddedBytes JSON bytes that add, replace and copy may insert, summed over the patch
+     * @param maxDepth      the deepest nesting an inserted value may reach in the document
+     */
+    public record Budget(int maxOperations, long maxAddedBytes, int maxDepth) {
+        /** No bounds: for callers that apply patches they wrote themselves. */
+        public static final Budget UNLIMITED = new Budget(Integer.MAX_VALUE, Long.MAX_VALUE, Integer.MAX_VALUE);
+    }
 
     /**
      * Applies {@code patch} to {@code document}.
@@ -41,6 +60,17 @@ public final class JsonPatch {
      *     index, op and path, and the reason
      */
     public static JsonNode apply(JsonNode document, JsonNode patch) throws JsonPatchException {
+        return apply(document, patch, Budget.UNLIMITED);
+    }
+
+    /**
+     * Applies {@code patch} to {@code document} within {@code budget}.
+     *
+     * @throws JsonPatchException as {@link #apply(JsonNode, JsonNode)}, and also when the patch has
+     *     more operations than the budget allows, or an operation would insert more bytes than are
+     *     left or nest a value deeper than allowed; the message names the limit
+     */
+    public static JsonNode apply(JsonNode document, JsonNode patch, Budget budget) throws JsonPatchException {
         if (document == null || document.isMissingNode()) {
             throw new JsonPatchException("there is no document to patch");
         }
@@ -48,7 +78,11 @@ public final class JsonPatch {
             throw new JsonPatchException(
                     "a JSON Patch must be an array of operations, not " + describe(patch));
         }
-        Run run = new Run(document);
+        if (patch.size() > budget.maxOperations()) {
+            throw new JsonPatchException("the patch has " + patch.size() + " operations, more than the limit of "
+                    + budget.maxOperations());
+        }
+        Run run = new Run(document, budget);
         for (int i = 0; i < patch.size(); i++) {
             run.apply(i, patch.get(i));
         }
@@ -78,13 +112,17 @@ public final class JsonPatch {
         private JsonNode document;
         /** True once {@link #document} is a tree of our own, which operations may change in place. */
         private boolean owned;
+        private final Budget budget;
+        /** JSON bytes inserted so far, gross: a value replaced later still counts. */
+        private long addedBytes;
 
         private int index;
         private Op op;
         private JsonPointer path;
 
-        Run(JsonNode document) {
+        Run(JsonNode document, Budget budget) {
             this.document = document;
+            this.budget = budget;
         }
 
         JsonNode result() {
@@ -100,13 +138,32 @@ public final class JsonPatch {
             op = opOf(operation);
             path = pointer(operation, "path");
             switch (op) {
-                case ADD -> add(path, required(operation, "value").deepCopy());
+                case ADD -> add(path, charged(path, required(operation, "value")).deepCopy());
                 case REMOVE -> remove(path);
-                case REPLACE -> replace(path, required(operation, "value").deepCopy());
+                case REPLACE -> replace(path, charged(path, required(operation, "value")).deepCopy());
                 case MOVE -> move(pointer(operation, "from"), path);
-                case COPY -> add(path, get(pointer(operation, "from")).deepCopy());
+                case COPY -> add(path, charged(path, get(pointer(operation, "from"))).deepCopy());
                 case TEST -> test(path, required(operation, "value"));
             }
+        }
+
+        /**
+         * Counts {@code value}, about to be inserted at {@code at}, against the budget, before it is
+         * copied; the measuring stops once over, so its cost is bounded by what is left.
+         */
+        private JsonNode charged(JsonPointer at, JsonNode value) throws JsonPatchException {
+            long bytesLeft = budget.maxAddedBytes() - addedBytes;
+            int depthLeft = budget.maxDepth() - at.size();
+            JsonSize.Measure measure = JsonSize.measure(value, bytesLeft, Math.max(depthLeft, 0));
+            if (measure.depth() > depthLeft) {
+                throw fail("the value would nest the document deeper than the limit of " + budget.maxDepth() + " levels");
+            }
+            if (measure.bytes() > bytesLeft) {
+                throw fail("the patch would insert more than the limit of " + budget.maxAddedBytes()
+                        + " bytes (counted over all its add, replace and copy operations)");
+            }
+            addedBytes += measure.bytes();
+            return value;
         }
 
         /** The document, deep-copied first if it is still the caller's. */

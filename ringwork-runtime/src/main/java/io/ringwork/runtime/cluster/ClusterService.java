@@ -428,7 +428,9 @@ public final class ClusterService implements Replication, AutoCloseable {
                 if (leader.deposed()) {
                     reconciler.deposed(p, now);
                 } else {
-                    effects = leader.members(current.replicas(p), current.observers(p), current.writeQuorum(p));
+                    int partition = p;
+                    effects = leader.members(current.replicas(p), current.observers(p), current.votingSlots(),
+                            m -> current.isReady(m, partition));
                     send(leader, effects);
                 }
             }
@@ -531,7 +533,7 @@ public final class ClusterService implements Replication, AutoCloseable {
             leaders[p] = leader;
             leadTerms.set(p, term);
             inSyncFlags.set(p, 0);
-            effects = leader.members(current.replicas(p), current.observers(p), current.writeQuorum(p));
+            effects = leader.members(current.replicas(p), current.observers(p), current.votingSlots(), m -> current.isReady(m, p));
             send(leader, effects);
         }
         effects.durable().forEach(Runnable::run);

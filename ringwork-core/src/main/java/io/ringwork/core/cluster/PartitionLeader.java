@@ -115,6 +115,7 @@ public final class PartitionLeader {
     private Term newerTerm;
     private long snapshotsStarted;
     private long durableByLingeringVotes;
+    private long termsRefused;
 
     /**
      * @param pageSize states per snapshot page
@@ -185,8 +186,17 @@ public final class PartitionLeader {
         return effects;
     }
 
+    /**
+     * A member's answer. One whose term's epoch is above {@link Term#MAX_EPOCH} is dropped and
+     * counted ({@link #termsRefused}): no member makes such a term, and taking it as a newer one
+     * would leave no term for this node's next ownership.
+     */
     public Effects onAck(String from, ReplicaAck ack) {
         Effects effects = Effects.none();
+        if (!ack.term().inRange()) {
+            termsRefused++;
+            return effects;
+        }
         Follower follower = followers.get(from);
         if (ack.term().compareTo(term) > 0 || ack.status() == Status.STALE_TERM) {
             deposed = true;
@@ -448,6 +458,11 @@ public final class PartitionLeader {
 
     public long snapshotsStarted() {
         return snapshotsStarted;
+    }
+
+    /** Answers dropped because their term's epoch was above {@link Term#MAX_EPOCH}. */
+    public long termsRefused() {
+        return termsRefused;
     }
 
     /** Commits that became durable only thanks to a displaced member's vote (see {@link #settle}). */

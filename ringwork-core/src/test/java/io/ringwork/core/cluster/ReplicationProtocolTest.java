@@ -1,6 +1,7 @@
 package io.ringwork.core.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ringwork.core.cluster.PartitionLeader.Effects;
 import io.ringwork.core.cluster.PartitionLeader.Outbound;
@@ -513,5 +514,42 @@ class ReplicationProtocolTest {
         cutOff.members(List.of("a", "j"), List.of(), 3, readyInView);
         assertThat(cutOff.writeQuorum()).isEqualTo(2);
         assertThat(cutOff.hasQuorum()).isFalse();
+    }
+
+    @Test
+    void a_follower_refuses_and_counts_a_term_above_the_maximum_epoch_and_keeps_its_owner() {
+        twoMembersLedByA();
+        PartitionFollower b = followers.get("b");
+        Term forged = new Term(Long.MAX_VALUE, "x");
+        ReplicaAck refused = b.receive(new ReplicaMessage.Commit(0, forged, 0, 9,
+                List.of(new StateWrite(0, "k9", new StoredState(9, "p", false, "forged".getBytes()))), List.of(), List.of())).ack();
+        assertThat(refused.status()).isEqualTo(ReplicaAck.Status.STALE_TERM);
+        assertThat(b.termsRefused()).isEqualTo(1);
+        assertThat(b.term()).as("the forged term is not taken").isEqualTo(new Term(1, "a"));
+        assertThat(stores.get("b").get(0, "k9")).isNull();
+        assertThat(b.inSync()).isTrue();
+        b.observe(forged);
+        assertThat(b.term()).isEqualTo(new Term(1, "a"));
+        // a's commits still go through, and a new owner can still take a term above a's.
+        commit("a", "k1", 1);
+        deliver();
+        assertThat(durable).containsExactly(1L);
+        assertThat(Term.after(b.term(), "b")).isEqualTo(new Term(2, "b"));
+        // At the bound itself a term is taken, and then no member can go above it: it says so.
+        b.receive(new ReplicaMessage.Hello(0, new Term(Term.MAX_EPOCH, "c"), ReplicaMessage.Role.REPLICA, 0, -1, -1));
+        assertThat(b.termsRefused()).isEqualTo(1);
+        assertThatThrownBy(() -> Term.after(b.term(), "b")).isInstanceOf(Term.EpochsExhausted.class);
+    }
+
+    @Test
+    void an_owner_drops_and_counts_an_answer_with_a_term_above_the_maximum_epoch() {
+        twoMembersLedByA();
+        queue(leader.onAck("b", new ReplicaAck(0, new Term(Term.MAX_EPOCH + 1, "x"), 0, ReplicaAck.Status.STALE_TERM)));
+        assertThat(leader.deposed()).as("not deposed by a term no member can have").isFalse();
+        assertThat(leader.newerTerm()).isNull();
+        assertThat(leader.termsRefused()).isEqualTo(1);
+        commit("a", "k1", 1);
+        deliver();
+        assertThat(durable).containsExactly(1L);
     }
 }

@@ -52,10 +52,11 @@ public final class LeaderSightings {
         this.validMs = validMs;
     }
 
-    /** {@code message} came from {@code from}; only a term's own node counts as its leader. */
+    /** {@code message} came from {@code from}; only a term's own node counts as its leader, and only with an epoch in range. */
     public void heard(String from, ReplicaMessage message, long nowMs) {
         Term term = message.term();
-        if (!term.node().equals(from)) return;
+        // A term above the bound is refused by the follower too; kept here, it would shut out every real leader.
+        if (!term.node().equals(from) || !term.inRange()) return;
         int p = message.partition();
         Sighting last = byPartition.get(p);
         if (last != null && term.compareTo(last.term) < 0) return; // a deposed leader's late word

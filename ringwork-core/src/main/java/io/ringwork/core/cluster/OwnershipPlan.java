@@ -35,13 +35,13 @@ public final class OwnershipPlan {
     private final Assignment assignment;
     private final String[] owners;
     private final Map<String, MemberView> members;
-    private final int writeQuorum;
+    private final int votingSlots;
 
-    private OwnershipPlan(Assignment assignment, String[] owners, Map<String, MemberView> members, int writeQuorum) {
+    private OwnershipPlan(Assignment assignment, String[] owners, Map<String, MemberView> members, int votingSlots) {
         this.assignment = assignment;
         this.owners = owners;
         this.members = members;
-        this.writeQuorum = writeQuorum;
+        this.votingSlots = votingSlots;
     }
 
     /** A plan where the cluster's size is the live members' count. */
@@ -54,7 +54,8 @@ public final class OwnershipPlan {
      *
      * @param clusterSize members that count toward the cluster's size: the live ones plus those
      *                    that failed but did not leave. The write quorum is a majority of
-     *                    {@code min(replicationFactor, clusterSize)}, so a member cut off from the
+     *                    {@code min(replicationFactor, clusterSize)} (less the replicas still catching
+     *                    up, {@link PartitionLeader#writeQuorum}), so a member cut off from the
      *                    others cannot count its own writes as a majority.
      */
     public static OwnershipPlan compute(Collection<MemberView> live, int partitions, int replicationFactor,
@@ -70,8 +71,8 @@ public final class OwnershipPlan {
                         Assigner.Config.defaults().loadFactor()));
         String[] owners = new String[partitions];
         for (int p = 0; p < partitions; p++) owners[p] = chooseOwner(p, assignment.preferenceList(p), members);
-        int quorum = Math.min(replicationFactor, Math.max(clusterSize, nodes.size())) / 2 + 1;
-        return new OwnershipPlan(assignment, owners, members, quorum);
+        int slots = Math.min(replicationFactor, Math.max(clusterSize, nodes.size()));
+        return new OwnershipPlan(assignment, owners, members, slots);
     }
 
     private static String chooseOwner(int p, List<String> preference, Map<String, MemberView> members) {
@@ -112,12 +113,21 @@ public final class OwnershipPlan {
     }
 
     /**
-     * Replicas (the owner included, if it is one) that must hold a write before it counts: a
-     * majority of the replication factor, or of the cluster when it is smaller. With fewer live
-     * replicas than that, the partition waits.
+     * Members whose votes a write quorum is a majority of: the replication factor, or the
+     * cluster's size when it is smaller (members that failed but did not leave included). The
+     * owner's leader takes out the replicas still catching up ({@link PartitionLeader#writeQuorum}).
+     */
+    public int votingSlots() {
+        return votingSlots;
+    }
+
+    /**
+     * The most replicas (the owner included, if it is one) that must hold a write before it
+     * counts: a majority of {@link #votingSlots}, when no replica on the list is still catching up.
+     * With fewer in-sync replicas than the owner's quorum, the partition waits.
      */
     public int writeQuorum(int partition) {
-        return writeQuorum;
+        return votingSlots / 2 + 1;
     }
 
     /** Live members that are not on the partition's preference list: they get its changes only. */

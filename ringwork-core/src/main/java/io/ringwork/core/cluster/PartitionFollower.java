@@ -40,6 +40,7 @@ public final class PartitionFollower {
     /** A digest differed: the next snapshot replaces equal-version states too, and is not skipped. */
     private boolean repairing;
     private volatile long repairs; // read by metrics without the lock
+    private volatile long termsRefused; // read by metrics without the lock
     /** The owner's checkpoint as last told in this term (Hello, commits, snapshot), or -1. */
     private long ownerCheckpoint = -1;
 
@@ -63,7 +64,16 @@ public final class PartitionFollower {
         return catchUp.replay(partition, store.checkpoint(partition), required);
     }
 
+    /**
+     * Applies one message of the partition's current owner. A message whose term is above
+     * {@link Term#MAX_EPOCH} is refused ({@code STALE_TERM}, nothing applied, the term not taken)
+     * and counted: no member makes such a term, and taking it would leave no term above it.
+     */
     public Outcome receive(ReplicaMessage message) {
+        if (!message.term().inRange()) {
+            termsRefused++;
+            return answer(Status.STALE_TERM, List.of());
+        }
         if (message.term().isBefore(term)) return answer(Status.STALE_TERM, List.of());
         if (mode == Mode.LEADING) {
             // This member runs the partition: its store changes only through its own commits (the
@@ -261,9 +271,17 @@ public final class PartitionFollower {
         return repairs;
     }
 
-    /** Learns of a term (e.g. from a refusal) without changing the link: the next owner term goes above it. */
+    /** Messages refused because their term's epoch was above {@link Term#MAX_EPOCH}. */
+    public long termsRefused() {
+        return termsRefused;
+    }
+
+    /**
+     * Learns of a term (e.g. from a refusal) without changing the link: the next owner term goes
+     * above it. One above {@link Term#MAX_EPOCH} is ignored.
+     */
     public void observe(Term seen) {
-        if (seen != null && term.isBefore(seen)) term = seen;
+        if (seen != null && seen.inRange() && term.isBefore(seen)) term = seen;
     }
 
     /** While leading, a member with a newer term wrote to us: the local owner must stop. */

@@ -15,17 +15,20 @@ import io.ringwork.core.util.Invariants;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
  * The sending side of one partition on the member that runs it. Every local commit becomes a
  * {@link Commit} with the next sequence number, sent to every other live member (all keep the
- * state and feed the changes; observers do not vote), and counts as <em>durable</em> once a majority of the
- * preference list holds it: this member if it is on the list, plus replicas that answered
- * {@code IN_SYNC} for it. Replicas that are behind get a snapshot (paged, one page per
+ * state and feed the changes; observers do not vote), and counts as <em>durable</em> once a
+ * write quorum holds it: this member if it is on the list, plus replicas that answered
+ * {@code IN_SYNC} for it (see {@link #writeQuorum} for its size: learners, replicas that never
+ * caught up, are left out of it). Replicas that are behind get a snapshot (paged, one page per
  * {@link #tick} per member while its link has room) while commits keep flowing to them;
  * they count again once it ends. A replica that refuses the term deposes this owner.
  *
@@ -100,13 +103,19 @@ public final class PartitionLeader {
     private boolean selfLingering;
     /** {@link #members} was called: until then {@code selfIsReplica} is only its default. */
     private boolean membersSet;
-    private int writeQuorum = 1;
+    /** Members that count toward the cluster's size, at most the replication factor (the plan's). */
+    private int votingSlots = 1;
+    /** Replicas on the list (self excluded) whose gossip did not show them ready when the list was set. */
+    private final Set<String> unreadyInView = new HashSet<>();
+    /** Members that have been in sync with this owner in its term: they count for good, in or out of sync. */
+    private final Set<String> syncedInTerm = new HashSet<>();
     private long nextSeq;
     private boolean deposed;
     /** The newest term a member answered with when refusing ours, or null. */
     private Term newerTerm;
     private long snapshotsStarted;
     private long durableByLingeringVotes;
+    private long termsRefused;
 
     /**
      * @param pageSize states per snapshot page
@@ -122,14 +131,25 @@ public final class PartitionLeader {
         this.retryMs = retryMs;
     }
 
-    /** Sets who receives the partition's writes: the plan's replicas and observers (self excluded). */
-    public Effects members(List<String> replicas, Collection<String> observers, int quorum) {
+    /**
+     * Sets who receives the partition's writes: the plan's replicas and observers (self excluded).
+     *
+     * @param votingSlots members that count toward the cluster's size, at most the replication
+     *                    factor ({@link OwnershipPlan#votingSlots}); the write quorum is a majority
+     *                    of these, less the learners ({@link #writeQuorum})
+     * @param readyInView whether the plan's view shows a member ready (holding an in-sync replica)
+     */
+    public Effects members(List<String> replicas, Collection<String> observers, int votingSlots,
+                           Predicate<String> readyInView) {
+        Invariants.require(votingSlots >= 1, "votingSlots must be positive, got %s", votingSlots);
         Effects effects = Effects.none();
         boolean wasReplica = membersSet && selfIsReplica;
         membersSet = true;
         selfIsReplica = replicas.contains(self);
         selfLingering = !selfIsReplica && (wasReplica || selfLingering);
-        writeQuorum = quorum;
+        this.votingSlots = votingSlots;
+        unreadyInView.clear();
+        for (String id : replicas) if (!id.equals(self) && !readyInView.test(id)) unreadyInView.add(id);
         Map<String, Role> wanted = new LinkedHashMap<>();
         for (String id : replicas) if (!id.equals(self)) wanted.put(id, Role.REPLICA);
         for (String id : observers) if (!id.equals(self)) wanted.putIfAbsent(id, Role.OBSERVER);
@@ -166,8 +186,17 @@ public final class PartitionLeader {
         return effects;
     }
 
+    /**
+     * A member's answer. One whose term's epoch is above {@link Term#MAX_EPOCH} is dropped and
+     * counted ({@link #termsRefused}): no member makes such a term, and taking it as a newer one
+     * would leave no term for this node's next ownership.
+     */
     public Effects onAck(String from, ReplicaAck ack) {
         Effects effects = Effects.none();
+        if (!ack.term().inRange()) {
+            termsRefused++;
+            return effects;
+        }
         Follower follower = followers.get(from);
         if (ack.term().compareTo(term) > 0 || ack.status() == Status.STALE_TERM) {
             deposed = true;
@@ -184,6 +213,7 @@ public final class PartitionLeader {
                 if (!snapshotting || index >= follower.beginIndex) {
                     follower.state = LinkState.SYNCED;
                     follower.ackedSeq = Math.max(follower.ackedSeq, ack.seq());
+                    syncedInTerm.add(from);
                 }
             }
             case OBSERVING -> follower.state = LinkState.OBSERVING;
@@ -304,6 +334,7 @@ public final class PartitionLeader {
      */
     private void settle(Effects effects) {
         endLingeringOnceInSync();
+        int writeQuorum = writeQuorum();
         while (!pending.isEmpty()) {
             long seq = pending.peek().seq();
             int holders = selfIsReplica ? 1 : 0;
@@ -317,6 +348,39 @@ public final class PartitionLeader {
             if (holders < writeQuorum) durableByLingeringVotes++;
             effects.durable().add(pending.poll().onDurable());
         }
+    }
+
+    /**
+     * Holders a commit needs now: a majority of the voting slots left once the <em>learners</em>
+     * are taken out. A learner is a replica on the list that has not been in sync with this owner
+     * in its term and that the plan's view did not show ready: a joiner still catching up, or one
+     * that never will. It receives every commit but neither holds nor blocks a quorum, so a member
+     * cannot stall commits by joining and never catching up. Why this is safe:
+     *
+     * <ol>
+     *   <li>A learner holds nothing a later owner could need from it. It is not ready, so no plan
+     *       picks it ahead of a ready member, and it becomes ready only by catching up to an
+     *       owner's {@code required} (a Hello it meets, the log, or a snapshot), after which it
+     *       holds every commit that owner made durable. The members that can take over without
+     *       catching up first (this owner, the ready replicas, the displaced ones that still vote)
+     *       are exactly the ones counted.</li>
+     *   <li>The count grows only by caught-up members, which hold every earlier durable commit,
+     *       and shrinks only by members that were never in sync with this owner (a replica whose
+     *       gossip stopped showing it ready, say it restarted), which hold none of its commits: so
+     *       the holders of a durable commit stay a majority of every later count. Once in sync with
+     *       this owner a replica counts for the rest of the term, in sync or not, so an owner cut
+     *       off from its replicas does not shrink the count to itself.</li>
+     *   <li>The slots of members that failed but did not leave stay in the count (the plan's
+     *       {@code votingSlots}), so a member cut off from the rest is still no majority alone.</li>
+     * </ol>
+     *
+     * A member whose gossip says it is ready counts from the start, before it answers: it may hold
+     * the partition from an earlier owner and could take over from its own copy.
+     */
+    public int writeQuorum() {
+        int learners = 0;
+        for (String id : unreadyInView) if (!syncedInTerm.contains(id)) learners++;
+        return Math.max(1, votingSlots - learners) / 2 + 1;
     }
 
     private static boolean votes(Follower follower) {
@@ -389,11 +453,16 @@ public final class PartitionLeader {
         for (Follower follower : followers.values()) {
             if (votes(follower) && follower.state == LinkState.SYNCED) holders++;
         }
-        return holders >= writeQuorum;
+        return holders >= writeQuorum();
     }
 
     public long snapshotsStarted() {
         return snapshotsStarted;
+    }
+
+    /** Answers dropped because their term's epoch was above {@link Term#MAX_EPOCH}. */
+    public long termsRefused() {
+        return termsRefused;
     }
 
     /** Commits that became durable only thanks to a displaced member's vote (see {@link #settle}). */

@@ -123,4 +123,13 @@ class LeaderSightingsTest {
         assertThat(new OwnershipReconciler("c", 3_000, 1_000).decide(plan, new BitSet(), 0, Map.of(), q -> 0, q -> "c")
                 .start().get(p)).as("its own old term is no one else").isTrue();
     }
+
+    @Test
+    void a_term_above_the_maximum_epoch_opens_no_sighting_and_shuts_out_no_leader() {
+        LeaderSightings sightings = new LeaderSightings(10_000);
+        sightings.heard("x", hello(2, new Term(Long.MAX_VALUE, "x")), 100);
+        assertThat(sightings.leader(2, 100)).isNull();
+        sightings.heard("b", hello(2, B2), 200);
+        assertThat(sightings.leader(2, 200)).as("a real leader is still seen").isEqualTo("b");
+    }
 }

@@ -1,6 +1,7 @@
 package io.ringwork.core.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.ringwork.core.cluster.PartitionLeader.Effects;
 import io.ringwork.core.cluster.PartitionLeader.Outbound;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
 
 /** The owner/replica protocol of one partition, with messages delivered by hand. */
@@ -23,6 +25,8 @@ class ReplicationProtocolTest {
     private final ArrayDeque<Outbound> wire = new ArrayDeque<>();
     private final List<Long> durable = new ArrayList<>();
     private PartitionLeader leader;
+    /** Whom the plan's view shows ready: everyone, unless a test says otherwise. */
+    private Predicate<String> readyInView = member -> true;
 
     private void cluster(String... nodes) {
         for (String node : nodes) {
@@ -73,15 +77,16 @@ class ReplicationProtocolTest {
     private void twoMembersLedByA() {
         cluster("a", "b");
         leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
-        queue(leader.members(List.of("a", "b"), List.of(), 2));
+        queue(leader.members(List.of("a", "b"), List.of(), 2, readyInView));
         deliver();
     }
 
-    /** a leads partition 0 with b and c (quorum 2); j is up but on no list yet. Nothing delivered. */
+    /** a leads partition 0 with b and c (quorum 2); j is up but on no list yet, and not ready. Nothing delivered. */
     private void threeMembersLedByAWithJoinerJ() {
         cluster("a", "b", "c", "j");
+        readyInView = member -> !member.equals("j");
         leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
-        queue(leader.members(List.of("a", "b", "c"), List.of(), 2));
+        queue(leader.members(List.of("a", "b", "c"), List.of(), 3, readyInView));
     }
 
     /** {@code node}'s copy of {@code key} rots: same version, other bytes. */
@@ -95,7 +100,7 @@ class ReplicationProtocolTest {
     void a_commit_is_durable_once_a_majority_holds_it() {
         cluster("a", "b", "c");
         leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 2, 10);
-        queue(leader.members(List.of("a", "b", "c"), List.of(), 2));
+        queue(leader.members(List.of("a", "b", "c"), List.of(), 3, readyInView));
         deliver();
         commit("a", "k1", 5);
         assertThat(durable).isEmpty(); // not yet sent
@@ -110,7 +115,7 @@ class ReplicationProtocolTest {
     void without_a_majority_nothing_is_durable() {
         cluster("a", "b", "c");
         leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 2, 10);
-        queue(leader.members(List.of("a", "b", "c"), List.of(), 2));
+        queue(leader.members(List.of("a", "b", "c"), List.of(), 3, readyInView));
         deliver("b", "c");
         commit("a", "k1", 5);
         deliver("b", "c");
@@ -122,13 +127,13 @@ class ReplicationProtocolTest {
     void a_replica_that_is_behind_gets_a_snapshot_then_counts() {
         cluster("a", "b", "c");
         leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 2, 0);
-        queue(leader.members(List.of("a", "b"), List.of(), 2));
+        queue(leader.members(List.of("a", "b"), List.of(), 2, readyInView));
         deliver();
         for (int i = 0; i < 7; i++) commit("a", "k" + i, 10 + i);
         deliver();
         assertThat(durable).hasSize(7);
         // c joins the preference list: it holds nothing, so it needs every state (4 pages of 2).
-        queue(leader.members(List.of("a", "b", "c"), List.of(), 2));
+        queue(leader.members(List.of("a", "b", "c"), List.of(), 3, readyInView));
         commit("a", "k9", 30);
         deliver("b");
         // b's link failed; c caught up through the snapshot and now forms the majority with a.
@@ -179,7 +184,7 @@ class ReplicationProtocolTest {
     void observers_keep_the_state_and_feed_each_change_once_but_do_not_vote() {
         cluster("a", "o");
         leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
-        queue(leader.members(List.of("a"), List.of("o"), 1));
+        queue(leader.members(List.of("a"), List.of("o"), 1, readyInView));
         deliver();
         commit("a", "k1", 1);
         commit("a", "k1", 2);
@@ -200,7 +205,7 @@ class ReplicationProtocolTest {
         leader = new PartitionLeader(0, new Term(2, "a"), "a", stores.get("a"), 1, 0);
         commit("a", "k1", 1);
         commit("a", "k2", 2);
-        queue(leader.members(List.of("a", "b"), List.of(), 2));
+        queue(leader.members(List.of("a", "b"), List.of(), 2, readyInView));
         Outbound hello = wire.poll();
         ReplicaAck refused = followers.get("b").receive(hello.message()).ack();
         assertThat(refused.status()).isEqualTo(ReplicaAck.Status.NEED_SNAPSHOT);
@@ -342,7 +347,7 @@ class ReplicationProtocolTest {
     void an_observer_never_counts_as_answering_for_a_handoff() {
         cluster("a", "b", "c");
         leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 10);
-        queue(leader.members(List.of("a", "b"), List.of("c"), 2));
+        queue(leader.members(List.of("a", "b"), List.of("c"), 2, readyInView));
         deliver();
         commit("a", "k1", 1);
         deliver();
@@ -379,7 +384,7 @@ class ReplicationProtocolTest {
         commit("a", "k1", 1);
         deliver();
         // j joins and takes c's place on the list; its link fails before it caught up, and b is cut off.
-        queue(leader.members(List.of("a", "b", "j"), List.of("c"), 2));
+        queue(leader.members(List.of("a", "b", "j"), List.of("c"), 3, readyInView));
         commit("a", "k2", 2);
         deliver("b", "j");
         assertThat(durable).as("a and c, the old list's majority, hold it").containsExactly(1L, 2L);
@@ -402,7 +407,7 @@ class ReplicationProtocolTest {
     void a_displaced_replica_that_was_behind_gets_no_vote() {
         threeMembersLedByAWithJoinerJ();
         deliver("c");
-        queue(leader.members(List.of("a", "b", "j"), List.of("c"), 2));
+        queue(leader.members(List.of("a", "b", "j"), List.of("c"), 3, readyInView));
         commit("a", "k1", 1);
         deliver("b", "j");
         assertThat(stores.get("c").get(0, "k1").version()).isEqualTo(1);
@@ -414,7 +419,7 @@ class ReplicationProtocolTest {
         threeMembersLedByAWithJoinerJ();
         deliver();
         // j takes a's own place: a runs the partition until it hands it off.
-        queue(leader.members(List.of("b", "c", "j"), List.of(), 2));
+        queue(leader.members(List.of("b", "c", "j"), List.of(), 3, readyInView));
         commit("a", "k1", 1);
         deliver("c", "j");
         assertThat(durable).as("a and b, the old list's majority").containsExactly(1L);
@@ -424,5 +429,127 @@ class ReplicationProtocolTest {
         assertThat(durable).as("b alone is no majority of b, c and j").containsExactly(1L);
         heal();
         assertThat(durable).containsExactly(1L, 2L);
+    }
+
+    @Test
+    void a_joiner_that_never_catches_up_neither_holds_nor_blocks_the_quorum() {
+        // a ran alone (a quorum of one); j joined and is on the list, but hears nothing of a.
+        cluster("a", "j");
+        readyInView = member -> !member.equals("j");
+        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
+        queue(leader.members(List.of("a", "j"), List.of(), 2, readyInView));
+        commit("a", "k1", 1);
+        deliver("j");
+        commit("a", "k2", 2);
+        deliver("j");
+        queue(leader.tick(0, to -> true, 100)); // j's link is retried: its Hello is lost again
+        deliver("j");
+        assertThat(leader.writeQuorum()).as("j, a learner, is out of the count").isEqualTo(1);
+        assertThat(durable).containsExactly(1L, 2L);
+        assertThat(leader.hasQuorum()).isTrue();
+        assertThat(stores.get("j").get(0, "k1")).isNull();
+    }
+
+    @Test
+    void a_replica_that_catches_up_starts_counting_and_keeps_counting_when_its_link_drops() {
+        cluster("a", "j");
+        readyInView = member -> !member.equals("j");
+        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 1, 0);
+        queue(leader.members(List.of("a", "j"), List.of(), 2, readyInView));
+        deliver("j");
+        commit("a", "k1", 1);
+        commit("a", "k2", 2);
+        assertThat(durable).containsExactly(1L, 2L);
+        // j's link works now: it catches up by snapshot and is in sync; from then on it counts.
+        heal();
+        assertThat(leader.inSync()).containsExactly("j");
+        assertThat(stores.get("j").get(0, "k2").version()).isEqualTo(2);
+        assertThat(leader.writeQuorum()).isEqualTo(2);
+        commit("a", "k3", 3);
+        assertThat(durable).as("waits for j's answer").containsExactly(1L, 2L);
+        deliver();
+        assertThat(durable).containsExactly(1L, 2L, 3L);
+        // Its link drops: it still counts (its gossip still says not ready), so a alone is no majority.
+        commit("a", "k4", 4);
+        deliver("j");
+        assertThat(leader.writeQuorum()).isEqualTo(2);
+        assertThat(durable).containsExactly(1L, 2L, 3L);
+        assertThat(leader.hasQuorum()).isFalse();
+        heal();
+        assertThat(durable).containsExactly(1L, 2L, 3L, 4L);
+    }
+
+    @Test
+    void learners_leave_the_count_so_two_of_three_voters_commit_while_one_is_cut_off() {
+        // Five replicas (replication factor 5): j and k joined and never answer, c is cut off.
+        // Counting the learners, a and b would be two of five, no majority, and every commit would wait.
+        cluster("a", "b", "c", "j", "k");
+        readyInView = member -> !member.equals("j") && !member.equals("k");
+        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
+        queue(leader.members(List.of("a", "b", "c", "j", "k"), List.of(), 5, readyInView));
+        deliver("c", "j", "k");
+        commit("a", "k1", 1);
+        deliver("c", "j", "k");
+        assertThat(leader.writeQuorum()).isEqualTo(2);
+        assertThat(durable).containsExactly(1L);
+        // b is cut off too: a alone is no majority of a, b and c.
+        commit("a", "k2", 2);
+        deliver("b", "c", "j", "k");
+        assertThat(durable).containsExactly(1L);
+    }
+
+    @Test
+    void a_member_ready_in_the_view_counts_before_it_answers_and_failed_members_keep_their_slots() {
+        // b says it is ready (it may hold the partition from an earlier owner): it counts at once.
+        cluster("a", "b", "j");
+        readyInView = member -> !member.equals("j");
+        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
+        queue(leader.members(List.of("a", "b"), List.of(), 2, readyInView));
+        commit("a", "k1", 1);
+        deliver("b");
+        assertThat(durable).as("a alone is no majority of a and b").isEmpty();
+        // Three slots (a member failed and was not reaped), a and the learner j on the list: a alone
+        // is still no majority of the two slots left.
+        PartitionLeader cutOff = new PartitionLeader(0, new Term(2, "a"), "a", stores.get("a"), 100, 0);
+        cutOff.members(List.of("a", "j"), List.of(), 3, readyInView);
+        assertThat(cutOff.writeQuorum()).isEqualTo(2);
+        assertThat(cutOff.hasQuorum()).isFalse();
+    }
+
+    @Test
+    void a_follower_refuses_and_counts_a_term_above_the_maximum_epoch_and_keeps_its_owner() {
+        twoMembersLedByA();
+        PartitionFollower b = followers.get("b");
+        Term forged = new Term(Long.MAX_VALUE, "x");
+        ReplicaAck refused = b.receive(new ReplicaMessage.Commit(0, forged, 0, 9,
+                List.of(new StateWrite(0, "k9", new StoredState(9, "p", false, "forged".getBytes()))), List.of(), List.of())).ack();
+        assertThat(refused.status()).isEqualTo(ReplicaAck.Status.STALE_TERM);
+        assertThat(b.termsRefused()).isEqualTo(1);
+        assertThat(b.term()).as("the forged term is not taken").isEqualTo(new Term(1, "a"));
+        assertThat(stores.get("b").get(0, "k9")).isNull();
+        assertThat(b.inSync()).isTrue();
+        b.observe(forged);
+        assertThat(b.term()).isEqualTo(new Term(1, "a"));
+        // a's commits still go through, and a new owner can still take a term above a's.
+        commit("a", "k1", 1);
+        deliver();
+        assertThat(durable).containsExactly(1L);
+        assertThat(Term.after(b.term(), "b")).isEqualTo(new Term(2, "b"));
+        // At the bound itself a term is taken, and then no member can go above it: it says so.
+        b.receive(new ReplicaMessage.Hello(0, new Term(Term.MAX_EPOCH, "c"), ReplicaMessage.Role.REPLICA, 0, -1, -1));
+        assertThat(b.termsRefused()).isEqualTo(1);
+        assertThatThrownBy(() -> Term.after(b.term(), "b")).isInstanceOf(Term.EpochsExhausted.class);
+    }
+
+    @Test
+    void an_owner_drops_and_counts_an_answer_with_a_term_above_the_maximum_epoch() {
+        twoMembersLedByA();
+        queue(leader.onAck("b", new ReplicaAck(0, new Term(Term.MAX_EPOCH + 1, "x"), 0, ReplicaAck.Status.STALE_TERM)));
+        assertThat(leader.deposed()).as("not deposed by a term no member can have").isFalse();
+        assertThat(leader.newerTerm()).isNull();
+        assertThat(leader.termsRefused()).isEqualTo(1);
+        commit("a", "k1", 1);
+        deliver();
+        assertThat(durable).containsExactly(1L);
     }
 }

@@ -113,6 +113,10 @@ public final class ClusterService implements Replication, AutoCloseable {
     private final long startedMs = System.currentTimeMillis();
     private final LongAdder replicatedChanges = new LongAdder();
     private final LongAdder handoffs = new LongAdder();
+    /** Replication bodies and acks refused because a term's epoch was out of range (the codec's count). */
+    private final LongAdder termsRefusedAtDecode = new LongAdder();
+    /** Partitions whose start found no term left, each logged once; guarded by that partition's lock. */
+    private final BitSet epochsExhaustedLogged = new BitSet();
     private volatile ProcessingEngine engine;
     private volatile MembershipService membership;
     private volatile Map<String, String> baseMetadata = Map.of();
@@ -428,7 +432,9 @@ public final class ClusterService implements Replication, AutoCloseable {
                 if (leader.deposed()) {
                     reconciler.deposed(p, now);
                 } else {
-                    effects = leader.members(current.replicas(p), current.observers(p), current.writeQuorum(p));
+                    int partition = p;
+                    effects = leader.members(current.replicas(p), current.observers(p), current.votingSlots(),
+                            m -> current.isReady(m, partition));
                     send(leader, effects);
                 }
             }
@@ -525,13 +531,20 @@ public final class ClusterService implements Replication, AutoCloseable {
         Effects effects;
         Term term;
         synchronized (locks[p]) {
-            term = Term.after(followers[p].term(), self);
+            try {
+                term = Term.after(followers[p].term(), self);
+            } catch (Term.EpochsExhausted e) {
+                // Unreachable by counting owners (2^53 of them); the edges refuse terms above the bound.
+                if (!epochsExhaustedLogged.get(p)) LOG.error("partition {} cannot be started here: {}", p, e.getMessage());
+                epochsExhaustedLogged.set(p);
+                return;
+            }
             followers[p].lead(term);
             PartitionLeader leader = new PartitionLeader(p, term, self, store, SNAPSHOT_PAGE, LINK_RETRY_MS);
             leaders[p] = leader;
             leadTerms.set(p, term);
             inSyncFlags.set(p, 0);
-            effects = leader.members(current.replicas(p), current.observers(p), current.writeQuorum(p));
+            effects = leader.members(current.replicas(p), current.observers(p), current.votingSlots(), m -> current.isReady(m, p));
             send(leader, effects);
         }
         effects.durable().forEach(Runnable::run);
@@ -757,6 +770,21 @@ public final class ClusterService implements Replication, AutoCloseable {
 
     public long handoffs() {
         return handoffs.sum();
+    }
+
+    /** A replication body or its acks carried a term out of range, and the codec refused it. */
+    public void termRefused() {
+        termsRefusedAtDecode.increment();
+    }
+
+    /**
+     * Replication messages and acks refused because a term's epoch was above {@link Term#MAX_EPOCH}:
+     * those the codec refused, and any that reached a follower. Read without the partition locks.
+     */
+    public long termsRefused() {
+        long sum = termsRefusedAtDecode.sum();
+        for (int p = 0; p < partitions; p++) sum += followers[p].termsRefused();
+        return sum;
     }
 
     @Override

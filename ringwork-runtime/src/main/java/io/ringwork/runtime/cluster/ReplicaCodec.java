@@ -28,7 +28,10 @@ import java.util.List;
  * A batch: format byte, sender id, message count, then per message a kind byte and its fields.
  * Sizes are checked against the bytes left, so a damaged body is an {@link IOException}, never a
  * huge allocation. Keys come from the public API and no key makes encoding throw: see
- * {@link #FORMAT_WIDE_KEYS}. Node ids (the sender, a term's node) come from configuration.
+ * {@link #FORMAT_WIDE_KEYS}. Node ids (the sender, a term's node) come from configuration. A term
+ * whose epoch is negative or above {@link Term#MAX_EPOCH} makes the whole body a
+ * {@link TermOutOfRange}: no member makes one, and a node that took it could not start the
+ * partition again.
  */
 public final class ReplicaCodec {
     private static final byte FORMAT = 1;
@@ -39,6 +42,13 @@ public final class ReplicaCodec {
      */
     private static final byte FORMAT_WIDE_KEYS = 2;
     private static final int COUNT_MAX = 1 << 20;
+
+    /** A body carried a term whose epoch is out of range: it is refused whole. */
+    public static final class TermOutOfRange extends IOException {
+        TermOutOfRange(long epoch) {
+            super("term epoch " + epoch + " is out of range (0 to " + Term.MAX_EPOCH + ")");
+        }
+    }
 
     /** A decoded batch: who sent it and the messages, in order. */
     public record Batch(String from, List<ReplicaMessage> messages) {}
@@ -169,7 +179,7 @@ public final class ReplicaCodec {
     private static ReplicaMessage read(DataInputStream in, int limit, boolean wide) throws IOException {
         byte kind = in.readByte();
         int partition = in.readUnsignedShort();
-        Term term = new Term(in.readLong(), in.readUTF());
+        Term term = readTerm(in);
         return switch (kind) {
             case 1 -> {
                 int role = in.readUnsignedByte();
@@ -195,6 +205,13 @@ public final class ReplicaCodec {
             case 7 -> new ReplicaMessage.Released(partition, term, in.readLong());
             default -> throw new IOException("unknown replication message kind " + kind);
         };
+    }
+
+    private static Term readTerm(DataInputStream in) throws IOException {
+        long epoch = in.readLong();
+        String node = in.readUTF();
+        if (epoch < 0 || epoch > Term.MAX_EPOCH) throw new TermOutOfRange(epoch);
+        return new Term(epoch, node);
     }
 
     private static List<StateWrite> readStates(DataInputStream in, int partition, int limit, boolean wide)
@@ -256,7 +273,7 @@ public final class ReplicaCodec {
         List<ReplicaAck> acks = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             int partition = in.readUnsignedShort();
-            Term term = new Term(in.readLong(), in.readUTF());
+            Term term = readTerm(in);
             long seq = in.readLong();
             int status = in.readUnsignedByte();
             if (status >= ReplicaAck.Status.values().length) throw new IOException("unknown ack status " + status);

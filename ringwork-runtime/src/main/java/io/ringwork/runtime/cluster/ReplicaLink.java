@@ -144,6 +144,10 @@ final class ReplicaLink implements AutoCloseable {
             }
             List<ReplicaAck> acks = ReplicaCodec.decodeAcks(response.body());
             return acks.size() == messages ? acks : null;
+        } catch (ReplicaCodec.TermOutOfRange e) {
+            service.termRefused();
+            LOG.warn("replication to {}: its answer refused: {}", to, e.getMessage());
+            return null;
         } catch (java.io.IOException e) {
             LOG.debug("replication to {} failed: {}", to, e.toString());
             return null;

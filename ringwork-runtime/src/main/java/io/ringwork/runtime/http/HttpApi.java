@@ -69,6 +69,9 @@ public final class HttpApi implements AutoCloseable {
             io.ringwork.runtime.cluster.ReplicaCodec.Batch batch;
             try {
                 batch = io.ringwork.runtime.cluster.ReplicaCodec.decodeBatch(body);
+            } catch (io.ringwork.runtime.cluster.ReplicaCodec.TermOutOfRange e) {
+                node.cluster().termRefused();
+                throw ApiError.badRequest("bad replication batch: " + e.getMessage());
             } catch (IOException e) {
                 throw ApiError.badRequest("bad replication batch: " + e.getMessage());
             }

@@ -173,6 +173,8 @@ public final class RingworkNode implements AutoCloseable {
         metrics.gauge("ringwork.replication.changes.fed", "changes this node fed from other owners' writes", cluster::replicatedChanges);
         metrics.gauge("ringwork.replication.handoffs", "partitions this node stopped running (handoffs, depositions)", cluster::handoffs);
         metrics.gauge("ringwork.replication.repairs", "anti-entropy digests that differed and were repaired", cluster::repairs);
+        metrics.gauge("ringwork.replication.terms.refused", "replication messages and answers refused for a term above the maximum epoch",
+                cluster::termsRefused);
     }
 
     /** Records appended to the log but not yet applied, over all partitions. */

@@ -85,4 +85,19 @@ class ReplicaCodecTest {
         hugeCount[countAt] = 0x7f;
         assertThatThrownBy(() -> ReplicaCodec.decodeBatch(hugeCount)).isInstanceOf(IOException.class);
     }
+
+    @Test
+    void aTermAboveTheMaximumEpochIsRefusedWhole() throws IOException {
+        Term forged = new Term(Term.MAX_EPOCH + 1, "x");
+        byte[] batch = ReplicaCodec.encodeBatch("x", List.of(new ReplicaMessage.SnapshotEnd(1, term),
+                new ReplicaMessage.Hello(1, forged, ReplicaMessage.Role.REPLICA, 0, -1, -1)));
+        assertThatThrownBy(() -> ReplicaCodec.decodeBatch(batch)).isInstanceOf(ReplicaCodec.TermOutOfRange.class)
+                .hasMessageContaining(String.valueOf(Term.MAX_EPOCH + 1));
+        byte[] acks = ReplicaCodec.encodeAcks(List.of(new ReplicaAck(1, new Term(Long.MAX_VALUE, "x"), 0, ReplicaAck.Status.STALE_TERM)));
+        assertThatThrownBy(() -> ReplicaCodec.decodeAcks(acks)).isInstanceOf(ReplicaCodec.TermOutOfRange.class);
+        // The bound itself is in range.
+        Term highest = new Term(Term.MAX_EPOCH, "n1");
+        List<ReplicaMessage> atBound = List.of(new ReplicaMessage.SnapshotEnd(1, highest));
+        assertThat(ReplicaCodec.decodeBatch(ReplicaCodec.encodeBatch("n1", atBound)).messages()).isEqualTo(atBound);
+    }
 }

@@ -14,7 +14,8 @@ import java.util.Set;
  * lanes instead of inside them.
  *
  * <p>Faults: {@link #dropInFlight} loses what one link carries; {@link #partition} cuts groups of
- * nodes apart until {@link #heal}. A message that is lost (cut at send or arrival, dropped in
+ * nodes apart until {@link #heal}; {@link #deafen} loses everything sent to one node (a member that
+ * joined and never catches up). A message that is lost (cut at send or arrival, dropped in
  * flight, or sent to a crashed node) is reported to its sender as a failed link after
  * {@code failureNoticeMs}, as a broken connection would be. Pausing is the receiver's business
  * (it queues what arrives). Not thread-safe.
@@ -50,6 +51,7 @@ public final class ClusterNetwork {
     private final Map<Link, Long> lastArrivalMs = new HashMap<>();
     private final Map<Link, Long> linkEpochs = new HashMap<>();
     private final Map<String, Integer> groups = new HashMap<>();
+    private final Set<String> deaf = new HashSet<>();
     private long delivered;
     private long lost;
 
@@ -67,7 +69,7 @@ public final class ClusterNetwork {
     }
 
     public void send(String from, String to, Object message) {
-        if (blocked(from, to)) {
+        if (blocked(from, to) || deaf.contains(to)) {
             lose(from, to);
             return;
         }
@@ -81,7 +83,7 @@ public final class ClusterNetwork {
 
     private void arrive(Link link, long epoch, Object message) {
         Endpoint target = endpoints.get(link.to());
-        if (epoch != linkEpochs.getOrDefault(link, 0L) || blocked(link.from(), link.to())
+        if (epoch != linkEpochs.getOrDefault(link, 0L) || blocked(link.from(), link.to()) || deaf.contains(link.to())
                 || target == null || !target.reachable()) {
             lose(link.from(), link.to());
             return;
@@ -122,6 +124,18 @@ public final class ClusterNetwork {
 
     public boolean blocked(String from, String to) {
         return !groups.isEmpty() && groups.getOrDefault(from, 0).intValue() != groups.getOrDefault(to, 0).intValue();
+    }
+
+    /**
+     * Loses every message sent to {@code id} (at send and at arrival) until {@link #hear}; its own
+     * sends go through, and membership is not told (unlike {@link #partition}).
+     */
+    public void deafen(String id) {
+        deaf.add(id);
+    }
+
+    public void hear(String id) {
+        deaf.remove(id);
     }
 
     /** Ids on the cut side of the current partition (empty when healed). */

@@ -227,6 +227,21 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
         return this;
     }
 
+    /**
+     * Every replication message to {@code id} is lost until {@link #hear}: a member that joined (or
+     * runs) and never catches up. Its membership is untouched: the others see it alive.
+     */
+    public ProcessingCluster deafen(String id) {
+        faults++;
+        network.deafen(id);
+        return this;
+    }
+
+    public ProcessingCluster hear(String id) {
+        network.hear(id);
+        return this;
+    }
+
     /** A new, empty node joins; returns its id. */
     public String join() {
         faults++;

@@ -448,7 +448,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
             for (var entry : running.entrySet()) {
                 int p = entry.getKey();
                 if (!entry.getValue().stopping) {
-                    apply(entry.getValue().leader.members(plan.replicas(p), plan.observers(p), plan.writeQuorum(p)));
+                    apply(entry.getValue().leader.members(plan.replicas(p), plan.observers(p), plan.votingSlots(), m -> plan.isReady(m, p)));
                 }
             }
         }
@@ -471,7 +471,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         Running r = new Running(leader, store.checkpoint(p) + 1);
         running.put(p, r);
         trace("starts p%d term %s from %d; replicas %s observers %s", p, term, r.nextOffset, plan.replicas(p), plan.observers(p));
-        apply(leader.members(plan.replicas(p), plan.observers(p), plan.writeQuorum(p)));
+        apply(leader.members(plan.replicas(p), plan.observers(p), plan.votingSlots(), m -> plan.isReady(m, p)));
     }
 
     private void trace(String format, Object... args) {

@@ -78,6 +78,43 @@ class ClusterSimulationTest {
         if (!Seeds.isReplay()) assertThat(sightingHolds).isPositive();
     }
 
+    /**
+     * One node runs everything; a second joins and hears nothing of it (every replication message
+     * to it is lost), so it never catches up. It sits on every partition's list (two members,
+     * three replicas), and counted, it would make every quorum two of two: no commit would become
+     * durable until it was killed. As a learner it is left out, and commits keep flowing. Once it
+     * hears again it catches up, and from then on it counts.
+     */
+    @Test
+    void aJoinerThatNeverCatchesUpHoldsUpNoCommit() {
+        long first = Seeds.fromEnvironment(11);
+        for (long seed = first; seed < first + (Seeds.isReplay() ? 1 : 3); seed++) {
+            ProcessingCluster cluster = new ProcessingCluster(seed, ClusterConfig.defaults().withNodes(1, 2).withRecords(300))
+                    .start().runFor(2_000);
+            String joiner = cluster.join();
+            cluster.deafen(joiner).runFor(20_000); // the producer is done at 18 s
+            SimLog log = cluster.log();
+            for (int p = 0; p < log.partitionCount(); p++) {
+                assertThat(cluster.truePlan().replicas(p)).as("seed %d p%d", seed, p).contains(joiner);
+                assertThat(cluster.durableUpTo(p)).as("seed %d p%d: every record durable without the joiner", seed, p)
+                        .isEqualTo(log.end(p) - 1);
+                var follower = cluster.node(joiner).followerOrNull(p);
+                assertThat(follower == null || !follower.inSync()).as("seed %d p%d: the joiner never caught up", seed, p).isTrue();
+            }
+            cluster.hear(joiner).awaitDrained(60_000);
+            cluster.runFor(5_000); // handoffs to the joiner settle
+            for (int p = 0; p < log.partitionCount(); p++) {
+                for (SimProcessingNode node : cluster.nodes()) {
+                    var leader = node.leaders().get(p);
+                    if (leader == null || !node.runsActively(p)) continue;
+                    String other = node.id().equals(joiner) ? "n0" : joiner;
+                    assertThat(leader.inSync()).as("seed %d p%d: caught up, it counts", seed, p).contains(other);
+                    assertThat(leader.writeQuorum()).as("seed %d p%d", seed, p).isEqualTo(2);
+                }
+            }
+        }
+    }
+
     @Test
     void seed208ALeaderNoLongerShipsACheckpointForStatesItGotByReplication() {
         ClusterSimulation.run(208, ClusterConfig.defaults());

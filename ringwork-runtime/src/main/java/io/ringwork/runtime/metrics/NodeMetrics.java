@@ -35,6 +35,13 @@ public final class NodeMetrics {
     private final Counter skipped;
     private final Timer endToEnd;
     private final Map<String, NamespaceCounters> namespaces = new ConcurrentHashMap<>();
+    /**
+     * What the membership meters read. Micrometer's FunctionCounter and Gauge hold the object
+     * they read only weakly; this field is the strong reference that keeps it alive. Without it
+     * the first full GC collected the supplier: counters froze (at 0 when no scrape came before)
+     * and gauges read NaN.
+     */
+    private volatile Supplier<MembershipMetrics> membershipSource;
 
     /** Applied and rejected counts of one processor namespace. */
     public record NamespaceCounters(Counter applied, Counter rejected) {}
@@ -104,13 +111,14 @@ public final class NodeMetrics {
 
     /**
      * Exposes the membership's counters ({@code ringwork_membership_*}); each scrape reads one
-     * snapshot per meter from {@code membership}, which may return null while starting.
+     * snapshot per meter from {@code membership}, which may return null while starting. Call once.
      */
     public void membership(Supplier<io.ringwork.runtime.membership.MembershipService> membership) {
         Supplier<MembershipMetrics> now = () -> {
             var service = membership.get();
             return service == null ? null : service.metrics();
         };
+        membershipSource = now;
         membershipCounter(now, "probes", "direct probes sent", m -> m.protocol().probesSent());
         membershipCounter(now, "indirect.probes", "indirect probe requests sent", m -> m.protocol().indirectProbesSent());
         membershipCounter(now, "acks", "acks received", m -> m.protocol().acksReceived());

@@ -58,9 +58,22 @@ class ClusterMembershipTest {
 
             String metrics = c1.get("/metrics").asText();
             assertThat(metrics).contains("ringwork_membership_probes_total").contains("ringwork_membership_deaths_total");
+            // Values, not just names: these read 0 and NaN once a GC had collected what the meters read.
+            assertThat(sample(metrics, "ringwork_membership_probes_total")).isPositive();
+            assertThat(sample(metrics, "ringwork_membership_acks_total")).isPositive();
+            assertThat(sample(metrics, "ringwork_membership_deaths_total")).isGreaterThanOrEqualTo(1);
+            assertThat(sample(metrics, "ringwork_membership_gossip_bytes_received_total")).isPositive();
+            assertThat(sample(metrics, "ringwork_membership_members_active")).isEqualTo(1.0);
         } finally {
             for (NodeProcess node : nodes) node.close();
         }
+    }
+
+    private static double sample(String scrape, String name) {
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile(
+                "(?m)^" + java.util.regex.Pattern.quote(name) + "(\\{[^}]*\\})? (\\S+)$").matcher(scrape);
+        assertThat(matcher.find()).as("%s in the scrape", name).isTrue();
+        return Double.parseDouble(matcher.group(2));
     }
 
     private NodeProcess start(List<NodeProcess> nodes, String id, List<String> args) throws Exception {

@@ -74,6 +74,8 @@ public final class MembershipService implements AutoCloseable {
 
     private final Settings settings;
     private final Transport transport;
+    /** The real network under the fault hook, for its counters; null when running on another transport. */
+    private final UdpTcpTransport network;
     private final FaultInjectingTransport faults;
     private final PacketCodec codec;
     private final BlockingQueue<Inbound> inbox = new ArrayBlockingQueue<>(INBOX_MAX);
@@ -93,6 +95,7 @@ public final class MembershipService implements AutoCloseable {
     /** Wraps {@code transport} (which this service then owns and closes) with a fault-injection hook. */
     public MembershipService(Settings settings, Transport transport) {
         this.settings = settings;
+        this.network = transport instanceof UdpTcpTransport udpTcp ? udpTcp : null;
         this.faults = new FaultInjectingTransport(transport);
         this.transport = faults;
         this.codec = new PacketCodec(settings.config().clusterName(), settings.secret());
@@ -142,7 +145,8 @@ public final class MembershipService implements AutoCloseable {
         drops.forEach((reason, count) -> dropped.put(reason, count.sum()));
         dropped.put("FAULT_INJECTED", faults.dropped());
         return new MembershipMetrics(statsSnapshot, gossipBytesSent.sum(), gossipBytesReceived.sum(), syncBytesSent.sum(),
-                syncBytesReceived.sum(), dropped, membersSnapshot.size(), activeSnapshot);
+                syncBytesReceived.sum(), dropped, membersSnapshot.size(), activeSnapshot,
+                network == null ? null : network.counters());
     }
 
     /** The chaos hook: drop or delay traffic to or from given peers while running. */

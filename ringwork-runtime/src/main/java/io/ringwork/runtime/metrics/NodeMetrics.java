@@ -3,6 +3,7 @@ package io.ringwork.runtime.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.ringwork.runtime.membership.MembershipMetrics;
+import io.ringwork.runtime.transport.TransportCounters;
 import java.util.function.ToDoubleFunction;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -135,10 +136,40 @@ public final class NodeMetrics {
                             s -> value(s, m -> m.packetsDropped().getOrDefault(reason, 0L)))
                     .tag("reason", reason.toLowerCase()).description("cluster packets dropped, by reason").register(registry);
         }
+        transportMeters(now);
         Gauge.builder("ringwork.membership.members.active", now, s -> value(s, m -> m.activeMembers()))
                 .description("members alive or suspect, this node included").register(registry);
         Gauge.builder("ringwork.membership.local.health", now, s -> value(s, m -> m.protocol().localHealth()))
                 .description("Lifeguard local health score (0 is healthy)").register(registry);
+    }
+
+    /** The cluster port's own counters: what the inbound limits refused or closed ({@code ringwork_membership_transport_*}). */
+    private void transportMeters(Supplier<MembershipMetrics> now) {
+        transportCounter(now, "connections.refused", "inbound connections closed at accept: too many open", TransportCounters.Snapshot::connectionsRefused);
+        transportCounter(now, "connections.refused.per.source", "inbound connections closed at accept: too many from one IP",
+                TransportCounters.Snapshot::connectionsRefusedPerSource);
+        transportCounter(now, "idle.closed", "inbound connections closed: no frame began within the idle timeout", TransportCounters.Snapshot::idleClosed);
+        transportCounter(now, "slow.frame.closed", "inbound connections closed: a frame took longer than the frame timeout",
+                TransportCounters.Snapshot::slowFrameClosed);
+        transportCounter(now, "buffer.budget.closed", "inbound connections closed: frame beyond the shared buffer budget",
+                TransportCounters.Snapshot::bufferBudgetClosed);
+        transportCounter(now, "bad.hello.closed", "inbound connections closed: first frame not host:port", TransportCounters.Snapshot::badHelloClosed);
+        transportCounter(now, "oversized.dropped", "datagrams and frames over the size limit, either direction",
+                TransportCounters.Snapshot::oversizedDropped);
+        transportCounter(now, "queue.full.dropped", "reliable frames dropped: the peer's send queue was full", TransportCounters.Snapshot::queueFullDropped);
+        transportCounter(now, "send.failures", "datagrams the OS refused, frames lost to connect or write errors", TransportCounters.Snapshot::sendFailures);
+        transportCounter(now, "receive.errors", "unexpected errors in a receive loop (it goes on)", TransportCounters.Snapshot::receiveErrors);
+        Gauge.builder("ringwork.membership.transport.inbound.connections", now,
+                        s -> value(s, m -> m.transport() == null ? 0 : m.transport().inboundConnections()))
+                .description("inbound cluster connections open").register(registry);
+        Gauge.builder("ringwork.membership.transport.inbound.buffered.bytes", now,
+                        s -> value(s, m -> m.transport() == null ? 0 : m.transport().inboundBufferedBytes()))
+                .description("bytes of partly read inbound frames held").register(registry);
+    }
+
+    private void transportCounter(Supplier<MembershipMetrics> now, String name, String description,
+                                  ToDoubleFunction<TransportCounters.Snapshot> field) {
+        membershipCounter(now, "transport." + name, description, m -> m.transport() == null ? 0 : field.applyAsDouble(m.transport()));
     }
 
     private void membershipCounter(Supplier<MembershipMetrics> now, String name, String description,

@@ -63,6 +63,8 @@ class NodeMetricsTest {
             assertThat(sample(scrape, "ringwork_membership_sync_bytes_received_total")).isPositive();
             assertThat(sample(scrape, "ringwork_membership_members_active")).isEqualTo(2.0);
             assertThat(sample(scrape, "ringwork_membership_local_health")).isNotNaN();
+            assertThat(sample(scrape, "ringwork_membership_transport_receive_errors_total")).isZero();
+            assertThat(sample(scrape, "ringwork_membership_transport_inbound_connections")).isNotNaN();
         }
     }
 

@@ -127,6 +127,8 @@ public final class NodeMetrics {
         membershipCounter(now, "suspicions", "members this node suspected", m -> m.protocol().suspicions());
         membershipCounter(now, "refutations", "suspicions of this node it refuted", m -> m.protocol().refutations());
         membershipCounter(now, "deaths", "members declared dead", m -> m.protocol().deaths());
+        membershipCounter(now, "id.conflicts", "claims of a live member's id from another address, ignored",
+                m -> m.protocol().idConflicts());
         membershipCounter(now, "gossip.bytes.sent", "best-effort bytes sent", MembershipMetrics::gossipBytesSent);
         membershipCounter(now, "gossip.bytes.received", "best-effort bytes received", MembershipMetrics::gossipBytesReceived);
         membershipCounter(now, "sync.bytes.sent", "push-pull bytes sent", MembershipMetrics::syncBytesSent);

@@ -46,8 +46,12 @@ public final class Membership {
     /** A deadline that never comes. */
     public static final long NEVER = Long.MAX_VALUE;
 
-    /** Where this node is in its life; a LEFT node does not come back (create a new instance). */
-    public enum Lifecycle { IDLE, JOINING, JOINED, JOIN_FAILED, LEFT }
+    /**
+     * Where this node is in its life; a LEFT or ID_CONFLICT node does not come back (create a new
+     * instance). ID_CONFLICT: while joining, this node learned that its id is alive (or suspect)
+     * at another address; it stopped without announcing anything (see {@link #idConflict()}).
+     */
+    public enum Lifecycle { IDLE, JOINING, JOINED, JOIN_FAILED, LEFT, ID_CONFLICT }
 
     private final MembershipConfig config;
     private final String localId;
@@ -75,6 +79,7 @@ public final class Membership {
     private long nextJoinAtMs = NEVER;
     private long nextReconnectAtMs = NEVER;
     private List<Address> joinSeeds = List.of();
+    private Member idConflict;
     private int joinRounds;
     private long lastNowMs = Long.MIN_VALUE;
 
@@ -162,7 +167,8 @@ public final class Membership {
      */
     public void leave(long nowMs) {
         advance(nowMs);
-        if (lifecycle == Lifecycle.LEFT) return;
+        // In ID_CONFLICT the id is another instance's: a LEFT for it would retire that instance.
+        if (lifecycle == Lifecycle.LEFT || lifecycle == Lifecycle.ID_CONFLICT) return;
         lifecycle = Lifecycle.LEFT;
         probe = null;
         nextProbeAtMs = NEVER;
@@ -185,6 +191,7 @@ public final class Membership {
     public void updateMetadata(Map<String, String> metadata, long nowMs) {
         advance(nowMs);
         Invariants.require(lifecycle != Lifecycle.LEFT, "cannot update metadata after leaving");
+        if (lifecycle == Lifecycle.ID_CONFLICT) return; // stopped: nothing of ours goes out any more
         announceSelf(incarnation + 1, checkedMetadata(metadata), nowMs);
     }
 
@@ -196,6 +203,7 @@ public final class Membership {
     /** Handles one message from the member listening at {@code from}. */
     public void onMessage(Address from, MembershipMessage message, long nowMs) {
         advance(nowMs);
+        if (lifecycle == Lifecycle.ID_CONFLICT) return;
         if (lifecycle == Lifecycle.LEFT && !(message instanceof Ping)) return;
         switch (message) {
             case Ping ping -> onPing(from, ping);
@@ -215,6 +223,7 @@ public final class Membership {
     /** Runs every timer due at {@code nowMs}. Harmless to call early or often. */
     public void tick(long nowMs) {
         advance(nowMs);
+        if (lifecycle == Lifecycle.ID_CONFLICT) return;
         expireSuspicions(nowMs);
         if (probe != null && !probe.escalated && nowMs >= probe.timeoutAtMs) escalateProbe(nowMs);
         if (probe != null && nowMs >= probe.endAtMs) probeFailed(nowMs);
@@ -238,6 +247,7 @@ public final class Membership {
 
     /** The earliest time at which {@link #tick} has work, or {@link #NEVER}. */
     public long nextDeadlineMs() {
+        if (lifecycle == Lifecycle.ID_CONFLICT) return NEVER;
         long deadline = Math.min(Math.min(nextProbeAtMs, nextReconnectAtMs), Math.min(nextPushPullAtMs, nextJoinAtMs));
         if (probe != null) deadline = Math.min(deadline, probe.escalated ? probe.endAtMs : probe.timeoutAtMs);
         if (!gossip.isEmpty()) deadline = Math.min(deadline, nextGossipAtMs);
@@ -270,6 +280,14 @@ public final class Membership {
         return lifecycle;
     }
 
+    /**
+     * In {@link Lifecycle#ID_CONFLICT}: the other instance holding our id, as the member that told
+     * us sees it (its address, state and incarnation); otherwise empty.
+     */
+    public Optional<Member> idConflict() {
+        return Optional.ofNullable(idConflict);
+    }
+
     public MembershipStats stats() {
         return counters.snapshot(gossip.dropped(), awareness.score());
     }
@@ -294,7 +312,10 @@ public final class Membership {
     }
 
     private boolean onAlive(Alive alive, long nowMs) {
-        if (alive.id().equals(localId)) return refuteStaleSelf(alive, nowMs);
+        if (alive.id().equals(localId)) {
+            if (!alive.address().equals(localAddress)) return claimedElsewhere(alive.address(), MemberState.ALIVE, alive.incarnation());
+            return refuteStaleSelf(alive, nowMs);
+        }
         if (!alive.metadata().isEmpty() && MessageCodec.metadataSizeBytes(alive.metadata()) > config.metadataBytesMax()) {
             return false; // a peer with a bigger limit; ignoring keeps our bound without crashing
         }
@@ -310,6 +331,16 @@ public final class Membership {
             enqueueGossip(alive);
             notify(Kind.JOINED, member, nowMs);
             return true;
+        }
+        if (entry.isActive() && !alive.address().equals(entry.member.address())) {
+            // A second instance claims an id that is alive (or suspect) at another address: two
+            // processes with one id would run the same partitions. Whatever its incarnation (a new
+            // process starts higher), the instance we know keeps the id until it is declared dead
+            // or leaves; then a restart at a new address is welcome. A suspect one keeps it too:
+            // Lifeguard exists because suspects are often alive, and admitting a twin of a live
+            // node is worse than making a restarted node wait out the suspicion timeout.
+            counters.idConflicts++;
+            return false;
         }
         // Only the member itself raises its incarnation, so an equal or lower one is old news.
         if (alive.incarnation() <= entry.member.incarnation()) return false;
@@ -372,6 +403,25 @@ public final class Membership {
         enqueueGossip(dead);
         notify(dead.isLeave() ? Kind.LEFT : Kind.FAILED, entry.member, nowMs);
         return true;
+    }
+
+    /**
+     * Our id is alive (or suspect) at {@code address}, not ours: another process holds it. Joining,
+     * we stop at once, announce nothing (not even a leave: any word about our id would be taken
+     * as news of the other instance), and keep what we learned for the driver to report. Once
+     * joined we only count it: the peers that know the other instance ignore our claims and those
+     * that know us ignore its, so refuting would only race incarnations; and a forged packet must
+     * not be able to stop a running member. Returns false (no view change).
+     */
+    private boolean claimedElsewhere(Address address, MemberState state, long otherIncarnation) {
+        counters.idConflicts++;
+        if (lifecycle != Lifecycle.JOINING && lifecycle != Lifecycle.JOIN_FAILED) return false;
+        lifecycle = Lifecycle.ID_CONFLICT;
+        idConflict = new Member(localId, address, state, otherIncarnation, Member.emptyMetadata());
+        probe = null;
+        relays.clear();
+        nextProbeAtMs = nextGossipAtMs = nextPushPullAtMs = nextJoinAtMs = nextReconnectAtMs = NEVER;
+        return false;
     }
 
     /** Someone announced us alive with other data or a newer incarnation (an earlier life): overrule it. */
@@ -570,7 +620,14 @@ public final class Membership {
     private void onPushPull(Address from, PushPull pushPull, long nowMs) {
         // Answer with our state as it was before theirs is merged: each side then holds the union.
         if (!pushPull.reply()) sendPushPull(from, pushPull.join(), true);
-        for (Member member : pushPull.members()) merge(member, nowMs);
+        // Our own id first: a joiner whose id is taken must stop before it learns (and announces) anyone.
+        for (Member member : pushPull.members()) {
+            if (member.id().equals(localId)) merge(member, nowMs);
+        }
+        if (lifecycle == Lifecycle.ID_CONFLICT) return;
+        for (Member member : pushPull.members()) {
+            if (!member.id().equals(localId)) merge(member, nowMs);
+        }
         if (lifecycle == Lifecycle.JOINING || lifecycle == Lifecycle.JOIN_FAILED) {
             lifecycle = Lifecycle.JOINED;
             nextJoinAtMs = NEVER;
@@ -579,6 +636,17 @@ public final class Membership {
 
     /** Turns one remote member record into the update it implies and applies it. */
     private void merge(Member remote, long nowMs) {
+        if (remote.id().equals(localId) && !remote.address().equals(localAddress)) {
+            // Another instance of our id; a dead or left one is a previous life, nothing to refute.
+            if (remote.state().isActive()) claimedElsewhere(remote.address(), remote.state(), remote.incarnation());
+            return;
+        }
+        MemberTable.Entry known = table.get(remote.id());
+        if (known != null && known.isActive() && !known.member.address().equals(remote.address())) {
+            // About another instance than the one we know: its suspicion or death is not this one's.
+            if (remote.state().isActive()) counters.idConflicts++;
+            return;
+        }
         switch (remote.state()) {
             case ALIVE -> apply(new Alive(remote.id(), remote.incarnation(), remote.address(), remote.metadata()), nowMs);
             // A remote "dead" becomes a local suspicion: the member gets a chance to refute before we agree.

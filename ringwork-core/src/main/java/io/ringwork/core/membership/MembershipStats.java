@@ -17,22 +17,23 @@ package io.ringwork.core.membership;
  * @param pushPulls          full-state syncs sent (join attempts included)
  * @param membersOverLimit   updates about new members ignored because the member table was full
  * @param relaysOverLimit    indirect probe requests ignored because too many were in flight
+ * @param idConflicts        claims of an active member's id (ours included) from another address, ignored
  * @param localHealth        current Lifeguard local-health score (a gauge, not a counter)
  */
 public record MembershipStats(
         long probesSent, long indirectProbesSent, long acksReceived, long nacksReceived, long probesFailed,
         long suspicions, long refutations, long deaths, long gossipMessagesSent, long gossipDropped,
-        long pushPulls, long membersOverLimit, long relaysOverLimit, int localHealth) {
+        long pushPulls, long membersOverLimit, long relaysOverLimit, long idConflicts, int localHealth) {
 
     /** The mutable counters behind a snapshot; owned by the state machine's thread. */
     static final class Counters {
         long probesSent, indirectProbesSent, acksReceived, nacksReceived, probesFailed, suspicions,
-                refutations, deaths, gossipMessagesSent, pushPulls, membersOverLimit, relaysOverLimit;
+                refutations, deaths, gossipMessagesSent, pushPulls, membersOverLimit, relaysOverLimit, idConflicts;
 
         MembershipStats snapshot(long gossipDropped, int localHealth) {
             return new MembershipStats(probesSent, indirectProbesSent, acksReceived, nacksReceived, probesFailed,
                     suspicions, refutations, deaths, gossipMessagesSent, gossipDropped, pushPulls,
-                    membersOverLimit, relaysOverLimit, localHealth);
+                    membersOverLimit, relaysOverLimit, idConflicts, localHealth);
         }
     }
 }

@@ -38,7 +38,11 @@ final class TestNode {
     }
 
     void receive(String from, MembershipMessage message) {
-        membership.onMessage(address(from), message, nowMs);
+        receiveFrom(address(from), message);
+    }
+
+    void receiveFrom(Address from, MembershipMessage message) {
+        membership.onMessage(from, message, nowMs);
         collect();
     }
 

@@ -64,7 +64,7 @@ public final class ClusterService implements Replication, AutoCloseable {
     /** ...and newly in-sync partitions wait for that at most this long before they are announced ready. */
     private static final long READY_HOLD_MAX_MS = 10_000;
     private static final long RESTART_BACKOFF_MS = 1000;
-    private static final long JOIN_WAIT_MS = 3000;
+    public static final long JOIN_WAIT_MS = 3000;
     private static final int SNAPSHOT_PAGE = 256;
     private static final int PAGES_PER_TICK = 8;
     /** How long an owner waits after a failed link before it says Hello again. */

@@ -1,6 +1,7 @@
 package io.ringwork.runtime.membership;
 
 import io.ringwork.core.membership.MembershipStats;
+import io.ringwork.runtime.transport.TransportCounters;
 
 import java.util.Map;
 
@@ -18,10 +19,12 @@ import java.util.Map;
  *                            INBOX_FULL (the service could not keep up), FAULT_INJECTED (chaos hook)
  * @param members             members known, dead ones included
  * @param activeMembers       alive or suspect, this node included
+ * @param transport           the network's own counters (connections refused or closed by the
+ *                            inbound limits, oversized frames...), or null on another transport
  */
 public record MembershipMetrics(MembershipStats protocol, long gossipBytesSent, long gossipBytesReceived,
                                 long syncBytesSent, long syncBytesReceived, Map<String, Long> packetsDropped,
-                                int members, int activeMembers) {
+                                int members, int activeMembers, TransportCounters.Snapshot transport) {
     public MembershipMetrics {
         packetsDropped = Map.copyOf(packetsDropped);
     }

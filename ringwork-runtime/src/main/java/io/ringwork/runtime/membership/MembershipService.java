@@ -26,6 +26,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -74,6 +75,8 @@ public final class MembershipService implements AutoCloseable {
 
     private final Settings settings;
     private final Transport transport;
+    /** The real network under the fault hook, for its counters; null when running on another transport. */
+    private final UdpTcpTransport network;
     private final FaultInjectingTransport faults;
     private final PacketCodec codec;
     private final BlockingQueue<Inbound> inbox = new ArrayBlockingQueue<>(INBOX_MAX);
@@ -87,12 +90,19 @@ public final class MembershipService implements AutoCloseable {
     private volatile List<Member> membersSnapshot;
     private volatile MembershipStats statsSnapshot;
     private volatile int activeSnapshot;
+    private volatile Membership.Lifecycle lifecycleSnapshot;
     private volatile boolean running;
     private volatile Throwable failure;
+    /** Counted down once the join has an outcome: joined, given up, or our id is taken. */
+    private final CountDownLatch joinSettled = new CountDownLatch(1);
+    private final List<Consumer<Member>> conflictListeners = new CopyOnWriteArrayList<>();
+    private long idConflictsLogged;
+    private long idConflictLoggedAtMs = Long.MIN_VALUE;
 
     /** Wraps {@code transport} (which this service then owns and closes) with a fault-injection hook. */
     public MembershipService(Settings settings, Transport transport) {
         this.settings = settings;
+        this.network = transport instanceof UdpTcpTransport udpTcp ? udpTcp : null;
         this.faults = new FaultInjectingTransport(transport);
         this.transport = faults;
         this.codec = new PacketCodec(settings.config().clusterName(), settings.secret());
@@ -142,12 +152,49 @@ public final class MembershipService implements AutoCloseable {
         drops.forEach((reason, count) -> dropped.put(reason, count.sum()));
         dropped.put("FAULT_INJECTED", faults.dropped());
         return new MembershipMetrics(statsSnapshot, gossipBytesSent.sum(), gossipBytesReceived.sum(), syncBytesSent.sum(),
-                syncBytesReceived.sum(), dropped, membersSnapshot.size(), activeSnapshot);
+                syncBytesReceived.sum(), dropped, membersSnapshot.size(), activeSnapshot,
+                network == null ? null : network.counters());
     }
 
     /** The chaos hook: drop or delay traffic to or from given peers while running. */
     public FaultInjectingTransport faults() {
         return faults;
+    }
+
+    /**
+     * Waits until the join has an outcome or {@code max} passes, and returns where the node is:
+     * JOINED (a seed answered, or there were none), JOIN_FAILED, ID_CONFLICT (see
+     * {@link #idConflict()}), or still JOINING if no seed answered in time.
+     */
+    public Membership.Lifecycle awaitJoin(Duration max) throws InterruptedException {
+        joinSettled.await(max.toMillis(), TimeUnit.MILLISECONDS);
+        return lifecycleSnapshot;
+    }
+
+    /** Where the node is in its life (any thread). */
+    public Membership.Lifecycle lifecycle() {
+        return lifecycleSnapshot;
+    }
+
+    /** The other process that holds our id (as the member that told us sees it), once in ID_CONFLICT. */
+    public java.util.Optional<Member> idConflict() {
+        return lifecycleSnapshot == Membership.Lifecycle.ID_CONFLICT ? membership.idConflict() : java.util.Optional.empty();
+    }
+
+    /**
+     * Called once, on the membership thread, with the holder of our id if the join finds it alive
+     * elsewhere; by then the state machine has stopped sending. The node must stop too.
+     */
+    public void onIdConflict(Consumer<Member> listener) {
+        conflictListeners.add(listener);
+    }
+
+    /** A sentence for the operator about an id conflict, e.g. "node id n2 is already alive at 127.0.0.1:7947; pick another --node-id". */
+    public static String describeIdConflict(Member holder) {
+        String state = holder.state().name().toLowerCase();
+        String hint = holder.state() == io.ringwork.core.membership.MemberState.SUSPECT
+                ? " (if that process is gone, start this one again once the cluster has declared it dead)" : "";
+        return "node id " + holder.id() + " is already " + state + " at " + holder.address() + hint + "; pick another --node-id";
     }
 
     /** Called on the membership thread for every change of view; keep it short. */
@@ -245,6 +292,38 @@ public final class MembershipService implements AutoCloseable {
         if (changed) membersSnapshot = membership.members();
         statsSnapshot = membership.stats();
         activeSnapshot = membership.activeMemberCount();
+        publishLifecycle();
+        logIdConflicts();
+    }
+
+    private void publishLifecycle() {
+        Membership.Lifecycle previous = lifecycleSnapshot;
+        Membership.Lifecycle now = membership.lifecycle();
+        if (now == previous) return;
+        lifecycleSnapshot = now;
+        if (now != Membership.Lifecycle.IDLE && now != Membership.Lifecycle.JOINING) joinSettled.countDown();
+        if (now == Membership.Lifecycle.ID_CONFLICT) {
+            Member holder = membership.idConflict().orElseThrow();
+            log.error("{}: not joining the cluster", describeIdConflict(holder));
+            for (Consumer<Member> listener : conflictListeners) {
+                try {
+                    listener.accept(holder);
+                } catch (RuntimeException e) {
+                    log.warn("id conflict listener failed", e);
+                }
+            }
+        }
+    }
+
+    /** Claims of a live member's id from another address: at most one warning per 10 s, with the count. */
+    private void logIdConflicts() {
+        long conflicts = statsSnapshot.idConflicts();
+        long nowMs = nowMs();
+        if (conflicts == idConflictsLogged || nowMs - idConflictLoggedAtMs < 10_000) return;
+        log.warn("{} claim(s) of a live member's id from another address ignored (two processes with one --node-id?)",
+                conflicts - idConflictsLogged);
+        idConflictsLogged = conflicts;
+        idConflictLoggedAtMs = nowMs;
     }
 
     private void send(MembershipEffect.Send send) {
@@ -273,5 +352,6 @@ public final class MembershipService implements AutoCloseable {
         membersSnapshot = membership.members();
         statsSnapshot = membership.stats();
         activeSnapshot = membership.activeMemberCount();
+        lifecycleSnapshot = membership.lifecycle();
     }
 }

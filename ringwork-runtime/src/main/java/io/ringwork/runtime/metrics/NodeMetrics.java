@@ -3,6 +3,7 @@ package io.ringwork.runtime.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.ringwork.runtime.membership.MembershipMetrics;
+import io.ringwork.runtime.transport.TransportCounters;
 import java.util.function.ToDoubleFunction;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -35,6 +36,13 @@ public final class NodeMetrics {
     private final Counter skipped;
     private final Timer endToEnd;
     private final Map<String, NamespaceCounters> namespaces = new ConcurrentHashMap<>();
+    /**
+     * What the membership meters read. Micrometer's FunctionCounter and Gauge hold the object
+     * they read only weakly; this field is the strong reference that keeps it alive. Without it
+     * the first full GC collected the supplier: counters froze (at 0 when no scrape came before)
+     * and gauges read NaN.
+     */
+    private volatile Supplier<MembershipMetrics> membershipSource;
 
     /** Applied and rejected counts of one processor namespace. */
     public record NamespaceCounters(Counter applied, Counter rejected) {}
@@ -104,13 +112,14 @@ public final class NodeMetrics {
 
     /**
      * Exposes the membership's counters ({@code ringwork_membership_*}); each scrape reads one
-     * snapshot per meter from {@code membership}, which may return null while starting.
+     * snapshot per meter from {@code membership}, which may return null while starting. Call once.
      */
     public void membership(Supplier<io.ringwork.runtime.membership.MembershipService> membership) {
         Supplier<MembershipMetrics> now = () -> {
             var service = membership.get();
             return service == null ? null : service.metrics();
         };
+        membershipSource = now;
         membershipCounter(now, "probes", "direct probes sent", m -> m.protocol().probesSent());
         membershipCounter(now, "indirect.probes", "indirect probe requests sent", m -> m.protocol().indirectProbesSent());
         membershipCounter(now, "acks", "acks received", m -> m.protocol().acksReceived());
@@ -118,6 +127,8 @@ public final class NodeMetrics {
         membershipCounter(now, "suspicions", "members this node suspected", m -> m.protocol().suspicions());
         membershipCounter(now, "refutations", "suspicions of this node it refuted", m -> m.protocol().refutations());
         membershipCounter(now, "deaths", "members declared dead", m -> m.protocol().deaths());
+        membershipCounter(now, "id.conflicts", "claims of a live member's id from another address, ignored",
+                m -> m.protocol().idConflicts());
         membershipCounter(now, "gossip.bytes.sent", "best-effort bytes sent", MembershipMetrics::gossipBytesSent);
         membershipCounter(now, "gossip.bytes.received", "best-effort bytes received", MembershipMetrics::gossipBytesReceived);
         membershipCounter(now, "sync.bytes.sent", "push-pull bytes sent", MembershipMetrics::syncBytesSent);
@@ -127,10 +138,40 @@ public final class NodeMetrics {
                             s -> value(s, m -> m.packetsDropped().getOrDefault(reason, 0L)))
                     .tag("reason", reason.toLowerCase()).description("cluster packets dropped, by reason").register(registry);
         }
+        transportMeters(now);
         Gauge.builder("ringwork.membership.members.active", now, s -> value(s, m -> m.activeMembers()))
                 .description("members alive or suspect, this node included").register(registry);
         Gauge.builder("ringwork.membership.local.health", now, s -> value(s, m -> m.protocol().localHealth()))
                 .description("Lifeguard local health score (0 is healthy)").register(registry);
+    }
+
+    /** The cluster port's own counters: what the inbound limits refused or closed ({@code ringwork_membership_transport_*}). */
+    private void transportMeters(Supplier<MembershipMetrics> now) {
+        transportCounter(now, "connections.refused", "inbound connections closed at accept: too many open", TransportCounters.Snapshot::connectionsRefused);
+        transportCounter(now, "connections.refused.per.source", "inbound connections closed at accept: too many from one IP",
+                TransportCounters.Snapshot::connectionsRefusedPerSource);
+        transportCounter(now, "idle.closed", "inbound connections closed: no frame began within the idle timeout", TransportCounters.Snapshot::idleClosed);
+        transportCounter(now, "slow.frame.closed", "inbound connections closed: a frame took longer than the frame timeout",
+                TransportCounters.Snapshot::slowFrameClosed);
+        transportCounter(now, "buffer.budget.closed", "inbound connections closed: frame beyond the shared buffer budget",
+                TransportCounters.Snapshot::bufferBudgetClosed);
+        transportCounter(now, "bad.hello.closed", "inbound connections closed: first frame not host:port", TransportCounters.Snapshot::badHelloClosed);
+        transportCounter(now, "oversized.dropped", "datagrams and frames over the size limit, either direction",
+                TransportCounters.Snapshot::oversizedDropped);
+        transportCounter(now, "queue.full.dropped", "reliable frames dropped: the peer's send queue was full", TransportCounters.Snapshot::queueFullDropped);
+        transportCounter(now, "send.failures", "datagrams the OS refused, frames lost to connect or write errors", TransportCounters.Snapshot::sendFailures);
+        transportCounter(now, "receive.errors", "unexpected errors in a receive loop (it goes on)", TransportCounters.Snapshot::receiveErrors);
+        Gauge.builder("ringwork.membership.transport.inbound.connections", now,
+                        s -> value(s, m -> m.transport() == null ? 0 : m.transport().inboundConnections()))
+                .description("inbound cluster connections open").register(registry);
+        Gauge.builder("ringwork.membership.transport.inbound.buffered.bytes", now,
+                        s -> value(s, m -> m.transport() == null ? 0 : m.transport().inboundBufferedBytes()))
+                .description("bytes of partly read inbound frames held").register(registry);
+    }
+
+    private void transportCounter(Supplier<MembershipMetrics> now, String name, String description,
+                                  ToDoubleFunction<TransportCounters.Snapshot> field) {
+        membershipCounter(now, "transport." + name, description, m -> m.transport() == null ? 0 : field.applyAsDouble(m.transport()));
     }
 
     private void membershipCounter(Supplier<MembershipMetrics> now, String name, String description,

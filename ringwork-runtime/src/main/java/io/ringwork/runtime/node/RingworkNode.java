@@ -96,6 +96,9 @@ public final class RingworkNode implements AutoCloseable {
             Map<String, String> metadata = Map.of("http", node.httpAddress(), "version", "0.1.0",
                     "partitions", Integer.toString(node.log.partitionCount()), "weight", Integer.toString(config.weight()));
             node.membership = startMembership(config, metadata);
+            node.membership.onIdConflict(holder -> node.failStop(
+                    new IllegalStateException(MembershipService.describeIdConflict(holder))));
+            node.refuseIfIdTaken();
             node.metrics.membership(node::membership);
             node.cluster.start(node.engine, node.membership, metadata, !config.seeds().isEmpty());
         } catch (RuntimeException e) {
@@ -105,6 +108,33 @@ public final class RingworkNode implements AutoCloseable {
         LOG.info("node {} up: http {} cluster {} at {} log {} ({} partitions) data {}", config.nodeId(), node.httpAddress(),
                 config.cluster(), node.membership.localAddress(), config.logDir(), node.log.partitionCount(), config.dataDir());
         return node;
+    }
+
+    /**
+     * Waits for the join's outcome (a seed answers in milliseconds; at most
+     * {@link ClusterService#JOIN_WAIT_MS}, the time the cluster waits for peers anyway) and
+     * refuses to start if another process holds our id. A conflict learned later stops the node
+     * through {@link #failStop}.
+     */
+    private void refuseIfIdTaken() {
+        try {
+            membership.awaitJoin(Duration.ofMillis(ClusterService.JOIN_WAIT_MS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        var holder = membership.idConflict();
+        if (holder.isPresent()) {
+            // Set first: close() must neither hand off nor announce a leave for an id that is not ours.
+            failure = new IllegalStateException(MembershipService.describeIdConflict(holder.get()));
+            throw (IllegalStateException) failure;
+        }
+    }
+
+    /** Stops the node after a failure it cannot continue from: no handoff, no leave (see {@link #close}). */
+    private void failStop(Throwable cause) {
+        if (failure != null) return;
+        failure = cause;
+        Thread.ofPlatform().name("ringwork-fail-stop").start(this::close);
     }
 
     /** Joins the cluster (or starts one) on the bind address; the metadata tells peers where our HTTP API is. */
@@ -160,8 +190,7 @@ public final class RingworkNode implements AutoCloseable {
 
             @Override
             public void failed(Throwable cause) {
-                failure = cause;
-                Thread.ofPlatform().name("ringwork-fail-stop").start(RingworkNode.this::close);
+                failStop(cause);
             }
         };
     }

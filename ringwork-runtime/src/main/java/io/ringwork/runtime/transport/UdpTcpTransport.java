@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The real network: UDP datagrams for {@link Lane#BEST_EFFORT} and length-prefixed frames over
@@ -30,49 +31,70 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Limits: datagrams above {@code packetBytesMax} and frames above {@code frameBytesMax} are
  * dropped and counted; each peer has a queue of {@link #PEER_QUEUE_MAX} outgoing frames (more are
- * dropped); at most {@link #INBOUND_CONNECTIONS_MAX} inbound connections are open (more are closed
- * at once); connects time out after {@link #CONNECT_TIMEOUT_MS}. Sending never blocks the caller.
- * Thread-safe. I/O runs on virtual threads.
+ * dropped); connects time out after {@link #CONNECT_TIMEOUT_MS}. Inbound connections are bounded
+ * by {@link InboundLimits}: how many are open (in total and per source IP; more are closed at
+ * accept), how long one may sit idle or take over a frame, and how many bytes of partly read
+ * frames all of them may hold (a frame's buffer grows as its bytes arrive, never to the length its
+ * header claims). Everything closed or dropped is counted in {@link #counters()}. A malformed
+ * datagram or frame never ends a receive loop. Sending never blocks the caller. Thread-safe.
  */
 public final class UdpTcpTransport implements Transport {
     public static final int PEER_QUEUE_MAX = 256;
-    public static final int INBOUND_CONNECTIONS_MAX = 1024;
     public static final int CONNECT_TIMEOUT_MS = 1000;
+    /** The hello frame names the sender's listening address: host (at most 253 characters) and port. */
+    static final int HELLO_BYTES_MAX = 512;
 
     private final Address localAddress;
     private final DatagramChannel datagrams;
     private final ServerSocketChannel acceptor;
     private final int packetBytesMax;
     private final int frameBytesMax;
+    private final InboundLimits inbound;
+    /** Outgoing streams idle this long (half the inbound idle timeout) are reconnected on their next frame. */
+    private final long outboundIdleNs;
     /**
      * Platform threads, not virtual ones: a probe must be read and answered even while the node's
      * virtual threads are busy with CPU-bound work (a replica catching up from the log), which can
      * hold every carrier thread; on a 2-core machine that starved the receive loop into false
-     * suspicions. The threads are few: the receive loop, the acceptor, one per open stream.
+     * suspicions. The threads are few: the receive loop, the acceptor, one per open stream, and
+     * inbound streams are capped by {@link InboundLimits#connectionsMax()}.
      */
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(
             Thread.ofPlatform().daemon().name("ringwork-transport-", 0).factory());
     private final Map<Address, PeerStream> streams = new ConcurrentHashMap<>();
     private final AtomicInteger inboundConnections = new AtomicInteger();
+    private final Map<String, Integer> inboundBySource = new ConcurrentHashMap<>();
+    private final AtomicLong inboundBufferedBytes = new AtomicLong();
+    private final AtomicLong inboundBufferedBytesPeak = new AtomicLong();
     private final TransportCounters counters = new TransportCounters();
     private volatile Receiver receiver = (lane, from, bytes) -> { };
     private volatile boolean closed;
 
     private UdpTcpTransport(Address localAddress, DatagramChannel datagrams, ServerSocketChannel acceptor,
-                            int packetBytesMax, int frameBytesMax) {
+                            int packetBytesMax, int frameBytesMax, InboundLimits inbound) {
         this.localAddress = localAddress;
         this.datagrams = datagrams;
         this.acceptor = acceptor;
         this.packetBytesMax = packetBytesMax;
         this.frameBytesMax = frameBytesMax;
+        this.inbound = inbound;
+        // Half the receiver's idle timeout: we reconnect before a peer with the same limits would
+        // close the stream under a frame we are writing (which the OS would accept and then lose).
+        this.outboundIdleNs = inbound.idleTimeoutMs() / 2 * 1_000_000L;
     }
 
     /**
      * Binds UDP and TCP on {@code host:port}; port 0 picks a free port for both. Starts receiving
      * at once (messages before {@link #setReceiver} are discarded). Throws IOException if the
-     * port is taken.
+     * port is taken. Inbound connections get {@link InboundLimits#defaults}.
      */
     public static UdpTcpTransport bind(String host, int port, int packetBytesMax, int frameBytesMax) throws IOException {
+        return bind(host, port, packetBytesMax, frameBytesMax, InboundLimits.defaults(frameBytesMax));
+    }
+
+    /** As {@link #bind(String, int, int, int)}, with the given bounds on inbound connections. */
+    public static UdpTcpTransport bind(String host, int port, int packetBytesMax, int frameBytesMax,
+                                       InboundLimits inbound) throws IOException {
         Invariants.require(packetBytesMax > 0 && frameBytesMax >= packetBytesMax, "bad size limits");
         for (int attempt = 0; ; attempt++) {
             DatagramChannel datagrams = DatagramChannel.open().bind(new InetSocketAddress(host, port));
@@ -89,7 +111,7 @@ public final class UdpTcpTransport implements Transport {
                 continue;
             }
             UdpTcpTransport transport = new UdpTcpTransport(new Address(host, boundPort), datagrams, acceptor,
-                    packetBytesMax, frameBytesMax);
+                    packetBytesMax, frameBytesMax, inbound);
             transport.threads.submit(transport::receiveDatagrams);
             transport.threads.submit(transport::acceptConnections);
             return transport;
@@ -101,8 +123,9 @@ public final class UdpTcpTransport implements Transport {
         return localAddress;
     }
 
+    /** Counters and gauges of both lanes; any thread. */
     public TransportCounters.Snapshot counters() {
-        return counters.snapshot();
+        return counters.snapshot(inboundConnections.get(), inboundBufferedBytes.get(), inboundBufferedBytesPeak.get());
     }
 
     @Override
@@ -150,42 +173,96 @@ public final class UdpTcpTransport implements Transport {
                 return;
             } catch (IOException e) {
                 counters.sendFailures.increment(); // Linux reports an earlier send's ICMP error here; keep going
+            } catch (RuntimeException e) {
+                counters.receiveErrors.increment(); // no datagram may stop the loop that answers probes
             }
         }
     }
 
     private void acceptConnections() {
         while (!closed) {
+            SocketChannel connection = null;
             try {
-                SocketChannel connection = acceptor.accept();
-                if (inboundConnections.incrementAndGet() > INBOUND_CONNECTIONS_MAX) {
-                    inboundConnections.decrementAndGet();
-                    counters.connectionsRefused.increment();
+                connection = acceptor.accept();
+                String source = ((InetSocketAddress) connection.getRemoteAddress()).getAddress().getHostAddress();
+                if (!admit(source)) {
                     connection.close();
                     continue;
                 }
-                threads.submit(() -> readFrames(connection));
-            } catch (IOException e) {
+                SocketChannel admitted = connection;
+                threads.submit(() -> readFrames(admitted, source));
+            } catch (IOException | RuntimeException e) {
                 if (closed) return;
+                counters.receiveErrors.increment(); // e.g. the peer reset before we asked its address
+                closeQuietly(connection);
             }
         }
     }
 
-    private void readFrames(SocketChannel connection) {
+    /** Takes a connection slot, in total and for {@code source}; false (and counted) when either is full. */
+    private boolean admit(String source) {
+        if (inboundConnections.incrementAndGet() > inbound.connectionsMax()) {
+            inboundConnections.decrementAndGet();
+            counters.connectionsRefused.increment();
+            return false;
+        }
+        boolean[] admitted = {false};
+        inboundBySource.compute(source, (host, open) -> {
+            int count = open == null ? 0 : open;
+            if (count >= inbound.connectionsPerSourceMax()) return open;
+            admitted[0] = true;
+            return count + 1;
+        });
+        if (!admitted[0]) {
+            inboundConnections.decrementAndGet();
+            counters.connectionsRefusedPerSource.increment();
+        }
+        return admitted[0];
+    }
+
+    private void release(String source) {
+        inboundBySource.computeIfPresent(source, (host, open) -> open <= 1 ? null : open - 1);
+        inboundConnections.decrementAndGet();
+    }
+
+    private void readFrames(SocketChannel connection, String source) {
         try (connection) {
-            byte[] hello = Frames.read(connection, 512);
-            Address from = Address.parse(new String(hello, StandardCharsets.UTF_8));
+            Frames.Reader reader = new Frames.Reader(connection, inbound, inboundBufferedBytes, inboundBufferedBytesPeak);
+            Address from;
+            try {
+                from = Address.parse(new String(reader.read(HELLO_BYTES_MAX, true), StandardCharsets.UTF_8));
+            } catch (Frames.OversizedFrameException | IllegalArgumentException e) {
+                counters.badHelloClosed.increment();
+                return;
+            }
             while (!closed) {
-                byte[] frame = Frames.read(connection, frameBytesMax);
+                byte[] frame = reader.read(frameBytesMax, false);
                 counters.streamBytesReceived.add(frame.length);
                 deliver(Lane.RELIABLE, from, frame);
             }
         } catch (Frames.OversizedFrameException e) {
             counters.oversizedDropped.increment(); // the stream cannot be resynchronised: drop the connection
-        } catch (IOException | IllegalArgumentException e) {
-            // Peer closed, reset, or sent a bad hello: the connection ends, the protocol above retries.
+        } catch (Frames.IdleException e) {
+            counters.idleClosed.increment();
+        } catch (Frames.SlowFrameException e) {
+            counters.slowFrameClosed.increment();
+        } catch (Frames.BufferBudgetException e) {
+            counters.bufferBudgetClosed.increment();
+        } catch (IOException e) {
+            // Peer closed or reset: the connection ends, the protocol above retries.
+        } catch (RuntimeException e) {
+            counters.receiveErrors.increment();
         } finally {
-            inboundConnections.decrementAndGet();
+            release(source);
+        }
+    }
+
+    private static void closeQuietly(SocketChannel connection) {
+        if (connection == null) return;
+        try {
+            connection.close();
+        } catch (IOException ignored) {
+            // nothing more to do with a broken connection
         }
     }
 
@@ -222,6 +299,7 @@ public final class UdpTcpTransport implements Transport {
         private final ArrayBlockingQueue<byte[]> queue = new ArrayBlockingQueue<>(PEER_QUEUE_MAX);
         private final AtomicInteger writers = new AtomicInteger();
         private SocketChannel connection;
+        private long lastWriteNs;
 
         PeerStream(Address peer) {
             this.peer = peer;
@@ -246,13 +324,23 @@ public final class UdpTcpTransport implements Transport {
         }
 
         private void write(byte[] frame) {
+            if (connection != null && System.nanoTime() - lastWriteNs > outboundIdleNs) close();
+            boolean reused = connection != null;
+            // The receiver may have closed a stream we had kept (idle, restarted): one retry on a new one.
+            if (!writeOnce(frame) && reused) writeOnce(frame);
+        }
+
+        private boolean writeOnce(byte[] frame) {
             try {
                 if (connection == null) connection = connect();
                 Frames.write(connection, frame);
+                lastWriteNs = System.nanoTime();
                 counters.streamBytesSent.add(frame.length);
+                return true;
             } catch (IOException e) {
                 counters.sendFailures.increment();
                 close();
+                return false;
             }
         }
 

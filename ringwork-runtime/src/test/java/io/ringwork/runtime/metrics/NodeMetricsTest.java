@@ -1,10 +1,19 @@
 package io.ringwork.runtime.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.ringwork.core.record.Change;
 import io.ringwork.core.record.FeedEntry;
+import io.ringwork.core.membership.MemberState;
+import io.ringwork.core.membership.MembershipConfig;
+import io.ringwork.core.transport.Address;
+import io.ringwork.runtime.membership.MembershipService;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class NodeMetricsTest {
@@ -25,5 +34,44 @@ class NodeMetricsTest {
         metrics.committed(List.of(change(2, "gluer.piece", "acme/doc-2")), List.of(), 0, 2_000);
         assertThat(metrics.existingNamespace("gluer", "acme").applied().count()).isEqualTo(1.0);
         assertThat(metrics.existingNamespace("resource", "res").applied().count()).isZero();
+    }
+
+    /**
+     * Micrometer holds the object a FunctionCounter or Gauge reads through a weak reference: a
+     * supplier that only the meters referenced was collected at the first full GC, after which the
+     * counters froze and the gauges read NaN. The GCs below make that happen on purpose.
+     */
+    @Test
+    void membershipCountersKeepCountingAfterGarbageCollection() throws Exception {
+        MembershipConfig config = MembershipConfig.fast("metrics-test");
+        try (MembershipService a = MembershipService.bind(new MembershipService.Settings("a", config, List.of(), Map.of(), null),
+                     "127.0.0.1", 0).start();
+             MembershipService b = MembershipService.bind(new MembershipService.Settings("b", config,
+                     List.of(a.localAddress()), Map.of(), null), "127.0.0.1", 0).start()) {
+            NodeMetrics metrics = new NodeMetrics("a");
+            metrics.membership(() -> a);
+            for (int i = 0; i < 3; i++) System.gc();
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> a.members().stream()
+                    .anyMatch(m -> m.id().equals("b") && m.state() == MemberState.ALIVE) && a.metrics().protocol().acksReceived() > 2);
+            for (int i = 0; i < 3; i++) System.gc();
+            String scrape = metrics.scrape();
+
+            assertThat(sample(scrape, "ringwork_membership_probes_total")).isPositive();
+            assertThat(sample(scrape, "ringwork_membership_acks_total")).isPositive();
+            assertThat(sample(scrape, "ringwork_membership_gossip_bytes_received_total")).isPositive();
+            assertThat(sample(scrape, "ringwork_membership_sync_bytes_received_total")).isPositive();
+            assertThat(sample(scrape, "ringwork_membership_members_active")).isEqualTo(2.0);
+            assertThat(sample(scrape, "ringwork_membership_local_health")).isNotNaN();
+            assertThat(sample(scrape, "ringwork_membership_transport_receive_errors_total")).isZero();
+            assertThat(sample(scrape, "ringwork_membership_transport_inbound_connections")).isNotNaN();
+        }
+    }
+
+    /** The value of the first sample of {@code name} in a Prometheus scrape; fails if absent. */
+    static double sample(String scrape, String name) {
+        Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(name) + "(\\{[^}]*\\})? (\\S+)$").matcher(scrape);
+        assertThat(matcher.find()).as("%s in the scrape", name).isTrue();
+        return Double.parseDouble(matcher.group(2));
     }
 }

@@ -1,6 +1,7 @@
 package io.ringwork.runtime.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -58,9 +59,65 @@ class ClusterMembershipTest {
 
             String metrics = c1.get("/metrics").asText();
             assertThat(metrics).contains("ringwork_membership_probes_total").contains("ringwork_membership_deaths_total");
+            // Values, not just names: these read 0 and NaN once a GC had collected what the meters read.
+            assertThat(sample(metrics, "ringwork_membership_probes_total")).isPositive();
+            assertThat(sample(metrics, "ringwork_membership_acks_total")).isPositive();
+            assertThat(sample(metrics, "ringwork_membership_deaths_total")).isGreaterThanOrEqualTo(1);
+            assertThat(sample(metrics, "ringwork_membership_gossip_bytes_received_total")).isPositive();
+            assertThat(sample(metrics, "ringwork_membership_members_active")).isEqualTo(1.0);
         } finally {
             for (NodeProcess node : nodes) node.close();
         }
+    }
+
+    /**
+     * Issue 18: a second process given a live node's id (other address, other data dir) refuses
+     * to start with a message naming the holder, exits non-zero, and the first is unaffected.
+     */
+    @Test
+    @Timeout(120)
+    void aSecondNodeWithALiveNodesIdRefusesToStartAndTheFirstIsUnaffected() throws Exception {
+        List<NodeProcess> nodes = new ArrayList<>();
+        try {
+            NodeProcess n1 = start(nodes, "n1", List.of("--membership", "fast"));
+            RingworkClient c1 = new RingworkClient(n1.awaitReady(60_000));
+            List<String> seeded = List.of("--membership", "fast", "--seeds", n1.bindAddress());
+            NodeProcess n2 = start(nodes, "n2", seeded);
+            RingworkClient c2 = new RingworkClient(n2.awaitReady(60_000));
+            await().atMost(Duration.ofSeconds(20)).until(() -> state(c1, "n2").equals("alive"));
+            // A node's first incarnation is its start's wall-clock ms: anything from the twin is above this.
+            long twinStartedAtMs = System.currentTimeMillis();
+            NodeProcess twin = NodeProcess.start("n2", dir.resolve("n2-twin"), dir.resolve("log-n2-twin"), seeded);
+            nodes.add(twin);
+            String expected = "node id n2 is already alive at " + n2.bindAddress() + "; pick another --node-id";
+            assertThatThrownBy(() -> twin.awaitReady(60_000)).isInstanceOf(java.io.IOException.class).hasMessageContaining(expected);
+            int exitCode = twin.stop();
+            assertThat(exitCode).as("exit code of the refused twin").isNotZero();
+
+            // The first n2 keeps its address and its own incarnations (metadata updates raise them), and keeps serving.
+            Thread.sleep(2_000); // a few probe periods (200 ms) for any fallout to show
+            JsonNode seen = member(c1, "n2");
+            assertThat(seen.path("state").asText()).isEqualTo("alive");
+            assertThat(seen.path("address").asText()).isEqualTo(n2.bindAddress());
+            assertThat(seen.path("incarnation").asLong()).isLessThan(twinStartedAtMs);
+            assertThat(state(c2, "n1")).isEqualTo("alive");
+            assertThat(n2.isAlive()).isTrue();
+            assertThat(sample(c1.get("/metrics").asText(), "ringwork_membership_id_conflicts_total")).isPositive();
+        } finally {
+            for (NodeProcess node : nodes) node.close();
+        }
+    }
+
+    private static JsonNode member(RingworkClient client, String id) throws Exception {
+        for (JsonNode m : client.cluster().path("members")) if (m.path("id").asText().equals(id)) return m;
+        throw new AssertionError(id + " not in the view");
+    }
+
+    private static double sample(String scrape, String name) {
+        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile(
+                "(?m)^" + java.util.regex.Pattern.quote(name) + "(\\{[^}]*\\})? (\\S+)$").matcher(scrape);
+        assertThat(matcher.find()).as("%s in the scrape", name).isTrue();
+        return Double.parseDouble(matcher.group(2));
     }
 
     private NodeProcess start(List<NodeProcess> nodes, String id, List<String> args) throws Exception {

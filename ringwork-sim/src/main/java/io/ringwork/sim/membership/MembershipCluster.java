@@ -36,13 +36,17 @@ public final class MembershipCluster {
     private final Map<String, SimMember> members = new LinkedHashMap<>();
     private final List<MembershipInvariant> invariants;
     private final List<EventListener> listeners = new ArrayList<>();
+    private final List<SimMember> twins = new ArrayList<>();
+    private final PacketCodec codec;
+    private final MembershipConfig config;
 
     private MembershipCluster(Builder builder) {
         this.scheduler = new Scheduler(builder.seed, builder.stepsMax);
         this.network = new SimNetwork(scheduler);
         network.setDefaultFaults(builder.faults);
         this.invariants = List.copyOf(builder.invariants);
-        PacketCodec codec = new PacketCodec(builder.config.clusterName(), builder.secret);
+        this.codec = new PacketCodec(builder.config.clusterName(), builder.secret);
+        this.config = builder.config;
         for (int i = 0; i < builder.nodes; i++) {
             String id = "n" + i;
             Address address = addressOf(i);
@@ -126,6 +130,19 @@ public final class MembershipCluster {
             scheduler.after(scheduler.random().nextInt((int) Math.max(1, spreadMs)), () -> member.start(seeds, 0));
         }
         return this;
+    }
+
+    /**
+     * Starts a second process with member {@code id}'s id at an address of its own, joining
+     * through n0 at {@code initialIncarnation} (a process started later counts higher). It is not
+     * one of {@link #members()}: invariants and convergence keep judging the original.
+     */
+    public SimMember twin(String id, long initialIncarnation) {
+        Address address = addressOf(0xFF0000 + twins.size());
+        SimMember twin = new SimMember(id, address, this, network.attach(address), codec, config, scheduler.derivedRandom());
+        twins.add(twin);
+        twin.start(List.of(member("n0").address()), initialIncarnation);
+        return twin;
     }
 
     public MembershipCluster runFor(long durationMs) {

@@ -2,6 +2,7 @@ package io.ringwork.sim.membership;
 
 import io.ringwork.core.membership.MemberEvent;
 import io.ringwork.core.membership.MemberState;
+import io.ringwork.core.membership.Membership;
 import io.ringwork.sim.Seeds;
 import io.ringwork.sim.SimNetwork;
 import org.junit.jupiter.api.Test;
@@ -129,5 +130,49 @@ class MembershipSimulationTest {
                 + " " + event.member().id() + "@" + event.member().incarnation()));
         cluster.startConverged().runFor(20_000);
         return events;
+    }
+
+    @Test
+    void aSecondProcessWithALiveMembersIdIsRefusedAndTheFirstIsUnaffected() {
+        MembershipCluster cluster = cluster(10, 6).check(new NoFalseDeath()).build();
+        cluster.startConverged().runFor(5_000);
+        SimMember n3 = cluster.member("n3");
+        long incarnation = n3.membership().localMember().incarnation();
+
+        SimMember twin = cluster.twin("n3", 1_000_000);
+        cluster.runFor(30_000);
+
+        assertThat(twin.membership().lifecycle()).isEqualTo(Membership.Lifecycle.ID_CONFLICT);
+        assertThat(twin.membership().idConflict().orElseThrow().address()).isEqualTo(n3.address());
+        assertThat(n3.membership().localMember().incarnation()).as("n3 never had to refute").isEqualTo(incarnation);
+        for (SimMember member : cluster.members()) {
+            var seen = member.membership().member("n3").orElseThrow();
+            assertThat(seen.address()).isEqualTo(n3.address());
+            assertThat(seen.state()).isEqualTo(MemberState.ALIVE);
+        }
+        assertThat(cluster.member("n0").membership().stats().idConflicts()).isPositive();
+        assertThat(ViewConvergence.divergence(cluster)).isEmpty();
+    }
+
+    @Test
+    void aNodeRestartedAtANewAddressAfterItWasDeclaredDeadIsAdmitted() {
+        MembershipCluster cluster = cluster(10, 7).build();
+        cluster.startConverged().runFor(5_000);
+        cluster.crash("n3").runFor(4_000); // declared dead everywhere, not yet reaped (6 s later)
+        for (SimMember member : cluster.members()) {
+            if (member != cluster.member("n3")) assertThat(member.membership().member("n3").orElseThrow().state()).isEqualTo(MemberState.DEAD);
+        }
+
+        SimMember restarted = cluster.twin("n3", 1_000_000);
+        cluster.runFor(10_000);
+
+        assertThat(restarted.membership().lifecycle()).isEqualTo(Membership.Lifecycle.JOINED);
+        for (SimMember member : cluster.members()) {
+            if (member == cluster.member("n3")) continue;
+            var seen = member.membership().member("n3").orElseThrow();
+            assertThat(seen.address()).isEqualTo(restarted.address());
+            assertThat(seen.state()).isEqualTo(MemberState.ALIVE);
+        }
+        assertThat(restarted.membership().members()).hasSize(10);
     }
 }

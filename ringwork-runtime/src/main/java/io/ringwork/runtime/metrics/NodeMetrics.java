@@ -149,6 +149,11 @@ public final class NodeMetrics {
         FunctionCounter.builder(name, total, t -> t.get().doubleValue()).description(description).register(registry);
     }
 
+    /** Like {@link #functionCounter(String, String, Supplier)}, one series of a family told apart by {@code tag=value}. */
+    public void functionCounter(String name, String description, String tag, String value, Supplier<Number> total) {
+        FunctionCounter.builder(name, total, t -> t.get().doubleValue()).tag(tag, value).description(description).register(registry);
+    }
+
     public Timer endToEnd() {
         return endToEnd;
     }

@@ -39,6 +39,9 @@ public final class NodeMetrics {
     /** Applied and rejected counts of one processor namespace. */
     public record NamespaceCounters(Counter applied, Counter rejected) {}
 
+    /** What function counters read: Micrometer holds it only weakly (see {@link #functionCounter}). */
+    private final List<Object> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     public NodeMetrics(String nodeId) {
         registry.config().commonTags("node", nodeId);
         appended = Counter.builder("ringwork.ingest.appended").description("records appended through the API").register(registry);
@@ -111,6 +114,7 @@ public final class NodeMetrics {
             var service = membership.get();
             return service == null ? null : service.metrics();
         };
+        held.add(now); // weakly held by the meters below
         membershipCounter(now, "probes", "direct probes sent", m -> m.protocol().probesSent());
         membershipCounter(now, "indirect.probes", "indirect probe requests sent", m -> m.protocol().indirectProbesSent());
         membershipCounter(now, "acks", "acks received", m -> m.protocol().acksReceived());
@@ -144,13 +148,19 @@ public final class NodeMetrics {
         return metrics == null ? 0 : field.applyAsDouble(metrics);
     }
 
-    /** A counter read from {@code total} at each scrape (a running total kept elsewhere). */
+    /**
+     * A counter read from {@code total} at each scrape (a running total kept elsewhere). Micrometer
+     * holds a function counter's object only weakly; {@code total} is usually a lambda or method
+     * reference no one else holds, so it is kept here, or the first GC would silently end the series.
+     */
     public void functionCounter(String name, String description, Supplier<Number> total) {
+        held.add(total);
         FunctionCounter.builder(name, total, t -> t.get().doubleValue()).description(description).register(registry);
     }
 
     /** Like {@link #functionCounter(String, String, Supplier)}, one series of a family told apart by {@code tag=value}. */
     public void functionCounter(String name, String description, String tag, String value, Supplier<Number> total) {
+        held.add(total);
         FunctionCounter.builder(name, total, t -> t.get().doubleValue()).tag(tag, value).description(description).register(registry);
     }
 

@@ -109,7 +109,14 @@ public final class PeerServer implements AutoCloseable {
             try {
                 connection = socket.accept();
             } catch (IOException e) {
-                if (!closed) LOG.warn("peer accept failed: {}", e.toString());
+                if (closed) return;
+                // Out of file descriptors, say: wait a little rather than spin on the error.
+                LOG.warn("peer accept failed: {}", e.toString());
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
                 continue;
             }
             if (counters.inbound().incrementAndGet() > CONNECTIONS_MAX) {
@@ -140,6 +147,10 @@ public final class PeerServer implements AutoCloseable {
             // The peer hung up, or was idle long enough that its link will reconnect when it needs to.
         } catch (IOException e) {
             if (!closed) LOG.debug("peer connection from {} failed: {}", peer, e.toString());
+        } catch (RuntimeException e) {
+            // The receiver failed on an authenticated batch (a storage error, say): this connection
+            // ends, the sender's link counts the batch lost, and the server goes on.
+            LOG.warn("peer connection from {}: applying a batch failed", peer, e);
         } finally {
             open.remove(connection);
             counters.inbound().decrementAndGet();

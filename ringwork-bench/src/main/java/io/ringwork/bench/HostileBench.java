@@ -84,6 +84,8 @@ public final class HostileBench {
         attacks.put("20,000 idle HTTP connections", this::idleFlood);
         attacks.put("80 change-feed streams from one client", this::feedHog);
         attacks.put("malformed requests, back to back", this::malformedFlood);
+        attacks.put("poison pills (depth, copy bomb, long key), over and over", this::poisonPills);
+        attacks.put("50 merges of 1 MB into one document", this::bigMerges);
         attacks.put("1,000 idle membership TCP connections", this::membershipIdle);
         attacks.put("membership frames declaring 8 MiB, no data", this::membershipHeaders);
         List<Row> rows = new ArrayList<>();
@@ -260,6 +262,67 @@ public final class HostileBench {
             }
         }
         return "statuses " + statuses;
+    }
+
+    /**
+     * Issue 18's pills in a loop, each on a fresh key: a 900-level put, a 90-level put and a patch
+     * adding 90 more levels, a 22-copy bomb, a 10,000-level body, a 70,000-byte key. Answers are
+     * counted by status; the dead letters they leave are counted at the end.
+     */
+    private String poisonPills(AtomicBoolean stop) throws Exception {
+        Map<String, Integer> statuses = new TreeMap<>();
+        String deep90 = nested(90);
+        StringBuilder bomb = new StringBuilder("[");
+        for (int i = 0; i < 22; i++) bomb.append(i == 0 ? "" : ",").append("{\"op\":\"copy\",\"from\":\"\",\"path\":\"/c").append(i).append("\"}");
+        bomb.append(']');
+        int round = 0;
+        while (!stop.get()) {
+            String key = "pill/" + round++;
+            count(statuses, "put900", post("/v1/gluer/" + key + "a?op=put", "application/json", nested(900)));
+            count(statuses, "put90", post("/v1/gluer/" + key + "b?op=put", "application/json", deep90));
+            count(statuses, "patch+90", post("/v1/gluer/" + key + "b", "application/json-patch+json",
+                    "[{\"op\":\"add\",\"path\":\"" + "/a".repeat(89) + "/x\",\"value\":" + deep90 + "}]"));
+            count(statuses, "put", post("/v1/gluer/" + key + "c?op=put", "application/json", "{\"s\":\"" + "x".repeat(1000) + "\"}"));
+            count(statuses, "bomb", post("/v1/gluer/" + key + "c", "application/json-patch+json", bomb.toString()));
+            count(statuses, "body10000", post("/v1/gluer/" + key + "d?op=put", "application/json", "[".repeat(10_000) + "]".repeat(10_000)));
+            count(statuses, "key70000", post("/v1/gluer/pill/" + "k".repeat(70_000) + "?op=put", "application/json", "{}"));
+        }
+        sleep(2000);
+        var letters = get("/v1/dead-letters?prefix=pill/&limit=10000");
+        int deadLetters = letters != null && letters.statusCode() == 200 ? countOf(letters.body()) : -1;
+        return round + " rounds, " + statuses + ", dead letters " + deadLetters;
+    }
+
+    /** 50 merges of 1 MB each into one document: the document stays within its 1 MiB limit. */
+    private String bigMerges(AtomicBoolean stop) throws Exception {
+        Map<String, Integer> statuses = new TreeMap<>();
+        for (int i = 0; i < 50 && !stop.get(); i++) {
+            count(statuses, "merge", post("/v1/gluer/big/doc", "application/merge-patch+json",
+                    "{\"f" + i + "\":\"" + "y".repeat(1_000_000) + "\"}"));
+        }
+        await(stop);
+        var doc = get("/v1/gluer/big/doc");
+        var dead = get("/v1/dead-letters?key=big/doc&limit=100");
+        int letters = dead != null && dead.statusCode() == 200 ? countOf(dead.body()) : -1;
+        return statuses + ", document " + (doc == null ? "?" : doc.body().length() / 1024) + " KiB, dead letters " + letters;
+    }
+
+    private static int countOf(String json) {
+        var matcher = java.util.regex.Pattern.compile("\"count\":(\\d+)").matcher(json);
+        return matcher.find() ? Integer.parseInt(matcher.group(1)) : -1;
+    }
+
+    private static void count(Map<String, Integer> statuses, String what, HttpResponse<String> response) {
+        statuses.merge(what + " " + status(response), 1, Integer::sum);
+    }
+
+    private static String nested(int levels) {
+        return "{\"a\":".repeat(levels - 1) + "{}" + "}".repeat(levels - 1);
+    }
+
+    private HttpResponse<String> post(String path, String contentType, String body) {
+        return send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + path)).timeout(Duration.ofSeconds(10))
+                .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofString(body)).build());
     }
 
     private String membershipIdle(AtomicBoolean stop) throws Exception {

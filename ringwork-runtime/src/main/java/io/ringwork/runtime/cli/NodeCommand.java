@@ -22,7 +22,8 @@ import picocli.CommandLine.Option;
 final class NodeCommand implements Callable<Integer> {
     static final Set<String> SETTINGS = Set.of("node-id", "bind", "http", "seeds", "data-dir", "log-dir", "partitions",
             "fsync", "fsync-interval-ms", "max-request-bytes", "changes-retained", "worker-threads", "cluster", "membership",
-            "secret-file", "log-retention-bytes", "log-retention-ms", "replication-factor", "weight", "max-document-bytes");
+            "secret-file", "log-retention-bytes", "log-retention-ms", "replication-factor", "weight", "max-document-bytes",
+            "peer", "insecure-peers");
 
     @Option(names = "--config", paramLabel = "FILE", description = "properties file; keys are the flag names")
     Path configFile;
@@ -45,7 +46,9 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--log-retention-ms", description = "age after which log segments go; -1: no limit (default -1)") Long logRetentionMs;
     @Option(names = "--replication-factor", description = "nodes holding each partition's state, owner included (default 3)") Integer replicationFactor;
     @Option(names = "--weight", description = "capacity weight: share of partitions relative to other nodes (default 1)") Integer weight;
-    @Option(names = "--secret-file", paramLabel = "FILE", description = "shared key (>= 16 bytes) to authenticate cluster packets") Path secretFile;
+    @Option(names = "--secret-file", paramLabel = "FILE", description = "shared key (>= 16 bytes) to authenticate cluster packets and peer frames") Path secretFile;
+    @Option(names = "--peer", paramLabel = "HOST:PORT", description = "peer port for replication; port 0 picks one (default: the --bind host, port 0)") String peer;
+    @Option(names = "--insecure-peers", description = "allow a non-loopback --peer without --secret-file (peer traffic unauthenticated)") Boolean insecurePeers;
 
     @Override
     public Integer call() throws Exception {
@@ -55,7 +58,7 @@ final class NodeCommand implements Callable<Integer> {
         // The demo and the tests wait for this exact line to learn the HTTP port.
         var cluster = node.membership().localAddress();
         System.out.println("ringwork node " + config.nodeId() + " ready http=" + node.httpAddress()
-                + " bind=" + cluster.host() + ":" + cluster.port());
+                + " bind=" + cluster.host() + ":" + cluster.port() + " peer=" + node.peerAddress());
         System.out.flush();
         node.awaitStopped();
         if (node.failure() != null) {
@@ -104,7 +107,13 @@ final class NodeCommand implements Callable<Integer> {
                 .withMaxDocumentBytes(number(maxDocumentBytes, file, "max-document-bytes", c.maxDocumentBytes()).intValue());
         String secret = pick(secretFile == null ? null : secretFile.toString(), file, "secret-file", "");
         if (!secret.isEmpty()) c = c.withSecretFile(Path.of(secret));
-        return c;
+        String peerAddress = pick(peer, file, "peer", "");
+        if (!peerAddress.isEmpty()) c = c.withPeer(peerAddress);
+        String insecure = pick(insecurePeers == null ? null : insecurePeers.toString(), file, "insecure-peers", "false");
+        if (!insecure.equals("true") && !insecure.equals("false")) {
+            throw new IllegalArgumentException("insecure-peers must be true or false, got '" + insecure + "'");
+        }
+        return c.withInsecurePeers(Boolean.parseBoolean(insecure));
     }
 
     private static String pick(String flag, Properties file, String name, String fallback) {

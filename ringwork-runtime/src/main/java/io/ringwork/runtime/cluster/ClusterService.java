@@ -21,7 +21,9 @@ import io.ringwork.core.store.WriteSet.StateWrite;
 import io.ringwork.runtime.membership.MembershipService;
 import io.ringwork.runtime.processing.ProcessingEngine;
 import io.ringwork.runtime.processing.Replication;
-import java.net.http.HttpClient;
+import io.ringwork.runtime.peer.PeerCodec;
+import io.ringwork.runtime.peer.PeerCounters;
+import io.ringwork.runtime.peer.PeerIdentity;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
@@ -44,8 +46,9 @@ import org.slf4j.LoggerFactory;
  * metadata, starts and stops partitions on the {@link ProcessingEngine} as the
  * {@link OwnershipReconciler} decides, keeps each running partition's {@link PartitionLeader}
  * pointed at the plan's replicas and observers, and gossips which partitions this node runs and
- * holds in sync. Commits go out over one {@link ReplicaLink} per member; what arrives is applied
- * by the partition's {@link PartitionFollower} and its changes join this node's feed.
+ * holds in sync. Commits go out over one {@link ReplicaLink} per member, to the peer address in
+ * its metadata ({@value #PEER_METADATA}); what arrives on this node's peer port is applied by the
+ * partition's {@link PartitionFollower} ({@link #receive}) and its changes join this node's feed.
  *
  * <p>Locking: each partition has a lock guarding its leader and follower; the store's monitor is
  * taken inside it (never the other way round), which keeps feed positions in order.
@@ -108,8 +111,8 @@ public final class ClusterService implements Replication, AutoCloseable {
     private final BitSet sightedLogged = new BitSet();
     private final OwnershipReconciler reconciler;
     private final ScheduledExecutorService timer;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(1)).build();
+    /** The metadata key under which a member gossips its peer address (host:port). */
+    public static final String PEER_METADATA = "peer";
     private final long startedMs = System.currentTimeMillis();
     private final LongAdder replicatedChanges = new LongAdder();
     private final LongAdder handoffs = new LongAdder();
@@ -119,6 +122,8 @@ public final class ClusterService implements Replication, AutoCloseable {
     private final BitSet epochsExhaustedLogged = new BitSet();
     private volatile ProcessingEngine engine;
     private volatile MembershipService membership;
+    private volatile PeerIdentity peerIdentity;
+    private volatile PeerCounters peerCounters;
     private volatile Map<String, String> baseMetadata = Map.of();
     private volatile boolean expectPeers;
     private volatile OwnershipPlan plan;
@@ -165,10 +170,13 @@ public final class ClusterService implements Replication, AutoCloseable {
     /**
      * Starts reconciling. With {@code expectPeers} (the node was given seeds) it runs nothing
      * until it sees another member or {@value #JOIN_WAIT_MS} ms pass, so a restarted node joins
-     * before it claims partitions.
+     * before it claims partitions. Links to members go out as {@code identity} and are counted in
+     * {@code counters}.
      */
     public void start(ProcessingEngine engine, MembershipService membership, Map<String, String> metadata,
-                      boolean expectPeers) {
+                      boolean expectPeers, PeerIdentity identity, PeerCounters counters) {
+        this.peerIdentity = identity;
+        this.peerCounters = counters;
         this.engine = engine;
         this.membership = membership;
         this.baseMetadata = Map.copyOf(metadata);
@@ -380,8 +388,15 @@ public final class ClusterService implements Replication, AutoCloseable {
                 views.add(new MemberView(self, weightOf(m), readySet(), ownedSet(), leaving));
                 continue;
             }
-            String address = m.metadata().get("http");
-            if (address != null) links.computeIfAbsent(m.id(), id -> new ReplicaLink(self, id, address, this, http)).address(address);
+            String address = m.metadata().get(PEER_METADATA);
+            if (address != null) {
+                try {
+                    links.computeIfAbsent(m.id(), id -> new ReplicaLink(peerIdentity, id, address, this, PeerCodec.CURRENT, peerCounters))
+                            .address(address);
+                } catch (IllegalArgumentException e) {
+                    LOG.debug("member {} gossips a bad peer address '{}'; no link to it", m.id(), address);
+                }
+            }
             BitSet owned = bits(m.metadata().get("owned"));
             synchronized (releaseNotices) {
                 BitSet said = releaseNotices.releasedSince(m.id(), owned, now);
@@ -792,6 +807,5 @@ public final class ClusterService implements Replication, AutoCloseable {
         closed = true;
         timer.shutdownNow();
         links.values().forEach(ReplicaLink::close);
-        http.close();
     }
 }

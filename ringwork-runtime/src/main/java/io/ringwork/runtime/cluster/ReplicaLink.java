@@ -2,11 +2,10 @@ package io.ringwork.runtime.cluster;
 
 import io.ringwork.core.cluster.ReplicaAck;
 import io.ringwork.core.cluster.ReplicaMessage;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
+import io.ringwork.runtime.peer.PeerClient;
+import io.ringwork.runtime.peer.PeerCodec;
+import io.ringwork.runtime.peer.PeerCounters;
+import io.ringwork.runtime.peer.PeerIdentity;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -16,8 +15,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The ordered, reliable lane to one member: a bounded queue drained by one sender that posts
- * batches to the member's {@code /internal/v1/replicate} and hands each ack back. Messages of a
+ * The ordered, reliable lane to one member: a bounded queue drained by one sender that sends
+ * batches over one connection to the member's peer port ({@link PeerClient}) and hands each ack back. Messages of a
  * partition are queued under that partition's lock, so they leave in the order they were made.
  * When a send fails or the queue is full, the messages are gone: every partition that had some
  * in flight is told ({@link ClusterService#linkFailed}), and its owner says Hello again later.
@@ -29,27 +28,31 @@ final class ReplicaLink implements AutoCloseable {
     static final int QUEUE_MAX = 4096;
     private static final int BATCH_MAX = 256;
     private static final int SEND_ATTEMPTS = 3;
+    /** How long a batch's answers may take (a catch-up from the log answers late). */
+    private static final int ANSWER_TIMEOUT_MS = 5000;
 
-    private final String self;
     private final String to;
     private final ClusterService service;
-    private final HttpClient http;
+    private final PeerClient client;
     private final BlockingQueue<ReplicaMessage> queue = new ArrayBlockingQueue<>(QUEUE_MAX);
     private final Thread sender;
-    private volatile URI uri;
     private volatile boolean closed;
 
-    ReplicaLink(String self, String to, String httpAddress, ClusterService service, HttpClient http) {
-        this.self = self;
+    /**
+     * @param peerAddress the member's peer address (its metadata's {@code peer}), host:port
+     * @param service     told of acks and losses; null only for a link that is never offered a message
+     */
+    ReplicaLink(PeerIdentity self, String to, String peerAddress, ClusterService service, PeerCodec codec,
+                PeerCounters counters) {
         this.to = to;
         this.service = service;
-        this.http = http;
-        address(httpAddress);
+        this.client = new PeerClient(to, peerAddress, self, codec, counters);
         this.sender = Thread.ofVirtual().name("ringwork-replica-link-" + to).start(this::run);
     }
 
-    void address(String httpAddress) {
-        this.uri = URI.create("http://" + httpAddress + "/internal/v1/replicate");
+    /** The member's peer address as its metadata says now. */
+    void address(String peerAddress) {
+        client.address(peerAddress);
     }
 
     /** Queues a message; false when the queue is full (the caller treats it as lost). */
@@ -88,7 +91,8 @@ final class ReplicaLink implements AutoCloseable {
                     Thread.sleep(100);
                     continue;
                 }
-                for (ReplicaAck ack : acks) service.onAck(to, ack);
+                // A member skips (and answers null to) only kinds it does not know, which this node never sends.
+                for (ReplicaAck ack : acks) if (ack != null) service.onAck(to, ack);
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
@@ -105,14 +109,16 @@ final class ReplicaLink implements AutoCloseable {
 
     /**
      * Sends one empty batch before anything else. A node that has only followed so far has never
-     * sent a request: its HTTP client loads and links several hundred classes on the first one,
-     * which on a busy machine took half a second, all of it inside the first commit of the first
-     * partitions it was handed. Paid here instead, when the link is made (as the member joins).
-     * The connection it opens is kept for the first real batch. A failure loses nothing.
+     * sent a request: with the HTTP client replication once used, the first one loaded and linked
+     * several hundred classes, which on a busy machine took half a second, all of it inside the
+     * first commit of the first partitions it was handed. The peer client is lighter, but its
+     * first exchange still connects, does the handshake and loads the MAC's classes: paid here,
+     * when the link is made (as the member joins). The connection is kept for the first real
+     * batch. A failure loses nothing.
      */
     private void warmUp() throws InterruptedException {
         long startNs = System.nanoTime();
-        boolean answered = sendOnce(ReplicaCodec.encodeBatch(self, List.of()), 0) != null;
+        boolean answered = sendOnce(List.of()) != null;
         LOG.debug("replication link to {} warmed up in {} ms ({})", to, (System.nanoTime() - startNs) / 1_000_000,
                 answered ? "answered" : "no answer");
     }
@@ -123,28 +129,19 @@ final class ReplicaLink implements AutoCloseable {
      * commit they hold already as a duplicate. Null when every try failed.
      */
     private List<ReplicaAck> send(List<ReplicaMessage> batch) throws InterruptedException {
-        byte[] body = ReplicaCodec.encodeBatch(self, batch);
         for (int attempt = 1; attempt <= SEND_ATTEMPTS && !closed; attempt++) {
-            List<ReplicaAck> acks = sendOnce(body, batch.size());
+            List<ReplicaAck> acks = sendOnce(batch);
             if (acks != null) return acks;
             if (attempt < SEND_ATTEMPTS) Thread.sleep(50L * attempt);
         }
         return null;
     }
 
-    private List<ReplicaAck> sendOnce(byte[] body, int messages) throws InterruptedException {
+    /** One exchange; null when it failed (the connection is then closed, and the next try opens another). */
+    private List<ReplicaAck> sendOnce(List<ReplicaMessage> batch) {
         try {
-            HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
-                    .header("Content-Type", "application/octet-stream")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-            HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-            if (response.statusCode() != 200) {
-                LOG.debug("replication to {} answered {}", to, response.statusCode());
-                return null;
-            }
-            List<ReplicaAck> acks = ReplicaCodec.decodeAcks(response.body());
-            return acks.size() == messages ? acks : null;
-        } catch (ReplicaCodec.TermOutOfRange e) {
+            return client.exchange(batch, ANSWER_TIMEOUT_MS);
+        } catch (PeerCodec.TermOutOfRange e) {
             service.termRefused();
             LOG.warn("replication to {}: its answer refused: {}", to, e.getMessage());
             return null;
@@ -168,5 +165,6 @@ final class ReplicaLink implements AutoCloseable {
     public void close() {
         closed = true;
         sender.interrupt();
+        client.close();
     }
 }

@@ -50,6 +50,7 @@ public final class NodeProcess implements AutoCloseable {
     private final Process process;
     private final CompletableFuture<String> ready = new CompletableFuture<>();
     private volatile String bindAddress;
+    private volatile String peerAddress;
     private final Path output;
     private final java.util.ArrayDeque<String> lastLines = new java.util.ArrayDeque<>();
 
@@ -124,9 +125,12 @@ public final class NodeProcess implements AutoCloseable {
                 }
                 int at = line.indexOf(READY);
                 if (at >= 0) {
-                    // "ringwork node ID ready http=HOST:PORT bind=HOST:PORT"
+                    // "ringwork node ID ready http=HOST:PORT bind=HOST:PORT peer=HOST:PORT"
                     String[] words = line.substring(at + READY.length()).trim().split(" ");
-                    for (String word : words) if (word.startsWith("bind=")) bindAddress = word.substring(5);
+                    for (String word : words) {
+                        if (word.startsWith("bind=")) bindAddress = word.substring(5);
+                        if (word.startsWith("peer=")) peerAddress = word.substring(5);
+                    }
                     ready.complete("http://" + words[0]);
                 }
             }
@@ -156,6 +160,11 @@ public final class NodeProcess implements AutoCloseable {
     /** The node's cluster address (host:port) once it is ready. */
     public String bindAddress() {
         return bindAddress;
+    }
+
+    /** The node's peer port (host:port) once it is ready. */
+    public String peerAddress() {
+        return peerAddress;
     }
 
     public long pid() {

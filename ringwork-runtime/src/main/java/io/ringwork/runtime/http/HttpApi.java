@@ -33,8 +33,6 @@ public final class HttpApi implements AutoCloseable {
 
     private record Route(String path, boolean prefix, List<String> methods, Handler handler) {}
 
-    /** Largest replication batch accepted: 256 messages with their states. */
-    private static final int REPLICATION_BODY_MAX = 256 << 20;
     /** Request body bytes all requests together may hold. */
     static final long BODY_BUDGET_BYTES = 256L << 20;
 
@@ -64,20 +62,6 @@ public final class HttpApi implements AutoCloseable {
         route("/v1/dead-letters", List.of("GET"), reads::deadLetters);
         route("/v1/cluster", List.of("GET"), reads::cluster);
         route("/v1/changes", List.of("GET"), changes::handle);
-        route("/internal/v1/replicate", List.of("POST"), exchange -> {
-            byte[] body = Exchanges.body(exchange, REPLICATION_BODY_MAX);
-            io.ringwork.runtime.cluster.ReplicaCodec.Batch batch;
-            try {
-                batch = io.ringwork.runtime.cluster.ReplicaCodec.decodeBatch(body);
-            } catch (io.ringwork.runtime.cluster.ReplicaCodec.TermOutOfRange e) {
-                node.cluster().termRefused();
-                throw ApiError.badRequest("bad replication batch: " + e.getMessage());
-            } catch (IOException e) {
-                throw ApiError.badRequest("bad replication batch: " + e.getMessage());
-            }
-            byte[] acks = io.ringwork.runtime.cluster.ReplicaCodec.encodeAcks(node.cluster().receive(batch.from(), batch.messages()));
-            Exchanges.send(exchange, 200, "application/octet-stream", acks);
-        });
         route("/metrics", List.of("GET"), exchange -> Exchanges.send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8",
                 node.metrics().scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         Handler dashboard = exchange -> Exchanges.send(exchange, 200, "text/html; charset=utf-8", Dashboard.html());

@@ -36,16 +36,15 @@ public final class NodeMetrics {
     private final Counter skipped;
     private final Timer endToEnd;
     private final Map<String, NamespaceCounters> namespaces = new ConcurrentHashMap<>();
-    /**
-     * What the membership meters read. Micrometer's FunctionCounter and Gauge hold the object
-     * they read only weakly; this field is the strong reference that keeps it alive. Without it
-     * the first full GC collected the supplier: counters froze (at 0 when no scrape came before)
-     * and gauges read NaN.
-     */
-    private volatile Supplier<MembershipMetrics> membershipSource;
-
     /** Applied and rejected counts of one processor namespace. */
     public record NamespaceCounters(Counter applied, Counter rejected) {}
+
+    /**
+     * What function counters and object gauges read. Micrometer holds those objects only weakly;
+     * this list is the strong reference that keeps them alive. Without it the first full GC
+     * collected them: counters froze (at 0 when no scrape came before) and gauges read NaN.
+     */
+    private final List<Object> held = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     public NodeMetrics(String nodeId) {
         registry.config().commonTags("node", nodeId);
@@ -119,7 +118,7 @@ public final class NodeMetrics {
             var service = membership.get();
             return service == null ? null : service.metrics();
         };
-        membershipSource = now;
+        held.add(now); // weakly held by the meters below
         membershipCounter(now, "probes", "direct probes sent", m -> m.protocol().probesSent());
         membershipCounter(now, "indirect.probes", "indirect probe requests sent", m -> m.protocol().indirectProbesSent());
         membershipCounter(now, "acks", "acks received", m -> m.protocol().acksReceived());
@@ -185,9 +184,20 @@ public final class NodeMetrics {
         return metrics == null ? 0 : field.applyAsDouble(metrics);
     }
 
-    /** A counter read from {@code total} at each scrape (a running total kept elsewhere). */
+    /**
+     * A counter read from {@code total} at each scrape (a running total kept elsewhere). Micrometer
+     * holds a function counter's object only weakly; {@code total} is usually a lambda or method
+     * reference no one else holds, so it is kept here, or the first GC would silently end the series.
+     */
     public void functionCounter(String name, String description, Supplier<Number> total) {
+        held.add(total);
         FunctionCounter.builder(name, total, t -> t.get().doubleValue()).description(description).register(registry);
+    }
+
+    /** Like {@link #functionCounter(String, String, Supplier)}, one series of a family told apart by {@code tag=value}. */
+    public void functionCounter(String name, String description, String tag, String value, Supplier<Number> total) {
+        held.add(total);
+        FunctionCounter.builder(name, total, t -> t.get().doubleValue()).tag(tag, value).description(description).register(registry);
     }
 
     public Timer endToEnd() {

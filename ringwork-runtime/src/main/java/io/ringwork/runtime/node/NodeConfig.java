@@ -10,7 +10,7 @@ import java.util.List;
  * {@code with*} methods, or from a config file and flags in the CLI.
  *
  * @param nodeId               this node's name in the cluster; unique
- * @param bind                 host:port for cluster traffic (membership, replication)
+ * @param bind                 host:port for membership traffic (UDP and TCP)
  * @param http                 host:port of the HTTP API (port 0 picks a free one)
  * @param seeds                host:port of nodes to join through; empty for a new cluster
  * @param dataDir              where this node keeps its state (RocksDB)
@@ -36,17 +36,24 @@ import java.util.List;
  *                             partitions of a node with weight 1 (virtual nodes on the ring)
  * @param maxDocumentBytes     largest state a record may leave behind, as stored JSON; a record that
  *                             would pass it is a dead letter and the state stays as it was
+ * @param peer                 host:port of the peer port (replication between nodes; port 0 picks a
+ *                             free one, which members learn from the gossiped metadata), or null
+ *                             for the bind host with port 0. Without a secret it must be a loopback
+ *                             address unless {@code insecurePeers}
+ * @param insecurePeers        allow a non-loopback peer address without a secret: peer traffic is
+ *                             then not authenticated, and anyone who reaches the port can replicate
  */
 public record NodeConfig(String nodeId, String bind, String http, List<String> seeds, Path dataDir, Path logDir,
                          int partitions, String fsync, long fsyncIntervalMs, int maxRequestBytes,
                          long changesRetained, int workerThreads, String cluster, String membership, Path secretFile,
                          long logRetentionBytes, long logRetentionMs, int replicationFactor, int weight,
-                         int maxDocumentBytes) {
+                         int maxDocumentBytes, String peer, boolean insecurePeers) {
     public NodeConfig {
         Invariants.require(nodeId != null && nodeId.matches("[A-Za-z0-9._-]{1,64}"),
                 "node-id must be 1-64 letters, digits, '.', '_' or '-', got '%s'", nodeId);
         HostPort.parse(bind, "bind");
         HostPort.parse(http, "http");
+        if (peer != null) HostPort.parse(peer, "peer");
         seeds = List.copyOf(seeds);
         for (String seed : seeds) HostPort.parse(seed, "seeds");
         Invariants.require(partitions >= 0 && partitions <= 4096, "partitions must be in [1, 4096] (0: the existing log's), got %s", partitions);
@@ -69,31 +76,38 @@ public record NodeConfig(String nodeId, String bind, String http, List<String> s
 
     public static final int DEFAULT_PARTITIONS = 64;
 
+    /** Where the peer port listens: {@link #peer}, or the bind host with port 0. */
+    public HostPort peerAddress() {
+        return peer != null ? HostPort.parse(peer, "peer") : new HostPort(HostPort.parse(bind, "bind").host(), 0);
+    }
+
     public static NodeConfig defaults() {
         return new NodeConfig("node-1", "127.0.0.1:7946", "127.0.0.1:8080", List.of(),
                 Path.of("ringwork-data", "node-1"), Path.of("ringwork-data", "log"), 0, "interval", 100,
                 16 << 20, 1_000_000, Math.max(4, 2 * Runtime.getRuntime().availableProcessors()), "ringwork", "lan", null, -1, -1, 3, 1,
-                Limits.DEFAULT.maxDocumentBytes());
+                Limits.DEFAULT.maxDocumentBytes(), null, false);
     }
 
-    public NodeConfig withReplicationFactor(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, v, weight, maxDocumentBytes); }
-    public NodeConfig withWeight(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, v, maxDocumentBytes); }
-    public NodeConfig withNodeId(String v) { return new NodeConfig(v, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
-    public NodeConfig withBind(String v) { return new NodeConfig(nodeId, v, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
-    public NodeConfig withHttp(String v) { return new NodeConfig(nodeId, bind, v, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
-    public NodeConfig withSeeds(List<String> v) { return new NodeConfig(nodeId, bind, http, v, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
-    public NodeConfig withDataDir(Path v) { return new NodeConfig(nodeId, bind, http, seeds, v, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
-    public NodeConfig withLogDir(Path v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, v, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
-    public NodeConfig withPartitions(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, v, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
-    public NodeConfig withFsync(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, v, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
-    public NodeConfig withFsyncIntervalMs(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, v, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
-    public NodeConfig withMaxRequestBytes(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, v, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
-    public NodeConfig withChangesRetained(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, v, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
-    public NodeConfig withWorkerThreads(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, v, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
-    public NodeConfig withCluster(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, v, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
-    public NodeConfig withMembership(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, v, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
-    public NodeConfig withSecretFile(Path v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, v, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
-    public NodeConfig withLogRetentionBytes(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, v, logRetentionMs, replicationFactor, weight, maxDocumentBytes); }
-    public NodeConfig withLogRetentionMs(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, v, replicationFactor, weight, maxDocumentBytes); }
-    public NodeConfig withMaxDocumentBytes(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, v); }
+    public NodeConfig withReplicationFactor(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, v, weight, maxDocumentBytes, peer, insecurePeers); }
+    public NodeConfig withWeight(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, v, maxDocumentBytes, peer, insecurePeers); }
+    public NodeConfig withNodeId(String v) { return new NodeConfig(v, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes, peer, insecurePeers); }
+    public NodeConfig withBind(String v) { return new NodeConfig(nodeId, v, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes, peer, insecurePeers); }
+    public NodeConfig withHttp(String v) { return new NodeConfig(nodeId, bind, v, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes, peer, insecurePeers); }
+    public NodeConfig withSeeds(List<String> v) { return new NodeConfig(nodeId, bind, http, v, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes, peer, insecurePeers); }
+    public NodeConfig withDataDir(Path v) { return new NodeConfig(nodeId, bind, http, seeds, v, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes, peer, insecurePeers); }
+    public NodeConfig withLogDir(Path v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, v, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes, peer, insecurePeers); }
+    public NodeConfig withPartitions(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, v, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes, peer, insecurePeers); }
+    public NodeConfig withFsync(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, v, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes, peer, insecurePeers); }
+    public NodeConfig withFsyncIntervalMs(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, v, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes, peer, insecurePeers); }
+    public NodeConfig withMaxRequestBytes(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, v, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes, peer, insecurePeers); }
+    public NodeConfig withChangesRetained(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, v, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes, peer, insecurePeers); }
+    public NodeConfig withWorkerThreads(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, v, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes, peer, insecurePeers); }
+    public NodeConfig withCluster(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, v, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes, peer, insecurePeers); }
+    public NodeConfig withMembership(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, v, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes, peer, insecurePeers); }
+    public NodeConfig withSecretFile(Path v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, v, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes, peer, insecurePeers); }
+    public NodeConfig withLogRetentionBytes(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, v, logRetentionMs, replicationFactor, weight, maxDocumentBytes, peer, insecurePeers); }
+    public NodeConfig withLogRetentionMs(long v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, v, replicationFactor, weight, maxDocumentBytes, peer, insecurePeers); }
+    public NodeConfig withMaxDocumentBytes(int v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, v, peer, insecurePeers); }
+    public NodeConfig withPeer(String v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes, v, insecurePeers); }
+    public NodeConfig withInsecurePeers(boolean v) { return new NodeConfig(nodeId, bind, http, seeds, dataDir, logDir, partitions, fsync, fsyncIntervalMs, maxRequestBytes, changesRetained, workerThreads, cluster, membership, secretFile, logRetentionBytes, logRetentionMs, replicationFactor, weight, maxDocumentBytes, peer, v); }
 }

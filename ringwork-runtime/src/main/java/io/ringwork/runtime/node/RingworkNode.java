@@ -21,6 +21,10 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.Map;
 import io.ringwork.runtime.metrics.NodeMetrics;
+import io.ringwork.runtime.peer.PeerCodec;
+import io.ringwork.runtime.peer.PeerCounters;
+import io.ringwork.runtime.peer.PeerIdentity;
+import io.ringwork.runtime.peer.PeerServer;
 import io.ringwork.runtime.processing.EngineConfig;
 import io.ringwork.runtime.processing.EngineListener;
 import io.ringwork.runtime.processing.ProcessingEngine;
@@ -33,7 +37,8 @@ import org.slf4j.LoggerFactory;
 /**
  * One ringwork node: the embedded log, the state store, the processing engine, the change feed
  * and the HTTP API, wired together, plus the {@link ClusterService} that decides which
- * partitions it runs (its share of the ring, or all of them when alone) and replicates them.
+ * partitions it runs (its share of the ring, or all of them when alone) and replicates them,
+ * and the {@link PeerServer} on which it receives the other members' replication.
  *
  * <p>Start with {@link #start}; {@link #close} stops in reverse order, draining in-flight records
  * and writing final checkpoints. If processing fails (a storage error), the node stops itself
@@ -51,6 +56,11 @@ public final class RingworkNode implements AutoCloseable {
     private final ProcessingEngine engine;
     private final ClusterService cluster;
     private final HttpApi http;
+    /** The cluster secret's bytes (membership packets), or null; the peer key is derived from it. */
+    private final byte[] secret;
+    private final PeerIdentity peerIdentity;
+    private final PeerCounters peerCounters = new PeerCounters();
+    private final PeerServer peers;
     /** Set once in {@link #start}, after HTTP is up (its address goes into the member metadata). */
     private volatile MembershipService membership;
     private final long startedAtMs = System.currentTimeMillis();
@@ -59,12 +69,22 @@ public final class RingworkNode implements AutoCloseable {
 
     private RingworkNode(NodeConfig config) {
         this.config = config;
+        // Settings that can be refused are checked before anything is opened.
+        this.secret = readSecret(config);
+        HostPort peerAddress = config.peerAddress();
+        PeerServer.checkBindable(peerAddress.host(), secret != null, config.insecurePeers());
+        if (secret == null && config.insecurePeers()) {
+            LOG.warn("peer traffic is not authenticated (--insecure-peers without --secret-file): anyone who reaches {} can "
+                    + "replicate to this node", peerAddress);
+        }
+        this.peerIdentity = new PeerIdentity(config.nodeId(), config.cluster(), secret == null ? null : PeerIdentity.keyFrom(secret));
         this.metrics = new NodeMetrics(config.nodeId());
         this.applier = new RecordApplier(new ProcessorRegistry(Processors.load()),
                 Limits.DEFAULT.withMaxDocumentBytes(config.maxDocumentBytes()));
         this.log = EmbeddedLog.open(logConfig(config));
         RocksStateStore opened = null;
         ProcessingEngine started = null;
+        HttpApi api = null;
         try {
             opened = new RocksStateStore(config.dataDir().resolve("state"), log.partitionCount(),
                     config.changesRetained(), 1_000_000);
@@ -77,9 +97,12 @@ public final class RingworkNode implements AutoCloseable {
             started = new ProcessingEngine(EngineConfig.defaults().withWorkerThreads(config.workerThreads()),
                     log, store, applier, listener(), config.nodeId(), cluster);
             this.engine = started;
-            this.http = new HttpApi(this); // fails here when the HTTP port is taken
+            api = new HttpApi(this); // fails here when the HTTP port is taken
+            this.http = api;
+            this.peers = bindPeers(peerAddress);
         } catch (RuntimeException e) {
             // Undo in reverse order, so a failed start leaves no threads or open files behind.
+            if (api != null) api.close();
             if (started != null) started.close();
             if (opened != null) opened.close();
             log.close();
@@ -93,20 +116,24 @@ public final class RingworkNode implements AutoCloseable {
         RingworkNode node = new RingworkNode(config);
         try {
             node.http.start();
-            Map<String, String> metadata = Map.of("http", node.httpAddress(), "version", "0.1.0",
-                    "partitions", Integer.toString(node.log.partitionCount()), "weight", Integer.toString(config.weight()));
-            node.membership = startMembership(config, metadata);
+            Map<String, String> metadata = Map.of("http", node.httpAddress(), ClusterService.PEER_METADATA, node.peerAddress(),
+                    "version", "0.1.0", "partitions", Integer.toString(node.log.partitionCount()),
+                    "weight", Integer.toString(config.weight()));
+            node.membership = startMembership(config, metadata, node.secret);
             node.membership.onIdConflict(holder -> node.failStop(
                     new IllegalStateException(MembershipService.describeIdConflict(holder))));
             node.refuseIfIdTaken();
             node.metrics.membership(node::membership);
-            node.cluster.start(node.engine, node.membership, metadata, !config.seeds().isEmpty());
+            node.cluster.start(node.engine, node.membership, metadata, !config.seeds().isEmpty(), node.peerIdentity,
+                    node.peerCounters);
         } catch (RuntimeException e) {
             node.close();
             throw e;
         }
-        LOG.info("node {} up: http {} cluster {} at {} log {} ({} partitions) data {}", config.nodeId(), node.httpAddress(),
-                config.cluster(), node.membership.localAddress(), config.logDir(), node.log.partitionCount(), config.dataDir());
+        LOG.info("node {} up: http {} cluster {} at {} peers at {} ({}) log {} ({} partitions) data {}", config.nodeId(),
+                node.httpAddress(), config.cluster(), node.membership.localAddress(), node.peerAddress(),
+                node.secret != null ? "authenticated" : "not authenticated", config.logDir(), node.log.partitionCount(),
+                config.dataDir());
         return node;
     }
 
@@ -137,28 +164,50 @@ public final class RingworkNode implements AutoCloseable {
         Thread.ofPlatform().name("ringwork-fail-stop").start(this::close);
     }
 
-    /** Joins the cluster (or starts one) on the bind address; the metadata tells peers where our HTTP API is. */
-    private static MembershipService startMembership(NodeConfig config, Map<String, String> metadata) {
+    /** Joins the cluster (or starts one) on the bind address; the metadata tells peers where our HTTP API and peer port are. */
+    private static MembershipService startMembership(NodeConfig config, Map<String, String> metadata, byte[] secret) {
         HostPort bind = HostPort.parse(config.bind(), "bind");
         MembershipConfig protocol = config.membership().equals("fast")
                 ? MembershipConfig.fast(config.cluster()) : MembershipConfig.lan(config.cluster());
         List<Address> seeds = config.seeds().stream().map(s -> HostPort.parse(s, "seeds"))
                 .map(h -> new Address(h.host(), h.port())).toList();
-        byte[] secret = null;
-        if (config.secretFile() != null) {
-            try {
-                secret = Files.readAllBytes(config.secretFile());
-            } catch (IOException e) {
-                throw new IllegalArgumentException("cannot read secret-file " + config.secretFile() + ": " + e.getMessage());
-            }
-            if (secret.length < 16) throw new IllegalArgumentException("secret-file " + config.secretFile() + " holds "
-                    + secret.length + " bytes; it needs at least 16");
-        }
         try {
             return MembershipService.bind(new MembershipService.Settings(config.nodeId(), protocol, seeds, metadata, secret),
                     bind.host(), bind.port()).start();
         } catch (IOException e) {
             throw new IllegalStateException("cannot listen for cluster traffic on " + config.bind() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The secret file's bytes, or null without one. */
+    private static byte[] readSecret(NodeConfig config) {
+        if (config.secretFile() == null) return null;
+        byte[] secret;
+        try {
+            secret = Files.readAllBytes(config.secretFile());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read secret-file " + config.secretFile() + ": " + e.getMessage());
+        }
+        if (secret.length < 16) throw new IllegalArgumentException("secret-file " + config.secretFile() + " holds "
+                + secret.length + " bytes; it needs at least 16");
+        return secret;
+    }
+
+    private PeerServer bindPeers(HostPort address) {
+        try {
+            return PeerServer.bind(address.toSocketAddress(), peerIdentity, PeerCodec.CURRENT, new PeerServer.Receiver() {
+                @Override
+                public List<io.ringwork.core.cluster.ReplicaAck> receive(String from, List<io.ringwork.core.cluster.ReplicaMessage> messages) {
+                    return cluster.receive(from, messages);
+                }
+
+                @Override
+                public void termRefused() {
+                    cluster.termRefused();
+                }
+            }, peerCounters);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot listen for peers on " + address + ": " + e.getMessage(), e);
         }
     }
 
@@ -202,6 +251,15 @@ public final class RingworkNode implements AutoCloseable {
         metrics.gauge("ringwork.replication.changes.fed", "changes this node fed from other owners' writes", cluster::replicatedChanges);
         metrics.gauge("ringwork.replication.handoffs", "partitions this node stopped running (handoffs, depositions)", cluster::handoffs);
         metrics.gauge("ringwork.replication.repairs", "anti-entropy digests that differed and were repaired", cluster::repairs);
+        for (String reason : PeerCounters.REASONS) {
+            metrics.functionCounter("ringwork.peer.frames.dropped", "peer frames and messages refused, never applied, by reason",
+                    "reason", reason, () -> peerCounters.dropped(reason));
+        }
+        metrics.functionCounter("ringwork.peer.frames.received", "peer frames received and taken", peerCounters::framesReceived);
+        metrics.functionCounter("ringwork.peer.bytes.received", "bytes of the peer frames taken", peerCounters::bytesReceived);
+        metrics.functionCounter("ringwork.peer.frames.sent", "peer frames sent", peerCounters::framesSent);
+        metrics.functionCounter("ringwork.peer.bytes.sent", "bytes of the peer frames sent", peerCounters::bytesSent);
+        metrics.gauge("ringwork.peer.connections.inbound", "peer connections open to this node", peerCounters::inboundConnections);
         metrics.gauge("ringwork.replication.terms.refused", "replication messages and answers refused for a term above the maximum epoch",
                 cluster::termsRefused);
     }
@@ -227,6 +285,12 @@ public final class RingworkNode implements AutoCloseable {
     public NodeMetrics metrics() { return metrics; }
     public long startedAtMs() { return startedAtMs; }
     public HttpApi http() { return http; }
+    public PeerCounters peerCounters() { return peerCounters; }
+
+    /** host:port of the peer port as bound (gossiped to members as metadata "peer"). */
+    public String peerAddress() {
+        return peers.address().getHostString() + ":" + peers.address().getPort();
+    }
 
     /** The cluster membership, or null before {@link #start} finished. */
     public MembershipService membership() { return membership; }
@@ -266,6 +330,8 @@ public final class RingworkNode implements AutoCloseable {
                 member.close();
             }
         }
+        // Only now: the handoff above waits for the owners' word, which arrives on the peer port.
+        peers.close();
         try {
             http.close();
         } catch (RuntimeException e) {

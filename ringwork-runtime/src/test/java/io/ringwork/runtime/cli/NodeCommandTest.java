@@ -36,6 +36,22 @@ class NodeCommandTest {
     }
 
     @Test
+    void thePeerAddressAndInsecurePeersComeFromTheFileOrFlags() throws Exception {
+        assertThat(resolve().peer()).isNull();
+        assertThat(resolve().insecurePeers()).isFalse();
+        NodeConfig flags = resolve("--peer", "10.0.0.5:7000", "--insecure-peers");
+        assertThat(flags.peer()).isEqualTo("10.0.0.5:7000");
+        assertThat(flags.insecurePeers()).isTrue();
+        Path file = dir.resolve("peer.properties");
+        Files.writeString(file, "peer=127.0.0.1:7001\ninsecure-peers=true\n");
+        NodeConfig fromFile = resolve("--config", file.toString());
+        assertThat(fromFile.peer()).isEqualTo("127.0.0.1:7001");
+        assertThat(fromFile.insecurePeers()).isTrue();
+        Files.writeString(file, "insecure-peers=yes\n");
+        assertThatThrownBy(() -> resolve("--config", file.toString())).hasMessageContaining("insecure-peers must be true or false");
+    }
+
+    @Test
     void mistakesAreClearErrors() throws Exception {
         Path file = dir.resolve("bad.properties");
         Files.writeString(file, "htp=127.0.0.1:1\n");

@@ -97,6 +97,18 @@ class HttpApiTest {
         assertThat(again.body().path("duplicates").asInt()).isEqualTo(1);
     }
 
+    /** Replication moved to the peer port: the public one has no /internal route (it used to take commits from anyone). */
+    @Test
+    void thePublicPortServesNoInternalRoute() throws Exception {
+        assertError(send("POST", "/internal/v1/replicate", "application/octet-stream", "\u0001"), 404, "no such endpoint");
+        assertError(send("GET", "/internal/v1/replicate", null, null), 404, "no such endpoint");
+        String metrics = send("GET", "/metrics", null, null).body().asText();
+        for (String reason : List.of("bad_mac", "replayed", "oversized", "malformed", "unknown_kind", "handshake")) {
+            assertThat(metrics).contains("ringwork_peer_frames_dropped_total{").contains("reason=\"" + reason + "\"");
+        }
+        assertThat(node.peerAddress()).startsWith("127.0.0.1:");
+    }
+
     @Test
     void badInputGetsA4xxWithErrorAndDetail() throws Exception {
         assertError(send("POST", "/v1/events", "application/json", "{\"key\":"), 400, "malformed JSON");

@@ -74,4 +74,16 @@ class NodeMetricsTest {
         assertThat(matcher.find()).as("%s in the scrape", name).isTrue();
         return Double.parseDouble(matcher.group(2));
     }
+
+    /** Micrometer holds a function counter's object weakly: a method reference held by no one else ended the series at the first GC. */
+    @Test
+    void aFunctionCounterOutlivesAGarbageCollection() {
+        NodeMetrics metrics = new NodeMetrics("n1");
+        java.util.concurrent.atomic.AtomicLong total = new java.util.concurrent.atomic.AtomicLong(42);
+        metrics.functionCounter("ringwork.test.events", "test events", total::get);
+        metrics.functionCounter("ringwork.test.drops", "test drops", "reason", "x", total::get);
+        for (int i = 0; i < 3; i++) System.gc();
+        assertThat(metrics.scrape()).contains("ringwork_test_events_total{node=\"n1\"} 42.0")
+                .contains("ringwork_test_drops_total{node=\"n1\",reason=\"x\"} 42.0");
+    }
 }

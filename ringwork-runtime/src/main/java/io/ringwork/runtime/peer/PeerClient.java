@@ -1,0 +1,124 @@
+package io.ringwork.runtime.peer;
+
+import io.ringwork.core.cluster.ReplicaAck;
+import io.ringwork.core.cluster.ReplicaMessage;
+import io.ringwork.runtime.node.HostPort;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One persistent connection to a member's peer port, used by one thread (its replication link):
+ * {@link #exchange} sends a batch and reads its answers. It connects and does the
+ * {@link PeerHandshake} on first use, and closes the connection on any failure, so the next
+ * exchange starts over on a fresh one (a late answer can never be taken for the next batch's).
+ * A batch whose frame would pass {@link PeerServer#FRAME_MAX} goes as several frames.
+ */
+public final class PeerClient implements AutoCloseable {
+    static final int CONNECT_TIMEOUT_MS = 1000;
+    /** Answers frames are small: one short ack per message. */
+    private static final int ANSWERS_MAX = 16 << 20;
+    /** A connection unused this long is replaced before use: the server may have closed it as idle. */
+    private static final long REUSE_MAX_MS = PeerServer.IDLE_MS / 2;
+
+    private final String to;
+    private final PeerIdentity self;
+    private final PeerCodec codec;
+    private final PeerCounters counters;
+    private volatile InetSocketAddress address;
+    private volatile PeerChannel channel;
+    private long lastUsedNs;
+
+    /**
+     * @param to      the member's node id; a connection that reaches another node is refused
+     * @param address the member's peer address, host:port
+     */
+    public PeerClient(String to, String address, PeerIdentity self, PeerCodec codec, PeerCounters counters) {
+        this.to = to;
+        this.self = self;
+        this.codec = codec;
+        this.counters = counters;
+        address(address);
+    }
+
+    /**
+     * The member's peer address changed (it restarted): the next exchange connects there.
+     *
+     * @throws IllegalArgumentException if {@code hostPort} is not host:port (gossip is input too)
+     */
+    public void address(String hostPort) {
+        HostPort parsed = HostPort.parse(hostPort, "peer");
+        address = InetSocketAddress.createUnresolved(parsed.host(), parsed.port());
+    }
+
+    /**
+     * Sends {@code messages} and returns one answer per message, in order (null where the member
+     * skipped a kind it does not know).
+     *
+     * @param answerTimeoutMs how long to wait for the answers to each frame
+     * @throws IOException when the connection, the handshake or the answer failed; nothing is
+     *                     known of what the member applied
+     */
+    public List<ReplicaAck> exchange(List<ReplicaMessage> messages, int answerTimeoutMs) throws IOException {
+        byte[] body = codec.encodeBatch(messages);
+        if (body.length > PeerServer.FRAME_MAX && messages.size() > 1) {
+            int half = messages.size() / 2;
+            List<ReplicaAck> acks = new ArrayList<>(exchange(messages.subList(0, half), answerTimeoutMs));
+            acks.addAll(exchange(messages.subList(half, messages.size()), answerTimeoutMs));
+            return acks;
+        }
+        if (body.length > PeerServer.FRAME_MAX) throw new IOException("one message of " + body.length + " bytes passes the frame limit");
+        try {
+            PeerChannel open = connected();
+            open.writeFrame(body);
+            PeerCodec.Answers answers = codec.decodeAnswers(open.readFrame(ANSWERS_MAX, answerTimeoutMs, answerTimeoutMs));
+            lastUsedNs = System.nanoTime();
+            counters.dropped(PeerCounters.UNKNOWN_KIND, answers.unknownKinds());
+            counters.dropped(PeerCounters.UNKNOWN_FIELD, answers.unknownFields());
+            if (answers.acks().size() != messages.size()) {
+                throw new IOException(to + " answered " + answers.acks().size() + " of " + messages.size() + " messages");
+            }
+            return answers.acks();
+        } catch (PeerChannel.Drop drop) {
+            counters.dropped(drop.reason, 1);
+            disconnect();
+            throw drop;
+        } catch (IOException | RuntimeException e) {
+            disconnect();
+            throw e;
+        }
+    }
+
+    private PeerChannel connected() throws IOException {
+        if (channel != null && System.nanoTime() - lastUsedNs > REUSE_MAX_MS * 1_000_000L) disconnect();
+        if (channel != null) return channel;
+        InetSocketAddress target = address;
+        Socket socket = new Socket();
+        try {
+            socket.setTcpNoDelay(true);
+            socket.connect(new InetSocketAddress(target.getHostString(), target.getPort()), CONNECT_TIMEOUT_MS);
+            PeerChannel opened = new PeerChannel(socket, false, counters);
+            PeerHandshake.asClient(opened, self, codec.version(), to);
+            channel = opened;
+            lastUsedNs = System.nanoTime();
+            return opened;
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+    }
+
+    private void disconnect() {
+        if (channel != null) channel.close();
+        channel = null;
+    }
+
+    /** Closes the connection; may be called from another thread to unblock a waiting exchange. */
+    @Override
+    public void close() {
+        PeerChannel open = channel;
+        if (open != null) open.close();
+    }
+}

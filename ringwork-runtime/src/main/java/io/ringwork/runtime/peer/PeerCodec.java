@@ -1,0 +1,297 @@
+package io.ringwork.runtime.peer;
+
+import io.ringwork.core.cluster.ReplicaAck;
+import io.ringwork.core.cluster.ReplicaMessage;
+import io.ringwork.core.cluster.ReplicaMessage.Commit;
+import io.ringwork.core.cluster.ReplicaMessage.Digest;
+import io.ringwork.core.cluster.ReplicaMessage.Hello;
+import io.ringwork.core.cluster.ReplicaMessage.Released;
+import io.ringwork.core.cluster.ReplicaMessage.Role;
+import io.ringwork.core.cluster.ReplicaMessage.SnapshotBegin;
+import io.ringwork.core.cluster.ReplicaMessage.SnapshotEnd;
+import io.ringwork.core.cluster.ReplicaMessage.SnapshotPage;
+import io.ringwork.core.cluster.Term;
+import io.ringwork.core.record.Change;
+import io.ringwork.core.record.DeadLetter;
+import io.ringwork.core.store.StoredState;
+import io.ringwork.core.store.WriteSet.StateWrite;
+import io.ringwork.runtime.store.ChangeCodec;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Replication batches and their answers as {@link Tagged} messages, decoded into typed messages at
+ * the edge. A request body is a run of replication messages, one kind each; the answer body holds
+ * one answer per request message, in order: an {@code ACK}, or {@code SKIPPED} for a message of a
+ * kind this node does not know. Unknown kinds and fields are skipped and counted, never an error,
+ * so a node of the next version can add both (rolling upgrades); a newer node must keep answering
+ * the kinds of {@link #VERSION} with {@code ACK}.
+ *
+ * <p>Fields common to every kind: partition, term epoch, term node. A term whose epoch is negative
+ * or above {@link Term#MAX_EPOCH} makes the whole body a {@link TermOutOfRange}: no member makes
+ * one, and a node that took it could not start the partition again. Keys are UTF-8 strings of
+ * any length. Thread-safe (stateless); subclasses exist only in tests, to play a newer version.
+ */
+public class PeerCodec {
+    /** The codec version this node speaks; sent in the handshake. */
+    public static final int VERSION = 1;
+    public static final PeerCodec CURRENT = new PeerCodec();
+
+    // Message kinds. 1-9 belong to the handshake (PeerHandshake).
+    static final int HELLO = 10;
+    static final int COMMIT = 11;
+    static final int SNAPSHOT_BEGIN = 12;
+    static final int SNAPSHOT_PAGE = 13;
+    static final int SNAPSHOT_END = 14;
+    static final int DIGEST = 15;
+    static final int RELEASED = 16;
+    static final int ACK = 30;
+    static final int SKIPPED = 31;
+
+    // Field tags, one table for every kind.
+    static final int PARTITION = 1;
+    static final int EPOCH = 2;
+    static final int TERM_NODE = 3;
+    static final int ROLE = 4;
+    static final int NEXT_SEQ = 5;
+    static final int REQUIRED = 6;
+    static final int CHECKPOINT = 7;
+    static final int SEQ = 8;
+    static final int STATE = 9;
+    static final int CHANGE = 10;
+    static final int DEAD_LETTER = 11;
+    static final int DIGEST_VALUE = 12;
+    static final int STATUS = 13;
+    // Inside a STATE field.
+    static final int STATE_KEY = 1;
+    static final int STATE_BYTES = 2;
+
+    private static final Set<Integer> KINDS = Set.of(HELLO, COMMIT, SNAPSHOT_BEGIN, SNAPSHOT_PAGE, SNAPSHOT_END, DIGEST, RELEASED);
+
+    /** A body carried a term whose epoch is out of range: it is refused whole. */
+    public static final class TermOutOfRange extends IOException {
+        TermOutOfRange(long epoch) {
+            super("term epoch " + epoch + " is out of range (0 to " + Term.MAX_EPOCH + ")");
+        }
+    }
+
+    /**
+     * A decoded request: its messages in order, null where the kind was unknown (that one is
+     * answered {@code SKIPPED}), and what was skipped.
+     */
+    public record Batch(List<ReplicaMessage> messages, int unknownKinds, int unknownFields) {}
+
+    /** Decoded answers, one per request message: null where the member skipped it. */
+    public record Answers(List<ReplicaAck> acks, int unknownKinds, int unknownFields) {}
+
+    protected PeerCodec() {}
+
+    /** The version this codec speaks, sent in the handshake. */
+    public int version() {
+        return VERSION;
+    }
+
+    // ---------------------------------------------------------------- requests
+
+    public byte[] encodeBatch(List<ReplicaMessage> messages) {
+        Tagged.Writer body = new Tagged.Writer(1024);
+        for (ReplicaMessage message : messages) {
+            Tagged.Writer fields = new Tagged.Writer();
+            fields.longValue(PARTITION, message.partition());
+            term(fields, message.term());
+            int kind = write(fields, message);
+            writeExtraFields(kind, fields);
+            body.message(kind, fields);
+        }
+        writeExtraMessages(body);
+        return body.toByteArray();
+    }
+
+    private static int write(Tagged.Writer f, ReplicaMessage message) {
+        return switch (message) {
+            case Hello h -> {
+                f.byteValue(ROLE, h.role().ordinal()).longValue(NEXT_SEQ, h.nextSeq())
+                        .longValue(REQUIRED, h.required()).longValue(CHECKPOINT, h.checkpoint());
+                yield HELLO;
+            }
+            case Commit c -> {
+                f.longValue(SEQ, c.seq()).longValue(CHECKPOINT, c.checkpoint());
+                states(f, c.states());
+                for (Change change : c.changes()) f.bytes(CHANGE, ChangeCodec.encode(change));
+                for (DeadLetter letter : c.deadLetters()) f.bytes(DEAD_LETTER, ChangeCodec.encode(letter));
+                yield COMMIT;
+            }
+            case SnapshotBegin b -> {
+                f.longValue(NEXT_SEQ, b.nextSeq()).longValue(CHECKPOINT, b.checkpoint()).longValue(REQUIRED, b.required());
+                yield SNAPSHOT_BEGIN;
+            }
+            case SnapshotPage page -> {
+                states(f, page.states());
+                yield SNAPSHOT_PAGE;
+            }
+            case SnapshotEnd end -> SNAPSHOT_END;
+            case Digest d -> {
+                f.longValue(SEQ, d.seq()).longValue(DIGEST_VALUE, d.digest());
+                yield DIGEST;
+            }
+            case Released r -> {
+                f.longValue(CHECKPOINT, r.checkpoint());
+                yield RELEASED;
+            }
+        };
+    }
+
+    private static void term(Tagged.Writer fields, Term term) {
+        fields.longValue(EPOCH, term.epoch()).string(TERM_NODE, term.node());
+    }
+
+    private static void states(Tagged.Writer fields, List<StateWrite> states) {
+        for (StateWrite write : states) {
+            Tagged.Writer state = new Tagged.Writer().string(STATE_KEY, write.key()).bytes(STATE_BYTES, write.state().toBytes());
+            fields.bytes(STATE, state.toByteArray());
+        }
+    }
+
+    public Batch decodeBatch(byte[] body) throws IOException {
+        try {
+            Tagged.Reader reader = new Tagged.Reader(body);
+            List<ReplicaMessage> messages = new ArrayList<>();
+            int unknownKinds = 0;
+            int unknownFields = 0;
+            while (reader.hasMore()) {
+                Tagged.Slice message = reader.next();
+                if (!knowsKind(message.number())) {
+                    unknownKinds++;
+                    messages.add(null);
+                    continue;
+                }
+                Tagged.Fields fields = new Tagged.Fields(message.reader(), this::knowsField);
+                unknownFields += fields.unknown();
+                messages.add(KINDS.contains(message.number()) ? read(message.number(), fields) : readExtraMessage(message.number(), fields));
+            }
+            return new Batch(Collections.unmodifiableList(messages), unknownKinds, unknownFields);
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw new IOException("bad replication batch: " + e.getMessage(), e);
+        }
+    }
+
+    private static ReplicaMessage read(int kind, Tagged.Fields f) throws IOException {
+        int partition = partition(f);
+        Term term = readTerm(f);
+        return switch (kind) {
+            case HELLO -> {
+                int role = f.one(ROLE).byteValue();
+                if (role >= Role.values().length) throw new IOException("unknown role " + role);
+                yield new Hello(partition, term, Role.values()[role], f.longValue(NEXT_SEQ), f.longValue(REQUIRED), f.longValue(CHECKPOINT));
+            }
+            case COMMIT -> {
+                List<Change> changes = new ArrayList<>();
+                for (Tagged.Slice change : f.all(CHANGE)) changes.add(ChangeCodec.decodeChange(change.bytes()));
+                List<DeadLetter> letters = new ArrayList<>();
+                for (Tagged.Slice letter : f.all(DEAD_LETTER)) letters.add(ChangeCodec.decodeDeadLetter(letter.bytes()));
+                yield new Commit(partition, term, f.longValue(SEQ), f.longValue(CHECKPOINT), readStates(f, partition), changes, letters);
+            }
+            case SNAPSHOT_BEGIN -> new SnapshotBegin(partition, term, f.longValue(NEXT_SEQ), f.longValue(CHECKPOINT), f.longValue(REQUIRED));
+            case SNAPSHOT_PAGE -> new SnapshotPage(partition, term, readStates(f, partition));
+            case SNAPSHOT_END -> new SnapshotEnd(partition, term);
+            case DIGEST -> new Digest(partition, term, f.longValue(SEQ), f.longValue(DIGEST_VALUE));
+            case RELEASED -> new Released(partition, term, f.longValue(CHECKPOINT));
+            default -> throw new IllegalStateException("kind " + kind + " is known but not read");
+        };
+    }
+
+    private static int partition(Tagged.Fields f) throws IOException {
+        long partition = f.longValue(PARTITION);
+        if (partition < 0 || partition > 0xFFFF) throw new IOException("partition " + partition + " is out of range");
+        return (int) partition;
+    }
+
+    private static Term readTerm(Tagged.Fields f) throws IOException {
+        long epoch = f.longValue(EPOCH);
+        if (epoch < 0 || epoch > Term.MAX_EPOCH) throw new TermOutOfRange(epoch);
+        return new Term(epoch, f.one(TERM_NODE).string());
+    }
+
+    private static List<StateWrite> readStates(Tagged.Fields f, int partition) throws IOException {
+        List<StateWrite> states = new ArrayList<>();
+        for (Tagged.Slice slice : f.all(STATE)) {
+            Tagged.Fields state = new Tagged.Fields(slice.reader(), tag -> tag == STATE_KEY || tag == STATE_BYTES);
+            states.add(new StateWrite(partition, state.one(STATE_KEY).string(), StoredState.fromBytes(state.one(STATE_BYTES).bytes())));
+        }
+        return states;
+    }
+
+    // ---------------------------------------------------------------- answers
+
+    /** One answer per request message, in order; null answers {@code SKIPPED}. */
+    public byte[] encodeAnswers(List<ReplicaAck> acks) {
+        Tagged.Writer body = new Tagged.Writer(16 + acks.size() * 48);
+        for (ReplicaAck ack : acks) {
+            Tagged.Writer fields = new Tagged.Writer();
+            if (ack == null) {
+                body.message(SKIPPED, fields);
+                continue;
+            }
+            fields.longValue(PARTITION, ack.partition());
+            term(fields, ack.term());
+            fields.longValue(SEQ, ack.seq()).byteValue(STATUS, ack.status().ordinal());
+            writeExtraFields(ACK, fields);
+            body.message(ACK, fields);
+        }
+        return body.toByteArray();
+    }
+
+    public Answers decodeAnswers(byte[] body) throws IOException {
+        try {
+            Tagged.Reader reader = new Tagged.Reader(body);
+            List<ReplicaAck> acks = new ArrayList<>();
+            int unknownKinds = 0;
+            int unknownFields = 0;
+            while (reader.hasMore()) {
+                Tagged.Slice message = reader.next();
+                if (message.number() != ACK) {
+                    // SKIPPED, or an answer kind of a later version: either way no ack for that message.
+                    if (message.number() != SKIPPED) unknownKinds++;
+                    acks.add(null);
+                    continue;
+                }
+                Tagged.Fields f = new Tagged.Fields(message.reader(), this::knowsField);
+                unknownFields += f.unknown();
+                int status = f.one(STATUS).byteValue();
+                if (status >= ReplicaAck.Status.values().length) throw new IOException("unknown ack status " + status);
+                acks.add(new ReplicaAck(partition(f), readTerm(f), f.longValue(SEQ), ReplicaAck.Status.values()[status]));
+            }
+            return new Answers(Collections.unmodifiableList(acks), unknownKinds, unknownFields);
+        } catch (IllegalArgumentException e) {
+            throw new IOException("bad answers: " + e.getMessage(), e);
+        }
+    }
+
+    // ---------------------------------------------------------------- what a later version adds
+
+    /** Whether this version reads messages of {@code kind}; others are skipped and counted. */
+    protected boolean knowsKind(int kind) {
+        return KINDS.contains(kind);
+    }
+
+    /** Whether this version reads fields of {@code tag}; others are skipped and counted. */
+    protected boolean knowsField(int tag) {
+        return tag >= PARTITION && tag <= STATUS;
+    }
+
+    /** Adds fields a later version writes to a message of {@code kind}; none in this one. */
+    protected void writeExtraFields(int kind, Tagged.Writer fields) {
+    }
+
+    /** Adds messages of kinds a later version writes to a request; none in this one. */
+    protected void writeExtraMessages(Tagged.Writer body) {
+    }
+
+    /** Reads a message of a kind {@link #knowsKind} accepts beyond this version's; null to answer it SKIPPED. */
+    protected ReplicaMessage readExtraMessage(int kind, Tagged.Fields fields) throws IOException {
+        return null;
+    }
+}

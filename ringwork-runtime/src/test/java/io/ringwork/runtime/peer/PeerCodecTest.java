@@ -1,0 +1,152 @@
+package io.ringwork.runtime.peer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.ringwork.core.cluster.ReplicaAck;
+import io.ringwork.core.cluster.ReplicaMessage;
+import io.ringwork.core.cluster.Term;
+import io.ringwork.core.record.Change;
+import io.ringwork.core.record.DeadLetter;
+import io.ringwork.core.store.StoredState;
+import io.ringwork.core.store.WriteSet.StateWrite;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class PeerCodecTest {
+    private final Term term = new Term(3, "n2");
+    private final PeerCodec codec = PeerCodec.CURRENT;
+    private final StateWrite state = new StateWrite(5, "t/doc", new StoredState(42, "gluer", false, "{\"a\":1}".getBytes()));
+
+    private List<ReplicaMessage> everyKind() {
+        return List.of(
+                new ReplicaMessage.Hello(5, term, ReplicaMessage.Role.OBSERVER, 7, 41, 39),
+                new ReplicaMessage.Commit(5, term, 7, 40, List.of(state),
+                        List.of(new Change(5, "t/doc", 42, "gluer.merge", "id-1", 99, false, "{\"a\":1}".getBytes())),
+                        List.of(new DeadLetter(5, 43, "t/doc", "gluer.patch", null, 100, "bad patch"))),
+                new ReplicaMessage.SnapshotBegin(5, term, 8, 40, 44),
+                new ReplicaMessage.SnapshotPage(5, term, List.of(state)),
+                new ReplicaMessage.SnapshotEnd(5, term),
+                new ReplicaMessage.Digest(5, term, 9, 0x1234_5678_9abc_def0L),
+                new ReplicaMessage.Released(5, term, -1));
+    }
+
+    @Test
+    void everyMessageKindRoundTrips() throws IOException {
+        List<ReplicaMessage> messages = everyKind();
+        PeerCodec.Batch batch = codec.decodeBatch(codec.encodeBatch(messages));
+        assertThat(batch.messages()).hasSize(7);
+        assertThat(batch.unknownKinds()).isZero();
+        assertThat(batch.unknownFields()).isZero();
+        for (int i : new int[] {0, 2, 4, 5, 6}) assertThat(batch.messages().get(i)).isEqualTo(messages.get(i));
+        var commit = (ReplicaMessage.Commit) batch.messages().get(1);
+        assertThat(commit.seq()).isEqualTo(7);
+        assertThat(commit.checkpoint()).isEqualTo(40);
+        assertThat(commit.states().get(0).key()).isEqualTo("t/doc");
+        assertThat(commit.states().get(0).state().version()).isEqualTo(42);
+        assertThat(commit.states().get(0).state().value()).isEqualTo("{\"a\":1}".getBytes());
+        assertThat(commit.changes().get(0).recordId()).isEqualTo("id-1");
+        assertThat(commit.deadLetters().get(0).reason()).isEqualTo("bad patch");
+        var page = (ReplicaMessage.SnapshotPage) batch.messages().get(3);
+        assertThat(page.states().get(0).state().processor()).isEqualTo("gluer");
+        assertThat(codec.decodeBatch(codec.encodeBatch(List.of())).messages()).isEmpty();
+
+        List<ReplicaAck> acks = Arrays.asList(new ReplicaAck(5, term, 7, ReplicaAck.Status.IN_SYNC), null,
+                new ReplicaAck(6, term, -1, ReplicaAck.Status.STALE_TERM));
+        PeerCodec.Answers answers = codec.decodeAnswers(codec.encodeAnswers(acks));
+        assertThat(answers.acks()).isEqualTo(acks);
+        assertThat(answers.unknownKinds()).isZero();
+    }
+
+    /** A record rejected for a 70,000-byte key still leaves a versioned state to replicate; keys have no length limit of their own. */
+    @Test
+    void aStateWithAVeryLongKeyRoundTrips() throws IOException {
+        String longKey = "t/" + "k".repeat(69_998);
+        StateWrite rejectedOnly = new StateWrite(5, longKey, new StoredState(43, "", false, null));
+        DeadLetter letter = new DeadLetter(5, 43, longKey, "gluer.put", null, 100, "the key is 70000 bytes");
+        PeerCodec.Batch batch = codec.decodeBatch(codec.encodeBatch(List.of(new ReplicaMessage.Commit(5, term, 8, 43,
+                List.of(rejectedOnly), List.of(), List.of(letter)), new ReplicaMessage.SnapshotPage(5, term, List.of(rejectedOnly)))));
+        var commit = (ReplicaMessage.Commit) batch.messages().get(0);
+        assertThat(commit.states().get(0).key()).isEqualTo(longKey);
+        assertThat(commit.states().get(0).state().version()).isEqualTo(43);
+        assertThat(commit.deadLetters().get(0).key()).endsWith("…(70000 bytes)");
+        assertThat(((ReplicaMessage.SnapshotPage) batch.messages().get(1)).states().get(0).key()).isEqualTo(longKey);
+    }
+
+    @Test
+    void aDamagedBodyIsAnErrorNotAnAllocation() {
+        byte[] good = codec.encodeBatch(List.of(new ReplicaMessage.SnapshotEnd(1, term)));
+        byte[] truncated = Arrays.copyOf(good, good.length - 3);
+        assertThatThrownBy(() -> codec.decodeBatch(truncated)).isInstanceOf(IOException.class);
+        // The message's length (after its one-byte kind) says 2^31-1 bytes: refused from the bytes left.
+        byte[] hugeLength = new byte[] {11, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, (byte) 0xFF, 0x07, 0};
+        assertThatThrownBy(() -> codec.decodeBatch(hugeLength)).isInstanceOf(IOException.class).hasMessageContaining("passes");
+        byte[] endlessVarint = new byte[12];
+        Arrays.fill(endlessVarint, (byte) 0x80);
+        assertThatThrownBy(() -> codec.decodeBatch(endlessVarint)).isInstanceOf(IOException.class);
+        // A Hello without its role, and a long field of 3 bytes.
+        byte[] noRole = new Tagged.Writer().message(PeerCodec.HELLO, new Tagged.Writer().longValue(PeerCodec.PARTITION, 1)
+                .longValue(PeerCodec.EPOCH, 1).string(PeerCodec.TERM_NODE, "n1")).toByteArray();
+        assertThatThrownBy(() -> codec.decodeBatch(noRole)).isInstanceOf(IOException.class).hasMessageContaining("missing");
+        byte[] shortLong = new Tagged.Writer().message(PeerCodec.SNAPSHOT_END, new Tagged.Writer().bytes(PeerCodec.PARTITION, new byte[3])
+                .longValue(PeerCodec.EPOCH, 1).string(PeerCodec.TERM_NODE, "n1")).toByteArray();
+        assertThatThrownBy(() -> codec.decodeBatch(shortLong)).isInstanceOf(IOException.class).hasMessageContaining("not a long");
+    }
+
+    @Test
+    void aTermAboveTheMaximumEpochIsRefusedWhole() throws IOException {
+        Term forged = new Term(Term.MAX_EPOCH + 1, "x");
+        byte[] batch = codec.encodeBatch(List.of(new ReplicaMessage.SnapshotEnd(1, term),
+                new ReplicaMessage.Hello(1, forged, ReplicaMessage.Role.REPLICA, 0, -1, -1)));
+        assertThatThrownBy(() -> codec.decodeBatch(batch)).isInstanceOf(PeerCodec.TermOutOfRange.class)
+                .hasMessageContaining(String.valueOf(Term.MAX_EPOCH + 1));
+        byte[] acks = codec.encodeAnswers(List.of(new ReplicaAck(1, new Term(Long.MAX_VALUE, "x"), 0, ReplicaAck.Status.STALE_TERM)));
+        assertThatThrownBy(() -> codec.decodeAnswers(acks)).isInstanceOf(PeerCodec.TermOutOfRange.class);
+        // The bound itself is in range.
+        List<ReplicaMessage> atBound = List.of(new ReplicaMessage.SnapshotEnd(1, new Term(Term.MAX_EPOCH, "n1")));
+        assertThat(codec.decodeBatch(codec.encodeBatch(atBound)).messages()).isEqualTo(atBound);
+    }
+
+    @Test
+    void anOlderNodeSkipsAndCountsANewerNodesExtraKindAndField() throws IOException {
+        NewerPeerCodec newer = new NewerPeerCodec("zone-b");
+        List<ReplicaMessage> messages = everyKind();
+        PeerCodec.Batch read = codec.decodeBatch(newer.encodeBatch(messages));
+        // Every message the old node knows is read as it was sent; the extra kind is a null (answered SKIPPED).
+        assertThat(read.messages()).hasSize(8);
+        assertThat(read.messages().subList(0, 7).get(0)).isEqualTo(messages.get(0));
+        assertThat(read.messages().get(5)).isEqualTo(messages.get(5));
+        assertThat(((ReplicaMessage.Commit) read.messages().get(1)).states()).hasSize(1);
+        assertThat(read.messages().get(7)).isNull();
+        assertThat(read.unknownKinds()).isEqualTo(1);
+        assertThat(read.unknownFields()).isEqualTo(7); // the origin on each of the seven messages
+
+        List<ReplicaAck> acks = new ArrayList<>(List.of(new ReplicaAck(5, term, 7, ReplicaAck.Status.IN_SYNC)));
+        PeerCodec.Answers answers = codec.decodeAnswers(newer.encodeAnswers(acks));
+        assertThat(answers.acks()).isEqualTo(acks);
+        assertThat(answers.unknownFields()).isEqualTo(1);
+    }
+
+    @Test
+    void aNewerNodeReadsAnOlderNodesFramesAndItsOwn() throws IOException {
+        NewerPeerCodec newer = new NewerPeerCodec("zone-a");
+        List<ReplicaMessage> messages = everyKind();
+        PeerCodec.Batch fromOld = newer.decodeBatch(codec.encodeBatch(messages));
+        assertThat(fromOld.messages()).hasSize(7);
+        assertThat(fromOld.messages().get(6)).isEqualTo(messages.get(6));
+        assertThat(fromOld.unknownKinds() + fromOld.unknownFields()).isZero();
+        assertThat(newer.originsRead).isEmpty();
+        assertThat(newer.tracesRead).isEmpty();
+
+        PeerCodec.Batch fromNewer = newer.decodeBatch(new NewerPeerCodec("zone-b").encodeBatch(messages));
+        assertThat(fromNewer.unknownKinds() + fromNewer.unknownFields()).isZero();
+        assertThat(newer.tracesRead).containsExactly("sent from zone-b");
+        assertThat(newer.originsRead).hasSize(7).containsOnly("zone-b");
+
+        List<ReplicaAck> acks = Arrays.asList(new ReplicaAck(5, term, 7, ReplicaAck.Status.IN_SYNC), null);
+        assertThat(newer.decodeAnswers(codec.encodeAnswers(acks)).acks()).isEqualTo(acks);
+    }
+}

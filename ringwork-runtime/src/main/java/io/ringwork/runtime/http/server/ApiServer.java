@@ -48,6 +48,14 @@ public final class ApiServer implements AutoCloseable {
     private static final long REAPER_PERIOD_MS = 200;
     /** After a read timeout the handler gets this long to answer 408 before the socket is closed. */
     private static final long ANSWER_GRACE_MS = 5_000;
+    /**
+     * After refusing a request whose rest is still coming (a 414 for a long request line, a 431),
+     * the server reads and drops at most this much, for at most {@link #LINGER_MS}, before it
+     * closes: closing with unread bytes resets the connection, and the client would lose the
+     * answer it was sent.
+     */
+    private static final int LINGER_BYTES_MAX = 1 << 20;
+    private static final long LINGER_MS = 2_000;
 
     /**
      * @param maxConnections          open connections in all
@@ -230,6 +238,7 @@ public final class ApiServer implements AutoCloseable {
             counters.malformed.incrementAndGet();
             connection.expectRead(0);
             writeError(out, problem.status(), problem.code(), problem.getMessage());
+            linger(connection.socket, in);
             return false;
         } catch (EOFException e) {
             if (connection.readTimedOut()) {
@@ -269,6 +278,25 @@ public final class ApiServer implements AutoCloseable {
             out.flush();
         } catch (IOException ignored) {
             // The client is gone; the connection closes either way.
+        }
+    }
+
+    /** Half-closes, then drops what the client still sends, bounded in bytes and time (see {@link #LINGER_MS}). */
+    private static void linger(Socket socket, InputStream in) {
+        try {
+            socket.shutdownOutput();
+            long deadline = System.currentTimeMillis() + LINGER_MS;
+            byte[] sink = new byte[16 * 1024];
+            for (int dropped = 0; dropped < LINGER_BYTES_MAX; ) {
+                long left = deadline - System.currentTimeMillis();
+                if (left <= 0) return;
+                socket.setSoTimeout((int) left);
+                int n = in.read(sink);
+                if (n < 0) return;
+                dropped += n;
+            }
+        } catch (IOException ignored) {
+            // timed out or reset: the connection closes either way
         }
     }
 

@@ -65,6 +65,7 @@ class ApiServerTest {
         try (Socket socket = connect("127.0.0.1")) {
             socket.getOutputStream().write(request.getBytes(StandardCharsets.ISO_8859_1));
             socket.getOutputStream().flush();
+            socket.shutdownOutput();
             return readUntilClosed(socket.getInputStream());
         }
     }

@@ -105,6 +105,21 @@ class ClusterSimulationTest {
         assertThat(failures).isEmpty();
     }
 
+    /** 200 swarm seeds (-Pslow; about 30 s on a quiet machine); 1,000 with {@code ./ringwork bench cluster-sim}. */
+    @Test
+    @Tag("slow")
+    void swarmTwoHundredSeedsDrain() {
+        List<String> failures = new ArrayList<>();
+        for (long seed = 1; seed <= 200; seed++) {
+            try {
+                ClusterSimulation.runSwarm(seed, ClusterConfig.defaults().withReportOnly(KNOWN));
+            } catch (SimulationFailure e) {
+                failures.add(e.getMessage());
+            }
+        }
+        assertThat(failures).isEmpty();
+    }
+
     @Test
     void aSwarmConfigurationIsDrawnFromTheSeedAloneAndPrintedWithIt() {
         assertThat(Swarm.draw(17).describe()).isEqualTo(Swarm.draw(17).describe());

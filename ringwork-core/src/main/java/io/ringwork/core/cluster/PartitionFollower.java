@@ -11,6 +11,7 @@ import io.ringwork.core.cluster.ReplicaMessage.SnapshotPage;
 import io.ringwork.core.record.FeedEntry;
 import io.ringwork.core.store.ReplicatedWrite;
 import io.ringwork.core.store.StateStore;
+import io.ringwork.core.util.Invariants;
 import java.util.List;
 
 /**
@@ -70,6 +71,16 @@ public final class PartitionFollower {
      * and counted: no member makes such a term, and taking it would leave no term above it.
      */
     public Outcome receive(ReplicaMessage message) {
+        Term before = term;
+        Outcome outcome = handle(message);
+        // Kept on in production: a member only ever adopts an equal or higher term. A message of a
+        // lower term is refused above, never taken.
+        Invariants.check(!term.isBefore(before), "partition %s: term went down from %s to %s on %s",
+                partition, before, term, message.getClass().getSimpleName());
+        return outcome;
+    }
+
+    private Outcome handle(ReplicaMessage message) {
         if (!message.term().inRange()) {
             termsRefused++;
             return answer(Status.STALE_TERM, List.of());
@@ -183,7 +194,7 @@ public final class PartitionFollower {
                     mode = Mode.WAIT_SNAPSHOT;
                     return answer(Status.NEED_SNAPSHOT, List.of());
                 }
-                lastSeq = commit.seq();
+                advance(commit.seq());
                 return answer(Status.IN_SYNC, apply(commit, true, commit.checkpoint()));
             }
             case REPAIRING -> {
@@ -193,7 +204,7 @@ public final class PartitionFollower {
                     mode = Mode.WAIT_SNAPSHOT;
                     return answer(Status.NEED_SNAPSHOT, List.of());
                 }
-                lastSeq = commit.seq();
+                advance(commit.seq());
                 return answer(Status.CATCHING_UP, apply(commit, true, -1));
             }
             case SNAPSHOTTING -> {
@@ -202,7 +213,7 @@ public final class PartitionFollower {
                     mode = Mode.WAIT_SNAPSHOT;
                     return answer(Status.NEED_SNAPSHOT, apply(commit, true, -1));
                 }
-                lastSeq = commit.seq();
+                advance(commit.seq());
                 pendingCheckpoint = Math.max(pendingCheckpoint, commit.checkpoint());
                 return answer(Status.CATCHING_UP, apply(commit, true, -1));
             }
@@ -211,6 +222,16 @@ public final class PartitionFollower {
             }
             default -> throw new IllegalStateException("mode " + mode);
         }
+    }
+
+    /**
+     * Takes {@code seq} as the last commit applied in order. Kept on in production: within a term
+     * a member applies commit numbers rising, each once in order; a resent one (at or below
+     * {@code lastSeq}) goes through the duplicate path and never gets here.
+     */
+    private void advance(long seq) {
+        Invariants.check(seq > lastSeq, "partition %s, term %s: commit %s applied in order after %s", partition, term, seq, lastSeq);
+        lastSeq = seq;
     }
 
     /**
@@ -261,7 +282,10 @@ public final class PartitionFollower {
 
     /** This member starts running the partition under {@code leading}: senders of older terms are now stale. */
     public void lead(Term leading) {
-        if (term.isBefore(leading)) term = leading;
+        // Kept on in production: a member leads only under a term above every one it has seen
+        // (Term.after), so a replica's refusal of older terms protects this owner too.
+        Invariants.check(term.isBefore(leading), "partition %s: leads under %s, not above the %s it has seen", partition, leading, term);
+        term = leading;
         reset();
         mode = Mode.LEADING;
     }

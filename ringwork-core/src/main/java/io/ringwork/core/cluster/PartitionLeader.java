@@ -110,6 +110,12 @@ public final class PartitionLeader {
     /** Members that have been in sync with this owner in its term: they count for good, in or out of sync. */
     private final Set<String> syncedInTerm = new HashSet<>();
     private long nextSeq;
+    /** The checkpoint of this owner's last local commit (-1 before the first): commits never go back. */
+    private long lastCommittedCheckpoint = -1;
+    /** The sequence number of the last commit made durable (-1 before the first): they become durable in order. */
+    private long lastDurableSeq = -1;
+    /** IN_SYNC answers dropped because they claimed a commit this owner never sent (see {@link #onAck}). */
+    private long foreignAcks;
     private boolean deposed;
     /** The newest term a member answered with when refusing ours, or null. */
     private Term newerTerm;
@@ -175,6 +181,11 @@ public final class PartitionLeader {
     /** A local commit of this partition is durable on this member: replicate it. */
     public Effects committed(long checkpoint, List<StateWrite> states, List<Change> changes,
                              List<DeadLetter> deadLetters, Runnable onDurable) {
+        // Kept on in production: an owner's commits cover the log in order. A checkpoint below the
+        // last one would mean the caller committed records this owner had already committed.
+        Invariants.check(checkpoint >= lastCommittedCheckpoint, "partition %s, term %s: commit at checkpoint %s after one at %s",
+                partition, term, checkpoint, lastCommittedCheckpoint);
+        lastCommittedCheckpoint = checkpoint;
         Effects effects = Effects.none();
         Commit commit = new Commit(partition, term, nextSeq++, checkpoint, List.copyOf(states), List.copyOf(changes),
                 List.copyOf(deadLetters));
@@ -210,7 +221,12 @@ public final class PartitionLeader {
                 boolean snapshotting = follower.state == LinkState.SNAPSHOTTING || follower.state == LinkState.SNAPSHOT_SENT;
                 // While snapshotting, only an answer to the Begin or later counts: the replica caught
                 // up (from the log, or by the pages); the pages stop.
-                if (!snapshotting || index >= follower.beginIndex) {
+                if (ack.seq() >= nextSeq) {
+                    // It claims a commit this owner never made: an answer to another instance of this
+                    // term (a node that restarted and picked the same term again; terms live in
+                    // memory). Input from the network, so dropped and counted, not asserted.
+                    foreignAcks++;
+                } else if (!snapshotting || index >= follower.beginIndex) {
                     follower.state = LinkState.SYNCED;
                     follower.ackedSeq = Math.max(follower.ackedSeq, ack.seq());
                     syncedInTerm.add(from);
@@ -335,6 +351,12 @@ public final class PartitionLeader {
     private void settle(Effects effects) {
         endLingeringOnceInSync();
         int writeQuorum = writeQuorum();
+        for (Follower follower : followers.values()) {
+            // Kept on in production (checked at write in onAck, again here at read): an answer
+            // counts only for a commit this owner made.
+            Invariants.check(follower.ackedSeq < nextSeq, "partition %s, term %s: a member acknowledged %s, next commit is %s",
+                    partition, term, follower.ackedSeq, nextSeq);
+        }
         while (!pending.isEmpty()) {
             long seq = pending.peek().seq();
             int holders = selfIsReplica ? 1 : 0;
@@ -346,6 +368,10 @@ public final class PartitionLeader {
             }
             if (holders + lingeringHolders < writeQuorum) return;
             if (holders < writeQuorum) durableByLingeringVotes++;
+            // Kept on in production: commit numbers rise, and become durable in the order they were made.
+            Invariants.check(seq > lastDurableSeq && seq < nextSeq, "partition %s, term %s: commit %s durable after %s (next %s)",
+                    partition, term, seq, lastDurableSeq, nextSeq);
+            lastDurableSeq = seq;
             effects.durable().add(pending.poll().onDurable());
         }
     }
@@ -458,6 +484,11 @@ public final class PartitionLeader {
 
     public long snapshotsStarted() {
         return snapshotsStarted;
+    }
+
+    /** IN_SYNC answers of this term dropped because they claimed a commit this owner never made. */
+    public long foreignAcks() {
+        return foreignAcks;
     }
 
     /** Answers dropped because their term's epoch was above {@link Term#MAX_EPOCH}. */

@@ -552,4 +552,43 @@ class ReplicationProtocolTest {
         deliver();
         assertThat(durable).containsExactly(1L);
     }
+
+    @Test
+    void an_answer_for_a_commit_this_owner_never_made_is_dropped_not_counted() {
+        twoMembersLedByA();
+        commit("a", "k1", 1); // seq 0, not delivered
+        // An IN_SYNC of this term for seq 5: another instance of the same term (a restarted node that
+        // picked it again) was answered. Input from the network: dropped and counted, no invariant trips.
+        queue(leader.onAck("b", new ReplicaAck(0, new Term(1, "a"), 5, ReplicaAck.Status.IN_SYNC)));
+        assertThat(leader.foreignAcks()).isEqualTo(1);
+        assertThat(durable).as("the foreign answer made nothing durable").isEmpty();
+        deliver();
+        assertThat(durable).containsExactly(1L);
+    }
+
+    @Test
+    void a_stale_or_repeated_message_is_refused_and_the_follower_keeps_its_term() {
+        twoMembersLedByA();
+        commit("a", "k1", 1);
+        deliver();
+        PartitionFollower b = followers.get("b");
+        ReplicaMessage.Commit old = new ReplicaMessage.Commit(0, new Term(0, "z"), 0, 0, List.of(), List.of(), List.of());
+        assertThat(b.receive(old).ack().status()).isEqualTo(ReplicaAck.Status.STALE_TERM);
+        ReplicaMessage.Commit again = new ReplicaMessage.Commit(0, new Term(1, "a"), 0, 1, List.of(), List.of(), List.of());
+        assertThat(b.receive(again).ack().status()).as("a resent commit is a duplicate").isEqualTo(ReplicaAck.Status.IN_SYNC);
+        assertThat(b.term()).isEqualTo(new Term(1, "a"));
+    }
+
+    @Test
+    void the_state_machines_own_invariants_stay_on() {
+        twoMembersLedByA();
+        commit("a", "k1", 2);
+        // A caller that commits below the last checkpoint is a bug in the caller: it stops here.
+        assertThatThrownBy(() -> leader.committed(1, List.of(), List.of(), List.of(), () -> { }))
+                .isInstanceOf(io.ringwork.core.util.Invariants.InvariantViolation.class)
+                .hasMessageContaining("checkpoint 1 after one at 2");
+        // Leading under a term not above the one seen would let old owners' writes through.
+        assertThatThrownBy(() -> followers.get("b").lead(new Term(1, "a")))
+                .isInstanceOf(io.ringwork.core.util.Invariants.InvariantViolation.class);
+    }
 }

@@ -46,6 +46,9 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
     private final List<ClusterInvariant> invariants = new ArrayList<>();
     private final SingleReadyOwner singleReadyOwner = new SingleReadyOwner();
     private final MonotonicFeed monotonicFeed = new MonotonicFeed();
+    private final MonotonicEpochs monotonicEpochs = new MonotonicEpochs();
+    private final OneDurableOwnerPerEpoch oneDurableOwnerPerEpoch = new OneDurableOwnerPerEpoch();
+    private final NoDurableCommitLost noDurableCommitLost = new NoDurableCommitLost();
     private final Map<String, Long> reported = new TreeMap<>();
     private final List<DurableObserver> durableObservers = new ArrayList<>();
     private long steps;
@@ -70,8 +73,11 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
         invariants.add(new PerKeyOrder());
         invariants.add(monotonicFeed);
         invariants.add(new NoDuplicatedEffect());
+        invariants.add(noDurableCommitLost); // before NoLostRecord: a skipped record shows here first, by epoch
         invariants.add(new NoLostRecord());
         invariants.add(singleReadyOwner);
+        invariants.add(monotonicEpochs);
+        invariants.add(oneDurableOwnerPerEpoch);
     }
 
     // ---- the step loop ----------------------------------------------------------------------
@@ -120,7 +126,8 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
     }
 
     SimulationFailure failure(String message, Throwable cause) {
-        SimulationFailure failure = new SimulationFailure(seed, "step " + steps + " at " + nowMs() + " ms: " + message);
+        SimulationFailure failure = new SimulationFailure(seed, "step " + steps + " at " + nowMs() + " ms: " + message
+                + "; config: " + config.describe());
         if (cause != null) failure.initCause(cause);
         return failure;
     }
@@ -216,6 +223,39 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
         faults++;
         network.partition(side);
         oracle.publishAll();
+        return this;
+    }
+
+    /** Messages from {@code from} to {@code to} are lost until {@link #restoreOneWay}; views do not change (see {@link ClusterNetwork#visible}). */
+    public ProcessingCluster cutOneWay(String from, String to) {
+        faults++;
+        network.cutOneWay(from, to);
+        return this;
+    }
+
+    public ProcessingCluster restoreOneWay(String from, String to) {
+        network.restoreOneWay(from, to);
+        return this;
+    }
+
+    /** Nothing reaches {@code id} ({@code inbound}) or nothing it sends arrives; views follow as for a partition. */
+    public ProcessingCluster isolateOneWay(String id, boolean inbound) {
+        faults++;
+        network.isolateOneWay(id, inbound);
+        oracle.publishAll();
+        return this;
+    }
+
+    public ProcessingCluster endIsolation(String id) {
+        network.endIsolation(id);
+        oracle.publishAll();
+        return this;
+    }
+
+    /** Each message from {@code from} to {@code to} is lost with probability {@code rate} (0 ends it). */
+    public ProcessingCluster lossy(String from, String to, double rate) {
+        if (rate > 0) faults++;
+        network.lossy(from, to, rate);
         return this;
     }
 
@@ -335,7 +375,7 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
     public boolean reachable(String observer, String member) {
         SimProcessingNode node = nodes.get(member);
         return node != null && node.alive() && node.status() != SimProcessingNode.Status.PAUSED
-                && !network.blocked(observer, member);
+                && network.visible(observer, member);
     }
 
     @Override
@@ -354,7 +394,9 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
     }
 
     @Override
-    public void durable(String self, int partition, long checkpoint) {
+    public void durable(String self, int partition, long checkpoint, io.ringwork.core.cluster.Term term) {
+        oneDurableOwnerPerEpoch.durable(self, node(self).incarnation(), partition, term);
+        noDurableCommitLost.durable(partition, checkpoint, term);
         if (checkpoint <= durable[partition]) return;
         durable[partition] = checkpoint;
         for (DurableObserver observer : durableObservers) observer.rose(partition, checkpoint, nowMs());
@@ -435,7 +477,16 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
         return faults;
     }
 
+    public MonotonicEpochs monotonicEpochs() {
+        return monotonicEpochs;
+    }
+
+    public OneDurableOwnerPerEpoch oneDurableOwnerPerEpoch() {
+        return oneDurableOwnerPerEpoch;
+    }
+
     /** The highest checkpoint of {@code partition} any commit was reported durable at, or -1. */
+    @Override
     public long durableUpTo(int partition) {
         return durable[partition];
     }

@@ -53,8 +53,11 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         /** The node's gossiped metadata changed. */
         void metadataChanged(String self);
 
-        /** A commit of {@code partition} up to {@code checkpoint} was reported durable to this node. */
-        void durable(String self, int partition, long checkpoint);
+        /** A commit of {@code partition} up to {@code checkpoint}, made under {@code term}, was reported durable to this node. */
+        void durable(String self, int partition, long checkpoint, Term term);
+
+        /** The highest checkpoint of {@code partition} any commit was reported durable at, or -1 (for sabotage only). */
+        long durableUpTo(int partition);
 
         /** A graceful leave finished: the node has stopped everything and departs. */
         void departed(String self);
@@ -264,6 +267,12 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         switch (message) {
             case ReplicaMessage m -> {
                 PartitionFollower follower = follower(m.partition());
+                if (config.sabotage() == ClusterConfig.Sabotage.FOLLOWER_ACCEPTS_LOWER_TERM && m.term().isBefore(follower.term())
+                        && !running.containsKey(m.partition())) {
+                    // Deliberately broken (checker self-test): instead of refusing a lower term, forget ours and take it.
+                    followers.remove(m.partition());
+                    follower = follower(m.partition());
+                }
                 PartitionFollower.Outcome outcome = follower.receive(m);
                 sightings.heard(from, m, nowMs);
                 Running mine = running.get(m.partition());
@@ -468,7 +477,12 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         Term term = Term.after(follower.term(), id);
         follower.lead(term);
         PartitionLeader leader = new PartitionLeader(p, term, id, store, config.snapshotPageSize(), config.linkRetryMs());
-        Running r = new Running(leader, store.checkpoint(p) + 1);
+        long from = store.checkpoint(p) + 1;
+        if (config.sabotage() == ClusterConfig.Sabotage.OWNER_SKIPS_TO_DURABLE) {
+            // Deliberately broken (checker self-test): start past what the cluster made durable, held or not.
+            from = Math.max(from, hooks.durableUpTo(p) + 1);
+        }
+        Running r = new Running(leader, from);
         running.put(p, r);
         trace("starts p%d term %s from %d; replicas %s observers %s", p, term, r.nextOffset, plan.replicas(p), plan.observers(p));
         apply(leader.members(plan.replicas(p), plan.observers(p), plan.votingSlots(), m -> plan.isReady(m, p)));
@@ -528,7 +542,8 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         store.write(set);
         if (TRACE) trace("commits p%d to %d changes %s", p, checkpoint, changes.stream().map(x -> x.key() + "@" + x.version()).toList());
         r.nextOffset = checkpoint + 1;
-        apply(r.leader.committed(checkpoint, states, changes, deadLetters, () -> hooks.durable(id, p, checkpoint)));
+        Term term = r.leader.term();
+        apply(r.leader.committed(checkpoint, states, changes, deadLetters, () -> hooks.durable(id, p, checkpoint, term)));
     }
 
     private VersionedState load(int p, String key) {

@@ -262,6 +262,8 @@ class ClusterSimulationTest {
         @Override public void write(io.ringwork.core.store.WriteSet set) { store.write(set); }
         @Override public long high(int partition) { return store.high(partition); }
         @Override public long fedVersion(int partition, String key) { return store.fedVersion(partition, key); }
+        @Override public io.ringwork.core.store.StoredTerm term(int partition) { return store.term(partition); }
+        @Override public void writeTerm(int partition, io.ringwork.core.store.StoredTerm term) { store.writeTerm(partition, term); }
         @Override public List<io.ringwork.core.record.FeedEntry> applyReplicated(ReplicatedWrite write) {
             return store.applyReplicated(new ReplicatedWrite(write.partition(), List.of(), write.changes(),
                     write.deadLetters(), write.checkpoint(), write.holdsState()));

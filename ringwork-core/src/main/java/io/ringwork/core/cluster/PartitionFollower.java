@@ -11,6 +11,7 @@ import io.ringwork.core.cluster.ReplicaMessage.SnapshotPage;
 import io.ringwork.core.record.FeedEntry;
 import io.ringwork.core.store.ReplicatedWrite;
 import io.ringwork.core.store.StateStore;
+import io.ringwork.core.store.StoredTerm;
 import io.ringwork.core.util.Invariants;
 import java.util.List;
 
@@ -21,6 +22,12 @@ import java.util.List;
  * stored states</em>. So the checkpoint only moves with an unbroken run of commits of one term
  * that started from a state at least as new as the owner's (a {@link Hello} whose requirement
  * the checkpoint meets, or a finished snapshot). A gap drops back to asking for a snapshot.
+ *
+ * <p>The highest term seen is durable: it starts from {@link StateStore#term} and every rise is
+ * written there ({@link StateStore#writeTerm}) before this member acts under the new term, that is
+ * before {@link #receive} returns the answer to a message of it and before {@link #lead} returns to
+ * the owner that will send under it. So a member that restarts never takes, nor leads, a term at
+ * or below one it saw before (finding 11: a restarted node led a term it had already used).
  *
  * <p>Not thread-safe: one link delivers a partition's messages in order; callers serialise.
  */
@@ -33,7 +40,7 @@ public final class PartitionFollower {
 
     private final int partition;
     private final StateStore store;
-    private Term term = Term.NONE;
+    private Term term;
     private Mode mode = Mode.NONE;
     private long lastSeq = -1;
     private long pendingCheckpoint = -1;
@@ -47,16 +54,33 @@ public final class PartitionFollower {
 
     private final LogCatchUp catchUp;
 
-    /** A follower that catches up by snapshot only. */
+    /** A follower that catches up by snapshot only; starts from the store's highest term seen. */
     public PartitionFollower(int partition, StateStore store) {
         this(partition, store, null);
     }
 
-    /** @param catchUp applies the log to catch up when it can (null: snapshots only) */
+    /**
+     * Starts from the store's highest term seen for the partition ({@link StateStore#term}): after
+     * a restart, lower terms are refused and {@code Term.after(term())} is above it.
+     *
+     * @param catchUp applies the log to catch up when it can (null: snapshots only)
+     */
     public PartitionFollower(int partition, StateStore store, LogCatchUp catchUp) {
         this.partition = partition;
         this.store = store;
         this.catchUp = catchUp;
+        StoredTerm stored = store.term(partition);
+        this.term = new Term(stored.epoch(), stored.node());
+    }
+
+    /**
+     * Takes {@code higher} as the highest term seen, durably first: the store holds it before
+     * anything this member does under it (an answer, a start) can be seen by another member.
+     */
+    private void raise(Term higher) {
+        Invariants.check(term.isBefore(higher), "partition %s: raises its term from %s to %s", partition, term, higher);
+        store.writeTerm(partition, new StoredTerm(higher.epoch(), higher.node()));
+        term = higher;
     }
 
     /** Catches up from the log to {@code required}; the fed changes, or null when it cannot. */
@@ -91,14 +115,14 @@ public final class PartitionFollower {
             // owner's checkpoint argument needs that). A newer owner means this one must stop
             // first; until then nothing is applied and the sender is told to catch us up later.
             if (term.isBefore(message.term())) {
-                term = message.term();
+                raise(message.term());
                 superseded = true;
             }
             return answer(Status.NEED_SNAPSHOT, List.of());
         }
         if (term.isBefore(message.term())) {
             ownerCheckpoint = -1;
-            term = message.term();
+            raise(message.term());
             // A new owner: what we hold is checked by its Hello; anything else means we missed it.
             if (!(message instanceof Hello) && !(message instanceof SnapshotBegin)) mode = Mode.NONE;
         }
@@ -275,7 +299,10 @@ public final class PartitionFollower {
         return ownerCheckpoint;
     }
 
-    /** The highest term seen: a node that starts owning the partition picks a higher one. */
+    /**
+     * The highest term seen, before a restart too (it starts from the store's): a node that starts
+     * owning the partition picks a higher one.
+     */
     public Term term() {
         return term;
     }
@@ -285,7 +312,7 @@ public final class PartitionFollower {
         // Kept on in production: a member leads only under a term above every one it has seen
         // (Term.after), so a replica's refusal of older terms protects this owner too.
         Invariants.check(term.isBefore(leading), "partition %s: leads under %s, not above the %s it has seen", partition, leading, term);
-        term = leading;
+        raise(leading); // durable before the caller's leader sends anything under it
         reset();
         mode = Mode.LEADING;
     }
@@ -302,10 +329,11 @@ public final class PartitionFollower {
 
     /**
      * Learns of a term (e.g. from a refusal) without changing the link: the next owner term goes
-     * above it. One above {@link Term#MAX_EPOCH} is ignored.
+     * above it, after a restart too (it is kept in the store). One above {@link Term#MAX_EPOCH} is
+     * ignored.
      */
     public void observe(Term seen) {
-        if (seen != null && seen.inRange() && term.isBefore(seen)) term = seen;
+        if (seen != null && seen.inRange() && term.isBefore(seen)) raise(seen);
     }
 
     /** While leading, a member with a newer term wrote to us: the local owner must stop. */

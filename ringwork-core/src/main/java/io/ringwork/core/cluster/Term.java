@@ -29,7 +29,7 @@ public record Term(long epoch, String node) implements Comparable<Term> {
     public static final class EpochsExhausted extends IllegalStateException {
         public EpochsExhausted(Term highest) {
             super("no term above " + highest + ": its epoch is the maximum, " + MAX_EPOCH
-                    + "; this node cannot take the partition until it forgets that term (terms live in memory: a restart)");
+                    + "; this node cannot take the partition: the term is kept in its state store, and only a new store forgets it");
         }
     }
 

@@ -23,6 +23,7 @@ public final class MemoryStateStore implements StateStore {
     private final java.util.Set<Integer> fedPartitions = new java.util.HashSet<>();
     private final List<FeedEntry> feed = new ArrayList<>();
     private final List<DeadLetter> deadLetters = new ArrayList<>();
+    private final Map<Integer, StoredTerm> terms = new HashMap<>();
     private int writes;
 
     @Override
@@ -121,6 +122,21 @@ public final class MemoryStateStore implements StateStore {
     @Override
     public synchronized List<DeadLetter> deadLetters(Predicate<DeadLetter> filter, int limit) {
         return deadLetters.stream().filter(filter).limit(limit).toList();
+    }
+
+    @Override
+    public synchronized StoredTerm term(int partition) {
+        return terms.getOrDefault(partition, StoredTerm.NONE);
+    }
+
+    /**
+     * Keeps the term in memory; the simulator treats this store as the durable one that survives a
+     * crash, so a term written here is one the restarted node reads. Not counted in {@link #writes}
+     * (no state, checkpoint or feed changes).
+     */
+    @Override
+    public synchronized void writeTerm(int partition, StoredTerm term) {
+        terms.merge(partition, term, (stored, given) -> stored.compareTo(given) >= 0 ? stored : given);
     }
 
     public synchronized int writes() {

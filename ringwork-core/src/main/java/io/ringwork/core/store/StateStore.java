@@ -6,8 +6,8 @@ import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * Durable per-partition state of a node: key states, checkpoints, the retained change feed and
- * the dead letters. Implementations: RocksDB in the runtime, in memory for tests and the
+ * Durable per-partition state of a node: key states, checkpoints, the retained change feed, the
+ * dead letters and the highest term seen per partition. Implementations: RocksDB in the runtime, in memory for tests and the
  * simulator. Thread-safe; {@link #write} is atomic.
  */
 public interface StateStore extends AutoCloseable {
@@ -57,6 +57,22 @@ public interface StateStore extends AutoCloseable {
 
     /** Up to {@code limit} retained dead letters matching {@code filter}, by partition then offset. */
     List<DeadLetter> deadLetters(Predicate<DeadLetter> filter, int limit);
+
+    /**
+     * The highest term this node has seen for the partition (adopted from an owner, or started
+     * under), as last given to {@link #writeTerm}; {@link StoredTerm#NONE} when none was written.
+     * A node that restarts starts from it, so it never again takes or leads a term at or below it.
+     */
+    StoredTerm term(int partition);
+
+    /**
+     * Keeps {@code term} as the partition's highest term seen, if it is above the stored one (a
+     * lower or equal term is ignored: the stored term never goes down). When this returns the
+     * term is as durable as the implementation's writes are (see each), so a caller writes it
+     * before it acts under the term: an owner before it sends anything of its term, a replica
+     * before it answers a message of a higher term.
+     */
+    void writeTerm(int partition, StoredTerm term);
 
     @Override
     void close();

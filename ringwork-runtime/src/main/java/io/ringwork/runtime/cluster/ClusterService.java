@@ -157,6 +157,8 @@ public final class ClusterService implements Replication, AutoCloseable {
                 new LogSource(log), store, applier, CATCH_UP_MAX_RECORDS);
         for (int p = 0; p < partitions; p++) {
             locks[p] = new Object();
+            // Each starts from the store's highest term seen for its partition: after a restart this
+            // node refuses lower terms and starts owners above it (finding 11).
             followers[p] = new PartitionFollower(p, store, catchUp);
         }
         this.reconciler = new OwnershipReconciler(self, HANDOFF_WAIT_MS, RESTART_BACKOFF_MS, HANDOFF_LAG_MS, HANDOFF_GATE_MS);

@@ -6,6 +6,7 @@ import io.ringwork.core.record.Change;
 import io.ringwork.core.store.ReplicatedWrite;
 import io.ringwork.core.store.StateStore;
 import io.ringwork.core.store.StoredState;
+import io.ringwork.core.store.StoredTerm;
 import io.ringwork.core.store.WriteSet;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +35,8 @@ import org.rocksdb.WriteOptions;
 
 /**
  * Node state in RocksDB. Column families: {@code default} holds key states under
- * {@code partition (2 bytes) + utf8(key)}; {@code meta} the checkpoints and the feed's end;
+ * {@code partition (2 bytes) + utf8(key)}; {@code meta} the checkpoints, the feed's end and the
+ * highest term seen per partition ({@code term/ + partition (2)}: epoch (8) + utf8(node));
  * {@code changes} the change feed under its position (8 bytes); {@code dead} the dead letters under
  * {@code partition (2) + offset (8)}; {@code fed} the highest version an observer fed per key
  * (a node that holds no state of the key's partition), under the state key. All big-endian, so iteration runs in position or
@@ -42,7 +44,13 @@ import org.rocksdb.WriteOptions;
  *
  * <p>Writes go through the write-ahead log without fsync: a killed process loses nothing the OS
  * already has, and a lost tail after a machine crash is consistent (states, changes and
- * checkpoints are in one batch) and re-derived from the record log. Retention keeps the last
+ * checkpoints are in one batch) and re-derived from the record log. Terms are the exception:
+ * {@link #writeTerm} syncs the write-ahead log before it returns (one fsync per term change of a
+ * partition, rare: a start or a new owner), because a term is a promise to other members, not data
+ * the log can re-derive. A machine crash therefore never loses a term this node answered or led
+ * under, and the sync also makes every earlier write durable. (Without it, a machine crash could
+ * lose a term with the tail and the restarted node could lead a term it had used: finding 11.)
+ * Retention keeps the last
  * {@code changesRetained} changes of the feed and the dead letters of the last
  * {@code deadLettersRetainedPerPartition} offsets of each partition. Thread-safe.
  */
@@ -54,6 +62,7 @@ public final class RocksStateStore implements StateStore {
     private static final byte[] CHECKPOINT_PREFIX = "ckpt/".getBytes(StandardCharsets.UTF_8);
     private static final byte[] FEED_END_KEY = "feed-end".getBytes(StandardCharsets.UTF_8);
     private static final byte[] HIGH_PREFIX = "high/".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] TERM_PREFIX = "term/".getBytes(StandardCharsets.UTF_8);
     private static final long TRIM_STEP = 4096;
 
     private final RocksDB db;
@@ -74,6 +83,9 @@ public final class RocksStateStore implements StateStore {
     /** Partitions with entries in {@code fed} (1), read on the engine's commit path without the monitor. */
     private final java.util.concurrent.atomic.AtomicIntegerArray fedPartitions;
     private final WriteOptions writeOptions = new WriteOptions().setSync(false);
+    private final WriteOptions termWriteOptions = new WriteOptions().setSync(true);
+    /** Orders term writes (read, compare, write) without holding the store's monitor over the fsync. */
+    private final Object termLock = new Object();
     private final long changesRetained;
     private final long deadRetained;
     private final AtomicLongArray trimmedDeadBelow;
@@ -368,6 +380,37 @@ public final class RocksStateStore implements StateStore {
     }
 
     @Override
+    public StoredTerm term(int partition) {
+        try {
+            byte[] value = db.get(meta, termKey(partition));
+            return value == null ? StoredTerm.NONE : decodeTerm(value);
+        } catch (RocksDBException e) {
+            throw new StoreException("read of the term of partition " + partition + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Synced before it returns (see the class): the caller acts under the term next. */
+    @Override
+    public void writeTerm(int partition, StoredTerm term) {
+        synchronized (termLock) {
+            if (term(partition).compareTo(term) >= 0) return; // terms only rise
+            byte[] node = term.node().getBytes(StandardCharsets.UTF_8);
+            byte[] value = ByteBuffer.allocate(8 + node.length).putLong(term.epoch()).put(node).array();
+            try {
+                db.put(meta, termWriteOptions, termKey(partition), value);
+            } catch (RocksDBException e) {
+                throw new StoreException("write of the term of partition " + partition + " failed: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private static StoredTerm decodeTerm(byte[] value) {
+        ByteBuffer buffer = ByteBuffer.wrap(value);
+        long epoch = buffer.getLong();
+        return new StoredTerm(epoch, new String(value, 8, value.length - 8, StandardCharsets.UTF_8));
+    }
+
+    @Override
     public void close() {
         try {
             db.flushWal(true);
@@ -377,6 +420,7 @@ public final class RocksStateStore implements StateStore {
         for (ColumnFamilyHandle handle : handles) handle.close();
         db.close();
         writeOptions.close();
+        termWriteOptions.close();
         dbOptions.close();
         cfOptions.close();
         blockCache.close();
@@ -397,6 +441,10 @@ public final class RocksStateStore implements StateStore {
 
     private static byte[] highKey(int partition) {
         return ByteBuffer.allocate(HIGH_PREFIX.length + 2).put(HIGH_PREFIX).putShort((short) partition).array();
+    }
+
+    private static byte[] termKey(int partition) {
+        return ByteBuffer.allocate(TERM_PREFIX.length + 2).put(TERM_PREFIX).putShort((short) partition).array();
     }
 
     private static byte[] checkpointKey(int partition) {

@@ -6,6 +6,7 @@ import io.ringwork.core.record.Change;
 import io.ringwork.core.record.DeadLetter;
 import io.ringwork.core.record.FeedEntry;
 import io.ringwork.core.store.StoredState;
+import io.ringwork.core.store.StoredTerm;
 import io.ringwork.core.store.WriteSet;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -48,6 +49,27 @@ class RocksStateStoreTest {
             assertThat(store.changes(1, 10).get(0).change().key()).isEqualTo("t/gone");
             assertThat(store.deadLetters(d -> true, 10)).singleElement()
                     .satisfies(d -> assertThat(d.reason()).isEqualTo("JSON Patch failed: test"));
+        }
+    }
+
+    @Test
+    void theHighestTermSeenSurvivesAReopenAndNeverGoesDown() {
+        try (RocksStateStore store = new RocksStateStore(dir, 8, 100, 100)) {
+            assertThat(store.term(5)).isEqualTo(StoredTerm.NONE);
+            store.writeTerm(5, new StoredTerm(1, "n4"));
+            store.writeTerm(5, new StoredTerm(3, "n-\u00e9")); // node ids are utf-8
+            store.writeTerm(5, new StoredTerm(3, "n-a")); // below 3/n-é: ignored
+            store.writeTerm(2, new StoredTerm(1L << 53, "n1"));
+        }
+        try (RocksStateStore store = new RocksStateStore(dir, 8, 100, 100)) {
+            assertThat(store.term(5)).isEqualTo(new StoredTerm(3, "n-\u00e9"));
+            assertThat(store.term(2)).isEqualTo(new StoredTerm(1L << 53, "n1"));
+            assertThat(store.term(4)).isEqualTo(StoredTerm.NONE);
+            store.writeTerm(5, new StoredTerm(2, "n9"));
+            assertThat(store.term(5)).isEqualTo(new StoredTerm(3, "n-\u00e9"));
+            // The node's followers are made on the reopened store, as ClusterService makes them.
+            assertThat(new io.ringwork.core.cluster.PartitionFollower(5, store).term())
+                    .isEqualTo(new io.ringwork.core.cluster.Term(3, "n-\u00e9"));
         }
     }
 

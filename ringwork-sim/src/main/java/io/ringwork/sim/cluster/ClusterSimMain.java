@@ -44,7 +44,7 @@ public final class ClusterSimMain {
         long gateTimeouts = 0;
         long lingeringVotes = 0;
         long sightingHolds = 0;
-        long termsForgotten = 0;
+        long restartsChecked = 0;
         long sharedEpochs = 0;
         long faults = 0;
         long lost = 0;
@@ -62,7 +62,7 @@ public final class ClusterSimMain {
                 gateTimeouts += report.gateTimeouts();
                 lingeringVotes += report.lingeringVotes();
                 sightingHolds += report.sightingHolds();
-                termsForgotten += report.termsForgotten();
+                restartsChecked += report.restartsChecked();
                 sharedEpochs += report.sharedEpochNumbers();
                 faults += report.faults();
                 lost += report.lost();
@@ -86,9 +86,9 @@ public final class ClusterSimMain {
         System.out.printf("seeds run %d (from %d, %s), violations %d, simulated %.1f s, wall %.1f s, faults %d, messages lost %d, "
                         + "split-quorum steps %d, anti-entropy repairs %d, handoffs held by the gate %d (%d went ahead at its time limit), "
                         + "commits durable only by a displaced member's vote %d, starts held because another member was heard leading %d, "
-                        + "terms forgotten across a restart %d, epoch numbers shared by two durable owners %d%n",
+                        + "restarted terms checked against the pre-crash ones %d, epoch numbers shared by two durable owners %d%n",
                 seeds, first, classic ? "classic" : "swarm", violations, simulatedMs / 1e3, (System.nanoTime() - startNs) / 1e9, faults,
-                lost, splitQuorumSteps, repairs, gateHolds, gateTimeouts, lingeringVotes, sightingHolds, termsForgotten, sharedEpochs);
+                lost, splitQuorumSteps, repairs, gateHolds, gateTimeouts, lingeringVotes, sightingHolds, restartsChecked, sharedEpochs);
         if (!classic) System.out.print(spread);
         if (!reportOnly.isEmpty()) {
             System.out.println("counted, not failed (" + reportOnly + "): violations " + reported + " in seeds " + seedsReporting);

@@ -269,9 +269,12 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
                 PartitionFollower follower = follower(m.partition());
                 if (config.sabotage() == ClusterConfig.Sabotage.FOLLOWER_ACCEPTS_LOWER_TERM && m.term().isBefore(follower.term())
                         && !running.containsKey(m.partition())) {
-                    // Deliberately broken (checker self-test): instead of refusing a lower term, forget ours and take it.
-                    followers.remove(m.partition());
-                    follower = follower(m.partition());
+                    // Deliberately broken (checker self-test): instead of refusing a lower term, forget ours (the
+                    // stored one too) and take it.
+                    StateStore followerStore = config.followerStore().apply(store);
+                    follower = new PartitionFollower(m.partition(), new TermForgettingStore(followerStore),
+                            new LogCatchUp(logSource(), followerStore, applier, catchUpLimit()));
+                    followers.put(m.partition(), follower);
                 }
                 PartitionFollower.Outcome outcome = follower.receive(m);
                 sightings.heard(from, m, nowMs);

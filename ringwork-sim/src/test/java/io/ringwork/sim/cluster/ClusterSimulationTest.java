@@ -10,7 +10,6 @@ import io.ringwork.sim.Seeds;
 import io.ringwork.sim.SimulationFailure;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -50,14 +49,7 @@ class ClusterSimulationTest {
                 .hasMessageMatching("(?s)step \\d+ at \\d+ ms: .*time ran out.*replay with SEED=3.*");
     }
 
-    /**
-     * Finding 11 (open, docs/SIMULATION.md): terms live in memory, so a restarted node can pick a term
-     * it already led under, and both of its instances make commits of that term durable. Counted
-     * here, not failed, until terms are kept in the store; every other invariant is strict.
-     */
-    static final Set<String> KNOWN = Set.of("OneDurableOwnerPerEpoch");
-
-    /** Every seed in 1..20 (or just SEED), strict but for {@link #KNOWN}; past findings have their own seed tests below. */
+    /** Every seed in 1..20 (or just SEED), strict; past findings have their own seed tests below. */
     @Test
     void randomFaultsThenHealDrainForTwentySeeds() {
         long first = Seeds.fromEnvironment(1);
@@ -68,7 +60,7 @@ class ClusterSimulationTest {
         long sightingHolds = 0;
         for (long seed = first; seed < first + seeds; seed++) {
             try {
-                ClusterSimulation.Report report = ClusterSimulation.run(seed, ClusterConfig.defaults().withReportOnly(KNOWN));
+                ClusterSimulation.Report report = ClusterSimulation.run(seed, ClusterConfig.defaults());
                 gateHolds += report.gateHolds();
                 lingeringVotes += report.lingeringVotes();
                 sightingHolds += report.sightingHolds();
@@ -87,8 +79,7 @@ class ClusterSimulationTest {
 
     /**
      * Swarm testing, lean: five seeds (or just SEED), each with its own configuration drawn from the
-     * seed (docs/SIMULATION.md); 1,000 run with {@code ./ringwork bench cluster-sim 1000 1}. Strict
-     * but for {@link #KNOWN}.
+     * seed (docs/SIMULATION.md); 1,000 run with {@code ./ringwork bench cluster-sim 1000 1}. Strict.
      */
     @Test
     void swarmConfigurationsWithOneWayCutsAndLossDrain() {
@@ -97,7 +88,7 @@ class ClusterSimulationTest {
         List<String> failures = new ArrayList<>();
         for (long seed = first; seed < first + seeds; seed++) {
             try {
-                ClusterSimulation.runSwarm(seed, ClusterConfig.defaults().withReportOnly(KNOWN));
+                ClusterSimulation.runSwarm(seed, ClusterConfig.defaults());
             } catch (SimulationFailure e) {
                 failures.add(e.getMessage());
             }
@@ -112,7 +103,7 @@ class ClusterSimulationTest {
         List<String> failures = new ArrayList<>();
         for (long seed = 1; seed <= 200; seed++) {
             try {
-                ClusterSimulation.runSwarm(seed, ClusterConfig.defaults().withReportOnly(KNOWN));
+                ClusterSimulation.runSwarm(seed, ClusterConfig.defaults());
             } catch (SimulationFailure e) {
                 failures.add(e.getMessage());
             }
@@ -160,16 +151,18 @@ class ClusterSimulationTest {
     }
 
     /**
-     * Finding 11, pinned (no sabotage needed): n4 leads p0 under 1/n4, crashes, restarts knowing no
-     * term (terms live in memory), starts p0 under 1/n4 again, and replicas cannot tell the two
-     * instances apart: both make commits of term 1/n4 durable. When terms are kept in the store this
-     * run passes, and this test should become a plain seed test.
+     * Finding 11, fixed: n4 led p0 under 1/n4, crashed and restarted. With terms in memory only it
+     * knew no term and started p0 under 1/n4 again, and both instances made commits of 1/n4 durable
+     * ({@code OneDurableOwnerPerEpoch}: "term 1/n4 made commits durable by two owners, n4#0 and
+     * n4#1"). Now its followers start from the store's term, so it starts above 1/n4; the run is
+     * strict, and {@code MonotonicEpochs} compared restarted nodes' terms with their pre-crash ones
+     * (each held). Without the stored term this seed fails.
      */
     @Test
-    void seed11ARestartedNodeLeadsATermItAlreadyUsed() {
-        assertThatThrownBy(() -> ClusterSimulation.run(11, ClusterConfig.defaults()))
-                .isInstanceOf(SimulationFailure.class)
-                .hasMessageContaining("OneDurableOwnerPerEpoch: partition 0: term 1/n4 made commits durable by two owners, n4#0 and n4#1");
+    void seed11ARestartedNodeStartsAboveTheTermItLedBefore() {
+        ClusterSimulation.Report report = ClusterSimulation.run(11, ClusterConfig.defaults());
+        assertThat(report.restartsChecked()).isPositive();
+        assertThat(report.reported()).isEmpty();
     }
 
     /** An owner that starts reading past the durable checkpoint without holding it: a durable commit lost. */
@@ -262,6 +255,8 @@ class ClusterSimulationTest {
         @Override public void write(io.ringwork.core.store.WriteSet set) { store.write(set); }
         @Override public long high(int partition) { return store.high(partition); }
         @Override public long fedVersion(int partition, String key) { return store.fedVersion(partition, key); }
+        @Override public io.ringwork.core.store.StoredTerm term(int partition) { return store.term(partition); }
+        @Override public void writeTerm(int partition, io.ringwork.core.store.StoredTerm term) { store.writeTerm(partition, term); }
         @Override public List<io.ringwork.core.record.FeedEntry> applyReplicated(ReplicatedWrite write) {
             return store.applyReplicated(new ReplicatedWrite(write.partition(), List.of(), write.changes(),
                     write.deadLetters(), write.checkpoint(), write.holdsState()));

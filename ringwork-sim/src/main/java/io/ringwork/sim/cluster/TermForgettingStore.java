@@ -1,0 +1,39 @@
+package io.ringwork.sim.cluster;
+
+import io.ringwork.core.record.DeadLetter;
+import io.ringwork.core.record.FeedEntry;
+import io.ringwork.core.store.ReplicatedWrite;
+import io.ringwork.core.store.StateStore;
+import io.ringwork.core.store.StoredState;
+import io.ringwork.core.store.StoredTerm;
+import io.ringwork.core.store.WriteSet;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * Sabotage only ({@link ClusterConfig.Sabotage#FOLLOWER_ACCEPTS_LOWER_TERM}): a store that passes
+ * everything through but answers {@link StateStore#term} with {@link StoredTerm#NONE}, so a
+ * follower made on it forgets the term its node has seen, as followers did before terms were
+ * kept in the store. Never used by a correct node.
+ */
+final class TermForgettingStore implements StateStore {
+    private final StateStore store;
+
+    TermForgettingStore(StateStore store) {
+        this.store = store;
+    }
+
+    @Override public StoredTerm term(int partition) { return StoredTerm.NONE; }
+    @Override public void writeTerm(int partition, StoredTerm term) { store.writeTerm(partition, term); }
+    @Override public StoredState get(int partition, String key) { return store.get(partition, key); }
+    @Override public long checkpoint(int partition) { return store.checkpoint(partition); }
+    @Override public void write(WriteSet set) { store.write(set); }
+    @Override public long high(int partition) { return store.high(partition); }
+    @Override public List<FeedEntry> applyReplicated(ReplicatedWrite write) { return store.applyReplicated(write); }
+    @Override public long fedVersion(int partition, String key) { return store.fedVersion(partition, key); }
+    @Override public List<WriteSet.StateWrite> scan(int partition, String afterKey, int limit) { return store.scan(partition, afterKey, limit); }
+    @Override public long feedEnd() { return store.feedEnd(); }
+    @Override public List<FeedEntry> changes(long fromPosition, int limit) { return store.changes(fromPosition, limit); }
+    @Override public List<DeadLetter> deadLetters(Predicate<DeadLetter> filter, int limit) { return store.deadLetters(filter, limit); }
+    @Override public void close() {}
+}

@@ -6,6 +6,7 @@ import io.ringwork.core.record.Change;
 import io.ringwork.core.record.FeedEntry;
 import io.ringwork.runtime.feed.ChangeFeed;
 import io.ringwork.runtime.node.RingworkNode;
+import io.ringwork.runtime.util.SlotsPerSource;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -13,7 +14,6 @@ import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -36,7 +36,7 @@ final class ChangesHandler {
     static final int MAX_STREAMS_PER_CLIENT = 8;
 
     private final java.util.concurrent.Semaphore streams = new java.util.concurrent.Semaphore(MAX_STREAMS);
-    private final ConcurrentHashMap<InetAddress, Integer> perClient = new ConcurrentHashMap<>();
+    private final SlotsPerSource<InetAddress> perClient = new SlotsPerSource<>(MAX_STREAMS_PER_CLIENT);
 
     private final RingworkNode node;
     private final BooleanSupplier closed;
@@ -57,7 +57,7 @@ final class ChangesHandler {
             return;
         }
         InetAddress client = exchange.getRemoteAddress().getAddress();
-        if (!admit(client)) {
+        if (!perClient.tryTake(client)) {
             exchange.getResponseHeaders().set("Retry-After", "5");
             throw new ApiError(429, "too_many_streams", "your address has " + MAX_STREAMS_PER_CLIENT
                     + " change-feed streams open on this node already; close one or use another node", true);
@@ -74,19 +74,8 @@ final class ChangesHandler {
                 streams.release();
             }
         } finally {
-            perClient.computeIfPresent(client, (address, count) -> count <= 1 ? null : count - 1);
+            perClient.release(client);
         }
-    }
-
-    private boolean admit(InetAddress client) {
-        boolean[] admitted = {false};
-        perClient.compute(client, (address, count) -> {
-            int n = count == null ? 0 : count;
-            if (n >= MAX_STREAMS_PER_CLIENT) return count;
-            admitted[0] = true;
-            return n + 1;
-        });
-        return admitted[0];
     }
 
     private void serveStream(HttpExchange exchange, String prefix, long from) throws IOException {

@@ -4,6 +4,7 @@ import io.ringwork.core.transport.Address;
 import io.ringwork.core.transport.Lane;
 import io.ringwork.core.transport.Transport;
 import io.ringwork.core.util.Invariants;
+import io.ringwork.runtime.util.SlotsPerSource;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -63,7 +64,7 @@ public final class UdpTcpTransport implements Transport {
             Thread.ofPlatform().daemon().name("ringwork-transport-", 0).factory());
     private final Map<Address, PeerStream> streams = new ConcurrentHashMap<>();
     private final AtomicInteger inboundConnections = new AtomicInteger();
-    private final Map<String, Integer> inboundBySource = new ConcurrentHashMap<>();
+    private final SlotsPerSource<String> inboundBySource;
     private final AtomicLong inboundBufferedBytes = new AtomicLong();
     private final AtomicLong inboundBufferedBytesPeak = new AtomicLong();
     private final TransportCounters counters = new TransportCounters();
@@ -78,6 +79,7 @@ public final class UdpTcpTransport implements Transport {
         this.packetBytesMax = packetBytesMax;
         this.frameBytesMax = frameBytesMax;
         this.inbound = inbound;
+        this.inboundBySource = new SlotsPerSource<>(inbound.connectionsPerSourceMax());
         // Half the receiver's idle timeout: we reconnect before a peer with the same limits would
         // close the stream under a frame we are writing (which the OS would accept and then lose).
         this.outboundIdleNs = inbound.idleTimeoutMs() / 2 * 1_000_000L;
@@ -206,22 +208,16 @@ public final class UdpTcpTransport implements Transport {
             counters.connectionsRefused.increment();
             return false;
         }
-        boolean[] admitted = {false};
-        inboundBySource.compute(source, (host, open) -> {
-            int count = open == null ? 0 : open;
-            if (count >= inbound.connectionsPerSourceMax()) return open;
-            admitted[0] = true;
-            return count + 1;
-        });
-        if (!admitted[0]) {
+        if (!inboundBySource.tryTake(source)) {
             inboundConnections.decrementAndGet();
             counters.connectionsRefusedPerSource.increment();
+            return false;
         }
-        return admitted[0];
+        return true;
     }
 
     private void release(String source) {
-        inboundBySource.computeIfPresent(source, (host, open) -> open <= 1 ? null : open - 1);
+        inboundBySource.release(source);
         inboundConnections.decrementAndGet();
     }
 

@@ -1,6 +1,7 @@
 package io.ringwork.runtime.http.server;
 
 import io.ringwork.core.util.Invariants;
+import io.ringwork.runtime.util.SlotsPerSource;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.EOFException;
@@ -107,7 +108,7 @@ public final class ApiServer implements AutoCloseable {
     private final Counters counters = new Counters();
     private final ExecutorService connectionThreads = Executors.newVirtualThreadPerTaskExecutor();
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
-    private final ConcurrentHashMap<InetAddress, Integer> perClient = new ConcurrentHashMap<>();
+    private final SlotsPerSource<InetAddress> perClient;
     private final AtomicInteger open = new AtomicInteger();
     private final Thread acceptThread;
     private final Thread reaperThread;
@@ -117,6 +118,7 @@ public final class ApiServer implements AutoCloseable {
         this.settings = settings;
         this.dispatcher = dispatcher;
         this.budget = new ByteBudget(settings.bodyBudgetBytes());
+        this.perClient = new SlotsPerSource<>(settings.maxConnectionsPerClient());
         this.acceptor = new ServerSocket();
         acceptor.setReuseAddress(true);
         acceptor.bind(address, 1024);
@@ -162,7 +164,7 @@ public final class ApiServer implements AutoCloseable {
                 refuse(socket, "this node has " + settings.maxConnections() + " open connections already");
                 continue;
             }
-            if (!admitClient(client)) {
+            if (!perClient.tryTake(client)) {
                 counters.rejectedPerClient.incrementAndGet();
                 refuse(socket, "your address has " + settings.maxConnectionsPerClient()
                         + " open connections to this node already; reuse them (keep-alive)");
@@ -172,17 +174,6 @@ public final class ApiServer implements AutoCloseable {
             counters.accepted.incrementAndGet();
             connectionThreads.execute(() -> serve(socket, client));
         }
-    }
-
-    private boolean admitClient(InetAddress client) {
-        boolean[] admitted = {false};
-        perClient.compute(client, (address, count) -> {
-            int n = count == null ? 0 : count;
-            if (n >= settings.maxConnectionsPerClient()) return count;
-            admitted[0] = true;
-            return n + 1;
-        });
-        return admitted[0];
     }
 
     /** A 503 written to a fresh socket (its send buffer is empty, so this does not block), then closed. */
@@ -217,7 +208,7 @@ public final class ApiServer implements AutoCloseable {
         } finally {
             connections.remove(connection);
             connection.closeQuietly();
-            perClient.computeIfPresent(client, (address, count) -> count <= 1 ? null : count - 1);
+            perClient.release(client);
             open.decrementAndGet();
         }
     }

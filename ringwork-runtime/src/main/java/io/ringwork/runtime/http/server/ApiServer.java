@@ -247,7 +247,8 @@ public final class ApiServer implements AutoCloseable {
             if (problem.status() == 408) counters.bodyTimeouts.incrementAndGet();
             exchange.closeConnectionAfter();
             if (!exchange.responseStarted()) {
-                byte[] body = Json.error(problem.code(), problem.getMessage(), problem.status() != 503);
+                // Definite: a request whose body could not be read whole was never handled.
+                byte[] body = Json.error(problem.code(), problem.getMessage(), true);
                 exchange.getResponseHeaders().set("Content-Type", "application/json");
                 exchange.sendResponseHeaders(problem.status(), body.length);
                 exchange.getResponseBody().write(body);

@@ -31,7 +31,15 @@ public final class HttpApi implements AutoCloseable {
         void handle(HttpExchange exchange) throws IOException;
     }
 
-    private record Route(String path, boolean prefix, List<String> methods, Handler handler) {}
+    /** A route; {@code allowed} is what {@code Allow} lists: its methods, HEAD where GET is, OPTIONS. */
+    private record Route(String path, boolean prefix, List<String> methods, List<String> allowed, Handler handler) {
+        static Route of(String path, List<String> methods, Handler handler) {
+            List<String> allowed = new ArrayList<>(methods);
+            if (methods.contains("GET")) allowed.add("HEAD");
+            allowed.add("OPTIONS");
+            return new Route(path, path.length() > 1 && path.endsWith("/"), methods, List.copyOf(allowed), handler);
+        }
+    }
 
     /** Request body bytes all requests together may hold. */
     static final long BODY_BUDGET_BYTES = 256L << 20;
@@ -71,7 +79,7 @@ public final class HttpApi implements AutoCloseable {
     }
 
     private void route(String path, List<String> methods, Handler handler) {
-        Route route = new Route(path, path.length() > 1 && path.endsWith("/"), methods, handler);
+        Route route = Route.of(path, methods, handler);
         if (route.prefix()) prefixes.add(route);
         else exact.put(path, route);
     }
@@ -87,9 +95,7 @@ public final class HttpApi implements AutoCloseable {
             return;
         }
         String method = exchange.getRequestMethod();
-        List<String> allowed = new ArrayList<>(route.methods());
-        if (allowed.contains("GET")) allowed.add("HEAD");
-        allowed.add("OPTIONS");
+        List<String> allowed = route.allowed();
         if (method.equals("OPTIONS")) {
             exchange.getResponseHeaders().set("Allow", String.join(", ", allowed));
             exchange.sendResponseHeaders(204, -1);

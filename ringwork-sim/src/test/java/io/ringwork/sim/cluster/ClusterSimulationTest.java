@@ -84,31 +84,27 @@ class ClusterSimulationTest {
     @Test
     void swarmConfigurationsWithOneWayCutsAndLossDrain() {
         long first = Seeds.fromEnvironment(1);
-        int seeds = Seeds.isReplay() ? 1 : 5;
-        List<String> failures = new ArrayList<>();
-        for (long seed = first; seed < first + seeds; seed++) {
-            try {
-                ClusterSimulation.runSwarm(seed, ClusterConfig.defaults());
-            } catch (SimulationFailure e) {
-                failures.add(e.getMessage());
-            }
-        }
-        assertThat(failures).isEmpty();
+        assertThat(swarmFailures(first, Seeds.isReplay() ? 1 : 5)).isEmpty();
     }
 
     /** 200 swarm seeds (-Pslow; about 30 s on a quiet machine); 1,000 with {@code ./ringwork bench cluster-sim}. */
     @Test
     @Tag("slow")
     void swarmTwoHundredSeedsDrain() {
+        assertThat(swarmFailures(1, 200)).isEmpty();
+    }
+
+    /** Runs {@code count} swarm seeds from {@code first}; the failure messages, each with its seed and configuration. */
+    private static List<String> swarmFailures(long first, int count) {
         List<String> failures = new ArrayList<>();
-        for (long seed = 1; seed <= 200; seed++) {
+        for (long seed = first; seed < first + count; seed++) {
             try {
                 ClusterSimulation.runSwarm(seed, ClusterConfig.defaults());
             } catch (SimulationFailure e) {
                 failures.add(e.getMessage());
             }
         }
-        assertThat(failures).isEmpty();
+        return failures;
     }
 
     @Test

@@ -28,7 +28,8 @@ import java.util.function.Predicate;
  * state and feed the changes; observers do not vote), and counts as <em>durable</em> once a
  * write quorum holds it: this member if it is on the list, plus replicas that answered
  * {@code IN_SYNC} for it (see {@link #writeQuorum} for its size: learners, replicas that never
- * caught up, are left out of it). Replicas that are behind get a snapshot (paged, one page per
+ * caught up, are left out of it) and a majority of the voting slots answered this owner's term
+ * after it (the fence: {@link #fenceQuorum}). Replicas that are behind get a snapshot (paged, one page per
  * {@link #tick} per member while its link has room) while commits keep flowing to them;
  * they count again once it ends. A replica that refuses the term deposes this owner.
  *
@@ -71,6 +72,25 @@ public final class PartitionLeader {
          * time by which something still unanswered had been sent (see {@link #answerLagMs}).
          */
         final ArrayDeque<long[]> marks = new ArrayDeque<>();
+        /**
+         * {first message index, last commit seq made when it was sent}, one entry per run of messages
+         * sent after the same commit, oldest first: which commit an answer comes after.
+         */
+        final ArrayDeque<long[]> sentAfter = new ArrayDeque<>();
+        /**
+         * The newest commit this member answered, under this owner's term, a message sent at or after
+         * (-1: none): it had not promised a newer term when it took that commit (see {@link #settle}).
+         */
+        long fencedSeq = -1;
+
+        /** Answer {@code index} (0-based on this link) came back under this owner's term. */
+        void fenceUpTo(long index) {
+            long[] head = sentAfter.pollFirst();
+            while (head != null && !sentAfter.isEmpty() && sentAfter.peekFirst()[0] <= index) head = sentAfter.pollFirst();
+            if (head == null) return;
+            sentAfter.addFirst(head); // later answers may still be to messages of this run
+            if (head[0] <= index) fencedSeq = Math.max(fencedSeq, head[1]);
+        }
 
         void mark(long nowMs) {
             dropAnswered();
@@ -121,6 +141,8 @@ public final class PartitionLeader {
     private Term newerTerm;
     private long snapshotsStarted;
     private long durableByLingeringVotes;
+    /** Times a commit held by a write quorum waited for the fence ({@link #fenceQuorum}). */
+    private long fenceWaits;
     private long termsRefused;
 
     /**
@@ -216,6 +238,9 @@ public final class PartitionLeader {
         }
         if (follower == null || !ack.term().equals(term) || follower.state == LinkState.DOWN) return effects;
         long index = follower.answered++;
+        // Any answer under this term is a promise (the member wrote the term durably before it
+        // answered) and fences every commit sent before the message it answers.
+        follower.fenceUpTo(index);
         switch (ack.status()) {
             case IN_SYNC -> {
                 boolean snapshotting = follower.state == LinkState.SNAPSHOTTING || follower.state == LinkState.SNAPSHOT_SENT;
@@ -255,7 +280,9 @@ public final class PartitionLeader {
         emit(to, follower, new SnapshotBegin(partition, term, nextSeq, store.checkpoint(partition), store.high(partition)), effects);
     }
 
-    private static void emit(String to, Follower follower, ReplicaMessage message, Effects effects) {
+    private void emit(String to, Follower follower, ReplicaMessage message, Effects effects) {
+        long[] last = follower.sentAfter.peekLast();
+        if (last == null || last[1] != nextSeq - 1) follower.sentAfter.addLast(new long[] {follower.sent, nextSeq - 1});
         follower.sent++;
         effects.messages().add(new Outbound(to, message));
     }
@@ -300,6 +327,7 @@ public final class PartitionLeader {
                 follower.sent = 0; // what was in flight is gone: count afresh from this Hello
                 follower.answered = 0;
                 follower.marks.clear();
+                follower.sentAfter.clear();
                 follower.beginIndex = Long.MAX_VALUE;
                 emit(to, follower, hello(follower.role), effects);
             }
@@ -367,6 +395,10 @@ public final class PartitionLeader {
                 else if (follower.lingering) lingeringHolders++;
             }
             if (holders + lingeringHolders < writeQuorum) return;
+            if (fencedBy(seq) < fenceQuorum()) {
+                fenceWaits++;
+                return;
+            }
             if (holders < writeQuorum) durableByLingeringVotes++;
             // Kept on in production: commit numbers rise, and become durable in the order they were made.
             Invariants.check(seq > lastDurableSeq && seq < nextSeq, "partition %s, term %s: commit %s durable after %s (next %s)",
@@ -374,6 +406,39 @@ public final class PartitionLeader {
             lastDurableSeq = seq;
             effects.durable().add(pending.poll().onDurable());
         }
+    }
+
+    /**
+     * Voters (replicas on the list and displaced ones still voting, this owner included when it is
+     * one) that answered, under this owner's term, a message sent at or after commit {@code seq}.
+     * Each of them had written this term durably before it answered, and so had not promised a
+     * newer owner when it took the commit.
+     */
+    private int fencedBy(long seq) {
+        // This owner's term was written durably before it led (PartitionFollower.lead).
+        int fenced = selfIsReplica || selfLingering ? 1 : 0;
+        for (Follower follower : followers.values()) {
+            if (votes(follower) && follower.fencedSeq >= seq) fenced++;
+        }
+        return fenced;
+    }
+
+    /**
+     * The fence: a commit becomes durable only once a majority of the voting slots promised this
+     * owner's term and answered after it, whatever the {@link #writeQuorum} (which learners can
+     * make smaller than a majority). A newer owner needs the promises of a majority too, and a
+     * member that promised it refuses this term from then on; the two majorities share a member, so
+     * once a newer owner holds its promises, nothing more of this owner can become durable. The
+     * first answer to this owner's Hello is the member's promise (the prepare/promise round):
+     * {@link PartitionFollower} writes the term durably before it answers anything under it.
+     */
+    public int fenceQuorum() {
+        return votingSlots / 2 + 1;
+    }
+
+    /** The voting slots last set ({@link #members}): members that count toward the cluster's size, at most the replication factor. */
+    public int votingSlots() {
+        return votingSlots;
     }
 
     /**
@@ -476,10 +541,12 @@ public final class PartitionLeader {
     public boolean hasQuorum() {
         endLingeringOnceInSync();
         int holders = selfIsReplica || selfLingering ? 1 : 0;
+        int answering = holders;
         for (Follower follower : followers.values()) {
             if (votes(follower) && follower.state == LinkState.SYNCED) holders++;
+            if (votes(follower) && follower.state != LinkState.DOWN) answering++;
         }
-        return holders >= writeQuorum();
+        return holders >= writeQuorum() && answering >= fenceQuorum();
     }
 
     public long snapshotsStarted() {
@@ -494,6 +561,11 @@ public final class PartitionLeader {
     /** Answers dropped because their term's epoch was above {@link Term#MAX_EPOCH}. */
     public long termsRefused() {
         return termsRefused;
+    }
+
+    /** Times a commit that a write quorum held waited for the fence's majority ({@link #fenceQuorum}). */
+    public long fenceWaits() {
+        return fenceWaits;
     }
 
     /** Commits that became durable only thanks to a displaced member's vote (see {@link #settle}). */

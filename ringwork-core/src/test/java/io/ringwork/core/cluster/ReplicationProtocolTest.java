@@ -433,21 +433,60 @@ class ReplicationProtocolTest {
 
     @Test
     void a_joiner_that_never_catches_up_neither_holds_nor_blocks_the_quorum() {
-        // a ran alone (a quorum of one); j joined and is on the list, but hears nothing of a.
-        cluster("a", "j");
+        // a and b hold the partition; j joined and is on the list, but hears nothing of a.
+        cluster("a", "b", "j");
         readyInView = member -> !member.equals("j");
         leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
-        queue(leader.members(List.of("a", "j"), List.of(), 2, readyInView));
+        queue(leader.members(List.of("a", "b", "j"), List.of(), 3, readyInView));
         commit("a", "k1", 1);
         deliver("j");
         commit("a", "k2", 2);
         deliver("j");
         queue(leader.tick(0, to -> true, 100)); // j's link is retried: its Hello is lost again
         deliver("j");
-        assertThat(leader.writeQuorum()).as("j, a learner, is out of the count").isEqualTo(1);
+        assertThat(leader.writeQuorum()).as("j, a learner, is out of the count").isEqualTo(2);
         assertThat(durable).containsExactly(1L, 2L);
         assertThat(leader.hasQuorum()).isTrue();
         assertThat(stores.get("j").get(0, "k1")).isNull();
+    }
+
+    @Test
+    void an_owner_cut_off_from_a_majority_makes_nothing_durable_even_when_learners_shrink_its_write_quorum() {
+        // a leads with j and k on the list, neither ready: learners, so the write quorum is a alone.
+        // But j and k are cut off from a, and promise a newer owner b instead: a majority of the
+        // slots now refuses a's term, so nothing of a may become durable, or two owners would.
+        cluster("a", "j", "k");
+        readyInView = member -> member.equals("a");
+        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
+        queue(leader.members(List.of("a", "j", "k"), List.of(), 3, readyInView));
+        commit("a", "k1", 1);
+        deliver("j", "k");
+        assertThat(leader.writeQuorum()).isEqualTo(1);
+        assertThat(leader.fenceQuorum()).isEqualTo(2);
+        assertThat(durable).as("no promise but a's own").isEmpty();
+        assertThat(leader.fenceWaits()).isPositive();
+        assertThat(leader.hasQuorum()).isFalse();
+        ReplicaMessage.Hello newer = new ReplicaMessage.Hello(0, new Term(2, "b"), ReplicaMessage.Role.REPLICA, 0, -1, -1);
+        followers.get("j").receive(newer);
+        followers.get("k").receive(newer);
+        assertThat(stores.get("j").term(0).epoch()).as("the promise is in j's store").isEqualTo(2);
+        heal(); // a's links come back: j and k refuse its term
+        assertThat(durable).isEmpty();
+        assertThat(leader.deposed()).isTrue();
+    }
+
+    @Test
+    void any_answer_to_the_owners_term_is_a_promise_even_from_a_learner_still_catching_up() {
+        // The same three slots; j's link works. j holds nothing yet (it catches up by snapshot), but
+        // its first answer promises a's term, which with a's own makes two of three.
+        cluster("a", "j", "k");
+        readyInView = member -> member.equals("a");
+        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
+        queue(leader.members(List.of("a", "j", "k"), List.of(), 3, readyInView));
+        commit("a", "k1", 1);
+        deliver("k");
+        assertThat(durable).containsExactly(1L);
+        assertThat(stores.get("j").term(0)).isEqualTo(new io.ringwork.core.store.StoredTerm(1, "a"));
     }
 
     @Test
@@ -459,9 +498,11 @@ class ReplicationProtocolTest {
         deliver("j");
         commit("a", "k1", 1);
         commit("a", "k2", 2);
-        assertThat(durable).containsExactly(1L, 2L);
+        assertThat(leader.writeQuorum()).as("j, a learner, is out of the write quorum").isEqualTo(1);
+        assertThat(durable).as("but a alone is no majority of two slots: j must answer a's term").isEmpty();
         // j's link works now: it catches up by snapshot and is in sync; from then on it counts.
         heal();
+        assertThat(durable).containsExactly(1L, 2L);
         assertThat(leader.inSync()).containsExactly("j");
         assertThat(stores.get("j").get(0, "k2").version()).isEqualTo(2);
         assertThat(leader.writeQuorum()).isEqualTo(2);
@@ -480,9 +521,10 @@ class ReplicationProtocolTest {
     }
 
     @Test
-    void learners_leave_the_count_so_two_of_three_voters_commit_while_one_is_cut_off() {
-        // Five replicas (replication factor 5): j and k joined and never answer, c is cut off.
-        // Counting the learners, a and b would be two of five, no majority, and every commit would wait.
+    void learners_leave_the_write_quorum_but_a_commit_still_waits_for_a_majority_of_answers() {
+        // Five replicas (replication factor 5): j and k joined and do not answer, c is cut off.
+        // Counting the learners, the write quorum would be three holders; without them it is two,
+        // a and b. But two of five slots answering a's term is no majority: the fence waits.
         cluster("a", "b", "c", "j", "k");
         readyInView = member -> !member.equals("j") && !member.equals("k");
         leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
@@ -491,10 +533,15 @@ class ReplicationProtocolTest {
         commit("a", "k1", 1);
         deliver("c", "j", "k");
         assertThat(leader.writeQuorum()).isEqualTo(2);
+        assertThat(leader.fenceQuorum()).isEqualTo(3);
+        assertThat(durable).isEmpty();
+        // j answers (it starts catching up, holding nothing yet): a, b and j make the fence.
+        queue(leader.tick(0, to -> true, 100));
+        deliver("c", "k");
         assertThat(durable).containsExactly(1L);
-        // b is cut off too: a alone is no majority of a, b and c.
+        // b is cut off too: a alone holds k2, no write quorum of a, b and c.
         commit("a", "k2", 2);
-        deliver("b", "c", "j", "k");
+        deliver("b", "c", "k");
         assertThat(durable).containsExactly(1L);
     }
 

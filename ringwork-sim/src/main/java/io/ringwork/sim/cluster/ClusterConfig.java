@@ -42,7 +42,9 @@ public record ClusterConfig(int initialNodes, int maxNodes, int partitions, int 
         /** A follower that gets a message of a lower term forgets its term and takes it, instead of refusing it. */
         FOLLOWER_ACCEPTS_LOWER_TERM,
         /** A node starting a partition reads from past the highest durable checkpoint, whether its store holds it or not. */
-        OWNER_SKIPS_TO_DURABLE
+        OWNER_SKIPS_TO_DURABLE,
+        /** Followers promise terms (and owners lead them) without writing them to the store. */
+        PROMISES_IN_MEMORY
     }
 
     public ClusterConfig {

@@ -46,6 +46,7 @@ public final class ClusterSimMain {
         long sightingHolds = 0;
         long restartsChecked = 0;
         long sharedEpochs = 0;
+        long promisesChecked = 0;
         long faults = 0;
         long lost = 0;
         int violations = 0;
@@ -64,6 +65,7 @@ public final class ClusterSimMain {
                 sightingHolds += report.sightingHolds();
                 restartsChecked += report.restartsChecked();
                 sharedEpochs += report.sharedEpochNumbers();
+                promisesChecked += report.promisesChecked();
                 faults += report.faults();
                 lost += report.lost();
                 report.reported().forEach((name, count) -> {
@@ -86,9 +88,11 @@ public final class ClusterSimMain {
         System.out.printf("seeds run %d (from %d, %s), violations %d, simulated %.1f s, wall %.1f s, faults %d, messages lost %d, "
                         + "split-quorum steps %d, anti-entropy repairs %d, handoffs held by the gate %d (%d went ahead at its time limit), "
                         + "commits durable only by a displaced member's vote %d, starts held because another member was heard leading %d, "
-                        + "restarted terms checked against the pre-crash ones %d, epoch numbers shared by two durable owners %d%n",
+                        + "restarted terms checked against the pre-crash ones %d, epoch numbers shared by two durable owners %d, "
+                        + "durable commits checked against the stores' promises %d%n",
                 seeds, first, classic ? "classic" : "swarm", violations, simulatedMs / 1e3, (System.nanoTime() - startNs) / 1e9, faults,
-                lost, splitQuorumSteps, repairs, gateHolds, gateTimeouts, lingeringVotes, sightingHolds, restartsChecked, sharedEpochs);
+                lost, splitQuorumSteps, repairs, gateHolds, gateTimeouts, lingeringVotes, sightingHolds, restartsChecked, sharedEpochs,
+                promisesChecked);
         if (!classic) System.out.print(spread);
         if (!reportOnly.isEmpty()) {
             System.out.println("counted, not failed (" + reportOnly + "): violations " + reported + " in seeds " + seedsReporting);

@@ -23,7 +23,8 @@ public final class ClusterSimulation {
     public record Report(long seed, ClusterConfig config, long simulatedMs, long steps, long records, long faults, long drainMs,
                          long splitQuorumSteps, long messages, long lost,
                          java.util.Map<String, Long> reported, long repairs, long gateHolds, long gateTimeouts,
-                         long lingeringVotes, long sightingHolds, long restartsChecked, long sharedEpochNumbers) {}
+                         long lingeringVotes, long sightingHolds, long restartsChecked, long sharedEpochNumbers,
+                         long promisesChecked) {}
 
     private ClusterSimulation() {}
 
@@ -53,7 +54,8 @@ public final class ClusterSimulation {
                 cluster.nodes().stream().mapToLong(SimProcessingNode::gateTimeouts).sum(),
                 cluster.nodes().stream().mapToLong(SimProcessingNode::lingeringVotes).sum(),
                 cluster.nodes().stream().mapToLong(SimProcessingNode::sightingHolds).sum(),
-                cluster.monotonicEpochs().restartsChecked(), cluster.oneDurableOwnerPerEpoch().sharedEpochNumbers());
+                cluster.monotonicEpochs().restartsChecked(), cluster.oneDurableOwnerPerEpoch().sharedEpochNumbers(),
+                cluster.durableUnderPromises().checked());
     }
 
     private static void injectFault(ProcessingCluster cluster, RandomSource plan, Set<String> down, FaultMix mix) {

@@ -49,6 +49,7 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
     private final MonotonicEpochs monotonicEpochs = new MonotonicEpochs();
     private final OneDurableOwnerPerEpoch oneDurableOwnerPerEpoch = new OneDurableOwnerPerEpoch();
     private final NoDurableCommitLost noDurableCommitLost = new NoDurableCommitLost();
+    private final DurableUnderPromises durableUnderPromises = new DurableUnderPromises();
     private final Map<String, Long> reported = new TreeMap<>();
     private final List<DurableObserver> durableObservers = new ArrayList<>();
     private long steps;
@@ -78,6 +79,7 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
         invariants.add(singleReadyOwner);
         invariants.add(monotonicEpochs);
         invariants.add(oneDurableOwnerPerEpoch);
+        invariants.add(durableUnderPromises);
     }
 
     // ---- the step loop ----------------------------------------------------------------------
@@ -396,6 +398,10 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
     @Override
     public void durable(String self, int partition, long checkpoint, io.ringwork.core.cluster.Term term) {
         oneDurableOwnerPerEpoch.durable(self, node(self).incarnation(), partition, term);
+        io.ringwork.core.cluster.PartitionLeader leader = node(self).leaders().get(partition);
+        if (leader != null && leader.term().equals(term)) {
+            durableUnderPromises.durable(this, self, partition, term, leader.votingSlots());
+        }
         noDurableCommitLost.durable(partition, checkpoint, term);
         if (checkpoint <= durable[partition]) return;
         durable[partition] = checkpoint;
@@ -475,6 +481,10 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
 
     public long faults() {
         return faults;
+    }
+
+    public DurableUnderPromises durableUnderPromises() {
+        return durableUnderPromises;
     }
 
     public MonotonicEpochs monotonicEpochs() {

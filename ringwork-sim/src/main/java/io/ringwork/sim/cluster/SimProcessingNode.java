@@ -272,7 +272,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
                     // Deliberately broken (checker self-test): instead of refusing a lower term, forget ours (the
                     // stored one too) and take it.
                     StateStore followerStore = config.followerStore().apply(store);
-                    follower = new PartitionFollower(m.partition(), new TermForgettingStore(followerStore),
+                    follower = new PartitionFollower(m.partition(), TermForgettingStore.onRead(followerStore),
                             new LogCatchUp(logSource(), followerStore, applier, catchUpLimit()));
                     followers.put(m.partition(), follower);
                 }
@@ -563,6 +563,10 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
     private PartitionFollower follower(int p) {
         return followers.computeIfAbsent(p, x -> {
             StateStore followerStore = config.followerStore().apply(store);
+            if (config.sabotage() == ClusterConfig.Sabotage.PROMISES_IN_MEMORY) {
+                // Deliberately broken (checker self-test): terms are promised and led, never written down.
+                followerStore = TermForgettingStore.onWrite(followerStore);
+            }
             return new PartitionFollower(x, followerStore, new LogCatchUp(logSource(), followerStore, applier, catchUpLimit()));
         });
     }

@@ -11,20 +11,32 @@ import java.util.List;
 import java.util.function.Predicate;
 
 /**
- * Sabotage only ({@link ClusterConfig.Sabotage#FOLLOWER_ACCEPTS_LOWER_TERM}): a store that passes
- * everything through but answers {@link StateStore#term} with {@link StoredTerm#NONE}, so a
- * follower made on it forgets the term its node has seen, as followers did before terms were
- * kept in the store. Never used by a correct node.
+ * Sabotage only: a store that passes everything through but forgets terms. Made
+ * {@link #onRead} ({@link ClusterConfig.Sabotage#FOLLOWER_ACCEPTS_LOWER_TERM}), it answers
+ * {@link StateStore#term} with {@link StoredTerm#NONE}, so a follower made on it forgets the term
+ * its node has seen, as followers did before terms were kept in the store. Made {@link #onWrite}
+ * ({@link ClusterConfig.Sabotage#PROMISES_IN_MEMORY}), it drops every {@link StateStore#writeTerm},
+ * so a follower's promises live in its memory only. Never used by a correct node.
  */
 final class TermForgettingStore implements StateStore {
     private final StateStore store;
+    private final boolean forgetsOnRead;
 
-    TermForgettingStore(StateStore store) {
+    private TermForgettingStore(StateStore store, boolean forgetsOnRead) {
         this.store = store;
+        this.forgetsOnRead = forgetsOnRead;
     }
 
-    @Override public StoredTerm term(int partition) { return StoredTerm.NONE; }
-    @Override public void writeTerm(int partition, StoredTerm term) { store.writeTerm(partition, term); }
+    static TermForgettingStore onRead(StateStore store) {
+        return new TermForgettingStore(store, true);
+    }
+
+    static TermForgettingStore onWrite(StateStore store) {
+        return new TermForgettingStore(store, false);
+    }
+
+    @Override public StoredTerm term(int partition) { return forgetsOnRead ? StoredTerm.NONE : store.term(partition); }
+    @Override public void writeTerm(int partition, StoredTerm term) { if (forgetsOnRead) store.writeTerm(partition, term); }
     @Override public StoredState get(int partition, String key) { return store.get(partition, key); }
     @Override public long checkpoint(int partition) { return store.checkpoint(partition); }
     @Override public void write(WriteSet set) { store.write(set); }

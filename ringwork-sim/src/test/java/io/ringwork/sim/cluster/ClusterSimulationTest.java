@@ -161,6 +161,12 @@ class ClusterSimulationTest {
         assertThat(report.reported()).isEmpty();
     }
 
+    /** Promises kept in memory only: commits become durable with no majority's promise in a store. */
+    @Test
+    void promisesThatAreNotWrittenDownAreCaught() {
+        assertCaught(ClusterConfig.Sabotage.PROMISES_IN_MEMORY, "DurableUnderPromises", 10);
+    }
+
     /** An owner that starts reading past the durable checkpoint without holding it: a durable commit lost. */
     @Test
     void anOwnerThatSkipsToTheDurableCheckpointIsCaught() {
@@ -182,17 +188,17 @@ class ClusterSimulationTest {
     }
 
     /**
-     * One node runs everything; a second joins and hears nothing of it (every replication message
-     * to it is lost), so it never catches up. It sits on every partition's list (two members,
-     * three replicas), and counted, it would make every quorum two of two: no commit would become
-     * durable until it was killed. As a learner it is left out, and commits keep flowing. Once it
-     * hears again it catches up, and from then on it counts.
+     * Two nodes run everything; a third joins and hears nothing of them (every replication message
+     * to it is lost), so it never catches up. It sits on every partition's list (three members,
+     * three replicas). As a learner it is left out of the write quorum, and the other two are a
+     * majority of the three slots for the fence, so commits keep flowing. Once it hears again it
+     * catches up, and from then on it counts.
      */
     @Test
     void aJoinerThatNeverCatchesUpHoldsUpNoCommit() {
         long first = Seeds.fromEnvironment(11);
         for (long seed = first; seed < first + (Seeds.isReplay() ? 1 : 3); seed++) {
-            ProcessingCluster cluster = new ProcessingCluster(seed, ClusterConfig.defaults().withNodes(1, 2).withRecords(300))
+            ProcessingCluster cluster = new ProcessingCluster(seed, ClusterConfig.defaults().withNodes(2, 3).withRecords(300))
                     .start().runFor(2_000);
             String joiner = cluster.join();
             cluster.deafen(joiner).runFor(20_000); // the producer is done at 18 s
@@ -215,6 +221,29 @@ class ClusterSimulationTest {
                     assertThat(leader.writeQuorum()).as("seed %d p%d", seed, p).isEqualTo(2);
                 }
             }
+        }
+    }
+
+    /**
+     * The fence's price: one node and a joiner that hears nothing make two voting slots, and a
+     * majority of two is both. The joiner holds nothing (a learner, out of the write quorum), but
+     * without its promise nothing becomes durable, since a newer owner with the joiner's promise
+     * could otherwise make commits durable too. Once it hears again, everything becomes durable.
+     */
+    @Test
+    void inATwoNodeClusterADeafJoinerHoldsCommitsUntilItAnswers() {
+        long seed = Seeds.fromEnvironment(11);
+        ProcessingCluster cluster = new ProcessingCluster(seed, ClusterConfig.defaults().withNodes(1, 2).withRecords(300))
+                .start().runFor(2_000);
+        SimLog log = cluster.log();
+        String joiner = cluster.join();
+        cluster.deafen(joiner).runFor(20_000);
+        int held = 0;
+        for (int p = 0; p < log.partitionCount(); p++) if (cluster.durableUpTo(p) < log.end(p) - 1) held++;
+        assertThat(held).as("seed %d: partitions whose commits wait for the deaf joiner's promise", seed).isPositive();
+        cluster.hear(joiner).awaitDrained(60_000);
+        for (int p = 0; p < log.partitionCount(); p++) {
+            assertThat(cluster.durableUpTo(p)).as("seed %d p%d", seed, p).isEqualTo(log.end(p) - 1);
         }
     }
 

@@ -13,10 +13,11 @@ import picocli.CommandLine.Parameters;
 final class GetCommand implements Callable<Integer> {
     @Parameters(paramLabel = "KEY", description = "e.g. acme/doc-1 or user/42") String key;
     @Option(names = "--node", defaultValue = "http://127.0.0.1:8080", description = "a node's HTTP URL (default ${DEFAULT-VALUE})") String node;
+    @Option(names = "--token", paramLabel = "SECRET", description = "API token (default: $RINGWORK_TOKEN)") String token;
 
     @Override
     public Integer call() throws Exception {
-        JsonNode state = new RingworkClient(node).state(key);
+        JsonNode state = new RingworkClient(node).withToken(token != null ? token : System.getenv("RINGWORK_TOKEN")).state(key);
         if (state == null) {
             System.err.println("no state for key '" + key + "' (never written, or deleted)");
             return 1;

@@ -23,7 +23,7 @@ final class NodeCommand implements Callable<Integer> {
     static final Set<String> SETTINGS = Set.of("node-id", "bind", "http", "seeds", "data-dir", "log-dir", "partitions",
             "fsync", "fsync-interval-ms", "max-request-bytes", "changes-retained", "worker-threads", "cluster", "membership",
             "secret-file", "log-retention-bytes", "log-retention-ms", "replication-factor", "weight", "max-document-bytes",
-            "peer", "insecure-peers");
+            "peer", "insecure-peers", "api-tokens", "insecure-api");
 
     @Option(names = "--config", paramLabel = "FILE", description = "properties file; keys are the flag names")
     Path configFile;
@@ -48,6 +48,8 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--weight", description = "capacity weight: share of partitions relative to other nodes (default 1)") Integer weight;
     @Option(names = "--secret-file", paramLabel = "FILE", description = "shared key (>= 16 bytes) to authenticate cluster packets and peer frames") Path secretFile;
     @Option(names = "--peer", paramLabel = "HOST:PORT", description = "peer port for replication; port 0 picks one (default: the --bind host, port 0)") String peer;
+    @Option(names = "--api-tokens", paramLabel = "FILE", description = "API tokens (NAME sha256:HEX SCOPE... per line; ringwork token new); without it the API must be on loopback") Path apiTokens;
+    @Option(names = "--insecure-api", description = "allow a non-loopback --http without --api-tokens (anyone who reaches it can read and write everything)") Boolean insecureApi;
     @Option(names = "--insecure-peers", description = "allow a non-loopback --peer without --secret-file (peer traffic unauthenticated)") Boolean insecurePeers;
 
     @Override
@@ -113,7 +115,14 @@ final class NodeCommand implements Callable<Integer> {
         if (!insecure.equals("true") && !insecure.equals("false")) {
             throw new IllegalArgumentException("insecure-peers must be true or false, got '" + insecure + "'");
         }
-        return c.withInsecurePeers(Boolean.parseBoolean(insecure));
+        c = c.withInsecurePeers(Boolean.parseBoolean(insecure));
+        String tokens = pick(apiTokens == null ? null : apiTokens.toString(), file, "api-tokens", "");
+        if (!tokens.isEmpty()) c = c.withApiTokens(Path.of(tokens));
+        String openApi = pick(insecureApi == null ? null : insecureApi.toString(), file, "insecure-api", "false");
+        if (!openApi.equals("true") && !openApi.equals("false")) {
+            throw new IllegalArgumentException("insecure-api must be true or false, got '" + openApi + "'");
+        }
+        return c.withInsecureApi(Boolean.parseBoolean(openApi));
     }
 
     private static String pick(String flag, Properties file, String name, String fallback) {

@@ -24,6 +24,7 @@ final class ProduceCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Option(names = "--node", defaultValue = "http://127.0.0.1:8080", description = "a node's HTTP URL (default ${DEFAULT-VALUE})") String node;
+    @Option(names = "--token", paramLabel = "SECRET", description = "API token (default: $RINGWORK_TOKEN)") String token;
     @Option(names = "--batch", defaultValue = "1000", description = "records per request (default ${DEFAULT-VALUE})") int batch;
 
     @ArgGroup(multiplicity = "1") Source source;
@@ -38,7 +39,7 @@ final class ProduceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (batch < 1 || batch > 100_000) throw new IllegalArgumentException("--batch must be in [1, 100000]");
-        RingworkClient client = new RingworkClient(node);
+        RingworkClient client = new RingworkClient(node).withToken(token != null ? token : System.getenv("RINGWORK_TOKEN"));
         return source.file != null ? fromFile(client) : generated(client);
     }
 

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code ringwork} command line. Run through the {@code ./ringwork} launcher. */
 @Command(name = "ringwork", mixinStandardHelpOptions = true, version = "ringwork 0.1.0",
         description = "Peer-to-peer keyed, ordered event processing.",
-        subcommands = {NodeCommand.class, ProduceCommand.class, GetCommand.class, StatusCommand.class,
+        subcommands = {NodeCommand.class, ProduceCommand.class, GetCommand.class, StatusCommand.class, TokenCommand.class,
                 DemoCommand.class, ChaosCommand.class, ChaosRanksCommand.class, CommandLine.HelpCommand.class})
 public final class RingworkCli {
     public static void main(String[] args) {

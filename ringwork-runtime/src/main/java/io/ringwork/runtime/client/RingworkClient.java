@@ -26,6 +26,8 @@ public final class RingworkClient {
     private final URI base;
     private final HttpClient http;
     private final Duration timeout;
+    /** The API token sent as {@code Authorization: Bearer}, or null. */
+    private volatile String token;
 
     /** An error answer of the API: status and the {@code {"error","detail"}} body. */
     public static final class ApiException extends IOException {
@@ -39,6 +41,17 @@ public final class RingworkClient {
         public int status() {
             return status;
         }
+    }
+
+    /** Sends {@code token} as {@code Authorization: Bearer} with every request from now on (null: none). Returns this. */
+    public RingworkClient withToken(String token) {
+        this.token = token;
+        return this;
+    }
+
+    private HttpRequest.Builder authorized(HttpRequest.Builder builder) {
+        String bearer = token;
+        return bearer == null ? builder : builder.header("Authorization", "Bearer " + bearer);
     }
 
     public RingworkClient(String baseUrl) {
@@ -75,7 +88,7 @@ public final class RingworkClient {
     }
 
     public JsonNode post(String path, String contentType, byte[] body) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
+        HttpRequest request = authorized(HttpRequest.newBuilder(base.resolve(path))).timeout(timeout)
                 .header("Content-Type", contentType).POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
         return send(request);
     }
@@ -86,7 +99,7 @@ public final class RingworkClient {
      * just closed) is tried again, twice at most.
      */
     public JsonNode get(String path) throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout).GET().build();
+        HttpRequest request = authorized(HttpRequest.newBuilder(base.resolve(path))).timeout(timeout).GET().build();
         for (int attempt = 1; ; attempt++) {
             try {
                 return send(request);
@@ -127,7 +140,7 @@ public final class RingworkClient {
      */
     public void changes(String from, Consumer<String> onData, boolean raw) throws IOException, InterruptedException {
         String query = from == null ? "" : "?from=" + from;
-        HttpRequest request = HttpRequest.newBuilder(base.resolve("/v1/changes" + query)).GET().build();
+        HttpRequest request = authorized(HttpRequest.newBuilder(base.resolve("/v1/changes" + query))).GET().build();
         HttpResponse<InputStream> response;
         try {
             response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());

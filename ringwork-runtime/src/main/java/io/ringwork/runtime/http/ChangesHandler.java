@@ -69,7 +69,10 @@ final class ChangesHandler {
                         + " change-feed streams; retry later or use another node", true);
             }
             try {
-                serveStream(exchange, query.getOrDefault("prefix", ""), from);
+                // A tenant's token sees its tenants' keys only; every other change is left out of its stream.
+                String prefix = query.getOrDefault("prefix", "");
+                java.util.function.Predicate<String> readable = Exchanges.principal(exchange).readableKeys();
+                serveStream(exchange, key -> key.startsWith(prefix) && readable.test(key), from);
             } finally {
                 streams.release();
             }
@@ -78,7 +81,7 @@ final class ChangesHandler {
         }
     }
 
-    private void serveStream(HttpExchange exchange, String prefix, long from) throws IOException {
+    private void serveStream(HttpExchange exchange, java.util.function.Predicate<String> keys, long from) throws IOException {
         // Subscribe before replaying, so nothing committed during the replay is missed; entries
         // the replay already sent are dropped from the live part by position.
         try (ChangeFeed.Subscription live = node.feed().subscribe(QUEUE_CAPACITY)) {
@@ -88,8 +91,8 @@ final class ChangesHandler {
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write((": ringwork change feed of " + node.config().nodeId() + "\n\n").getBytes(StandardCharsets.UTF_8));
                 out.flush();
-                long next = from < 0 ? Long.MAX_VALUE : replay(out, from, prefix);
-                stream(out, live, next, prefix);
+                long next = from < 0 ? Long.MAX_VALUE : replay(out, from, keys);
+                stream(out, live, next, keys);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -121,13 +124,13 @@ final class ChangesHandler {
     }
 
     /** Sends retained changes from {@code from}; returns the position after the last one sent. */
-    private long replay(OutputStream out, long from, String prefix) throws IOException {
+    private long replay(OutputStream out, long from, java.util.function.Predicate<String> keys) throws IOException {
         long next = from;
         while (!closed.getAsBoolean()) {
             List<FeedEntry> page = node.store().changes(next, REPLAY_PAGE);
             if (page.isEmpty()) return next;
             for (FeedEntry entry : page) {
-                if (entry.change().key().startsWith(prefix)) out.write(event(entry, -1));
+                if (keys.test(entry.change().key())) out.write(event(entry, -1));
                 next = entry.position() + 1;
             }
             out.flush();
@@ -135,7 +138,7 @@ final class ChangesHandler {
         return next;
     }
 
-    private void stream(OutputStream out, ChangeFeed.Subscription live, long next, String prefix)
+    private void stream(OutputStream out, ChangeFeed.Subscription live, long next, java.util.function.Predicate<String> keys)
             throws IOException, InterruptedException {
         long lastWriteMs = System.currentTimeMillis();
         while (!closed.getAsBoolean()) {
@@ -159,7 +162,7 @@ final class ChangesHandler {
             for (int n = 0; published != null && n < FLUSH_EVERY; n++, published = n < FLUSH_EVERY ? live.pollNow() : null) {
                 FeedEntry entry = published.entry();
                 if (next != Long.MAX_VALUE && entry.position() < next) continue;
-                if (!entry.change().key().startsWith(prefix)) continue;
+                if (!keys.test(entry.change().key())) continue;
                 out.write(event(entry, published.fedAtMs()));
                 written++;
             }

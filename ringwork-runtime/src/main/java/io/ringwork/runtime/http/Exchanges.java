@@ -1,5 +1,7 @@
 package io.ringwork.runtime.http;
 
+import io.ringwork.runtime.http.auth.Principal;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
@@ -90,6 +92,28 @@ final class Exchanges {
      * UTF-8 (decoding already refused control characters and invalid UTF-8); else a 400 that
      * names the endpoint.
      */
+    /** The request's principal, as {@code HttpApi} found it ({@link Principal#OPEN} on a node without tokens). */
+    static Principal principal(HttpExchange exchange) {
+        return exchange.getAttribute(Principal.ATTRIBUTE) instanceof Principal principal ? principal : Principal.OPEN;
+    }
+
+    /** A 403 unless the request's token may read {@code key}. */
+    static void requireRead(HttpExchange exchange, String key) {
+        Principal principal = principal(exchange);
+        if (!principal.reads(key)) throw forbidden(principal, "read", key);
+    }
+
+    /** A 403 unless the request's token may write {@code key}. */
+    static void requireWrite(HttpExchange exchange, String key) {
+        Principal principal = principal(exchange);
+        if (!principal.writes(key)) throw forbidden(principal, "write", key);
+    }
+
+    private static ApiError forbidden(Principal principal, String what, String key) {
+        return new ApiError(403, "forbidden", "token '" + principal.name() + "' may not " + what + " '" + key + "'"
+                + (principal.tenants().isEmpty() ? "" : ": its tenants are " + String.join(", ", principal.tenants())), true);
+    }
+
     static String checkKey(String key, String endpoint) {
         if (key.isEmpty()) throw ApiError.badRequest(endpoint + ": the key is missing");
         int bytes = key.getBytes(StandardCharsets.UTF_8).length;

@@ -1,5 +1,9 @@
 package io.ringwork.runtime.http;
 
+import io.ringwork.runtime.http.auth.ApiTokens;
+import io.ringwork.runtime.http.auth.Principal;
+import java.util.concurrent.atomic.LongAdder;
+
 import com.sun.net.httpserver.HttpExchange;
 import io.ringwork.runtime.http.server.ApiExchange;
 import io.ringwork.runtime.http.server.ApiServer;
@@ -31,13 +35,20 @@ public final class HttpApi implements AutoCloseable {
         void handle(HttpExchange exchange) throws IOException;
     }
 
+    /**
+     * Who may use a route when the node has API tokens: anyone ({@code OPEN}: liveness and the
+     * console's page, which carries no data); a token that reads everything ({@code READ_ALL});
+     * or any token, the handler checking each key against its scopes ({@code SCOPED}).
+     */
+    enum Access { OPEN, READ_ALL, SCOPED }
+
     /** A route; {@code allowed} is what {@code Allow} lists: its methods, HEAD where GET is, OPTIONS. */
-    private record Route(String path, boolean prefix, List<String> methods, List<String> allowed, Handler handler) {
-        static Route of(String path, List<String> methods, Handler handler) {
+    private record Route(String path, boolean prefix, List<String> methods, List<String> allowed, Access access, Handler handler) {
+        static Route of(String path, List<String> methods, Access access, Handler handler) {
             List<String> allowed = new ArrayList<>(methods);
             if (methods.contains("GET")) allowed.add("HEAD");
             allowed.add("OPTIONS");
-            return new Route(path, path.length() > 1 && path.endsWith("/"), methods, List.copyOf(allowed), handler);
+            return new Route(path, path.length() > 1 && path.endsWith("/"), methods, List.copyOf(allowed), access, handler);
         }
     }
 
@@ -48,10 +59,15 @@ public final class HttpApi implements AutoCloseable {
     private final ApiServer server;
     private final Map<String, Route> exact = new HashMap<>();
     private final List<Route> prefixes = new ArrayList<>();
+    /** The tokens the node accepts, or null: then every request is {@link Principal#OPEN}. */
+    private final ApiTokens tokens;
+    private final LongAdder unauthenticated = new LongAdder();
+    private final LongAdder forbidden = new LongAdder();
     private volatile boolean closed;
 
     public HttpApi(RingworkNode node) {
         this.node = node;
+        this.tokens = node.apiTokens();
         try {
             server = new ApiServer(HostPort.parse(node.config().http(), "http").toSocketAddress(),
                     ApiServer.Settings.defaults(Math.max(BODY_BUDGET_BYTES, 2L * node.config().maxRequestBytes())), this::dispatch);
@@ -61,25 +77,27 @@ public final class HttpApi implements AutoCloseable {
         IngestHandlers ingest = new IngestHandlers(node);
         ReadHandlers reads = new ReadHandlers(node);
         ChangesHandler changes = new ChangesHandler(node, () -> closed);
-        route("/v1/events", List.of("POST"), ingest::events);
-        route("/v1/gluer/", List.of("GET", "POST"), exchange -> {
+        route("/v1/events", List.of("POST"), Access.SCOPED, ingest::events);
+        route("/v1/gluer/", List.of("GET", "POST"), Access.SCOPED, exchange -> {
             if ("POST".equals(exchange.getRequestMethod())) ingest.gluerPiece(exchange);
             else reads.gluerDocument(exchange);
         });
-        route("/v1/state/", List.of("GET"), reads::state);
-        route("/v1/dead-letters", List.of("GET"), reads::deadLetters);
-        route("/v1/cluster", List.of("GET"), reads::cluster);
-        route("/v1/changes", List.of("GET"), changes::handle);
-        route("/metrics", List.of("GET"), exchange -> Exchanges.send(exchange, 200, "text/plain; version=0.0.4; charset=utf-8",
-                node.metrics().scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        route("/v1/state/", List.of("GET"), Access.SCOPED, reads::state);
+        route("/v1/dead-letters", List.of("GET"), Access.SCOPED, reads::deadLetters);
+        route("/v1/cluster", List.of("GET"), Access.READ_ALL, reads::cluster);
+        route("/v1/changes", List.of("GET"), Access.SCOPED, changes::handle);
+        route("/metrics", List.of("GET"), Access.READ_ALL, exchange -> Exchanges.send(exchange, 200,
+                "text/plain; version=0.0.4; charset=utf-8", node.metrics().scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        route("/healthz", List.of("GET"), Access.OPEN, exchange -> Exchanges.json(exchange, 200,
+                Exchanges.JSON.createObjectNode().put("status", "ok").put("node", node.config().nodeId())));
         Handler dashboard = exchange -> Exchanges.send(exchange, 200, "text/html; charset=utf-8", Dashboard.html());
-        route("/", List.of("GET"), dashboard);
-        route("/index.html", List.of("GET"), dashboard);
+        route("/", List.of("GET"), Access.OPEN, dashboard);
+        route("/index.html", List.of("GET"), Access.OPEN, dashboard);
         registerMetrics();
     }
 
-    private void route(String path, List<String> methods, Handler handler) {
-        Route route = Route.of(path, methods, handler);
+    private void route(String path, List<String> methods, Access access, Handler handler) {
+        Route route = Route.of(path, methods, access, handler);
         if (route.prefix()) prefixes.add(route);
         else exact.put(path, route);
     }
@@ -108,13 +126,46 @@ public final class HttpApi implements AutoCloseable {
                     method + " is not allowed on " + path + "; use " + String.join(" or ", route.methods()), true));
             return;
         }
+        if (!authorized(exchange, route)) return;
         serve(exchange, route.handler());
+    }
+
+    /**
+     * Finds the request's principal and leaves it for the handlers ({@link Principal#ATTRIBUTE});
+     * answers 401 (no or unknown token) or 403 (a route that needs every read) and returns false
+     * when the request goes no further. Keyed routes check each key in their handler.
+     */
+    private boolean authorized(ApiExchange exchange, Route route) {
+        if (tokens == null || route.access() == Access.OPEN) {
+            exchange.setAttribute(Principal.ATTRIBUTE, Principal.OPEN);
+            return true;
+        }
+        String header = exchange.getRequestHeaders().getFirst("Authorization");
+        String secret = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7) ? header.substring(7).strip() : null;
+        Principal principal = tokens.authenticate(secret);
+        if (principal == null) {
+            unauthenticated.increment();
+            exchange.getResponseHeaders().set("WWW-Authenticate", "Bearer realm=\"ringwork\"");
+            answer(exchange, new ApiError(401, "unauthenticated", header == null
+                    ? "this node needs a token: send 'Authorization: Bearer SECRET'"
+                    : "the token is not known here (or the header is not 'Authorization: Bearer SECRET')", true));
+            return false;
+        }
+        if (route.access() == Access.READ_ALL && !principal.readsAll()) {
+            forbidden.increment();
+            answer(exchange, new ApiError(403, "forbidden", "token '" + principal.name() + "' may not read "
+                    + route.path() + ": it needs the read or admin scope", true));
+            return false;
+        }
+        exchange.setAttribute(Principal.ATTRIBUTE, principal);
+        return true;
     }
 
     private void serve(ApiExchange exchange, Handler handler) throws IOException {
         try {
             handler.handle(exchange);
         } catch (ApiError error) {
+            if (error.status() == 403) forbidden.increment(); // a keyed handler refused a key
             answer(exchange, error);
         } catch (HttpProblem problem) {
             // The body could not be read whole (too slow, over the budget, malformed framing):
@@ -154,6 +205,10 @@ public final class HttpApi implements AutoCloseable {
         node.metrics().functionCounter("ringwork.http.timeouts.body", "requests whose body was too slow (408)", counters.bodyTimeouts::get);
         node.metrics().functionCounter("ringwork.http.write.stalls", "connections closed because the client stopped reading", counters.writeStalls::get);
         node.metrics().functionCounter("ringwork.http.malformed", "malformed requests refused before routing (4xx)", counters.malformed::get);
+        node.metrics().functionCounter("ringwork.http.unauthenticated", "requests refused with 401: no token, or one not known",
+                unauthenticated::sum);
+        node.metrics().functionCounter("ringwork.http.forbidden", "requests refused with 403: the token lacks the scope",
+                forbidden::sum);
         node.metrics().gauge("ringwork.http.connections.open", "HTTP connections open", server::openConnections);
         node.metrics().gauge("ringwork.http.body.bytes.held", "request body bytes held in memory", server::bodyBytesHeld);
     }

@@ -65,6 +65,8 @@ final class IngestHandlers {
 
     private void appendEvents(HttpExchange exchange, byte[] body) throws IOException {
         List<NewRecord> records = EnvelopeParser.parse(Exchanges.mediaType(exchange), body);
+        // All or nothing: one record the token may not write refuses the whole request, before any append.
+        for (NewRecord record : records) Exchanges.requireWrite(exchange, record.key());
         List<AppendResult> results = append(records);
         ObjectNode answer = Exchanges.JSON.createObjectNode();
         ArrayNode list = answer.putArray("results");
@@ -90,6 +92,7 @@ final class IngestHandlers {
         String key = Exchanges.checkKey(Exchanges.pathAfter(exchange, "/v1/gluer/"), "POST /v1/gluer/{tenant}/{content}");
         String problem = GluerProcessor.checkKey(key);
         if (problem != null) throw ApiError.badRequest(problem + " (POST /v1/gluer/{tenant}/{content})");
+        Exchanges.requireWrite(exchange, key);
         Map<String, String> query = Exchanges.query(exchange);
         String op = operation(query.get("op"), Exchanges.mediaType(exchange));
         String id = query.get("id");

@@ -35,6 +35,7 @@ final class ReadHandlers {
     void state(HttpExchange exchange) throws IOException {
         Exchanges.requireMethod(exchange, "GET");
         String key = Exchanges.checkKey(Exchanges.pathAfter(exchange, "/v1/state/"), "GET /v1/state/{key}");
+        Exchanges.requireRead(exchange, key);
         if (forwarded(exchange, key)) return;
         VersionedState state = read(key);
         ObjectNode answer = Exchanges.JSON.createObjectNode().put("key", key).put("version", state.version());
@@ -47,9 +48,12 @@ final class ReadHandlers {
         Exchanges.requireMethod(exchange, "GET", "POST");
         String key = Exchanges.checkKey(Exchanges.pathAfter(exchange, "/v1/gluer/"), "GET /v1/gluer/{tenant}/{content} or /v1/gluer/{tenant}");
         if (key.indexOf('/') < 0 || key.endsWith("/")) {
-            tenantCounters(exchange, key.endsWith("/") ? key.substring(0, key.length() - 1) : key);
+            String tenant = key.endsWith("/") ? key.substring(0, key.length() - 1) : key;
+            Exchanges.requireRead(exchange, tenant + "/"); // the tenant's counters: its own keys' scope
+            tenantCounters(exchange, tenant);
             return;
         }
+        Exchanges.requireRead(exchange, key);
         if (forwarded(exchange, key)) return;
         VersionedState state = read(key);
         ObjectNode answer = Exchanges.JSON.createObjectNode().put("key", key).put("version", state.version());
@@ -83,8 +87,12 @@ final class ReadHandlers {
         java.net.URI target = java.net.URI.create("http://" + address + exchange.getRequestURI().getRawPath()
                 + "?" + (query == null || query.isEmpty() ? "" : query + "&") + "local=true");
         try {
-            java.net.http.HttpResponse<byte[]> response = FORWARDER.send(java.net.http.HttpRequest.newBuilder(target)
-                    .timeout(java.time.Duration.ofSeconds(5)).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+            java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(target).timeout(java.time.Duration.ofSeconds(5));
+            // The owner checks the same token (the tokens file is the cluster's, like the secret).
+            String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+            if (authorization != null) request.header("Authorization", authorization);
+            java.net.http.HttpResponse<byte[]> response = FORWARDER.send(request.GET().build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofByteArray());
             Exchanges.send(exchange, response.statusCode(),
                     response.headers().firstValue("Content-Type").orElse("application/json"), response.body());
             return true;
@@ -119,7 +127,9 @@ final class ReadHandlers {
         int limit = intParam(query, "limit", 100, 1, 10_000);
         String key = query.get("key");
         String prefix = query.getOrDefault("prefix", "");
-        Predicate<DeadLetter> filter = letter -> (key == null || key.equals(letter.key())) && letter.key().startsWith(prefix);
+        Predicate<String> readable = Exchanges.principal(exchange).readableKeys();
+        Predicate<DeadLetter> filter = letter -> (key == null || key.equals(letter.key())) && letter.key().startsWith(prefix)
+                && readable.test(letter.key());
         List<DeadLetter> letters = node.store().deadLetters(filter, limit);
         ObjectNode answer = Exchanges.JSON.createObjectNode();
         ArrayNode list = answer.putArray("deadLetters");

@@ -58,6 +58,8 @@ public final class RingworkNode implements AutoCloseable {
     private final HttpApi http;
     /** The cluster secret's bytes (membership packets), or null; the peer key is derived from it. */
     private final byte[] secret;
+    /** The API tokens, or null when none are configured (then the API is on loopback, or --insecure-api). */
+    private final io.ringwork.runtime.http.auth.ApiTokens apiTokens;
     private final PeerIdentity peerIdentity;
     private final PeerCounters peerCounters = new PeerCounters();
     private final PeerServer peers;
@@ -71,6 +73,8 @@ public final class RingworkNode implements AutoCloseable {
         this.config = config;
         // Settings that can be refused are checked before anything is opened.
         this.secret = readSecret(config);
+        this.apiTokens = readApiTokens(config);
+        checkApiBindable(config, apiTokens != null);
         HostPort peerAddress = config.peerAddress();
         PeerServer.checkBindable(peerAddress.host(), secret != null, config.insecurePeers());
         if (secret == null && config.insecurePeers()) {
@@ -180,6 +184,40 @@ public final class RingworkNode implements AutoCloseable {
     }
 
     /** The secret file's bytes, or null without one. */
+    private static io.ringwork.runtime.http.auth.ApiTokens readApiTokens(NodeConfig config) {
+        if (config.apiTokens() == null) return null;
+        try {
+            io.ringwork.runtime.http.auth.ApiTokens tokens = io.ringwork.runtime.http.auth.ApiTokens.load(config.apiTokens());
+            LOG.info("API tokens from {}: {}", config.apiTokens(), String.join(", ", tokens.names()));
+            return tokens;
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot read --api-tokens " + config.apiTokens() + ": " + e.getMessage());
+        }
+    }
+
+    /**
+     * Without tokens every request may read and write everything, so the API listens on loopback
+     * only, unless {@code --insecure-api} says otherwise (then the node warns at every start).
+     */
+    private static void checkApiBindable(NodeConfig config, boolean tokens) {
+        if (tokens) return;
+        String host = HostPort.parse(config.http(), "http").host();
+        boolean loopback;
+        try {
+            loopback = java.net.InetAddress.getByName(host).isLoopbackAddress();
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException("http host '" + host + "' is unknown: " + e.getMessage());
+        }
+        if (loopback) return;
+        if (!config.insecureApi()) {
+            throw new IllegalArgumentException("the HTTP API address " + config.http() + " is not a loopback address, and without "
+                    + "--api-tokens anyone who reaches it can read and write everything: give --api-tokens FILE "
+                    + "(ringwork token new makes a token), or pass --insecure-api to serve it open on " + host);
+        }
+        LOG.warn("the HTTP API on {} has no tokens (--insecure-api): anyone who reaches it can read and write everything",
+                config.http());
+    }
+
     private static byte[] readSecret(NodeConfig config) {
         if (config.secretFile() == null) return null;
         byte[] secret;
@@ -276,6 +314,9 @@ public final class RingworkNode implements AutoCloseable {
     }
 
     public NodeConfig config() { return config; }
+
+    /** The API tokens the node accepts, or null when none are configured. */
+    public io.ringwork.runtime.http.auth.ApiTokens apiTokens() { return apiTokens; }
     public RecordLog log() { return log; }
     public StateStore store() { return store; }
     public RecordApplier applier() { return applier; }

@@ -1,0 +1,64 @@
+package io.ringwork.runtime.http.auth;
+
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Who a request is, and so what it may do: the token's name and scopes. {@link #OPEN} is every
+ * request of a node that has no tokens configured (it binds its API to loopback unless told
+ * otherwise). Immutable.
+ */
+public record Principal(String name, Set<Scope> scopes) {
+    /** The exchange attribute under which {@code HttpApi} leaves the request's principal for handlers. */
+    public static final String ATTRIBUTE = "ringwork.principal";
+
+    /** A node without tokens: everything is allowed. */
+    public static final Principal OPEN = new Principal("", Set.of(new Scope.Admin()));
+
+    public Principal {
+        scopes = Set.copyOf(scopes);
+    }
+
+    public boolean isAdmin() {
+        return scopes.contains(new Scope.Admin());
+    }
+
+    /** May read everything: cluster state, metrics, every key. */
+    public boolean readsAll() {
+        return isAdmin() || scopes.contains(new Scope.Read());
+    }
+
+    /** May write any key. */
+    public boolean writesAll() {
+        return isAdmin();
+    }
+
+    /** May read {@code key}: all reads, or a tenant scope of the key's first segment. */
+    public boolean reads(String key) {
+        return readsAll() || ofTenant(key);
+    }
+
+    /** May write {@code key}: admin, or a tenant scope of the key's first segment. */
+    public boolean writes(String key) {
+        return writesAll() || ofTenant(key);
+    }
+
+    /** The keys this principal may read, as a filter for streams and lists (changes, dead letters). */
+    public Predicate<String> readableKeys() {
+        if (readsAll()) return key -> true;
+        return this::ofTenant;
+    }
+
+    /** The tenants named in this principal's scopes, in no order. */
+    public List<String> tenants() {
+        return scopes.stream().filter(s -> s instanceof Scope.Tenant).map(s -> ((Scope.Tenant) s).name()).toList();
+    }
+
+    private boolean ofTenant(String key) {
+        int slash = key.indexOf('/');
+        if (slash <= 0) return false; // a key without a tenant segment belongs to no tenant
+        String tenant = key.substring(0, slash);
+        return scopes.contains(new Scope.Tenant(tenant));
+    }
+}

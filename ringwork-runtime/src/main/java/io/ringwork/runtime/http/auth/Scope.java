@@ -1,0 +1,44 @@
+package io.ringwork.runtime.http.auth;
+
+/**
+ * What an API token may do. Parsed from the token file's words: {@code admin}, {@code read},
+ * {@code tenant:NAME}, {@code kv:PREFIX}, {@code health}.
+ */
+public sealed interface Scope {
+    /** Everything: every read and write, cluster state and metrics. */
+    record Admin() implements Scope {}
+
+    /** Every read (documents, state, changes, dead letters, cluster, metrics); no write. */
+    record Read() implements Scope {}
+
+    /**
+     * Reads and writes of the keys of one tenant: keys whose first segment (before the first '/')
+     * is {@code name}, such as gluer documents {@code name/contentId}; their changes, dead letters
+     * and counters.
+     */
+    record Tenant(String name) implements Scope {}
+
+    /** Key-value keys under a prefix (the key-value API, when it exists). */
+    record KvPrefix(String prefix) implements Scope {}
+
+    /** The health checker's API (when it exists). */
+    record Health() implements Scope {}
+
+    /**
+     * One scope from its word.
+     *
+     * @throws IllegalArgumentException naming the word and the scopes there are
+     */
+    static Scope parse(String word) {
+        if (word.equals("admin")) return new Admin();
+        if (word.equals("read")) return new Read();
+        if (word.equals("health")) return new Health();
+        if (word.startsWith("tenant:") && word.length() > "tenant:".length()) {
+            String name = word.substring("tenant:".length());
+            if (name.contains("/")) throw new IllegalArgumentException("a tenant name has no '/': '" + word + "'");
+            return new Tenant(name);
+        }
+        if (word.startsWith("kv:")) return new KvPrefix(word.substring("kv:".length()));
+        throw new IllegalArgumentException("unknown scope '" + word + "' (scopes: admin, read, tenant:NAME, kv:PREFIX, health)");
+    }
+}

@@ -6,6 +6,7 @@ import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -64,71 +65,116 @@ final class ChaosReport {
     private final List<FeedHistory> feeds;
     private final int partitions;
     private final List<Appended> appended;
-    /** Every partition start and release in the nodes' logs, or null when the logs could not be read. */
-    private final List<RunnerChange> runnerChanges;
-    /** Every collector pause in the nodes' GC logs, or null when the logs could not be read. */
-    private final List<GcPause> gcPauses;
+    /** The nodes' counters from their /metrics: partition starts and releases, collections, repairs. */
+    private final NodeScrapes scrapes;
     private Map<Long, Long> firstArrivalIndex;
 
-    /** A partition started ({@code started}) or released on {@code node}, from its log, in ms since the run started. */
-    record RunnerChange(String node, long atMs, int partition, boolean started) {}
-
-    /** A collector pause of {@code node}'s JVM that ended at {@code endMs} (since the run started), from its GC log. */
-    record GcPause(String node, long endMs, double durationMs) {
-        /** Whether any of the pause falls within [fromMs, toMs). */
-        boolean within(long fromMs, long toMs) {
-            return endMs >= fromMs && endMs - durationMs < toMs;
-        }
-    }
-
     ChaosReport(PrintStream out, FeedHistory firstArrivals, Map<Long, Long> appliedAt, List<FeedHistory> feeds, int partitions,
-                List<Appended> appended, List<RunnerChange> runnerChanges, List<GcPause> gcPauses) {
+                List<Appended> appended, NodeScrapes scrapes) {
         this.out = out;
         this.firstArrivals = firstArrivals;
         this.appliedAt = appliedAt;
         this.feeds = feeds;
         this.partitions = partitions;
         this.appended = appended;
-        this.runnerChanges = runnerChanges;
-        this.gcPauses = gcPauses;
+        this.scrapes = scrapes;
     }
 
-    void faults(List<FaultFigures> faults) {
+    /**
+     * The run's headline figures from the feeds, the appends and the nodes' scrapes: every kill's
+     * failover and their spreads, every join's moved and unmoved stalls and partition changes,
+     * with {@code anomalies}, the repairs and whether the run {@code drained}.
+     */
+    ChaosFigures figures(List<FaultFigures> faults, ChaosChecks.Anomalies anomalies, boolean drained) {
+        List<ChaosFigures.Kill> kills = new ArrayList<>();
+        List<ChaosFigures.Join> joins = new ArrayList<>();
         List<Long> firstMs = new ArrayList<>();
         List<Long> partitionGapsMs = new ArrayList<>();
-        int kills = 0;
+        for (FaultFigures f : faults) {
+            switch (f.fault().kind()) {
+                case KILL -> {
+                    Failover failover = f.before() == null ? null
+                            : failover(f.fault().node(), f.startMs(), f.before().ownedBy(f.fault().node()), feeds, firstArrivals(), appended);
+                    kills.add(new ChaosFigures.Kill(f.fault().node(), f.startMs(), failover));
+                    if (failover == null) continue;
+                    if (failover.firstMs() != null) firstMs.add(failover.firstMs());
+                    failover.gaps().forEach(g -> partitionGapsMs.add(g.gapMs()));
+                }
+                case JOIN -> joins.add(join(f));
+                default -> { }
+            }
+        }
+        Map<String, Long> byName = new LinkedHashMap<>();
+        byName.put("lost", anomalies.lost());
+        byName.put("duplicated", anomalies.duplicated());
+        byName.put("reordered", anomalies.reordered());
+        byName.put("divergent", anomalies.divergent());
+        return new ChaosFigures(byName, kills, ChaosFigures.Spread.of(firstMs), ChaosFigures.Spread.of(partitionGapsMs), joins,
+                scrapes.repairs(), drained);
+    }
+
+    /** A join's figures over its window [start, settled] and the {@link #BASELINE_MS} before it. */
+    private ChaosFigures.Join join(FaultFigures f) {
+        Set<Integer> moved = moved(f.before(), f.after(), partitions);
+        Set<Integer> unmoved = new TreeSet<>();
+        for (int p = 0; p < partitions; p++) if (!moved.contains(p)) unmoved.add(p);
+        long windowEnd = f.afterMs(); // the chaos run reads the ownership after a join once it settled
+        long baselineFrom = Math.max(0, f.startMs() - BASELINE_MS);
+        Delays movedDuring = applyDelays(appended, firstArrivals(), moved, f.startMs(), windowEnd);
+        Delays movedBaseline = applyDelays(appended, firstArrivals(), moved, baselineFrom, f.startMs());
+        Delays unmovedDuring = applyDelays(appended, firstArrivals(), unmoved, f.startMs(), windowEnd);
+        Delays unmovedBaseline = applyDelays(appended, firstArrivals(), unmoved, baselineFrom, f.startMs());
+        ChaosFigures.Runners runners = null;
+        if (scrapes.reportsPartitionChanges()) {
+            NodeScrapes.PartitionChanges changes = scrapes.partitionChanges(f.startMs(), windowEnd);
+            runners = new ChaosFigures.Runners(changes.started(unmoved), changes.released(unmoved), changes.changed(unmoved),
+                    changes.started(moved), changes.released(moved), changes.exact());
+        }
+        int owns = f.after() == null ? 0 : f.after().ownedBy(f.fault().node()).size();
+        return new ChaosFigures.Join(f.fault().node(), f.startMs(), f.readyMs(), windowEnd, owns, f.before() != null, moved, unmoved,
+                movedDuring, movedBaseline, stallMs(movedDuring, movedBaseline), unmovedDuring, unmovedBaseline,
+                stallMs(unmovedDuring, unmovedBaseline), runners);
+    }
+
+    /** max(0, the window's max − the baseline's p99), or null when either has no record. */
+    static Long stallMs(Delays during, Delays baseline) {
+        return during.records() == 0 || baseline.records() == 0 ? null : Math.max(0, during.maxMs() - baseline.p99Ms());
+    }
+
+    /**
+     * Prints each fault's lines and the failover spreads from {@code figures} (computed by
+     * {@link #figures} over the same {@code faults}), with each join's details beside them.
+     */
+    void printFaults(ChaosFigures figures, List<FaultFigures> faults) {
+        int kill = 0;
+        int join = 0;
         int skipped = 0;
         int never = 0;
         for (int i = 0; i < faults.size(); i++) {
             FaultFigures f = faults.get(i);
             switch (f.fault().kind()) {
                 case KILL -> {
-                    kills++;
-                    Failover failover = f.before() == null ? null
-                            : failover(f.fault().node(), f.startMs(), f.before().ownedBy(f.fault().node()), feeds, firstArrivals(), appended);
+                    Failover failover = figures.kills().get(kill++).failover();
                     printKill(f, failover);
                     if (failover == null) continue;
-                    if (failover.firstMs() != null) firstMs.add(failover.firstMs());
-                    failover.gaps().forEach(g -> partitionGapsMs.add(g.gapMs()));
                     skipped += failover.skipped().size();
                     never += failover.never().size();
                 }
-                case JOIN -> joinStall(f, i + 1 < faults.size() ? faults.get(i + 1).startMs() : Long.MAX_VALUE, faults);
+                case JOIN -> printJoin(figures.joins().get(join++), f, i + 1 < faults.size() ? faults.get(i + 1).startMs() : Long.MAX_VALUE, faults);
                 default -> out.printf("  %s %s at t=%.1fs, back or gone at t=%.1fs%n", f.fault().kind().label(),
                         f.fault().node(), f.startMs() / 1000.0, f.readyMs() / 1000.0);
             }
         }
-        if (!firstMs.isEmpty()) {
-            firstMs.sort(null);
-            out.printf("  failover over %d kills: first change p50 %d ms, p99 %d ms, max %d ms%n", kills,
-                    percentile(firstMs, 0.50), percentile(firstMs, 0.99), firstMs.get(firstMs.size() - 1));
+        ChaosFigures.Spread first = figures.failoverFirst();
+        if (first != null) {
+            out.printf("  failover over %d kills: first change p50 %d ms, p99 %d ms, max %d ms%n", figures.kills().size(),
+                    first.p50Ms(), first.p99Ms(), first.maxMs());
         }
-        if (!partitionGapsMs.isEmpty()) {
-            partitionGapsMs.sort(null);
+        ChaosFigures.Spread perPartition = figures.failoverPerPartition();
+        if (perPartition != null) {
             out.printf("  failover per partition over %d kills, %d partitions: p50 %d ms, p99 %d ms, max %d ms"
-                            + " (%d skipped: no record to process; %d never processed again)%n", kills, partitionGapsMs.size(),
-                    percentile(partitionGapsMs, 0.50), percentile(partitionGapsMs, 0.99),
-                    partitionGapsMs.get(partitionGapsMs.size() - 1), skipped, never);
+                            + " (%d skipped: no record to process; %d never processed again)%n", figures.kills().size(), perPartition.count(),
+                    perPartition.p50Ms(), perPartition.p99Ms(), perPartition.maxMs(), skipped, never);
         }
     }
 
@@ -309,24 +355,22 @@ final class ChaosReport {
      * @param quietUntilMs when the next fault starts (or {@code Long.MAX_VALUE}): the control must end before it
      * @param all          every fault of the run: the quiet stretches lie away from each
      */
-    private void joinStall(FaultFigures f, long quietUntilMs, List<FaultFigures> all) {
-        Set<Integer> moved = moved(f.before(), f.after(), partitions);
-        Set<Integer> unmoved = new TreeSet<>();
-        for (int p = 0; p < partitions; p++) if (!moved.contains(p)) unmoved.add(p);
-        long windowEnd = f.afterMs(); // the chaos run reads the ownership after a join once it settled
-        int owns = f.after() == null ? 0 : f.after().ownedBy(f.fault().node()).size();
-        out.printf("  join %s at t=%.1fs (ready at t=%.1fs; ownership settled at t=%.1fs, %s owns %d)%s%n", f.fault().node(),
-                f.startMs() / 1000.0, f.readyMs() / 1000.0, f.afterMs() / 1000.0, f.fault().node(), owns,
-                f.before() == null ? ": no ownership in /v1/cluster, so no partition counts as moved" : "");
-        for (var group : List.of(Map.entry("moved", moved), Map.entry("unmoved", unmoved))) {
+    private void printJoin(ChaosFigures.Join j, FaultFigures f, long quietUntilMs, List<FaultFigures> all) {
+        long windowEnd = j.settledMs();
+        out.printf("  join %s at t=%.1fs (ready at t=%.1fs; ownership settled at t=%.1fs, %s owns %d)%s%n", j.node(),
+                j.startMs() / 1000.0, j.readyMs() / 1000.0, windowEnd / 1000.0, j.node(), j.owns(),
+                j.ownershipShown() ? "" : ": no ownership in /v1/cluster, so no partition counts as moved");
+        for (var group : List.of(Map.entry("moved", j.moved()), Map.entry("unmoved", j.unmoved()))) {
             Set<Integer> set = group.getValue();
             if (set.isEmpty()) {
                 out.printf("    %-8s partitions: none%n", group.getKey());
                 continue;
             }
-            Delays during = applyDelays(appended, firstArrivals(), set, f.startMs(), windowEnd);
-            Delays baseline = applyDelays(appended, firstArrivals(), set, Math.max(0, f.startMs() - BASELINE_MS), f.startMs());
-            String stall = stall(during, baseline);
+            boolean isMoved = group.getKey().equals("moved");
+            Delays during = isMoved ? j.movedDuring() : j.unmovedDuring();
+            Delays baseline = isMoved ? j.movedBaseline() : j.unmovedBaseline();
+            Long stallMs = isMoved ? j.movedStallMs() : j.unmovedStallMs();
+            String stall = stallMs == null ? "n/a" : stallMs + " ms";
             out.printf("    %-8s partitions %s: apply delay join..settled %s; 5 s before %s; stall %s%n",
                     group.getKey(), set, figures(during, NEVER_ARRIVED), figures(baseline, NEVER_ARRIVED), stall);
             Delays appliedDuring = applyDelays(appended, appliedAt, set, f.startMs(), windowEnd);
@@ -365,31 +409,24 @@ final class ChaosReport {
                 ranked(set, f.startMs(), windowEnd - f.startMs(), all, during, appliedDuring);
             }
         }
-        runners(moved, f.startMs(), windowEnd);
+        printRunners(j.runners());
     }
 
     /**
      * How often a partition was started or released on any node during the join's window, from the
-     * nodes' logs: for the unmoved partitions any such change is a pause the join caused, whatever
-     * the delays read. The moved partitions' count (each moved at least once) shows the logs were read.
+     * nodes' /metrics: for the unmoved partitions any such change is a pause the join caused,
+     * whatever the delays read. The moved partitions' count (each moved at least once) shows the
+     * counters were read.
      */
-    private void runners(Set<Integer> moved, long fromMs, long toMs) {
-        if (runnerChanges == null) {
-            out.println("    runner changes join..settled: n/a (the nodes' logs could not be read)");
+    private void printRunners(ChaosFigures.Runners r) {
+        if (r == null) {
+            out.println("    runner changes join..settled: n/a (no node reported its partition counters in /metrics)");
             return;
         }
-        int[] movedCount = new int[2];
-        int[] unmovedCount = new int[2];
-        Set<Integer> unmovedChanged = new TreeSet<>();
-        for (RunnerChange c : runnerChanges) {
-            if (c.atMs() < fromMs || c.atMs() > toMs) continue;
-            boolean wasMoved = moved.contains(c.partition());
-            (wasMoved ? movedCount : unmovedCount)[c.started() ? 0 : 1]++;
-            if (!wasMoved) unmovedChanged.add(c.partition());
-        }
-        out.printf("    runner changes join..settled (the nodes' logs): unmoved partitions started %d, released %d%s;"
-                        + " moved partitions started %d, released %d%n", unmovedCount[0], unmovedCount[1],
-                unmovedChanged.isEmpty() ? "" : " " + unmovedChanged, movedCount[0], movedCount[1]);
+        out.printf("    runner changes join..settled (the nodes' /metrics): unmoved partitions started %d, released %d%s;"
+                        + " moved partitions started %d, released %d%s%n", r.unmovedStarted(), r.unmovedReleased(),
+                r.unmovedChanged().isEmpty() ? "" : " " + r.unmovedChanged(), r.movedStarted(), r.movedReleased(),
+                r.exact() ? "" : " (a node had no scrape before the join: its counts from its first scrape on)");
     }
 
     /**
@@ -431,43 +468,32 @@ final class ChaosReport {
     }
 
     /**
-     * The nodes' collector pauses in the join's window and in each quiet stretch: every partition of
-     * a node waits out its pauses, so a window that holds more of them, or a longer one, reads longer
-     * delays whatever else happens in it.
+     * The nodes' collections in the join's window and in each quiet stretch, and the time their
+     * collectors reported for them: every partition of a node waits out a pause, so a window that
+     * holds more of them reads longer delays whatever else happens in it. The quiet stretches are
+     * read from the once-a-second scrapes, so each reads up to a second wider at either end; the
+     * join's window has its own scrapes at its edges.
      */
     private void gcLine(long fromMs, long toMs, List<long[]> quiet) {
-        if (gcPauses == null) {
-            out.println("      nodes' GC pauses: n/a (their GC logs could not be read)");
+        if (scrapes.size() == 0) {
+            out.println("      nodes' collections: n/a (no node answered a scrape of /metrics)");
             return;
         }
-        GcCount join = gcCount(fromMs, toMs);
-        StringBuilder line = new StringBuilder(String.format("      nodes' GC pauses (their GC logs): the join's window %d, longest %s ms",
-                join.count(), Math.round(join.longestMs())));
+        NodeScrapes.Gc join = scrapes.gc(fromMs, toMs);
+        StringBuilder line = new StringBuilder(String.format("      nodes' collections (their /metrics): the join's window %d, %d ms",
+                join.collections(), Math.round(join.seconds() * 1000)));
         if (!quiet.isEmpty()) {
             List<Long> counts = new ArrayList<>();
-            List<Long> longest = new ArrayList<>();
+            List<Long> times = new ArrayList<>();
             for (long[] w : quiet) {
-                GcCount each = gcCount(w[0], w[1]);
-                counts.add((long) each.count());
-                longest.add(Math.round(each.longestMs()));
+                NodeScrapes.Gc each = scrapes.gc(w[0], w[1]);
+                counts.add(each.collections());
+                times.add(Math.round(each.seconds() * 1000));
             }
-            line.append(String.format("; quiet stretches %s (median %s), longest each %s ms", joined(counts),
-                    halfOrWhole(median(counts), false), joined(longest)));
+            line.append(String.format("; quiet stretches %s (median %s), each %s ms", joined(counts),
+                    halfOrWhole(median(counts), false), joined(times)));
         }
         out.println(line);
-    }
-
-    private record GcCount(int count, double longestMs) {}
-
-    private GcCount gcCount(long fromMs, long toMs) {
-        int count = 0;
-        double longest = 0;
-        for (GcPause pause : gcPauses) {
-            if (!pause.within(fromMs, toMs)) continue;
-            count++;
-            longest = Math.max(longest, pause.durationMs());
-        }
-        return new GcCount(count, longest);
     }
 
     /**
@@ -551,8 +577,8 @@ final class ChaosReport {
 
     /** max(0, the window's max − the baseline's p99), or n/a when either has no record. */
     private static String stall(Delays during, Delays baseline) {
-        return during.records() == 0 || baseline.records() == 0 ? "n/a"
-                : Math.max(0, during.maxMs() - baseline.p99Ms()) + " ms";
+        Long ms = stallMs(during, baseline);
+        return ms == null ? "n/a" : ms + " ms";
     }
 
     /**

@@ -85,11 +85,15 @@ public final class ChaosRun {
     private volatile boolean faultsDone;
     private long startNs;
     private long startEpochMs;
+    /** The nodes' counters, scraped from their /metrics by {@link #poller}. */
+    private final NodeScrapes scrapes;
+    private MetricsPoller poller;
 
     public ChaosRun(Config config, Path work, PrintStream out) {
         this.config = config;
         this.work = work;
         this.out = out;
+        this.scrapes = new NodeScrapes(config.partitions());
     }
 
     /** Runs and reports; returns 0 only when drained with zero anomalies. */
@@ -112,6 +116,7 @@ public final class ChaosRun {
             startNs = System.nanoTime();
             startEpochMs = System.currentTimeMillis();
             for (String id : plan.initialNodes()) follow(cluster, id);
+            poller = new MetricsPoller(cluster, scrapes, config.partitions(), this::nowMs).start();
             ChaosProducer producer = new ChaosProducer(cluster, workload);
             Thread faults = Thread.ofPlatform().name("chaos-faults").start(() -> injectAll(cluster, plan));
             long[] lastLine = {startNs};
@@ -143,30 +148,40 @@ public final class ChaosRun {
             for (FeedFollower follower : followers.values()) follower.stop();
             List<FeedHistory> feeds = followers.values().stream().map(FeedFollower::history).toList();
             Anomalies anomalies = ChaosChecks.check(expected, feeds, continuous, owner, replicas);
-            ChaosReport report = new ChaosReport(out, firstArrivals, appliedAt, feeds, config.partitions(), producer.appended(),
-                    NodeLogs.runnerChanges(work, startEpochMs, java.time.ZoneId.systemDefault()), NodeLogs.gcPauses(work, startEpochMs));
-            report.faults(injected.stream().map(i -> new ChaosReport.FaultFigures(i.fault(), i.startMs(), i.readyMs(),
-                    i.before(), i.after(), i.afterMs())).toList());
+            poller.scrapeNow(); // the nodes' last counts (repairs), every node up
+            ChaosReport report = new ChaosReport(out, firstArrivals, appliedAt, feeds, config.partitions(), producer.appended(), scrapes);
+            List<ChaosReport.FaultFigures> faultFigures = injected.stream().map(i -> new ChaosReport.FaultFigures(i.fault(),
+                    i.startMs(), i.readyMs(), i.before(), i.after(), i.afterMs())).toList();
+            ChaosFigures figures = report.figures(faultFigures, anomalies, drained);
+            report.printFaults(figures, faultFigures);
             report.timeline();
             out.printf("  keys checked %,d on %d nodes (%s); records %,d, dead letters expected %,d%n", expected.size(),
                     cluster.upNodes().size(), ownership == null ? "no ownership in /v1/cluster: every node checked as a replica"
                             : "replicas from /v1/cluster ownership", producer.produced(), fold.rejectedCount());
-            out.println("  anomalies: " + anomalies);
+            out.println("  anomalies: " + figures.anomalyLine());
             anomalies.examples().forEach(e -> out.println("    " + e));
             out.printf("  feed catch-up jumps: %,d (nodes that caught up by snapshot: %s; continuously in the cluster: %s)%n",
                     anomalies.catchUpJumps(), anomalies.caughtUpNodes().isEmpty() ? "none" : String.join(", ", anomalies.caughtUpNodes()),
                     continuous.isEmpty() ? "none" : String.join(", ", continuous));
             if (!drained) out.println("  not drained within " + config.drainTimeoutMs() + " ms");
             stopAll(cluster);
-            long repairs = NodeLogs.repairs(work);
-            out.println("  anti-entropy repairs: " + (repairs < 0 ? "unknown (node logs unreadable)" : String.format("%,d", repairs))
-                    + " (digests that differed on a replica, from every node's log)");
-            boolean ok = drained && anomalies.total() == 0;
-            out.println(ok ? "RESULT: OK, 0 anomalies" : "RESULT: FAILED, " + anomalies.total() + " anomalies" + (drained ? "" : ", not drained"));
-            return ok ? 0 : 1;
+            long repairs = figures.repairs();
+            out.println("  anti-entropy repairs: " + (repairs < 0 ? "unknown (no node answered a scrape)" : String.format("%,d", repairs))
+                    + " (digests that differed on a replica, from every node's /metrics; a killed process's up to its last scrape)");
+            if (scrapes.dropped() > 0) out.printf("  metrics scrapes dropped beyond %,d kept: %,d%n", NodeScrapes.MAX_SAMPLES, scrapes.dropped());
+            out.println(figures.resultLine());
+            return figures.ok() ? 0 : 1;
         } finally {
+            if (poller != null) poller.close();
             for (FeedFollower follower : followers.values()) follower.stop();
         }
+    }
+
+    /** Starts (or restarts) {@code id}; its process counts from zero from then on. */
+    private void start(ChaosCluster cluster, String id) throws Exception {
+        long atMs = nowMs();
+        cluster.start(id);
+        scrapes.started(id, cluster.pid(id), atMs);
     }
 
     private void follow(ChaosCluster cluster, String id) {
@@ -207,6 +222,7 @@ public final class ChaosRun {
     private void inject(ChaosCluster cluster, Fault fault) throws Exception {
         String id = fault.node();
         Ownership before = cluster.ownership();
+        poller.scrapeNow(); // every node's counters at the window's start
         long startMs = nowMs();
         long readyMs = startMs;
         switch (fault.kind()) {
@@ -215,7 +231,7 @@ public final class ChaosRun {
                 cluster.kill(id);
                 out.printf("  t=%4.1fs KILL %s (SIGKILL pid %d)%n", startMs / 1000.0, id, pid);
                 Thread.sleep(fault.outageMs()); // the planned outage, even when this fault started late
-                cluster.start(id);
+                start(cluster, id);
                 readyMs = nowMs();
                 out.printf("  t=%4.1fs restarted %s (pid %d), same data dir%n", readyMs / 1000.0, id, cluster.pid(id));
             }
@@ -228,7 +244,7 @@ public final class ChaosRun {
                 out.printf("  t=%4.1fs resumed %s (SIGCONT)%n", readyMs / 1000.0, id);
             }
             case JOIN -> {
-                cluster.start(id);
+                start(cluster, id);
                 follow(cluster, id);
                 readyMs = nowMs();
                 out.printf("  t=%4.1fs JOIN %s (pid %d) ready after %d ms%n", startMs / 1000.0, id, cluster.pid(id), readyMs - startMs);
@@ -269,6 +285,7 @@ public final class ChaosRun {
             after = cluster.ownership();
             afterMs = nowMs();
         }
+        poller.scrapeNow(); // every node's counters at the window's end
         injected.add(new Injected(fault, startMs, readyMs, before, after, afterMs));
     }
 
@@ -326,7 +343,7 @@ public final class ChaosRun {
         for (String id : cluster.nodes()) {
             switch (cluster.state(id)) {
                 case PAUSED -> cluster.resume(id);
-                case DOWN -> cluster.start(id);
+                case DOWN -> start(cluster, id);
                 default -> { }
             }
         }

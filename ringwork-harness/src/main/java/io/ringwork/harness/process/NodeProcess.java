@@ -43,7 +43,7 @@ public final class NodeProcess implements AutoCloseable {
     static final String CODE_CACHE = "240m";
     /** A node's output, every incarnation appending: {@code <dataDir>/node.out}. */
     public static final String OUTPUT_FILE = "node.out";
-    /** Each node process logs its collector's pauses to {@code <dataDir>/gc-<pid>.log} (see {@code NodeLogs}). */
+    /** Each node process logs its collector's pauses to {@code <dataDir>/gc-<pid>.log}, for people reading a run (the harness counts collections from /metrics). */
     public static final String GC_LOG_PREFIX = "gc-";
 
     private final String nodeId;

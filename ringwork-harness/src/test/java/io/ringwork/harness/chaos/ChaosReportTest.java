@@ -29,8 +29,8 @@ class ChaosReportTest {
     private final Set<Long> seen = new HashSet<>();
     private final List<Appended> appended = new ArrayList<>();
     private final Map<Long, Long> appliedAt = new HashMap<>();
-    private final List<ChaosReport.RunnerChange> runnerChanges = new ArrayList<>();
-    private final List<ChaosReport.GcPause> gcPauses = new ArrayList<>();
+    /** The nodes' scrapes, 2 partitions. */
+    private final NodeScrapes scrapes = new NodeScrapes(2);
 
     /** {@code feed} delivers partition {@code p}'s change of version {@code v} at {@code atMs} (in time order). */
     private void deliver(FeedHistory feed, int p, long v, long atMs) {
@@ -42,10 +42,26 @@ class ChaosReportTest {
         appended.add(new Appended(p, v, ackMs, applied));
     }
 
+    /** {@code node}'s process 1 was scraped at {@code atMs}: partition starts and releases, collections (ms). */
+    private void scrape(String node, long atMs, long[] starts, long[] releases, long collections, long gcMs) {
+        scrapes.add(new NodeScrapes.Sample(node, 1, atMs, atMs, new NodeScrapes.Counters(starts, releases, collections, gcMs / 1000.0, 0)));
+    }
+
+    private ChaosReport report() {
+        return report(new ByteArrayOutputStream());
+    }
+
+    private ChaosReport report(ByteArrayOutputStream bytes) {
+        return new ChaosReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), any, appliedAt, List.of(n2), 2, appended, scrapes);
+    }
+
+    private static final ChaosChecks.Anomalies NONE = new ChaosChecks.Anomalies(0, 0, 0, 0, List.of(), 0, List.of());
+
     /** The report's fault lines for {@code faults}, over n2's feed and the appends so far (2 partitions). */
     private String faultLines(ChaosReport.FaultFigures... faults) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        new ChaosReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), any, appliedAt, List.of(n2), 2, appended, runnerChanges, gcPauses).faults(List.of(faults));
+        ChaosReport report = report(bytes);
+        report.printFaults(report.figures(List.of(faults), NONE, true), List.of(faults));
         return bytes.toString(StandardCharsets.UTF_8);
     }
 
@@ -285,56 +301,119 @@ class ChaosReportTest {
     }
 
     @Test
-    void theNodesGcPausesAreCountedInTheJoinWindowAndEachQuietStretch() {
+    void theNodesCollectionsAreCountedInTheJoinWindowAndEachQuietStretch() {
         for (int i = 0; i < 300; i++) {
             append(1, i, i * 100L, true);
             deliver(n2, 1, i, i * 100L + 10);
         }
-        // The join's window is [5 s, 9 s); the quiet stretches [11, 15), [15, 19), [19, 23), [23, 27).
-        gcPauses.add(new ChaosReport.GcPause("n1", 5_030, 40.0));
-        gcPauses.add(new ChaosReport.GcPause("n2", 6_000, 12.4));
-        gcPauses.add(new ChaosReport.GcPause("n3", 8_990, 75.6));
-        gcPauses.add(new ChaosReport.GcPause("n1", 11_010, 20.0)); // began before 11 s: still in [11, 15)
-        gcPauses.add(new ChaosReport.GcPause("n2", 19_500, 30.0));
-        gcPauses.add(new ChaosReport.GcPause("n2", 10_000, 30.0)); // in no window
+        // The join's window is [5 s, 9 s]; the quiet stretches [11, 15), [15, 19), [19, 23), [23, 27).
+        long[] none = new long[2];
+        scrape("n1", 5_000, none, none, 10, 100);
+        scrape("n2", 5_000, none, none, 20, 200);
+        scrape("n1", 9_000, none, none, 12, 140); // 2 in the join's window, 40 ms
+        scrape("n2", 9_000, none, none, 21, 212); // 1, 12 ms
+        scrape("n1", 11_000, none, none, 12, 140);
+        scrape("n2", 11_000, none, none, 21, 212);
+        scrape("n1", 15_000, none, none, 13, 160); // [11, 15): 1, 20 ms
+        scrape("n2", 15_000, none, none, 21, 212);
+        scrape("n1", 19_000, none, none, 13, 160);
+        scrape("n2", 23_000, none, none, 22, 242); // [19, 23): 1, 30 ms; n2 not scraped at 19 s: from its 15 s scrape
+        scrape("n1", 27_000, none, none, 13, 160);
+        scrape("n2", 27_000, none, none, 22, 242);
         Ownership owners = new Ownership(Map.of(0, "n1", 1, "n2"), Map.of());
         String text = faultLines(join(owners, owners, 9_000));
-        assertTrue(text.contains("nodes' GC pauses (their GC logs): the join's window 3, longest 76 ms;"
-                + " quiet stretches 1, 0, 1, 0 (median 0.5), longest each 20, 0, 30, 0 ms"), text);
+        assertTrue(text.contains("nodes' collections (their /metrics): the join's window 3, 52 ms;"
+                + " quiet stretches 1, 1, 1, 0 (median 1), each 20, 30, 30, 0 ms"), text);
     }
 
     @Test
-    void withoutGcLogsTheGcLineSaysSo() {
+    void withoutScrapesTheCollectionsLineSaysSo() {
         Ownership owners = new Ownership(Map.of(0, "n1", 1, "n2"), Map.of());
         append(1, 1, 6_000, true);
         deliver(n2, 1, 1, 6_010);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        new ChaosReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), any, appliedAt, List.of(n2), 2, appended, null, null)
-                .faults(List.of(join(owners, owners, 9_000)));
-        assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("nodes' GC pauses: n/a"), bytes.toString(StandardCharsets.UTF_8));
+        String text = faultLines(join(owners, owners, 9_000));
+        assertTrue(text.contains("nodes' collections: n/a"), text);
     }
 
+    /** From /metrics: an unmoved partition released in the join's window is counted and named; changes outside the window are not. */
     @Test
     void runnerChangesInTheJoinWindowAreCountedByMovedAndUnmoved() {
         Ownership before = new Ownership(Map.of(0, "n1", 1, "n2"), Map.of());
         Ownership after = new Ownership(Map.of(0, "n4", 1, "n2"), Map.of());
-        runnerChanges.add(new ChaosReport.RunnerChange("n1", 7_000, 0, false));
-        runnerChanges.add(new ChaosReport.RunnerChange("n4", 7_100, 0, true));
-        runnerChanges.add(new ChaosReport.RunnerChange("n2", 1_000, 1, true)); // before the join: not counted
-        runnerChanges.add(new ChaosReport.RunnerChange("n2", 8_000, 1, false)); // an unmoved partition released in the window
-        String text = faultLines(join(before, after, 9_000));
-        assertTrue(text.contains("runner changes join..settled (the nodes' logs): unmoved partitions started 0, released 1 [1];"
-                + " moved partitions started 1, released 1"), text);
-        runnerChanges.remove(3);
-        assertTrue(faultLines(join(before, after, 9_000)).contains("unmoved partitions started 0, released 0; moved"));
+        scrape("n1", 4_000, new long[] {1, 0}, new long[] {0, 0}, 0, 0);
+        scrape("n2", 4_000, new long[] {0, 1}, new long[] {0, 0}, 0, 0); // p1 started before the join: not counted
+        scrapes.started("n4", 1, 5_000); // the joiner counts from zero
+        scrape("n1", 9_500, new long[] {1, 0}, new long[] {1, 0}, 0, 0);
+        scrape("n2", 9_500, new long[] {0, 1}, new long[] {0, 1}, 0, 0); // an unmoved partition released in the window
+        scrape("n4", 9_500, new long[] {1, 0}, new long[] {0, 0}, 0, 0);
+        ChaosFigures.Runners runners = report().figures(List.of(join(before, after, 9_000)), NONE, true).joins().get(0).runners();
+        assertEquals(new ChaosFigures.Runners(0, 1, Set.of(1), 1, 1, true), runners);
+        assertTrue(faultLines(join(before, after, 9_000)).contains("runner changes join..settled (the nodes' /metrics): unmoved partitions"
+                + " started 0, released 1 [1]; moved partitions started 1, released 1"));
+    }
+
+    /** A node killed in the window counts up to its last scrape, and its restarted process from zero. */
+    @Test
+    void aKilledProcessCountsToItsLastScrapeAndItsSuccessorFromZero() {
+        scrape("n1", 1_000, new long[] {1, 1}, new long[] {0, 0}, 0, 0);
+        scrape("n1", 2_000, new long[] {1, 2}, new long[] {0, 0}, 0, 0); // its last scrape: killed at 2.5 s
+        scrapes.started("n1", 2, 3_000);
+        scrapes.add(new NodeScrapes.Sample("n1", 2, 4_000, 4_000, new NodeScrapes.Counters(new long[] {1, 0}, new long[] {0, 0}, 0, 0, 3)));
+        NodeScrapes.PartitionChanges changes = scrapes.partitionChanges(1_500, 5_000);
+        assertEquals(List.of(1L, 1L), List.of(changes.started()[0], changes.started()[1]));
+        assertTrue(changes.exact());
+        assertEquals(0, scrapes.partitionChanges(4_000, 5_000).started(Set.of(0, 1)));
+        // A window before any scrape of an old process: counted from its first scrape, and flagged.
+        assertEquals(false, scrapes.partitionChanges(500, 2_000).exact());
+        assertEquals(3, scrapes.repairs());
     }
 
     @Test
-    void withoutTheNodesLogsRunnerChangesAreNotAvailable() {
+    void withoutPartitionCountersRunnerChangesAreNotAvailable() {
         Ownership owners = new Ownership(Map.of(0, "n1", 1, "n2"), Map.of());
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        new ChaosReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), any, appliedAt, List.of(n2), 2, appended, null, null)
-                .faults(List.of(join(owners, owners, 9_000)));
-        assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("runner changes join..settled: n/a"));
+        scrapes.add(new NodeScrapes.Sample("n1", 1, 0, 0, new NodeScrapes.Counters(null, null, 0, 0, 0))); // an older node
+        assertTrue(faultLines(join(owners, owners, 9_000)).contains("runner changes join..settled: n/a"));
+    }
+
+    /** The headline figures, as values, before any line is printed. */
+    @Test
+    void theFiguresHoldTheFailoverSpreadsTheJoinStallsAndTheAnomaliesByName() {
+        long kill = 1_000;
+        append(0, 1, 1_100, true);
+        deliver(n2, 0, 1, 1_300); // p0 processed again 300 ms after the kill
+        append(1, 1, 1_200, true);
+        deliver(n2, 1, 1, 1_900); // p1 900 ms after it
+        Ownership owners = new Ownership(Map.of(0, "n1", 1, "n1"), Map.of());
+        ChaosReport.FaultFigures killed = new ChaosReport.FaultFigures(new Fault(kill, FaultSchedule.Kind.KILL, "n1", 500), kill, 1_500,
+                owners, owners, 4_000);
+        // A join at 15 s: p1 moves to n4 and is applied 400 ms late, against 10 ms before; p0 stays and is 20 ms late, against 10 ms.
+        append(0, 2, 14_500, true);
+        deliver(n2, 0, 2, 14_510);
+        append(1, 2, 14_600, true);
+        deliver(n2, 1, 2, 14_610);
+        append(0, 3, 16_000, true);
+        deliver(n2, 0, 3, 16_020);
+        append(1, 3, 16_100, true);
+        deliver(n2, 1, 3, 16_500);
+        Ownership after = new Ownership(Map.of(0, "n1", 1, "n4"), Map.of());
+        ChaosReport.FaultFigures joined = new ChaosReport.FaultFigures(new Fault(15_000, FaultSchedule.Kind.JOIN, "n4", 0), 15_000, 16_000,
+                owners, after, 19_000);
+        ChaosFigures figures = report().figures(List.of(killed, joined),
+                new ChaosChecks.Anomalies(2, 0, 1, 0, List.of(), 0, List.of()), true);
+
+        assertEquals(Map.of("lost", 2L, "duplicated", 0L, "reordered", 1L, "divergent", 0L), figures.anomalies());
+        assertEquals("lost 2, duplicated 0, reordered 1, divergent 0", figures.anomalyLine());
+        assertEquals("RESULT: FAILED, 3 anomalies", figures.resultLine());
+        assertEquals(new ChaosFigures.Spread(2, 300, 900, 900), figures.failoverPerPartition());
+        ChaosFigures.Join j = figures.joins().get(0);
+        assertEquals(Set.of(1), j.moved());
+        assertEquals(Set.of(0), j.unmoved());
+        assertEquals(390L, j.movedStallMs());
+        assertEquals(10L, j.unmovedStallMs());
+        assertEquals(null, j.runners()); // no scrape: not available, rather than zero
+        assertEquals(-1, figures.repairs());
+        assertTrue(new ChaosFigures(Map.of("lost", 0L), List.of(), null, null, List.of(), 0, true).ok());
+        assertEquals("RESULT: FAILED, 0 anomalies, not drained",
+                new ChaosFigures(Map.of("lost", 0L), List.of(), null, null, List.of(), 0, false).resultLine());
     }
 }

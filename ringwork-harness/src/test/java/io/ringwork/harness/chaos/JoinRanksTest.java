@@ -47,9 +47,11 @@ class JoinRanksTest {
         }
         Ownership owners = new Ownership(Map.of(0, "n1", 1, "n2"), Map.of());
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        new ChaosReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), any, appliedAt, List.of(n2), 2, appended, List.of(), List.of())
-                .faults(List.of(new ChaosReport.FaultFigures(new Fault(5000, FaultSchedule.Kind.JOIN, "n4", 0), 5000, 6000,
-                        owners, owners, 9_000)));
+        ChaosReport report = new ChaosReport(new PrintStream(bytes, true, StandardCharsets.UTF_8), any, appliedAt, List.of(n2), 2, appended,
+                new NodeScrapes(2));
+        List<ChaosReport.FaultFigures> faults = List.of(new ChaosReport.FaultFigures(new Fault(5000, FaultSchedule.Kind.JOIN, "n4", 0),
+                5000, 6000, owners, owners, 9_000));
+        report.printFaults(report.figures(faults, new ChaosChecks.Anomalies(0, 0, 0, 0, List.of(), 0, List.of()), true), faults);
         return bytes.toString(StandardCharsets.UTF_8);
     }
 

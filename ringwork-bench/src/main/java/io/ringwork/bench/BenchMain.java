@@ -1,6 +1,6 @@
 package io.ringwork.bench;
 
-import io.ringwork.runtime.membership.LoopbackReport;
+import io.ringwork.harness.membership.LoopbackReport;
 import io.ringwork.sim.membership.MembershipReport;
 
 import java.util.Arrays;

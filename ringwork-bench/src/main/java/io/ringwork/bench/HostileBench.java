@@ -1,6 +1,6 @@
 package io.ringwork.bench;
 
-import io.ringwork.runtime.harness.NodeProcess;
+import io.ringwork.harness.process.NodeProcess;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -46,6 +46,6 @@ class LayeringTest {
 
     @ArchTest
     static final ArchRule noRuntimeOrLogging = noClasses().should().dependOnClassesThat()
-            .resideInAnyPackage("io.ringwork.runtime..", "io.ringwork.sim..", "org.slf4j..", "ch.qos.logback..", "org.rocksdb..")
+            .resideInAnyPackage("io.ringwork.runtime..", "io.ringwork.harness..", "io.ringwork.sim..", "org.slf4j..", "ch.qos.logback..", "org.rocksdb..")
             .because("core depends on nothing above it and logs nothing (it returns effects)");
 }

@@ -3,7 +3,7 @@ package io.ringwork.runtime.cli;
 import java.io.PrintStream;
 
 /** A one-line progress bar on stderr, redrawn at most every 200 ms. Not thread-safe. */
-final class Progress {
+public final class Progress {
     private static final int WIDTH = 30;
     private final PrintStream out;
     private final String what;
@@ -11,13 +11,13 @@ final class Progress {
     private final long startNs = System.nanoTime();
     private long lastDrawNs;
 
-    Progress(PrintStream out, String what, long total) {
+    public Progress(PrintStream out, String what, long total) {
         this.out = out;
         this.what = what;
         this.total = total;
     }
 
-    void update(long done) {
+    public void update(long done) {
         long now = System.nanoTime();
         if (now - lastDrawNs < 200_000_000L && done < total) return;
         lastDrawNs = now;
@@ -28,7 +28,7 @@ final class Progress {
         out.flush();
     }
 
-    void finish(long done) {
+    public void finish(long done) {
         update(done);
         out.println();
     }

@@ -3,11 +3,15 @@ package io.ringwork.runtime.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code ringwork} command line. Run through the {@code ./ringwork} launcher. */
+/**
+ * The {@code ringwork} command line of the node: {@code node}, {@code produce}, {@code get},
+ * {@code status}. The {@code ./ringwork} launcher runs the harness's command line, which is this
+ * one with the commands that drive node processes added ({@code demo}, {@code chaos}, ...), so
+ * users see one {@code ringwork}.
+ */
 @Command(name = "ringwork", mixinStandardHelpOptions = true, version = "ringwork 0.1.0",
         description = "Peer-to-peer keyed, ordered event processing.",
-        subcommands = {NodeCommand.class, ProduceCommand.class, GetCommand.class, StatusCommand.class, TokenCommand.class,
-                DemoCommand.class, ChaosCommand.class, ChaosRanksCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {NodeCommand.class, ProduceCommand.class, GetCommand.class, StatusCommand.class, TokenCommand.class})
 public final class RingworkCli {
     public static void main(String[] args) {
         System.exit(run(args));
@@ -15,7 +19,21 @@ public final class RingworkCli {
 
     /** Runs a command line and returns its exit code; bad arguments print usage, never a stack trace. */
     public static int run(String... args) {
+        return run(commandLine(), args);
+    }
+
+    /**
+     * The node's command line with {@code more} subcommands (picocli {@code @Command} objects, e.g.
+     * the harness's) after the node's own, then {@code help}; run it with {@link #run(CommandLine, String...)}.
+     */
+    public static CommandLine commandLine(Object... more) {
         CommandLine cli = new CommandLine(new RingworkCli());
+        for (Object command : more) cli.addSubcommand(command);
+        return cli.addSubcommand(new CommandLine.HelpCommand());
+    }
+
+    /** Runs {@code args} on {@code cli}: bad arguments and I/O errors print one line and exit 2, never a stack trace. */
+    public static int run(CommandLine cli, String... args) {
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof IllegalArgumentException || e instanceof IllegalStateException
                     || e instanceof java.io.IOException) {

@@ -72,9 +72,9 @@ public final class ClusterService implements Replication, AutoCloseable {
     private static final int PAGES_PER_TICK = 8;
     /** How long an owner waits after a failed link before it says Hello again. */
     private static final long LINK_RETRY_MS = 500;
-    /** In the log line of every digest that differed (the chaos harness counts them). */
+    /** In the log line of every digest that differed (counted in /metrics as ringwork_replication_repairs). */
     public static final String REPAIR_LOG_MARK = "anti-entropy digest differs";
-    /** In the log line of every partition start and release, after "partition N " (the chaos harness counts them). */
+    /** In the log line of every partition start and release, after "partition N " (counted by {@link #starts}, {@link #releases}). */
     public static final String STARTED_LOG_MARK = "started under term";
     public static final String RELEASED_LOG_MARK = "released at checkpoint";
 
@@ -116,6 +116,9 @@ public final class ClusterService implements Replication, AutoCloseable {
     private final long startedMs = System.currentTimeMillis();
     private final LongAdder replicatedChanges = new LongAdder();
     private final LongAdder handoffs = new LongAdder();
+    /** Per partition: how often it was started and released here since this process began (for /metrics). */
+    private final java.util.concurrent.atomic.AtomicLongArray starts;
+    private final java.util.concurrent.atomic.AtomicLongArray releases;
     /** Replication bodies and acks refused because a term's epoch was out of range (the codec's count). */
     private final LongAdder termsRefusedAtDecode = new LongAdder();
     /** Partitions whose start found no term left, each logged once; guarded by that partition's lock. */
@@ -153,6 +156,8 @@ public final class ClusterService implements Replication, AutoCloseable {
         this.inSyncFlags = new java.util.concurrent.atomic.AtomicIntegerArray(partitions);
         this.leadTerms = new java.util.concurrent.atomic.AtomicReferenceArray<>(partitions);
         this.startedNs = new java.util.concurrent.atomic.AtomicLongArray(partitions);
+        this.starts = new java.util.concurrent.atomic.AtomicLongArray(partitions);
+        this.releases = new java.util.concurrent.atomic.AtomicLongArray(partitions);
         io.ringwork.core.cluster.LogCatchUp catchUp = new io.ringwork.core.cluster.LogCatchUp(
                 new LogSource(log), store, applier, CATCH_UP_MAX_RECORDS);
         for (int p = 0; p < partitions; p++) {
@@ -567,6 +572,7 @@ public final class ClusterService implements Replication, AutoCloseable {
         effects.durable().forEach(Runnable::run);
         startedNs.set(p, System.nanoTime());
         engine.startPartition(p);
+        starts.incrementAndGet(p);
         LOG.info("partition {} " + STARTED_LOG_MARK + " {} (checkpoint {})", p, term, store.checkpoint(p));
     }
 
@@ -594,6 +600,7 @@ public final class ClusterService implements Replication, AutoCloseable {
                 // Deposed: its pending commits can never count under a stale term, so no drain wait.
                 checkpoint = engine.stopPartition(p, !deposed);
                 stopped = true;
+                releases.incrementAndGet(p);
                 LOG.info("partition {} " + RELEASED_LOG_MARK + " {}{} (stopping took {} ms)", p, checkpoint, deposed ? " (deposed)" : "",
                         (System.nanoTime() - stopStartNs) / 1_000_000);
             } catch (InterruptedException e) {
@@ -787,6 +794,16 @@ public final class ClusterService implements Replication, AutoCloseable {
 
     public long handoffs() {
         return handoffs.sum();
+    }
+
+    /** How often {@code partition} was started here (this node took it over) since this process began. */
+    public long starts(int partition) {
+        return starts.get(partition);
+    }
+
+    /** How often {@code partition} was stopped here after running (a handoff, a deposition, a leave) since this process began. */
+    public long releases(int partition) {
+        return releases.get(partition);
     }
 
     /** A replication body or its acks carried a term out of range, and the codec refused it. */

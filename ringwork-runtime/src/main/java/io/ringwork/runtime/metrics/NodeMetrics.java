@@ -4,6 +4,9 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.ringwork.runtime.membership.MembershipMetrics;
 import io.ringwork.runtime.transport.TransportCounters;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.util.function.IntToLongFunction;
 import java.util.function.ToDoubleFunction;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
@@ -56,6 +59,41 @@ public final class NodeMetrics {
                 .publishPercentiles(0.5, 0.99).publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(30))
                 .register(registry);
+        collectors();
+    }
+
+    /**
+     * The JVM's collections and the time its collectors report for them, per collector
+     * ({@code ringwork_jvm_gc_collections_total{collector}}, {@code ringwork_jvm_gc_seconds_total{collector}}),
+     * from the GarbageCollectorMXBeans. For G1 the young and old collectors' times are pauses, and
+     * "G1 Concurrent GC" counts the remark and cleanup pauses of its concurrent cycles. Every
+     * partition on a node waits out a pause, so the chaos harness compares these counts between a
+     * join and quiet stretches (docs/CHAOS.md).
+     */
+    private void collectors() {
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            // A bean reports -1 for a figure it does not keep; 0 reads as "none" in a sum.
+            functionCounter("ringwork.jvm.gc.collections", "collections, by collector", "collector", gc.getName(),
+                    () -> Math.max(0, gc.getCollectionCount()));
+            functionCounter("ringwork.jvm.gc.seconds", "time the collector reports for its collections, by collector",
+                    "collector", gc.getName(), () -> Math.max(0, gc.getCollectionTime()) / 1000.0);
+        }
+    }
+
+    /**
+     * Per partition, how often this node started and released it since the process began
+     * ({@code ringwork_partition_starts_total{partition}}, {@code ringwork_partition_releases_total{partition}}),
+     * read at each scrape from {@code starts} and {@code releases}. Every partition has its two
+     * series from the start, at 0. Call once.
+     */
+    public void partitionChanges(int partitions, IntToLongFunction starts, IntToLongFunction releases) {
+        for (int p = 0; p < partitions; p++) {
+            int partition = p;
+            functionCounter("ringwork.partition.starts", "times this node started the partition (took it over)",
+                    "partition", Integer.toString(p), () -> starts.applyAsLong(partition));
+            functionCounter("ringwork.partition.releases", "times this node released the partition (handoff, deposition, leave)",
+                    "partition", Integer.toString(p), () -> releases.applyAsLong(partition));
+        }
     }
 
     public void ingested(int appendedCount, int duplicateCount) {

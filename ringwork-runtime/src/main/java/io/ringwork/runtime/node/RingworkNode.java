@@ -289,6 +289,7 @@ public final class RingworkNode implements AutoCloseable {
         metrics.gauge("ringwork.replication.changes.fed", "changes this node fed from other owners' writes", cluster::replicatedChanges);
         metrics.gauge("ringwork.replication.handoffs", "partitions this node stopped running (handoffs, depositions)", cluster::handoffs);
         metrics.gauge("ringwork.replication.repairs", "anti-entropy digests that differed and were repaired", cluster::repairs);
+        metrics.partitionChanges(log.partitionCount(), cluster::starts, cluster::releases);
         for (String reason : PeerCounters.REASONS) {
             metrics.functionCounter("ringwork.peer.frames.dropped", "peer frames and messages refused, never applied, by reason",
                     "reason", reason, () -> peerCounters.dropped(reason));

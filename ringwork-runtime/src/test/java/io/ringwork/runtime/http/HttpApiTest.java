@@ -109,6 +109,18 @@ class HttpApiTest {
         assertThat(node.peerAddress()).startsWith("127.0.0.1:");
     }
 
+    /** The chaos harness reads partition starts and releases from here, not from the node's log (docs/CHAOS.md). */
+    @Test
+    void metricsCountEachPartitionsStartsAndReleases() {
+        String metrics = await().atMost(Duration.ofSeconds(10)).until(() -> send("GET", "/metrics", null, null).body().asText(),
+                m -> java.util.stream.IntStream.range(0, 8).allMatch(p -> m.contains(
+                        "ringwork_partition_starts_total{node=\"api-test\",partition=\"" + p + "\"} 1.0")));
+        for (int p = 0; p < 8; p++) {
+            assertThat(metrics).contains("ringwork_partition_releases_total{node=\"api-test\",partition=\"" + p + "\"} 0.0");
+        }
+        assertThat(metrics).doesNotContain("partition=\"8\"").contains("ringwork_jvm_gc_collections_total{");
+    }
+
     @Test
     void badInputGetsA4xxWithErrorAndDetail() throws Exception {
         assertError(send("POST", "/v1/events", "application/json", "{\"key\":"), 400, "malformed JSON");

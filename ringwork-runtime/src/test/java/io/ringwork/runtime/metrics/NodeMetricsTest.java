@@ -75,6 +75,40 @@ class NodeMetricsTest {
         return Double.parseDouble(matcher.group(2));
     }
 
+    /** Partition starts and releases, one series each per partition from the start, read at each scrape. */
+    @Test
+    void partitionStartsAndReleasesArePerPartitionCounters() {
+        NodeMetrics metrics = new NodeMetrics("n1");
+        long[] starts = {2, 0, 5};
+        long[] releases = {1, 0, 4};
+        metrics.partitionChanges(3, p -> starts[p], p -> releases[p]);
+        for (int i = 0; i < 3; i++) System.gc();
+        String scrape = metrics.scrape();
+        assertThat(scrape).contains("ringwork_partition_starts_total{node=\"n1\",partition=\"0\"} 2.0")
+                .contains("ringwork_partition_starts_total{node=\"n1\",partition=\"1\"} 0.0")
+                .contains("ringwork_partition_releases_total{node=\"n1\",partition=\"2\"} 4.0");
+        starts[1] = 7;
+        assertThat(metrics.scrape()).contains("ringwork_partition_starts_total{node=\"n1\",partition=\"1\"} 7.0");
+    }
+
+    /** Collections counted by the JVM's own beans: a System.gc() is one more collection of some collector. */
+    @Test
+    void garbageCollectionsAreCountedPerCollector() {
+        NodeMetrics metrics = new NodeMetrics("n1");
+        double before = sum(metrics.scrape(), "ringwork_jvm_gc_collections_total");
+        System.gc();
+        String scrape = metrics.scrape();
+        assertThat(sum(scrape, "ringwork_jvm_gc_collections_total")).isGreaterThan(before);
+        assertThat(scrape).contains("ringwork_jvm_gc_seconds_total{collector=");
+    }
+
+    private static double sum(String scrape, String name) {
+        Matcher matcher = Pattern.compile("(?m)^" + Pattern.quote(name) + "\\{[^}]*\\} (\\S+)$").matcher(scrape);
+        double sum = 0;
+        while (matcher.find()) sum += Double.parseDouble(matcher.group(1));
+        return sum;
+    }
+
     /** Micrometer holds a function counter's object weakly: a method reference held by no one else ended the series at the first GC. */
     @Test
     void aFunctionCounterOutlivesAGarbageCollection() {

@@ -1,0 +1,152 @@
+package io.ringwork.harness.chaos;
+
+import io.ringwork.core.time.RandomSource;
+import io.ringwork.core.util.Invariants;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The faults of a chaos run, planned before it starts as a pure function of the seed, the initial
+ * node count, the duration and the requested faults. The same inputs give the same plan.
+ *
+ * <p>Safety bound: faults never overlap (a fault's node is back up before the next fault starts),
+ * so at most one node is down or paused at any time; a kill, pause or leave is planned only while
+ * at least {@link #MIN_NODES_FOR_OUTAGE} nodes are members, and a leave only if that many remain
+ * afterwards. A requested fault that would break the bound is not planned and is listed in
+ * {@link Plan#skipped()} with the reason.
+ *
+ * <p>Faults are planned in the window [15 %, 75 %] of the duration, one per equal slot, so that the
+ * last quarter of the run is fault-free and the cluster settles before the drain. The run starts
+ * each fault only once the one before it has settled (a join's window can take 20 s on a busy
+ * machine), so a fault may start later than planned, and production then goes on until the last
+ * fault has settled.
+ */
+public final class FaultSchedule {
+    /** A kill, pause or leave needs this many members: with fewer, one node down is not a minority. */
+    public static final int MIN_NODES_FOR_OUTAGE = 3;
+
+    public enum Kind { KILL, PAUSE, JOIN, LEAVE;
+
+        public static Kind parse(String name) {
+            try {
+                return valueOf(name.trim().toUpperCase(Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("unknown fault '" + name + "' (kill, pause, join, leave)");
+            }
+        }
+
+        public String label() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /**
+     * One planned fault.
+     *
+     * @param atMs       when it starts, from the start of the run
+     * @param kind       what happens
+     * @param node       the node it happens to (for a join: the new node's id)
+     * @param outageMs   for a kill, how long until the restart; for a pause, until SIGCONT; else 0
+     */
+    public record Fault(long atMs, Kind kind, String node, long outageMs) {
+        /** When the node is back (the restart or SIGCONT is due); {@code atMs} for join and leave. */
+        public long endMs() {
+            return atMs + outageMs;
+        }
+
+        @Override
+        public String toString() {
+            return String.format("t=%.1fs %s %s%s", atMs / 1000.0, kind.label(), node,
+                    outageMs > 0 ? String.format(" for %.1fs", outageMs / 1000.0) : "");
+        }
+    }
+
+    /** The plan: faults in time order, and the requested faults that were not planned, with why. */
+    public record Plan(List<Fault> faults, List<String> skipped, List<String> initialNodes) {}
+
+    private FaultSchedule() {}
+
+    /** The id of the i-th node (1-based): n1, n2, ... Joined nodes continue the sequence. */
+    public static String nodeId(int i) {
+        return "n" + i;
+    }
+
+    /**
+     * Plans {@code requested} faults (one entry per fault; repeat a kind for more) over a run.
+     *
+     * @param seed         the plan's seed
+     * @param initialNodes nodes at the start, >= 1
+     * @param durationMs   the run's producing phase, > 0
+     * @param requested    faults in the order asked; the plan shuffles them with the seed
+     */
+    public static Plan plan(long seed, int initialNodes, long durationMs, List<Kind> requested) {
+        Invariants.require(initialNodes >= 1, "need at least one node, got %s", initialNodes);
+        Invariants.require(durationMs > 0, "duration must be positive, got %s", durationMs);
+        RandomSource random = RandomSource.seeded(seed);
+        List<Kind> pending = new ArrayList<>(requested);
+        for (int i = pending.size() - 1; i > 0; i--) { // Fisher-Yates with the seed
+            int j = random.nextInt(i + 1);
+            Kind swap = pending.get(i);
+            pending.set(i, pending.get(j));
+            pending.set(j, swap);
+        }
+        List<String> members = new ArrayList<>();
+        for (int i = 1; i <= initialNodes; i++) members.add(nodeId(i));
+        List<String> initial = List.copyOf(members);
+        int nextId = initialNodes + 1;
+        List<Fault> faults = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
+        int slots = Math.max(1, pending.size());
+        long windowStartMs = durationMs * 15 / 100;
+        long slotMs = (durationMs * 75 / 100 - windowStartMs) / slots;
+        for (int slot = 0; slot < slots && !pending.isEmpty(); slot++) {
+            // 1. The first pending fault that the members allow now; a join makes room for a later leave or kill.
+            int pick = -1;
+            for (int i = 0; i < pending.size() && pick < 0; i++) if (allowed(pending.get(i), members.size())) pick = i;
+            if (pick < 0) break;
+            Kind kind = pending.remove(pick);
+            // 2. A start jittered within the first fifth of the slot; the outage ends within 60 % of it.
+            long atMs = windowStartMs + slot * slotMs + (slotMs / 5 > 0 ? random.nextInt((int) (slotMs / 5)) : 0);
+            long outageCapMs = Math.max(500, slotMs * 60 / 100);
+            String node;
+            long outageMs = 0;
+            switch (kind) {
+                case JOIN -> {
+                    node = nodeId(nextId++);
+                    members.add(node);
+                }
+                case LEAVE -> node = members.remove(random.nextInt(members.size()));
+                case KILL -> {
+                    node = members.get(random.nextInt(members.size()));
+                    outageMs = Math.min(outageCapMs, 2000 + random.nextInt(3001));
+                }
+                default -> {
+                    node = members.get(random.nextInt(members.size()));
+                    outageMs = Math.min(outageCapMs, 1000 + random.nextInt(3001));
+                }
+            }
+            faults.add(new Fault(atMs, kind, node, outageMs));
+        }
+        for (Kind kind : pending) {
+            skipped.add(kind.label() + ": would leave fewer than " + MIN_NODES_FOR_OUTAGE + " nodes up, so one down would not be a minority");
+        }
+        return new Plan(List.copyOf(faults), List.copyOf(skipped), initial);
+    }
+
+    private static boolean allowed(Kind kind, int members) {
+        return switch (kind) {
+            case JOIN -> true;
+            case KILL, PAUSE -> members >= MIN_NODES_FOR_OUTAGE;
+            case LEAVE -> members - 1 >= MIN_NODES_FOR_OUTAGE;
+        };
+    }
+
+    /** Parses "kill,pause,join,leave" (repeats allowed, e.g. "kill,kill"); empty or "none" means no faults. */
+    public static List<Kind> parseFaults(String list) {
+        List<Kind> kinds = new ArrayList<>();
+        if (list == null || list.isBlank() || list.trim().equalsIgnoreCase("none")) return kinds;
+        for (String name : list.split(",")) if (!name.isBlank()) kinds.add(Kind.parse(name));
+        return kinds;
+    }
+}

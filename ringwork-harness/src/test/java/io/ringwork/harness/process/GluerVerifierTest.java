@@ -1,0 +1,24 @@
+package io.ringwork.harness.process;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+class GluerVerifierTest {
+    private final ObjectMapper json = new ObjectMapper();
+
+    @Test
+    void aNodeHoldsAllOnlyWhenEveryPartitionItOwnsOrReplicatesIsAtItsLogEnd() throws Exception {
+        assertTrue(GluerVerifier.holdsAll(json.readTree("""
+                {"totals":{"lag":0},"partitions":[{"partition":0,"running":true,"lag":0},
+                                                  {"partition":1,"running":false,"lag":0}]}""")));
+        // Its own partitions are done (totals.lag 0) but a replica is still catching up.
+        assertFalse(GluerVerifier.holdsAll(json.readTree("""
+                {"totals":{"lag":0},"partitions":[{"partition":0,"running":true,"lag":0},
+                                                  {"partition":1,"running":false,"lag":1375}]}""")));
+        assertFalse(GluerVerifier.holdsAll(json.readTree("{\"partitions\":[]}")), "no partitions shown: not known to hold anything");
+        assertFalse(GluerVerifier.holdsAll(json.readTree("{\"partitions\":[{\"partition\":0}]}")), "no lag shown");
+    }
+}

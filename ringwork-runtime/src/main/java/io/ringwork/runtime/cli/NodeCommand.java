@@ -41,7 +41,7 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--changes-retained", description = "changes kept for feed replay (default 1000000)") Long changesRetained;
     @Option(names = "--worker-threads", description = "threads applying records (default 2 x cores, at least 4)") Integer workerThreads;
     @Option(names = "--cluster", description = "cluster name; packets of other clusters are dropped (default ringwork)") String cluster;
-    @Option(names = "--membership", description = "failure detector profile: lan (1 s period) or fast (200 ms) (default lan)") String membership;
+    @Option(names = "--membership", description = "failure detector profile: lan (200 ms period) or wan (1 s; long round trips, very large clusters) (default lan)") String membership;
     @Option(names = "--log-retention-bytes", description = "log bytes kept per partition; -1: no limit (default -1)") Long logRetentionBytes;
     @Option(names = "--log-retention-ms", description = "age after which log segments go; -1: no limit (default -1)") Long logRetentionMs;
     @Option(names = "--replication-factor", description = "nodes holding each partition's state, owner included (default 3)") Integer replicationFactor;

@@ -23,8 +23,9 @@ import java.util.List;
  * @param changesRetained      changes kept for feed replay ({@code GET /v1/changes?from=...})
  * @param workerThreads        threads applying records
  * @param cluster              the cluster's name; packets of another cluster are dropped
- * @param membership           failure-detector profile: {@code lan} (1 s protocol period) or
- *                             {@code fast} (200 ms, for loopback)
+ * @param membership           failure-detector profile: {@code lan} (200 ms protocol period, the
+ *                             default), or {@code wan} (1 s: long round trips, very large clusters);
+ *                             {@code fast} is the old name of {@code lan}
  * @param secretFile           a file whose bytes (at least 16) authenticate cluster packets with
  *                             HMAC-SHA256, or null for none; every node needs the same file
  * @param logRetentionBytes    embedded log bytes kept per partition, -1 for no limit; whole old
@@ -69,7 +70,7 @@ public record NodeConfig(String nodeId, String bind, String http, List<String> s
         Invariants.require(workerThreads > 0, "worker-threads must be positive");
         Invariants.require(cluster != null && cluster.matches("[A-Za-z0-9._-]{1,64}"),
                 "cluster must be 1-64 letters, digits, '.', '_' or '-', got '%s'", cluster);
-        Invariants.require(List.of("lan", "fast").contains(membership), "membership must be lan or fast, got '%s'", membership);
+        Invariants.require(List.of("lan", "wan", "fast").contains(membership), "membership must be lan or wan, got '%s'", membership);
         Invariants.require(logRetentionBytes == -1 || logRetentionBytes > 0, "log-retention-bytes must be positive or -1");
         Invariants.require(logRetentionMs == -1 || logRetentionMs > 0, "log-retention-ms must be positive or -1");
         Invariants.require(replicationFactor >= 1 && replicationFactor <= 7, "replication-factor must be in [1, 7], got %s", replicationFactor);

@@ -171,8 +171,8 @@ public final class RingworkNode implements AutoCloseable {
     /** Joins the cluster (or starts one) on the bind address; the metadata tells peers where our HTTP API and peer port are. */
     private static MembershipService startMembership(NodeConfig config, Map<String, String> metadata, byte[] secret) {
         HostPort bind = HostPort.parse(config.bind(), "bind");
-        MembershipConfig protocol = config.membership().equals("fast")
-                ? MembershipConfig.fast(config.cluster()) : MembershipConfig.lan(config.cluster());
+        MembershipConfig protocol = config.membership().equals("wan")
+                ? MembershipConfig.wan(config.cluster()) : MembershipConfig.lan(config.cluster());
         List<Address> seeds = config.seeds().stream().map(s -> HostPort.parse(s, "seeds"))
                 .map(h -> new Address(h.host(), h.port())).toList();
         try {

@@ -42,7 +42,7 @@ final class ChaosCluster implements AutoCloseable {
 
     /** Starts (or restarts, on its old ports) node {@code id}, joining through the nodes up now. */
     void start(String id) throws IOException, InterruptedException {
-        List<String> args = new ArrayList<>(List.of("--partitions", Integer.toString(partitions), "--membership", "fast"));
+        List<String> args = new ArrayList<>(List.of("--partitions", Integer.toString(partitions))); // default membership: lan
         List<String> seeds = new ArrayList<>();
         for (Map.Entry<String, String> bind : binds.entrySet()) {
             if (!bind.getKey().equals(id) && states.get(bind.getKey()) == State.UP) seeds.add(bind.getValue());

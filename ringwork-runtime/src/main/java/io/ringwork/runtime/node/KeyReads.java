@@ -25,23 +25,64 @@ import java.util.function.Supplier;
  * say {@code "definite": false} as every such error does. Thread-safe.
  */
 public final class KeyReads {
+    /** What this node knows of the cluster, as reads need it; {@link #of} reads it off the node's services. */
+    interface Cluster {
+        /** The ownership plan as last computed, or null before the first. */
+        OwnershipPlan plan();
+
+        /** Whether this node runs {@code partition} now. */
+        boolean runs(int partition);
+
+        /** Whether this node holds {@code partition} in sync with its owner. */
+        boolean inSync(int partition);
+
+        /** The peer address (host:port) of a live {@code member}, or null. */
+        String peerAddress(String member);
+    }
+
     private final String self;
     private final Partitioner partitioner;
     private final StateStore store;
-    private final ClusterService cluster;
-    private final Supplier<ProcessingEngine> engine;
-    private final Supplier<MembershipService> membership;
+    private final Cluster cluster;
     private final ReadRelay relay;
 
-    KeyReads(String self, int partitions, StateStore store, ClusterService cluster, Supplier<ProcessingEngine> engine,
-             Supplier<MembershipService> membership, ReadRelay relay) {
+    KeyReads(String self, int partitions, StateStore store, Cluster cluster, ReadRelay relay) {
         this.self = self;
         this.partitioner = new Partitioner(partitions);
         this.store = store;
         this.cluster = cluster;
-        this.engine = engine;
-        this.membership = membership;
         this.relay = relay;
+    }
+
+    /** The node's view: the plan and in-sync flags from {@code service}, runs from the engine, addresses from gossip. */
+    static Cluster of(ClusterService service, Supplier<ProcessingEngine> engine, Supplier<MembershipService> membership) {
+        return new Cluster() {
+            @Override
+            public OwnershipPlan plan() {
+                return service.plan();
+            }
+
+            @Override
+            public boolean runs(int partition) {
+                ProcessingEngine processing = engine.get();
+                return processing != null && processing.runs(partition);
+            }
+
+            @Override
+            public boolean inSync(int partition) {
+                return service.inSync(partition);
+            }
+
+            @Override
+            public String peerAddress(String member) {
+                MembershipService m = membership.get();
+                if (m == null) return null;
+                for (Member each : m.members()) {
+                    if (each.id().equals(member)) return each.state().isActive() ? each.metadata().get(ClusterService.PEER_METADATA) : null;
+                }
+                return null;
+            }
+        };
     }
 
     /** This node's own entry for {@code key}, tombstones included; null when it holds none. */
@@ -61,8 +102,7 @@ public final class KeyReads {
     public Read fromOwner(String key) {
         int partition = partitioner.partitionOf(key);
         OwnershipPlan plan = cluster.plan();
-        ProcessingEngine processing = engine.get();
-        if (plan == null || (processing != null && processing.runs(partition))) return new Read(local(key), self);
+        if (plan == null || cluster.runs(partition)) return new Read(local(key), self);
         String owner = plan.owner(partition);
         if (owner == null) {
             throw new ApiError(503, "unavailable", "partition " + partition + " of '" + key + "' has no owner now "
@@ -90,7 +130,7 @@ public final class KeyReads {
     }
 
     private RelayedRead.Answer ask(String owner, String key) {
-        String address = peerAddressOf(owner);
+        String address = cluster.peerAddress(owner);
         if (address == null) {
             throw new ApiError(503, "unavailable", "the owner " + owner + " of '" + key + "' has no peer address yet; retry in a moment", true);
         }
@@ -117,15 +157,6 @@ public final class KeyReads {
         };
     }
 
-    private String peerAddressOf(String member) {
-        MembershipService m = membership.get();
-        if (m == null) return null;
-        for (Member each : m.members()) {
-            if (each.id().equals(member)) return each.state().isActive() ? each.metadata().get(ClusterService.PEER_METADATA) : null;
-        }
-        return null;
-    }
-
     /**
      * The owner's side: answers a read relayed by another member from this node's store, when
      * this node runs the key's partition or its plan makes it the owner and it holds the
@@ -133,10 +164,9 @@ public final class KeyReads {
      */
     public RelayedRead.Answer serve(RelayedRead.Request request) {
         int partition = partitioner.partitionOf(request.key());
-        ProcessingEngine processing = engine.get();
         OwnershipPlan plan = cluster.plan();
         String owner = plan == null ? null : plan.owner(partition);
-        boolean runs = processing != null && processing.runs(partition);
+        boolean runs = cluster.runs(partition);
         if (!runs && !(self.equals(owner) && cluster.inSync(partition))) {
             if (plan == null) return RelayedRead.Answer.unavailable(self + " is starting and has no ownership plan yet");
             if (owner == null) return RelayedRead.Answer.unavailable("partition " + partition + " has no owner in " + self + "'s plan");

@@ -109,7 +109,7 @@ public final class RingworkNode implements AutoCloseable {
             // An answer holds one stored state: the largest document, and room for its header and the frame's.
             relay = new ReadRelay(peerIdentity, peerCodec, peerCounters, config.maxDocumentBytes() + (64 << 10));
             this.readRelay = relay;
-            this.reads = new KeyReads(config.nodeId(), log.partitionCount(), store, cluster, () -> engine, () -> membership, relay);
+            this.reads = new KeyReads(config.nodeId(), log.partitionCount(), store, KeyReads.of(cluster, () -> engine, () -> membership), relay);
             api = new HttpApi(this); // fails here when the HTTP port is taken
             this.http = api;
             this.peers = bindPeers(peerAddress);

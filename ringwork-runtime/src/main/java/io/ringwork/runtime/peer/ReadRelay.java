@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.LongAdder;
 /**
  * The asking side of relayed reads: sends a read to the key's owner over its peer port and
  * returns the answer. Connections are pooled per member and reused, each used by one read at a
- * time.
+ * time; at most {@link #IDLE_PER_PEER_MAX} per member stay open between reads.
  *
  * <p>Limits, and what happens at each: at most {@link #IN_FLIGHT_MAX} reads relayed by this node
  * at once and {@link #PER_PEER_MAX} to one member (more fail at once as {@link Failure#BUSY},
@@ -30,6 +30,12 @@ public final class ReadRelay implements AutoCloseable {
     public static final int IN_FLIGHT_MAX = 64;
     public static final int PER_PEER_MAX = 8;
     public static final int TIMEOUT_MS = 3000;
+    /**
+     * Connections kept open per member between reads; those of a burst beyond it are closed after
+     * use. Each member's peer port takes {@value PeerServer#CONNECTIONS_MAX} connections in all,
+     * replication links included, and a pooled one stays open until its server's idle timeout.
+     */
+    static final int IDLE_PER_PEER_MAX = 2;
 
     /** Why a relayed read got no answer. */
     public enum Failure {
@@ -166,10 +172,10 @@ public final class ReadRelay implements AutoCloseable {
         }
         try {
             RelayedRead.Answer answer = client.read(new RelayedRead.Request(key, 1), timeoutMs, answerMaxBytes);
-            if (deadline.cancel(false)) {
+            if (deadline.cancel(false) && pool.idle.size() < IDLE_PER_PEER_MAX) {
                 pool.idle.offerFirst(pooled);
             } else {
-                // The deadline closed the connection just as the answer came: take the answer, not the connection.
+                // Enough kept already, or the deadline closed the connection just as the answer came.
                 client.close();
             }
             outcomes.get(answer.outcome().name().toLowerCase()).increment();

@@ -174,6 +174,27 @@ class ReadRelayTest {
     }
 
     @Test
+    void aBurstLeavesAtMostTwoConnectionsOpenToAMember() throws Exception {
+        String address = owner("n2", 0);
+        ReadRelay relay = relay(10_000, 8, 4);
+        hold = new CountDownLatch(1);
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+        try {
+            List<Future<RelayedRead.Answer>> burst = new ArrayList<>();
+            for (int i = 0; i < 4; i++) burst.add(pool.submit(() -> relay.read("n2", address, "doc")));
+            awaitReads(4);
+            assertThat(ownerCounters.inboundConnections()).isEqualTo(4);
+            hold.countDown();
+            for (Future<RelayedRead.Answer> f : burst) assertThat(f.get(10, TimeUnit.SECONDS).outcome()).isEqualTo(RelayedRead.Outcome.FOUND);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (ownerCounters.inboundConnections() > ReadRelay.IDLE_PER_PEER_MAX && System.nanoTime() < deadline) Thread.sleep(5);
+            assertThat(ownerCounters.inboundConnections()).isEqualTo(ReadRelay.IDLE_PER_PEER_MAX);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void aReadThatTookMoreThanOneHopIsRefusedWithoutAReadAndAnOlderOwnerIsUnavailable() throws Exception {
         String address = owner("n2", 0);
         try (Wire wire = new Wire(Integer.parseInt(address.substring(address.lastIndexOf(':') + 1)), PeerCodec.CURRENT, "n2")) {

@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class ReadRelay implements AutoCloseable {
     public static final int IN_FLIGHT_MAX = 64;
-    public static final int PER_PEER_MAX = 8;
+    public static final int PER_PEER_MAX = 16;
     public static final int TIMEOUT_MS = 3000;
     /**
      * Connections kept open per member between reads; those of a burst beyond it are closed after

@@ -80,8 +80,9 @@ class MixedVersionClusterTest {
             assertThat(n1.peerCounters().dropped(PeerCounters.UNKNOWN_FIELD)).isPositive();
             assertThat(n2.peerCounters().dropped(PeerCounters.UNKNOWN_KIND)).isZero();
             assertThat(n2.peerCounters().dropped(PeerCounters.UNKNOWN_FIELD)).isZero();
+            // (stale_term is not among them: a handoff at the start can leave an old owner's message behind, as with one version.)
             for (RingworkNode node : nodes) {
-                for (String reason : List.of(PeerCounters.BAD_MAC, PeerCounters.MALFORMED, PeerCounters.HANDSHAKE, PeerCounters.STALE_TERM)) {
+                for (String reason : List.of(PeerCounters.BAD_MAC, PeerCounters.MALFORMED, PeerCounters.HANDSHAKE)) {
                     assertThat(node.peerCounters().dropped(reason)).as(node.config().nodeId() + " " + reason).isZero();
                 }
             }

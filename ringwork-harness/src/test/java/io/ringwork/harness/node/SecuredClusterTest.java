@@ -36,7 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Three real node processes sharing a {@code --secret-file} replicate over their authenticated
  * peer ports; a commit forged with another key, sent straight to a node's peer port, is counted
- * and changes nothing; the API port serves no {@code /internal} route.
+ * and changes nothing; reads of keys another node owns are relayed to it over the peer channel; the
+ * API port serves no {@code /internal} route.
  */
 class SecuredClusterTest {
     private static final int PARTITIONS = 8;
@@ -80,6 +81,21 @@ class SecuredClusterTest {
                 assertThat(metric(base, "ringwork_peer_frames_dropped_total", "handshake")).isZero();
             }
 
+            // Reads on any node: those of keys another node owns are relayed to it over the authenticated peer channel.
+            double relayed = 0;
+            double served = 0;
+            for (NodeProcess node : nodes) {
+                String base = node.awaitReady(60_000);
+                for (int i = 0; i < 200; i += 7) assertThat(status(base + "/v1/state/sec/" + i)).as(node.nodeId() + " sec/" + i).isEqualTo(200);
+            }
+            for (NodeProcess node : nodes) { // after every node's reads: each counts what the others relayed to it
+                String base = node.awaitReady(60_000);
+                relayed += metric(base, "ringwork_peer_reads_relayed_total", "found");
+                served += metric(base, "ringwork_peer_reads_served_total");
+            }
+            assertThat(relayed).as("reads relayed to an owner").isPositive();
+            assertThat(served).as("relayed reads answered").isGreaterThanOrEqualTo(relayed);
+
             // A commit forged with another key, to s2's peer port: refused at the handshake's proof.
             NodeProcess target = nodes.get(1);
             String base = target.awaitReady(60_000);
@@ -116,13 +132,14 @@ class SecuredClusterTest {
         return HTTP.send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
-    /** The value of a series in the node's /metrics, 0 when absent; {@code reason} picks a series of the family. */
+    /** The value of a series in the node's /metrics, 0 when absent; {@code reason} picks a series of the family by its reason or outcome. */
     private static double metric(String base, String name, String... reason) throws Exception {
         String text = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
         Pattern line = Pattern.compile("^" + Pattern.quote(name) + "(\\{[^}]*})? (\\S+)$", Pattern.MULTILINE);
         Matcher m = line.matcher(text);
         while (m.find()) {
-            if (reason.length == 0 || (m.group(1) != null && m.group(1).contains("reason=\"" + reason[0] + "\""))) {
+            if (reason.length == 0 || (m.group(1) != null && (m.group(1).contains("reason=\"" + reason[0] + "\"")
+                    || m.group(1).contains("outcome=\"" + reason[0] + "\"")))) {
                 return Double.parseDouble(m.group(2));
             }
         }

@@ -127,6 +127,7 @@ public final class ClusterService implements Replication, AutoCloseable {
     private volatile MembershipService membership;
     private volatile PeerIdentity peerIdentity;
     private volatile PeerCounters peerCounters;
+    private volatile PeerCodec peerCodec = PeerCodec.CURRENT;
     private volatile Map<String, String> baseMetadata = Map.of();
     private volatile boolean expectPeers;
     private volatile OwnershipPlan plan;
@@ -172,6 +173,11 @@ public final class ClusterService implements Replication, AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** The codec the links speak; set before {@link #start}. Another than {@link PeerCodec#CURRENT} only in tests of a newer version. */
+    public void peerCodec(PeerCodec codec) {
+        this.peerCodec = codec;
     }
 
     /**
@@ -398,7 +404,7 @@ public final class ClusterService implements Replication, AutoCloseable {
             String address = m.metadata().get(PEER_METADATA);
             if (address != null) {
                 try {
-                    links.computeIfAbsent(m.id(), id -> new ReplicaLink(peerIdentity, id, address, this, PeerCodec.CURRENT, peerCounters))
+                    links.computeIfAbsent(m.id(), id -> new ReplicaLink(peerIdentity, id, address, this, peerCodec, peerCounters))
                             .address(address);
                 } catch (IllegalArgumentException e) {
                     LOG.debug("member {} gossips a bad peer address '{}'; no link to it", m.id(), address);

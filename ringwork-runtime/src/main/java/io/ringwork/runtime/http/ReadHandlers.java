@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import io.ringwork.core.gluer.GluerProcessor;
-import io.ringwork.core.id.Partitioner;
 import io.ringwork.core.membership.Member;
 import io.ringwork.runtime.membership.MembershipService;
 import io.ringwork.core.record.DeadLetter;
@@ -21,23 +20,21 @@ import java.util.function.Predicate;
 /** The read endpoints: state, gluer documents and tenant counters, dead letters, cluster. */
 final class ReadHandlers {
     private final RingworkNode node;
-    private final Partitioner partitioner;
 
     ReadHandlers(RingworkNode node) {
         this.node = node;
-        this.partitioner = new Partitioner(node.log().partitionCount());
     }
 
     /**
      * {@code GET /v1/state/{key}}: {@code {"key","version","value"}}, 404 when absent or deleted.
-     * Served by the key's owner (forwarded there); {@code ?local=true} reads this node's replica.
+     * Served by the key's owner (relayed there over the peer channel); {@code ?local=true} reads
+     * this node's replica.
      */
     void state(HttpExchange exchange) throws IOException {
         Exchanges.requireMethod(exchange, "GET");
         String key = Exchanges.checkKey(Exchanges.pathAfter(exchange, "/v1/state/"), "GET /v1/state/{key}");
         Exchanges.requireRead(exchange, key);
-        if (forwarded(exchange, key)) return;
-        VersionedState state = read(key);
+        VersionedState state = read(exchange, key);
         ObjectNode answer = Exchanges.JSON.createObjectNode().put("key", key).put("version", state.version());
         answer.set("value", node.applier().toJson(state));
         Exchanges.json(exchange, 200, answer);
@@ -54,8 +51,7 @@ final class ReadHandlers {
             return;
         }
         Exchanges.requireRead(exchange, key);
-        if (forwarded(exchange, key)) return;
-        VersionedState state = read(key);
+        VersionedState state = read(exchange, key);
         ObjectNode answer = Exchanges.JSON.createObjectNode().put("key", key).put("version", state.version());
         answer.set("document", node.applier().toJson(state));
         Exchanges.json(exchange, 200, answer);
@@ -70,52 +66,27 @@ final class ReadHandlers {
     }
 
     /**
-     * Relays the request to the key's owner unless this node is the owner or {@code local=true}
-     * was asked; true when it was relayed. The owner reads its own replica (the relay adds
-     * {@code local=true}), so a request is relayed at most once.
+     * The key's state as its owner holds it ({@link io.ringwork.runtime.node.KeyReads#fromOwner},
+     * relayed over the peer channel when another node owns it), or as this node holds it with
+     * {@code ?local=true}. Absent, deleted or without a value: a 404 that says which.
      */
-    private boolean forwarded(HttpExchange exchange, String key) throws IOException {
-        if ("true".equals(Exchanges.query(exchange).get("local"))) return false;
-        var cluster = node.cluster();
-        var plan = cluster.plan();
-        if (plan == null) return false;
-        String owner = plan.owner(partitioner.partitionOf(key));
-        if (owner == null || owner.equals(cluster.self())) return false;
-        String address = cluster.httpAddressOf(owner);
-        if (address == null) throw new ApiError(503, "unavailable", "the owner " + owner + " of '" + key + "' has no HTTP address yet", true);
-        String query = exchange.getRequestURI().getRawQuery();
-        java.net.URI target = java.net.URI.create("http://" + address + exchange.getRequestURI().getRawPath()
-                + "?" + (query == null || query.isEmpty() ? "" : query + "&") + "local=true");
-        try {
-            java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(target).timeout(java.time.Duration.ofSeconds(5));
-            // The owner checks the same token (the tokens file is the cluster's, like the secret).
-            String authorization = exchange.getRequestHeaders().getFirst("Authorization");
-            if (authorization != null) request.header("Authorization", authorization);
-            java.net.http.HttpResponse<byte[]> response = FORWARDER.send(request.GET().build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofByteArray());
-            Exchanges.send(exchange, response.statusCode(),
-                    response.headers().firstValue("Content-Type").orElse("application/json"), response.body());
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ApiError(503, "unavailable", "interrupted while asking the owner " + owner, true);
-        } catch (IOException e) {
-            throw new ApiError(503, "unavailable", "the owner " + owner + " of '" + key + "' did not answer: " + e.getMessage(), true);
+    private VersionedState read(HttpExchange exchange, String key) {
+        var reads = node.reads();
+        StoredState stored;
+        String where = "";
+        if ("true".equals(Exchanges.query(exchange).get("local"))) {
+            stored = reads.local(key);
+        } else {
+            var read = reads.fromOwner(key);
+            stored = read.state();
+            if (!read.readAt().equals(node.config().nodeId())) where = " (read at its owner " + read.readAt() + ")";
         }
-    }
-
-    private static final java.net.http.HttpClient FORWARDER = java.net.http.HttpClient.newBuilder()
-            .version(java.net.http.HttpClient.Version.HTTP_1_1).connectTimeout(java.time.Duration.ofSeconds(1)).build();
-
-    private VersionedState read(String key) {
-        int partition = partitioner.partitionOf(key);
-        StoredState stored = node.store().get(partition, key);
         if (stored == null || stored.tombstone() || stored.value() == null) {
             String why = stored == null ? "no state for key '" + key + "'"
                     : stored.tombstone() ? "key '" + key + "' was deleted at version " + stored.version()
                     : "key '" + key + "' has no value: every record up to version " + stored.version()
                             + " was rejected (see /v1/dead-letters?key=" + key + ")";
-            throw ApiError.notFound(why);
+            throw ApiError.notFound(why + where);
         }
         return node.applier().decode(stored.version(), stored.processor(), false, stored.value());
     }

@@ -25,6 +25,8 @@ import io.ringwork.runtime.peer.PeerCodec;
 import io.ringwork.runtime.peer.PeerCounters;
 import io.ringwork.runtime.peer.PeerIdentity;
 import io.ringwork.runtime.peer.PeerServer;
+import io.ringwork.runtime.peer.ReadRelay;
+import io.ringwork.runtime.peer.RelayedRead;
 import io.ringwork.runtime.processing.EngineConfig;
 import io.ringwork.runtime.processing.EngineListener;
 import io.ringwork.runtime.processing.ProcessingEngine;
@@ -63,14 +65,19 @@ public final class RingworkNode implements AutoCloseable {
     private final PeerIdentity peerIdentity;
     private final PeerCounters peerCounters = new PeerCounters();
     private final PeerServer peers;
+    /** The peer codec this node speaks; another only in tests that play a newer version. */
+    private final PeerCodec peerCodec;
+    private final ReadRelay readRelay;
+    private final KeyReads reads;
     /** Set once in {@link #start}, after HTTP is up (its address goes into the member metadata). */
     private volatile MembershipService membership;
     private final long startedAtMs = System.currentTimeMillis();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile Throwable failure;
 
-    private RingworkNode(NodeConfig config) {
+    private RingworkNode(NodeConfig config, PeerCodec peerCodec) {
         this.config = config;
+        this.peerCodec = peerCodec;
         // Settings that can be refused are checked before anything is opened.
         this.secret = readSecret(config);
         this.apiTokens = readApiTokens(config);
@@ -89,6 +96,7 @@ public final class RingworkNode implements AutoCloseable {
         RocksStateStore opened = null;
         ProcessingEngine started = null;
         HttpApi api = null;
+        ReadRelay relay = null;
         try {
             opened = new RocksStateStore(config.dataDir().resolve("state"), log.partitionCount(),
                     config.changesRetained(), 1_000_000);
@@ -98,15 +106,21 @@ public final class RingworkNode implements AutoCloseable {
                 metrics.prepare(changes);
             });
             this.cluster = new ClusterService(config.nodeId(), log.partitionCount(), config.replicationFactor(), store, log, applier);
+            cluster.peerCodec(peerCodec);
             started = new ProcessingEngine(EngineConfig.defaults().withWorkerThreads(config.workerThreads()),
                     log, store, applier, listener(), config.nodeId(), cluster);
             this.engine = started;
+            // An answer holds one stored state: the largest document, and room for its header and the frame's.
+            relay = new ReadRelay(peerIdentity, peerCodec, peerCounters, config.maxDocumentBytes() + (64 << 10));
+            this.readRelay = relay;
+            this.reads = new KeyReads(config.nodeId(), log.partitionCount(), store, KeyReads.of(cluster, () -> engine, () -> membership), relay);
             api = new HttpApi(this); // fails here when the HTTP port is taken
             this.http = api;
             this.peers = bindPeers(peerAddress);
         } catch (RuntimeException e) {
             // Undo in reverse order, so a failed start leaves no threads or open files behind.
             if (api != null) api.close();
+            if (relay != null) relay.close();
             if (started != null) started.close();
             if (opened != null) opened.close();
             log.close();
@@ -117,7 +131,12 @@ public final class RingworkNode implements AutoCloseable {
 
     /** Opens everything, serves HTTP, joins the cluster and starts processing its share of the partitions. */
     public static RingworkNode start(NodeConfig config) {
-        RingworkNode node = new RingworkNode(config);
+        return start(config, PeerCodec.CURRENT);
+    }
+
+    /** Starts a node that speaks {@code peerCodec} to its peers: tests play a newer version with it. */
+    static RingworkNode start(NodeConfig config, PeerCodec peerCodec) {
+        RingworkNode node = new RingworkNode(config, peerCodec);
         try {
             node.http.start();
             Map<String, String> metadata = Map.of("http", node.httpAddress(), ClusterService.PEER_METADATA, node.peerAddress(),
@@ -233,7 +252,7 @@ public final class RingworkNode implements AutoCloseable {
 
     private PeerServer bindPeers(HostPort address) {
         try {
-            return PeerServer.bind(address.toSocketAddress(), peerIdentity, PeerCodec.CURRENT, new PeerServer.Receiver() {
+            return PeerServer.bind(address.toSocketAddress(), peerIdentity, peerCodec, new PeerServer.Receiver() {
                 @Override
                 public List<io.ringwork.core.cluster.ReplicaAck> receive(String from, List<io.ringwork.core.cluster.ReplicaMessage> messages) {
                     return cluster.receive(from, messages);
@@ -242,6 +261,11 @@ public final class RingworkNode implements AutoCloseable {
                 @Override
                 public void termRefused() {
                     cluster.termRefused();
+                }
+
+                @Override
+                public RelayedRead.Answer read(String from, RelayedRead.Request request) {
+                    return reads.serve(request);
                 }
             }, peerCounters);
         } catch (IOException e) {
@@ -299,6 +323,12 @@ public final class RingworkNode implements AutoCloseable {
         metrics.functionCounter("ringwork.peer.frames.sent", "peer frames sent", peerCounters::framesSent);
         metrics.functionCounter("ringwork.peer.bytes.sent", "bytes of the peer frames sent", peerCounters::bytesSent);
         metrics.gauge("ringwork.peer.connections.inbound", "peer connections open to this node", peerCounters::inboundConnections);
+        for (String outcome : ReadRelay.OUTCOMES) {
+            metrics.functionCounter("ringwork.peer.reads.relayed", "reads this node relayed to a key's owner, by outcome",
+                    "outcome", outcome, () -> readRelay.count(outcome));
+        }
+        metrics.functionCounter("ringwork.peer.reads.served", "reads other members relayed here, answered", peerCounters::readsServed);
+        metrics.gauge("ringwork.peer.reads.inflight", "reads this node is relaying now", readRelay::inFlight);
         metrics.gauge("ringwork.replication.terms.refused", "replication messages and answers refused for a term above the maximum epoch",
                 cluster::termsRefused);
     }
@@ -328,6 +358,8 @@ public final class RingworkNode implements AutoCloseable {
     public long startedAtMs() { return startedAtMs; }
     public HttpApi http() { return http; }
     public PeerCounters peerCounters() { return peerCounters; }
+    /** Reads of a key's entry: here, or relayed to its owner over the peer channel. */
+    public KeyReads reads() { return reads; }
 
     /** host:port of the peer port as bound (gossiped to members as metadata "peer"). */
     public String peerAddress() {
@@ -374,6 +406,7 @@ public final class RingworkNode implements AutoCloseable {
         }
         // Only now: the handoff above waits for the owners' word, which arrives on the peer port.
         peers.close();
+        readRelay.close();
         try {
             http.close();
         } catch (RuntimeException e) {

@@ -10,8 +10,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * One persistent connection to a member's peer port, used by one thread (its replication link):
- * {@link #exchange} sends a batch and reads its answers. It connects and does the
+ * One persistent connection to a member's peer port, used by one thread at a time (a replication
+ * link, or a relayed read that borrowed it): {@link #exchange} sends a batch and reads its
+ * answers, {@link #read} relays a read. It connects and does the
  * {@link PeerHandshake} on first use, and closes the connection on any failure, so the next
  * exchange starts over on a fresh one (a late answer can never be taken for the next batch's).
  * A batch whose frame would pass {@link PeerServer#FRAME_MAX} goes as several frames.
@@ -91,6 +92,39 @@ public final class PeerClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Relays a read and returns the member's answer.
+     *
+     * @param answerTimeoutMs how long to wait for the answer once the request is sent
+     * @param answerMaxBytes  the largest answer taken; a larger one is refused unread (an
+     *                        {@code oversized} drop, and an {@link IOException})
+     * @throws IOException when the connection, the handshake or the answer failed
+     */
+    public RelayedRead.Answer read(RelayedRead.Request request, int answerTimeoutMs, int answerMaxBytes) throws IOException {
+        try {
+            PeerChannel open = connected();
+            open.writeFrame(codec.encodeRead(request));
+            PeerCodec.Decoded<RelayedRead.Answer> answer =
+                    codec.decodeReadAnswer(open.readFrame(answerMaxBytes, answerTimeoutMs, answerTimeoutMs));
+            lastUsedNs = System.nanoTime();
+            counters.dropped(PeerCounters.UNKNOWN_KIND, answer.unknownKinds());
+            counters.dropped(PeerCounters.UNKNOWN_FIELD, answer.unknownFields());
+            return answer.value();
+        } catch (PeerChannel.Drop drop) {
+            counters.dropped(drop.reason, 1);
+            disconnect();
+            throw drop;
+        } catch (IOException | RuntimeException e) {
+            disconnect();
+            throw e;
+        }
+    }
+
+    /** Whether a failed {@link #read} ended on an answer larger than it takes. */
+    public static boolean oversized(IOException e) {
+        return e instanceof PeerChannel.Drop drop && PeerCounters.OVERSIZED.equals(drop.reason);
+    }
+
     private PeerChannel connected() throws IOException {
         if (channel != null && System.nanoTime() - lastUsedNs > REUSE_MAX_MS * 1_000_000L) disconnect();
         if (channel != null) return channel;
@@ -100,8 +134,11 @@ public final class PeerClient implements AutoCloseable {
             socket.setTcpNoDelay(true);
             socket.connect(new InetSocketAddress(target.getHostString(), target.getPort()), CONNECT_TIMEOUT_MS);
             PeerChannel opened = new PeerChannel(socket, false, counters);
-            PeerHandshake.asClient(opened, self, codec.version(), to);
+            // Set before the handshake, so that close() from another thread (a relayed read's
+            // deadline) also ends a handshake the member is slow to answer; on failure every
+            // caller disconnects.
             channel = opened;
+            PeerHandshake.asClient(opened, self, codec.version(), to);
             lastUsedNs = System.nanoTime();
             return opened;
         } catch (IOException | RuntimeException e) {

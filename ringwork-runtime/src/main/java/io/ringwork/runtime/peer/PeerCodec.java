@@ -30,7 +30,12 @@ import java.util.Set;
  * so a node of the next version can add both (rolling upgrades); a newer node must keep answering
  * the kinds of {@link #VERSION} with {@code ACK}.
  *
- * <p>Fields common to every kind: partition, term epoch, term node. A term whose epoch is negative
+ * <p>A request body whose first message is a {@code READ} is a relayed read instead
+ * ({@link RelayedRead}): one {@code READ} (key, hops), answered by one {@code READ_ANSWER}
+ * (outcome, the owner's stored state when found, the owner it knows of, a detail). An older
+ * node answers it {@code SKIPPED}, which reads as "unavailable".
+ *
+ * <p>Fields common to every replication kind: partition, term epoch, term node. A term whose epoch is negative
  * or above {@link Term#MAX_EPOCH} makes the whole body a {@link TermOutOfRange}: no member makes
  * one, and a node that took it could not start the partition again. Keys are UTF-8 strings of
  * any length. Thread-safe (stateless); subclasses exist only in tests, to play a newer version.
@@ -50,6 +55,9 @@ public class PeerCodec {
     static final int RELEASED = 16;
     static final int ACK = 30;
     static final int SKIPPED = 31;
+    // Relayed reads: a request of one READ message, answered by one READ_ANSWER.
+    static final int READ = 40;
+    static final int READ_ANSWER = 41;
 
     // Field tags, one table for every kind.
     static final int PARTITION = 1;
@@ -65,6 +73,13 @@ public class PeerCodec {
     static final int DEAD_LETTER = 11;
     static final int DIGEST_VALUE = 12;
     static final int STATUS = 13;
+    // Fields of READ and READ_ANSWER.
+    static final int READ_KEY = 20;
+    static final int READ_HOPS = 21;
+    static final int READ_OUTCOME = 22;
+    static final int READ_STATE = 23;
+    static final int READ_OWNER = 24;
+    static final int READ_DETAIL = 25;
     // Inside a STATE field.
     static final int STATE_KEY = 1;
     static final int STATE_BYTES = 2;
@@ -270,6 +285,125 @@ public class PeerCodec {
         }
     }
 
+    // ---------------------------------------------------------------- relayed reads
+
+    /** A decoded read request or answer, with what was skipped of it. */
+    public record Decoded<T>(T value, int unknownKinds, int unknownFields) {}
+
+    /** Whether a request body is a relayed read rather than a replication batch: its first message says. */
+    public boolean isRead(byte[] body) {
+        try {
+            Tagged.Reader reader = new Tagged.Reader(body);
+            return reader.hasMore() && reader.next().number() == READ;
+        } catch (IOException e) {
+            return false; // damaged: the batch decoder refuses it with its reason
+        }
+    }
+
+    public byte[] encodeRead(RelayedRead.Request request) {
+        Tagged.Writer fields = new Tagged.Writer().string(READ_KEY, request.key()).byteValue(READ_HOPS, request.hops());
+        writeExtraFields(READ, fields);
+        Tagged.Writer body = new Tagged.Writer(64 + request.key().length()).message(READ, fields);
+        writeExtraMessages(body);
+        return body.toByteArray();
+    }
+
+    /**
+     * Reads a request of one {@code READ} message; messages of kinds this version does not know
+     * are skipped and counted. Anything else in the body is damage.
+     */
+    public Decoded<RelayedRead.Request> decodeRead(byte[] body) throws IOException {
+        try {
+            Tagged.Reader reader = new Tagged.Reader(body);
+            RelayedRead.Request request = null;
+            int unknownKinds = 0;
+            int unknownFields = 0;
+            while (reader.hasMore()) {
+                Tagged.Slice message = reader.next();
+                if (message.number() != READ) {
+                    if (KINDS.contains(message.number())) {
+                        throw new IOException("a read request carries a replication message of kind " + message.number());
+                    }
+                    if (!knowsKind(message.number())) {
+                        unknownKinds++;
+                    } else {
+                        // A later version's addition it reads; a read takes no typed message from it.
+                        Tagged.Fields f = new Tagged.Fields(message.reader(), this::knowsField);
+                        unknownFields += f.unknown();
+                        readExtraMessage(message.number(), f);
+                    }
+                    continue;
+                }
+                if (request != null) throw new IOException("a read request carries two reads");
+                Tagged.Fields f = new Tagged.Fields(message.reader(), this::knowsField);
+                unknownFields += f.unknown();
+                request = new RelayedRead.Request(f.one(READ_KEY).string(), f.one(READ_HOPS).byteValue());
+            }
+            if (request == null) throw new IOException("a read request without a read");
+            return new Decoded<>(request, unknownKinds, unknownFields);
+        } catch (RuntimeException e) {
+            throw new IOException("bad read request: " + e, e);
+        }
+    }
+
+    public byte[] encodeReadAnswer(RelayedRead.Answer answer) {
+        byte[] state = answer.state() == null ? null : answer.state().toBytes();
+        Tagged.Writer fields = new Tagged.Writer(64 + (state == null ? 0 : state.length))
+                .byteValue(READ_OUTCOME, answer.outcome().ordinal());
+        if (state != null) fields.bytes(READ_STATE, state);
+        if (!answer.owner().isEmpty()) fields.string(READ_OWNER, answer.owner());
+        if (!answer.detail().isEmpty()) fields.string(READ_DETAIL, answer.detail());
+        writeExtraFields(READ_ANSWER, fields);
+        return new Tagged.Writer(16 + fields.size()).message(READ_ANSWER, fields).toByteArray();
+    }
+
+    /**
+     * Reads the answer to a relayed read. A {@code SKIPPED} answer (an older owner, which does not
+     * serve reads) and an outcome of a later version both read as UNAVAILABLE, saying why.
+     */
+    public Decoded<RelayedRead.Answer> decodeReadAnswer(byte[] body) throws IOException {
+        try {
+            Tagged.Reader reader = new Tagged.Reader(body);
+            RelayedRead.Answer answer = null;
+            int unknownKinds = 0;
+            int unknownFields = 0;
+            while (reader.hasMore()) {
+                Tagged.Slice message = reader.next();
+                if (message.number() == SKIPPED && answer == null) {
+                    answer = RelayedRead.Answer.unavailable("the owner runs a version that does not serve relayed reads");
+                    continue;
+                }
+                if (message.number() != READ_ANSWER) {
+                    unknownKinds++;
+                    continue;
+                }
+                if (answer != null) throw new IOException("a read answered twice");
+                Tagged.Fields f = new Tagged.Fields(message.reader(), this::knowsField);
+                unknownFields += f.unknown();
+                answer = readAnswer(f);
+            }
+            if (answer == null) throw new IOException("no answer to the read");
+            return new Decoded<>(answer, unknownKinds, unknownFields);
+        } catch (RuntimeException e) {
+            // A damaged state (fromBytes runs out of bytes, or finds an unknown format) included.
+            throw new IOException("bad read answer: " + e, e);
+        }
+    }
+
+    private static RelayedRead.Answer readAnswer(Tagged.Fields f) throws IOException {
+        int outcome = f.one(READ_OUTCOME).byteValue();
+        String owner = f.has(READ_OWNER) ? f.one(READ_OWNER).string() : "";
+        String detail = f.has(READ_DETAIL) ? f.one(READ_DETAIL).string() : "";
+        if (outcome >= RelayedRead.Outcome.values().length) {
+            return RelayedRead.Answer.unavailable("the owner answered outcome " + outcome + ", which this version does not know: " + detail);
+        }
+        RelayedRead.Outcome known = RelayedRead.Outcome.values()[outcome];
+        StoredState state = null;
+        if (known == RelayedRead.Outcome.FOUND) state = StoredState.fromBytes(f.one(READ_STATE).bytes());
+        else if (f.has(READ_STATE)) throw new IOException("a state in a read answer of outcome " + known);
+        return new RelayedRead.Answer(known, state, owner, detail);
+    }
+
     // ---------------------------------------------------------------- what a later version adds
 
     /** Whether this version reads messages of {@code kind}; others are skipped and counted. */
@@ -279,7 +413,7 @@ public class PeerCodec {
 
     /** Whether this version reads fields of {@code tag}; others are skipped and counted. */
     protected boolean knowsField(int tag) {
-        return tag >= PARTITION && tag <= STATUS;
+        return (tag >= PARTITION && tag <= STATUS) || (tag >= READ_KEY && tag <= READ_DETAIL);
     }
 
     /** Adds fields a later version writes to a message of {@code kind}; none in this one. */

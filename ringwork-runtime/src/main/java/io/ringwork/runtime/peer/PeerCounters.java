@@ -46,6 +46,7 @@ public final class PeerCounters {
     private final LongAdder framesSent = new LongAdder();
     private final LongAdder bytesSent = new LongAdder();
     private final AtomicInteger inboundConnections = new AtomicInteger();
+    private final LongAdder readsServed = new LongAdder();
 
     public PeerCounters() {
         for (String reason : REASONS) dropped.put(reason, new LongAdder());
@@ -65,6 +66,10 @@ public final class PeerCounters {
     void sent(long bytes) {
         framesSent.increment();
         bytesSent.add(bytes);
+    }
+
+    void readServed() {
+        readsServed.increment();
     }
 
     AtomicInteger inbound() {
@@ -98,6 +103,11 @@ public final class PeerCounters {
 
     public long bytesSent() {
         return bytesSent.sum();
+    }
+
+    /** Reads other members relayed to this node that it answered (any outcome). */
+    public long readsServed() {
+        return readsServed.sum();
     }
 
     /** Peer connections open to this node now. */

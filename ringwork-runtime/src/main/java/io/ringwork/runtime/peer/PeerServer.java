@@ -18,9 +18,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The node's peer port: the receiving end of every member's replication link. One virtual thread
- * per connection reads a request frame, hands its messages to the {@link Receiver} in order and
- * writes one answer per message, then reads the next. Nothing is taken before the
+ * The node's peer port: the receiving end of every member's replication link and of the reads
+ * they relay here. One virtual thread per connection reads a request frame, hands its messages to
+ * the {@link Receiver} in order and writes one answer per message (a relayed read: one answer from
+ * {@link Receiver#read}), then reads the next. Nothing is taken before the
  * {@link PeerHandshake} is done; with a key, nothing whose MAC does not verify.
  *
  * <p>Limits: at most {@value #CONNECTIONS_MAX} inbound connections (more are closed at once and
@@ -44,6 +45,14 @@ public final class PeerServer implements AutoCloseable {
 
         /** A request was refused whole for a term epoch out of range (also counted as malformed). */
         default void termRefused() {
+        }
+
+        /**
+         * Answers a read relayed by {@code from} from this node's own store; never relays it
+         * further. Runs on the connection's thread, so it must not block for long.
+         */
+        default RelayedRead.Answer read(String from, RelayedRead.Request request) {
+            return RelayedRead.Answer.unavailable("this node serves no relayed reads");
         }
     }
 
@@ -159,6 +168,7 @@ public final class PeerServer implements AutoCloseable {
 
     /** Decodes, applies and answers one request frame; a frame that does not decode is a drop. */
     private byte[] answer(String from, byte[] request) throws PeerChannel.Drop {
+        if (codec.isRead(request)) return answerRead(from, request);
         PeerCodec.Batch batch;
         try {
             batch = codec.decodeBatch(request);
@@ -187,6 +197,24 @@ public final class PeerServer implements AutoCloseable {
             answers.add(ack);
         }
         return codec.encodeAnswers(answers);
+    }
+
+    /** A relayed read: answered from this node's store, or refused when it already took its hops. */
+    private byte[] answerRead(String from, byte[] request) throws PeerChannel.Drop {
+        PeerCodec.Decoded<RelayedRead.Request> read;
+        try {
+            read = codec.decodeRead(request);
+        } catch (IOException | RuntimeException e) {
+            throw new PeerChannel.Drop(PeerCounters.MALFORMED, e.getMessage());
+        }
+        counters.dropped(PeerCounters.UNKNOWN_KIND, read.unknownKinds());
+        counters.dropped(PeerCounters.UNKNOWN_FIELD, read.unknownFields());
+        counters.readServed();
+        RelayedRead.Answer answer = read.value().hops() > RelayedRead.HOPS_MAX
+                ? RelayedRead.Answer.refused("the read was relayed " + read.value().hops() + " times; at most "
+                        + RelayedRead.HOPS_MAX + " is allowed")
+                : receiver.read(from, read.value());
+        return codec.encodeReadAnswer(answer);
     }
 
     private static void closeQuietly(Socket connection) {

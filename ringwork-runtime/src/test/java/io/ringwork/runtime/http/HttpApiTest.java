@@ -102,6 +102,8 @@ class HttpApiTest {
     void thePublicPortServesNoInternalRoute() throws Exception {
         assertError(send("POST", "/internal/v1/replicate", "application/octet-stream", "\u0001"), 404, "no such endpoint");
         assertError(send("GET", "/internal/v1/replicate", null, null), 404, "no such endpoint");
+        assertError(send("GET", "/internal/v1/read/doc/1", null, null), 404, "no such endpoint"); // reads relay on the peer port too
+        assertError(send("POST", "/internal/", "application/octet-stream", "\u0001"), 404, "no such endpoint");
         String metrics = send("GET", "/metrics", null, null).body().asText();
         for (String reason : List.of("bad_mac", "replayed", "oversized", "malformed", "unknown_kind", "handshake")) {
             assertThat(metrics).contains("ringwork_peer_frames_dropped_total{").contains("reason=\"" + reason + "\"");

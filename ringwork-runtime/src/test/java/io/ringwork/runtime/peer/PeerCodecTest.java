@@ -149,4 +149,105 @@ class PeerCodecTest {
         List<ReplicaAck> acks = Arrays.asList(new ReplicaAck(5, term, 7, ReplicaAck.Status.IN_SYNC), null);
         assertThat(newer.decodeAnswers(codec.encodeAnswers(acks)).acks()).isEqualTo(acks);
     }
+
+    // ---------------------------------------------------------------- relayed reads
+
+    private static void assertSameAnswer(RelayedRead.Answer actual, RelayedRead.Answer expected) {
+        assertThat(actual.outcome()).isEqualTo(expected.outcome());
+        assertThat(actual.owner()).isEqualTo(expected.owner());
+        assertThat(actual.detail()).isEqualTo(expected.detail());
+        if (expected.state() == null) {
+            assertThat(actual.state()).isNull();
+        } else {
+            assertThat(actual.state().version()).isEqualTo(expected.state().version());
+            assertThat(actual.state().processor()).isEqualTo(expected.state().processor());
+            assertThat(actual.state().tombstone()).isEqualTo(expected.state().tombstone());
+            assertThat(actual.state().value()).isEqualTo(expected.state().value());
+        }
+    }
+
+    @Test
+    void aReadAndEveryOutcomeOfItsAnswerRoundTrip() throws IOException {
+        byte[] request = codec.encodeRead(new RelayedRead.Request("t/dóc", 1));
+        assertThat(codec.isRead(request)).isTrue();
+        assertThat(codec.isRead(codec.encodeBatch(everyKind()))).isFalse();
+        assertThat(codec.isRead(new byte[] {0x7F})).isFalse(); // damaged: left to the batch decoder to refuse
+        PeerCodec.Decoded<RelayedRead.Request> read = codec.decodeRead(request);
+        assertThat(read.value()).isEqualTo(new RelayedRead.Request("t/dóc", 1));
+        assertThat(read.unknownKinds() + read.unknownFields()).isZero();
+
+        List<RelayedRead.Answer> answers = List.of(
+                RelayedRead.Answer.found(state.state()),
+                RelayedRead.Answer.found(new StoredState(7, "gluer", true, null)),
+                RelayedRead.Answer.found(new StoredState(8, "", false, null)),
+                RelayedRead.Answer.absent(),
+                RelayedRead.Answer.notOwner("n3", "n2 does not own partition 5"),
+                RelayedRead.Answer.unavailable("starting"),
+                RelayedRead.Answer.refused("too many hops"));
+        for (RelayedRead.Answer answer : answers) {
+            PeerCodec.Decoded<RelayedRead.Answer> decoded = codec.decodeReadAnswer(codec.encodeReadAnswer(answer));
+            assertSameAnswer(decoded.value(), answer);
+        }
+    }
+
+    @Test
+    void aDamagedReadOrAnswerIsAnErrorAndAnOlderNodesSkipReadsAsUnavailable() throws IOException {
+        // A read carrying a replication message, two reads, or none.
+        Tagged.Writer readAndCommit = new Tagged.Writer()
+                .message(PeerCodec.READ, new Tagged.Writer().string(PeerCodec.READ_KEY, "k").byteValue(PeerCodec.READ_HOPS, 1));
+        byte[] withCommit = concat(readAndCommit.toByteArray(), codec.encodeBatch(List.of(everyKind().get(1))));
+        assertThatThrownBy(() -> codec.decodeRead(withCommit)).isInstanceOf(IOException.class).hasMessageContaining("replication");
+        byte[] twice = concat(codec.encodeRead(new RelayedRead.Request("k", 1)), codec.encodeRead(new RelayedRead.Request("k", 1)));
+        assertThatThrownBy(() -> codec.decodeRead(twice)).isInstanceOf(IOException.class).hasMessageContaining("two reads");
+        byte[] hopless = new Tagged.Writer().message(PeerCodec.READ, new Tagged.Writer().string(PeerCodec.READ_KEY, "k")).toByteArray();
+        assertThatThrownBy(() -> codec.decodeRead(hopless)).isInstanceOf(IOException.class).hasMessageContaining("missing");
+        byte[] zeroHops = new Tagged.Writer().message(PeerCodec.READ, new Tagged.Writer().string(PeerCodec.READ_KEY, "k")
+                .byteValue(PeerCodec.READ_HOPS, 0)).toByteArray();
+        assertThatThrownBy(() -> codec.decodeRead(zeroHops)).isInstanceOf(IOException.class).hasMessageContaining("hops");
+
+        // An answer whose state is cut short, or a state with an outcome that has none.
+        byte[] cut = new Tagged.Writer().message(PeerCodec.READ_ANSWER, new Tagged.Writer().byteValue(PeerCodec.READ_OUTCOME, 0)
+                .bytes(PeerCodec.READ_STATE, new byte[] {1, 0, 0})).toByteArray();
+        assertThatThrownBy(() -> codec.decodeReadAnswer(cut)).isInstanceOf(IOException.class);
+        byte[] absentWithState = new Tagged.Writer().message(PeerCodec.READ_ANSWER, new Tagged.Writer()
+                .byteValue(PeerCodec.READ_OUTCOME, RelayedRead.Outcome.ABSENT.ordinal())
+                .bytes(PeerCodec.READ_STATE, state.state().toBytes())).toByteArray();
+        assertThatThrownBy(() -> codec.decodeReadAnswer(absentWithState)).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> codec.decodeReadAnswer(new byte[0])).isInstanceOf(IOException.class).hasMessageContaining("no answer");
+
+        // An older node answers a read SKIPPED; a later version's outcome is one this node cannot act on but retry.
+        RelayedRead.Answer skipped = codec.decodeReadAnswer(codec.encodeAnswers(java.util.Collections.singletonList(null))).value();
+        assertThat(skipped.outcome()).isEqualTo(RelayedRead.Outcome.UNAVAILABLE);
+        assertThat(skipped.detail()).contains("does not serve relayed reads");
+        byte[] later = new Tagged.Writer().message(PeerCodec.READ_ANSWER, new Tagged.Writer().byteValue(PeerCodec.READ_OUTCOME, 9)
+                .string(PeerCodec.READ_DETAIL, "cached")).toByteArray();
+        RelayedRead.Answer unknown = codec.decodeReadAnswer(later).value();
+        assertThat(unknown.outcome()).isEqualTo(RelayedRead.Outcome.UNAVAILABLE);
+        assertThat(unknown.detail()).contains("outcome 9").contains("cached");
+    }
+
+    @Test
+    void anOlderAndANewerNodeReadEachOthersReadsAndAnswers() throws IOException {
+        NewerPeerCodec newer = new NewerPeerCodec("zone-b");
+        PeerCodec.Decoded<RelayedRead.Request> atOld = codec.decodeRead(newer.encodeRead(new RelayedRead.Request("k", 1)));
+        assertThat(atOld.value()).isEqualTo(new RelayedRead.Request("k", 1));
+        assertThat(atOld.unknownKinds()).isEqualTo(1); // the trace
+        assertThat(atOld.unknownFields()).isEqualTo(1); // the origin on the read
+
+        PeerCodec.Decoded<RelayedRead.Answer> answerAtOld = codec.decodeReadAnswer(newer.encodeReadAnswer(RelayedRead.Answer.found(state.state())));
+        assertSameAnswer(answerAtOld.value(), RelayedRead.Answer.found(state.state()));
+        assertThat(answerAtOld.unknownFields()).isEqualTo(1);
+
+        PeerCodec.Decoded<RelayedRead.Request> atNewer = newer.decodeRead(new NewerPeerCodec("zone-c").encodeRead(new RelayedRead.Request("k", 1)));
+        assertThat(atNewer.value().key()).isEqualTo("k");
+        assertThat(atNewer.unknownKinds() + atNewer.unknownFields()).isZero();
+        assertThat(newer.tracesRead).containsExactly("sent from zone-c");
+        assertSameAnswer(newer.decodeReadAnswer(codec.encodeReadAnswer(RelayedRead.Answer.absent())).value(), RelayedRead.Answer.absent());
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] all = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, all, a.length, b.length);
+        return all;
+    }
 }

@@ -11,12 +11,8 @@ import io.ringwork.core.cluster.Term;
 import io.ringwork.core.store.MemoryStateStore;
 import io.ringwork.core.store.StoredState;
 import io.ringwork.core.store.WriteSet.StateWrite;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -250,91 +246,8 @@ class PeerServerTest {
     }
 
     private Wire wire(PeerCodec codec) throws IOException {
-        Wire wire = new Wire(server.address().getPort(), codec);
+        Wire wire = new Wire(server.address().getPort(), codec, "n2");
         wires.add(wire);
         return wire;
-    }
-
-    /** A client connection that keeps every byte it sent, so a test can resend or damage them. */
-    private static final class Wire implements AutoCloseable {
-        private final ByteArrayOutputStream sent = new ByteArrayOutputStream();
-        private final Socket socket;
-        private final PeerChannel channel;
-        private final PeerCodec codec;
-        private byte[] lastFrame;
-
-        Wire(int port, PeerCodec codec) throws IOException {
-            this.codec = codec;
-            socket = new Socket() {
-                @Override
-                public OutputStream getOutputStream() throws IOException {
-                    OutputStream real = super.getOutputStream();
-                    return new OutputStream() {
-                        @Override
-                        public void write(int b) throws IOException {
-                            sent.write(b);
-                            real.write(b);
-                        }
-
-                        @Override
-                        public void write(byte[] b, int off, int len) throws IOException {
-                            sent.write(b, off, len);
-                            real.write(b, off, len);
-                        }
-                    };
-                }
-            };
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
-            channel = new PeerChannel(socket, false, new PeerCounters());
-        }
-
-        Wire handshake(PeerIdentity as) throws IOException {
-            return handshake(as, PeerCodec.VERSION);
-        }
-
-        Wire handshake(PeerIdentity as, int version) throws IOException {
-            PeerHandshake.asClient(channel, as, version, "n2");
-            return this;
-        }
-
-        List<ReplicaAck> send(List<ReplicaMessage> messages) throws IOException {
-            int from = sent.size();
-            channel.writeFrame(codec.encodeBatch(messages));
-            byte[] all = sent.toByteArray();
-            lastFrame = Arrays.copyOfRange(all, from, all.length);
-            return codec.decodeAnswers(channel.readFrame(1 << 20, 5000, 5000)).acks();
-        }
-
-        /** The bytes of the frame {@link #send} wrote last. */
-        byte[] lastFrame() {
-            return lastFrame.clone();
-        }
-
-        void rawFrame(byte[] body) throws IOException {
-            channel.writeFrame(body);
-        }
-
-        void raw(byte[] bytes) throws IOException {
-            socket.getOutputStream().write(bytes);
-            socket.getOutputStream().flush();
-        }
-
-        /** True once the server has closed this connection (read returns end of stream within 10 s). */
-        boolean closedByServer() {
-            try {
-                socket.setSoTimeout(10_000);
-                InputStream in = socket.getInputStream();
-                while (true) {
-                    if (in.read() < 0) return true;
-                }
-            } catch (IOException e) {
-                return e instanceof java.net.SocketException; // reset by the server counts as closed
-            }
-        }
-
-        @Override
-        public void close() {
-            channel.close();
-        }
     }
 }

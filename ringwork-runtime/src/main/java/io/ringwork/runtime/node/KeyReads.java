@@ -1,0 +1,181 @@
+package io.ringwork.runtime.node;
+
+import io.ringwork.core.cluster.OwnershipPlan;
+import io.ringwork.core.id.Partitioner;
+import io.ringwork.core.membership.Member;
+import io.ringwork.core.store.StateStore;
+import io.ringwork.core.store.StoredState;
+import io.ringwork.runtime.cluster.ClusterService;
+import io.ringwork.runtime.http.ApiError;
+import io.ringwork.runtime.membership.MembershipService;
+import io.ringwork.runtime.peer.ReadRelay;
+import io.ringwork.runtime.peer.RelayedRead;
+import io.ringwork.runtime.processing.ProcessingEngine;
+import java.util.function.Supplier;
+
+/**
+ * Reads of one key's stored entry, wherever it lives: this node's store ({@link #local}), the
+ * key's owner by a read relayed over the peer channel ({@link #fromOwner}), and the owner's side
+ * of that relay ({@link #serve}), which reads through the same {@link #local}.
+ *
+ * <p>A read is relayed at most once: the owner answers from its own store or says it is not the
+ * owner (naming the one its plan has), and the asking node then tries that one once more itself.
+ * Every failure is an {@link ApiError} a client can act on; a read changes nothing, so each is
+ * safe to retry, and those where the owner may have seen the request (unreachable, timed out)
+ * say {@code "definite": false} as every such error does. Thread-safe.
+ */
+public final class KeyReads {
+    /** What this node knows of the cluster, as reads need it; {@link #of} reads it off the node's services. */
+    interface Cluster {
+        /** The ownership plan as last computed, or null before the first. */
+        OwnershipPlan plan();
+
+        /** Whether this node runs {@code partition} now. */
+        boolean runs(int partition);
+
+        /** Whether this node holds {@code partition} in sync with its owner. */
+        boolean inSync(int partition);
+
+        /** The peer address (host:port) of a live {@code member}, or null. */
+        String peerAddress(String member);
+    }
+
+    private final String self;
+    private final Partitioner partitioner;
+    private final StateStore store;
+    private final Cluster cluster;
+    private final ReadRelay relay;
+
+    KeyReads(String self, int partitions, StateStore store, Cluster cluster, ReadRelay relay) {
+        this.self = self;
+        this.partitioner = new Partitioner(partitions);
+        this.store = store;
+        this.cluster = cluster;
+        this.relay = relay;
+    }
+
+    /** The node's view: the plan and in-sync flags from {@code service}, runs from the engine, addresses from gossip. */
+    static Cluster of(ClusterService service, Supplier<ProcessingEngine> engine, Supplier<MembershipService> membership) {
+        return new Cluster() {
+            @Override
+            public OwnershipPlan plan() {
+                return service.plan();
+            }
+
+            @Override
+            public boolean runs(int partition) {
+                ProcessingEngine processing = engine.get();
+                return processing != null && processing.runs(partition);
+            }
+
+            @Override
+            public boolean inSync(int partition) {
+                return service.inSync(partition);
+            }
+
+            @Override
+            public String peerAddress(String member) {
+                MembershipService m = membership.get();
+                if (m == null) return null;
+                for (Member each : m.members()) {
+                    if (each.id().equals(member)) return each.state().isActive() ? each.metadata().get(ClusterService.PEER_METADATA) : null;
+                }
+                return null;
+            }
+        };
+    }
+
+    /** This node's own entry for {@code key}, tombstones included; null when it holds none. */
+    public StoredState local(String key) {
+        return store.get(partitioner.partitionOf(key), key);
+    }
+
+    /** The entry of {@code key} as its owner holds it, and who answered. */
+    public record Read(StoredState state, String readAt) {}
+
+    /**
+     * The entry of {@code key} from its owner: read here when this node runs the key's partition,
+     * owns it by its plan, or has no plan yet (alone, or starting); relayed to the owner otherwise.
+     *
+     * @throws ApiError 503 when the owner is not known, busy, unreachable or moving; 504 when it did not answer in time
+     */
+    public Read fromOwner(String key) {
+        int partition = partitioner.partitionOf(key);
+        OwnershipPlan plan = cluster.plan();
+        if (plan == null || cluster.runs(partition)) return new Read(local(key), self);
+        String owner = plan.owner(partition);
+        if (owner == null) {
+            throw new ApiError(503, "unavailable", "partition " + partition + " of '" + key + "' has no owner now "
+                    + "(too few members are ready); retry, or read a replica with ?local=true", true);
+        }
+        if (owner.equals(self)) return new Read(local(key), self);
+        RelayedRead.Answer answer = ask(owner, key);
+        if (answer.outcome() == RelayedRead.Outcome.NOT_OWNER && !answer.owner().isEmpty()
+                && !answer.owner().equals(owner) && !answer.owner().equals(self)) {
+            // Ownership moved and this node's plan has not caught up: ask the owner that one names, once.
+            String told = answer.owner();
+            answer = ask(told, key);
+            owner = told;
+        }
+        return switch (answer.outcome()) {
+            case FOUND -> new Read(answer.state(), owner);
+            case ABSENT -> new Read(null, owner);
+            case NOT_OWNER -> throw new ApiError(503, "owner_moved", "'" + key + "' is moving between owners: " + answer.detail()
+                    + "; retry in a moment", true);
+            case UNAVAILABLE -> throw new ApiError(503, "unavailable", "the owner " + owner + " of '" + key + "' cannot answer: "
+                    + answer.detail() + "; retry in a moment", true);
+            case REFUSED -> throw new ApiError(502, "relay_refused", "the owner " + owner + " refused the relayed read: "
+                    + answer.detail(), true);
+        };
+    }
+
+    private RelayedRead.Answer ask(String owner, String key) {
+        String address = cluster.peerAddress(owner);
+        if (address == null) {
+            throw new ApiError(503, "unavailable", "the owner " + owner + " of '" + key + "' has no peer address yet; retry in a moment", true);
+        }
+        try {
+            return relay.read(owner, address, key);
+        } catch (ReadRelay.RelayFailed failed) {
+            throw errorFor(key, failed);
+        }
+    }
+
+    /**
+     * The client's error for a relay that got no answer. Nothing was sent when busy (definite);
+     * when unreachable or late the owner may have read the key, so as every such error these say
+     * {@code "definite": false}, with the reminder that a read may be retried freely.
+     */
+    static ApiError errorFor(String key, ReadRelay.RelayFailed failed) {
+        String safe = "; a read changes nothing, so retrying is safe";
+        return switch (failed.failure()) {
+            case BUSY -> new ApiError(503, "busy", failed.getMessage() + "; retry in a moment", true);
+            case TIMEOUT -> new ApiError(504, "owner_timeout", "the owner of '" + key + "': " + failed.getMessage() + safe, false);
+            case UNREACHABLE -> new ApiError(503, "owner_unreachable", "the owner of '" + key + "': " + failed.getMessage() + safe, false);
+            case OVERSIZED -> new ApiError(502, "answer_too_large", failed.getMessage()
+                    + "; read it on the owner itself, or on a replica with ?local=true", true);
+        };
+    }
+
+    /**
+     * The owner's side: answers a read relayed by another member from this node's store, when
+     * this node runs the key's partition or its plan makes it the owner and it holds the
+     * partition in sync; otherwise says who owns it, or that it cannot answer yet. Never relays.
+     */
+    public RelayedRead.Answer serve(RelayedRead.Request request) {
+        int partition = partitioner.partitionOf(request.key());
+        OwnershipPlan plan = cluster.plan();
+        String owner = plan == null ? null : plan.owner(partition);
+        boolean runs = cluster.runs(partition);
+        if (!runs && !(self.equals(owner) && cluster.inSync(partition))) {
+            if (plan == null) return RelayedRead.Answer.unavailable(self + " is starting and has no ownership plan yet");
+            if (owner == null) return RelayedRead.Answer.unavailable("partition " + partition + " has no owner in " + self + "'s plan");
+            if (!owner.equals(self)) {
+                return RelayedRead.Answer.notOwner(owner, self + " does not own partition " + partition + "; its plan gives it to " + owner);
+            }
+            return RelayedRead.Answer.unavailable(self + " is taking over partition " + partition + " and is not in sync yet");
+        }
+        StoredState state = local(request.key());
+        return state == null ? RelayedRead.Answer.absent() : RelayedRead.Answer.found(state);
+    }
+}

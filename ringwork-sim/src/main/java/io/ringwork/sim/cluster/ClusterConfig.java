@@ -42,7 +42,9 @@ public record ClusterConfig(int initialNodes, int maxNodes, int partitions, int 
         /** A follower that gets a message of a lower term forgets its term and takes it, instead of refusing it. */
         FOLLOWER_ACCEPTS_LOWER_TERM,
         /** A node starting a partition reads from past the highest durable checkpoint, whether its store holds it or not. */
-        OWNER_SKIPS_TO_DURABLE
+        OWNER_SKIPS_TO_DURABLE,
+        /** Every node puts each change on its feed as it applies the commit, before any quorum holds it (the old way). */
+        FEED_AT_APPLY
     }
 
     public ClusterConfig {

@@ -167,6 +167,15 @@ class ClusterSimulationTest {
         assertCaught(ClusterConfig.Sabotage.OWNER_SKIPS_TO_DURABLE, "NoDurableCommitLost", 10);
     }
 
+    /**
+     * Nodes that feed each change as they apply its commit (as before feed-after-durability): a
+     * change reaches a feed before any quorum holds its record.
+     */
+    @Test
+    void aNodeThatFeedsChangesAsItAppliesThemIsCaught() {
+        assertCaught(ClusterConfig.Sabotage.FEED_AT_APPLY, "FeedOnlyDurable", 10);
+    }
+
     /** Runs classic seeds 1.. with {@code bug} until one fails; it must fail on {@code invariant} within {@code seedsMax}. */
     private static void assertCaught(ClusterConfig.Sabotage bug, String invariant, int seedsMax) {
         ClusterConfig broken = ClusterConfig.defaults().withSabotage(bug);
@@ -255,7 +264,13 @@ class ClusterSimulationTest {
         @Override public void writeTerm(int partition, io.ringwork.core.store.StoredTerm term) { store.writeTerm(partition, term); }
         @Override public List<io.ringwork.core.record.FeedEntry> applyReplicated(ReplicatedWrite write) {
             return store.applyReplicated(new ReplicatedWrite(write.partition(), List.of(), write.changes(),
-                    write.deadLetters(), write.checkpoint(), write.holdsState()));
+                    write.deadLetters(), write.checkpoint(), write.holdsState(), write.repair(), write.stage()));
+        }
+        @Override public List<io.ringwork.core.store.StagedChange> staged(int partition) { return store.staged(partition); }
+        @Override public int stagedCount(int partition) { return store.stagedCount(partition); }
+        @Override public List<io.ringwork.core.record.FeedEntry> promote(int partition, io.ringwork.core.store.StoredTerm term,
+                                                                          long durableSeq, long durableCheckpoint) {
+            return store.promote(partition, term, durableSeq, durableCheckpoint);
         }
         @Override public List<io.ringwork.core.store.WriteSet.StateWrite> scan(int partition, String afterKey, int limit) {
             return store.scan(partition, afterKey, limit);

@@ -216,6 +216,22 @@ public final class ClusterService implements Replication, AutoCloseable {
         }
     }
 
+    /**
+     * Under the partition's lock ({@link #writing}): feed at once when this owner alone makes a
+     * quorum with nothing pending; otherwise stage under the number {@link #committed} will give the
+     * commit. Not led (stopping timed out): staged until a durable checkpoint covers the records.
+     */
+    @Override
+    public io.ringwork.core.store.Stage stage(int partition) {
+        synchronized (locks[partition]) {
+            PartitionLeader leader = leaders[partition];
+            Term term = leader != null ? leader.term() : followers[partition].term();
+            if (leader != null && leader.durableAtOnce()) return null;
+            return new io.ringwork.core.store.Stage(new io.ringwork.core.store.StoredTerm(term.epoch(), term.node()),
+                    leader != null ? leader.nextSeq() : io.ringwork.core.store.Stage.BY_CHECKPOINT);
+        }
+    }
+
     @Override
     public void committed(int partition, long checkpoint, List<StateWrite> states, List<Change> changes,
                           List<DeadLetter> deadLetters, Runnable onDurable) {

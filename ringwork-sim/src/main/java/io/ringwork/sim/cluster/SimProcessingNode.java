@@ -473,7 +473,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
             for (var entry : running.entrySet()) {
                 int p = entry.getKey();
                 if (!entry.getValue().stopping) {
-                    apply(entry.getValue().leader.members(plan.replicas(p), plan.observers(p), plan.votingSlots(), m -> plan.isReady(m, p)));
+                    apply(entry.getValue(), entry.getValue().leader.members(plan.replicas(p), plan.observers(p), plan.votingSlots(), m -> plan.isReady(m, p)));
                 }
             }
         }

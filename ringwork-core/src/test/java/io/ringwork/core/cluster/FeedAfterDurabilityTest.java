@@ -193,4 +193,42 @@ class FeedAfterDurabilityTest {
         assertThat(stale.ack().status()).isEqualTo(ReplicaAck.Status.STALE_TERM);
         assertThat(versions(b)).isEmpty();
     }
+
+    /**
+     * Simulator seed 309: b was running the partition itself when a's Hello and frontier came, and
+     * refused both. Once its catch-up begins, a tells it the frontier again, so the change b staged
+     * under its own ended term (k@2, which a's starting checkpoint covers) reaches b's feed.
+     */
+    @Test
+    void a_member_that_refused_the_frontier_is_told_it_again_after_its_catch_up_begins() {
+        WriteSet held = new WriteSet(); // a and c hold k@2 (checkpoint 2) from before
+        held.putState(0, "k", state(2));
+        held.putCheckpoint(0, 2);
+        a.write(held);
+        c.write(held);
+        WriteSet own = new WriteSet(); // b ran the partition under 0/b and staged k@2, never durable
+        own.putState(0, "k", state(2));
+        own.stage(0, new Stage(new StoredTerm(0, "b"), 0));
+        own.addStagedChange(change("k", 2));
+        b.write(own);
+        followerB.lead(new Term(0, "b"));
+        Effects hellos = lead();
+        deliverTo("c", followerC, hellos);
+        assertThat(leader.durableSeq()).as("a and c hold a's starting state").isEqualTo(-1);
+        leader.tick(0, to -> true, 1);
+        Effects quiet = leader.tick(20, to -> true, 1);
+        assertThat(sent(quiet, "b", Durable.class)).containsExactly(new Durable(0, T1, -1));
+        // b, still running the partition, refuses the Hello (a starts a catch-up) and the frontier.
+        List<Effects> refused = deliverTo("b", followerB, hellos);
+        deliverTo("b", followerB, quiet);
+        followerB.reset(); // b stops running it
+        Effects pending = refused.get(0);
+        for (long now = 40; now <= 200; now += 20) {
+            deliverTo("b", followerB, pending);
+            pending = leader.tick(now, to -> true, 10);
+        }
+        assertThat(followerB.inSync()).isTrue();
+        assertThat(versions(b)).containsExactly(2L);
+        assertThat(b.stagedCount(0)).isZero();
+    }
 }

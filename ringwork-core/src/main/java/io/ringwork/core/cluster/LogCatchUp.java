@@ -57,6 +57,15 @@ public final class LogCatchUp {
      * gone to retention, not readable, or more than the limit); then nothing was claimed.
      */
     public List<FeedEntry> replay(int partition, long after, long upTo) {
+        return replay(partition, after, upTo, null);
+    }
+
+    /**
+     * As {@link #replay(int, long, long)}, staging the changes under {@code stage} rather than
+     * feeding them (null: feed them): they reach the feed once the owner says the state it
+     * required is held by a quorum. Returns what it fed (nothing when staged), or null.
+     */
+    public List<FeedEntry> replay(int partition, long after, long upTo, io.ringwork.core.store.Stage stage) {
         if (upTo <= after) return List.of();
         if (upTo - after > maxRecords) return null;
         // The end offset is not checked up front: another process's appends may not be counted
@@ -84,7 +93,7 @@ public final class LogCatchUp {
                 else deadLetters.add(outcome.deadLetter());
             }
             fed.addAll(store.applyReplicated(new ReplicatedWrite(partition, new ArrayList<>(writes.values()), changes,
-                    deadLetters, next > upTo ? upTo : -1, true)));
+                    deadLetters, next > upTo ? upTo : -1, true, false, stage)));
         }
         return fed;
     }

@@ -10,9 +10,12 @@ import io.ringwork.core.cluster.ReplicaMessage.SnapshotEnd;
 import io.ringwork.core.cluster.ReplicaMessage.SnapshotPage;
 import io.ringwork.core.record.FeedEntry;
 import io.ringwork.core.store.ReplicatedWrite;
+import io.ringwork.core.store.Stage;
 import io.ringwork.core.store.StateStore;
 import io.ringwork.core.store.StoredTerm;
 import io.ringwork.core.util.Invariants;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -29,9 +32,25 @@ import java.util.List;
  * the owner that will send under it. So a member that restarts never takes, nor leads, a term at
  * or below one it saw before (finding 11: a restarted node led a term it had already used).
  *
+ * <p><b>Feed after durability.</b> What this member applies, it stages ({@link Stage}: the term and
+ * the commit's number; a catch-up's changes by their record, {@link Stage#BY_CHECKPOINT})
+ * and puts on its feed only when the owner says a write quorum holds it: {@link Commit#durableSeq}
+ * and {@link ReplicaMessage.Durable}. The staging survives restarts (it is in the store): a change
+ * staged under a term whose owner never said it durable is promoted once a later term's owner
+ * makes durable a commit whose checkpoint covers its record ({@link io.ringwork.core.store.StagedChanges}).
+ *
  * <p>Not thread-safe: one link delivers a partition's messages in order; callers serialise.
  */
 public final class PartitionFollower {
+    /**
+     * Changes staged per partition at most (a bound on memory and store). What is staged is what
+     * the owner has not yet said durable: its pending commits (its in-flight records bound them)
+     * plus one catch-up from the log (at most its record limit), plus changes of ended terms waiting
+     * for a newer durable commit. At the bound the member takes no more of the term's commits (it
+     * answers as after a gap and waits to catch up), while durability words still drain it.
+     */
+    public static final int MAX_STAGED = 1 << 20;
+
     /** Where this member stands with the partition's current owner. */
     public enum Mode { NONE, SYNCED, REPAIRING, WAIT_SNAPSHOT, SNAPSHOTTING, OBSERVER, LEADING }
 
@@ -51,6 +70,16 @@ public final class PartitionFollower {
     private volatile long termsRefused; // read by metrics without the lock
     /** The owner's checkpoint as last told in this term (Hello, commits, snapshot), or -1. */
     private long ownerCheckpoint = -1;
+    /** The durable frontier the current term's owner last told ({@link Commit#durableSeq}'s meaning). */
+    private long knownDurable = ReplicaMessage.NOTHING_DURABLE;
+    /** Every record at or below this is held by a quorum, as far as the frontier told: -1 before. */
+    private long durableCheckpoint = -1;
+    /**
+     * {seq, checkpoint} of the current term, oldest first: once commit {@code seq} is durable, so is
+     * everything at or below {@code checkpoint} (from applied commits, a Hello's and a snapshot's
+     * start). Bounded like staging; at the bound the oldest goes, which only delays orphans.
+     */
+    private final ArrayDeque<long[]> covers = new ArrayDeque<>();
 
     private final LogCatchUp catchUp;
 
@@ -81,12 +110,43 @@ public final class PartitionFollower {
         Invariants.check(term.isBefore(higher), "partition %s: raises its term from %s to %s", partition, term, higher);
         store.writeTerm(partition, new StoredTerm(higher.epoch(), higher.node()));
         term = higher;
+        knownDurable = ReplicaMessage.NOTHING_DURABLE; // a frontier is per term: a new owner numbers afresh
+        durableCheckpoint = -1;
+        covers.clear();
     }
 
-    /** Catches up from the log to {@code required}; the fed changes, or null when it cannot. */
+    /**
+     * Catches up from the log to {@code required}, staging the changes to be covered by a durable
+     * checkpoint ({@link Stage#BY_CHECKPOINT}): the owner may not yet hold the records above its
+     * own checkpoint (it applies them next), so no commit number covers them. Returns the fed
+     * changes (none: all staged), or null when it cannot.
+     */
     private List<FeedEntry> replay(long required) {
         if (catchUp == null) return null;
-        return catchUp.replay(partition, store.checkpoint(partition), required);
+        return catchUp.replay(partition, store.checkpoint(partition), required, new Stage(storedTerm(), Stage.BY_CHECKPOINT));
+    }
+
+    private StoredTerm storedTerm() {
+        return new StoredTerm(term.epoch(), term.node());
+    }
+
+    /** Once commit {@code seq} of this term is durable, every record at or below {@code checkpoint} is held by a quorum. */
+    private void cover(long seq, long checkpoint) {
+        if (covers.size() >= MAX_STAGED) covers.pollFirst();
+        covers.addLast(new long[] {seq, checkpoint});
+    }
+
+    /**
+     * Takes the owner's durable frontier (of the current term) and puts on the feed what it
+     * covers; returns those changes.
+     */
+    private List<FeedEntry> learnDurable(long durableSeq) {
+        knownDurable = Math.max(knownDurable, durableSeq);
+        if (knownDurable < -1) return List.of();
+        long checkpoint = durableCheckpoint;
+        while (!covers.isEmpty() && covers.peekFirst()[0] <= knownDurable) checkpoint = Math.max(checkpoint, covers.pollFirst()[1]);
+        durableCheckpoint = checkpoint;
+        return store.promote(partition, storedTerm(), knownDurable, durableCheckpoint);
     }
 
     /**
@@ -97,6 +157,20 @@ public final class PartitionFollower {
     public Outcome receive(ReplicaMessage message) {
         Term before = term;
         Outcome outcome = handle(message);
+        if (mode != Mode.LEADING && message.term().equals(term)) {
+            long durableSeq = switch (message) {
+                case Commit commit -> commit.durableSeq();
+                case ReplicaMessage.Durable durable -> durable.durableSeq();
+                default -> ReplicaMessage.NOTHING_DURABLE;
+            };
+            // Also after a Hello or a catch-up: a frontier already known may cover what they staged.
+            List<FeedEntry> promoted = learnDurable(durableSeq);
+            if (!promoted.isEmpty()) {
+                List<FeedEntry> fed = new ArrayList<>(outcome.fed());
+                fed.addAll(promoted);
+                outcome = new Outcome(outcome.ack(), fed);
+            }
+        }
         // Kept on in production: a member only ever adopts an equal or higher term. A message of a
         // lower term is refused above, never taken.
         Invariants.check(!term.isBefore(before), "partition %s: term went down from %s to %s on %s",
@@ -148,6 +222,7 @@ public final class PartitionFollower {
             }
             case SnapshotBegin begin -> {
                 lastSeq = begin.nextSeq() - 1;
+                cover(lastSeq, begin.checkpoint());
                 List<FeedEntry> fed = repairing ? null : replay(begin.required());
                 if (fed != null) {
                     mode = Mode.SYNCED; // the log brought us to everything the owner holds
@@ -167,6 +242,9 @@ public final class PartitionFollower {
             }
             // Nothing to apply: the caller notes it (ReleaseNotices) when it comes from the current owner.
             case ReplicaMessage.Released released -> answer(Status.CATCHING_UP, List.of());
+            // Nothing to apply here: receive() takes the frontier. A neutral answer (never NEED_SNAPSHOT:
+            // a word about durability must not start a catch-up).
+            case ReplicaMessage.Durable durable -> answer(Status.CATCHING_UP, List.of());
             case SnapshotEnd end -> {
                 if (mode == Mode.SYNCED) yield answer(Status.IN_SYNC, List.of());
                 if (mode != Mode.SNAPSHOTTING) yield answer(Status.NEED_SNAPSHOT, List.of());
@@ -182,6 +260,7 @@ public final class PartitionFollower {
         // An observer is a replica that does not vote: it keeps the state too, so that it can
         // catch up (from the log) like a replica and its feed has no gap after an owner changes.
         lastSeq = hello.nextSeq() - 1;
+        cover(lastSeq, hello.checkpoint());
         repairing = false; // a fresh start with this owner; a digest asks again if states still differ
         if (store.checkpoint(partition) >= hello.required()) {
             mode = Mode.SYNCED;
@@ -197,6 +276,11 @@ public final class PartitionFollower {
     }
 
     private Outcome commit(Commit commit) {
+        if (mode != Mode.WAIT_SNAPSHOT && mode != Mode.NONE && stagingFull()) {
+            // As after a gap: nothing past here is taken; the owner catches this member up later.
+            mode = Mode.WAIT_SNAPSHOT;
+            return answer(Status.NEED_SNAPSHOT, List.of());
+        }
         switch (mode) {
             case OBSERVER -> {
                 return answer(Status.OBSERVING, apply(commit, false, -1));
@@ -264,8 +348,14 @@ public final class PartitionFollower {
      * caught up (see {@link #commit}).
      */
     private List<FeedEntry> apply(Commit commit, boolean holdsState, long checkpoint) {
+        cover(commit.seq(), commit.checkpoint());
         return store.applyReplicated(new ReplicatedWrite(partition, commit.states(), commit.changes(),
-                commit.deadLetters(), checkpoint, holdsState));
+                commit.deadLetters(), checkpoint, holdsState, false, new Stage(storedTerm(), commit.seq())));
+    }
+
+    /** Staging is at its bound ({@link #MAX_STAGED}): take no more commits until durability drains it. */
+    private boolean stagingFull() {
+        return store.stagedCount(partition) >= MAX_STAGED;
     }
 
     private Outcome answer(Status status, List<FeedEntry> fed) {

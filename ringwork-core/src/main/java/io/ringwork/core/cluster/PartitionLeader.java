@@ -9,7 +9,9 @@ import io.ringwork.core.cluster.ReplicaMessage.SnapshotEnd;
 import io.ringwork.core.cluster.ReplicaMessage.SnapshotPage;
 import io.ringwork.core.record.Change;
 import io.ringwork.core.record.DeadLetter;
+import io.ringwork.core.record.FeedEntry;
 import io.ringwork.core.store.StateStore;
+import io.ringwork.core.store.StoredTerm;
 import io.ringwork.core.store.WriteSet.StateWrite;
 import io.ringwork.core.util.Invariants;
 import java.util.ArrayDeque;
@@ -41,10 +43,14 @@ public final class PartitionLeader {
     /** A message for one member. */
     public record Outbound(String to, ReplicaMessage message) {}
 
-    /** What a call wants done: send these, run these durable callbacks (in order). */
-    public record Effects(List<Outbound> messages, List<Runnable> durable) {
+    /**
+     * What a call wants done: send these, run these durable callbacks (in order). {@code fed} are
+     * the changes this call moved from staging onto this node's feed (the store already wrote them
+     * and told its feed listener): they became durable.
+     */
+    public record Effects(List<Outbound> messages, List<Runnable> durable, List<FeedEntry> fed) {
         static Effects none() {
-            return new Effects(new ArrayList<>(), new ArrayList<>());
+            return new Effects(new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         }
     }
 
@@ -59,6 +65,10 @@ public final class PartitionLeader {
         boolean lingering;
         LinkState state = LinkState.HELLO_SENT;
         long ackedSeq = -1;
+        /** The durable frontier this member was last told (in a commit or a {@link ReplicaMessage.Durable}). */
+        long toldDurable = ReplicaMessage.NOTHING_DURABLE;
+        /** {@link #sent} at the last tick: unchanged means no commit is flowing to carry the frontier. */
+        long sentAtTick;
         String cursor;
         long retryAtMs;
         long nextDigestAtMs;
@@ -79,9 +89,10 @@ public final class PartitionLeader {
         final ArrayDeque<long[]> sentAfter = new ArrayDeque<>();
         /**
          * The newest commit this member answered, under this owner's term, a message sent at or after
-         * (-1: none): it had not promised a newer term when it took that commit (see {@link #settle}).
+         * (-2: none yet; -1 is the starting state, before the first commit): it had not promised a
+         * newer term when it took that commit (see {@link #settle}).
          */
-        long fencedSeq = -1;
+        long fencedSeq = -2;
 
         /** Answer {@code index} (0-based on this link) came back under this owner's term. */
         void fenceUpTo(long index) {
@@ -108,7 +119,7 @@ public final class PartitionLeader {
     /** Marks kept per member: at a tick every 20 ms, about 5 s of unanswered sends; then the newest one grows. */
     private static final int MAX_MARKS = 256;
 
-    private record Pending(long seq, Runnable onDurable) {}
+    private record Pending(long seq, long checkpoint, Runnable onDurable) {}
 
     private final int partition;
     private final Term term;
@@ -132,8 +143,17 @@ public final class PartitionLeader {
     private long nextSeq;
     /** The checkpoint of this owner's last local commit (-1 before the first): commits never go back. */
     private long lastCommittedCheckpoint = -1;
-    /** The sequence number of the last commit made durable (-1 before the first): they become durable in order. */
-    private long lastDurableSeq = -1;
+    /**
+     * The durable frontier: the number of the last commit a write quorum holds; -1 once a quorum
+     * holds the state this owner started from (everything at or below {@link #startCheckpoint});
+     * {@link ReplicaMessage#NOTHING_DURABLE} before. Commits become durable in order.
+     */
+    private long lastDurableSeq = ReplicaMessage.NOTHING_DURABLE;
+    /** Every record at or below this is held by a write quorum (with the frontier), or -1. */
+    private long durableCheckpoint = -1;
+    /** The store's checkpoint when this owner started: the state its Hellos require. */
+    private final long startCheckpoint;
+    private final StoredTerm storedTerm;
     /** IN_SYNC answers dropped because they claimed a commit this owner never sent (see {@link #onAck}). */
     private long foreignAcks;
     private boolean deposed;
@@ -157,6 +177,8 @@ public final class PartitionLeader {
         this.store = store;
         this.pageSize = pageSize;
         this.retryMs = retryMs;
+        this.startCheckpoint = store.checkpoint(partition);
+        this.storedTerm = new StoredTerm(term.epoch(), term.node());
     }
 
     /**
@@ -210,10 +232,13 @@ public final class PartitionLeader {
         lastCommittedCheckpoint = checkpoint;
         Effects effects = Effects.none();
         Commit commit = new Commit(partition, term, nextSeq++, checkpoint, List.copyOf(states), List.copyOf(changes),
-                List.copyOf(deadLetters));
-        pending.add(new Pending(commit.seq(), onDurable));
+                List.copyOf(deadLetters), lastDurableSeq);
+        pending.add(new Pending(commit.seq(), checkpoint, onDurable));
         for (var entry : followers.entrySet()) {
-            if (entry.getValue().state != LinkState.DOWN) emit(entry.getKey(), entry.getValue(), commit, effects);
+            Follower follower = entry.getValue();
+            if (follower.state == LinkState.DOWN) continue;
+            follower.toldDurable = lastDurableSeq;
+            emit(entry.getKey(), follower, commit, effects);
         }
         settle(effects);
         return effects;
@@ -276,6 +301,9 @@ public final class PartitionLeader {
         follower.cursor = null;
         follower.ackedSeq = -1;
         follower.beginIndex = follower.sent;
+        // It lost track of this term (it restarted, or it was running the partition itself and
+        // refused our Hello and frontier): tell it the frontier again after the Begin.
+        follower.toldDurable = ReplicaMessage.NOTHING_DURABLE;
         snapshotsStarted++;
         emit(to, follower, new SnapshotBegin(partition, term, nextSeq, store.checkpoint(partition), store.high(partition)), effects);
     }
@@ -294,11 +322,19 @@ public final class PartitionLeader {
     public Effects released(long checkpoint) {
         Effects effects = Effects.none();
         for (var entry : followers.entrySet()) {
-            if (entry.getValue().state != LinkState.DOWN) {
-                emit(entry.getKey(), entry.getValue(), new ReplicaMessage.Released(partition, term, checkpoint), effects);
-            }
+            Follower follower = entry.getValue();
+            if (follower.state == LinkState.DOWN) continue;
+            // The last commits' durability first: after the release no tick of this owner tells it.
+            tellDurable(entry.getKey(), follower, effects);
+            emit(entry.getKey(), follower, new ReplicaMessage.Released(partition, term, checkpoint), effects);
         }
         return effects;
+    }
+
+    private void tellDurable(String to, Follower follower, Effects effects) {
+        if (lastDurableSeq <= follower.toldDurable) return;
+        follower.toldDurable = lastDurableSeq;
+        emit(to, follower, new ReplicaMessage.Durable(partition, term, lastDurableSeq), effects);
     }
 
     /** Marks this owner deposed (a newer owner showed up through another path). */
@@ -329,8 +365,14 @@ public final class PartitionLeader {
                 follower.marks.clear();
                 follower.sentAfter.clear();
                 follower.beginIndex = Long.MAX_VALUE;
+                follower.toldDurable = ReplicaMessage.NOTHING_DURABLE; // it may have restarted: tell it again
                 emit(to, follower, hello(follower.role), effects);
             }
+            // The durable frontier rides on commits; when none went out since the last tick (an idle
+            // partition, or the last commit before a pause), it goes on its own. One message per
+            // member per tick at most, and none while commits flow.
+            if (follower.state != LinkState.DOWN && follower.sent == follower.sentAtTick) tellDurable(to, follower, effects);
+            follower.sentAtTick = follower.sent;
             for (int pages = 0; follower.state == LinkState.SNAPSHOTTING && pages < maxPages && hasRoom.test(to); pages++) {
                 List<StateWrite> page = store.scan(partition, follower.cursor, pageSize);
                 if (!page.isEmpty()) {
@@ -385,27 +427,71 @@ public final class PartitionLeader {
             Invariants.check(follower.ackedSeq < nextSeq, "partition %s, term %s: a member acknowledged %s, next commit is %s",
                     partition, term, follower.ackedSeq, nextSeq);
         }
+        long frontierBefore = lastDurableSeq;
+        // The state this owner started from: held by a quorum once a quorum is in sync with it
+        // (in sync means holding at least what its Hello required). Staged changes of older terms
+        // that it covers go on the feed then, even if no commit follows (an idle partition).
+        if (lastDurableSeq < -1 && holders(-1, true) >= writeQuorum && fencedBy(-1) >= fenceQuorum()) {
+            lastDurableSeq = -1;
+            durableCheckpoint = startCheckpoint;
+        }
         while (!pending.isEmpty()) {
             long seq = pending.peek().seq();
-            int holders = selfIsReplica ? 1 : 0;
-            int lingeringHolders = selfLingering ? 1 : 0;
-            for (Follower follower : followers.values()) {
-                if (follower.state != LinkState.SYNCED || follower.ackedSeq < seq) continue;
-                if (follower.role == Role.REPLICA) holders++;
-                else if (follower.lingering) lingeringHolders++;
-            }
-            if (holders + lingeringHolders < writeQuorum) return;
+            int holders = holders(seq, false);
+            if (holders(seq, true) < writeQuorum) break;
             if (fencedBy(seq) < fenceQuorum()) {
                 fenceWaits++;
-                return;
+                break;
             }
             if (holders < writeQuorum) durableByLingeringVotes++;
             // Kept on in production: commit numbers rise, and become durable in the order they were made.
             Invariants.check(seq > lastDurableSeq && seq < nextSeq, "partition %s, term %s: commit %s durable after %s (next %s)",
                     partition, term, seq, lastDurableSeq, nextSeq);
             lastDurableSeq = seq;
-            effects.durable().add(pending.poll().onDurable());
+            Pending done = pending.poll();
+            durableCheckpoint = Math.max(durableCheckpoint, done.checkpoint());
+            effects.durable().add(done.onDurable());
         }
+        // Now the changes: this node's feed takes a change only once a quorum holds its commit.
+        if (lastDurableSeq > frontierBefore) {
+            effects.fed().addAll(store.promote(partition, storedTerm, lastDurableSeq, durableCheckpoint));
+        }
+    }
+
+    /** Members holding commit {@code seq} (-1: the starting state), displaced ones still voting if {@code lingering}. */
+    private int holders(long seq, boolean lingering) {
+        int holders = selfIsReplica || (lingering && selfLingering) ? 1 : 0;
+        for (Follower follower : followers.values()) {
+            if (follower.state != LinkState.SYNCED || follower.ackedSeq < seq) continue;
+            if (follower.role == Role.REPLICA || (lingering && follower.lingering)) holders++;
+        }
+        return holders;
+    }
+
+    /**
+     * Whether a commit made now would be durable the moment it is made, and may skip staging: this
+     * member alone is a write quorum, nothing is pending, the frontier is set, and nothing of the
+     * partition waits in staging. (A change staged under an ended term waits for a durable
+     * checkpoint above its record; a later change of its key fed directly would put the key's
+     * versions out of order: simulator seed 277.) A single node keeps its one write per commit.
+     */
+    public boolean durableAtOnce() {
+        return pending.isEmpty() && lastDurableSeq >= -1 && selfIsReplica && writeQuorum() == 1 && store.stagedCount(partition) == 0;
+    }
+
+    /** The durable frontier ({@link #lastDurableSeq}'s meaning); {@link ReplicaMessage#NOTHING_DURABLE} before any. */
+    public long durableSeq() {
+        return lastDurableSeq;
+    }
+
+    /** The store's checkpoint when this owner started: a quorum holds it once {@link #durableSeq} is -1 or more. */
+    public long startCheckpoint() {
+        return startCheckpoint;
+    }
+
+    /** The number the next commit gets: the engine stages a commit's changes under it. */
+    public long nextSeq() {
+        return nextSeq;
     }
 
     /**

@@ -26,9 +26,32 @@ public sealed interface ReplicaMessage {
      */
     record Hello(int partition, Term term, Role role, long nextSeq, long required, long checkpoint) implements ReplicaMessage {}
 
-    /** One local commit of the owner: new states, their changes and dead letters, the checkpoint after it. */
+    /**
+     * What an owner says when it has said nothing yet about durability in its term ({@code durableSeq}):
+     * an older owner's commit, or one sent before a quorum held even the owner's starting state.
+     */
+    long NOTHING_DURABLE = -2;
+
+    /**
+     * One local commit of the owner: new states, their changes and dead letters, the checkpoint
+     * after it. {@code durableSeq} is how far the owner's commits of this term are held by a write
+     * quorum as it sends this one: commits up to that number; -1 when only the state it started
+     * the term from is; {@link #NOTHING_DURABLE} when not even that (or the sender predates the
+     * field). A member puts a commit's changes on its feed only once it is told so.
+     */
     record Commit(int partition, Term term, long seq, long checkpoint, List<StateWrite> states,
-                  List<Change> changes, List<DeadLetter> deadLetters) implements ReplicaMessage {}
+                  List<Change> changes, List<DeadLetter> deadLetters, long durableSeq) implements ReplicaMessage {
+        public Commit(int partition, Term term, long seq, long checkpoint, List<StateWrite> states,
+                      List<Change> changes, List<DeadLetter> deadLetters) {
+            this(partition, term, seq, checkpoint, states, changes, deadLetters, NOTHING_DURABLE);
+        }
+    }
+
+    /**
+     * The owner's commits of this term up to {@code durableSeq} (as in {@link Commit#durableSeq})
+     * are now held by a write quorum: sent when that advanced and no commit followed to carry it.
+     */
+    record Durable(int partition, Term term, long durableSeq) implements ReplicaMessage {}
 
     /**
      * Starts a catch-up: commits from {@code nextSeq} on follow on this link; then pages of every

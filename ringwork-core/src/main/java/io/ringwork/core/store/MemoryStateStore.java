@@ -24,6 +24,9 @@ public final class MemoryStateStore implements StateStore {
     private final List<FeedEntry> feed = new ArrayList<>();
     private final List<DeadLetter> deadLetters = new ArrayList<>();
     private final Map<Integer, StoredTerm> terms = new HashMap<>();
+    /** Per partition, the staged changes in staging order, and the next staging id. */
+    private final Map<Integer, List<StagedChange>> staged = new HashMap<>();
+    private final Map<Integer, Long> nextStagedId = new HashMap<>();
     private int writes;
 
     @Override
@@ -49,9 +52,45 @@ public final class MemoryStateStore implements StateStore {
             if (e.position() != feed.size()) throw new IllegalStateException("feed gap: " + e.position() + " after " + feed.size());
             feed.add(e);
         }
+        for (Change change : set.stagedChanges()) {
+            Stage stage = set.stageOf(change.partition());
+            if (stage == null) throw new IllegalStateException("no stage for partition " + change.partition());
+            stage(change.partition(), stage, change);
+        }
         deadLetters.addAll(set.deadLetters());
         set.checkpoints().forEach((p, c) -> checkpoints.merge(p, c, Math::max));
         writes++;
+    }
+
+    private void stage(int partition, Stage stage, Change change) {
+        long id = nextStagedId.merge(partition, 1L, Long::sum) - 1;
+        staged.computeIfAbsent(partition, p -> new ArrayList<>()).add(new StagedChange(id, stage, change));
+    }
+
+    @Override
+    public synchronized List<StagedChange> staged(int partition) {
+        return List.copyOf(staged.getOrDefault(partition, List.of()));
+    }
+
+    @Override
+    public synchronized int stagedCount(int partition) {
+        return staged.getOrDefault(partition, List.of()).size();
+    }
+
+    @Override
+    public synchronized List<FeedEntry> promote(int partition, StoredTerm term, long durableSeq, long durableCheckpoint) {
+        List<StagedChange> waiting = staged.getOrDefault(partition, List.of());
+        List<StagedChange> covered = StagedChanges.covered(waiting, term, durableSeq, durableCheckpoint);
+        if (covered.isEmpty()) return List.of();
+        List<FeedEntry> promoted = new ArrayList<>(covered.size());
+        for (StagedChange entry : covered) {
+            FeedEntry fed = new FeedEntry(feed.size(), entry.change());
+            feed.add(fed);
+            promoted.add(fed);
+        }
+        waiting.removeAll(covered);
+        writes++;
+        return promoted;
     }
 
     private void putState(WriteSet.StateWrite w) {
@@ -71,6 +110,10 @@ public final class MemoryStateStore implements StateStore {
             seen = Math.max(seen, seenHere.getOrDefault(change.key(), -1L));
             if (change.version() <= seen) continue;
             seenHere.put(change.key(), change.version());
+            if (write.stage() != null) {
+                stage(p, write.stage(), change);
+                continue;
+            }
             FeedEntry entry = new FeedEntry(feed.size(), change);
             feed.add(entry);
             added.add(entry);

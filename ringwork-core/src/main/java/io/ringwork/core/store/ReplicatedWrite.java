@@ -6,19 +6,27 @@ import java.util.List;
 
 /**
  * Writes that came from a partition's owner, applied by version: a state replaces the stored one
- * only if its version is higher; a change enters this node's feed only if its version is higher
+ * only if its version is higher; a change is kept (staged, or fed) only if its version is higher
  * than any the node holds or fed for its key.
  *
  * @param holdsState false on an observer: only the changes are kept
  * @param checkpoint the partition's new checkpoint, or -1 to leave it
  * @param repair     anti-entropy found this replica different from its owner: a state also
  *                   replaces a stored one of the same version whose bytes differ
+ * @param stage      where the new changes wait until a quorum holds them ({@link StateStore#promote});
+ *                   null puts them on the feed at once (tests of the store only)
  */
 public record ReplicatedWrite(int partition, List<WriteSet.StateWrite> states, List<Change> changes,
-                              List<DeadLetter> deadLetters, long checkpoint, boolean holdsState, boolean repair) {
+                              List<DeadLetter> deadLetters, long checkpoint, boolean holdsState, boolean repair,
+                              Stage stage) {
     public ReplicatedWrite(int partition, List<WriteSet.StateWrite> states, List<Change> changes,
                            List<DeadLetter> deadLetters, long checkpoint, boolean holdsState) {
-        this(partition, states, changes, deadLetters, checkpoint, holdsState, false);
+        this(partition, states, changes, deadLetters, checkpoint, holdsState, false, null);
+    }
+
+    public ReplicatedWrite(int partition, List<WriteSet.StateWrite> states, List<Change> changes,
+                           List<DeadLetter> deadLetters, long checkpoint, boolean holdsState, boolean repair) {
+        this(partition, states, changes, deadLetters, checkpoint, holdsState, repair, null);
     }
 
     /** True when {@code incoming} should replace {@code stored} (null: nothing stored). */

@@ -7,7 +7,7 @@ import java.util.function.Predicate;
 
 /**
  * Durable per-partition state of a node: key states, checkpoints, the retained change feed, the
- * dead letters and the highest term seen per partition. Implementations: RocksDB in the runtime, in memory for tests and the
+ * changes staged until a quorum holds them, the dead letters and the highest term seen per partition. Implementations: RocksDB in the runtime, in memory for tests and the
  * simulator. Thread-safe; {@link #write} is atomic.
  */
 public interface StateStore extends AutoCloseable {
@@ -31,9 +31,29 @@ public interface StateStore extends AutoCloseable {
 
     /**
      * Applies writes from the partition's owner by version (see {@link ReplicatedWrite}),
-     * atomically, and returns the changes it added to this node's feed, at their positions.
+     * atomically, and returns the changes it added to this node's feed, at their positions: none
+     * when the write stages its changes ({@link ReplicatedWrite#stage}).
      */
     List<FeedEntry> applyReplicated(ReplicatedWrite write);
+
+    /**
+     * The partition's staged changes: written with their commits (by {@link #write} or
+     * {@link #applyReplicated}) and kept as durably as they are, but not on the feed until a
+     * write quorum holds them. In staging order.
+     */
+    List<StagedChange> staged(int partition);
+
+    /** How many changes of the partition are staged; cheap. */
+    int stagedCount(int partition);
+
+    /**
+     * Moves the partition's staged changes that the durability word covers ({@link
+     * StagedChanges#covered}: commits of {@code term} up to {@code durableSeq}, and every record at
+     * or below {@code durableCheckpoint}) onto the feed, in staging order, at the next positions,
+     * atomically, and returns them. Positions are taken under this store's monitor, in order with
+     * every other feed write.
+     */
+    List<FeedEntry> promote(int partition, StoredTerm term, long durableSeq, long durableCheckpoint);
 
     /**
      * The highest version this node fed for {@code key} while it held no state of its partition

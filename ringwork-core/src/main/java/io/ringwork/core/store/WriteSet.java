@@ -24,6 +24,8 @@ public final class WriteSet {
     private long feedEnd = -1;
     private final List<DeadLetter> deadLetters = new ArrayList<>();
     private final Map<Integer, Long> checkpoints = new HashMap<>();
+    private final Map<Integer, Stage> stages = new HashMap<>();
+    private final List<io.ringwork.core.record.Change> staged = new ArrayList<>();
 
     /** Adds a state; a later write of the same key in this set replaces an earlier one (only the newest matters). */
     public void putState(int partition, String key, StoredState state) {
@@ -34,6 +36,28 @@ public final class WriteSet {
     public void addChange(FeedEntry entry) {
         changes.add(entry);
         feedEnd = entry.position() + 1;
+    }
+
+    /**
+     * Adds a change to stage rather than feed: it waits, under its partition's {@link #stage}, until
+     * a write quorum holds its commit ({@link StateStore#promote}).
+     */
+    public void addStagedChange(io.ringwork.core.record.Change change) {
+        staged.add(change);
+    }
+
+    /** Where {@code partition}'s staged changes in this set wait; required for each partition with one. */
+    public void stage(int partition, Stage stage) {
+        stages.put(partition, stage);
+    }
+
+    public List<io.ringwork.core.record.Change> stagedChanges() {
+        return staged;
+    }
+
+    /** The stage of {@code partition}'s staged changes, or null. */
+    public Stage stageOf(int partition) {
+        return stages.get(partition);
     }
 
     public void addDeadLetter(DeadLetter deadLetter) {
@@ -70,6 +94,6 @@ public final class WriteSet {
     }
 
     public boolean isEmpty() {
-        return states.isEmpty() && changes.isEmpty() && deadLetters.isEmpty() && checkpoints.isEmpty();
+        return states.isEmpty() && changes.isEmpty() && staged.isEmpty() && deadLetters.isEmpty() && checkpoints.isEmpty();
     }
 }

@@ -81,7 +81,12 @@ class LogCatchUpTest {
         PartitionFollower.Outcome outcome = follower.receive(new ReplicaMessage.Hello(0, new Term(1, "o"),
                 ReplicaMessage.Role.REPLICA, 0, owner.high(0), owner.checkpoint(0)));
         assertThat(outcome.ack().status()).isEqualTo(ReplicaAck.Status.IN_SYNC);
-        assertThat(outcome.fed()).isNotEmpty().allMatch(e -> e.change().version() > 30);
+        assertThat(outcome.fed()).as("staged until a quorum holds the owner's state").isEmpty();
+        assertThat(replica.stagedCount(0)).isPositive();
+        // The owner says a quorum holds the state it started from (its checkpoint 99): the catch-up's changes go on the feed.
+        PartitionFollower.Outcome told = follower.receive(new ReplicaMessage.Durable(0, new Term(1, "o"), -1));
+        assertThat(told.fed()).isNotEmpty().allMatch(e -> e.change().version() > 30);
+        assertThat(replica.stagedCount(0)).isZero();
         assertThat(replica.checkpoint(0)).isEqualTo(owner.high(0));
         assertThat(follower.ownerCheckpoint()).isEqualTo(99);
     }
@@ -118,6 +123,7 @@ class LogCatchUpTest {
         var commit = follower.receive(new ReplicaMessage.Commit(0, term, 7, 95, List.of(), late, List.of()));
         assertThat(commit.ack().status()).isEqualTo(ReplicaAck.Status.NEED_SNAPSHOT);
         follower.receive(new ReplicaMessage.SnapshotBegin(0, term, 8, owner.checkpoint(0), owner.high(0)));
+        follower.receive(new ReplicaMessage.Durable(0, term, 7)); // what the owner held at the Begin is durable
         // Every key's versions on the replica's feed are exactly the owner's, in order, no gap.
         for (int k = 0; k < 5; k++) {
             String key = "t/k" + k;

@@ -63,8 +63,18 @@ class ReplicationProtocolTest {
             }
             ReplicaAck ack = followers.get(out.to()).receive(out.message()).ack();
             queue(leader.onAck(out.to(), ack));
+            // Time passes: a tick, and a second one once the links are quiet, which tells the
+            // members how far commits are durable (their feeds take the changes then).
+            if (wire.isEmpty()) queue(leader.tick(0, to -> true, 100));
             if (wire.isEmpty()) queue(leader.tick(0, to -> true, 100));
         }
+    }
+
+    /** Two ticks with nothing sent in between: the owner tells each member how far commits are durable. */
+    private void tellDurable() {
+        queue(leader.tick(0, to -> true, 100));
+        queue(leader.tick(0, to -> true, 100));
+        deliver();
     }
 
     /** The failed links say Hello again (their retry is due) and everything is delivered. */
@@ -251,6 +261,7 @@ class ReplicationProtocolTest {
             queue(leader.onAck("b", ack));
         }
         assertThat(durable).containsExactly(1L, 2L);
+        tellDurable();
         assertThat(stores.get("b").changes(0, 10)).hasSize(2);
         assertThat(leader.snapshotsStarted()).isZero();
     }
@@ -315,11 +326,14 @@ class ReplicationProtocolTest {
         b.receive(word);
         assertThat(b.releasedByOwner("a", word)).isTrue();
         assertThat(b.releasedByOwner("c", word)).as("relayed by another member").isFalse();
-        assertThat(stores.get("b").changes(0, 10)).hasSize(1);
+        assertThat(stores.get("b").changes(0, 10)).as("never said durable: staged, not fed").isEmpty();
         // A newer owner took over: the old one's word no longer counts.
         b.receive(new ReplicaMessage.Hello(0, new Term(2, "c"), ReplicaMessage.Role.REPLICA, 0, 1, 1));
         assertThat(b.receive(word).ack().status()).isEqualTo(ReplicaAck.Status.STALE_TERM);
         assertThat(b.releasedByOwner("a", word)).isFalse();
+        // The new owner's starting state (checkpoint 1) is held by a quorum: k1@1 of the ended term is covered.
+        assertThat(b.receive(new ReplicaMessage.Durable(0, new Term(2, "c"), -1)).fed()).hasSize(1);
+        assertThat(stores.get("b").changes(0, 10)).hasSize(1);
     }
 
     @Test

@@ -227,6 +227,22 @@ public final class ClusterService implements Replication, AutoCloseable {
         }
     }
 
+    /**
+     * Under the partition's lock ({@link #writing}): feed at once when this owner alone makes a
+     * quorum with nothing pending; otherwise stage under the number {@link #committed} will give the
+     * commit. Not led (stopping timed out): staged until a durable checkpoint covers the records.
+     */
+    @Override
+    public io.ringwork.core.store.Stage stage(int partition) {
+        synchronized (locks[partition]) {
+            PartitionLeader leader = leaders[partition];
+            Term term = leader != null ? leader.term() : followers[partition].term();
+            if (leader != null && leader.durableAtOnce()) return null;
+            return new io.ringwork.core.store.Stage(new io.ringwork.core.store.StoredTerm(term.epoch(), term.node()),
+                    leader != null ? leader.nextSeq() : io.ringwork.core.store.Stage.BY_CHECKPOINT);
+        }
+    }
+
     @Override
     public void committed(int partition, long checkpoint, List<StateWrite> states, List<Change> changes,
                           List<DeadLetter> deadLetters, Runnable onDurable) {
@@ -319,7 +335,7 @@ public final class ClusterService implements Replication, AutoCloseable {
                 synchronized (sightings) {
                     sightings.heard(from, message, System.currentTimeMillis());
                 }
-                logCatchUp(p, from, message, outcome, wasInSync);
+                logCatchUp(p, from, message, outcome, wasInSync, store.stagedCount(p));
                 inSyncFlags.set(p, followers[p].inSync() ? 1 : 0);
                 replicatedChanges.add(outcome.fed().size());
                 acks.add(outcome.ack());
@@ -349,7 +365,7 @@ public final class ClusterService implements Replication, AutoCloseable {
 
     /** One line per change of a replica's standing, so a catch-up can be followed in the log. */
     private static void logCatchUp(int p, String from, ReplicaMessage message, PartitionFollower.Outcome outcome,
-                                   boolean wasInSync) {
+                                   boolean wasInSync, int staged) {
         ReplicaAck.Status status = outcome.ack().status();
         if (message instanceof ReplicaMessage.Digest && status == ReplicaAck.Status.NEED_SNAPSHOT) {
             LOG.warn("partition {}: " + REPAIR_LOG_MARK + " from the owner {}; asking for a repair", p, from);
@@ -357,9 +373,11 @@ public final class ClusterService implements Replication, AutoCloseable {
             LOG.info("partition {}: catching up by snapshot from {}", p, from);
         } else if (message instanceof ReplicaMessage.SnapshotEnd && status == ReplicaAck.Status.IN_SYNC) {
             LOG.info("partition {}: snapshot from {} complete; in sync", p, from);
-        } else if (!wasInSync && status == ReplicaAck.Status.IN_SYNC && !outcome.fed().isEmpty()
+        } else if (!wasInSync && status == ReplicaAck.Status.IN_SYNC && (staged > 0 || !outcome.fed().isEmpty())
                 && (message instanceof ReplicaMessage.Hello || message instanceof ReplicaMessage.SnapshotBegin)) {
-            LOG.info("partition {}: caught up from the log ({} changes fed); in sync with {}", p, outcome.fed().size(), from);
+            // The catch-up's changes are staged: they reach the feed once the owner says a quorum holds them.
+            LOG.info("partition {}: caught up from the log ({} changes fed, {} staged until durable); in sync with {}", p,
+                    outcome.fed().size(), staged, from);
         } else if (wasInSync && status == ReplicaAck.Status.NEED_SNAPSHOT) {
             LOG.info("partition {}: out of sync with {} ({}); asking to catch up", p, from,
                     message.getClass().getSimpleName());

@@ -91,7 +91,7 @@ final class ReplicaLink implements AutoCloseable {
                     Thread.sleep(100);
                     continue;
                 }
-                // A member skips (and answers null to) only kinds it does not know, which this node never sends.
+                // A member skips (and answers null to) only kinds it does not know: a Durable, to a member older than it.
                 for (ReplicaAck ack : acks) if (ack != null) service.onAck(to, ack);
             } catch (InterruptedException e) {
                 return;

@@ -53,6 +53,11 @@ public class PeerCodec {
     static final int SNAPSHOT_END = 14;
     static final int DIGEST = 15;
     static final int RELEASED = 16;
+    /**
+     * Added after version 1's first release, without a version bump: a member that does not know it
+     * answers it SKIPPED and keeps feeding changes as it applies them (the old way).
+     */
+    static final int DURABLE = 17;
     static final int ACK = 30;
     static final int SKIPPED = 31;
     // Relayed reads: a request of one READ message, answered by one READ_ANSWER.
@@ -80,11 +85,13 @@ public class PeerCodec {
     static final int READ_STATE = 23;
     static final int READ_OWNER = 24;
     static final int READ_DETAIL = 25;
+    /** The durable frontier, on COMMIT and DURABLE (absent: nothing said, {@link ReplicaMessage#NOTHING_DURABLE}). */
+    static final int DURABLE_SEQ = 14;
     // Inside a STATE field.
     static final int STATE_KEY = 1;
     static final int STATE_BYTES = 2;
 
-    private static final Set<Integer> KINDS = Set.of(HELLO, COMMIT, SNAPSHOT_BEGIN, SNAPSHOT_PAGE, SNAPSHOT_END, DIGEST, RELEASED);
+    private static final Set<Integer> KINDS = Set.of(HELLO, COMMIT, SNAPSHOT_BEGIN, SNAPSHOT_PAGE, SNAPSHOT_END, DIGEST, RELEASED, DURABLE);
 
     /** A body carried a term whose epoch is out of range: it is refused whole. */
     public static final class TermOutOfRange extends IOException {
@@ -133,7 +140,7 @@ public class PeerCodec {
                 yield HELLO;
             }
             case Commit c -> {
-                f.longValue(SEQ, c.seq()).longValue(CHECKPOINT, c.checkpoint());
+                f.longValue(SEQ, c.seq()).longValue(CHECKPOINT, c.checkpoint()).longValue(DURABLE_SEQ, c.durableSeq());
                 states(f, c.states());
                 for (Change change : c.changes()) f.bytes(CHANGE, ChangeCodec.encode(change));
                 for (DeadLetter letter : c.deadLetters()) f.bytes(DEAD_LETTER, ChangeCodec.encode(letter));
@@ -155,6 +162,10 @@ public class PeerCodec {
             case Released r -> {
                 f.longValue(CHECKPOINT, r.checkpoint());
                 yield RELEASED;
+            }
+            case ReplicaMessage.Durable d -> {
+                f.longValue(DURABLE_SEQ, d.durableSeq());
+                yield DURABLE;
             }
         };
     }
@@ -207,15 +218,25 @@ public class PeerCodec {
                 for (Tagged.Slice change : f.all(CHANGE)) changes.add(ChangeCodec.decodeChange(change.bytes()));
                 List<DeadLetter> letters = new ArrayList<>();
                 for (Tagged.Slice letter : f.all(DEAD_LETTER)) letters.add(ChangeCodec.decodeDeadLetter(letter.bytes()));
-                yield new Commit(partition, term, f.longValue(SEQ), f.longValue(CHECKPOINT), readStates(f, partition), changes, letters);
+                yield new Commit(partition, term, f.longValue(SEQ), f.longValue(CHECKPOINT), readStates(f, partition), changes, letters,
+                        durableSeq(f));
             }
             case SNAPSHOT_BEGIN -> new SnapshotBegin(partition, term, f.longValue(NEXT_SEQ), f.longValue(CHECKPOINT), f.longValue(REQUIRED));
             case SNAPSHOT_PAGE -> new SnapshotPage(partition, term, readStates(f, partition));
             case SNAPSHOT_END -> new SnapshotEnd(partition, term);
             case DIGEST -> new Digest(partition, term, f.longValue(SEQ), f.longValue(DIGEST_VALUE));
             case RELEASED -> new Released(partition, term, f.longValue(CHECKPOINT));
+            case DURABLE -> new ReplicaMessage.Durable(partition, term, durableSeq(f));
             default -> throw new IllegalStateException("kind " + kind + " is known but not read");
         };
+    }
+
+    /** The durable frontier; absent (a sender before the field) means nothing said. Below that is damage. */
+    private static long durableSeq(Tagged.Fields f) throws IOException {
+        if (!f.has(DURABLE_SEQ)) return ReplicaMessage.NOTHING_DURABLE;
+        long seq = f.longValue(DURABLE_SEQ);
+        if (seq < ReplicaMessage.NOTHING_DURABLE) throw new IOException("durable seq " + seq + " is out of range");
+        return seq;
     }
 
     private static int partition(Tagged.Fields f) throws IOException {
@@ -413,7 +434,7 @@ public class PeerCodec {
 
     /** Whether this version reads fields of {@code tag}; others are skipped and counted. */
     protected boolean knowsField(int tag) {
-        return (tag >= PARTITION && tag <= STATUS) || (tag >= READ_KEY && tag <= READ_DETAIL);
+        return (tag >= PARTITION && tag <= DURABLE_SEQ) || (tag >= READ_KEY && tag <= READ_DETAIL);
     }
 
     /** Adds fields a later version writes to a message of {@code kind}; none in this one. */

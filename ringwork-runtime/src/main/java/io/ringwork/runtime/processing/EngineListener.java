@@ -15,7 +15,8 @@ public interface EngineListener {
      * locks of the commit's partitions), so that feed positions are published in order: publish,
      * nothing else.
      *
-     * @param changes     changes of applied records at their feed positions, in feed order
+     * @param changes     changes fed at once (the commit was durable as written), at their feed
+     *                    positions, in feed order; staged changes come later, through the store
      * @param deadLetters records rejected in this commit
      * @param skipped     records skipped as duplicates (offset at or below the key's version)
      */
@@ -23,7 +24,8 @@ public interface EngineListener {
 
     /**
      * The same commit, after its parts are queued for the other replicas, holding no lock: for
-     * counting. Slow work here (a first use that registers meters) delays the next commit but no
+     * counting. {@code changes} are every applied record's change, at position -1 where it was
+     * staged (it reaches the feed once durable, through the store's feed listener). Slow work here (a first use that registers meters) delays the next commit but no
      * replica's write and no other partition's hand-off.
      */
     default void counted(List<FeedEntry> changes, List<DeadLetter> deadLetters, int skipped) {}

@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  * order from the checkpoint and appends them to per-key queues; a bounded pool of workers drains
  * the queues (one key on one worker at a time, so keys run in parallel and each key in order);
  * a single committer writes the new states, changes, dead letters and advanced checkpoints in one
- * atomic batch, and only then publishes the changes. A record counts as applied when its commit
- * is durable.
+ * atomic batch. A record counts as applied when its commit is durable, and its change reaches the
+ * feed then: at once when the commit is durable as it is written (a single node), else staged in
+ * the same batch and promoted by replication ({@link Replication#stage}).
  *
  * <p>Limits: in-flight records per partition ({@link EngineConfig#maxInFlightPerPartition}), commit
  * batch size, cached key states per partition. At the in-flight limit the reader waits.
@@ -342,13 +343,29 @@ public final class ProcessingEngine implements AutoCloseable {
         // The store write and the hand-off to replication are one step for whoever reads these
         // partitions for replication (see Replication#writing).
         List<FeedEntry> feed = new ArrayList<>(changes.size());
+        List<FeedEntry> counted = new ArrayList<>(changes.size());
         replication.writing(written, () -> {
+            // A change reaches the feed only once a write quorum holds its commit: a partition whose
+            // commit is not durable at once stages its changes, and replication promotes them when
+            // it is (Replication#stage). Asked under the partitions' locks, so it holds for the
+            // committed() call that follows.
+            io.ringwork.core.store.Stage[] stages = new io.ringwork.core.store.Stage[perPartition.length];
+            for (int p : written) {
+                stages[p] = replication.stage(p);
+                if (stages[p] != null) set.stage(p, stages[p]);
+            }
             // Replicated writes add to the same feed: positions are taken and written under the store's monitor.
             synchronized (store) {
                 long feedEnd = store.feedEnd();
                 for (Change change : changes) {
+                    if (stages[change.partition()] != null) {
+                        set.addStagedChange(change);
+                        counted.add(new FeedEntry(-1, change)); // counted as applied; no position yet
+                        continue;
+                    }
                     FeedEntry entry = new FeedEntry(feedEnd + feed.size(), change);
                     feed.add(entry);
+                    counted.add(entry);
                     set.addChange(entry);
                 }
                 store.write(set);
@@ -357,7 +374,7 @@ public final class ProcessingEngine implements AutoCloseable {
             afterCommit(batch, runners, perPartition);
             replicate(set, changes, deadLetters, runners, perPartition);
         });
-        listener.counted(feed, deadLetters, skippedInBatch);
+        listener.counted(counted, deadLetters, skippedInBatch);
         applied.add(changes.size());
         rejected.add(deadLetters.size());
         skipped.add(skippedHere);

@@ -27,6 +27,16 @@ public interface Replication {
         write.run();
     }
 
+    /**
+     * Where the changes of {@code partition}'s next commit wait until a write quorum holds it, or
+     * null to feed them at once: a commit durable the moment it is made (a single node, or a member
+     * that is a quorum alone with nothing pending). Called on the engine's commit thread inside
+     * {@link #writing}, right before the store write whose {@link #committed} follows; must not block.
+     */
+    default io.ringwork.core.store.Stage stage(int partition) {
+        return null;
+    }
+
     /** A single node: the local commit is all there is. */
     Replication LOCAL = (partition, checkpoint, states, changes, deadLetters, onDurable) -> onDurable.run();
 }

@@ -4,6 +4,9 @@ import io.ringwork.core.record.DeadLetter;
 import io.ringwork.core.record.FeedEntry;
 import io.ringwork.core.record.Change;
 import io.ringwork.core.store.ReplicatedWrite;
+import io.ringwork.core.store.Stage;
+import io.ringwork.core.store.StagedChange;
+import io.ringwork.core.store.StagedChanges;
 import io.ringwork.core.store.StateStore;
 import io.ringwork.core.store.StoredState;
 import io.ringwork.core.store.StoredTerm;
@@ -39,7 +42,11 @@ import org.rocksdb.WriteOptions;
  * highest term seen per partition ({@code term/ + partition (2)}: epoch (8) + utf8(node));
  * {@code changes} the change feed under its position (8 bytes); {@code dead} the dead letters under
  * {@code partition (2) + offset (8)}; {@code fed} the highest version an observer fed per key
- * (a node that holds no state of the key's partition), under the state key. All big-endian, so iteration runs in position or
+ * (a node that holds no state of the key's partition), under the state key; {@code staged} the
+ * changes written with their commits but not yet known durable, under {@code partition (2) +
+ * staging id (8)}: epoch (8), commit number (8), node length (4), utf8(node), the change. A
+ * promotion moves them to {@code changes} in one batch. What is staged is also indexed in memory
+ * (key and version, not the change), rebuilt on open: it is at most what is in flight. All big-endian, so iteration runs in position or
  * partition-then-offset order.
  *
  * <p>Writes go through the write-ahead log without fsync: a killed process loses nothing the OS
@@ -75,6 +82,11 @@ public final class RocksStateStore implements StateStore {
     private final ColumnFamilyHandle changes;
     private final ColumnFamilyHandle dead;
     private final ColumnFamilyHandle fed;
+    private final ColumnFamilyHandle staged;
+    /** Per partition, what {@code staged} holds, in staging order (changes without their value); under the monitor. */
+    private final List<List<StagedChange>> stagedIndex;
+    /** Per partition, the next staging id; under the monitor. */
+    private final long[] nextStagedId;
     /** Per partition, the highest state version written; guarded by this store's monitor for writes. */
     private final long[] highs;
     private volatile long feedEnd;
@@ -118,7 +130,8 @@ public final class RocksStateStore implements StateStore {
                     new ColumnFamilyDescriptor(bytes("meta"), cfOptions),
                     new ColumnFamilyDescriptor(bytes("changes"), cfOptions),
                     new ColumnFamilyDescriptor(bytes("dead"), cfOptions),
-                    new ColumnFamilyDescriptor(bytes("fed"), cfOptions));
+                    new ColumnFamilyDescriptor(bytes("fed"), cfOptions),
+                    new ColumnFamilyDescriptor(bytes("staged"), cfOptions));
             db = RocksDB.open(dbOptions, directory.toString(), descriptors, handles);
         } catch (RocksDBException | java.io.IOException e) {
             throw new StoreException("cannot open the state store in " + directory + ": " + e.getMessage(), e);
@@ -128,6 +141,10 @@ public final class RocksStateStore implements StateStore {
         changes = handles.get(2);
         dead = handles.get(3);
         fed = handles.get(4);
+        staged = handles.get(5);
+        stagedIndex = new ArrayList<>(partitionCount);
+        for (int p = 0; p < partitionCount; p++) stagedIndex.add(new ArrayList<>());
+        nextStagedId = new long[partitionCount];
         highs = new long[partitionCount];
         fedPartitions = new java.util.concurrent.atomic.AtomicIntegerArray(partitionCount);
         Arrays.fill(highs, -1);
@@ -141,6 +158,18 @@ public final class RocksStateStore implements StateStore {
                     byte[] prefix = ByteBuffer.allocate(2).putShort((short) p).array();
                     it.seek(prefix);
                     if (it.isValid() && it.key().length >= 2 && it.key()[0] == prefix[0] && it.key()[1] == prefix[1]) fedPartitions.set(p, 1);
+                }
+            }
+            try (RocksIterator it = db.newIterator(staged)) {
+                // Staged changes survive a restart: they wait, as before it, for a word that covers them.
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    ByteBuffer key = ByteBuffer.wrap(it.key());
+                    int p = key.getShort() & 0xFFFF;
+                    long id = key.getLong();
+                    if (p >= partitionCount) continue;
+                    StagedChange entry = decodeStaged(id, it.value());
+                    stagedIndex.get(p).add(indexed(entry));
+                    nextStagedId[p] = id + 1;
                 }
             }
             byte[] end = db.get(meta, FEED_END_KEY);
@@ -188,6 +217,13 @@ public final class RocksStateStore implements StateStore {
                 batch.put(meta, FEED_END_KEY, ByteBuffer.allocate(8).putLong(set.feedEnd()).array());
                 trimChanges(batch, set.feedEnd());
             }
+            List<StagedChange> stagedNow = new ArrayList<>(set.stagedChanges().size());
+            long[] nextIds = set.stagedChanges().isEmpty() ? nextStagedId : nextStagedId.clone();
+            for (Change change : set.stagedChanges()) {
+                Stage stage = set.stageOf(change.partition());
+                if (stage == null) throw new IllegalStateException("no stage for partition " + change.partition());
+                stagedNow.add(stage(batch, nextIds, stage, change));
+            }
             for (DeadLetter letter : set.deadLetters()) {
                 batch.put(dead, offsetKey(letter.partition(), letter.offset()), ChangeCodec.encode(letter));
             }
@@ -199,6 +235,7 @@ public final class RocksStateStore implements StateStore {
             db.write(writeOptions, batch);
             raised.forEach((p, v) -> highs[p] = v);
             if (set.feedEnd() >= 0) feedEnd = set.feedEnd();
+            indexStaged(stagedNow, nextIds);
         } catch (RocksDBException e) {
             throw new StoreException("state write failed: " + e.getMessage(), e);
         }
@@ -229,6 +266,9 @@ public final class RocksStateStore implements StateStore {
         try (WriteBatch batch = new WriteBatch()) {
             // Which changes are new is decided against what the node held before this write.
             Map<String, Long> seenHere = new HashMap<>();
+            List<Change> kept = new ArrayList<>();
+            List<StagedChange> stagedNow = new ArrayList<>();
+            long[] nextIds = write.stage() == null ? nextStagedId : nextStagedId.clone();
             for (Change change : write.changes()) {
                 Long here = seenHere.get(change.key());
                 long seen = here != null ? here : Math.max(storedVersion(p, change.key()), fedVersion0(p, change.key()));
@@ -237,6 +277,11 @@ public final class RocksStateStore implements StateStore {
                     continue;
                 }
                 seenHere.put(change.key(), change.version());
+                kept.add(change);
+                if (write.stage() != null) {
+                    stagedNow.add(stage(batch, nextIds, write.stage(), change));
+                    continue;
+                }
                 FeedEntry entry = new FeedEntry(feedEnd + added.size(), change);
                 added.add(entry);
                 if (changesRetained > 0) batch.put(changes, positionKey(entry.position()), ChangeCodec.encode(change));
@@ -255,11 +300,10 @@ public final class RocksStateStore implements StateStore {
                 }
                 putHighs(batch, raised);
             } else {
-                for (FeedEntry entry : added) {
-                    batch.put(fed, stateKey(p, entry.change().key()),
-                            ByteBuffer.allocate(8).putLong(entry.change().version()).array());
+                for (Change change : kept) {
+                    batch.put(fed, stateKey(p, change.key()), ByteBuffer.allocate(8).putLong(change.version()).array());
                 }
-                if (!added.isEmpty()) fedPartitions.set(p, 1);
+                if (!kept.isEmpty()) fedPartitions.set(p, 1);
             }
             for (DeadLetter letter : write.deadLetters()) {
                 batch.put(dead, offsetKey(letter.partition(), letter.offset()), ChangeCodec.encode(letter));
@@ -276,6 +320,7 @@ public final class RocksStateStore implements StateStore {
             db.write(writeOptions, batch);
             raised.forEach((partition, v) -> highs[partition] = v);
             feedEnd = newEnd;
+            indexStaged(stagedNow, nextIds);
             if (!added.isEmpty()) replicatedFeedListener.accept(added);
             return added;
         } catch (RocksDBException e) {
@@ -283,10 +328,100 @@ public final class RocksStateStore implements StateStore {
         }
     }
 
+    /** Puts {@code change} in the batch's staging under the partition's next id; returns its index entry. */
+    private StagedChange stage(WriteBatch batch, long[] nextIds, Stage stage, Change change) throws RocksDBException {
+        int p = change.partition();
+        long id = nextIds[p]++;
+        byte[] node = stage.term().node().getBytes(StandardCharsets.UTF_8);
+        byte[] encoded = ChangeCodec.encode(change);
+        byte[] value = ByteBuffer.allocate(8 + 8 + 4 + node.length + encoded.length).putLong(stage.term().epoch())
+                .putLong(stage.seq()).putInt(node.length).put(node).put(encoded).array();
+        batch.put(staged, offsetKey(p, id), value);
+        return indexed(new StagedChange(id, stage, change));
+    }
+
+    /** After the batch is written: the index takes what it staged. */
+    private void indexStaged(List<StagedChange> stagedNow, long[] nextIds) {
+        if (stagedNow.isEmpty()) return;
+        for (StagedChange entry : stagedNow) stagedIndex.get(entry.change().partition()).add(entry);
+        System.arraycopy(nextIds, 0, nextStagedId, 0, nextStagedId.length);
+    }
+
+    /** The index keeps what promotion decides on (key, version), not the change's value. */
+    private static StagedChange indexed(StagedChange entry) {
+        Change c = entry.change();
+        return new StagedChange(entry.id(), entry.stage(),
+                new Change(c.partition(), c.key(), c.version(), c.type(), null, 0, c.tombstone(), null));
+    }
+
+    private static StagedChange decodeStaged(long id, byte[] value) {
+        ByteBuffer buffer = ByteBuffer.wrap(value);
+        long epoch = buffer.getLong();
+        long seq = buffer.getLong();
+        int nodeLength = buffer.getInt();
+        String node = new String(value, 20, nodeLength, StandardCharsets.UTF_8);
+        Change change = ChangeCodec.decodeChange(Arrays.copyOfRange(value, 20 + nodeLength, value.length));
+        return new StagedChange(id, new Stage(new StoredTerm(epoch, node), seq), change);
+    }
+
+    @Override
+    public synchronized List<StagedChange> staged(int partition) {
+        List<StagedChange> result = new ArrayList<>();
+        try {
+            for (StagedChange entry : stagedIndex.get(partition)) {
+                result.add(decodeStaged(entry.id(), db.get(staged, offsetKey(partition, entry.id()))));
+            }
+        } catch (RocksDBException e) {
+            throw new StoreException("read of staged changes failed: " + e.getMessage(), e);
+        }
+        return result;
+    }
+
+    @Override
+    public synchronized int stagedCount(int partition) {
+        return stagedIndex.get(partition).size();
+    }
+
     /**
-     * Whom to tell of changes that replicated writes add to the feed. It runs under this store's
-     * monitor, so the feed is published in position order with the engine's own commits (which
-     * publish under the same monitor); it must be quick.
+     * Moves what the word covers from {@code staged} to the feed in one batch, then tells the feed
+     * listener (under this monitor, so live subscribers get positions in order).
+     */
+    @Override
+    public synchronized List<FeedEntry> promote(int partition, StoredTerm term, long durableSeq, long durableCheckpoint) {
+        List<StagedChange> index = stagedIndex.get(partition);
+        List<StagedChange> covered = StagedChanges.covered(index, term, durableSeq, durableCheckpoint);
+        if (covered.isEmpty()) return List.of();
+        List<FeedEntry> promoted = new ArrayList<>(covered.size());
+        try (WriteBatch batch = new WriteBatch()) {
+            for (StagedChange entry : covered) {
+                byte[] key = offsetKey(partition, entry.id());
+                byte[] value = db.get(staged, key);
+                if (value == null) throw new IllegalStateException("staged change " + entry.id() + " of partition " + partition + " is gone");
+                StagedChange full = decodeStaged(entry.id(), value);
+                FeedEntry fedEntry = new FeedEntry(feedEnd + promoted.size(), full.change());
+                promoted.add(fedEntry);
+                if (changesRetained > 0) batch.put(changes, positionKey(fedEntry.position()), ChangeCodec.encode(full.change()));
+                batch.delete(staged, key);
+            }
+            long newEnd = feedEnd + promoted.size();
+            batch.put(meta, FEED_END_KEY, ByteBuffer.allocate(8).putLong(newEnd).array());
+            trimChanges(batch, newEnd);
+            db.write(writeOptions, batch);
+            feedEnd = newEnd;
+        } catch (RocksDBException e) {
+            throw new StoreException("promotion of staged changes failed: " + e.getMessage(), e);
+        }
+        java.util.Set<Long> ids = new java.util.HashSet<>();
+        for (StagedChange entry : covered) ids.add(entry.id());
+        index.removeIf(entry -> ids.contains(entry.id()));
+        replicatedFeedListener.accept(promoted);
+        return promoted;
+    }
+
+    /**
+     * Whom to tell of changes that replicated writes and promotions ({@link #promote}) add to the
+     * feed. It runs under this store's monitor, so the feed is published in position order with
+     * the engine's own commits (which publish under the same monitor); it must be quick.
      */
     public void onReplicatedFeed(java.util.function.Consumer<List<FeedEntry>> listener) {
         this.replicatedFeedListener = listener;

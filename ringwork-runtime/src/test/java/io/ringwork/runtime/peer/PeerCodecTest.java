@@ -34,6 +34,39 @@ class PeerCodecTest {
                 new ReplicaMessage.Released(5, term, -1));
     }
 
+    /**
+     * The durable frontier rides on a commit (field 14) and alone (kind 17). A node from before
+     * them skips both and counts them: it reads the commit as one that says nothing durable, and
+     * answers the word SKIPPED (such a follower feeds changes as it applies them, the old way).
+     */
+    @Test
+    void theDurableFrontierTravelsOnCommitsAndAloneAndAnOlderNodeSkipsBoth() throws IOException {
+        var commit = new ReplicaMessage.Commit(5, term, 8, 41, List.of(), List.of(), List.of(), 7);
+        var durable = new ReplicaMessage.Durable(5, term, 8);
+        byte[] body = codec.encodeBatch(List.of(commit, durable));
+        assertThat(codec.decodeBatch(body).messages()).containsExactly(commit, durable);
+        PeerCodec older = new PeerCodec() {
+            @Override
+            protected boolean knowsKind(int kind) {
+                return kind != DURABLE && super.knowsKind(kind);
+            }
+
+            @Override
+            protected boolean knowsField(int tag) {
+                return tag != DURABLE_SEQ && super.knowsField(tag);
+            }
+        };
+        PeerCodec.Batch old = older.decodeBatch(body);
+        assertThat(old.messages().get(0)).isEqualTo(new ReplicaMessage.Commit(5, term, 8, 41, List.of(), List.of(), List.of()));
+        assertThat(((ReplicaMessage.Commit) old.messages().get(0)).durableSeq()).isEqualTo(ReplicaMessage.NOTHING_DURABLE);
+        assertThat(old.messages().get(1)).isNull();
+        assertThat(old.unknownKinds()).isEqualTo(1);
+        assertThat(old.unknownFields()).isEqualTo(1);
+        // A frontier below "nothing said" is damage, refused like any malformed body.
+        var bad = new ReplicaMessage.Durable(5, term, -3);
+        assertThatThrownBy(() -> codec.decodeBatch(codec.encodeBatch(List.of(bad)))).isInstanceOf(IOException.class);
+    }
+
     @Test
     void everyMessageKindRoundTrips() throws IOException {
         List<ReplicaMessage> messages = everyKind();

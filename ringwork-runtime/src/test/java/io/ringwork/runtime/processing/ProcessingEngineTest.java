@@ -269,6 +269,86 @@ class ProcessingEngineTest {
         assertThat(engine.runs(0)).isFalse();
     }
 
+    /**
+     * Replication as the cluster wires it (a {@link io.ringwork.core.cluster.PartitionLeader} per
+     * partition, replica b behind a link the test holds): a change is on no feed, neither told
+     * live nor readable by resuming, until b's answers make its commit durable.
+     */
+    @Test
+    void aChangeReachesTheFeedOnlyOnceAQuorumHoldsItsCommit() {
+        var term = new io.ringwork.core.cluster.Term(1, "a");
+        MemoryStateStore replicaStore = new MemoryStateStore();
+        var leaders = new io.ringwork.core.cluster.PartitionLeader[PARTITIONS];
+        var followers = new io.ringwork.core.cluster.PartitionFollower[PARTITIONS];
+        List<io.ringwork.core.cluster.PartitionLeader.Outbound> held = Collections.synchronizedList(new ArrayList<>());
+        List<FeedEntry> promoted = Collections.synchronizedList(new ArrayList<>());
+        for (int p = 0; p < PARTITIONS; p++) {
+            leaders[p] = new io.ringwork.core.cluster.PartitionLeader(p, term, "a", store, 100, 0);
+            followers[p] = new io.ringwork.core.cluster.PartitionFollower(p, replicaStore);
+            var hellos = leaders[p].members(List.of("a", "b"), List.of(), 2, m -> true);
+            for (var out : hellos.messages()) leaders[p].onAck("b", followers[p].receive(out.message()).ack());
+        }
+        Replication cluster = new Replication() {
+            @Override
+            public io.ringwork.core.store.Stage stage(int partition) {
+                synchronized (leaders[partition]) {
+                    if (leaders[partition].durableAtOnce()) return null;
+                    return new io.ringwork.core.store.Stage(new io.ringwork.core.store.StoredTerm(1, "a"), leaders[partition].nextSeq());
+                }
+            }
+
+            @Override
+            public void committed(int partition, long checkpoint, List<io.ringwork.core.store.WriteSet.StateWrite> states,
+                                  List<io.ringwork.core.record.Change> changes, List<DeadLetter> deadLetters, Runnable onDurable) {
+                synchronized (leaders[partition]) {
+                    held.addAll(leaders[partition].committed(checkpoint, states, changes, deadLetters, onDurable).messages());
+                }
+            }
+        };
+        engine = new ProcessingEngine(EngineConfig.defaults(), log, store, applier, (changes, deadLetters, skipped) -> feed.addAll(changes),
+                "test", cluster);
+        for (int p = 0; p < PARTITIONS; p++) engine.startPartition(p);
+        List<NewRecord> records = new ArrayList<>();
+        for (int i = 0; i < 60; i++) records.add(rec("r/" + (i % 7), "resource.update", "{\"data\":{\"n\":" + i + "}}"));
+        log.append(records);
+        // Committed locally (the in-flight permits cover all 60), handed to replication, held there.
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            int staged = 0;
+            for (int p = 0; p < PARTITIONS; p++) staged += store.stagedCount(p);
+            return staged == 60;
+        });
+        assertThat(feed).as("told live").isEmpty();
+        assertThat(store.changes(0, 1000)).as("read by resuming").isEmpty();
+        assertThat(store.feedEnd()).isZero();
+        // b gets the commits and answers: each commit is durable, and its changes go on the feed.
+        List<io.ringwork.core.cluster.PartitionLeader.Outbound> toDeliver;
+        synchronized (held) {
+            toDeliver = new ArrayList<>(held);
+            held.clear();
+        }
+        for (var out : toDeliver) {
+            int p = out.message().partition();
+            synchronized (leaders[p]) {
+                var effects = leaders[p].onAck("b", followers[p].receive(out.message()).ack());
+                promoted.addAll(effects.fed());
+                effects.durable().forEach(Runnable::run);
+            }
+        }
+        assertThat(promoted).hasSize(60);
+        assertThat(store.changes(0, 1000)).isEqualTo(promoted);
+        assertThat(promoted).extracting(FeedEntry::position).containsExactlyElementsOf(
+                java.util.stream.LongStream.range(0, 60).boxed().toList());
+        Map<String, Long> last = new HashMap<>();
+        for (FeedEntry entry : promoted) {
+            assertThat(entry.change().version()).isGreaterThan(last.getOrDefault(entry.change().key(), -1L));
+            last.put(entry.change().key(), entry.change().version());
+        }
+        for (int p = 0; p < PARTITIONS; p++) assertThat(store.stagedCount(p)).isZero();
+        // The replica has them staged until the owner says they are durable (the next commit or a quiet tick).
+        assertThat(replicaStore.feedEnd()).isZero();
+        awaitCheckpointsAtEnd();
+    }
+
     @Test
     void eachStoreWriteAndItsHandOffToReplicationAreOneStep() {
         // Replication reads the partitions' states (snapshot pages, digests) under the same locks

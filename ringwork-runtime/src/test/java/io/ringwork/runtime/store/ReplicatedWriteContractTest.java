@@ -110,4 +110,57 @@ class ReplicatedWriteContractTest {
             assertThat(store.get(1, "k").version()).as("a repair never goes back").isEqualTo(5);
         }
     }
+
+    private static io.ringwork.core.store.Stage stage(long epoch, long seq) {
+        return new io.ringwork.core.store.Stage(new io.ringwork.core.store.StoredTerm(epoch, "o"), seq);
+    }
+
+    private static ReplicatedWrite staged(List<StateWrite> states, List<Change> changes, io.ringwork.core.store.Stage stage) {
+        return new ReplicatedWrite(1, states, changes, List.of(), -1, true, false, stage);
+    }
+
+    @ParameterizedTest
+    @MethodSource("stores")
+    void stagedChangesReachTheFeedOnlyWhenPromotedInStagingOrderAtContiguousPositions(String kind) {
+        try (StateStore store = open(kind)) {
+            // One change fed at once (a commit durable as written), so positions continue from it.
+            store.applyReplicated(replica(List.of(state("x", 1)), List.of(change("x", 1)), 1));
+            assertThat(store.applyReplicated(staged(List.of(state("k", 5)), List.of(change("k", 5)), stage(1, 0)))).isEmpty();
+            store.applyReplicated(staged(List.of(state("j", 6)), List.of(change("j", 6)), stage(1, 1)));
+            store.applyReplicated(staged(List.of(state("k", 7)), List.of(change("k", 7)), stage(1, 2)));
+            assertThat(store.get(1, "k").version()).as("states are written at once").isEqualTo(7);
+            assertThat(store.feedEnd()).isEqualTo(1);
+            assertThat(store.stagedCount(1)).isEqualTo(3);
+            assertThat(store.staged(1)).extracting(e -> e.change().version()).containsExactly(5L, 6L, 7L);
+            // A copy of a staged version is a duplicate, as of a fed one.
+            store.applyReplicated(staged(List.of(state("k", 7)), List.of(change("k", 7)), stage(1, 3)));
+            assertThat(store.stagedCount(1)).isEqualTo(3);
+            // Commits up to 1 durable: k@5 and j@6, in staging order, from position 1.
+            var first = store.promote(1, new io.ringwork.core.store.StoredTerm(1, "o"), 1, -1);
+            assertThat(first).extracting(e -> e.change().version()).containsExactly(5L, 6L);
+            assertThat(first).extracting(e -> e.position()).containsExactly(1L, 2L);
+            assertThat(store.promote(1, new io.ringwork.core.store.StoredTerm(1, "o"), 1, -1)).as("promoted once").isEmpty();
+            var second = store.promote(1, new io.ringwork.core.store.StoredTerm(1, "o"), 2, -1);
+            assertThat(second).extracting(e -> e.position()).containsExactly(3L);
+            assertThat(store.changes(0, 10)).extracting(e -> e.change().version()).containsExactly(1L, 5L, 6L, 7L);
+            assertThat(store.feedEnd()).isEqualTo(4);
+            assertThat(store.stagedCount(1)).isZero();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("stores")
+    void aNewerTermPromotesAnEndedTermsChangesByCheckpointAndAKeysOlderChangesWithItsNewer(String kind) {
+        try (StateStore store = open(kind)) {
+            store.applyReplicated(staged(List.of(state("k", 5)), List.of(change("k", 5)), stage(1, 0)));
+            store.applyReplicated(staged(List.of(state("j", 8)), List.of(change("j", 8)), stage(1, 1)));
+            store.applyReplicated(staged(List.of(state("k", 9)), List.of(change("k", 9)), stage(2, 0)));
+            var term2 = new io.ringwork.core.store.StoredTerm(2, "o");
+            // Term 2's starting state (checkpoint 4) covers none of term 1's; its word says nothing of term 1's numbers.
+            assertThat(store.promote(1, term2, -1, 4)).isEmpty();
+            // Term 2's commit 0 (k@9) durable at checkpoint 6: k@5 by checkpoint and before k@9; j@8 waits.
+            assertThat(store.promote(1, term2, 0, 6)).extracting(e -> e.change().version()).containsExactly(5L, 9L);
+            assertThat(store.promote(1, term2, 0, 8)).extracting(e -> e.change().version()).containsExactly(8L);
+        }
+    }
 }

@@ -53,6 +53,45 @@ class RocksStateStoreTest {
     }
 
     @Test
+    void stagedChangesSurviveAReopenAndArePromotedAfterIt() {
+        var term = new StoredTerm(3, "n1");
+        try (RocksStateStore store = new RocksStateStore(dir, 8, 100, 100)) {
+            WriteSet set = new WriteSet();
+            set.putState(2, "t/a", new StoredState(4, "gluer", false, utf8("{\"v\":4}")));
+            set.putState(5, "t/b", new StoredState(6, "gluer", false, utf8("{\"v\":6}")));
+            set.stage(2, new io.ringwork.core.store.Stage(term, 0));
+            set.stage(5, new io.ringwork.core.store.Stage(term, 7));
+            set.addStagedChange(change(2, "t/a", 4));
+            set.addStagedChange(change(5, "t/b", 6));
+            set.putCheckpoint(2, 4);
+            store.write(set);
+            assertThat(store.feedEnd()).isZero();
+        }
+        try (RocksStateStore store = new RocksStateStore(dir, 8, 100, 100)) {
+            assertThat(store.stagedCount(2)).isEqualTo(1);
+            assertThat(store.staged(5)).singleElement().satisfies(e -> {
+                assertThat(e.stage()).isEqualTo(new io.ringwork.core.store.Stage(term, 7));
+                assertThat(e.change().recordId()).isEqualTo("id-6");
+                assertThat(new String(e.change().valueJson(), StandardCharsets.UTF_8)).isEqualTo("{\"v\":6}");
+            });
+            assertThat(store.promote(5, term, 7, -1)).extracting(FeedEntry::position).containsExactly(0L);
+            assertThat(store.promote(2, term, 0, -1)).extracting(FeedEntry::position).containsExactly(1L);
+            // Written on top of what was staged before the reopen: the staging ids go on rising.
+            WriteSet more = new WriteSet();
+            more.stage(2, new io.ringwork.core.store.Stage(term, 1));
+            more.addStagedChange(change(2, "t/a", 9));
+            store.write(more);
+            assertThat(store.staged(2)).extracting(e -> e.id()).containsExactly(1L);
+        }
+        try (RocksStateStore store = new RocksStateStore(dir, 8, 100, 100)) {
+            assertThat(store.feedEnd()).isEqualTo(2);
+            assertThat(store.changes(0, 10)).extracting(e -> e.change().key()).containsExactly("t/b", "t/a");
+            assertThat(store.stagedCount(5)).isZero();
+            assertThat(store.stagedCount(2)).isEqualTo(1);
+        }
+    }
+
+    @Test
     void theHighestTermSeenSurvivesAReopenAndNeverGoesDown() {
         try (RocksStateStore store = new RocksStateStore(dir, 8, 100, 100)) {
             assertThat(store.term(5)).isEqualTo(StoredTerm.NONE);

@@ -44,7 +44,9 @@ public record ClusterConfig(int initialNodes, int maxNodes, int partitions, int 
         /** A node starting a partition reads from past the highest durable checkpoint, whether its store holds it or not. */
         OWNER_SKIPS_TO_DURABLE,
         /** Followers promise terms (and owners lead them) without writing them to the store. */
-        PROMISES_IN_MEMORY
+        PROMISES_IN_MEMORY,
+        /** Every node puts each change on its feed as it applies the commit, before any quorum holds it (the old way). */
+        FEED_AT_APPLY
     }
 
     public ClusterConfig {

@@ -50,6 +50,7 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
     private final OneDurableOwnerPerEpoch oneDurableOwnerPerEpoch = new OneDurableOwnerPerEpoch();
     private final NoDurableCommitLost noDurableCommitLost = new NoDurableCommitLost();
     private final DurableUnderPromises durableUnderPromises = new DurableUnderPromises();
+    private final FeedOnlyDurable feedOnlyDurable;
     private final Map<String, Long> reported = new TreeMap<>();
     private final List<DurableObserver> durableObservers = new ArrayList<>();
     private long steps;
@@ -71,8 +72,10 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
                 config.viewDelayMsMin(), config.viewDelayMsMax(), config.viewDelayMsMax());
         this.durable = new long[config.partitions()];
         java.util.Arrays.fill(durable, -1);
+        this.feedOnlyDurable = new FeedOnlyDurable(config.partitions());
         invariants.add(new PerKeyOrder());
         invariants.add(monotonicFeed);
+        invariants.add(feedOnlyDurable);
         invariants.add(new NoDuplicatedEffect());
         invariants.add(noDurableCommitLost); // before NoLostRecord: a skipped record shows here first, by epoch
         invariants.add(new NoLostRecord());
@@ -318,8 +321,9 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
     }
 
     /**
-     * Runs until every partition's records are all applied and durable and every replica of the
-     * final preference lists holds the full fold; fails with the seed after {@code boundMs}.
+     * Runs until every partition's records are all applied and durable, no member has a change
+     * of it still staged, and every replica of the final preference lists holds the full fold;
+     * fails with the seed after {@code boundMs}.
      * Returns how long it took.
      */
     public long awaitDrained(long boundMs) {
@@ -347,6 +351,11 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
             if (!owner.runsActively(p)) return plan.owner(p) + " does not run partition " + p;
             if (owner.nextOffset(p) != end) return plan.owner(p) + " has read partition " + p + " to " + owner.nextOffset(p) + " of " + end;
             if (owner.leaders().get(p).pendingCount() > 0) return "partition " + p + " has commits not yet durable";
+            // Feed after durability is live too: once everything is durable and said so, nothing waits in staging.
+            for (String id : members) {
+                int staged = node(id).store().stagedCount(p);
+                if (staged > 0) return id + " still stages " + staged + " changes of partition " + p;
+            }
             for (String replica : plan.replicas(p)) {
                 MemoryStateStore store = node(replica).store();
                 if (store.checkpoint(p) != end - 1) return replica + " has checkpoint " + store.checkpoint(p) + " of partition " + p + ", not " + (end - 1);
@@ -403,9 +412,15 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
             durableUnderPromises.durable(this, self, partition, term, leader.votingSlots());
         }
         noDurableCommitLost.durable(partition, checkpoint, term);
+        feedOnlyDurable.held(partition, checkpoint);
         if (checkpoint <= durable[partition]) return;
         durable[partition] = checkpoint;
         for (DurableObserver observer : durableObservers) observer.rose(partition, checkpoint, nowMs());
+    }
+
+    @Override
+    public void startHeld(String self, int partition, long checkpoint) {
+        feedOnlyDurable.held(partition, checkpoint);
     }
 
     /** Told each time a partition's durable checkpoint rises (a quorum now holds every record up to it). */

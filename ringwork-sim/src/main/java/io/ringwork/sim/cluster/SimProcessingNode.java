@@ -59,6 +59,12 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         /** The highest checkpoint of {@code partition} any commit was reported durable at, or -1 (for sabotage only). */
         long durableUpTo(int partition);
 
+        /**
+         * An owner's starting state is held by a write quorum (its durable frontier reached -1):
+         * every record of {@code partition} at or below {@code checkpoint} is.
+         */
+        default void startHeld(String self, int partition, long checkpoint) {}
+
         /** A graceful leave finished: the node has stopped everything and departs. */
         void departed(String self);
 
@@ -75,6 +81,8 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
     /** One partition this node runs. */
     static final class Running {
         final PartitionLeader leader;
+        /** Whether the cluster was told that a quorum holds the state it started from. */
+        boolean startHeld;
         long nextOffset;
         boolean stopping;
         long stopDeadlineMs;
@@ -277,6 +285,11 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
                     followers.put(m.partition(), follower);
                 }
                 PartitionFollower.Outcome outcome = follower.receive(m);
+                if (config.sabotage() == ClusterConfig.Sabotage.FEED_AT_APPLY && !running.containsKey(m.partition())) {
+                    // Deliberately broken (checker self-test): feed whatever was staged at once, durable or not.
+                    store.promote(m.partition(), new io.ringwork.core.store.StoredTerm(follower.term().epoch(), follower.term().node()),
+                            Long.MAX_VALUE - 1, Long.MAX_VALUE);
+                }
                 sightings.heard(from, m, nowMs);
                 Running mine = running.get(m.partition());
                 // A newer owner wrote to a partition this node runs: this owner must stop.
@@ -291,7 +304,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
             }
             case ReplicaAck ack -> {
                 Running r = running.get(ack.partition());
-                if (r != null) apply(r.leader.onAck(from, ack));
+                if (r != null) apply(r, r.leader.onAck(from, ack));
             }
             default -> throw new IllegalArgumentException("unknown message " + message);
         }
@@ -460,7 +473,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
             for (var entry : running.entrySet()) {
                 int p = entry.getKey();
                 if (!entry.getValue().stopping) {
-                    apply(entry.getValue().leader.members(plan.replicas(p), plan.observers(p), plan.votingSlots(), m -> plan.isReady(m, p)));
+                    apply(entry.getValue(), entry.getValue().leader.members(plan.replicas(p), plan.observers(p), plan.votingSlots(), m -> plan.isReady(m, p)));
                 }
             }
         }
@@ -488,7 +501,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         Running r = new Running(leader, from);
         running.put(p, r);
         trace("starts p%d term %s from %d; replicas %s observers %s", p, term, r.nextOffset, plan.replicas(p), plan.observers(p));
-        apply(leader.members(plan.replicas(p), plan.observers(p), plan.votingSlots(), m -> plan.isReady(m, p)));
+        apply(r, leader.members(plan.replicas(p), plan.observers(p), plan.votingSlots(), m -> plan.isReady(m, p)));
     }
 
     private void trace(String format, Object... args) {
@@ -538,15 +551,24 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
             set.putState(p, key, stored);
             states.add(new StateWrite(p, key, stored));
         });
-        long position = store.feedEnd();
-        for (Change change : changes) set.addChange(new FeedEntry(position++, change));
+        // As the runtime's engine: a commit durable the moment it is made (this node alone is a quorum)
+        // feeds its changes at once; any other stages them until its owner says a quorum holds it.
+        if (r.leader.durableAtOnce() || config.sabotage() == ClusterConfig.Sabotage.FEED_AT_APPLY) {
+            long position = store.feedEnd();
+            for (Change change : changes) set.addChange(new FeedEntry(position++, change));
+        } else {
+            Term leading = r.leader.term();
+            set.stage(p, new io.ringwork.core.store.Stage(new io.ringwork.core.store.StoredTerm(leading.epoch(), leading.node()),
+                    r.leader.nextSeq()));
+            changes.forEach(set::addStagedChange);
+        }
         deadLetters.forEach(set::addDeadLetter);
         set.putCheckpoint(p, checkpoint);
         store.write(set);
         if (TRACE) trace("commits p%d to %d changes %s", p, checkpoint, changes.stream().map(x -> x.key() + "@" + x.version()).toList());
         r.nextOffset = checkpoint + 1;
         Term term = r.leader.term();
-        apply(r.leader.committed(checkpoint, states, changes, deadLetters, () -> hooks.durable(id, p, checkpoint, term)));
+        apply(r, r.leader.committed(checkpoint, states, changes, deadLetters, () -> hooks.durable(id, p, checkpoint, term)));
     }
 
     private VersionedState load(int p, String key) {
@@ -558,6 +580,15 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
     private void apply(PartitionLeader.Effects effects) {
         for (PartitionLeader.Outbound out : effects.messages()) network.send(id, out.to(), out.message());
         effects.durable().forEach(Runnable::run);
+    }
+
+    /** As {@link #apply(PartitionLeader.Effects)}, and reports when {@code r}'s starting state became quorum-held. */
+    private void apply(Running r, PartitionLeader.Effects effects) {
+        apply(effects);
+        if (!r.startHeld && r.leader.durableSeq() >= -1) {
+            r.startHeld = true;
+            hooks.startHeld(id, r.leader.partition(), r.leader.startCheckpoint());
+        }
     }
 
     private PartitionFollower follower(int p) {

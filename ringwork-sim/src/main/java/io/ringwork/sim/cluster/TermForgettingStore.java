@@ -43,6 +43,11 @@ final class TermForgettingStore implements StateStore {
     @Override public long high(int partition) { return store.high(partition); }
     @Override public List<FeedEntry> applyReplicated(ReplicatedWrite write) { return store.applyReplicated(write); }
     @Override public long fedVersion(int partition, String key) { return store.fedVersion(partition, key); }
+    @Override public List<io.ringwork.core.store.StagedChange> staged(int partition) { return store.staged(partition); }
+    @Override public int stagedCount(int partition) { return store.stagedCount(partition); }
+    @Override public List<FeedEntry> promote(int partition, io.ringwork.core.store.StoredTerm term, long durableSeq, long durableCheckpoint) {
+        return store.promote(partition, term, durableSeq, durableCheckpoint);
+    }
     @Override public List<WriteSet.StateWrite> scan(int partition, String afterKey, int limit) { return store.scan(partition, afterKey, limit); }
     @Override public long feedEnd() { return store.feedEnd(); }
     @Override public List<FeedEntry> changes(long fromPosition, int limit) { return store.changes(fromPosition, limit); }

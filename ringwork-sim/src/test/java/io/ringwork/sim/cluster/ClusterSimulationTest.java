@@ -94,6 +94,19 @@ class ClusterSimulationTest {
         assertThat(swarmFailures(1, 200)).isEmpty();
     }
 
+    /**
+     * Feed after durability, two findings of the 1,000 swarm seeds: seed 277, an owner that fed a
+     * commit at once (a quorum alone) while a change of the same key from an ended term was still
+     * staged, which then came after it (MonotonicFeed); seed 309, a member that refused the owner's
+     * frontier while it still ran the partition was never told it again, so its staging never
+     * drained. Both failed before their fixes (PartitionLeader.durableAtOnce, startSnapshot).
+     */
+    @Test
+    void swarmSeeds277And309KeepTheFeedsInOrderAndDrainTheirStaging() {
+        assertThat(swarmFailures(277, 1)).isEmpty();
+        assertThat(swarmFailures(309, 1)).isEmpty();
+    }
+
     /** Runs {@code count} swarm seeds from {@code first}; the failure messages, each with its seed and configuration. */
     private static List<String> swarmFailures(long first, int count) {
         List<String> failures = new ArrayList<>();
@@ -171,6 +184,15 @@ class ClusterSimulationTest {
     @Test
     void anOwnerThatSkipsToTheDurableCheckpointIsCaught() {
         assertCaught(ClusterConfig.Sabotage.OWNER_SKIPS_TO_DURABLE, "NoDurableCommitLost", 10);
+    }
+
+    /**
+     * Nodes that feed each change as they apply its commit (as before feed-after-durability): a
+     * change reaches a feed before any quorum holds its record.
+     */
+    @Test
+    void aNodeThatFeedsChangesAsItAppliesThemIsCaught() {
+        assertCaught(ClusterConfig.Sabotage.FEED_AT_APPLY, "FeedOnlyDurable", 10);
     }
 
     /** Runs classic seeds 1.. with {@code bug} until one fails; it must fail on {@code invariant} within {@code seedsMax}. */
@@ -284,7 +306,13 @@ class ClusterSimulationTest {
         @Override public void writeTerm(int partition, io.ringwork.core.store.StoredTerm term) { store.writeTerm(partition, term); }
         @Override public List<io.ringwork.core.record.FeedEntry> applyReplicated(ReplicatedWrite write) {
             return store.applyReplicated(new ReplicatedWrite(write.partition(), List.of(), write.changes(),
-                    write.deadLetters(), write.checkpoint(), write.holdsState()));
+                    write.deadLetters(), write.checkpoint(), write.holdsState(), write.repair(), write.stage()));
+        }
+        @Override public List<io.ringwork.core.store.StagedChange> staged(int partition) { return store.staged(partition); }
+        @Override public int stagedCount(int partition) { return store.stagedCount(partition); }
+        @Override public List<io.ringwork.core.record.FeedEntry> promote(int partition, io.ringwork.core.store.StoredTerm term,
+                                                                          long durableSeq, long durableCheckpoint) {
+            return store.promote(partition, term, durableSeq, durableCheckpoint);
         }
         @Override public List<io.ringwork.core.store.WriteSet.StateWrite> scan(int partition, String afterKey, int limit) {
             return store.scan(partition, afterKey, limit);

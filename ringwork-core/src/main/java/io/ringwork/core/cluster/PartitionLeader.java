@@ -470,13 +470,14 @@ public final class PartitionLeader {
 
     /**
      * Whether a commit made now would be durable the moment it is made, and may skip staging: this
-     * member alone is a write quorum, nothing is pending, the frontier is set, and nothing of the
+     * member alone is a write quorum and the fence's majority (one voting slot), nothing is pending, the frontier is set, and nothing of the
      * partition waits in staging. (A change staged under an ended term waits for a durable
      * checkpoint above its record; a later change of its key fed directly would put the key's
      * versions out of order: simulator seed 277.) A single node keeps its one write per commit.
      */
     public boolean durableAtOnce() {
-        return pending.isEmpty() && lastDurableSeq >= -1 && selfIsReplica && writeQuorum() == 1 && store.stagedCount(partition) == 0;
+        return pending.isEmpty() && lastDurableSeq >= -1 && selfIsReplica && writeQuorum() == 1 && fenceQuorum() == 1
+                && store.stagedCount(partition) == 0;
     }
 
     /** The durable frontier ({@link #lastDurableSeq}'s meaning); {@link ReplicaMessage#NOTHING_DURABLE} before any. */

@@ -71,9 +71,19 @@ final class ReadHandlers {
      * {@code local=true}), so a request is relayed at most once.
      */
     private boolean forwarded(HttpExchange exchange, String key) throws IOException {
-        if ("true".equals(Exchanges.query(exchange).get("local"))) return false;
         var cluster = node.cluster();
         var plan = cluster.plan();
+        if ("true".equals(Exchanges.query(exchange).get("local"))) {
+            // Scale-out: only the key's replica set (and its owner) holds its state; a node outside
+            // it says so rather than answer "no state" for a key that exists.
+            int partition = partitioner.partitionOf(key);
+            if (plan != null && !plan.replicas(partition).contains(cluster.self()) && !cluster.self().equals(plan.owner(partition))
+                    && !cluster.runs(partition)) {
+                throw new ApiError(404, "not_a_replica", "this node (" + cluster.self() + ") holds no copy of '" + key
+                        + "' (partition " + partition + "): its replicas are " + String.join(",", plan.replicas(partition)), true);
+            }
+            return false;
+        }
         if (plan == null) return false;
         String owner = plan.owner(partitioner.partitionOf(key));
         if (owner == null || owner.equals(cluster.self())) return false;

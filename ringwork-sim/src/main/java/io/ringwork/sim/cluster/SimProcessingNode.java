@@ -640,13 +640,18 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         if (records.isEmpty()) return;
         Map<String, VersionedState> touched = new LinkedHashMap<>();
         List<Change> changes = new ArrayList<>();
+        // Every change goes to the replicas (each feeds what is new to it); only this node's feed skips
+        // what it fed before without the state (relayed). Filtering the commit too left a replica with
+        // states whose changes no feed of its had (seed 161).
+        List<Change> replicated = new ArrayList<>();
         List<DeadLetter> deadLetters = new ArrayList<>();
         for (Record record : records) {
             VersionedState current = touched.containsKey(record.key()) ? touched.get(record.key()) : load(p, record.key());
             ApplyOutcome outcome = applier.apply(current, record);
             switch (outcome.kind()) {
                 case APPLIED -> {
-                    // As the runtime engine: versions this node fed as an observer are not fed again.
+                    // As the runtime engine: versions this node fed without the state (relayed) are not fed again.
+                    replicated.add(outcome.change());
                     if (outcome.change().version() > store.fedVersion(p, outcome.change().key())) changes.add(outcome.change());
                 }
                 case REJECTED -> deadLetters.add(outcome.deadLetter());
@@ -670,7 +675,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         if (TRACE) trace("commits p%d to %d changes %s", p, checkpoint, changes.stream().map(x -> x.key() + "@" + x.version()).toList());
         r.nextOffset = checkpoint + 1;
         Term term = r.leader.term();
-        apply(r.leader.committed(checkpoint, states, changes, deadLetters, () -> hooks.durable(id, p, checkpoint, term)));
+        apply(r.leader.committed(checkpoint, states, replicated, deadLetters, () -> hooks.durable(id, p, checkpoint, term)));
     }
 
     private VersionedState load(int p, String key) {

@@ -258,7 +258,7 @@ public final class RingworkNode implements AutoCloseable {
     private void registerGauges() {
         metrics.gauge("ringwork.commits", "state commits since start", engine::commitCount);
         metrics.gauge("ringwork.feed.subscribers", "live change feed subscribers", feed::subscriberCount);
-        metrics.gauge("ringwork.partitions.lag", "records in the log not yet applied, all partitions", this::totalLag);
+        metrics.gauge("ringwork.partitions.lag", "records in the log not yet applied, over the partitions this node runs or replicates", this::totalLag);
         metrics.gauge("ringwork.replication.changes.fed", "changes this node fed from other owners' writes", cluster::replicatedChanges);
         metrics.gauge("ringwork.replication.changes.relayed", "changes this node relayed to its feed from partitions it does not replicate",
                 cluster::relayedChanges);
@@ -284,8 +284,11 @@ public final class RingworkNode implements AutoCloseable {
     /** Records appended to the log but not yet applied, over all partitions. */
     public long totalLag() {
         long lag = 0;
+        var plan = cluster.plan();
         for (int p = 0; p < log.partitionCount(); p++) {
             ProcessingEngine.PartitionStatus status = engine.status(p);
+            // Scale-out: a partition this node neither runs nor replicates is not its to apply.
+            if (status == null && plan != null && !plan.replicas(p).contains(cluster.self())) continue;
             long applied = status == null ? store.checkpoint(p) : status.checkpoint();
             lag += Math.max(0, log.endOffset(p) - 1 - applied);
         }

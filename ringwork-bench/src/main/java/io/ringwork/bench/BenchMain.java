@@ -48,6 +48,10 @@ public final class BenchMain {
                 "issue 18's attacks on a real node, each while a well-behaved client writes and reads: what the attacker "
                         + "got, node up, RSS before/after, the client's success rate and p99; option: --seconds S per attack (35)",
                 HostileBench::main));
+        BENCHMARKS.put("scale-out", new Entry(
+                "one workload at one rate on 3, 5 and 7 real nodes with 3 replicas: partitions, keys and changes per node, "
+                        + "CPU s of all nodes per 100,000 records, nodes holding each sampled key; --nodes 3,5,7 --records N --rate R",
+                ScaleOutBench::main));
         BENCHMARKS.put("cluster-sim", new Entry(
                 "the processing cluster in the simulator: seeded crashes, pauses, partitions, joins and leaves, "
                         + "invariants after every step; args: seeds (default 1000), first seed (default 1)",

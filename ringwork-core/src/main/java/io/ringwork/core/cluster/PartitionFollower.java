@@ -210,6 +210,13 @@ public final class PartitionFollower {
             case Hello hello -> hello(hello);
             case Commit commit -> commit(commit);
             case Digest digest -> {
+                if (mode == Mode.NONE) {
+                    // The owner counts us in sync but we hold nothing of its term: we restarted, or
+                    // dropped the partition while its view still listed us (scale-out). On an idle
+                    // partition no commit would tell it; ask for the catch-up now.
+                    mode = Mode.WAIT_SNAPSHOT;
+                    yield answer(Status.NEED_SNAPSHOT, List.of());
+                }
                 if (mode != Mode.SYNCED || digest.seq() != lastSeq) yield answer(Status.IN_SYNC, List.of());
                 if (PartitionDigest.of(store, partition) == digest.digest()) yield answer(Status.IN_SYNC, List.of());
                 repairing = true;
@@ -248,6 +255,9 @@ public final class PartitionFollower {
             case SnapshotEnd end -> {
                 if (mode == Mode.SYNCED) yield answer(Status.IN_SYNC, List.of());
                 if (mode != Mode.SNAPSHOTTING) yield answer(Status.NEED_SNAPSHOT, List.of());
+                // The feed jumps here: marked first, so a crash in between only makes this node claim
+                // less to a feed relay, never more.
+                store.markFeedGap(partition, pendingCheckpoint);
                 store.applyReplicated(new ReplicatedWrite(partition, List.of(), List.of(), List.of(), pendingCheckpoint, true));
                 mode = Mode.SYNCED;
                 repairing = false;

@@ -26,8 +26,9 @@ import java.util.function.Predicate;
 
 /**
  * The sending side of one partition on the member that runs it. Every local commit becomes a
- * {@link Commit} with the next sequence number, sent to every other live member (all keep the
- * state and feed the changes; observers do not vote), and counts as <em>durable</em> once a
+ * {@link Commit} with the next sequence number, sent to the partition's replicas and observers
+ * (observers keep the state and feed the changes but do not vote; with scale-out there are none,
+ * and only displaced replicas still voting get commits besides the replicas), and counts as <em>durable</em> once a
  * write quorum holds it: this member if it is on the list, plus replicas that answered
  * {@code IN_SYNC} for it (see {@link #writeQuorum} for its size: learners, replicas that never
  * caught up, are left out of it) and a majority of the voting slots answered this owner's term
@@ -128,6 +129,8 @@ public final class PartitionLeader {
     private final int pageSize;
     private final long retryMs;
     private final Map<String, Follower> followers = new LinkedHashMap<>();
+    /** The replicas and observers of the last {@link #members} call: a follower not among them goes once it stops voting. */
+    private final Set<String> listed = new HashSet<>();
     private final ArrayDeque<Pending> pending = new ArrayDeque<>();
     private boolean selfIsReplica = true;
     /** This member was a replica and the plan took it off the list: it keeps its vote, like a lingering follower. */
@@ -203,6 +206,16 @@ public final class PartitionLeader {
         Map<String, Role> wanted = new LinkedHashMap<>();
         for (String id : replicas) if (!id.equals(self)) wanted.put(id, Role.REPLICA);
         for (String id : observers) if (!id.equals(self)) wanted.putIfAbsent(id, Role.OBSERVER);
+        listed.clear();
+        listed.addAll(wanted.keySet());
+        // A displaced replica that was in sync keeps its vote while the new list catches up, listed
+        // as an observer or not (scale-out lists none): it gets the commits until the votes end
+        // (endLingeringOnceInSync), then nothing more.
+        for (var entry : followers.entrySet()) {
+            Follower was = entry.getValue();
+            boolean voted = was.state == LinkState.SYNCED && (was.role == Role.REPLICA || was.lingering);
+            if (!wanted.containsKey(entry.getKey()) && voted) wanted.put(entry.getKey(), Role.OBSERVER);
+        }
         followers.keySet().retainAll(wanted.keySet());
         for (var entry : wanted.entrySet()) {
             Follower was = followers.get(entry.getKey());
@@ -572,6 +585,9 @@ public final class PartitionLeader {
         }
         selfLingering = false;
         for (Follower follower : followers.values()) follower.lingering = false;
+        // Displaced members not listed as observers (scale-out) get nothing more: they hold nothing
+        // this owner needs now, and drop the partition once it tells them it holds all they hold.
+        followers.keySet().retainAll(listed);
     }
 
     /** A replica saw a newer term: another member runs this partition now. */

@@ -19,8 +19,10 @@ public final class MemoryStateStore implements StateStore {
     private final Map<Integer, NavigableMap<String, StoredState>> states = new HashMap<>();
     private final Map<Integer, Long> checkpoints = new HashMap<>();
     private final Map<Integer, Long> highs = new HashMap<>();
-    private final Map<String, Long> fed = new HashMap<>();
-    private final java.util.Set<Integer> fedPartitions = new java.util.HashSet<>();
+    /** Per partition: the highest version fed per key while holding no state (see {@link #fedVersion}). */
+    private final Map<Integer, Map<String, Long>> fed = new HashMap<>();
+    private final Map<Integer, Long> fedFloors = new HashMap<>();
+    private final Map<Integer, Long> feedGaps = new HashMap<>();
     private final List<FeedEntry> feed = new ArrayList<>();
     private final List<DeadLetter> deadLetters = new ArrayList<>();
     private final Map<Integer, StoredTerm> terms = new HashMap<>();
@@ -84,6 +86,8 @@ public final class MemoryStateStore implements StateStore {
         if (covered.isEmpty()) return List.of();
         List<FeedEntry> promoted = new ArrayList<>(covered.size());
         for (StagedChange entry : covered) {
+            // Fed already without the state (relayed while this node held no copy): not again.
+            if (entry.change().version() <= fedVersion(partition, entry.change().key())) continue;
             FeedEntry fed = new FeedEntry(feed.size(), entry.change());
             feed.add(fed);
             promoted.add(fed);
@@ -106,7 +110,7 @@ public final class MemoryStateStore implements StateStore {
         Map<String, Long> seenHere = new HashMap<>();
         for (Change change : write.changes()) {
             StoredState current = get(p, change.key());
-            long seen = Math.max(current == null ? -1 : current.version(), fed.getOrDefault(change.key(), -1L));
+            long seen = Math.max(current == null ? -1 : current.version(), fedVersion(p, change.key()));
             seen = Math.max(seen, seenHere.getOrDefault(change.key(), -1L));
             if (change.version() <= seen) continue;
             seenHere.put(change.key(), change.version());
@@ -123,8 +127,7 @@ public final class MemoryStateStore implements StateStore {
                 if (write.replaces(get(p, w.key()), w.state())) putState(w);
             }
         } else {
-            seenHere.forEach((key, version) -> fed.merge(key, version, Math::max));
-            if (!seenHere.isEmpty()) fedPartitions.add(p);
+            seenHere.forEach((key, version) -> fed.computeIfAbsent(p, x -> new HashMap<>()).merge(key, version, Math::max));
         }
         deadLetters.addAll(write.deadLetters());
         if (write.checkpoint() >= 0) checkpoints.merge(p, write.checkpoint(), Math::max);
@@ -134,7 +137,79 @@ public final class MemoryStateStore implements StateStore {
 
     @Override
     public synchronized long fedVersion(int partition, String key) {
-        return fedPartitions.contains(partition) ? fed.getOrDefault(key, -1L) : -1L;
+        Map<String, Long> versions = fed.get(partition);
+        long version = versions == null ? -1L : versions.getOrDefault(key, -1L);
+        return Math.max(version, fedFloor(partition));
+    }
+
+    @Override
+    public synchronized long fedFloor(int partition) {
+        return fedFloors.getOrDefault(partition, -1L);
+    }
+
+    @Override
+    public synchronized List<FeedEntry> relayed(int partition, List<Change> changes, long floor) {
+        List<FeedEntry> added = applyReplicated(new ReplicatedWrite(partition, List.of(), changes, List.of(), -1, false));
+        raiseFloor(partition, floor);
+        return added;
+    }
+
+    private void raiseFloor(int partition, long floor) {
+        if (floor <= fedFloor(partition)) return;
+        fedFloors.put(partition, floor);
+        Map<String, Long> versions = fed.get(partition);
+        if (versions != null) versions.values().removeIf(version -> version <= floor);
+    }
+
+    @Override
+    public synchronized long feedGap(int partition) {
+        return feedGaps.getOrDefault(partition, -1L);
+    }
+
+    @Override
+    public synchronized void markFeedGap(int partition, long checkpoint) {
+        feedGaps.merge(partition, checkpoint, Math::max);
+    }
+
+    /** Below the lowest staged version: that change (and any later one) is not on the feed yet. */
+    @Override
+    public synchronized long feedCheckpoint(int partition) {
+        long covered = checkpoint(partition);
+        for (StagedChange entry : staged.getOrDefault(partition, List.of())) covered = Math.min(covered, entry.change().version() - 1);
+        return covered;
+    }
+
+    @Override
+    public synchronized void dropPartition(int partition) {
+        long checkpoint = checkpoint(partition);
+        NavigableMap<String, StoredState> dropped = states.remove(partition);
+        if (dropped != null) {
+            dropped.forEach((key, state) -> {
+                if (state.version() > checkpoint) fed.computeIfAbsent(partition, x -> new HashMap<>()).merge(key, state.version(), Math::max);
+            });
+        }
+        // Staging: a change at or below the old checkpoint is durable (the owner claimed at least
+        // that checkpoint before this drop) and goes on the feed now, since the relay takes only what
+        // is above it; one above comes from the relay's source, and is discarded here.
+        for (StagedChange entry : staged.getOrDefault(partition, List.of())) {
+            Change change = entry.change();
+            if (change.version() <= checkpoint && change.version() > fedVersion(partition, change.key())) {
+                feed.add(new FeedEntry(feed.size(), change));
+            }
+        }
+        staged.remove(partition);
+        raiseFloor(partition, checkpoint);
+        checkpoints.remove(partition);
+        highs.remove(partition);
+        deadLetters.removeIf(letter -> letter.partition() == partition);
+        writes++;
+    }
+
+    @Override
+    public synchronized boolean holds(int partition) {
+        NavigableMap<String, StoredState> map = states.get(partition);
+        return (map != null && !map.isEmpty()) || checkpoints.containsKey(partition)
+                || deadLetters.stream().anyMatch(letter -> letter.partition() == partition);
     }
 
     @Override

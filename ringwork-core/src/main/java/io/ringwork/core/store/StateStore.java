@@ -57,10 +57,60 @@ public interface StateStore extends AutoCloseable {
 
     /**
      * The highest version this node fed for {@code key} while it held no state of its partition
-     * (an observer), or -1. An owner that starts from nothing skips changes at or below it, so
-     * its feed does not repeat them. Cheap for partitions it never observed.
+     * (relayed, or kept when the partition was dropped), at least the partition's
+     * {@link #fedFloor}, or -1. An owner or replica that starts from nothing skips changes at or
+     * below it, so its feed does not repeat them. Cheap for partitions it never relayed.
      */
     long fedVersion(int partition, String key);
+
+    /**
+     * Everything at or below this version of the partition is on this node's feed already (or was
+     * passed over by a catch-up by snapshot): a change at or below it is never fed again, whoever
+     * sends it. -1 when none. Raised by {@link #dropPartition} and {@link #relayed}; never lowered.
+     */
+    long fedFloor(int partition);
+
+    /**
+     * The partition's checkpoint as far as this node's feed covers it: every change of a record at
+     * or below it that this node holds is on its feed at a position below {@link #feedEnd} read
+     * after this. A feed relayer that has relayed a source's feed up to that end may raise its
+     * {@link #fedFloor} to it. Changes wait in staging until their commit is durable, so it is
+     * below the lowest staged version, and {@link #checkpoint} when nothing is staged.
+     */
+    default long feedCheckpoint(int partition) {
+        return checkpoint(partition);
+    }
+
+    /**
+     * The highest checkpoint this node's feed of the partition jumped to by a catch-up by snapshot
+     * (states only, no changes), or -1: changes at or below it may be missing from this node's
+     * feed, so it claims nothing about them to a feed relay ({@code FeedRelay.serve}).
+     */
+    long feedGap(int partition);
+
+    /** Records that the feed of the partition jumped to {@code checkpoint} (see {@link #feedGap}); never lowered. */
+    void markFeedGap(int partition, long checkpoint);
+
+    /**
+     * Appends changes relayed from another node's feed of the partition (this node holds no state
+     * of it, see {@code FeedRelay}), atomically: a change enters the feed only if its version is
+     * above this node's stored state, its fed version for the key and the partition's fed floor;
+     * then the fed floor rises to {@code floor} (if higher) and fed versions at or below it are
+     * forgotten (the floor covers them). Returns the changes added, at their positions.
+     */
+    List<FeedEntry> relayed(int partition, List<io.ringwork.core.record.Change> changes, long floor);
+
+    /**
+     * Forgets the partition's state on this node (it is no longer on the partition's replica set):
+     * states, checkpoint, highest version and dead letters go; the fed floor rises to the old
+     * checkpoint and the versions of states above it become fed versions, so what this node fed
+     * is never fed again (by a relay, or a later catch-up). The highest term seen stays (a promise
+     * to other members). Atomic.
+     */
+    void dropPartition(int partition);
+
+    /** True when this node holds any state, checkpoint or dead letter of the partition. */
+    boolean holds(int partition);
 
     /** Up to {@code limit} states of the partition with keys after {@code afterKey} (null: from the first), in key order. */
     List<WriteSet.StateWrite> scan(int partition, String afterKey, int limit);

@@ -45,8 +45,9 @@ import org.slf4j.LoggerFactory;
  * on every membership change it computes the {@link OwnershipPlan} from the live members' gossiped
  * metadata, starts and stops partitions on the {@link ProcessingEngine} as the
  * {@link OwnershipReconciler} decides, keeps each running partition's {@link PartitionLeader}
- * pointed at the plan's replicas and observers, and gossips which partitions this node runs and
- * holds in sync. Commits go out over one {@link ReplicaLink} per member, to the peer address in
+ * pointed at the plan's replica set (scale-out: only the replica set holds a partition; the other
+ * members relay its feed and drop its state, {@link FeedRelayService}), and gossips which
+ * partitions this node runs and holds in sync. Commits go out over one {@link ReplicaLink} per member, to the peer address in
  * its metadata ({@value #PEER_METADATA}); what arrives on this node's peer port is applied by the
  * partition's {@link PartitionFollower} ({@link #receive}) and its changes join this node's feed.
  *
@@ -98,6 +99,10 @@ public final class ClusterService implements Replication, AutoCloseable {
     private final java.util.concurrent.atomic.AtomicReferenceArray<Term> leadTerms;
     /** When each partition was last started here, until its first commit (for the log); 0 otherwise. */
     private final java.util.concurrent.atomic.AtomicLongArray startedNs;
+    /** When a replication message of each partition last arrived (for {@link #dropIfUnreplicated}). */
+    private final java.util.concurrent.atomic.AtomicLongArray lastHeardMs;
+    /** Relays the feeds of the partitions this node does not replicate, and drops their state. */
+    private final FeedRelayService feedRelay;
     private final Map<String, ReplicaLink> links = new ConcurrentHashMap<>();
     private final Set<Integer> stopping = ConcurrentHashMap.newKeySet();
     /** Catch-ups running on this node now, and when the last one ended ({@link #readySet}). */
@@ -159,6 +164,8 @@ public final class ClusterService implements Replication, AutoCloseable {
         this.startedNs = new java.util.concurrent.atomic.AtomicLongArray(partitions);
         this.starts = new java.util.concurrent.atomic.AtomicLongArray(partitions);
         this.releases = new java.util.concurrent.atomic.AtomicLongArray(partitions);
+        this.lastHeardMs = new java.util.concurrent.atomic.AtomicLongArray(partitions);
+        this.feedRelay = new FeedRelayService(this, store);
         io.ringwork.core.cluster.LogCatchUp catchUp = new io.ringwork.core.cluster.LogCatchUp(
                 new LogSource(log), store, applier, CATCH_UP_MAX_RECORDS);
         for (int p = 0; p < partitions; p++) {
@@ -203,6 +210,7 @@ public final class ClusterService implements Replication, AutoCloseable {
         reconcileQuietly();
         timer.scheduleWithFixedDelay(this::reconcileQuietly, RECONCILE_MS, RECONCILE_MS, TimeUnit.MILLISECONDS);
         timer.scheduleWithFixedDelay(this::tickQuietly, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
+        feedRelay.start(identity, counters);
     }
 
     // ---------------------------------------------------------------- the owner side
@@ -337,6 +345,7 @@ public final class ClusterService implements Replication, AutoCloseable {
                 }
                 logCatchUp(p, from, message, outcome, wasInSync, store.stagedCount(p));
                 inSyncFlags.set(p, followers[p].inSync() ? 1 : 0);
+                lastHeardMs.set(p, System.currentTimeMillis());
                 replicatedChanges.add(outcome.fed().size());
                 acks.add(outcome.ack());
                 if (followers[p].releasedByOwner(from, message)) {
@@ -479,7 +488,9 @@ public final class ClusterService implements Replication, AutoCloseable {
                     reconciler.deposed(p, now);
                 } else {
                     int partition = p;
-                    effects = leader.members(current.replicas(p), current.observers(p), current.votingSlots(),
+                    // Scale-out: the replica set only (displaced replicas keep their votes while the
+                    // new list catches up); other members relay the feed (FeedRelayService).
+                    effects = leader.members(current.replicas(p), List.of(), current.votingSlots(),
                             m -> current.isReady(m, partition));
                     send(leader, effects);
                 }
@@ -590,7 +601,7 @@ public final class ClusterService implements Replication, AutoCloseable {
             leaders[p] = leader;
             leadTerms.set(p, term);
             inSyncFlags.set(p, 0);
-            effects = leader.members(current.replicas(p), current.observers(p), current.votingSlots(), m -> current.isReady(m, p));
+            effects = leader.members(current.replicas(p), List.of(), current.votingSlots(), m -> current.isReady(m, p));
             send(leader, effects);
         }
         effects.durable().forEach(Runnable::run);
@@ -845,9 +856,87 @@ public final class ClusterService implements Replication, AutoCloseable {
         return sum;
     }
 
+    // ---------------------------------------------------------------- scale-out (FeedRelayService)
+
+    /** The partitions each other live member runs, as its gossip says now. */
+    Map<String, BitSet> ownedByMember() {
+        Map<String, BitSet> owned = new java.util.TreeMap<>();
+        MembershipService m = membership;
+        if (m == null) return owned;
+        for (Member each : m.members()) {
+            if (!each.id().equals(self) && each.state().isActive()) owned.put(each.id(), bits(each.metadata().get("owned")));
+        }
+        return owned;
+    }
+
+    /** The peer address {@code member} gossips, or null. */
+    String peerAddressOf(String member) {
+        MembershipService m = membership;
+        if (m == null) return null;
+        for (Member each : m.members()) if (each.id().equals(member)) return each.metadata().get(PEER_METADATA);
+        return null;
+    }
+
+    int partitions() {
+        return partitions;
+    }
+
+    boolean isLeaving() {
+        return leaving || closed;
+    }
+
+    /** True when this node runs {@code partition} (handing off included). */
+    public boolean runs(int partition) {
+        return leadTerms.get(partition) != null || stopping.contains(partition);
+    }
+
+    /** Answers other members' feed relays: a partition is served only where it is run or held in sync. */
+    public List<io.ringwork.core.cluster.FeedRelay.Page> serveFeed(String from, List<io.ringwork.core.cluster.FeedRelay.Fetch> fetches) {
+        return FeedRelayService.serve(store, fetches, p -> runs(p) || inSyncFlags.get(p) == 1, partitions);
+    }
+
+    /**
+     * Drops this node's state of {@code p} if it may: it neither runs p nor is on p's replica set
+     * nor is its owner, the owner runs it (gossip), every replica on the list is ready, the owner
+     * said it holds at least this node's checkpoint ({@code ownerHolds}), and no replication message
+     * of p arrived for {@code quietMs} (an owner still sending may count this node's vote, or its
+     * view still lists it; it hears of the drop from the next answer). Under p's lock; logged.
+     */
+    boolean dropIfUnreplicated(int p, OwnershipPlan current, long ownerHolds, long quietMs) {
+        String owner = current.owner(p);
+        if (owner == null || runs(p) || current.replicas(p).contains(self) || self.equals(owner)) return false;
+        if (!gossipedOwned(owner).get(p)) return false;
+        for (String replica : current.replicas(p)) if (!current.isReady(replica, p)) return false;
+        if (System.currentTimeMillis() - lastHeardMs.get(p) < quietMs) return false;
+        long held;
+        synchronized (locks[p]) {
+            if (runs(p) || !store.holds(p)) return false;
+            held = store.checkpoint(p);
+            if (ownerHolds < held) return false;
+            store.dropPartition(p);
+            followers[p].reset();
+            inSyncFlags.set(p, 0);
+        }
+        LOG.info("partition {} dropped at checkpoint {}: this node left its replica set {} (owner {} holds {})", p, held,
+                current.replicas(p), owner, ownerHolds);
+        publishMetadata();
+        return true;
+    }
+
+    /** Changes relayed to this node's feed from other members' feeds (partitions it does not replicate). */
+    public long relayedChanges() {
+        return feedRelay.relayedChanges();
+    }
+
+    /** Partitions this node dropped because it left their replica sets. */
+    public long drops() {
+        return feedRelay.drops();
+    }
+
     @Override
     public void close() {
         closed = true;
+        feedRelay.close();
         timer.shutdownNow();
         links.values().forEach(ReplicaLink::close);
     }

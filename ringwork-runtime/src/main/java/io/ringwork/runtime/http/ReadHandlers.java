@@ -66,6 +66,22 @@ final class ReadHandlers {
     }
 
     /**
+     * Scale-out: only the key's replica set (and its owner) holds its state; a local read on a
+     * node outside it says so (404 {@code not_a_replica}) rather than answer "no state" for a key
+     * that exists.
+     */
+    private void requireReplica(String key) {
+        var cluster = node.cluster();
+        var plan = cluster.plan();
+        int partition = new io.ringwork.core.id.Partitioner(node.log().partitionCount()).partitionOf(key);
+        if (plan != null && !plan.replicas(partition).contains(cluster.self()) && !cluster.self().equals(plan.owner(partition))
+                && !cluster.runs(partition)) {
+            throw new ApiError(404, "not_a_replica", "this node (" + cluster.self() + ") holds no copy of '" + key
+                    + "' (partition " + partition + "): its replicas are " + String.join(",", plan.replicas(partition)), true);
+        }
+    }
+
+    /**
      * The key's state as its owner holds it ({@link io.ringwork.runtime.node.KeyReads#fromOwner},
      * relayed over the peer channel when another node owns it), or as this node holds it with
      * {@code ?local=true}. Absent, deleted or without a value: a 404 that says which.
@@ -75,6 +91,7 @@ final class ReadHandlers {
         StoredState stored;
         String where = "";
         if ("true".equals(Exchanges.query(exchange).get("local"))) {
+            requireReplica(key);
             stored = reads.local(key);
         } else {
             var read = reads.fromOwner(key);

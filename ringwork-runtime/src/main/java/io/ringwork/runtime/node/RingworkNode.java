@@ -267,6 +267,11 @@ public final class RingworkNode implements AutoCloseable {
                 public RelayedRead.Answer read(String from, RelayedRead.Request request) {
                     return reads.serve(request);
                 }
+
+                @Override
+                public List<io.ringwork.core.cluster.FeedRelay.Page> serveFeed(String from, List<io.ringwork.core.cluster.FeedRelay.Fetch> fetches) {
+                    return cluster.serveFeed(from, fetches);
+                }
             }, peerCounters);
         } catch (IOException e) {
             throw new IllegalStateException("cannot listen for peers on " + address + ": " + e.getMessage(), e);
@@ -306,11 +311,23 @@ public final class RingworkNode implements AutoCloseable {
         };
     }
 
+    private long partitionsHeld() {
+        long held = 0;
+        for (int p = 0; p < log.partitionCount(); p++) if (store.holds(p)) held++;
+        return held;
+    }
+
     private void registerGauges() {
         metrics.gauge("ringwork.commits", "state commits since start", engine::commitCount);
         metrics.gauge("ringwork.feed.subscribers", "live change feed subscribers", feed::subscriberCount);
-        metrics.gauge("ringwork.partitions.lag", "records in the log not yet applied, all partitions", this::totalLag);
+        metrics.gauge("ringwork.partitions.lag", "records in the log not yet applied, over the partitions this node runs or replicates", this::totalLag);
         metrics.gauge("ringwork.replication.changes.fed", "changes this node fed from other owners' writes", cluster::replicatedChanges);
+        metrics.gauge("ringwork.replication.changes.relayed", "changes this node relayed to its feed from partitions it does not replicate",
+                cluster::relayedChanges);
+        metrics.gauge("ringwork.replication.partitions.dropped", "partitions whose state this node dropped on leaving their replica sets",
+                cluster::drops);
+        metrics.gauge("ringwork.store.partitions.held", "partitions of which this node's store holds any state, checkpoint or dead letter",
+                this::partitionsHeld);
         metrics.gauge("ringwork.replication.handoffs", "partitions this node stopped running (handoffs, depositions)", cluster::handoffs);
         metrics.gauge("ringwork.replication.repairs", "anti-entropy digests that differed and were repaired", cluster::repairs);
         metrics.partitionChanges(log.partitionCount(), cluster::starts, cluster::releases);
@@ -336,8 +353,11 @@ public final class RingworkNode implements AutoCloseable {
     /** Records appended to the log but not yet applied, over all partitions. */
     public long totalLag() {
         long lag = 0;
+        var plan = cluster.plan();
         for (int p = 0; p < log.partitionCount(); p++) {
             ProcessingEngine.PartitionStatus status = engine.status(p);
+            // Scale-out: a partition this node neither runs nor replicates is not its to apply.
+            if (status == null && plan != null && !plan.replicas(p).contains(cluster.self())) continue;
             long applied = status == null ? store.checkpoint(p) : status.checkpoint();
             lag += Math.max(0, log.endOffset(p) - 1 - applied);
         }

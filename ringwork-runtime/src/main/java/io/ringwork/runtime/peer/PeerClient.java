@@ -8,6 +8,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
+import io.ringwork.core.cluster.FeedRelay;
 
 /**
  * One persistent connection to a member's peer port, used by one thread at a time (a replication
@@ -110,6 +111,28 @@ public final class PeerClient implements AutoCloseable {
             counters.dropped(PeerCounters.UNKNOWN_KIND, answer.unknownKinds());
             counters.dropped(PeerCounters.UNKNOWN_FIELD, answer.unknownFields());
             return answer.value();
+        } catch (PeerChannel.Drop drop) {
+            counters.dropped(drop.reason, 1);
+            disconnect();
+            throw drop;
+        } catch (IOException | RuntimeException e) {
+            disconnect();
+            throw e;
+        }
+    }
+
+    /**
+     * Sends feed fetches ({@code FeedRelay}) and returns one page per fetch, in order (a refusal
+     * where the member does not serve feeds). Same connection rules as {@link #exchange}.
+     */
+    public List<FeedRelay.Page> fetch(List<FeedRelay.Fetch> fetches, int answerTimeoutMs) throws IOException {
+        byte[] body = codec.encodeFetches(fetches);
+        try {
+            PeerChannel open = connected();
+            open.writeFrame(body);
+            List<FeedRelay.Page> pages = codec.decodePages(open.readFrame(ANSWERS_MAX, answerTimeoutMs, answerTimeoutMs), fetches);
+            lastUsedNs = System.nanoTime();
+            return pages;
         } catch (PeerChannel.Drop drop) {
             counters.dropped(drop.reason, 1);
             disconnect();

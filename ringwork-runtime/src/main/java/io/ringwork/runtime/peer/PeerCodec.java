@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Set;
+import io.ringwork.core.cluster.FeedRelay;
 
 /**
  * Replication batches and their answers as {@link Tagged} messages, decoded into typed messages at
@@ -63,6 +64,9 @@ public class PeerCodec {
     // Relayed reads: a request of one READ message, answered by one READ_ANSWER.
     static final int READ = 40;
     static final int READ_ANSWER = 41;
+    // The feed relay (FeedRelay): a frame of fetches is answered by a frame of pages, one each.
+    static final int FEED_FETCH = 50;
+    static final int FEED_PAGE = 51;
 
     // Field tags, one table for every kind.
     static final int PARTITION = 1;
@@ -87,6 +91,14 @@ public class PeerCodec {
     static final int READ_DETAIL = 25;
     /** The durable frontier, on COMMIT and DURABLE (absent: nothing said, {@link ReplicaMessage#NOTHING_DURABLE}). */
     static final int DURABLE_SEQ = 14;
+    // The feed relay's fields (with PARTITION, CHECKPOINT and CHANGE).
+    static final int FROM_POSITION = 30;
+    static final int AFTER_VERSION = 31;
+    static final int LIMIT = 32;
+    static final int SOURCE = 33;
+    static final int NEXT_POSITION = 34;
+    static final int CLAIM = 35;
+    static final int CLAIM_END = 36;
     // Inside a STATE field.
     static final int STATE_KEY = 1;
     static final int STATE_BYTES = 2;
@@ -425,6 +437,103 @@ public class PeerCodec {
         return new RelayedRead.Answer(known, state, owner, detail);
     }
 
+    // ---------------------------------------------------------------- the feed relay
+
+    /** True when {@code body} is a frame of feed fetches (its first message is one). */
+    public static boolean isFeedFetch(byte[] body) {
+        try {
+            Tagged.Reader reader = new Tagged.Reader(body);
+            return reader.hasMore() && reader.next().number() == FEED_FETCH;
+        } catch (IOException | IllegalArgumentException | java.io.UncheckedIOException e) {
+            return false;
+        }
+    }
+
+    public byte[] encodeFetches(List<FeedRelay.Fetch> fetches) {
+        Tagged.Writer body = new Tagged.Writer(16 + fetches.size() * 32);
+        for (FeedRelay.Fetch fetch : fetches) {
+            Tagged.Writer f = new Tagged.Writer().longValue(PARTITION, fetch.partition()).longValue(FROM_POSITION, fetch.fromPosition())
+                    .longValue(AFTER_VERSION, fetch.afterVersion()).longValue(LIMIT, fetch.limit());
+            body.message(FEED_FETCH, f);
+        }
+        return body.toByteArray();
+    }
+
+    /** Fetches in order; null where a message was not a fetch (answered as a refusal). */
+    public List<FeedRelay.Fetch> decodeFetches(byte[] body) throws IOException {
+        try {
+            Tagged.Reader reader = new Tagged.Reader(body);
+            List<FeedRelay.Fetch> fetches = new ArrayList<>();
+            while (reader.hasMore()) {
+                Tagged.Slice message = reader.next();
+                if (message.number() != FEED_FETCH) {
+                    fetches.add(null);
+                    continue;
+                }
+                Tagged.Fields f = new Tagged.Fields(message.reader(), this::knowsField);
+                long limit = f.longValue(LIMIT);
+                if (limit < 1 || limit > FEED_LIMIT_MAX) throw new IOException("fetch limit " + limit + " is out of range");
+                long from = f.longValue(FROM_POSITION);
+                if (from < 0) throw new IOException("fetch position " + from + " is negative");
+                fetches.add(new FeedRelay.Fetch(partition(f), from, f.longValue(AFTER_VERSION), (int) limit));
+            }
+            return fetches;
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw new IOException("bad feed fetches: " + e.getMessage(), e);
+        }
+    }
+
+    /** The most changes a fetch may ask for: a page stays far below the frame limit. */
+    public static final int FEED_LIMIT_MAX = 4_096;
+
+    public byte[] encodePages(List<FeedRelay.Page> pages) {
+        Tagged.Writer body = new Tagged.Writer(1024);
+        for (FeedRelay.Page page : pages) {
+            Tagged.Writer f = new Tagged.Writer().longValue(PARTITION, page.partition()).byteValue(SOURCE, page.source() ? 1 : 0)
+                    .longValue(NEXT_POSITION, page.nextPosition()).longValue(CHECKPOINT, page.checkpoint())
+                    .longValue(CLAIM, page.claim()).longValue(CLAIM_END, page.claimEnd());
+            for (Change change : page.changes()) f.bytes(CHANGE, ChangeCodec.encode(change));
+            body.message(FEED_PAGE, f);
+        }
+        return body.toByteArray();
+    }
+
+    /**
+     * Pages in order. An answer of another kind ({@code SKIPPED}: a member of an older version) is a
+     * refusal for its fetch, so the relay asks another member.
+     */
+    public List<FeedRelay.Page> decodePages(byte[] body, List<FeedRelay.Fetch> asked) throws IOException {
+        try {
+            Tagged.Reader reader = new Tagged.Reader(body);
+            List<FeedRelay.Page> pages = new ArrayList<>();
+            while (reader.hasMore()) {
+                Tagged.Slice message = reader.next();
+                int index = pages.size();
+                if (index >= asked.size()) throw new IOException("more pages than fetches");
+                if (message.number() != FEED_PAGE) {
+                    FeedRelay.Fetch fetch = asked.get(index);
+                    pages.add(new FeedRelay.Page(fetch.partition(), false, List.of(), fetch.fromPosition(), -1, -1, -1));
+                    continue;
+                }
+                Tagged.Fields f = new Tagged.Fields(message.reader(), this::knowsField);
+                int partition = partition(f);
+                if (partition != asked.get(index).partition()) throw new IOException("a page of partition " + partition + " for a fetch of " + asked.get(index).partition());
+                List<Change> changes = new ArrayList<>();
+                for (Tagged.Slice change : f.all(CHANGE)) {
+                    Change decoded = ChangeCodec.decodeChange(change.bytes());
+                    if (decoded.partition() != partition) throw new IOException("a change of partition " + decoded.partition() + " in a page of " + partition);
+                    changes.add(decoded);
+                }
+                pages.add(new FeedRelay.Page(partition, f.one(SOURCE).byteValue() == 1, changes, f.longValue(NEXT_POSITION),
+                        f.longValue(CHECKPOINT), f.longValue(CLAIM), f.longValue(CLAIM_END)));
+            }
+            if (pages.size() != asked.size()) throw new IOException(pages.size() + " pages for " + asked.size() + " fetches");
+            return pages;
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw new IOException("bad feed pages: " + e.getMessage(), e);
+        }
+    }
+
     // ---------------------------------------------------------------- what a later version adds
 
     /** Whether this version reads messages of {@code kind}; others are skipped and counted. */
@@ -434,7 +543,8 @@ public class PeerCodec {
 
     /** Whether this version reads fields of {@code tag}; others are skipped and counted. */
     protected boolean knowsField(int tag) {
-        return (tag >= PARTITION && tag <= DURABLE_SEQ) || (tag >= READ_KEY && tag <= READ_DETAIL);
+        return (tag >= PARTITION && tag <= DURABLE_SEQ) || (tag >= READ_KEY && tag <= READ_DETAIL)
+                || (tag >= FROM_POSITION && tag <= CLAIM_END);
     }
 
     /** Adds fields a later version writes to a message of {@code kind}; none in this one. */

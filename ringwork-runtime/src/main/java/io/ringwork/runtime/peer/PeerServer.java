@@ -12,6 +12,7 @@ import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
+import io.ringwork.core.cluster.FeedRelay;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -42,6 +43,19 @@ public final class PeerServer implements AutoCloseable {
     public interface Receiver {
         /** Applies the messages from {@code from}, in order; one ack per message. */
         List<ReplicaAck> receive(String from, List<ReplicaMessage> messages);
+
+        /**
+         * Answers feed fetches from {@code from}'s relay ({@code FeedRelay}), one page each, in order;
+         * a null fetch (a kind this node does not read) gets a refusal. By default every fetch is
+         * refused (a node that relays nothing).
+         */
+        default List<FeedRelay.Page> serveFeed(String from, List<FeedRelay.Fetch> fetches) {
+            List<FeedRelay.Page> pages = new ArrayList<>();
+            for (FeedRelay.Fetch fetch : fetches) {
+                pages.add(new FeedRelay.Page(fetch == null ? 0 : fetch.partition(), false, List.of(), 0, -1, -1, -1));
+            }
+            return pages;
+        }
 
         /** A request was refused whole for a term epoch out of range (also counted as malformed). */
         default void termRefused() {
@@ -169,6 +183,19 @@ public final class PeerServer implements AutoCloseable {
     /** Decodes, applies and answers one request frame; a frame that does not decode is a drop. */
     private byte[] answer(String from, byte[] request) throws PeerChannel.Drop {
         if (codec.isRead(request)) return answerRead(from, request);
+        if (PeerCodec.isFeedFetch(request)) {
+            List<FeedRelay.Fetch> fetches;
+            try {
+                fetches = codec.decodeFetches(request);
+            } catch (IOException | RuntimeException e) {
+                throw new PeerChannel.Drop(PeerCounters.MALFORMED, e.getMessage());
+            }
+            try {
+                return codec.encodePages(receiver.serveFeed(from, fetches));
+            } catch (IllegalArgumentException e) {
+                throw new PeerChannel.Drop(PeerCounters.MALFORMED, e.getMessage());
+            }
+        }
         PeerCodec.Batch batch;
         try {
             batch = codec.decodeBatch(request);

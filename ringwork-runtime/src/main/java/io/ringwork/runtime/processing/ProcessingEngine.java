@@ -297,6 +297,9 @@ public final class ProcessingEngine implements AutoCloseable {
     private int commitOnce(List<PartitionRunner.Applied> batch) {
         WriteSet set = new WriteSet();
         List<Change> changes = new ArrayList<>();
+        // Every change goes to the replicas (each feeds what is new to it); only this node's feed
+        // skips what it fed before without the state (relayed: scale-out).
+        List<Change> replicated = new ArrayList<>();
         List<DeadLetter> deadLetters = new ArrayList<>();
         int skippedHere = 0;
         int[] perPartition = new int[partitions.length()];
@@ -320,6 +323,7 @@ public final class ProcessingEngine implements AutoCloseable {
                         // A node that observed this partition (fed its changes without its state)
                         // and now runs it from scratch must not feed those versions again.
                         Change change = outcome.change();
+                        replicated.add(change);
                         if (change.version() > store.fedVersion(p, change.key())) changes.add(change);
                     }
                     case REJECTED -> deadLetters.add(outcome.deadLetter());
@@ -372,7 +376,7 @@ public final class ProcessingEngine implements AutoCloseable {
                 listener.committed(feed, deadLetters, skippedInBatch);
             }
             afterCommit(batch, runners, perPartition);
-            replicate(set, changes, deadLetters, runners, perPartition);
+            replicate(set, replicated, deadLetters, runners, perPartition);
         });
         listener.counted(counted, deadLetters, skippedInBatch);
         applied.add(changes.size());

@@ -70,6 +70,8 @@ public final class RocksStateStore implements StateStore {
     private static final byte[] FEED_END_KEY = "feed-end".getBytes(StandardCharsets.UTF_8);
     private static final byte[] HIGH_PREFIX = "high/".getBytes(StandardCharsets.UTF_8);
     private static final byte[] TERM_PREFIX = "term/".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] FLOOR_PREFIX = "fed-floor/".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] GAP_PREFIX = "feed-gap/".getBytes(StandardCharsets.UTF_8);
     private static final long TRIM_STEP = 4096;
 
     private final RocksDB db;
@@ -89,6 +91,9 @@ public final class RocksStateStore implements StateStore {
     private final long[] nextStagedId;
     /** Per partition, the highest state version written; guarded by this store's monitor for writes. */
     private final long[] highs;
+    /** Per partition, the fed floor ({@link #fedFloor}) and the feed's snapshot jump ({@link #feedGap}); written under the monitor. */
+    private final java.util.concurrent.atomic.AtomicLongArray fedFloors;
+    private final java.util.concurrent.atomic.AtomicLongArray feedGaps;
     private volatile long feedEnd;
     /** Told, under this store's monitor, of the changes each replicated write added to the feed. */
     private volatile java.util.function.Consumer<List<FeedEntry>> replicatedFeedListener = entries -> {};
@@ -148,10 +153,16 @@ public final class RocksStateStore implements StateStore {
         highs = new long[partitionCount];
         fedPartitions = new java.util.concurrent.atomic.AtomicIntegerArray(partitionCount);
         Arrays.fill(highs, -1);
+        fedFloors = new java.util.concurrent.atomic.AtomicLongArray(partitionCount);
+        feedGaps = new java.util.concurrent.atomic.AtomicLongArray(partitionCount);
         try {
             for (int p = 0; p < partitionCount; p++) {
                 byte[] value = db.get(meta, highKey(p));
                 if (value != null) highs[p] = ByteBuffer.wrap(value).getLong();
+                byte[] floor = db.get(meta, partitionKey(FLOOR_PREFIX, p));
+                fedFloors.set(p, floor == null ? -1 : ByteBuffer.wrap(floor).getLong());
+                byte[] gap = db.get(meta, partitionKey(GAP_PREFIX, p));
+                feedGaps.set(p, gap == null ? -1 : ByteBuffer.wrap(gap).getLong());
             }
             try (RocksIterator it = db.newIterator(fed)) {
                 for (int p = 0; p < partitionCount; p++) {
@@ -398,10 +409,12 @@ public final class RocksStateStore implements StateStore {
                 byte[] value = db.get(staged, key);
                 if (value == null) throw new IllegalStateException("staged change " + entry.id() + " of partition " + partition + " is gone");
                 StagedChange full = decodeStaged(entry.id(), value);
+                batch.delete(staged, key);
+                // Fed already without the state (relayed while this node held no copy): not again.
+                if (full.change().version() <= fedVersion0(partition, full.change().key())) continue;
                 FeedEntry fedEntry = new FeedEntry(feedEnd + promoted.size(), full.change());
                 promoted.add(fedEntry);
                 if (changesRetained > 0) batch.put(changes, positionKey(fedEntry.position()), ChangeCodec.encode(full.change()));
-                batch.delete(staged, key);
             }
             long newEnd = feedEnd + promoted.size();
             batch.put(meta, FEED_END_KEY, ByteBuffer.allocate(8).putLong(newEnd).array());
@@ -414,7 +427,7 @@ public final class RocksStateStore implements StateStore {
         java.util.Set<Long> ids = new java.util.HashSet<>();
         for (StagedChange entry : covered) ids.add(entry.id());
         index.removeIf(entry -> ids.contains(entry.id()));
-        replicatedFeedListener.accept(promoted);
+        if (!promoted.isEmpty()) replicatedFeedListener.accept(promoted);
         return promoted;
     }
 
@@ -433,9 +446,146 @@ public final class RocksStateStore implements StateStore {
     }
 
     private long fedVersion0(int partition, String key) throws RocksDBException {
-        if (fedPartitions.get(partition) == 0) return -1;
+        long floor = fedFloors.get(partition);
+        if (fedPartitions.get(partition) == 0) return floor;
         byte[] value = db.get(fed, stateKey(partition, key));
-        return value == null ? -1 : ByteBuffer.wrap(value).getLong();
+        return Math.max(floor, value == null ? -1 : ByteBuffer.wrap(value).getLong());
+    }
+
+    /**
+     * Under the monitor: a write stores the checkpoint and its changes in one batch but sets
+     * {@link #feedEnd} after it, so a read outside a write sees the end that covers the checkpoint.
+     */
+    @Override
+    public synchronized long feedCheckpoint(int partition) {
+        return coveredCheckpoint(checkpoint(partition), stagedIndex.get(partition));
+    }
+
+    /**
+     * The checkpoint as far as the feed covers it: below the lowest staged version, whose change
+     * (and any later one) waits for its durability word and is not on the feed yet.
+     */
+    static long coveredCheckpoint(long checkpoint, List<StagedChange> staged) {
+        long covered = checkpoint;
+        for (StagedChange entry : staged) covered = Math.min(covered, entry.change().version() - 1);
+        return covered;
+    }
+
+    @Override
+    public long fedFloor(int partition) {
+        return fedFloors.get(partition);
+    }
+
+    @Override
+    public long feedGap(int partition) {
+        return feedGaps.get(partition);
+    }
+
+    @Override
+    public synchronized void markFeedGap(int partition, long checkpoint) {
+        if (checkpoint <= feedGaps.get(partition)) return;
+        try {
+            db.put(meta, writeOptions, partitionKey(GAP_PREFIX, partition), ByteBuffer.allocate(8).putLong(checkpoint).array());
+            feedGaps.set(partition, checkpoint);
+        } catch (RocksDBException e) {
+            throw new StoreException("write of the feed gap of partition " + partition + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized List<FeedEntry> relayed(int partition, List<Change> relayedChanges, long floor) {
+        List<FeedEntry> added = applyReplicated(new ReplicatedWrite(partition, List.of(), relayedChanges, List.of(), -1, false));
+        if (floor > fedFloors.get(partition)) {
+            try (WriteBatch batch = new WriteBatch()) {
+                raiseFloor(batch, partition, floor);
+                db.write(writeOptions, batch);
+                fedFloors.set(partition, floor);
+            } catch (RocksDBException e) {
+                throw new StoreException("write of the fed floor of partition " + partition + " failed: " + e.getMessage(), e);
+            }
+        }
+        return added;
+    }
+
+    /**
+     * Puts the floor and deletes the fed versions at or below it (the floor covers them). The fed
+     * versions of a partition are only those above its floor, so this reads few.
+     */
+    private void raiseFloor(WriteBatch batch, int partition, long floor) throws RocksDBException {
+        batch.put(meta, partitionKey(FLOOR_PREFIX, partition), ByteBuffer.allocate(8).putLong(floor).array());
+        byte[] prefix = ByteBuffer.allocate(2).putShort((short) partition).array();
+        try (RocksIterator it = db.newIterator(fed)) {
+            for (it.seek(prefix); it.isValid(); it.next()) {
+                byte[] key = it.key();
+                if (key.length < 2 || key[0] != prefix[0] || key[1] != prefix[1]) break;
+                if (ByteBuffer.wrap(it.value()).getLong() <= floor) batch.delete(fed, key);
+            }
+        }
+    }
+
+    /** Range deletes for the states and dead letters; the states above the checkpoint become fed versions first. */
+    @Override
+    public synchronized void dropPartition(int partition) {
+        long checkpoint = checkpoint(partition);
+        byte[] from = ByteBuffer.allocate(2).putShort((short) partition).array();
+        byte[] to = ByteBuffer.allocate(2).putShort((short) (partition + 1)).array();
+        try (WriteBatch batch = new WriteBatch()) {
+            boolean anyFed = false;
+            for (List<WriteSet.StateWrite> page = scan(partition, null, 4_096); !page.isEmpty();
+                 page = scan(partition, page.get(page.size() - 1).key(), 4_096)) {
+                for (WriteSet.StateWrite state : page) {
+                    if (state.state().version() <= Math.max(checkpoint, fedVersion0(partition, state.key()))) continue;
+                    batch.put(fed, stateKey(partition, state.key()), ByteBuffer.allocate(8).putLong(state.state().version()).array());
+                    anyFed = true;
+                }
+            }
+            batch.deleteRange(states, from, to);
+            batch.deleteRange(dead, from, to);
+            // Staging: a change at or below the old checkpoint is durable (the owner claimed at least
+            // that checkpoint before this drop) and goes on the feed now, since the relay takes only
+            // what is above it; one above comes from the relay's source, and is discarded here.
+            List<FeedEntry> promoted = new ArrayList<>();
+            for (StagedChange entry : stagedIndex.get(partition)) {
+                byte[] key = offsetKey(partition, entry.id());
+                if (entry.change().version() <= checkpoint && entry.change().version() > fedVersion0(partition, entry.change().key())) {
+                    Change change = decodeStaged(entry.id(), db.get(staged, key)).change();
+                    FeedEntry fedEntry = new FeedEntry(feedEnd + promoted.size(), change);
+                    promoted.add(fedEntry);
+                    if (changesRetained > 0) batch.put(changes, positionKey(fedEntry.position()), ChangeCodec.encode(change));
+                }
+                batch.delete(staged, key);
+            }
+            if (!promoted.isEmpty()) {
+                batch.put(meta, FEED_END_KEY, ByteBuffer.allocate(8).putLong(feedEnd + promoted.size()).array());
+                trimChanges(batch, feedEnd + promoted.size());
+            }
+            batch.delete(meta, checkpointKey(partition));
+            batch.delete(meta, highKey(partition));
+            long floor = Math.max(fedFloors.get(partition), checkpoint);
+            if (floor > fedFloors.get(partition)) raiseFloor(batch, partition, floor);
+            db.write(writeOptions, batch);
+            stagedIndex.get(partition).clear();
+            if (!promoted.isEmpty()) {
+                feedEnd += promoted.size();
+                replicatedFeedListener.accept(promoted);
+            }
+            if (anyFed) fedPartitions.set(partition, 1);
+            fedFloors.set(partition, floor);
+            highs[partition] = -1;
+            trimmedDeadBelow.set(partition, 0);
+        } catch (RocksDBException e) {
+            throw new StoreException("drop of partition " + partition + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public boolean holds(int partition) {
+        if (checkpoint(partition) >= 0 || !scan(partition, null, 1).isEmpty()) return true;
+        byte[] prefix = ByteBuffer.allocate(2).putShort((short) partition).array();
+        try (RocksIterator it = db.newIterator(dead)) {
+            it.seek(prefix);
+            return it.isValid() && it.key().length >= 2 && it.key()[0] == prefix[0] && it.key()[1] == prefix[1];
+        }
     }
 
     /** Cheap for partitions never observed; RocksDB reads need no lock. */
@@ -576,6 +726,10 @@ public final class RocksStateStore implements StateStore {
 
     private static byte[] highKey(int partition) {
         return ByteBuffer.allocate(HIGH_PREFIX.length + 2).put(HIGH_PREFIX).putShort((short) partition).array();
+    }
+
+    private static byte[] partitionKey(byte[] prefix, int partition) {
+        return ByteBuffer.allocate(prefix.length + 2).put(prefix).putShort((short) partition).array();
     }
 
     private static byte[] termKey(int partition) {

@@ -283,4 +283,38 @@ class PeerCodecTest {
         System.arraycopy(b, 0, all, a.length, b.length);
         return all;
     }
+
+    @Test
+    void feedFetchesAndPagesRoundTripAndAnOlderNodesSkipIsARefusal() throws IOException {
+        PeerCodec codec = PeerCodec.CURRENT;
+        List<io.ringwork.core.cluster.FeedRelay.Fetch> fetches = List.of(new io.ringwork.core.cluster.FeedRelay.Fetch(3, 17, -1, 256),
+                new io.ringwork.core.cluster.FeedRelay.Fetch(5, 0, 42, 1));
+        byte[] request = codec.encodeFetches(fetches);
+        assertThat(PeerCodec.isFeedFetch(request)).isTrue();
+        assertThat(PeerCodec.isFeedFetch(codec.encodeBatch(List.of(new ReplicaMessage.SnapshotEnd(1, new Term(1, "n1")))))).isFalse();
+        assertThat(codec.decodeFetches(request)).isEqualTo(fetches);
+        io.ringwork.core.record.Change change = new io.ringwork.core.record.Change(3, "t/k", 9, "gluer.merge", "id", 5, false, "{}".getBytes());
+        List<io.ringwork.core.cluster.FeedRelay.Page> pages = List.of(
+                new io.ringwork.core.cluster.FeedRelay.Page(3, true, List.of(change), 20, 9, -1, 21),
+                new io.ringwork.core.cluster.FeedRelay.Page(5, false, List.of(), 0, -1, -1, -1));
+        List<io.ringwork.core.cluster.FeedRelay.Page> decoded = codec.decodePages(codec.encodePages(pages), fetches);
+        assertThat(decoded).hasSize(2);
+        assertThat(decoded.get(0).changes()).singleElement().satisfies(c -> {
+            assertThat(c.key()).isEqualTo("t/k");
+            assertThat(c.version()).isEqualTo(9);
+        });
+        assertThat(decoded.get(0)).extracting(p -> p.nextPosition(), p -> p.checkpoint(), p -> p.claim(), p -> p.claimEnd(), p -> p.source())
+                .containsExactly(20L, 9L, -1L, 21L, true);
+        assertThat(decoded.get(1).source()).isFalse();
+        // A node of version 1 answers a fetch SKIPPED: taken as a refusal, so the relay asks another member.
+        byte[] skipped = codec.encodeAnswers(java.util.Arrays.asList(null, null));
+        assertThat(codec.decodePages(skipped, fetches)).extracting(p -> p.source()).containsExactly(false, false);
+        // A page of another partition than asked, or a count that does not match, is an error.
+        assertThatThrownBy(() -> codec.decodePages(codec.encodePages(List.of(pages.get(1), pages.get(0))), fetches))
+                .isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> codec.decodePages(codec.encodePages(pages.subList(0, 1)), fetches)).isInstanceOf(IOException.class);
+        // A fetch asking for more than a page may hold is refused whole.
+        assertThatThrownBy(() -> codec.decodeFetches(codec.encodeFetches(List.of(
+                new io.ringwork.core.cluster.FeedRelay.Fetch(1, 0, 0, PeerCodec.FEED_LIMIT_MAX + 1))))).isInstanceOf(IOException.class);
+    }
 }

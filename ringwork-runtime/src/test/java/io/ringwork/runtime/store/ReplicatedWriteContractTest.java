@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -161,6 +162,57 @@ class ReplicatedWriteContractTest {
             // Term 2's commit 0 (k@9) durable at checkpoint 6: k@5 by checkpoint and before k@9; j@8 waits.
             assertThat(store.promote(1, term2, 0, 6)).extracting(e -> e.change().version()).containsExactly(5L, 9L);
             assertThat(store.promote(1, term2, 0, 8)).extracting(e -> e.change().version()).containsExactly(8L);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("stores")
+    void aDroppedPartitionHoldsNothingAndIsNeverFedAgain(String kind) {
+        try (StateStore store = open(kind)) {
+            store.applyReplicated(replica(List.of(state("a", 4), state("b", 6)), List.of(change("a", 4), change("b", 6)), 4));
+            store.applyReplicated(new ReplicatedWrite(1, List.of(), List.of(), List.of(
+                    new io.ringwork.core.record.DeadLetter(1, 3, "a", "t", null, 0, "bad")), -1, true));
+            store.writeTerm(1, new io.ringwork.core.store.StoredTerm(2, "n1"));
+            assertThat(store.holds(1)).isTrue();
+            store.dropPartition(1);
+            assertThat(store.holds(1)).isFalse();
+            assertThat(store.get(1, "a")).isNull();
+            assertThat(store.checkpoint(1)).isEqualTo(-1);
+            assertThat(store.high(1)).isEqualTo(-1);
+            assertThat(store.deadLetters(d -> true, 10)).isEmpty();
+            assertThat(store.term(1)).as("the term is a promise: it stays").isEqualTo(new io.ringwork.core.store.StoredTerm(2, "n1"));
+            // The floor is the old checkpoint; b's state above it is remembered as fed.
+            assertThat(store.fedFloor(1)).isEqualTo(4);
+            assertThat(store.fedVersion(1, "b")).isEqualTo(6);
+            assertThat(store.relayed(1, List.of(change("a", 3), change("b", 6), change("b", 7), change("c", 5)), -1))
+                    .extracting(e -> e.change().key() + "@" + e.change().version()).containsExactly("b@7", "c@5");
+            // A higher floor forgets the fed versions it covers, and still drops what is below it.
+            assertThat(store.relayed(1, List.of(), 8)).isEmpty();
+            assertThat(store.fedFloor(1)).isEqualTo(8);
+            assertThat(store.fedVersion(1, "b")).isEqualTo(8);
+            assertThat(store.relayed(1, List.of(change("b", 8), change("b", 9)), 8))
+                    .extracting(e -> e.change().version()).containsExactly(9L);
+            // Held again later (a replica once more): its catch-up does not feed what was fed.
+            assertThat(store.applyReplicated(replica(List.of(state("b", 9)), List.of(change("b", 9)), 9))).isEmpty();
+            assertThat(store.holds(1)).isTrue();
+            assertThat(store.holds(2)).isFalse();
+        }
+    }
+
+    @Test
+    void theFloorAndTheFeedGapSurviveAReopen() {
+        Path path = dir.resolve("reopened");
+        try (StateStore store = new RocksStateStore(path, 4, 1000, 1000)) {
+            store.relayed(2, List.of(new Change(2, "k", 5, "t", null, 0, false, "{}".getBytes())), 3);
+            store.markFeedGap(2, 7);
+            store.markFeedGap(2, 6);
+        }
+        try (StateStore store = new RocksStateStore(path, 4, 1000, 1000)) {
+            assertThat(store.fedFloor(2)).isEqualTo(3);
+            assertThat(store.fedVersion(2, "k")).isEqualTo(5);
+            assertThat(store.feedGap(2)).as("never lowered").isEqualTo(7);
+            assertThat(store.fedFloor(1)).isEqualTo(-1);
+            assertThat(store.feedGap(1)).isEqualTo(-1);
         }
     }
 }

@@ -140,7 +140,8 @@ public final class ClusterNetwork {
 
     /** The connection a message travels on: (requester, peer); an answer travels on its request's. */
     private static Link connection(String from, String to, Object message) {
-        return message instanceof ReplicaAck ? new Link(to, from) : new Link(from, to);
+        boolean answer = message instanceof ReplicaAck || message instanceof io.ringwork.core.cluster.FeedRelay.Page;
+        return answer ? new Link(to, from) : new Link(from, to);
     }
 
     /**

@@ -335,6 +335,11 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
             missing = drained();
         }
         new ReplicasConverge(monotonicFeed).checkFinal(this);
+        try {
+            new NothingHeldOutsideReplicaSet(monotonicFeed).checkFinal(this);
+        } catch (ClusterInvariant.Violation v) {
+            throw failure("NothingHeldOutsideReplicaSet: " + v.getMessage(), null);
+        }
         return nowMs() - startMs;
     }
 
@@ -365,7 +370,7 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
                 }
             }
         }
-        return null;
+        return NothingHeldOutsideReplicaSet.missing(this);
     }
 
     /** The plan every node agrees on once views settle: from the true members and their metadata. */

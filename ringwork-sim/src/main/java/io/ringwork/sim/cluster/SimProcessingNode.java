@@ -1,5 +1,6 @@
 package io.ringwork.sim.cluster;
 
+import io.ringwork.core.cluster.FeedRelay;
 import io.ringwork.core.cluster.LeaderSightings;
 import io.ringwork.core.cluster.LogCatchUp;
 import io.ringwork.core.cluster.MemberView;
@@ -119,6 +120,11 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
     private long gateTimeoutsBefore;
     private final ArrayDeque<Object[]> inbox = new ArrayDeque<>();
     private OwnershipReconciler reconciler;
+    /** Relays the feeds of the partitions this node does not replicate (memory: lost on crash; the floor is in the store). */
+    private FeedRelay relay;
+    /** Partitions this node dropped (it left their replica set), and relays before a crash: counts. */
+    private long drops;
+    private long relayedBefore;
     private ReleaseNotices releaseNotices;
     private LeaderSightings sightings;
     private Set<String> lastInView = Set.of();
@@ -139,6 +145,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         this.hooks = hooks;
         this.config = config;
         this.reconciler = reconciler(id, config);
+        this.relay = new FeedRelay(store, relayConfig(config));
         this.releaseNotices = new ReleaseNotices(config.handoffWaitMs());
         this.sightings = new LeaderSightings(config.handoffWaitMs() / 2);
     }
@@ -187,6 +194,8 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         sightingHoldsBefore += reconciler.sightingHolds();
         gateTimeoutsBefore += reconciler.gateTimeouts();
         followers.clear();
+        relayedBefore += relay.relayedChanges();
+        relay = new FeedRelay(store, relayConfig(config));
         inbox.clear();
         publishedReady = new BitSet();
         publishedOwned = new BitSet();
@@ -200,6 +209,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         reconciler = reconciler(id, config);
         releaseNotices = new ReleaseNotices(config.handoffWaitMs());
         sightings = new LeaderSightings(config.handoffWaitMs() / 2);
+        lastPlan = null;
         lastInView = Set.of();
         viewDirty = true;
         nextReconcileMs = nowMs;
@@ -290,6 +300,8 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
                     store.promote(m.partition(), new io.ringwork.core.store.StoredTerm(follower.term().epoch(), follower.term().node()),
                             Long.MAX_VALUE - 1, Long.MAX_VALUE);
                 }
+                lastHeardMs.put(m.partition(), nowMs);
+                if (m instanceof ReplicaMessage.SnapshotPage) snapshotted.set(m.partition());
                 sightings.heard(from, m, nowMs);
                 Running mine = running.get(m.partition());
                 // A newer owner wrote to a partition this node runs: this owner must stop.
@@ -305,6 +317,15 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
             case ReplicaAck ack -> {
                 Running r = running.get(ack.partition());
                 if (r != null) apply(r, r.leader.onAck(from, ack));
+            }
+            case FeedRelay.Fetch fetch -> network.send(id, from, FeedRelay.serve(store, fetch, holdsInSync(fetch.partition()),
+                    relayConfig(config).scanMax()));
+            case FeedRelay.Page page -> {
+                List<FeedEntry> added = relay.onPage(from, page, nowMs);
+                if (TRACE) trace("<- %s relay page p%d source %s next %d claim %d/%d changes %s, fed %s; floor now %d", from, page.partition(),
+                        page.source(), page.nextPosition(), page.claim(), page.claimEnd(),
+                        page.changes().stream().map(c -> c.key() + "@" + c.version()).toList(),
+                        added.stream().map(e -> e.change().key() + "@" + e.change().version()).toList(), store.fedFloor(page.partition()));
             }
             default -> throw new IllegalArgumentException("unknown message " + message);
         }
@@ -328,6 +349,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         }
         if (status != Status.UP && status != Status.LEAVING) return; // crashed or gone: its links went with it
         for (Running r : running.values()) r.leader.linkFailed(to, nowMs);
+        relay.linkFailed(to, nowMs);
     }
 
     /** Stands in the paused inbox for a failure notice of the link to the member it is queued with. */
@@ -395,6 +417,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
             return;
         }
         if (viewDirty || nowMs >= nextReconcileMs) reconcile();
+        relayFeeds();
         publishIfChanged();
     }
 
@@ -440,11 +463,112 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         return sum;
     }
 
+    /**
+     * The relay's settings in simulated time: a node polls a caught-up source every 4 ticks, and a
+     * fetch unanswered for the handoff wait goes to another source.
+     */
+    static FeedRelay.Config relayConfig(ClusterConfig config) {
+        return new FeedRelay.Config(64, 256, 4 * config.tickMs(), config.handoffWaitMs(), config.handoffWaitMs() / 2);
+    }
+
+    /** True when this node holds {@code partition} in sync: it runs it, or it is an in-sync replica. */
+    private boolean holdsInSync(int partition) {
+        PartitionFollower follower = followers.get(partition);
+        return running.containsKey(partition) || (follower != null && follower.inSync());
+    }
+
+    /**
+     * Relays the feeds of the partitions this node neither runs nor replicates (scale-out: it
+     * holds none of their state), from the member running each, else an in-sync replica; then
+     * drops what it still holds of such partitions once that is safe ({@link #dropUnreplicated}).
+     */
+    private void relayFeeds() {
+        OwnershipPlan plan = lastPlan;
+        if (plan == null || status != Status.UP) return;
+        BitSet relayed = new BitSet();
+        for (int p = 0; p < log.partitionCount(); p++) {
+            if (!running.containsKey(p) && !plan.replicas(p).contains(id)) relayed.set(p);
+        }
+        Collection<MemberView> view = hooks.view(id);
+        for (FeedRelay.Request request : relay.tick(nowMs, relayed, p -> sources(plan, view, p))) {
+            network.send(id, request.to(), request.fetch());
+        }
+        dropUnreplicated(plan);
+    }
+
+    /** Members to relay {@code p}'s feed from, best first: those running it, then its ready replicas. */
+    private List<String> sources(OwnershipPlan plan, Collection<MemberView> view, int p) {
+        List<String> sources = new ArrayList<>();
+        for (MemberView member : view) if (member.owned().get(p)) sources.add(member.id());
+        for (String replica : plan.replicas(p)) {
+            if (!replica.equals(id) && !sources.contains(replica) && plan.isReady(replica, p)) sources.add(replica);
+        }
+        return sources;
+    }
+
+    /**
+     * Drops the state of each partition this node holds but is neither running nor on the replica
+     * set of, once it cannot be needed: the plan's owner runs it (its gossip says so), every replica
+     * on the list is ready (so the displaced members' votes are over or about to be), and the owner
+     * has claimed, in a relay page, a checkpoint at least this node's: it holds everything this node
+     * holds. Never while this node runs the partition or is on its list.
+     */
+    private void dropUnreplicated(OwnershipPlan plan) {
+        for (int p = 0; p < log.partitionCount(); p++) {
+            if (running.containsKey(p) || plan.replicas(p).contains(id) || id.equals(plan.owner(p)) || !store.holds(p)) continue;
+            String owner = plan.owner(p);
+            if (owner == null || !gossipedOwned(owner).get(p)) continue;
+            boolean listReady = true;
+            for (String replica : plan.replicas(p)) listReady &= plan.isReady(replica, p);
+            if (!listReady || relay.claimedBy(p, owner) < store.checkpoint(p)) continue;
+            // An owner still sending to us (its view lags, or our vote still counts) hears of the drop
+            // from our answers; wait until it has gone quiet.
+            if (nowMs - lastHeardMs.getOrDefault(p, Long.MIN_VALUE / 2) < config.handoffWaitMs()) continue;
+            trace("drops p%d at checkpoint %d (owner %s claimed %d)", p, store.checkpoint(p), owner, relay.claimedBy(p, owner));
+            store.dropPartition(p);
+            follower(p).reset();
+            drops++;
+        }
+    }
+
+    /** Partitions this node dropped since it started (it left their replica sets). */
+    public long drops() {
+        return drops;
+    }
+
+    /** Changes the feed relay added to this node's feed since it started. */
+    public long relayedChanges() {
+        return relayedBefore + relay.relayedChanges();
+    }
+
+    /** True when this node relays {@code partition} and its fed floor reached {@code checkpoint}. */
+    public boolean relayCaughtUp(int partition, long checkpoint) {
+        return relay.caughtUpTo(partition, checkpoint);
+    }
+
+    /**
+     * Partitions this node ever took a snapshot page of (for the checkers, kept across crashes): its
+     * feed jumped there to the snapshot's versions, by design, so it may lack changes before them.
+     */
+    private final BitSet snapshotted = new BitSet();
+
+    /** True when this node ever caught up {@code partition} by snapshot (see {@link #snapshotted}). */
+    public boolean snapshotted(int partition) {
+        return snapshotted.get(partition);
+    }
+
+    /** When this node last heard a replication message of each partition (memory). */
+    private final Map<Integer, Long> lastHeardMs = new java.util.HashMap<>();
+
+    /** The last plan this node reconciled to (null before the first). */
+    private OwnershipPlan lastPlan;
+
     private void reconcile() {
         boolean replan = viewDirty;
         viewDirty = false;
         nextReconcileMs = nowMs + config.reconcileEveryMs();
         OwnershipPlan plan = plan();
+        lastPlan = plan;
         BitSet runningSet = new BitSet();
         running.keySet().forEach(runningSet::set);
         Map<String, BitSet> released = new java.util.HashMap<>(); // per member: partitions it said it released
@@ -473,7 +597,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
             for (var entry : running.entrySet()) {
                 int p = entry.getKey();
                 if (!entry.getValue().stopping) {
-                    apply(entry.getValue(), entry.getValue().leader.members(plan.replicas(p), plan.observers(p), plan.votingSlots(), m -> plan.isReady(m, p)));
+                    apply(entry.getValue(), entry.getValue().leader.members(plan.replicas(p), List.of(), plan.votingSlots(), m -> plan.isReady(m, p)));
                 }
             }
         }
@@ -500,8 +624,8 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         }
         Running r = new Running(leader, from);
         running.put(p, r);
-        trace("starts p%d term %s from %d; replicas %s observers %s", p, term, r.nextOffset, plan.replicas(p), plan.observers(p));
-        apply(r, leader.members(plan.replicas(p), plan.observers(p), plan.votingSlots(), m -> plan.isReady(m, p)));
+        trace("starts p%d term %s from %d; replicas %s", p, term, r.nextOffset, plan.replicas(p));
+        apply(r, leader.members(plan.replicas(p), List.of(), plan.votingSlots(), m -> plan.isReady(m, p)));
     }
 
     private void trace(String format, Object... args) {
@@ -529,13 +653,18 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         if (records.isEmpty()) return;
         Map<String, VersionedState> touched = new LinkedHashMap<>();
         List<Change> changes = new ArrayList<>();
+        // Every change goes to the replicas (each feeds what is new to it); only this node's feed skips
+        // what it fed before without the state (relayed). Filtering the commit too left a replica with
+        // states whose changes no feed of its had (seed 161).
+        List<Change> replicated = new ArrayList<>();
         List<DeadLetter> deadLetters = new ArrayList<>();
         for (Record record : records) {
             VersionedState current = touched.containsKey(record.key()) ? touched.get(record.key()) : load(p, record.key());
             ApplyOutcome outcome = applier.apply(current, record);
             switch (outcome.kind()) {
                 case APPLIED -> {
-                    // As the runtime engine: versions this node fed as an observer are not fed again.
+                    // As the runtime engine: versions this node fed without the state (relayed) are not fed again.
+                    replicated.add(outcome.change());
                     if (outcome.change().version() > store.fedVersion(p, outcome.change().key())) changes.add(outcome.change());
                 }
                 case REJECTED -> deadLetters.add(outcome.deadLetter());
@@ -568,7 +697,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         if (TRACE) trace("commits p%d to %d changes %s", p, checkpoint, changes.stream().map(x -> x.key() + "@" + x.version()).toList());
         r.nextOffset = checkpoint + 1;
         Term term = r.leader.term();
-        apply(r, r.leader.committed(checkpoint, states, changes, deadLetters, () -> hooks.durable(id, p, checkpoint, term)));
+        apply(r, r.leader.committed(checkpoint, states, replicated, deadLetters, () -> hooks.durable(id, p, checkpoint, term)));
     }
 
     private VersionedState load(int p, String key) {

@@ -52,5 +52,12 @@ final class TermForgettingStore implements StateStore {
     @Override public long feedEnd() { return store.feedEnd(); }
     @Override public List<FeedEntry> changes(long fromPosition, int limit) { return store.changes(fromPosition, limit); }
     @Override public List<DeadLetter> deadLetters(Predicate<DeadLetter> filter, int limit) { return store.deadLetters(filter, limit); }
+    @Override public long fedFloor(int partition) { return store.fedFloor(partition); }
+    @Override public long feedCheckpoint(int partition) { return store.feedCheckpoint(partition); }
+    @Override public List<FeedEntry> relayed(int partition, List<io.ringwork.core.record.Change> changes, long floor) { return store.relayed(partition, changes, floor); }
+    @Override public void dropPartition(int partition) { store.dropPartition(partition); }
+    @Override public boolean holds(int partition) { return store.holds(partition); }
+    @Override public long feedGap(int partition) { return store.feedGap(partition); }
+    @Override public void markFeedGap(int partition, long checkpoint) { store.markFeedGap(partition, checkpoint); }
     @Override public void close() {}
 }

@@ -322,6 +322,14 @@ class ClusterSimulationTest {
         @Override public List<io.ringwork.core.record.DeadLetter> deadLetters(java.util.function.Predicate<io.ringwork.core.record.DeadLetter> filter, int limit) {
             return store.deadLetters(filter, limit);
         }
+        @Override public long fedFloor(int partition) { return store.fedFloor(partition); }
+        @Override public List<io.ringwork.core.record.FeedEntry> relayed(int partition, List<io.ringwork.core.record.Change> changes, long floor) {
+            return store.relayed(partition, changes, floor);
+        }
+        @Override public void dropPartition(int partition) { store.dropPartition(partition); }
+        @Override public boolean holds(int partition) { return store.holds(partition); }
+        @Override public long feedGap(int partition) { return store.feedGap(partition); }
+        @Override public void markFeedGap(int partition, long checkpoint) { store.markFeedGap(partition, checkpoint); }
         @Override public void close() {}
     }
 }

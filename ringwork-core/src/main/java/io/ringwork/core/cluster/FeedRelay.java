@@ -62,7 +62,8 @@ public final class FeedRelay {
      * @param source        false: the member does not hold the partition in sync (ask another)
      * @param changes       the partition's changes above the fetch's version, in feed order
      * @param nextPosition  the source position to fetch from next
-     * @param checkpoint    the source's checkpoint: it holds every record up to it
+     * @param checkpoint    the source's feed checkpoint ({@link StateStore#feedCheckpoint}): it holds every record up to
+     *                      it, and a quorum holds their changes (they are on its feed)
      * @param claim         the claim's checkpoint ({@link StateStore#feedCheckpoint}), -1 if none
      * @param claimEnd      the source's feed end read after both: every change at or below the claim is below it
      */
@@ -146,8 +147,9 @@ public final class FeedRelay {
     /** The partition's fed floor: this node's feed holds every source's changes at or below it. */
     private long floor(int p) {
         // A node that holds the partition's state (a replica not yet dropped) fed everything up to
-        // its checkpoint; after a drop the store's floor says so.
-        return Math.max(store.fedFloor(p), store.checkpoint(p));
+        // its checkpoint, less what waits in staging for its durability word (feedCheckpoint);
+        // after a drop the store's floor says so.
+        return Math.max(store.fedFloor(p), store.feedCheckpoint(p));
     }
 
     private String choose(Cursor cursor, List<String> candidates, long nowMs) {
@@ -266,8 +268,10 @@ public final class FeedRelay {
         // The claim first: every change at or below this checkpoint is below the end read after it.
         // Only over a stretch this feed holds whole: a feed that jumped by snapshot above what the
         // relay has may lack changes the relay has not, and its claim would hide them for good.
-        long checkpoint = store.checkpoint(p);
-        long claim = store.feedGap(p) <= fetch.afterVersion() ? store.feedCheckpoint(p) : -1;
+        // What the source holds durably: every change at or below it is on its feed, so a quorum
+        // holds it (a relayer that drops the partition counts on that for what it staged).
+        long checkpoint = store.feedCheckpoint(p);
+        long claim = store.feedGap(p) <= fetch.afterVersion() ? checkpoint : -1;
         long end = store.feedEnd();
         List<FeedEntry> scanned = store.changes(fetch.fromPosition(), scanMax);
         List<Change> changes = new ArrayList<>();

@@ -110,7 +110,15 @@ public final class MemoryStateStore implements StateStore {
         Map<String, Long> seenHere = new HashMap<>();
         for (Change change : write.changes()) {
             StoredState current = get(p, change.key());
-            long seen = Math.max(current == null ? -1 : current.version(), fedVersion(p, change.key()));
+            long held = current == null ? -1 : current.version();
+            if (write.stage() == null) {
+                // A write that feeds directly (a relayed change) compares with what is on the feed:
+                // a state whose change waits in staging is fed only below its lowest staged version.
+                for (StagedChange entry : staged.getOrDefault(p, List.of())) {
+                    if (entry.change().key().equals(change.key())) held = Math.min(held, entry.change().version() - 1);
+                }
+            }
+            long seen = Math.max(held, fedVersion(p, change.key()));
             seen = Math.max(seen, seenHere.getOrDefault(change.key(), -1L));
             if (change.version() <= seen) continue;
             seenHere.put(change.key(), change.version());
@@ -183,9 +191,16 @@ public final class MemoryStateStore implements StateStore {
     public synchronized void dropPartition(int partition) {
         long checkpoint = checkpoint(partition);
         NavigableMap<String, StoredState> dropped = states.remove(partition);
+        // A state above the checkpoint had its change fed, unless that change is still staged: then
+        // only the versions below its lowest staged one are on the feed.
+        Map<String, Long> lowestStaged = new HashMap<>();
+        for (StagedChange entry : staged.getOrDefault(partition, List.of())) {
+            lowestStaged.merge(entry.change().key(), entry.change().version(), Math::min);
+        }
         if (dropped != null) {
             dropped.forEach((key, state) -> {
-                if (state.version() > checkpoint) fed.computeIfAbsent(partition, x -> new HashMap<>()).merge(key, state.version(), Math::max);
+                long fedUpTo = Math.min(state.version(), lowestStaged.getOrDefault(key, Long.MAX_VALUE) - 1);
+                if (fedUpTo > checkpoint) fed.computeIfAbsent(partition, x -> new HashMap<>()).merge(key, fedUpTo, Math::max);
             });
         }
         // Staging: a change at or below the old checkpoint is durable (the owner claimed at least

@@ -282,7 +282,8 @@ public final class RocksStateStore implements StateStore {
             long[] nextIds = write.stage() == null ? nextStagedId : nextStagedId.clone();
             for (Change change : write.changes()) {
                 Long here = seenHere.get(change.key());
-                long seen = here != null ? here : Math.max(storedVersion(p, change.key()), fedVersion0(p, change.key()));
+                long seen = here != null ? here : Math.max(write.stage() != null ? storedVersion(p, change.key())
+                        : fedStateVersion(p, change.key()), fedVersion0(p, change.key()));
                 if (change.version() <= seen) {
                     seenHere.putIfAbsent(change.key(), seen);
                     continue;
@@ -440,6 +441,20 @@ public final class RocksStateStore implements StateStore {
         this.replicatedFeedListener = listener;
     }
 
+    /**
+     * How far the stored state of {@code key} is on this node's feed: its version, unless a change
+     * of the key waits in staging (not on the feed yet), then below the lowest staged version. A
+     * write that feeds directly (a relayed change) compares with this, not with the state: a
+     * relayed copy of a staged change goes on the feed, and the staged one is skipped when promoted.
+     */
+    private long fedStateVersion(int partition, String key) throws RocksDBException {
+        long version = storedVersion(partition, key);
+        for (StagedChange entry : stagedIndex.get(partition)) {
+            if (entry.change().key().equals(key)) version = Math.min(version, entry.change().version() - 1);
+        }
+        return version;
+    }
+
     private long storedVersion(int partition, String key) throws RocksDBException {
         byte[] value = db.get(states, stateKey(partition, key));
         return value == null ? -1 : ByteBuffer.wrap(value, 1, 8).getLong();
@@ -531,11 +546,16 @@ public final class RocksStateStore implements StateStore {
         byte[] to = ByteBuffer.allocate(2).putShort((short) (partition + 1)).array();
         try (WriteBatch batch = new WriteBatch()) {
             boolean anyFed = false;
+            // A state above the checkpoint had its change fed, unless that change is still staged:
+            // then only the versions below its lowest staged one are on the feed.
+            Map<String, Long> lowestStaged = new HashMap<>();
+            for (StagedChange entry : stagedIndex.get(partition)) lowestStaged.merge(entry.change().key(), entry.change().version(), Math::min);
             for (List<WriteSet.StateWrite> page = scan(partition, null, 4_096); !page.isEmpty();
                  page = scan(partition, page.get(page.size() - 1).key(), 4_096)) {
                 for (WriteSet.StateWrite state : page) {
-                    if (state.state().version() <= Math.max(checkpoint, fedVersion0(partition, state.key()))) continue;
-                    batch.put(fed, stateKey(partition, state.key()), ByteBuffer.allocate(8).putLong(state.state().version()).array());
+                    long fedUpTo = Math.min(state.state().version(), lowestStaged.getOrDefault(state.key(), Long.MAX_VALUE) - 1);
+                    if (fedUpTo <= Math.max(checkpoint, fedVersion0(partition, state.key()))) continue;
+                    batch.put(fed, stateKey(partition, state.key()), ByteBuffer.allocate(8).putLong(fedUpTo).array());
                     anyFed = true;
                 }
             }

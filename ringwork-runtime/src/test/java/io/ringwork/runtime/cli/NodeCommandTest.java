@@ -60,6 +60,7 @@ class NodeCommandTest {
         assertThatThrownBy(() -> resolve("--fsync", "sometimes")).hasMessageContaining("fsync must be always, interval or never");
         assertThatThrownBy(() -> resolve("--node-id", "bad id")).hasMessageContaining("node-id must be");
         assertThat(RingworkCli.run("node", "--partitions", "0x10")).isEqualTo(2);
-        assertThat(RingworkCli.run("node", "--membership", "wan")).isEqualTo(2);
+        assertThat(RingworkCli.run("node", "--membership", "slow")).as("lan and wan are the profiles").isEqualTo(2);
+        assertThatThrownBy(() -> resolve("--membership", "slow")).hasMessageContaining("membership must be lan or wan");
     }
 }

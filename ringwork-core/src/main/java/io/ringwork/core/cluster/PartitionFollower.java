@@ -138,14 +138,19 @@ public final class PartitionFollower {
 
     /**
      * Takes the owner's durable frontier (of the current term) and puts on the feed what it
-     * covers; returns those changes.
+     * covers; returns those changes. The store is asked only when the word says more than before,
+     * or when {@code staged} (a Hello or a catch-up may have staged what the frontier covers): a
+     * commit's own changes are never covered by the frontier it carries, which is from before it.
      */
-    private List<FeedEntry> learnDurable(long durableSeq) {
+    private List<FeedEntry> learnDurable(long durableSeq, boolean staged) {
+        long frontierBefore = knownDurable;
+        long checkpointBefore = durableCheckpoint;
         knownDurable = Math.max(knownDurable, durableSeq);
         if (knownDurable < -1) return List.of();
         long checkpoint = durableCheckpoint;
         while (!covers.isEmpty() && covers.peekFirst()[0] <= knownDurable) checkpoint = Math.max(checkpoint, covers.pollFirst()[1]);
         durableCheckpoint = checkpoint;
+        if (!staged && knownDurable == frontierBefore && durableCheckpoint == checkpointBefore) return List.of();
         return store.promote(partition, storedTerm(), knownDurable, durableCheckpoint);
     }
 
@@ -164,7 +169,7 @@ public final class PartitionFollower {
                 default -> ReplicaMessage.NOTHING_DURABLE;
             };
             // Also after a Hello or a catch-up: a frontier already known may cover what they staged.
-            List<FeedEntry> promoted = learnDurable(durableSeq);
+            List<FeedEntry> promoted = learnDurable(durableSeq, message instanceof Hello || message instanceof SnapshotBegin);
             if (!promoted.isEmpty()) {
                 List<FeedEntry> fed = new ArrayList<>(outcome.fed());
                 fed.addAll(promoted);

@@ -575,12 +575,28 @@ public final class ClusterService implements Replication, AutoCloseable {
     }
 
     private boolean ownersPast(long[] held) {
+        OwnershipPlan current = plan;
         for (int p = 0; p < partitions; p++) {
-            if (held[p] < 0) continue;
+            if (held[p] < 0 || handedOff(current, p)) continue;
             synchronized (locks[p]) {
                 if (followers[p].ownerCheckpoint() < held[p]) return false;
             }
         }
+        return true;
+    }
+
+    /**
+     * Scale-out: once the plan lists this leaving node nowhere for {@code p}, another member runs
+     * it and every replica on its list is ready (in sync with that owner), no owner sends this node
+     * anything more of {@code p}, so it would wait for a checkpoint it never hears; and it need not:
+     * the owner took over from an in-sync copy (or this node drained to it) and its list holds what
+     * it holds.
+     */
+    private boolean handedOff(OwnershipPlan current, int p) {
+        if (current == null) return false;
+        String owner = current.owner(p);
+        if (owner == null || owner.equals(self) || current.replicas(p).contains(self) || !gossipedOwned(owner).get(p)) return false;
+        for (String replica : current.replicas(p)) if (!current.isReady(replica, p)) return false;
         return true;
     }
 

@@ -68,14 +68,20 @@ public final class GluerVerifier {
     }
 
     /**
-     * Whether a node's {@code /v1/cluster} answer shows every partition's checkpoint at its log's
-     * end (a {@code lag} of 0 on every partition, owned or not). A node restarted late may still be
-     * catching up its replicas when its own partitions are done: read then, they look divergent.
+     * Whether a node's {@code /v1/cluster} answer shows the checkpoint at the log's end (a
+     * {@code lag} of 0) on every partition it holds: those it owns or replicates. A node restarted
+     * late may still be catching up its replicas when its own partitions are done: read then, they
+     * look divergent. A partition outside its replica set it does not hold at all (scale-out).
      */
     static boolean holdsAll(JsonNode cluster) {
         JsonNode partitions = cluster.path("partitions");
         if (partitions.isEmpty()) return false;
-        for (JsonNode p : partitions) if (p.path("lag").asLong(-1) != 0) return false;
+        String self = cluster.path("node").asText();
+        for (JsonNode p : partitions) {
+            boolean holds = self.equals(p.path("owner").asText());
+            for (JsonNode replica : p.path("replicas")) holds |= self.equals(replica.asText());
+            if (holds && p.path("lag").asLong(-1) != 0) return false;
+        }
         return true;
     }
 

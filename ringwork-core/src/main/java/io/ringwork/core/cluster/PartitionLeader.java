@@ -117,6 +117,9 @@ public final class PartitionLeader {
         }
     }
 
+    /** Commits a member may owe answers past before the oldest stops being fenced by its answers. */
+    private static final int SENT_AFTER_MAX = 8_192;
+
     /** Marks kept per member: at a tick every 20 ms, about 5 s of unanswered sends; then the newest one grows. */
     private static final int MAX_MARKS = 256;
 
@@ -323,7 +326,13 @@ public final class PartitionLeader {
 
     private void emit(String to, Follower follower, ReplicaMessage message, Effects effects) {
         long[] last = follower.sentAfter.peekLast();
-        if (last == null || last[1] != nextSeq - 1) follower.sentAfter.addLast(new long[] {follower.sent, nextSeq - 1});
+        if (last == null || last[1] != nextSeq - 1) {
+            // Bounded: one entry per commit the member has not answered past. At the bound the
+            // oldest goes, and answers to those messages fence nothing (safe: the member is only
+            // not counted for them); the runtime's link fails long before, at 4,096 queued messages.
+            if (follower.sentAfter.size() >= SENT_AFTER_MAX) follower.sentAfter.pollFirst();
+            follower.sentAfter.addLast(new long[] {follower.sent, nextSeq - 1});
+        }
         follower.sent++;
         effects.messages().add(new Outbound(to, message));
     }

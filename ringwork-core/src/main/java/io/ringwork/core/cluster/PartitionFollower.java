@@ -13,6 +13,7 @@ import io.ringwork.core.store.ReplicatedWrite;
 import io.ringwork.core.store.Stage;
 import io.ringwork.core.store.StateStore;
 import io.ringwork.core.store.StoredTerm;
+import io.ringwork.core.store.WriteSet.StateWrite;
 import io.ringwork.core.util.Invariants;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -249,6 +250,14 @@ public final class PartitionFollower {
                 // are not needed, and must not look like a lost snapshot.
                 if (mode == Mode.SYNCED) yield answer(Status.IN_SYNC, List.of());
                 if (mode != Mode.SNAPSHOTTING) yield answer(Status.NEED_SNAPSHOT, List.of());
+                if (!repairing) {
+                    // The states jump with the first page, not at the end: a node that takes the
+                    // partition over mid-snapshot holds versions whose changes its feed never had,
+                    // and must not claim them to a feed relay (simulator seed 745).
+                    long jump = pendingCheckpoint;
+                    for (StateWrite state : page.states()) jump = Math.max(jump, state.state().version());
+                    store.markFeedGap(partition, jump);
+                }
                 store.applyReplicated(new ReplicatedWrite(partition, page.states(), List.of(), List.of(), -1, true, repairing));
                 yield answer(Status.CATCHING_UP, List.of());
             }
@@ -419,6 +428,9 @@ public final class PartitionFollower {
         Invariants.check(term.isBefore(leading), "partition %s: leads under %s, not above the %s it has seen", partition, leading, term);
         raise(leading); // durable before the caller's leader sends anything under it
         reset();
+        // The previous owner's word is of its term: read after this node stops leading, it would
+        // pass for the next owner's and let a leave go before the next owner holds anything.
+        ownerCheckpoint = -1;
         mode = Mode.LEADING;
     }
 

@@ -20,9 +20,11 @@ import java.util.function.Predicate;
 /** The read endpoints: state, gluer documents and tenant counters, dead letters, cluster. */
 final class ReadHandlers {
     private final RingworkNode node;
+    private final io.ringwork.core.id.Partitioner partitioner;
 
     ReadHandlers(RingworkNode node) {
         this.node = node;
+        this.partitioner = new io.ringwork.core.id.Partitioner(node.log().partitionCount());
     }
 
     /**
@@ -73,7 +75,7 @@ final class ReadHandlers {
     private void requireReplica(String key) {
         var cluster = node.cluster();
         var plan = cluster.plan();
-        int partition = new io.ringwork.core.id.Partitioner(node.log().partitionCount()).partitionOf(key);
+        int partition = partitioner.partitionOf(key);
         if (plan != null && !plan.replicas(partition).contains(cluster.self()) && !cluster.self().equals(plan.owner(partition))
                 && !cluster.runs(partition)) {
             throw new ApiError(404, "not_a_replica", "this node (" + cluster.self() + ") holds no copy of '" + key

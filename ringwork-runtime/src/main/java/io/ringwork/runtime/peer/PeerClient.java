@@ -72,25 +72,16 @@ public final class PeerClient implements AutoCloseable {
             return acks;
         }
         if (body.length > PeerServer.FRAME_MAX) throw new IOException("one message of " + body.length + " bytes passes the frame limit");
-        try {
-            PeerChannel open = connected();
-            open.writeFrame(body);
-            PeerCodec.Answers answers = codec.decodeAnswers(open.readFrame(ANSWERS_MAX, answerTimeoutMs, answerTimeoutMs));
-            lastUsedNs = System.nanoTime();
-            counters.dropped(PeerCounters.UNKNOWN_KIND, answers.unknownKinds());
-            counters.dropped(PeerCounters.UNKNOWN_FIELD, answers.unknownFields());
-            if (answers.acks().size() != messages.size()) {
-                throw new IOException(to + " answered " + answers.acks().size() + " of " + messages.size() + " messages");
+        PeerCodec.Answers answers = request(body, ANSWERS_MAX, answerTimeoutMs, frame -> {
+            PeerCodec.Answers decoded = codec.decodeAnswers(frame);
+            if (decoded.acks().size() != messages.size()) {
+                throw new IOException(to + " answered " + decoded.acks().size() + " of " + messages.size() + " messages");
             }
-            return answers.acks();
-        } catch (PeerChannel.Drop drop) {
-            counters.dropped(drop.reason, 1);
-            disconnect();
-            throw drop;
-        } catch (IOException | RuntimeException e) {
-            disconnect();
-            throw e;
-        }
+            return decoded;
+        });
+        counters.dropped(PeerCounters.UNKNOWN_KIND, answers.unknownKinds());
+        counters.dropped(PeerCounters.UNKNOWN_FIELD, answers.unknownFields());
+        return answers.acks();
     }
 
     /**
@@ -102,23 +93,11 @@ public final class PeerClient implements AutoCloseable {
      * @throws IOException when the connection, the handshake or the answer failed
      */
     public RelayedRead.Answer read(RelayedRead.Request request, int answerTimeoutMs, int answerMaxBytes) throws IOException {
-        try {
-            PeerChannel open = connected();
-            open.writeFrame(codec.encodeRead(request));
-            PeerCodec.Decoded<RelayedRead.Answer> answer =
-                    codec.decodeReadAnswer(open.readFrame(answerMaxBytes, answerTimeoutMs, answerTimeoutMs));
-            lastUsedNs = System.nanoTime();
-            counters.dropped(PeerCounters.UNKNOWN_KIND, answer.unknownKinds());
-            counters.dropped(PeerCounters.UNKNOWN_FIELD, answer.unknownFields());
-            return answer.value();
-        } catch (PeerChannel.Drop drop) {
-            counters.dropped(drop.reason, 1);
-            disconnect();
-            throw drop;
-        } catch (IOException | RuntimeException e) {
-            disconnect();
-            throw e;
-        }
+        PeerCodec.Decoded<RelayedRead.Answer> answer = request(codec.encodeRead(request), answerMaxBytes, answerTimeoutMs,
+                codec::decodeReadAnswer);
+        counters.dropped(PeerCounters.UNKNOWN_KIND, answer.unknownKinds());
+        counters.dropped(PeerCounters.UNKNOWN_FIELD, answer.unknownFields());
+        return answer.value();
     }
 
     /**
@@ -126,13 +105,26 @@ public final class PeerClient implements AutoCloseable {
      * where the member does not serve feeds). Same connection rules as {@link #exchange}.
      */
     public List<FeedRelay.Page> fetch(List<FeedRelay.Fetch> fetches, int answerTimeoutMs) throws IOException {
-        byte[] body = codec.encodeFetches(fetches);
+        return request(codec.encodeFetches(fetches), ANSWERS_MAX, answerTimeoutMs, frame -> codec.decodePages(frame, fetches));
+    }
+
+    /** Decodes an answer frame; a failure is an {@link IOException}. */
+    private interface Decoder<T> {
+        T decode(byte[] frame) throws IOException;
+    }
+
+    /**
+     * Sends one request frame and decodes its answer on the reused connection. Any failure, the
+     * decoder's included, drops the connection (nothing is known of what the member did); a
+     * {@link PeerChannel.Drop} is counted under its reason.
+     */
+    private <T> T request(byte[] body, int answerMaxBytes, int answerTimeoutMs, Decoder<T> decoder) throws IOException {
         try {
             PeerChannel open = connected();
             open.writeFrame(body);
-            List<FeedRelay.Page> pages = codec.decodePages(open.readFrame(ANSWERS_MAX, answerTimeoutMs, answerTimeoutMs), fetches);
+            T answer = decoder.decode(open.readFrame(answerMaxBytes, answerTimeoutMs, answerTimeoutMs));
             lastUsedNs = System.nanoTime();
-            return pages;
+            return answer;
         } catch (PeerChannel.Drop drop) {
             counters.dropped(drop.reason, 1);
             disconnect();

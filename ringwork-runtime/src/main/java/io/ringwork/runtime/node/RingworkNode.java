@@ -105,7 +105,8 @@ public final class RingworkNode implements AutoCloseable {
                 feed.publish(changes);
                 metrics.prepare(changes);
             });
-            this.cluster = new ClusterService(config.nodeId(), log.partitionCount(), config.replicationFactor(), store, log, applier);
+            this.cluster = new ClusterService(config.nodeId(), log.partitionCount(), config.replicationFactor(), store, log, applier,
+                    config.weight(), !config.seeds().isEmpty());
             cluster.peerCodec(peerCodec);
             started = new ProcessingEngine(EngineConfig.defaults().withWorkerThreads(config.workerThreads()),
                     log, store, applier, listener(), config.nodeId(), cluster);
@@ -147,8 +148,7 @@ public final class RingworkNode implements AutoCloseable {
                     new IllegalStateException(MembershipService.describeIdConflict(holder))));
             node.refuseIfIdTaken();
             node.metrics.membership(node::membership);
-            node.cluster.start(node.engine, node.membership, metadata, !config.seeds().isEmpty(), node.peerIdentity,
-                    node.peerCounters);
+            node.cluster.start(node.engine, node.membership, metadata, node.peerIdentity, node.peerCounters);
         } catch (RuntimeException e) {
             node.close();
             throw e;

@@ -13,7 +13,9 @@ import java.util.function.UnaryOperator;
  * @param partitions          log partitions
  * @param replicationFactor   preference list length
  * @param records             records the producer appends during the fault phase
- * @param tickMs              period of each node's step
+ * @param tickMs              period of each node's step (the node's cluster tick); every other timing of the
+ *                            node's wiring is the node's own ({@code SimProcessingNode.hostConfig})
+ * @param snapshotPageSize    states per snapshot page, scaled down from the node's for the small data
  * @param commitBatchMax      records read, applied and committed per partition per step
  * @param maxPendingCommits   commits per partition sent but not yet durable before the reader waits
  * @param faultPhaseMs        length of the safety phase
@@ -30,8 +32,7 @@ import java.util.function.UnaryOperator;
  */
 public record ClusterConfig(int initialNodes, int maxNodes, int partitions, int replicationFactor, int records,
                             long tickMs, int commitBatchMax, int maxPendingCommits, int snapshotPageSize,
-                            int snapshotPagesPerTick, long linkRetryMs, long handoffWaitMs, long restartBackoffMs,
-                            long stopWaitMs, long reconcileEveryMs, int pausedInboxMax, int latencyMsMin,
+                            int snapshotPagesPerTick, int pausedInboxMax, int latencyMsMin,
                             int latencyMsMax, int failureNoticeMs, int viewDelayMsMin, int viewDelayMsMax,
                             long faultPhaseMs, long livenessBoundMs, long stepsMax,
                             boolean joinPushPull, Set<String> reportOnly,
@@ -59,59 +60,51 @@ public record ClusterConfig(int initialNodes, int maxNodes, int partitions, int 
 
     /** Five nodes, eight partitions, three replicas, 600 records over 20 s of faults. */
     public static ClusterConfig defaults() {
-        return new ClusterConfig(5, 7, 8, 3, 600, 20, 8, 4, 16, 2, 500, 2_000, 1_000,
-                1_000, 200, 4_096, 1, 10, 200, 100, 1_500, 20_000, 120_000, 5_000_000, true, Set.of(), UnaryOperator.identity(),
+        return new ClusterConfig(5, 7, 8, 3, 600, 20, 8, 4, 16, 2, 4_096, 1, 10, 200, 100, 1_500, 20_000, 120_000, 5_000_000, true, Set.of(), UnaryOperator.identity(),
                 FaultMix.classic(), Sabotage.NONE);
     }
 
     public ClusterConfig withRecords(int count) {
         return new ClusterConfig(initialNodes, maxNodes, partitions, replicationFactor, count, tickMs, commitBatchMax,
-                maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, linkRetryMs, handoffWaitMs, restartBackoffMs,
-                stopWaitMs, reconcileEveryMs, pausedInboxMax, latencyMsMin, latencyMsMax, failureNoticeMs,
+                maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, pausedInboxMax, latencyMsMin, latencyMsMax, failureNoticeMs,
                 viewDelayMsMin, viewDelayMsMax, faultPhaseMs, livenessBoundMs, stepsMax, joinPushPull, reportOnly, followerStore, faults, sabotage);
     }
 
     public ClusterConfig withNodes(int initial, int max) {
         return new ClusterConfig(initial, max, partitions, replicationFactor, records, tickMs, commitBatchMax,
-                maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, linkRetryMs, handoffWaitMs, restartBackoffMs,
-                stopWaitMs, reconcileEveryMs, pausedInboxMax, latencyMsMin, latencyMsMax, failureNoticeMs,
+                maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, pausedInboxMax, latencyMsMin, latencyMsMax, failureNoticeMs,
                 viewDelayMsMin, viewDelayMsMax, faultPhaseMs, livenessBoundMs, stepsMax, joinPushPull, reportOnly, followerStore, faults, sabotage);
     }
 
     public ClusterConfig withReportOnly(Set<String> invariants) {
         return new ClusterConfig(initialNodes, maxNodes, partitions, replicationFactor, records, tickMs, commitBatchMax,
-                maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, linkRetryMs, handoffWaitMs, restartBackoffMs,
-                stopWaitMs, reconcileEveryMs, pausedInboxMax, latencyMsMin, latencyMsMax, failureNoticeMs,
+                maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, pausedInboxMax, latencyMsMin, latencyMsMax, failureNoticeMs,
                 viewDelayMsMin, viewDelayMsMax, faultPhaseMs, livenessBoundMs, stepsMax, joinPushPull, Set.copyOf(invariants),
                 followerStore, faults, sabotage);
     }
 
     public ClusterConfig withJoinPushPull(boolean pushPull) {
         return new ClusterConfig(initialNodes, maxNodes, partitions, replicationFactor, records, tickMs, commitBatchMax,
-                maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, linkRetryMs, handoffWaitMs, restartBackoffMs,
-                stopWaitMs, reconcileEveryMs, pausedInboxMax, latencyMsMin, latencyMsMax, failureNoticeMs,
+                maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, pausedInboxMax, latencyMsMin, latencyMsMax, failureNoticeMs,
                 viewDelayMsMin, viewDelayMsMax, faultPhaseMs, livenessBoundMs, stepsMax, pushPull, reportOnly, followerStore, faults, sabotage);
     }
 
     public ClusterConfig withFollowerStore(UnaryOperator<StateStore> decorator) {
         return new ClusterConfig(initialNodes, maxNodes, partitions, replicationFactor, records, tickMs, commitBatchMax,
-                maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, linkRetryMs, handoffWaitMs, restartBackoffMs,
-                stopWaitMs, reconcileEveryMs, pausedInboxMax, latencyMsMin, latencyMsMax, failureNoticeMs,
+                maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, pausedInboxMax, latencyMsMin, latencyMsMax, failureNoticeMs,
                 viewDelayMsMin, viewDelayMsMax, faultPhaseMs, livenessBoundMs, stepsMax, joinPushPull, reportOnly, decorator, faults, sabotage);
     }
 
     public ClusterConfig withFaults(FaultMix mix) {
         return new ClusterConfig(initialNodes, maxNodes, partitions, replicationFactor, records, tickMs, commitBatchMax,
-                maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, linkRetryMs, handoffWaitMs, restartBackoffMs,
-                stopWaitMs, reconcileEveryMs, pausedInboxMax, latencyMsMin, latencyMsMax, failureNoticeMs,
+                maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, pausedInboxMax, latencyMsMin, latencyMsMax, failureNoticeMs,
                 viewDelayMsMin, viewDelayMsMax, faultPhaseMs, livenessBoundMs, stepsMax, joinPushPull, reportOnly, followerStore,
                 mix, sabotage);
     }
 
     public ClusterConfig withSabotage(Sabotage bug) {
         return new ClusterConfig(initialNodes, maxNodes, partitions, replicationFactor, records, tickMs, commitBatchMax,
-                maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, linkRetryMs, handoffWaitMs, restartBackoffMs,
-                stopWaitMs, reconcileEveryMs, pausedInboxMax, latencyMsMin, latencyMsMax, failureNoticeMs,
+                maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, pausedInboxMax, latencyMsMin, latencyMsMax, failureNoticeMs,
                 viewDelayMsMin, viewDelayMsMax, faultPhaseMs, livenessBoundMs, stepsMax, joinPushPull, reportOnly, followerStore,
                 faults, bug);
     }
@@ -120,8 +113,7 @@ public record ClusterConfig(int initialNodes, int maxNodes, int partitions, int 
     public ClusterConfig withShape(int initial, int max, int partitionCount, int replicas, int recordCount, int latencyMin,
                                    int latencyMax, int noticeMs, int viewDelayMin, int viewDelayMax, boolean pushPull) {
         return new ClusterConfig(initial, max, partitionCount, replicas, recordCount, tickMs, commitBatchMax,
-                maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, linkRetryMs, handoffWaitMs, restartBackoffMs,
-                stopWaitMs, reconcileEveryMs, pausedInboxMax, latencyMin, latencyMax, noticeMs,
+                maxPendingCommits, snapshotPageSize, snapshotPagesPerTick, pausedInboxMax, latencyMin, latencyMax, noticeMs,
                 viewDelayMin, viewDelayMax, faultPhaseMs, livenessBoundMs, stepsMax, pushPull, reportOnly, followerStore,
                 faults, sabotage);
     }

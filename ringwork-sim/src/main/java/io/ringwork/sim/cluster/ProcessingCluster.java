@@ -412,7 +412,7 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
     @Override
     public void durable(String self, int partition, long checkpoint, io.ringwork.core.cluster.Term term) {
         oneDurableOwnerPerEpoch.durable(self, node(self).incarnation(), partition, term);
-        io.ringwork.core.cluster.PartitionLeader leader = node(self).leaders().get(partition);
+        io.ringwork.core.cluster.PartitionLeader leader = node(self).leaderOrNull(partition);
         if (leader != null && leader.term().equals(term)) {
             durableUnderPromises.durable(this, self, partition, term, leader.votingSlots());
         }

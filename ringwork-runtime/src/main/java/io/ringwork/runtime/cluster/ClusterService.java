@@ -4,7 +4,9 @@ import io.ringwork.core.cluster.LeaderSightings;
 import io.ringwork.core.cluster.MemberView;
 import io.ringwork.core.cluster.OwnershipPlan;
 import io.ringwork.core.cluster.OwnershipReconciler;
+import io.ringwork.core.cluster.LogCatchUp;
 import io.ringwork.core.cluster.PartitionFollower;
+import io.ringwork.core.cluster.ProcessingMachine;
 import io.ringwork.core.cluster.PartitionLeader;
 import io.ringwork.core.cluster.PartitionLeader.Effects;
 import io.ringwork.core.cluster.PartitionLeader.Outbound;
@@ -94,7 +96,7 @@ public final class ClusterService implements Replication, AutoCloseable {
     /** Who this node last heard leading each partition, from the leaders' own messages. */
     private final LeaderSightings sightings = new LeaderSightings(HANDOFF_WAIT_MS / 2);
     private final PartitionLeader[] leaders;
-    /** Readable without the partition's lock (a long catch-up holds it): in sync, and the term led. */
+    /** Readable without the partition's lock (a catch-up holds it while it applies a chunk of up to 1,000 records): in sync, and the term led. */
     private final java.util.concurrent.atomic.AtomicIntegerArray inSyncFlags;
     private final java.util.concurrent.atomic.AtomicReferenceArray<Term> leadTerms;
     /** When each partition was last started here, until its first commit (for the log); 0 otherwise. */
@@ -144,6 +146,8 @@ public final class ClusterService implements Replication, AutoCloseable {
 
     /** Longest catch-up a replica does by applying the log itself; beyond it, a snapshot. */
     private static final long CATCH_UP_MAX_RECORDS = 200_000;
+    /** Where a catch-up's records are read, without the partition's lock ({@link #receive}). */
+    private final LogCatchUp.Source logSource;
 
     /**
      * @param log     the shared log, which a replica that fell behind applies itself when it can
@@ -166,13 +170,12 @@ public final class ClusterService implements Replication, AutoCloseable {
         this.releases = new java.util.concurrent.atomic.AtomicLongArray(partitions);
         this.lastHeardMs = new java.util.concurrent.atomic.AtomicLongArray(partitions);
         this.feedRelay = new FeedRelayService(this, store);
-        io.ringwork.core.cluster.LogCatchUp catchUp = new io.ringwork.core.cluster.LogCatchUp(
-                new LogSource(log), store, applier, CATCH_UP_MAX_RECORDS);
+        this.logSource = new LogSource(log);
         for (int p = 0; p < partitions; p++) {
             locks[p] = new Object();
             // Each starts from the store's highest term seen for its partition: after a restart this
             // node refuses lower terms and starts owners above it (finding 11).
-            followers[p] = new PartitionFollower(p, store, catchUp);
+            followers[p] = new PartitionFollower(new ProcessingMachine(p, store, applier), CATCH_UP_MAX_RECORDS);
         }
         this.reconciler = new OwnershipReconciler(self, HANDOFF_WAIT_MS, RESTART_BACKOFF_MS, HANDOFF_LAG_MS, HANDOFF_GATE_MS);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -261,7 +264,7 @@ public final class ClusterService implements Replication, AutoCloseable {
                 // Not led (stopping timed out and the leader was dropped): the next owner redoes it.
                 return;
             }
-            effects = leader.committed(checkpoint, states, changes, deadLetters, onDurable);
+            effects = leader.committed(checkpoint, new ProcessingMachine.Writes(states, changes, deadLetters), onDurable);
             send(leader, effects);
             // A plain read first: the write happens once per start, not on every commit.
             long started = startedNs.get(partition) == 0 ? 0 : startedNs.getAndSet(partition, 0);
@@ -309,7 +312,12 @@ public final class ClusterService implements Replication, AutoCloseable {
     /** A received batch that took at least this long to apply is logged (the sender's link waited for it). */
     static final long SLOW_RECEIVE_MS = 100;
 
-    /** Applies a batch from {@code from}, in order; returns one ack per message. */
+    /**
+     * Applies a batch from {@code from}, in order; returns one ack per message. A catch-up from the
+     * log that a message starts reads its records without the partition's lock, a chunk at a time
+     * ({@link PartitionFollower#continueCatchUp}), and applies each under it: the lock is never held
+     * across a log read, so the partition's owner side and the other links are not held up by it.
+     */
     public List<ReplicaAck> receive(String from, List<ReplicaMessage> messages) {
         List<ReplicaAck> acks = new ArrayList<>(messages.size());
         boolean released = false;
@@ -321,40 +329,40 @@ public final class ClusterService implements Replication, AutoCloseable {
             int p = message.partition();
             if (p < 0 || p >= partitions) throw new IllegalArgumentException("no partition " + p);
             long messageStartNs = System.nanoTime();
+            boolean wasInSync;
+            boolean mayCatchUp;
+            int fed;
+            PartitionFollower.Outcome outcome;
             synchronized (locks[p]) {
                 // The store publishes what each write adds to the feed, under its own monitor and
-                // in position order; a catch-up from the log writes (and so publishes) in batches.
-                boolean wasInSync = followers[p].inSync();
+                // in position order; a catch-up from the log writes (and so publishes) in chunks.
+                wasInSync = followers[p].inSync();
                 // A Hello or snapshot to a member that is not in sync may start a catch-up (from the
-                // log, under this lock): while any runs, newly in-sync partitions are not announced.
-                boolean mayCatchUp = !wasInSync
+                // log): while any runs, newly in-sync partitions are not announced.
+                mayCatchUp = !wasInSync
                         && (message instanceof ReplicaMessage.Hello || message instanceof ReplicaMessage.SnapshotBegin);
                 if (mayCatchUp) catchUpsRunning.incrementAndGet();
-                PartitionFollower.Outcome outcome;
-                try {
-                    outcome = followers[p].receive(message);
-                } finally {
-                    if (mayCatchUp) {
-                        lastCatchUpEndMs = System.currentTimeMillis();
-                        catchUpsRunning.decrementAndGet();
+                outcome = followers[p].receive(message);
+                fed = outcome.fed().size();
+                if (!outcome.needsRecords()) released |= received(p, from, message, outcome, wasInSync, fed);
+            }
+            try {
+                while (outcome.needsRecords()) {
+                    List<io.ringwork.core.record.Record> records = readForCatchUp(outcome.read());
+                    synchronized (locks[p]) {
+                        // Refused (the follower answers as after a failed catch-up) if anything changed it meanwhile.
+                        outcome = followers[p].continueCatchUp(outcome.read(), records);
+                        fed += outcome.fed().size();
+                        if (!outcome.needsRecords()) released |= received(p, from, message, outcome, wasInSync, fed);
                     }
                 }
-                if (followers[p].superseded() && leaders[p] != null) leaders[p].depose();
-                synchronized (sightings) {
-                    sightings.heard(from, message, System.currentTimeMillis());
-                }
-                logCatchUp(p, from, message, outcome, wasInSync, store.stagedCount(p));
-                inSyncFlags.set(p, followers[p].inSync() ? 1 : 0);
-                lastHeardMs.set(p, System.currentTimeMillis());
-                replicatedChanges.add(outcome.fed().size());
-                acks.add(outcome.ack());
-                if (followers[p].releasedByOwner(from, message)) {
-                    synchronized (releaseNotices) {
-                        releaseNotices.released(from, p, gossipedOwned(from), System.currentTimeMillis());
-                    }
-                    released = true;
+            } finally {
+                if (mayCatchUp) {
+                    lastCatchUpEndMs = System.currentTimeMillis();
+                    catchUpsRunning.decrementAndGet();
                 }
             }
+            acks.add(outcome.ack());
             long tookNs = System.nanoTime() - messageStartNs;
             if (tookNs > longestNs) {
                 longestNs = tookNs;
@@ -365,28 +373,59 @@ public final class ClusterService implements Replication, AutoCloseable {
         long batchMs = (System.nanoTime() - batchStartNs) / 1_000_000;
         if (batchMs >= SLOW_RECEIVE_MS) {
             // The sender's link waits for this answer: every partition it carries waited too.
-            LOG.info("replication from {}: {} messages took {} ms here (the longest: {} of partition {}, {} ms with its lock wait)",
+            LOG.info("replication from {}: {} messages took {} ms here (the longest: {} of partition {}, {} ms with its lock waits)",
                     from, messages.size(), batchMs, longestMessage, longestPartition, longestNs / 1_000_000);
         }
         if (released) reconcileSoon(); // this node may be the one to take over
         return acks;
     }
 
+    /** A catch-up's records, read without any lock; a log that fails to read gives none (the follower falls back to a snapshot). */
+    private List<io.ringwork.core.record.Record> readForCatchUp(PartitionFollower.LogRead read) {
+        try {
+            return LogCatchUp.read(logSource, read);
+        } catch (RuntimeException e) {
+            LOG.warn("catch-up of partition {}: reading the log from offset {} failed ({}); a snapshot instead",
+                    read.partition(), read.fromOffset(), e.toString());
+            return List.of();
+        }
+    }
+
+    /**
+     * What follows a message's final outcome, under the partition's lock: a newer owner deposes the
+     * local one, sightings, the log line, readiness, metrics, release notices. Returns true when the
+     * owner said it released the partition.
+     */
+    private boolean received(int p, String from, ReplicaMessage message, PartitionFollower.Outcome outcome, boolean wasInSync, int fed) {
+        if (followers[p].superseded() && leaders[p] != null) leaders[p].depose();
+        synchronized (sightings) {
+            sightings.heard(from, message, System.currentTimeMillis());
+        }
+        logCatchUp(p, from, message, outcome.ack().status(), fed, wasInSync, store.stagedCount(p));
+        inSyncFlags.set(p, followers[p].inSync() ? 1 : 0);
+        lastHeardMs.set(p, System.currentTimeMillis());
+        replicatedChanges.add(fed);
+        if (!followers[p].releasedByOwner(from, message)) return false;
+        synchronized (releaseNotices) {
+            releaseNotices.released(from, p, gossipedOwned(from), System.currentTimeMillis());
+        }
+        return true;
+    }
+
     /** One line per change of a replica's standing, so a catch-up can be followed in the log. */
-    private static void logCatchUp(int p, String from, ReplicaMessage message, PartitionFollower.Outcome outcome,
+    private static void logCatchUp(int p, String from, ReplicaMessage message, ReplicaAck.Status status, int fed,
                                    boolean wasInSync, int staged) {
-        ReplicaAck.Status status = outcome.ack().status();
         if (message instanceof ReplicaMessage.Digest && status == ReplicaAck.Status.NEED_SNAPSHOT) {
             LOG.warn("partition {}: " + REPAIR_LOG_MARK + " from the owner {}; asking for a repair", p, from);
         } else if (message instanceof ReplicaMessage.SnapshotBegin && status == ReplicaAck.Status.CATCHING_UP) {
             LOG.info("partition {}: catching up by snapshot from {}", p, from);
         } else if (message instanceof ReplicaMessage.SnapshotEnd && status == ReplicaAck.Status.IN_SYNC) {
             LOG.info("partition {}: snapshot from {} complete; in sync", p, from);
-        } else if (!wasInSync && status == ReplicaAck.Status.IN_SYNC && (staged > 0 || !outcome.fed().isEmpty())
+        } else if (!wasInSync && status == ReplicaAck.Status.IN_SYNC && (staged > 0 || fed > 0)
                 && (message instanceof ReplicaMessage.Hello || message instanceof ReplicaMessage.SnapshotBegin)) {
             // The catch-up's changes are staged: they reach the feed once the owner says a quorum holds them.
             LOG.info("partition {}: caught up from the log ({} changes fed, {} staged until durable); in sync with {}", p,
-                    outcome.fed().size(), staged, from);
+                    fed, staged, from);
         } else if (wasInSync && status == ReplicaAck.Status.NEED_SNAPSHOT) {
             LOG.info("partition {}: out of sync with {} ({}); asking to catch up", p, from,
                     message.getClass().getSimpleName());
@@ -477,7 +516,7 @@ public final class ClusterService implements Replication, AutoCloseable {
             for (int p = decision.start().nextSetBit(0); p >= 0; p = decision.start().nextSetBit(p + 1)) begin(p, current);
         }
         for (int p = 0; p < partitions; p++) {
-            // Only partitions this node leads: a catch-up holds a follower's lock for its length,
+            // Only partitions this node leads: a catch-up holds a follower's lock while it applies each chunk,
             // and waiting for it here would hold up every start and stop on this node.
             if (leadTerms.get(p) == null) continue;
             Effects effects = null;
@@ -613,7 +652,7 @@ public final class ClusterService implements Replication, AutoCloseable {
                 return;
             }
             followers[p].lead(term);
-            PartitionLeader leader = new PartitionLeader(p, term, self, store, SNAPSHOT_PAGE, LINK_RETRY_MS);
+            PartitionLeader leader = new PartitionLeader(term, self, ProcessingMachine.of(p, store), SNAPSHOT_PAGE, LINK_RETRY_MS);
             leaders[p] = leader;
             leadTerms.set(p, term);
             inSyncFlags.set(p, 0);
@@ -684,7 +723,7 @@ public final class ClusterService implements Replication, AutoCloseable {
 
     /**
      * Digests that differed from an owner's on this node, each repaired by snapshot. Read without
-     * the partition locks (a metric; a long catch-up may hold one).
+     * the partition locks (a metric; a catch-up's chunk may hold one).
      */
     public long repairs() {
         long sum = 0;
@@ -753,7 +792,7 @@ public final class ClusterService implements Replication, AutoCloseable {
         try {
             long now = System.currentTimeMillis();
             for (int p = 0; p < partitions; p++) {
-                if (leadTerms.get(p) == null) continue; // not led here; its lock may be a long catch-up's
+                if (leadTerms.get(p) == null) continue; // not led here; its lock may be a catch-up chunk's
                 Effects effects;
                 synchronized (locks[p]) {
                     PartitionLeader leader = leaders[p];
@@ -777,7 +816,7 @@ public final class ClusterService implements Replication, AutoCloseable {
      * append can be counted in the end offset a moment before its frames read back, so an empty
      * poll below the end is tried again (briefly) before the catch-up gives up on the log.
      */
-    private record LogSource(io.ringwork.core.log.RecordLog log) implements io.ringwork.core.cluster.LogCatchUp.Source {
+    private record LogSource(io.ringwork.core.log.RecordLog log) implements LogCatchUp.Source {
         private static final int EMPTY_POLLS_MAX = 50;
 
         @Override

@@ -9,6 +9,7 @@ import io.ringwork.core.cluster.OwnershipPlan;
 import io.ringwork.core.cluster.OwnershipReconciler;
 import io.ringwork.core.cluster.PartitionFollower;
 import io.ringwork.core.cluster.PartitionLeader;
+import io.ringwork.core.cluster.ProcessingMachine;
 import io.ringwork.core.cluster.ReplicaAck;
 import io.ringwork.core.cluster.ReplicaMessage;
 import io.ringwork.core.cluster.Term;
@@ -290,11 +291,12 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
                     // Deliberately broken (checker self-test): instead of refusing a lower term, forget ours (the
                     // stored one too) and take it.
                     StateStore followerStore = config.followerStore().apply(store);
-                    follower = new PartitionFollower(m.partition(), TermForgettingStore.onRead(followerStore),
-                            new LogCatchUp(logSource(), followerStore, applier, catchUpLimit()));
+                    follower = new PartitionFollower(new ProcessingMachine(m.partition(), TermForgettingStore.onRead(followerStore), applier),
+                            catchUpLimit());
                     followers.put(m.partition(), follower);
                 }
-                PartitionFollower.Outcome outcome = follower.receive(m);
+                // The simulated log is read at once, between the chunks, as the node reads its log off the lock.
+                PartitionFollower.Outcome outcome = PartitionFollower.receiveAll(follower, m, logSource(), this);
                 if (config.sabotage() == ClusterConfig.Sabotage.FEED_AT_APPLY && !running.containsKey(m.partition())) {
                     // Deliberately broken (checker self-test): feed whatever was staged at once, durable or not.
                     store.promote(m.partition(), new io.ringwork.core.store.StoredTerm(follower.term().epoch(), follower.term().node()),
@@ -616,7 +618,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         PartitionFollower follower = follower(p);
         Term term = Term.after(follower.term(), id);
         follower.lead(term);
-        PartitionLeader leader = new PartitionLeader(p, term, id, store, config.snapshotPageSize(), config.linkRetryMs());
+        PartitionLeader leader = new PartitionLeader(term, id, ProcessingMachine.of(p, store), config.snapshotPageSize(), config.linkRetryMs());
         long from = store.checkpoint(p) + 1;
         if (config.sabotage() == ClusterConfig.Sabotage.OWNER_SKIPS_TO_DURABLE) {
             // Deliberately broken (checker self-test): start past what the cluster made durable, held or not.
@@ -634,8 +636,8 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
 
     private static String brief(ReplicaMessage m) {
         return switch (m) {
-            case ReplicaMessage.Commit c -> "Commit p" + c.partition() + " " + c.term() + " seq " + c.seq() + " cp " + c.checkpoint()
-                    + " changes " + c.changes().stream().map(x -> x.key() + "@" + x.version()).toList();
+            case ReplicaMessage.Commit c when c.body() instanceof ProcessingMachine.Writes w -> "Commit p" + c.partition() + " " + c.term()
+                    + " seq " + c.seq() + " cp " + c.checkpoint() + " changes " + w.changes().stream().map(x -> x.key() + "@" + x.version()).toList();
             default -> m.toString();
         };
     }
@@ -697,7 +699,8 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         if (TRACE) trace("commits p%d to %d changes %s", p, checkpoint, changes.stream().map(x -> x.key() + "@" + x.version()).toList());
         r.nextOffset = checkpoint + 1;
         Term term = r.leader.term();
-        apply(r, r.leader.committed(checkpoint, states, replicated, deadLetters, () -> hooks.durable(id, p, checkpoint, term)));
+        apply(r, r.leader.committed(checkpoint, new ProcessingMachine.Writes(states, replicated, deadLetters),
+                () -> hooks.durable(id, p, checkpoint, term)));
     }
 
     private VersionedState load(int p, String key) {
@@ -727,7 +730,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
                 // Deliberately broken (checker self-test): terms are promised and led, never written down.
                 followerStore = TermForgettingStore.onWrite(followerStore);
             }
-            return new PartitionFollower(x, followerStore, new LogCatchUp(logSource(), followerStore, applier, catchUpLimit()));
+            return new PartitionFollower(new ProcessingMachine(x, followerStore, applier), catchUpLimit());
         });
     }
 

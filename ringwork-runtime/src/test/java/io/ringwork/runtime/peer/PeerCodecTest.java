@@ -35,6 +35,67 @@ class PeerCodecTest {
                 new ReplicaMessage.Released(5, term, -1));
     }
 
+    /** A test machine's body: a note, the same for a commit and a snapshot page. */
+    private record Note(String text) implements io.ringwork.core.cluster.CommitBody, io.ringwork.core.cluster.SnapshotBody {
+        @Override
+        public int machine() {
+            return 9;
+        }
+    }
+
+    private static final PeerCodec.BodyCodec NOTES = new PeerCodec.BodyCodec() {
+        @Override
+        public byte[] encodeCommit(io.ringwork.core.cluster.CommitBody body) {
+            return ((Note) body).text().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public io.ringwork.core.cluster.CommitBody decodeCommit(int partition, byte[] bytes) {
+            return new Note(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public byte[] encodeSnapshot(io.ringwork.core.cluster.SnapshotBody page) {
+            return encodeCommit((Note) page);
+        }
+
+        @Override
+        public io.ringwork.core.cluster.SnapshotBody decodeSnapshot(int partition, byte[] bytes) {
+            return (Note) decodeCommit(partition, bytes);
+        }
+    };
+
+    /**
+     * Another machine's commits and pages travel as kinds of their own (60, 61) with its body codec;
+     * the engine's stay as they were. A node without that machine's codec, and an older node that
+     * knows neither kind, answer them SKIPPED: never taken for an empty commit of the engine.
+     */
+    @Test
+    void anotherMachinesBodiesTravelAsTheirOwnKindsAndANodeWithoutItsCodecSkipsThem() throws IOException {
+        PeerCodec withNotes = PeerCodec.withMachines(java.util.Map.of(9, NOTES));
+        var commit = new ReplicaMessage.Commit(5, term, 3, 30, new Note("x+1"), 2);
+        var page = new ReplicaMessage.SnapshotPage(5, term, new Note("x=1"));
+        var engines = ProcessingMachine.commit(5, term, 4, 31, List.of(), List.of(), List.of(), 3); // no state: its bytes compare by identity
+        byte[] body = withNotes.encodeBatch(List.of(commit, page, engines));
+        assertThat(withNotes.decodeBatch(body).messages()).containsExactly(commit, page, engines);
+        PeerCodec.Batch noCodec = codec.decodeBatch(body);
+        assertThat(noCodec.messages()).containsExactly(null, null, engines);
+        assertThat(noCodec.unknownKinds()).isEqualTo(2);
+        PeerCodec older = new PeerCodec() {
+            @Override
+            protected boolean knowsKind(int kind) {
+                return kind != MACHINE_COMMIT && kind != MACHINE_PAGE && super.knowsKind(kind);
+            }
+        };
+        PeerCodec.Batch old = older.decodeBatch(body);
+        assertThat(old.messages()).containsExactly(null, null, engines);
+        assertThat(old.unknownKinds()).isEqualTo(2);
+        assertThatThrownBy(() -> codec.encodeBatch(List.of(commit))).as("a node sends only bodies it has a codec for")
+                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> PeerCodec.withMachines(java.util.Map.of(ProcessingMachine.KIND, NOTES)))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
     /**
      * The durable frontier rides on a commit (field 14) and alone (kind 17). A node from before
      * them skips both and counts them: it reads the commit as one that says nothing durable, and

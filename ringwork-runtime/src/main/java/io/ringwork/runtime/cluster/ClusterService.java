@@ -342,6 +342,8 @@ public final class ClusterService implements Replication, AutoCloseable {
                 mayCatchUp = !wasInSync
                         && (message instanceof ReplicaMessage.Hello || message instanceof ReplicaMessage.SnapshotBegin);
                 if (mayCatchUp) catchUpsRunning.incrementAndGet();
+                // Heard now, not only once a catch-up it starts ends: the partition is not quiet meanwhile (dropIfUnreplicated).
+                lastHeardMs.set(p, System.currentTimeMillis());
                 outcome = followers[p].receive(message);
                 fed = outcome.fed().size();
                 if (!outcome.needsRecords()) released |= received(p, from, message, outcome, wasInSync, fed);

@@ -1,29 +1,18 @@
 package io.ringwork.core.cluster;
 
-import io.ringwork.core.processing.ApplyOutcome;
-import io.ringwork.core.processing.RecordApplier;
-import io.ringwork.core.record.Change;
-import io.ringwork.core.record.DeadLetter;
 import io.ringwork.core.record.FeedEntry;
 import io.ringwork.core.record.Record;
-import io.ringwork.core.record.VersionedState;
-import io.ringwork.core.store.ReplicatedWrite;
-import io.ringwork.core.store.StateStore;
-import io.ringwork.core.store.StoredState;
-import io.ringwork.core.store.WriteSet.StateWrite;
+import io.ringwork.core.store.Stage;
 import io.ringwork.core.util.Invariants;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * Brings a replica up to date by applying the log itself, through the same apply path as the
- * owner: records after its checkpoint, over its own states, skipped by version where it holds
- * them. Processors are deterministic, so it ends with the owner's states and, unlike a snapshot,
- * it feeds every change it missed. Used when the log still holds the records and there are not
- * too many; otherwise the owner sends a snapshot.
+ * Catch-up by applying the log, from the caller's side: a replica behind its owner replays the
+ * shared log's records after its checkpoint through the same apply path as the owner
+ * ({@link PartitionMachine#replay}), so it ends with the owner's states and, unlike a snapshot,
+ * it can feed every change it missed. {@link PartitionFollower} decides when and asks for the
+ * records ({@link PartitionFollower.LogRead}); the caller reads them here, outside its lock.
  */
 public final class LogCatchUp {
     /** Where the records come from: the shared log (runtime) or the simulated one. */
@@ -35,72 +24,41 @@ public final class LogCatchUp {
         long startOffset(int partition);
     }
 
-    private static final int BATCH = 1000;
+    private LogCatchUp() {}
 
-    private final Source source;
-    private final StateStore store;
-    private final RecordApplier applier;
-    private final long maxRecords;
+    /**
+     * The records {@code read} asks for, or an empty list when the log no longer holds its first
+     * offset (retention took it): the follower then falls back to a snapshot. The end offset is not
+     * checked: another process's appends may not be counted here yet, and a read that stays empty
+     * below what the follower needs makes it give up.
+     */
+    public static List<Record> read(Source source, PartitionFollower.LogRead read) {
+        if (source.startOffset(read.partition()) > read.fromOffset()) return List.of();
+        return source.read(read.partition(), read.fromOffset(), read.max());
+    }
 
-    /** @param maxRecords the longest catch-up done from the log; beyond it a snapshot is cheaper */
-    public LogCatchUp(Source source, StateStore store, RecordApplier applier, long maxRecords) {
+    /**
+     * Applies records {@code (after, upTo]} of the machine's partition in chunks of
+     * {@link PartitionFollower#CATCH_UP_CHUNK}, without a follower (an owner's store built from the
+     * log in tests and tools), and sets the checkpoint to {@code upTo}. Returns what it fed (nothing
+     * when {@code stage} is set), or null when it cannot (records gone to retention, not readable,
+     * or more than {@code maxRecords}); the chunks written before are by version: harmless.
+     */
+    public static List<FeedEntry> replay(Source source, PartitionMachine machine, long after, long upTo, long maxRecords, Stage stage) {
         Invariants.require(maxRecords > 0, "maxRecords must be positive");
-        this.source = source;
-        this.store = store;
-        this.applier = applier;
-        this.maxRecords = maxRecords;
-    }
-
-    /**
-     * Applies records {@code (after, upTo]} of the partition and sets its checkpoint to
-     * {@code upTo}. Returns the changes it added to the feed, or null when it cannot (records
-     * gone to retention, not readable, or more than the limit); then nothing was claimed.
-     */
-    public List<FeedEntry> replay(int partition, long after, long upTo) {
-        return replay(partition, after, upTo, null);
-    }
-
-    /**
-     * As {@link #replay(int, long, long)}, staging the changes under {@code stage} rather than
-     * feeding them (null: feed them): they reach the feed once the owner says the state it
-     * required is held by a quorum. Returns what it fed (nothing when staged), or null.
-     */
-    public List<FeedEntry> replay(int partition, long after, long upTo, io.ringwork.core.store.Stage stage) {
         if (upTo <= after) return List.of();
         if (upTo - after > maxRecords) return null;
-        // The end offset is not checked up front: another process's appends may not be counted
-        // here yet. Reading tells: a read that stays empty below upTo gives up.
-        if (source.startOffset(partition) > after + 1) return null;
-        Map<String, VersionedState> states = new HashMap<>();
         List<FeedEntry> fed = new ArrayList<>();
         long next = after + 1;
         while (next <= upTo) {
-            List<Record> records = source.read(partition, next, (int) Math.min(BATCH, upTo - next + 1));
-            if (records.isEmpty()) return null; // the states written so far are by version: harmless
-            Map<String, StateWrite> writes = new LinkedHashMap<>();
-            List<Change> changes = new ArrayList<>();
-            List<DeadLetter> deadLetters = new ArrayList<>();
-            for (Record record : records) {
-                if (record.offset() > upTo) break;
-                next = record.offset() + 1;
-                VersionedState state = states.computeIfAbsent(record.key(), key -> load(partition, key));
-                ApplyOutcome outcome = applier.apply(state, record);
-                if (outcome.kind() == ApplyOutcome.Kind.SKIPPED) continue;
-                VersionedState after1 = outcome.state();
-                states.put(record.key(), after1);
-                writes.put(record.key(), new StateWrite(partition, record.key(), StoredState.of(after1)));
-                if (outcome.kind() == ApplyOutcome.Kind.APPLIED) changes.add(outcome.change());
-                else deadLetters.add(outcome.deadLetter());
-            }
-            fed.addAll(store.applyReplicated(new ReplicatedWrite(partition, new ArrayList<>(writes.values()), changes,
-                    deadLetters, next > upTo ? upTo : -1, true, false, stage)));
+            int max = (int) Math.min(PartitionFollower.CATCH_UP_CHUNK, upTo - next + 1);
+            List<Record> records = read(source, new PartitionFollower.LogRead(0, machine.partition(), next, max, null));
+            if (records.isEmpty()) return null;
+            PartitionMachine.Replayed replayed = machine.replay(records, upTo, stage);
+            fed.addAll(replayed.fed());
+            if (replayed.nextOffset() < 0) return null;
+            next = replayed.nextOffset();
         }
         return fed;
-    }
-
-    private VersionedState load(int partition, String key) {
-        StoredState stored = store.get(partition, key);
-        if (stored == null) return VersionedState.ABSENT;
-        return applier.decode(stored.version(), stored.processor(), stored.tombstone(), stored.value());
     }
 }

@@ -9,11 +9,9 @@ import io.ringwork.core.cluster.ReplicaMessage.SnapshotBegin;
 import io.ringwork.core.cluster.ReplicaMessage.SnapshotEnd;
 import io.ringwork.core.cluster.ReplicaMessage.SnapshotPage;
 import io.ringwork.core.record.FeedEntry;
-import io.ringwork.core.store.ReplicatedWrite;
+import io.ringwork.core.record.Record;
 import io.ringwork.core.store.Stage;
-import io.ringwork.core.store.StateStore;
 import io.ringwork.core.store.StoredTerm;
-import io.ringwork.core.store.WriteSet.StateWrite;
 import io.ringwork.core.util.Invariants;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -21,14 +19,14 @@ import java.util.List;
 
 /**
  * The receiving side of one partition on a member that does not run it: applies what the owner
- * sends through {@link StateStore#applyReplicated}, by version, and keeps the invariant that
+ * sends to the partition's {@link PartitionMachine}, by version, and keeps the invariant that
  * makes a takeover safe: <em>every record at or below the stored checkpoint is reflected in the
  * stored states</em>. So the checkpoint only moves with an unbroken run of commits of one term
  * that started from a state at least as new as the owner's (a {@link Hello} whose requirement
  * the checkpoint meets, or a finished snapshot). A gap drops back to asking for a snapshot.
  *
- * <p>The highest term seen is durable: it starts from {@link StateStore#term} and every rise is
- * written there ({@link StateStore#writeTerm}) before this member acts under the new term, that is
+ * <p>The highest term seen is durable: it starts from {@link PartitionMachine#term} and every rise is
+ * written there ({@link PartitionMachine#writeTerm}) before this member acts under the new term, that is
  * before {@link #receive} returns the answer to a message of it and before {@link #lead} returns to
  * the owner that will send under it. So a member that restarts never takes, nor leads, a term at
  * or below one it saw before (finding 11: a restarted node led a term it had already used).
@@ -39,6 +37,17 @@ import java.util.List;
  * and {@link ReplicaMessage.Durable}. The staging survives restarts (it is in the store): a change
  * staged under a term whose owner never said it durable is promoted once a later term's owner
  * makes durable a commit whose checkpoint covers its record ({@link io.ringwork.core.store.StagedChanges}).
+ *
+ * <p><b>Catch-up from the log without the caller's lock.</b> This class never reads the log. When a
+ * Hello or a SnapshotBegin finds this member behind and its machine can replay the log, the
+ * answer waits: {@link #receive} returns an {@link Outcome} that asks for records
+ * ({@link Outcome#read}, at most {@value #CATCH_UP_CHUNK}), the caller reads them without holding
+ * whatever serialises this follower, and hands them to {@link #continueCatchUp}, which applies that
+ * chunk and asks for the next or gives the message's answer. A continuation after anything else
+ * changed this follower (a message not refused as stale, {@link #lead}, {@link #reset}, a new
+ * term) is refused: the message gets the answer a failed catch-up gets. Chunks are harmless on
+ * their own (states by version; the checkpoint moves with the last one only).
+ * {@link #receiveAll} drives the loop for a caller.
  *
  * <p>Not thread-safe: one link delivers a partition's messages in order; callers serialise.
  */
@@ -55,11 +64,49 @@ public final class PartitionFollower {
     /** Where this member stands with the partition's current owner. */
     public enum Mode { NONE, SYNCED, REPAIRING, WAIT_SNAPSHOT, SNAPSHOTTING, OBSERVER, LEADING }
 
-    /** An answer plus the changes that entered this node's feed. */
-    public record Outcome(ReplicaAck ack, List<FeedEntry> fed) {}
+    /** Records a catch-up from the log takes per step, at most: what one {@link LogRead} asks for. */
+    public static final int CATCH_UP_CHUNK = 1000;
+
+    /**
+     * Records this follower needs before it can answer {@code cause}: up to {@code max} of its
+     * partition from {@code fromOffset}, in offset order, to hand to {@link #continueCatchUp} with
+     * this request. {@code token} ties the request to this follower's state when it asked.
+     */
+    public record LogRead(long token, int partition, long fromOffset, int max, ReplicaMessage cause) {}
+
+    /**
+     * An answer plus the changes that entered this node's feed; or, while a catch-up from the log
+     * runs, no answer yet ({@code ack} null) and the records it needs ({@code read}).
+     */
+    public record Outcome(ReplicaAck ack, List<FeedEntry> fed, LogRead read) {
+        public Outcome(ReplicaAck ack, List<FeedEntry> fed) {
+            this(ack, fed, null);
+        }
+
+        /** True when the caller must read {@link #read} and call {@link #continueCatchUp}. */
+        public boolean needsRecords() {
+            return read != null;
+        }
+    }
+
+    /** A catch-up from the log in progress: the next offset to apply up to {@code upTo}. */
+    private static final class CatchUp {
+        final ReplicaMessage cause;
+        final long upTo;
+        final Stage stage;
+        long next;
+        long token;
+
+        CatchUp(ReplicaMessage cause, long next, long upTo, Stage stage) {
+            this.cause = cause;
+            this.next = next;
+            this.upTo = upTo;
+            this.stage = stage;
+        }
+    }
 
     private final int partition;
-    private final StateStore store;
+    private final PartitionMachine machine;
     private Term term;
     private Mode mode = Mode.NONE;
     private long lastSeq = -1;
@@ -82,24 +129,33 @@ public final class PartitionFollower {
      */
     private final ArrayDeque<long[]> covers = new ArrayDeque<>();
 
-    private final LogCatchUp catchUp;
+    /** The longest catch-up from the log; 0: snapshots only. */
+    private final long maxCatchUpRecords;
+    /** Rises with every change of this follower's state: a {@link LogRead} of an older one is refused. */
+    private long generation;
+    /** The catch-up from the log waiting for its next chunk, or null. */
+    private CatchUp catchUp;
+    private long catchUpsRefused;
 
-    /** A follower that catches up by snapshot only; starts from the store's highest term seen. */
-    public PartitionFollower(int partition, StateStore store) {
-        this(partition, store, null);
+    /** A follower that catches up by snapshot only; starts from the machine's highest term seen. */
+    public PartitionFollower(PartitionMachine machine) {
+        this(machine, 0);
     }
 
     /**
-     * Starts from the store's highest term seen for the partition ({@link StateStore#term}): after
-     * a restart, lower terms are refused and {@code Term.after(term())} is above it.
+     * Starts from the machine's highest term seen for the partition ({@link PartitionMachine#term}):
+     * after a restart, lower terms are refused and {@code Term.after(term())} is above it.
      *
-     * @param catchUp applies the log to catch up when it can (null: snapshots only)
+     * @param maxCatchUpRecords the longest catch-up done by replaying the log, when the machine can
+     *                          ({@link PartitionMachine#replaysLog}); beyond it a snapshot is cheaper.
+     *                          0: snapshots only
      */
-    public PartitionFollower(int partition, StateStore store, LogCatchUp catchUp) {
-        this.partition = partition;
-        this.store = store;
-        this.catchUp = catchUp;
-        StoredTerm stored = store.term(partition);
+    public PartitionFollower(PartitionMachine machine, long maxCatchUpRecords) {
+        Invariants.require(maxCatchUpRecords >= 0, "maxCatchUpRecords must be >= 0, got %s", maxCatchUpRecords);
+        this.partition = machine.partition();
+        this.machine = machine;
+        this.maxCatchUpRecords = maxCatchUpRecords;
+        StoredTerm stored = machine.term();
         this.term = new Term(stored.epoch(), stored.node());
     }
 
@@ -109,22 +165,101 @@ public final class PartitionFollower {
      */
     private void raise(Term higher) {
         Invariants.check(term.isBefore(higher), "partition %s: raises its term from %s to %s", partition, term, higher);
-        store.writeTerm(partition, new StoredTerm(higher.epoch(), higher.node()));
+        machine.writeTerm(new StoredTerm(higher.epoch(), higher.node()));
         term = higher;
+        changed(); // a catch-up of the older term stages under it: it ends here
         knownDurable = ReplicaMessage.NOTHING_DURABLE; // a frontier is per term: a new owner numbers afresh
         durableCheckpoint = -1;
         covers.clear();
     }
 
+    /** This follower's state changes: a catch-up waiting for records is over (its continuation is refused). */
+    private void changed() {
+        generation++;
+        catchUp = null;
+    }
+
     /**
-     * Catches up from the log to {@code required}, staging the changes to be covered by a durable
-     * checkpoint ({@link Stage#BY_CHECKPOINT}): the owner may not yet hold the records above its
-     * own checkpoint (it applies them next), so no commit number covers them. Returns the fed
-     * changes (none: all staged), or null when it cannot.
+     * Starts catching up from the log to {@code required} for {@code cause}, staging the changes to
+     * be covered by a durable checkpoint ({@link Stage#BY_CHECKPOINT}): the owner may not yet hold
+     * the records above its own checkpoint (it applies them next), so no commit number covers them.
+     * Returns the answer when there is nothing to replay, an outcome asking for the first chunk, or
+     * null when it cannot (snapshots only, or more than the limit). The caller set the mode a failed
+     * catch-up leaves.
      */
-    private List<FeedEntry> replay(long required) {
-        if (catchUp == null) return null;
-        return catchUp.replay(partition, store.checkpoint(partition), required, new Stage(storedTerm(), Stage.BY_CHECKPOINT));
+    private Outcome startCatchUp(ReplicaMessage cause, long required) {
+        if (maxCatchUpRecords == 0 || !machine.replaysLog()) return null;
+        long after = machine.checkpoint();
+        if (required <= after) return caughtUp(List.of());
+        if (required - after > maxCatchUpRecords) return null;
+        catchUp = new CatchUp(cause, after + 1, required, new Stage(storedTerm(), Stage.BY_CHECKPOINT));
+        return askFor(catchUp, List.of());
+    }
+
+    private Outcome askFor(CatchUp running, List<FeedEntry> fed) {
+        running.token = generation;
+        int max = (int) Math.min(CATCH_UP_CHUNK, running.upTo - running.next + 1);
+        return new Outcome(null, fed, new LogRead(running.token, partition, running.next, max, running.cause));
+    }
+
+    /** The log brought this member to everything the owner holds. */
+    private Outcome caughtUp(List<FeedEntry> fed) {
+        mode = Mode.SYNCED;
+        return answer(Status.IN_SYNC, fed);
+    }
+
+    /** What {@code cause} gets when its catch-up from the log fails: a Hello asks for a snapshot; a Begin's pages follow. */
+    private Outcome failedCatchUp(ReplicaMessage cause, List<FeedEntry> fed) {
+        return answer(cause instanceof SnapshotBegin ? Status.CATCHING_UP : Status.NEED_SNAPSHOT, fed);
+    }
+
+    /**
+     * Applies the records a {@link LogRead} asked for (read by the caller, outside its lock; null
+     * or empty when the log could not give them: trimmed by retention, not readable) and returns
+     * the next request or the answer of the message that started the catch-up: {@code IN_SYNC} once
+     * the log brought this member to the owner's {@code required}. If this follower changed since
+     * it asked (see the class), nothing is applied and the answer is the one a failed catch-up
+     * gets, under the term held now.
+     */
+    public Outcome continueCatchUp(LogRead read, List<Record> records) {
+        CatchUp running = catchUp;
+        boolean current = running != null && running.token == read.token() && generation == read.token();
+        Term before = term;
+        if (!current) {
+            catchUpsRefused++;
+            return finish(before, read.cause(), failedCatchUp(read.cause(), List.of()));
+        }
+        generation++; // this request is spent: the same token cannot be used twice
+        catchUp = null;
+        if (records == null || records.isEmpty()) return finish(before, running.cause, failedCatchUp(running.cause, List.of()));
+        PartitionMachine.Replayed replayed = machine.replay(records, running.upTo, running.stage);
+        if (replayed.nextOffset() < 0) return finish(before, running.cause, failedCatchUp(running.cause, replayed.fed()));
+        if (replayed.nextOffset() > running.upTo) return finish(before, running.cause, caughtUp(replayed.fed()));
+        running.next = replayed.nextOffset();
+        catchUp = running;
+        return askFor(running, replayed.fed());
+    }
+
+    /**
+     * Gives {@code message} to {@code follower} and runs any catch-up from the log it starts to the
+     * end: each step holding {@code lock}, each read of {@code source} without it. Returns the
+     * final outcome, its {@code fed} holding what every step fed. For callers that need nothing
+     * else under the lock between steps, and for tests.
+     */
+    public static Outcome receiveAll(PartitionFollower follower, ReplicaMessage message, LogCatchUp.Source source, Object lock) {
+        Outcome outcome;
+        synchronized (lock) {
+            outcome = follower.receive(message);
+        }
+        List<FeedEntry> fed = new ArrayList<>(outcome.fed());
+        while (outcome.needsRecords()) {
+            List<Record> records = LogCatchUp.read(source, outcome.read());
+            synchronized (lock) {
+                outcome = follower.continueCatchUp(outcome.read(), records);
+            }
+            fed.addAll(outcome.fed());
+        }
+        return new Outcome(outcome.ack(), fed);
     }
 
     private StoredTerm storedTerm() {
@@ -152,7 +287,7 @@ public final class PartitionFollower {
         while (!covers.isEmpty() && covers.peekFirst()[0] <= knownDurable) checkpoint = Math.max(checkpoint, covers.pollFirst()[1]);
         durableCheckpoint = checkpoint;
         if (!staged && knownDurable == frontierBefore && durableCheckpoint == checkpointBefore) return List.of();
-        return store.promote(partition, storedTerm(), knownDurable, durableCheckpoint);
+        return machine.promote(storedTerm(), knownDurable, durableCheckpoint);
     }
 
     /**
@@ -161,8 +296,16 @@ public final class PartitionFollower {
      * and counted: no member makes such a term, and taking it would leave no term above it.
      */
     public Outcome receive(ReplicaMessage message) {
+        // A stale message changes nothing here (refused below): a catch-up in progress goes on.
+        if (message.term().inRange() && !message.term().isBefore(term)) changed();
         Term before = term;
         Outcome outcome = handle(message);
+        if (outcome.needsRecords()) return outcome; // the answer, and what it promotes, come at the catch-up's end
+        return finish(before, message, outcome);
+    }
+
+    /** Takes the durable frontier {@code message} carries and checks the term, once {@code outcome} is final. */
+    private Outcome finish(Term before, ReplicaMessage message, Outcome outcome) {
         if (mode != Mode.LEADING && message.term().equals(term)) {
             long durableSeq = switch (message) {
                 case Commit commit -> commit.durableSeq();
@@ -224,7 +367,7 @@ public final class PartitionFollower {
                     yield answer(Status.NEED_SNAPSHOT, List.of());
                 }
                 if (mode != Mode.SYNCED || digest.seq() != lastSeq) yield answer(Status.IN_SYNC, List.of());
-                if (PartitionDigest.of(store, partition) == digest.digest()) yield answer(Status.IN_SYNC, List.of());
+                if (machine.digest() == digest.digest()) yield answer(Status.IN_SYNC, List.of());
                 repairing = true;
                 repairs++;
                 // Only states differ: keep taking the owner's commits, in order, until the repairing
@@ -236,29 +379,20 @@ public final class PartitionFollower {
             case SnapshotBegin begin -> {
                 lastSeq = begin.nextSeq() - 1;
                 cover(lastSeq, begin.checkpoint());
-                List<FeedEntry> fed = repairing ? null : replay(begin.required());
-                if (fed != null) {
-                    mode = Mode.SYNCED; // the log brought us to everything the owner holds
-                    yield answer(Status.IN_SYNC, fed);
-                }
+                // Snapshotting unless the log brings us to everything the owner holds, also while a
+                // catch-up from the log runs: that is where a failed one leaves us.
                 mode = Mode.SNAPSHOTTING;
                 pendingCheckpoint = begin.checkpoint();
-                yield answer(Status.CATCHING_UP, List.of());
+                Outcome fromLog = repairing ? null : startCatchUp(begin, begin.required());
+                yield fromLog != null ? fromLog : answer(Status.CATCHING_UP, List.of());
             }
             case SnapshotPage page -> {
                 // In sync already (it caught up from the log at the Begin): the pages still in flight
                 // are not needed, and must not look like a lost snapshot.
                 if (mode == Mode.SYNCED) yield answer(Status.IN_SYNC, List.of());
                 if (mode != Mode.SNAPSHOTTING) yield answer(Status.NEED_SNAPSHOT, List.of());
-                if (!repairing) {
-                    // The states jump with the first page, not at the end: a node that takes the
-                    // partition over mid-snapshot holds versions whose changes its feed never had,
-                    // and must not claim them to a feed relay (simulator seed 745).
-                    long jump = pendingCheckpoint;
-                    for (StateWrite state : page.states()) jump = Math.max(jump, state.state().version());
-                    store.markFeedGap(partition, jump);
-                }
-                store.applyReplicated(new ReplicatedWrite(partition, page.states(), List.of(), List.of(), -1, true, repairing));
+                // Unless repairing, the machine marks the feed's gap with the first page (see install).
+                machine.install(page.body(), pendingCheckpoint, repairing);
                 yield answer(Status.CATCHING_UP, List.of());
             }
             // Nothing to apply: the caller notes it (ReleaseNotices) when it comes from the current owner.
@@ -269,10 +403,7 @@ public final class PartitionFollower {
             case SnapshotEnd end -> {
                 if (mode == Mode.SYNCED) yield answer(Status.IN_SYNC, List.of());
                 if (mode != Mode.SNAPSHOTTING) yield answer(Status.NEED_SNAPSHOT, List.of());
-                // The feed jumps here: marked first, so a crash in between only makes this node claim
-                // less to a feed relay, never more.
-                store.markFeedGap(partition, pendingCheckpoint);
-                store.applyReplicated(new ReplicatedWrite(partition, List.of(), List.of(), List.of(), pendingCheckpoint, true));
+                machine.finishSnapshot(pendingCheckpoint); // the feed's gap reaches the checkpoint, marked first
                 mode = Mode.SYNCED;
                 repairing = false;
                 yield answer(Status.IN_SYNC, List.of());
@@ -286,17 +417,15 @@ public final class PartitionFollower {
         lastSeq = hello.nextSeq() - 1;
         cover(lastSeq, hello.checkpoint());
         repairing = false; // a fresh start with this owner; a digest asks again if states still differ
-        if (store.checkpoint(partition) >= hello.required()) {
+        if (machine.checkpoint() >= hello.required()) {
             mode = Mode.SYNCED;
             return answer(Status.IN_SYNC, List.of());
         }
-        List<FeedEntry> fed = replay(hello.required());
-        if (fed != null) {
-            mode = Mode.SYNCED;
-            return answer(Status.IN_SYNC, fed);
-        }
+        // Waiting for a snapshot unless the log brings us there, also while a catch-up from the log
+        // runs: that is where a failed one leaves us.
         mode = Mode.WAIT_SNAPSHOT;
-        return answer(Status.NEED_SNAPSHOT, List.of());
+        Outcome fromLog = startCatchUp(hello, hello.required());
+        return fromLog != null ? fromLog : answer(Status.NEED_SNAPSHOT, List.of());
     }
 
     private Outcome commit(Commit commit) {
@@ -373,13 +502,12 @@ public final class PartitionFollower {
      */
     private List<FeedEntry> apply(Commit commit, boolean holdsState, long checkpoint) {
         cover(commit.seq(), commit.checkpoint());
-        return store.applyReplicated(new ReplicatedWrite(partition, commit.states(), commit.changes(),
-                commit.deadLetters(), checkpoint, holdsState, false, new Stage(storedTerm(), commit.seq())));
+        return machine.apply(commit.body(), checkpoint, holdsState, new Stage(storedTerm(), commit.seq()));
     }
 
     /** Staging is at its bound ({@link #MAX_STAGED}): take no more commits until durability drains it. */
     private boolean stagingFull() {
-        return store.stagedCount(partition) >= MAX_STAGED;
+        return machine.stagedCount() >= MAX_STAGED;
     }
 
     private Outcome answer(Status status, List<FeedEntry> fed) {
@@ -427,7 +555,7 @@ public final class PartitionFollower {
         // (Term.after), so a replica's refusal of older terms protects this owner too.
         Invariants.check(term.isBefore(leading), "partition %s: leads under %s, not above the %s it has seen", partition, leading, term);
         raise(leading); // durable before the caller's leader sends anything under it
-        reset();
+        reset(); // ends a catch-up from the log too: this member's store now changes only by its own commits
         // The previous owner's word is of its term: read after this node stops leading, it would
         // pass for the next owner's and let a leave go before the next owner holds anything.
         ownerCheckpoint = -1;
@@ -437,6 +565,16 @@ public final class PartitionFollower {
     /** Digests that differed from the owner's, each followed by a repairing snapshot. */
     public long repairs() {
         return repairs;
+    }
+
+    /** Continuations of a catch-up from the log refused because the follower changed meanwhile ({@link #continueCatchUp}). */
+    public long catchUpsRefused() {
+        return catchUpsRefused;
+    }
+
+    /** A catch-up from the log waits for its next chunk of records. */
+    public boolean catchingUpFromLog() {
+        return catchUp != null;
     }
 
     /** Messages refused because their term's epoch was above {@link Term#MAX_EPOCH}. */
@@ -460,6 +598,7 @@ public final class PartitionFollower {
 
     /** This member is no longer on the partition's lists, or stops running it: forget the link. */
     public void reset() {
+        changed();
         mode = Mode.NONE;
         repairing = false;
         superseded = false;

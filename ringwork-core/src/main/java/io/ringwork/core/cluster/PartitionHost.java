@@ -2,13 +2,11 @@ package io.ringwork.core.cluster;
 
 import io.ringwork.core.cluster.PartitionLeader.Effects;
 import io.ringwork.core.cluster.PartitionLeader.Outbound;
-import io.ringwork.core.record.Change;
-import io.ringwork.core.record.DeadLetter;
 import io.ringwork.core.record.FeedEntry;
+import io.ringwork.core.record.Record;
 import io.ringwork.core.store.Stage;
 import io.ringwork.core.store.StateStore;
 import io.ringwork.core.store.StoredTerm;
-import io.ringwork.core.store.WriteSet.StateWrite;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -63,6 +61,13 @@ public final class PartitionHost {
         /** Everything in the log of a partition the engine runs is applied and durable. */
         boolean idle(int partition);
 
+        /**
+         * Reads the records a replica's catch-up asks for ({@link LogCatchUp#read}); called without
+         * any of the host's monitors held. Empty when the log cannot give them (the replica then
+         * falls back to a snapshot).
+         */
+        List<Record> readLog(PartitionFollower.LogRead read);
+
         /** This node's metadata changed: gossip it. */
         void publish(MemberView self);
 
@@ -104,8 +109,8 @@ public final class PartitionHost {
 
         default void handoffGated(int partition, String newOwner, long lagMs) {}
 
-        default void received(String from, ReplicaMessage message, PartitionFollower.Outcome outcome, boolean wasInSync,
-                              int staged) {}
+        /** A message was answered {@code ack}; {@code fed} changes entered the feed; {@code staged} wait for durability. */
+        default void received(String from, ReplicaMessage message, ReplicaAck ack, int fed, boolean wasInSync, int staged) {}
 
         default void dropped(int partition, long checkpoint, List<String> replicas, String owner, long ownerHolds) {}
 
@@ -119,6 +124,11 @@ public final class PartitionHost {
         PartitionFollower follower(int partition);
     }
 
+    /** Makes the state machine an owner of a partition replicates (it reads it for snapshots and digests). */
+    public interface OwnerFactory {
+        PartitionMachine machine(int partition);
+    }
+
     private final String self;
     private final int weight;
     private final int partitions;
@@ -128,6 +138,7 @@ public final class PartitionHost {
     private final Ports ports;
     private final Events events;
     private final FollowerFactory followerFactory;
+    private final OwnerFactory ownerFactory;
     private final boolean expectPeers;
 
     /** Per partition: its monitor and what it guards, plus what is read without it (volatile). */
@@ -183,7 +194,8 @@ public final class PartitionHost {
      *                    {@link HostConfig#joinWaitMs} after its first tick (it joins before it claims partitions)
      */
     public PartitionHost(String self, int weight, int partitions, int replicationFactor, StateStore store, HostConfig config,
-                         boolean expectPeers, FollowerFactory followerFactory, Ports ports, Events events) {
+                         boolean expectPeers, FollowerFactory followerFactory, OwnerFactory ownerFactory, Ports ports,
+                         Events events) {
         this.self = self;
         this.weight = weight;
         this.partitions = partitions;
@@ -192,6 +204,7 @@ public final class PartitionHost {
         this.config = config;
         this.expectPeers = expectPeers;
         this.followerFactory = followerFactory;
+        this.ownerFactory = ownerFactory;
         this.ports = ports;
         this.events = events;
         this.slots = new Slot[partitions];
@@ -244,14 +257,16 @@ public final class PartitionHost {
         }
     }
 
-    /** Inside {@link #writing}: one partition's part of a local commit; {@code onDurable} runs once a quorum holds it. */
-    public void committed(int partition, long checkpoint, List<StateWrite> states, List<Change> changes,
-                          List<DeadLetter> deadLetters, Runnable onDurable, long nowMs) {
+    /**
+     * Inside {@link #writing}: one partition's part of a local commit, as its state machine's body
+     * ({@link ProcessingMachine.Writes} for the engine); {@code onDurable} runs once a quorum holds it.
+     */
+    public void committed(int partition, long checkpoint, CommitBody body, Runnable onDurable, long nowMs) {
         Effects effects;
         synchronized (slots[partition].lock) {
             PartitionLeader leader = slots[partition].leader;
             if (leader == null) return; // not led (a stop timed out): the next owner redoes it
-            effects = leader.committed(checkpoint, states, changes, deadLetters, onDurable);
+            effects = leader.committed(checkpoint, body, onDurable);
             send(leader, effects, nowMs);
             if (slots[partition].startedAtMs != Long.MIN_VALUE) {
                 events.firstCommit(partition, nowMs - slots[partition].startedAtMs);
@@ -292,36 +307,56 @@ public final class PartitionHost {
         return acks;
     }
 
-    /** Applies one replication message from {@code from}; returns its answer. */
+    /**
+     * Applies one replication message from {@code from}; returns its answer. A catch-up from the
+     * log that the message starts reads its records through {@link Ports#readLog} without the
+     * partition's monitor, a chunk at a time, and applies each chunk holding it
+     * ({@link PartitionFollower#continueCatchUp}): no log read ever happens under a monitor.
+     */
     public ReplicaAck receive(String from, ReplicaMessage message, long nowMs) {
         int p = message.partition();
         if (p < 0 || p >= partitions) throw new IllegalArgumentException("no partition " + p);
-        boolean released;
-        ReplicaAck ack;
-        synchronized (slots[p].lock) {
-            PartitionFollower follower = slots[p].follower;
-            boolean wasInSync = follower.inSync();
+        Slot slot = slots[p];
+        boolean wasInSync;
+        boolean mayCatchUp;
+        PartitionFollower.Outcome outcome;
+        int fed;
+        synchronized (slot.lock) {
+            wasInSync = slot.follower.inSync();
             // A Hello or a snapshot's start to a member not in sync may catch up from the log: while
             // any does, newly in-sync partitions are not announced (ReadinessHold).
-            boolean mayCatchUp = !wasInSync
-                    && (message instanceof ReplicaMessage.Hello || message instanceof ReplicaMessage.SnapshotBegin);
+            mayCatchUp = !wasInSync && (message instanceof ReplicaMessage.Hello || message instanceof ReplicaMessage.SnapshotBegin);
             if (mayCatchUp) {
                 synchronized (readinessHold) {
                     catchUpsRunning++;
                 }
             }
-            PartitionFollower.Outcome outcome;
-            try {
-                outcome = follower.receive(message);
-            } finally {
-                if (mayCatchUp) {
-                    synchronized (readinessHold) {
-                        lastCatchUpEndMs = nowMs;
-                        catchUpsRunning--;
-                    }
+            // Heard now, not when a catch-up it starts ends: the drop waits for a quiet partition.
+            slot.lastHeardMs = nowMs;
+            outcome = slot.follower.receive(message);
+            fed = outcome.fed().size();
+        }
+        try {
+            while (outcome.needsRecords()) {
+                List<Record> records = ports.readLog(outcome.read());
+                synchronized (slot.lock) {
+                    // Refused (the answer a failed catch-up gets) if anything changed the follower meanwhile.
+                    outcome = slot.follower.continueCatchUp(outcome.read(), records);
+                    fed += outcome.fed().size();
                 }
             }
-            if (follower.superseded() && slots[p].leader != null) slots[p].leader.depose();
+        } finally {
+            if (mayCatchUp) {
+                synchronized (readinessHold) {
+                    lastCatchUpEndMs = nowMs;
+                    catchUpsRunning--;
+                }
+            }
+        }
+        boolean released;
+        synchronized (slot.lock) {
+            PartitionFollower follower = slot.follower;
+            if (follower.superseded() && slot.leader != null) slot.leader.depose();
             synchronized (sightings) {
                 sightings.heard(from, message, nowMs);
             }
@@ -330,11 +365,9 @@ public final class PartitionHost {
                     snapshotted.set(p);
                 }
             }
-            events.received(from, message, outcome, wasInSync, store.stagedCount(p));
-            slots[p].inSync = follower.inSync();
-            slots[p].lastHeardMs = nowMs;
-            slots[p].replicated += outcome.fed().size();
-            ack = outcome.ack();
+            events.received(from, message, outcome.ack(), fed, wasInSync, store.stagedCount(p));
+            slot.inSync = follower.inSync();
+            slot.replicated += fed;
             released = follower.releasedByOwner(from, message);
         }
         if (released) {
@@ -345,7 +378,7 @@ public final class PartitionHost {
             }
             viewDirty = true;
         }
-        return ack;
+        return outcome.ack();
     }
 
     /** An answer from {@code from} to this node's owner of the ack's partition. */
@@ -549,7 +582,7 @@ public final class PartitionHost {
                 return;
             }
             slots[p].follower.lead(term);
-            PartitionLeader leader = new PartitionLeader(p, term, self, store, config.snapshotPageSize(), config.linkRetryMs());
+            PartitionLeader leader = new PartitionLeader(term, self, ownerFactory.machine(p), config.snapshotPageSize(), config.linkRetryMs());
             slots[p].leader = leader;
             slots[p].stopping = false;
             slots[p].startHeld = false;

@@ -7,12 +7,8 @@ import io.ringwork.core.cluster.ReplicaMessage.Role;
 import io.ringwork.core.cluster.ReplicaMessage.SnapshotBegin;
 import io.ringwork.core.cluster.ReplicaMessage.SnapshotEnd;
 import io.ringwork.core.cluster.ReplicaMessage.SnapshotPage;
-import io.ringwork.core.record.Change;
-import io.ringwork.core.record.DeadLetter;
 import io.ringwork.core.record.FeedEntry;
-import io.ringwork.core.store.StateStore;
 import io.ringwork.core.store.StoredTerm;
-import io.ringwork.core.store.WriteSet.StateWrite;
 import io.ringwork.core.util.Invariants;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -36,6 +32,10 @@ import java.util.function.Predicate;
  * {@link #tick} per member while its link has room) while commits keep flowing to them;
  * they count again once it ends. A replica that refuses the term deposes this owner.
  *
+ * <p>What is replicated is the partition's {@link PartitionMachine}'s: commits carry its
+ * {@link CommitBody}, snapshots its pages, digests its {@link PartitionMachine#digest}; this class
+ * reads none of them.
+ *
  * <p>Callbacks passed to {@link #committed} run, in commit order, from whichever call made them
  * durable. Not thread-safe: callers serialise; messages returned by one call must be queued on
  * the links before the next call, so each link sees them in order.
@@ -46,7 +46,7 @@ public final class PartitionLeader {
 
     /**
      * What a call wants done: send these, run these durable callbacks (in order). {@code fed} are
-     * the changes this call moved from staging onto this node's feed (the store already wrote them
+     * the changes this call moved from staging onto this node's feed (the machine already wrote them
      * and told its feed listener): they became durable.
      */
     public record Effects(List<Outbound> messages, List<Runnable> durable, List<FeedEntry> fed) {
@@ -128,7 +128,7 @@ public final class PartitionLeader {
     private final int partition;
     private final Term term;
     private final String self;
-    private final StateStore store;
+    private final PartitionMachine machine;
     private final int pageSize;
     private final long retryMs;
     private final Map<String, Follower> followers = new LinkedHashMap<>();
@@ -157,7 +157,7 @@ public final class PartitionLeader {
     private long lastDurableSeq = ReplicaMessage.NOTHING_DURABLE;
     /** Every record at or below this is held by a write quorum (with the frontier), or -1. */
     private long durableCheckpoint = -1;
-    /** The store's checkpoint when this owner started: the state its Hellos require. */
+    /** The machine's checkpoint when this owner started: the state its Hellos require. */
     private final long startCheckpoint;
     private final StoredTerm storedTerm;
     /** IN_SYNC answers dropped because they claimed a commit this owner never sent (see {@link #onAck}). */
@@ -172,18 +172,19 @@ public final class PartitionLeader {
     private long termsRefused;
 
     /**
+     * @param machine  the partition's state on this member, which its commits change
      * @param pageSize states per snapshot page
      * @param retryMs  wait before saying Hello again on a link that failed
      */
-    public PartitionLeader(int partition, Term term, String self, StateStore store, int pageSize, long retryMs) {
+    public PartitionLeader(Term term, String self, PartitionMachine machine, int pageSize, long retryMs) {
         Invariants.require(pageSize > 0, "pageSize must be positive");
-        this.partition = partition;
+        this.partition = machine.partition();
         this.term = term;
         this.self = self;
-        this.store = store;
+        this.machine = machine;
         this.pageSize = pageSize;
         this.retryMs = retryMs;
-        this.startCheckpoint = store.checkpoint(partition);
+        this.startCheckpoint = machine.checkpoint();
         this.storedTerm = new StoredTerm(term.epoch(), term.node());
     }
 
@@ -235,20 +236,23 @@ public final class PartitionLeader {
     }
 
     private Hello hello(Role role) {
-        return new Hello(partition, term, role, nextSeq, store.high(partition), store.checkpoint(partition));
+        return new Hello(partition, term, role, nextSeq, machine.high(), machine.checkpoint());
     }
 
-    /** A local commit of this partition is durable on this member: replicate it. */
-    public Effects committed(long checkpoint, List<StateWrite> states, List<Change> changes,
-                             List<DeadLetter> deadLetters, Runnable onDurable) {
+    /**
+     * A local commit of this partition is durable on this member: replicate it.
+     *
+     * @param checkpoint the machine's checkpoint after the commit (commits never go back)
+     * @param body       what the commit changed, as the machine's followers apply it
+     */
+    public Effects committed(long checkpoint, CommitBody body, Runnable onDurable) {
         // Kept on in production: an owner's commits cover the log in order. A checkpoint below the
         // last one would mean the caller committed records this owner had already committed.
         Invariants.check(checkpoint >= lastCommittedCheckpoint, "partition %s, term %s: commit at checkpoint %s after one at %s",
                 partition, term, checkpoint, lastCommittedCheckpoint);
         lastCommittedCheckpoint = checkpoint;
         Effects effects = Effects.none();
-        Commit commit = new Commit(partition, term, nextSeq++, checkpoint, List.copyOf(states), List.copyOf(changes),
-                List.copyOf(deadLetters), lastDurableSeq);
+        Commit commit = new Commit(partition, term, nextSeq++, checkpoint, body, lastDurableSeq);
         pending.add(new Pending(commit.seq(), checkpoint, onDurable));
         for (var entry : followers.entrySet()) {
             Follower follower = entry.getValue();
@@ -321,7 +325,7 @@ public final class PartitionLeader {
         // refused our Hello and frontier): tell it the frontier again after the Begin.
         follower.toldDurable = ReplicaMessage.NOTHING_DURABLE;
         snapshotsStarted++;
-        emit(to, follower, new SnapshotBegin(partition, term, nextSeq, store.checkpoint(partition), store.high(partition)), effects);
+        emit(to, follower, new SnapshotBegin(partition, term, nextSeq, machine.checkpoint(), machine.high()), effects);
     }
 
     private void emit(String to, Follower follower, ReplicaMessage message, Effects effects) {
@@ -396,10 +400,10 @@ public final class PartitionLeader {
             if (follower.state != LinkState.DOWN && follower.sent == follower.sentAtTick) tellDurable(to, follower, effects);
             follower.sentAtTick = follower.sent;
             for (int pages = 0; follower.state == LinkState.SNAPSHOTTING && pages < maxPages && hasRoom.test(to); pages++) {
-                List<StateWrite> page = store.scan(partition, follower.cursor, pageSize);
-                if (!page.isEmpty()) {
-                    follower.cursor = page.get(page.size() - 1).key();
-                    emit(to, follower, new SnapshotPage(partition, term, page), effects);
+                PartitionMachine.SnapshotRead page = machine.snapshot(follower.cursor, pageSize);
+                if (page.size() > 0) {
+                    follower.cursor = page.lastKey();
+                    emit(to, follower, new SnapshotPage(partition, term, page.body()), effects);
                 }
                 if (page.size() < pageSize) {
                     follower.state = LinkState.SNAPSHOT_SENT;
@@ -422,7 +426,7 @@ public final class PartitionLeader {
         for (var entry : followers.entrySet()) {
             Follower follower = entry.getValue();
             if (follower.role != Role.REPLICA || follower.state != LinkState.SYNCED || nowMs < follower.nextDigestAtMs) continue;
-            if (digest == null) digest = PartitionDigest.of(store, partition);
+            if (digest == null) digest = machine.digest();
             follower.nextDigestAtMs = nowMs + intervalMs;
             emit(entry.getKey(), follower, new ReplicaMessage.Digest(partition, term, nextSeq - 1, digest), effects);
         }
@@ -476,7 +480,7 @@ public final class PartitionLeader {
         }
         // Now the changes: this node's feed takes a change only once a quorum holds its commit.
         if (lastDurableSeq > frontierBefore) {
-            effects.fed().addAll(store.promote(partition, storedTerm, lastDurableSeq, durableCheckpoint));
+            effects.fed().addAll(machine.promote(storedTerm, lastDurableSeq, durableCheckpoint));
         }
     }
 
@@ -499,7 +503,7 @@ public final class PartitionLeader {
      */
     public boolean durableAtOnce() {
         return pending.isEmpty() && lastDurableSeq >= -1 && selfIsReplica && writeQuorum() == 1 && fenceQuorum() == 1
-                && store.stagedCount(partition) == 0;
+                && machine.stagedCount() == 0;
     }
 
     /** The durable frontier ({@link #lastDurableSeq}'s meaning); {@link ReplicaMessage#NOTHING_DURABLE} before any. */
@@ -507,7 +511,7 @@ public final class PartitionLeader {
         return lastDurableSeq;
     }
 
-    /** The store's checkpoint when this owner started: a quorum holds it once {@link #durableSeq} is -1 or more. */
+    /** The machine's checkpoint when this owner started: a quorum holds it once {@link #durableSeq} is -1 or more. */
     public long startCheckpoint() {
         return startCheckpoint;
     }

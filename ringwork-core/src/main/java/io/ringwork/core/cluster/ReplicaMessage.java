@@ -1,10 +1,5 @@
 package io.ringwork.core.cluster;
 
-import io.ringwork.core.record.Change;
-import io.ringwork.core.record.DeadLetter;
-import io.ringwork.core.store.WriteSet.StateWrite;
-import java.util.List;
-
 /**
  * What a partition's owner sends to the other members, in order, over one reliable link per
  * member. Every member keeps the partition's state and feeds its changes; replicas (the
@@ -33,17 +28,20 @@ public sealed interface ReplicaMessage {
     long NOTHING_DURABLE = -2;
 
     /**
-     * One local commit of the owner: new states, their changes and dead letters, the checkpoint
+     * One local commit of the owner: what it changes ({@code body}, defined by the partition's
+     * {@link PartitionMachine}; the engine's is {@link ProcessingMachine.Writes}), the checkpoint
      * after it. {@code durableSeq} is how far the owner's commits of this term are held by a write
      * quorum as it sends this one: commits up to that number; -1 when only the state it started
      * the term from is; {@link #NOTHING_DURABLE} when not even that (or the sender predates the
      * field). A member puts a commit's changes on its feed only once it is told so.
      */
-    record Commit(int partition, Term term, long seq, long checkpoint, List<StateWrite> states,
-                  List<Change> changes, List<DeadLetter> deadLetters, long durableSeq) implements ReplicaMessage {
-        public Commit(int partition, Term term, long seq, long checkpoint, List<StateWrite> states,
-                      List<Change> changes, List<DeadLetter> deadLetters) {
-            this(partition, term, seq, checkpoint, states, changes, deadLetters, NOTHING_DURABLE);
+    record Commit(int partition, Term term, long seq, long checkpoint, CommitBody body, long durableSeq) implements ReplicaMessage {
+        public Commit {
+            java.util.Objects.requireNonNull(body, "body");
+        }
+
+        public Commit(int partition, Term term, long seq, long checkpoint, CommitBody body) {
+            this(partition, term, seq, checkpoint, body, NOTHING_DURABLE);
         }
     }
 
@@ -62,7 +60,12 @@ public sealed interface ReplicaMessage {
      */
     record SnapshotBegin(int partition, Term term, long nextSeq, long checkpoint, long required) implements ReplicaMessage {}
 
-    record SnapshotPage(int partition, Term term, List<StateWrite> states) implements ReplicaMessage {}
+    /** States of the snapshot, as the partition's {@link PartitionMachine} pages them ({@link PartitionMachine#snapshot}). */
+    record SnapshotPage(int partition, Term term, SnapshotBody body) implements ReplicaMessage {
+        public SnapshotPage {
+            java.util.Objects.requireNonNull(body, "body");
+        }
+    }
 
     /** Ends a catch-up: the replica is now in sync. */
     record SnapshotEnd(int partition, Term term) implements ReplicaMessage {}

@@ -23,7 +23,7 @@ class DurableTermTest {
 
     @Test
     void aFollowerWritesATermItAdoptsBeforeItAnswers() {
-        PartitionFollower follower = new PartitionFollower(0, store);
+        PartitionFollower follower = new PartitionFollower(ProcessingMachine.of(0, store));
         ReplicaAck ack = follower.receive(hello(new Term(3, "n2"))).ack();
         assertThat(ack.status()).isEqualTo(Status.IN_SYNC);
         assertThat(store.term(0)).isEqualTo(new StoredTerm(3, "n2"));
@@ -31,9 +31,9 @@ class DurableTermTest {
 
     @Test
     void aRestartedFollowerRefusesATermBelowTheStoredOne() {
-        new PartitionFollower(0, store).receive(hello(new Term(3, "n2")));
+        new PartitionFollower(ProcessingMachine.of(0, store)).receive(hello(new Term(3, "n2")));
 
-        PartitionFollower restarted = new PartitionFollower(0, store);
+        PartitionFollower restarted = new PartitionFollower(ProcessingMachine.of(0, store));
         assertThat(restarted.term()).isEqualTo(new Term(3, "n2"));
         assertThat(restarted.receive(hello(new Term(2, "n9"))).ack().status()).isEqualTo(Status.STALE_TERM);
         assertThat(restarted.receive(hello(new Term(3, "n1"))).ack().status()).isEqualTo(Status.STALE_TERM);
@@ -44,34 +44,34 @@ class DurableTermTest {
     @Test
     void aRestartedLeaderStartsAboveTheTermItLedBefore() {
         // Seed 11's course: n4 leads p0 under 1/n4, crashes, restarts and starts p0 again.
-        PartitionFollower first = new PartitionFollower(0, store);
+        PartitionFollower first = new PartitionFollower(ProcessingMachine.of(0, store));
         Term led = Term.after(first.term(), "n4");
         first.lead(led);
         assertThat(store.term(0)).as("durable before the leader sends anything").isEqualTo(new StoredTerm(1, "n4"));
 
-        PartitionFollower restarted = new PartitionFollower(0, store);
+        PartitionFollower restarted = new PartitionFollower(ProcessingMachine.of(0, store));
         Term again = Term.after(restarted.term(), "n4");
         restarted.lead(again);
         assertThat(again).isEqualTo(new Term(2, "n4"));
         assertThat(led.isBefore(again)).isTrue();
         // A replica still on the first instance's term takes the second one's writes: it is newer.
-        PartitionFollower replica = new PartitionFollower(0, new MemoryStateStore());
+        PartitionFollower replica = new PartitionFollower(ProcessingMachine.of(0, new MemoryStateStore()));
         replica.receive(hello(led));
         assertThat(replica.receive(hello(again)).ack().status()).isEqualTo(Status.IN_SYNC);
     }
 
     @Test
     void aTermLearntFromARefusalSurvivesARestart() {
-        new PartitionFollower(0, store).observe(new Term(7, "n3"));
-        assertThat(Term.after(new PartitionFollower(0, store).term(), "n1")).isEqualTo(new Term(8, "n1"));
+        new PartitionFollower(ProcessingMachine.of(0, store)).observe(new Term(7, "n3"));
+        assertThat(Term.after(new PartitionFollower(ProcessingMachine.of(0, store)).term(), "n1")).isEqualTo(new Term(8, "n1"));
     }
 
     @Test
     void aNewerOwnerWhileLeadingIsKeptToo() {
-        PartitionFollower leading = new PartitionFollower(0, store);
+        PartitionFollower leading = new PartitionFollower(ProcessingMachine.of(0, store));
         leading.lead(new Term(1, "n1"));
         leading.receive(hello(new Term(2, "n2")));
         assertThat(leading.superseded()).isTrue();
-        assertThat(new PartitionFollower(0, store).term()).isEqualTo(new Term(2, "n2"));
+        assertThat(new PartitionFollower(ProcessingMachine.of(0, store)).term()).isEqualTo(new Term(2, "n2"));
     }
 }

@@ -24,8 +24,8 @@ class FeedAfterDurabilityTest {
     private final MemoryStateStore a = new MemoryStateStore();
     private final MemoryStateStore b = new MemoryStateStore();
     private final MemoryStateStore c = new MemoryStateStore();
-    private final PartitionFollower followerB = new PartitionFollower(0, b);
-    private final PartitionFollower followerC = new PartitionFollower(0, c);
+    private final PartitionFollower followerB = new PartitionFollower(ProcessingMachine.of(0, b));
+    private final PartitionFollower followerC = new PartitionFollower(ProcessingMachine.of(0, c));
     private PartitionLeader leader;
 
     private static Change change(String key, long version) {
@@ -38,7 +38,7 @@ class FeedAfterDurabilityTest {
 
     /** a leads with replicas b and c (quorum 2 of 3); returns the Hellos' effects. */
     private Effects lead() {
-        leader = new PartitionLeader(0, T1, "a", a, 100, 0);
+        leader = new PartitionLeader(T1, "a", ProcessingMachine.of(0, a), 100, 0);
         return leader.members(List.of("a", "b", "c"), List.of(), 3, m -> true);
     }
 
@@ -50,8 +50,8 @@ class FeedAfterDurabilityTest {
         set.stage(0, new Stage(new StoredTerm(1, "a"), leader.nextSeq()));
         set.addStagedChange(change(key, version));
         a.write(set);
-        return leader.committed(version, List.of(new StateWrite(0, key, state(version))), List.of(change(key, version)),
-                List.of(), () -> {});
+        return leader.committed(version, new ProcessingMachine.Writes(List.of(new StateWrite(0, key, state(version))),
+                List.of(change(key, version)), List.of()), () -> {});
     }
 
     /** Delivers {@code effects}' messages to {@code to} only and hands its answers back; returns the owner's effects. */
@@ -137,7 +137,7 @@ class FeedAfterDurabilityTest {
 
     @Test
     void a_member_that_is_a_quorum_alone_feeds_at_once() {
-        leader = new PartitionLeader(0, T1, "a", a, 100, 0);
+        leader = new PartitionLeader(T1, "a", ProcessingMachine.of(0, a), 100, 0);
         leader.members(List.of("a"), List.of(), 1, m -> true);
         assertThat(leader.durableAtOnce()).isTrue();
     }
@@ -155,7 +155,7 @@ class FeedAfterDurabilityTest {
         assertThat(followerB.receive(new Durable(0, t2, -1)).fed()).isEmpty();
         assertThat(b.stagedCount(0)).isEqualTo(1);
         // c re-applies record 7 (b drops the copy by version: it holds j@7); once durable, j@7 is covered.
-        followerB.receive(new Commit(0, t2, 0, 7, List.of(new StateWrite(0, "j", state(7))), List.of(change("j", 7)), List.of(), -1));
+        followerB.receive(ProcessingMachine.commit(0, t2, 0, 7, List.of(new StateWrite(0, "j", state(7))), List.of(change("j", 7)), List.of(), -1));
         assertThat(versions(b)).containsExactly(5L);
         followerB.receive(new Durable(0, t2, 0));
         assertThat(versions(b)).containsExactly(5L, 7L);
@@ -169,7 +169,7 @@ class FeedAfterDurabilityTest {
         // a dies; c leads from checkpoint 3 (below 5) and its first commit holds k@9, checkpoint 4 only.
         Term t2 = new Term(2, "c");
         followerB.receive(new ReplicaMessage.Hello(0, t2, ReplicaMessage.Role.REPLICA, 0, 3, 3));
-        followerB.receive(new Commit(0, t2, 0, 4, List.of(new StateWrite(0, "k", state(9))), List.of(change("k", 9)), List.of(), -1));
+        followerB.receive(ProcessingMachine.commit(0, t2, 0, 4, List.of(new StateWrite(0, "k", state(9))), List.of(change("k", 9)), List.of(), -1));
         List<FeedEntry> fed = followerB.receive(new Durable(0, t2, 0)).fed();
         assertThat(fed).extracting(e -> e.change().version()).as("k@5 first: the key never goes back").containsExactly(5L, 9L);
     }
@@ -179,7 +179,7 @@ class FeedAfterDurabilityTest {
         deliverTo("b", followerB, lead());
         deliverTo("b", followerB, commit("k", 5));
         // b restarts: a new follower on the same store, which knows the term it had.
-        PartitionFollower restarted = new PartitionFollower(0, b);
+        PartitionFollower restarted = new PartitionFollower(ProcessingMachine.of(0, b));
         assertThat(b.stagedCount(0)).isEqualTo(1);
         assertThat(restarted.receive(new Durable(0, T1, 0)).fed()).extracting(e -> e.change().version()).containsExactly(5L);
     }

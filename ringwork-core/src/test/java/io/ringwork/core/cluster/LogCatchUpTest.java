@@ -43,12 +43,12 @@ class LogCatchUpTest {
     @Test
     void catchingUpInTwoStepsEndsLikeOneAndFeedsEachChangeOnce() {
         MemoryStateStore whole = new MemoryStateStore();
-        List<FeedEntry> all = new LogCatchUp(source, whole, applier, 1000).replay(0, -1, 99);
+        List<FeedEntry> all = LogCatchUp.replay(source, new ProcessingMachine(0, whole, applier), -1, 99, 1000, null);
         MemoryStateStore stepwise = new MemoryStateStore();
-        LogCatchUp catchUp = new LogCatchUp(source, stepwise, applier, 1000);
-        List<FeedEntry> first = catchUp.replay(0, -1, 39);
+        ProcessingMachine machine = new ProcessingMachine(0, stepwise, applier);
+        List<FeedEntry> first = LogCatchUp.replay(source, machine, -1, 39, 1000, null);
         assertThat(stepwise.checkpoint(0)).isEqualTo(39);
-        List<FeedEntry> second = catchUp.replay(0, 39, 99);
+        List<FeedEntry> second = LogCatchUp.replay(source, machine, 39, 99, 1000, null);
         assertThat(all).hasSize(90); // one in ten is not JSON: a dead letter, not a change
         assertThat(first.size() + second.size()).isEqualTo(90);
         assertThat(stepwise.checkpoint(0)).isEqualTo(99);
@@ -58,28 +58,28 @@ class LogCatchUpTest {
             assertThat(stepwise.states().get(key).value()).isEqualTo(state.value());
         });
         // Again: everything is held, nothing is fed twice.
-        assertThat(catchUp.replay(0, 50, 99)).isEmpty();
+        assertThat(LogCatchUp.replay(source, machine, 50, 99, 1000, null)).isEmpty();
     }
 
     @Test
     void itDeclinesWhatTheLogNoLongerHoldsOrWhatIsTooLong() {
         MemoryStateStore store = new MemoryStateStore();
-        assertThat(new LogCatchUp(source, store, applier, 50).replay(0, -1, 99)).as("over the limit").isNull();
-        assertThat(new LogCatchUp(source, store, applier, 1000).replay(0, -1, 150)).as("past the log's end").isNull();
+        assertThat(LogCatchUp.replay(source, new ProcessingMachine(0, store, applier), -1, 99, 50, null)).as("over the limit").isNull();
+        assertThat(LogCatchUp.replay(source, new ProcessingMachine(0, store, applier), -1, 150, 1000, null)).as("past the log's end").isNull();
         start = 20;
-        assertThat(new LogCatchUp(source, store, applier, 1000).replay(0, 10, 99)).as("trimmed by retention").isNull();
+        assertThat(LogCatchUp.replay(source, new ProcessingMachine(0, store, applier), 10, 99, 1000, null)).as("trimmed by retention").isNull();
         assertThat(store.checkpoint(0)).isEqualTo(-1);
     }
 
     @Test
     void aReplicaBehindTheOwnerCatchesUpFromTheLogInsteadOfASnapshot() {
         MemoryStateStore owner = new MemoryStateStore();
-        new LogCatchUp(source, owner, applier, 1000).replay(0, -1, 99);
+        LogCatchUp.replay(source, new ProcessingMachine(0, owner, applier), -1, 99, 1000, null);
         MemoryStateStore replica = new MemoryStateStore();
-        new LogCatchUp(source, replica, applier, 1000).replay(0, -1, 30);
-        PartitionFollower follower = new PartitionFollower(0, replica, new LogCatchUp(source, replica, applier, 1000));
-        PartitionFollower.Outcome outcome = follower.receive(new ReplicaMessage.Hello(0, new Term(1, "o"),
-                ReplicaMessage.Role.REPLICA, 0, owner.high(0), owner.checkpoint(0)));
+        LogCatchUp.replay(source, new ProcessingMachine(0, replica, applier), -1, 30, 1000, null);
+        PartitionFollower follower = new PartitionFollower(new ProcessingMachine(0, replica, applier), 1000);
+        PartitionFollower.Outcome outcome = PartitionFollower.receiveAll(follower, new ReplicaMessage.Hello(0, new Term(1, "o"),
+                ReplicaMessage.Role.REPLICA, 0, owner.high(0), owner.checkpoint(0)), source, this);
         assertThat(outcome.ack().status()).isEqualTo(ReplicaAck.Status.IN_SYNC);
         assertThat(outcome.fed()).as("staged until a quorum holds the owner's state").isEmpty();
         assertThat(replica.stagedCount(0)).isPositive();
@@ -94,14 +94,15 @@ class LogCatchUpTest {
     @Test
     void aReplicaThatCaughtUpFromTheLogTakesTheSnapshotPagesStillInFlightAsDone() {
         MemoryStateStore owner = new MemoryStateStore();
-        new LogCatchUp(source, owner, applier, 1000).replay(0, -1, 99);
+        LogCatchUp.replay(source, new ProcessingMachine(0, owner, applier), -1, 99, 1000, null);
         MemoryStateStore replica = new MemoryStateStore();
-        PartitionFollower follower = new PartitionFollower(0, replica, new LogCatchUp(source, replica, applier, 1000));
+        PartitionFollower follower = new PartitionFollower(new ProcessingMachine(0, replica, applier), 1000);
         Term term = new Term(2, "o");
-        var begin = follower.receive(new ReplicaMessage.SnapshotBegin(0, term, 5, owner.checkpoint(0), owner.high(0)));
+        var begin = PartitionFollower.receiveAll(follower, new ReplicaMessage.SnapshotBegin(0, term, 5, owner.checkpoint(0), owner.high(0)),
+                source, this);
         assertThat(begin.ack().status()).isEqualTo(ReplicaAck.Status.IN_SYNC);
         // The owner had already sent pages and the end before it read that answer.
-        var page = follower.receive(new ReplicaMessage.SnapshotPage(0, term, owner.scan(0, null, 2)));
+        var page = follower.receive(ProcessingMachine.page(0, term, owner.scan(0, null, 2)));
         var end = follower.receive(new ReplicaMessage.SnapshotEnd(0, term));
         assertThat(page.ack().status()).isEqualTo(ReplicaAck.Status.IN_SYNC);
         assertThat(end.ack().status()).isEqualTo(ReplicaAck.Status.IN_SYNC);
@@ -114,15 +115,15 @@ class LogCatchUpTest {
         // commit's change (feed only) before catching up; the catch-up then dropped the older
         // changes of that key as already fed, leaving a gap on the feed.
         MemoryStateStore owner = new MemoryStateStore();
-        new LogCatchUp(source, owner, applier, 1000).replay(0, -1, 99);
+        LogCatchUp.replay(source, new ProcessingMachine(0, owner, applier), -1, 99, 1000, null);
         MemoryStateStore replica = new MemoryStateStore();
-        new LogCatchUp(source, replica, applier, 1000).replay(0, -1, 30);
-        PartitionFollower follower = new PartitionFollower(0, replica, new LogCatchUp(source, replica, applier, 1000));
+        LogCatchUp.replay(source, new ProcessingMachine(0, replica, applier), -1, 30, 1000, null);
+        PartitionFollower follower = new PartitionFollower(new ProcessingMachine(0, replica, applier), 1000);
         Term term = new Term(3, "o");
         var late = owner.changes(0, 1000).stream().map(e -> e.change()).filter(c -> c.version() == 95).toList();
-        var commit = follower.receive(new ReplicaMessage.Commit(0, term, 7, 95, List.of(), late, List.of()));
+        var commit = follower.receive(ProcessingMachine.commit(0, term, 7, 95, List.of(), late, List.of()));
         assertThat(commit.ack().status()).isEqualTo(ReplicaAck.Status.NEED_SNAPSHOT);
-        follower.receive(new ReplicaMessage.SnapshotBegin(0, term, 8, owner.checkpoint(0), owner.high(0)));
+        PartitionFollower.receiveAll(follower, new ReplicaMessage.SnapshotBegin(0, term, 8, owner.checkpoint(0), owner.high(0)), source, this);
         follower.receive(new ReplicaMessage.Durable(0, term, 7)); // what the owner held at the Begin is durable
         // Every key's versions on the replica's feed are exactly the owner's, in order, no gap.
         for (int k = 0; k < 5; k++) {

@@ -56,6 +56,11 @@ class PartitionHostTest {
         }
 
         @Override
+        public List<io.ringwork.core.record.Record> readLog(PartitionFollower.LogRead read) {
+            return List.of();
+        }
+
+        @Override
         public void publish(MemberView self) {
             published.add(self);
         }
@@ -71,7 +76,8 @@ class PartitionHostTest {
 
     private PartitionHost host(boolean expectPeers) {
         return new PartitionHost("n1", 1, PARTITIONS, 1, store, HostConfig.DEFAULTS, expectPeers,
-                p -> new PartitionFollower(p, store), ports, new PartitionHost.Events() {});
+                p -> new PartitionFollower(ProcessingMachine.of(p, store)), p -> ProcessingMachine.of(p, store), ports,
+                new PartitionHost.Events() {});
     }
 
     private static BitSet all() {

@@ -31,7 +31,7 @@ class ReplicationProtocolTest {
     private void cluster(String... nodes) {
         for (String node : nodes) {
             stores.put(node, new MemoryStateStore());
-            followers.put(node, new PartitionFollower(0, stores.get(node)));
+            followers.put(node, new PartitionFollower(ProcessingMachine.of(0, stores.get(node))));
         }
     }
 
@@ -43,7 +43,7 @@ class ReplicationProtocolTest {
         set.putCheckpoint(0, version);
         stores.get(owner).write(set);
         Change change = new Change(0, key, version, "t", null, 0, false, "{}".getBytes());
-        queue(leader.committed(version, List.of(new StateWrite(0, key, state)), List.of(change), List.of(),
+        queue(leader.committed(version, new ProcessingMachine.Writes(List.of(new StateWrite(0, key, state)), List.of(change), List.of()),
                 () -> durable.add(version)));
     }
 
@@ -86,7 +86,7 @@ class ReplicationProtocolTest {
     /** a leads partition 0 with b as its one replica (quorum 2); the Hello is delivered. */
     private void twoMembersLedByA() {
         cluster("a", "b");
-        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
+        leader = new PartitionLeader(new Term(1, "a"), "a", ProcessingMachine.of(0, stores.get("a")), 100, 0);
         queue(leader.members(List.of("a", "b"), List.of(), 2, readyInView));
         deliver();
     }
@@ -95,7 +95,7 @@ class ReplicationProtocolTest {
     private void threeMembersLedByAWithJoinerJ() {
         cluster("a", "b", "c", "j");
         readyInView = member -> !member.equals("j");
-        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
+        leader = new PartitionLeader(new Term(1, "a"), "a", ProcessingMachine.of(0, stores.get("a")), 100, 0);
         queue(leader.members(List.of("a", "b", "c"), List.of(), 3, readyInView));
     }
 
@@ -109,7 +109,7 @@ class ReplicationProtocolTest {
     @Test
     void a_commit_is_durable_once_a_majority_holds_it() {
         cluster("a", "b", "c");
-        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 2, 10);
+        leader = new PartitionLeader(new Term(1, "a"), "a", ProcessingMachine.of(0, stores.get("a")), 2, 10);
         queue(leader.members(List.of("a", "b", "c"), List.of(), 3, readyInView));
         deliver();
         commit("a", "k1", 5);
@@ -124,7 +124,7 @@ class ReplicationProtocolTest {
     @Test
     void without_a_majority_nothing_is_durable() {
         cluster("a", "b", "c");
-        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 2, 10);
+        leader = new PartitionLeader(new Term(1, "a"), "a", ProcessingMachine.of(0, stores.get("a")), 2, 10);
         queue(leader.members(List.of("a", "b", "c"), List.of(), 3, readyInView));
         deliver("b", "c");
         commit("a", "k1", 5);
@@ -136,7 +136,7 @@ class ReplicationProtocolTest {
     @Test
     void a_replica_that_is_behind_gets_a_snapshot_then_counts() {
         cluster("a", "b", "c");
-        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 2, 0);
+        leader = new PartitionLeader(new Term(1, "a"), "a", ProcessingMachine.of(0, stores.get("a")), 2, 0);
         queue(leader.members(List.of("a", "b"), List.of(), 2, readyInView));
         deliver();
         for (int i = 0; i < 7; i++) commit("a", "k" + i, 10 + i);
@@ -193,7 +193,7 @@ class ReplicationProtocolTest {
     @Test
     void observers_keep_the_state_and_feed_each_change_once_but_do_not_vote() {
         cluster("a", "o");
-        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
+        leader = new PartitionLeader(new Term(1, "a"), "a", ProcessingMachine.of(0, stores.get("a")), 100, 0);
         queue(leader.members(List.of("a"), List.of("o"), 1, readyInView));
         deliver();
         commit("a", "k1", 1);
@@ -201,7 +201,7 @@ class ReplicationProtocolTest {
         assertThat(durable).containsExactly(1L, 2L); // a alone is the quorum of a list of one
         deliver();
         // A duplicate delivery of an old commit adds nothing to the observer's feed.
-        followers.get("o").receive(new ReplicaMessage.Commit(0, new Term(1, "a"), 0, 1, List.of(),
+        followers.get("o").receive(ProcessingMachine.commit(0, new Term(1, "a"), 0, 1, List.of(),
                 List.of(new Change(0, "k1", 1, "t", null, 0, false, "{}".getBytes())), List.of()));
         assertThat(stores.get("o").changes(0, 10)).extracting(e -> e.change().version()).containsExactly(1L, 2L);
         assertThat(stores.get("o").get(0, "k1").version()).isEqualTo(2);
@@ -212,7 +212,7 @@ class ReplicationProtocolTest {
     void a_member_that_still_runs_the_partition_takes_nothing_until_it_stops() {
         cluster("a", "b");
         followers.get("b").lead(new Term(1, "b"));
-        leader = new PartitionLeader(0, new Term(2, "a"), "a", stores.get("a"), 1, 0);
+        leader = new PartitionLeader(new Term(2, "a"), "a", ProcessingMachine.of(0, stores.get("a")), 1, 0);
         commit("a", "k1", 1);
         commit("a", "k2", 2);
         queue(leader.members(List.of("a", "b"), List.of(), 2, readyInView));
@@ -360,7 +360,7 @@ class ReplicationProtocolTest {
     @Test
     void an_observer_never_counts_as_answering_for_a_handoff() {
         cluster("a", "b", "c");
-        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 10);
+        leader = new PartitionLeader(new Term(1, "a"), "a", ProcessingMachine.of(0, stores.get("a")), 100, 10);
         queue(leader.members(List.of("a", "b"), List.of("c"), 2, readyInView));
         deliver();
         commit("a", "k1", 1);
@@ -450,7 +450,7 @@ class ReplicationProtocolTest {
         // a and b hold the partition; j joined and is on the list, but hears nothing of a.
         cluster("a", "b", "j");
         readyInView = member -> !member.equals("j");
-        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
+        leader = new PartitionLeader(new Term(1, "a"), "a", ProcessingMachine.of(0, stores.get("a")), 100, 0);
         queue(leader.members(List.of("a", "b", "j"), List.of(), 3, readyInView));
         commit("a", "k1", 1);
         deliver("j");
@@ -471,7 +471,7 @@ class ReplicationProtocolTest {
         // slots now refuses a's term, so nothing of a may become durable, or two owners would.
         cluster("a", "j", "k");
         readyInView = member -> member.equals("a");
-        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
+        leader = new PartitionLeader(new Term(1, "a"), "a", ProcessingMachine.of(0, stores.get("a")), 100, 0);
         queue(leader.members(List.of("a", "j", "k"), List.of(), 3, readyInView));
         commit("a", "k1", 1);
         deliver("j", "k");
@@ -495,7 +495,7 @@ class ReplicationProtocolTest {
         // its first answer promises a's term, which with a's own makes two of three.
         cluster("a", "j", "k");
         readyInView = member -> member.equals("a");
-        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
+        leader = new PartitionLeader(new Term(1, "a"), "a", ProcessingMachine.of(0, stores.get("a")), 100, 0);
         queue(leader.members(List.of("a", "j", "k"), List.of(), 3, readyInView));
         commit("a", "k1", 1);
         deliver("k");
@@ -507,7 +507,7 @@ class ReplicationProtocolTest {
     void a_replica_that_catches_up_starts_counting_and_keeps_counting_when_its_link_drops() {
         cluster("a", "j");
         readyInView = member -> !member.equals("j");
-        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 1, 0);
+        leader = new PartitionLeader(new Term(1, "a"), "a", ProcessingMachine.of(0, stores.get("a")), 1, 0);
         queue(leader.members(List.of("a", "j"), List.of(), 2, readyInView));
         deliver("j");
         commit("a", "k1", 1);
@@ -541,7 +541,7 @@ class ReplicationProtocolTest {
         // a and b. But two of five slots answering a's term is no majority: the fence waits.
         cluster("a", "b", "c", "j", "k");
         readyInView = member -> !member.equals("j") && !member.equals("k");
-        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
+        leader = new PartitionLeader(new Term(1, "a"), "a", ProcessingMachine.of(0, stores.get("a")), 100, 0);
         queue(leader.members(List.of("a", "b", "c", "j", "k"), List.of(), 5, readyInView));
         deliver("c", "j", "k");
         commit("a", "k1", 1);
@@ -564,14 +564,14 @@ class ReplicationProtocolTest {
         // b says it is ready (it may hold the partition from an earlier owner): it counts at once.
         cluster("a", "b", "j");
         readyInView = member -> !member.equals("j");
-        leader = new PartitionLeader(0, new Term(1, "a"), "a", stores.get("a"), 100, 0);
+        leader = new PartitionLeader(new Term(1, "a"), "a", ProcessingMachine.of(0, stores.get("a")), 100, 0);
         queue(leader.members(List.of("a", "b"), List.of(), 2, readyInView));
         commit("a", "k1", 1);
         deliver("b");
         assertThat(durable).as("a alone is no majority of a and b").isEmpty();
         // Three slots (a member failed and was not reaped), a and the learner j on the list: a alone
         // is still no majority of the two slots left.
-        PartitionLeader cutOff = new PartitionLeader(0, new Term(2, "a"), "a", stores.get("a"), 100, 0);
+        PartitionLeader cutOff = new PartitionLeader(new Term(2, "a"), "a", ProcessingMachine.of(0, stores.get("a")), 100, 0);
         cutOff.members(List.of("a", "j"), List.of(), 3, readyInView);
         assertThat(cutOff.writeQuorum()).isEqualTo(2);
         assertThat(cutOff.hasQuorum()).isFalse();
@@ -582,7 +582,7 @@ class ReplicationProtocolTest {
         twoMembersLedByA();
         PartitionFollower b = followers.get("b");
         Term forged = new Term(Long.MAX_VALUE, "x");
-        ReplicaAck refused = b.receive(new ReplicaMessage.Commit(0, forged, 0, 9,
+        ReplicaAck refused = b.receive(ProcessingMachine.commit(0, forged, 0, 9,
                 List.of(new StateWrite(0, "k9", new StoredState(9, "p", false, "forged".getBytes()))), List.of(), List.of())).ack();
         assertThat(refused.status()).isEqualTo(ReplicaAck.Status.STALE_TERM);
         assertThat(b.termsRefused()).isEqualTo(1);
@@ -633,9 +633,9 @@ class ReplicationProtocolTest {
         commit("a", "k1", 1);
         deliver();
         PartitionFollower b = followers.get("b");
-        ReplicaMessage.Commit old = new ReplicaMessage.Commit(0, new Term(0, "z"), 0, 0, List.of(), List.of(), List.of());
+        ReplicaMessage.Commit old = ProcessingMachine.commit(0, new Term(0, "z"), 0, 0, List.of(), List.of(), List.of());
         assertThat(b.receive(old).ack().status()).isEqualTo(ReplicaAck.Status.STALE_TERM);
-        ReplicaMessage.Commit again = new ReplicaMessage.Commit(0, new Term(1, "a"), 0, 1, List.of(), List.of(), List.of());
+        ReplicaMessage.Commit again = ProcessingMachine.commit(0, new Term(1, "a"), 0, 1, List.of(), List.of(), List.of());
         assertThat(b.receive(again).ack().status()).as("a resent commit is a duplicate").isEqualTo(ReplicaAck.Status.IN_SYNC);
         assertThat(b.term()).isEqualTo(new Term(1, "a"));
     }
@@ -645,7 +645,7 @@ class ReplicationProtocolTest {
         twoMembersLedByA();
         commit("a", "k1", 2);
         // A caller that commits below the last checkpoint is a bug in the caller: it stops here.
-        assertThatThrownBy(() -> leader.committed(1, List.of(), List.of(), List.of(), () -> { }))
+        assertThatThrownBy(() -> leader.committed(1, new ProcessingMachine.Writes(List.of(), List.of(), List.of()), () -> { }))
                 .isInstanceOf(io.ringwork.core.util.Invariants.InvariantViolation.class)
                 .hasMessageContaining("checkpoint 1 after one at 2");
         // Leading under a term not above the one seen would let old owners' writes through.

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.ringwork.core.cluster.ProcessingMachine;
 import io.ringwork.core.cluster.ReplicaMessage;
 import io.ringwork.core.cluster.Term;
 import io.ringwork.core.record.NewRecord;
@@ -105,7 +106,7 @@ class SecuredClusterTest {
             try (PeerClient forger = new PeerClient("s2", target.peerAddress(), new PeerIdentity("s1", "ringwork", wrongKey),
                     PeerCodec.CURRENT, new PeerCounters())) {
                 assertThatThrownBy(() -> forger.exchange(List.of(new ReplicaMessage.Hello(0, highTerm, ReplicaMessage.Role.REPLICA, 1, -1, -1),
-                        new ReplicaMessage.Commit(0, highTerm, 1, 0, List.of(forged), List.of(), List.of())), 5000))
+                        ProcessingMachine.commit(0, highTerm, 1, 0, List.of(forged), List.of(), List.of())), 5000))
                         .isInstanceOf(IOException.class);
             }
             await().atMost(Duration.ofSeconds(10)).until(() -> metric(base, "ringwork_peer_frames_dropped_total", "bad_mac") == 1);

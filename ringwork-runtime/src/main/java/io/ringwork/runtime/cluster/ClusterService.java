@@ -6,6 +6,7 @@ import io.ringwork.core.cluster.MemberView;
 import io.ringwork.core.cluster.OwnershipPlan;
 import io.ringwork.core.cluster.PartitionFollower;
 import io.ringwork.core.cluster.PartitionHost;
+import io.ringwork.core.cluster.ProcessingMachine;
 import io.ringwork.core.cluster.ReplicaAck;
 import io.ringwork.core.cluster.ReplicaMessage;
 import io.ringwork.core.cluster.Term;
@@ -51,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * commits ({@link Replication}). It carries out the host's effects: commits go out over one link
  * per member, to the peer address in its metadata ({@value #PEER_METADATA}); starts and stops go
  * to the {@link ProcessingEngine} (a stop drains on its own virtual thread); metadata is gossiped;
- * a catch-up reads the shared log. The feed relay's fetches run on {@link FeedRelayService}'s thread.
+ * a replica's catch-up reads the shared log off the partition's monitor. The feed relay's fetches run on {@link FeedRelayService}'s thread.
  */
 public final class ClusterService implements Replication, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterService.class);
@@ -75,6 +76,8 @@ public final class ClusterService implements Replication, AutoCloseable {
     private final StateStore store;
     private final RecordLog log;
     private final PartitionHost host;
+    /** Where a replica's catch-up reads the shared log, off the partition's monitor ({@link Ports#readLog}). */
+    private final LogCatchUp.Source logSource;
     private final FeedRelayService feedRelay;
     private final Map<String, ReplicaLink> links = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timer;
@@ -104,9 +107,10 @@ public final class ClusterService implements Replication, AutoCloseable {
         this.store = store;
         this.log = log;
         this.stopStartNs = new long[partitions];
-        LogCatchUp catchUp = new LogCatchUp(new LogSource(log), store, applier, CATCH_UP_MAX_RECORDS);
+        this.logSource = new LogSource(log);
         this.host = new PartitionHost(self, weight, partitions, replicationFactor, store, HostConfig.DEFAULTS, expectPeers,
-                p -> new PartitionFollower(p, store, catchUp), new Ports(), new LogEvents());
+                p -> new PartitionFollower(new ProcessingMachine(p, store, applier), CATCH_UP_MAX_RECORDS),
+                p -> ProcessingMachine.of(p, store), new Ports(), new LogEvents());
         this.feedRelay = new FeedRelayService(this, host);
         this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ringwork-cluster");
@@ -196,7 +200,8 @@ public final class ClusterService implements Replication, AutoCloseable {
     @Override
     public void committed(int partition, long checkpoint, List<StateWrite> states, List<Change> changes,
                           List<DeadLetter> deadLetters, Runnable onDurable) {
-        host.committed(partition, checkpoint, states, changes, deadLetters, onDurable, System.currentTimeMillis());
+        host.committed(partition, checkpoint, new ProcessingMachine.Writes(states, changes, deadLetters), onDurable,
+                System.currentTimeMillis());
     }
 
     // ---------------------------------------------------------------- the links' and the peer port's side
@@ -333,6 +338,17 @@ public final class ClusterService implements Replication, AutoCloseable {
         }
 
         @Override
+        public List<Record> readLog(PartitionFollower.LogRead read) {
+            try {
+                return LogCatchUp.read(logSource, read);
+            } catch (RuntimeException e) {
+                LOG.warn("catch-up of partition {}: reading the log from offset {} failed ({}); a snapshot instead",
+                        read.partition(), read.fromOffset(), e.toString());
+                return List.of();
+            }
+        }
+
+        @Override
         public void publish(MemberView view) {
             MembershipService m = membership;
             if (m == null) return;
@@ -393,20 +409,20 @@ public final class ClusterService implements Replication, AutoCloseable {
 
         /** One line per change of a replica's standing, so a catch-up can be followed in the log. */
         @Override
-        public void received(String from, ReplicaMessage message, PartitionFollower.Outcome outcome, boolean wasInSync, int staged) {
+        public void received(String from, ReplicaMessage message, ReplicaAck ack, int fed, boolean wasInSync, int staged) {
             int p = message.partition();
-            ReplicaAck.Status status = outcome.ack().status();
+            ReplicaAck.Status status = ack.status();
             if (message instanceof ReplicaMessage.Digest && status == ReplicaAck.Status.NEED_SNAPSHOT) {
                 LOG.warn("partition {}: " + REPAIR_LOG_MARK + " from the owner {}; asking for a repair", p, from);
             } else if (message instanceof ReplicaMessage.SnapshotBegin && status == ReplicaAck.Status.CATCHING_UP) {
                 LOG.info("partition {}: catching up by snapshot from {}", p, from);
             } else if (message instanceof ReplicaMessage.SnapshotEnd && status == ReplicaAck.Status.IN_SYNC) {
                 LOG.info("partition {}: snapshot from {} complete; in sync", p, from);
-            } else if (!wasInSync && status == ReplicaAck.Status.IN_SYNC && (staged > 0 || !outcome.fed().isEmpty())
+            } else if (!wasInSync && status == ReplicaAck.Status.IN_SYNC && (staged > 0 || fed > 0)
                     && (message instanceof ReplicaMessage.Hello || message instanceof ReplicaMessage.SnapshotBegin)) {
                 // The catch-up's changes are staged: they reach the feed once the owner says a quorum holds them.
                 LOG.info("partition {}: caught up from the log ({} changes fed, {} staged until durable); in sync with {}", p,
-                        outcome.fed().size(), staged, from);
+                        fed, staged, from);
             } else if (wasInSync && status == ReplicaAck.Status.NEED_SNAPSHOT) {
                 LOG.info("partition {}: out of sync with {} ({}); asking to catch up", p, from, message.getClass().getSimpleName());
             }

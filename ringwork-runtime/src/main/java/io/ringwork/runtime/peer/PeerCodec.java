@@ -1,5 +1,7 @@
 package io.ringwork.runtime.peer;
 
+import io.ringwork.core.cluster.CommitBody;
+import io.ringwork.core.cluster.ProcessingMachine;
 import io.ringwork.core.cluster.ReplicaAck;
 import io.ringwork.core.cluster.ReplicaMessage;
 import io.ringwork.core.cluster.ReplicaMessage.Commit;
@@ -10,6 +12,7 @@ import io.ringwork.core.cluster.ReplicaMessage.Role;
 import io.ringwork.core.cluster.ReplicaMessage.SnapshotBegin;
 import io.ringwork.core.cluster.ReplicaMessage.SnapshotEnd;
 import io.ringwork.core.cluster.ReplicaMessage.SnapshotPage;
+import io.ringwork.core.cluster.SnapshotBody;
 import io.ringwork.core.cluster.Term;
 import io.ringwork.core.record.Change;
 import io.ringwork.core.record.DeadLetter;
@@ -35,6 +38,15 @@ import io.ringwork.core.cluster.FeedRelay;
  * ({@link RelayedRead}): one {@code READ} (key, hops), answered by one {@code READ_ANSWER}
  * (outcome, the owner's stored state when found, the owner it knows of, a detail). An older
  * node answers it {@code SKIPPED}, which reads as "unavailable".
+ *
+ * <p>A commit's body and a snapshot page belong to the partition's state machine
+ * ({@link io.ringwork.core.cluster.PartitionMachine}). The engine's ({@link ProcessingMachine})
+ * travel as {@code COMMIT} and {@code SNAPSHOT_PAGE} with their fields as ever. Another machine's
+ * travel as {@code MACHINE_COMMIT} and {@code MACHINE_PAGE}: the machine kind and its body as bytes,
+ * written by that kind's {@link BodyCodec} ({@link #withMachines}). They are kinds of their own,
+ * not fields of {@code COMMIT}, because a member that skipped unknown fields would take such a
+ * commit for an empty one of the engine and move its checkpoint; an unknown kind is answered
+ * {@code SKIPPED} instead, and so is a machine kind this node has no codec for.
  *
  * <p>Fields common to every replication kind: partition, term epoch, term node. A term whose epoch is negative
  * or above {@link Term#MAX_EPOCH} makes the whole body a {@link TermOutOfRange}: no member makes
@@ -67,6 +79,9 @@ public class PeerCodec {
     // The feed relay (FeedRelay): a frame of fetches is answered by a frame of pages, one each.
     static final int FEED_FETCH = 50;
     static final int FEED_PAGE = 51;
+    // Commits and snapshot pages of machines other than the engine's (fields MACHINE and BODY).
+    static final int MACHINE_COMMIT = 60;
+    static final int MACHINE_PAGE = 61;
 
     // Field tags, one table for every kind.
     static final int PARTITION = 1;
@@ -99,11 +114,29 @@ public class PeerCodec {
     static final int NEXT_POSITION = 34;
     static final int CLAIM = 35;
     static final int CLAIM_END = 36;
+    // The machine kind and its body, on MACHINE_COMMIT and MACHINE_PAGE.
+    static final int MACHINE = 40;
+    static final int BODY = 41;
     // Inside a STATE field.
     static final int STATE_KEY = 1;
     static final int STATE_BYTES = 2;
 
-    private static final Set<Integer> KINDS = Set.of(HELLO, COMMIT, SNAPSHOT_BEGIN, SNAPSHOT_PAGE, SNAPSHOT_END, DIGEST, RELEASED, DURABLE);
+    private static final Set<Integer> KINDS = Set.of(HELLO, COMMIT, SNAPSHOT_BEGIN, SNAPSHOT_PAGE, SNAPSHOT_END, DIGEST, RELEASED, DURABLE,
+            MACHINE_COMMIT, MACHINE_PAGE);
+
+    /**
+     * The bytes of one machine kind's commit bodies and snapshot pages. A decoder refuses a body it
+     * cannot read with an {@link IOException} (the whole request is then malformed).
+     */
+    public interface BodyCodec {
+        byte[] encodeCommit(CommitBody body);
+
+        CommitBody decodeCommit(int partition, byte[] bytes) throws IOException;
+
+        byte[] encodeSnapshot(SnapshotBody page);
+
+        SnapshotBody decodeSnapshot(int partition, byte[] bytes) throws IOException;
+    }
 
     /** A body carried a term whose epoch is out of range: it is refused whole. */
     public static final class TermOutOfRange extends IOException {
@@ -122,6 +155,26 @@ public class PeerCodec {
     public record Answers(List<ReplicaAck> acks, int unknownKinds, int unknownFields) {}
 
     protected PeerCodec() {}
+
+    /**
+     * This version's codec that also carries the bodies of the given machine kinds (none may be
+     * {@link ProcessingMachine#KIND}, which is built in).
+     */
+    public static PeerCodec withMachines(java.util.Map<Integer, BodyCodec> machines) {
+        java.util.Map<Integer, BodyCodec> copy = java.util.Map.copyOf(machines);
+        if (copy.containsKey(ProcessingMachine.KIND)) throw new IllegalArgumentException("the engine's machine kind is built in");
+        return new PeerCodec() {
+            @Override
+            protected BodyCodec machineCodec(int kind) {
+                return copy.get(kind);
+            }
+        };
+    }
+
+    /** The codec of machine kind {@code kind}'s bodies, or null when this node has none. */
+    protected BodyCodec machineCodec(int kind) {
+        return null;
+    }
 
     /** The version this codec speaks, sent in the handshake. */
     public int version() {
@@ -144,7 +197,7 @@ public class PeerCodec {
         return body.toByteArray();
     }
 
-    private static int write(Tagged.Writer f, ReplicaMessage message) {
+    private int write(Tagged.Writer f, ReplicaMessage message) {
         return switch (message) {
             case Hello h -> {
                 f.byteValue(ROLE, h.role().ordinal()).longValue(NEXT_SEQ, h.nextSeq())
@@ -153,18 +206,26 @@ public class PeerCodec {
             }
             case Commit c -> {
                 f.longValue(SEQ, c.seq()).longValue(CHECKPOINT, c.checkpoint()).longValue(DURABLE_SEQ, c.durableSeq());
-                states(f, c.states());
-                for (Change change : c.changes()) f.bytes(CHANGE, ChangeCodec.encode(change));
-                for (DeadLetter letter : c.deadLetters()) f.bytes(DEAD_LETTER, ChangeCodec.encode(letter));
-                yield COMMIT;
+                if (c.body() instanceof ProcessingMachine.Writes writes) {
+                    states(f, writes.states());
+                    for (Change change : writes.changes()) f.bytes(CHANGE, ChangeCodec.encode(change));
+                    for (DeadLetter letter : writes.deadLetters()) f.bytes(DEAD_LETTER, ChangeCodec.encode(letter));
+                    yield COMMIT;
+                }
+                f.longValue(MACHINE, c.body().machine()).bytes(BODY, codecFor(c.body().machine()).encodeCommit(c.body()));
+                yield MACHINE_COMMIT;
             }
             case SnapshotBegin b -> {
                 f.longValue(NEXT_SEQ, b.nextSeq()).longValue(CHECKPOINT, b.checkpoint()).longValue(REQUIRED, b.required());
                 yield SNAPSHOT_BEGIN;
             }
             case SnapshotPage page -> {
-                states(f, page.states());
-                yield SNAPSHOT_PAGE;
+                if (page.body() instanceof ProcessingMachine.Page states) {
+                    states(f, states.states());
+                    yield SNAPSHOT_PAGE;
+                }
+                f.longValue(MACHINE, page.body().machine()).bytes(BODY, codecFor(page.body().machine()).encodeSnapshot(page.body()));
+                yield MACHINE_PAGE;
             }
             case SnapshotEnd end -> SNAPSHOT_END;
             case Digest d -> {
@@ -180,6 +241,13 @@ public class PeerCodec {
                 yield DURABLE;
             }
         };
+    }
+
+    /** A node sends only bodies of machines it runs, so a missing codec is a bug here, not bad input. */
+    private BodyCodec codecFor(int machine) {
+        BodyCodec codec = machineCodec(machine);
+        if (codec == null) throw new IllegalStateException("no peer codec for machine kind " + machine);
+        return codec;
     }
 
     private static void term(Tagged.Writer fields, Term term) {
@@ -208,7 +276,9 @@ public class PeerCodec {
                 }
                 Tagged.Fields fields = new Tagged.Fields(message.reader(), this::knowsField);
                 unknownFields += fields.unknown();
-                messages.add(KINDS.contains(message.number()) ? read(message.number(), fields) : readExtraMessage(message.number(), fields));
+                ReplicaMessage read = KINDS.contains(message.number()) ? read(message.number(), fields) : readExtraMessage(message.number(), fields);
+                if (read == null && KINDS.contains(message.number())) unknownKinds++; // a machine kind without a codec here
+                messages.add(read);
             }
             return new Batch(Collections.unmodifiableList(messages), unknownKinds, unknownFields);
         } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
@@ -216,7 +286,7 @@ public class PeerCodec {
         }
     }
 
-    private static ReplicaMessage read(int kind, Tagged.Fields f) throws IOException {
+    private ReplicaMessage read(int kind, Tagged.Fields f) throws IOException {
         int partition = partition(f);
         Term term = readTerm(f);
         return switch (kind) {
@@ -230,11 +300,20 @@ public class PeerCodec {
                 for (Tagged.Slice change : f.all(CHANGE)) changes.add(ChangeCodec.decodeChange(change.bytes()));
                 List<DeadLetter> letters = new ArrayList<>();
                 for (Tagged.Slice letter : f.all(DEAD_LETTER)) letters.add(ChangeCodec.decodeDeadLetter(letter.bytes()));
-                yield new Commit(partition, term, f.longValue(SEQ), f.longValue(CHECKPOINT), readStates(f, partition), changes, letters,
-                        durableSeq(f));
+                yield new Commit(partition, term, f.longValue(SEQ), f.longValue(CHECKPOINT),
+                        new ProcessingMachine.Writes(readStates(f, partition), changes, letters), durableSeq(f));
+            }
+            case MACHINE_COMMIT -> {
+                BodyCodec codec = machineCodec(machineKind(f));
+                yield codec == null ? null : new Commit(partition, term, f.longValue(SEQ), f.longValue(CHECKPOINT),
+                        codec.decodeCommit(partition, f.one(BODY).bytes()), durableSeq(f));
+            }
+            case MACHINE_PAGE -> {
+                BodyCodec codec = machineCodec(machineKind(f));
+                yield codec == null ? null : new SnapshotPage(partition, term, codec.decodeSnapshot(partition, f.one(BODY).bytes()));
             }
             case SNAPSHOT_BEGIN -> new SnapshotBegin(partition, term, f.longValue(NEXT_SEQ), f.longValue(CHECKPOINT), f.longValue(REQUIRED));
-            case SNAPSHOT_PAGE -> new SnapshotPage(partition, term, readStates(f, partition));
+            case SNAPSHOT_PAGE -> new SnapshotPage(partition, term, new ProcessingMachine.Page(readStates(f, partition)));
             case SNAPSHOT_END -> new SnapshotEnd(partition, term);
             case DIGEST -> new Digest(partition, term, f.longValue(SEQ), f.longValue(DIGEST_VALUE));
             case RELEASED -> new Released(partition, term, f.longValue(CHECKPOINT));
@@ -249,6 +328,12 @@ public class PeerCodec {
         long seq = f.longValue(DURABLE_SEQ);
         if (seq < ReplicaMessage.NOTHING_DURABLE) throw new IOException("durable seq " + seq + " is out of range");
         return seq;
+    }
+
+    private static int machineKind(Tagged.Fields f) throws IOException {
+        long kind = f.longValue(MACHINE);
+        if (kind <= ProcessingMachine.KIND || kind > Integer.MAX_VALUE) throw new IOException("machine kind " + kind + " is out of range");
+        return (int) kind;
     }
 
     private static int partition(Tagged.Fields f) throws IOException {
@@ -544,7 +629,7 @@ public class PeerCodec {
     /** Whether this version reads fields of {@code tag}; others are skipped and counted. */
     protected boolean knowsField(int tag) {
         return (tag >= PARTITION && tag <= DURABLE_SEQ) || (tag >= READ_KEY && tag <= READ_DETAIL)
-                || (tag >= FROM_POSITION && tag <= CLAIM_END);
+                || (tag >= FROM_POSITION && tag <= CLAIM_END) || tag == MACHINE || tag == BODY;
     }
 
     /** Adds fields a later version writes to a message of {@code kind}; none in this one. */

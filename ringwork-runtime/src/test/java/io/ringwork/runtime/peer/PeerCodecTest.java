@@ -3,6 +3,7 @@ package io.ringwork.runtime.peer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.ringwork.core.cluster.ProcessingMachine;
 import io.ringwork.core.cluster.ReplicaAck;
 import io.ringwork.core.cluster.ReplicaMessage;
 import io.ringwork.core.cluster.Term;
@@ -24,14 +25,75 @@ class PeerCodecTest {
     private List<ReplicaMessage> everyKind() {
         return List.of(
                 new ReplicaMessage.Hello(5, term, ReplicaMessage.Role.OBSERVER, 7, 41, 39),
-                new ReplicaMessage.Commit(5, term, 7, 40, List.of(state),
+                ProcessingMachine.commit(5, term, 7, 40, List.of(state),
                         List.of(new Change(5, "t/doc", 42, "gluer.merge", "id-1", 99, false, "{\"a\":1}".getBytes())),
                         List.of(new DeadLetter(5, 43, "t/doc", "gluer.patch", null, 100, "bad patch"))),
                 new ReplicaMessage.SnapshotBegin(5, term, 8, 40, 44),
-                new ReplicaMessage.SnapshotPage(5, term, List.of(state)),
+                ProcessingMachine.page(5, term, List.of(state)),
                 new ReplicaMessage.SnapshotEnd(5, term),
                 new ReplicaMessage.Digest(5, term, 9, 0x1234_5678_9abc_def0L),
                 new ReplicaMessage.Released(5, term, -1));
+    }
+
+    /** A test machine's body: a note, the same for a commit and a snapshot page. */
+    private record Note(String text) implements io.ringwork.core.cluster.CommitBody, io.ringwork.core.cluster.SnapshotBody {
+        @Override
+        public int machine() {
+            return 9;
+        }
+    }
+
+    private static final PeerCodec.BodyCodec NOTES = new PeerCodec.BodyCodec() {
+        @Override
+        public byte[] encodeCommit(io.ringwork.core.cluster.CommitBody body) {
+            return ((Note) body).text().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        }
+
+        @Override
+        public io.ringwork.core.cluster.CommitBody decodeCommit(int partition, byte[] bytes) {
+            return new Note(new String(bytes, java.nio.charset.StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public byte[] encodeSnapshot(io.ringwork.core.cluster.SnapshotBody page) {
+            return encodeCommit((Note) page);
+        }
+
+        @Override
+        public io.ringwork.core.cluster.SnapshotBody decodeSnapshot(int partition, byte[] bytes) {
+            return (Note) decodeCommit(partition, bytes);
+        }
+    };
+
+    /**
+     * Another machine's commits and pages travel as kinds of their own (60, 61) with its body codec;
+     * the engine's stay as they were. A node without that machine's codec, and an older node that
+     * knows neither kind, answer them SKIPPED: never taken for an empty commit of the engine.
+     */
+    @Test
+    void anotherMachinesBodiesTravelAsTheirOwnKindsAndANodeWithoutItsCodecSkipsThem() throws IOException {
+        PeerCodec withNotes = PeerCodec.withMachines(java.util.Map.of(9, NOTES));
+        var commit = new ReplicaMessage.Commit(5, term, 3, 30, new Note("x+1"), 2);
+        var page = new ReplicaMessage.SnapshotPage(5, term, new Note("x=1"));
+        var engines = ProcessingMachine.commit(5, term, 4, 31, List.of(), List.of(), List.of(), 3); // no state: its bytes compare by identity
+        byte[] body = withNotes.encodeBatch(List.of(commit, page, engines));
+        assertThat(withNotes.decodeBatch(body).messages()).containsExactly(commit, page, engines);
+        PeerCodec.Batch noCodec = codec.decodeBatch(body);
+        assertThat(noCodec.messages()).containsExactly(null, null, engines);
+        assertThat(noCodec.unknownKinds()).isEqualTo(2);
+        PeerCodec older = new PeerCodec() {
+            @Override
+            protected boolean knowsKind(int kind) {
+                return kind != MACHINE_COMMIT && kind != MACHINE_PAGE && super.knowsKind(kind);
+            }
+        };
+        PeerCodec.Batch old = older.decodeBatch(body);
+        assertThat(old.messages()).containsExactly(null, null, engines);
+        assertThat(old.unknownKinds()).isEqualTo(2);
+        assertThatThrownBy(() -> codec.encodeBatch(List.of(commit))).as("a node sends only bodies it has a codec for")
+                .isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> PeerCodec.withMachines(java.util.Map.of(ProcessingMachine.KIND, NOTES)))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     /**
@@ -41,7 +103,7 @@ class PeerCodecTest {
      */
     @Test
     void theDurableFrontierTravelsOnCommitsAndAloneAndAnOlderNodeSkipsBoth() throws IOException {
-        var commit = new ReplicaMessage.Commit(5, term, 8, 41, List.of(), List.of(), List.of(), 7);
+        var commit = ProcessingMachine.commit(5, term, 8, 41, List.of(), List.of(), List.of(), 7);
         var durable = new ReplicaMessage.Durable(5, term, 8);
         byte[] body = codec.encodeBatch(List.of(commit, durable));
         assertThat(codec.decodeBatch(body).messages()).containsExactly(commit, durable);
@@ -57,7 +119,7 @@ class PeerCodecTest {
             }
         };
         PeerCodec.Batch old = older.decodeBatch(body);
-        assertThat(old.messages().get(0)).isEqualTo(new ReplicaMessage.Commit(5, term, 8, 41, List.of(), List.of(), List.of()));
+        assertThat(old.messages().get(0)).isEqualTo(ProcessingMachine.commit(5, term, 8, 41, List.of(), List.of(), List.of()));
         assertThat(((ReplicaMessage.Commit) old.messages().get(0)).durableSeq()).isEqualTo(ReplicaMessage.NOTHING_DURABLE);
         assertThat(old.messages().get(1)).isNull();
         assertThat(old.unknownKinds()).isEqualTo(1);
@@ -78,13 +140,13 @@ class PeerCodecTest {
         var commit = (ReplicaMessage.Commit) batch.messages().get(1);
         assertThat(commit.seq()).isEqualTo(7);
         assertThat(commit.checkpoint()).isEqualTo(40);
-        assertThat(commit.states().get(0).key()).isEqualTo("t/doc");
-        assertThat(commit.states().get(0).state().version()).isEqualTo(42);
-        assertThat(commit.states().get(0).state().value()).isEqualTo("{\"a\":1}".getBytes());
-        assertThat(commit.changes().get(0).recordId()).isEqualTo("id-1");
-        assertThat(commit.deadLetters().get(0).reason()).isEqualTo("bad patch");
+        assertThat(((ProcessingMachine.Writes) commit.body()).states().get(0).key()).isEqualTo("t/doc");
+        assertThat(((ProcessingMachine.Writes) commit.body()).states().get(0).state().version()).isEqualTo(42);
+        assertThat(((ProcessingMachine.Writes) commit.body()).states().get(0).state().value()).isEqualTo("{\"a\":1}".getBytes());
+        assertThat(((ProcessingMachine.Writes) commit.body()).changes().get(0).recordId()).isEqualTo("id-1");
+        assertThat(((ProcessingMachine.Writes) commit.body()).deadLetters().get(0).reason()).isEqualTo("bad patch");
         var page = (ReplicaMessage.SnapshotPage) batch.messages().get(3);
-        assertThat(page.states().get(0).state().processor()).isEqualTo("gluer");
+        assertThat(((ProcessingMachine.Page) page.body()).states().get(0).state().processor()).isEqualTo("gluer");
         assertThat(codec.decodeBatch(codec.encodeBatch(List.of())).messages()).isEmpty();
 
         List<ReplicaAck> acks = Arrays.asList(new ReplicaAck(5, term, 7, ReplicaAck.Status.IN_SYNC), null,
@@ -100,13 +162,13 @@ class PeerCodecTest {
         String longKey = "t/" + "k".repeat(69_998);
         StateWrite rejectedOnly = new StateWrite(5, longKey, new StoredState(43, "", false, null));
         DeadLetter letter = new DeadLetter(5, 43, longKey, "gluer.put", null, 100, "the key is 70000 bytes");
-        PeerCodec.Batch batch = codec.decodeBatch(codec.encodeBatch(List.of(new ReplicaMessage.Commit(5, term, 8, 43,
-                List.of(rejectedOnly), List.of(), List.of(letter)), new ReplicaMessage.SnapshotPage(5, term, List.of(rejectedOnly)))));
+        PeerCodec.Batch batch = codec.decodeBatch(codec.encodeBatch(List.of(ProcessingMachine.commit(5, term, 8, 43,
+                List.of(rejectedOnly), List.of(), List.of(letter)), ProcessingMachine.page(5, term, List.of(rejectedOnly)))));
         var commit = (ReplicaMessage.Commit) batch.messages().get(0);
-        assertThat(commit.states().get(0).key()).isEqualTo(longKey);
-        assertThat(commit.states().get(0).state().version()).isEqualTo(43);
-        assertThat(commit.deadLetters().get(0).key()).endsWith("…(70000 bytes)");
-        assertThat(((ReplicaMessage.SnapshotPage) batch.messages().get(1)).states().get(0).key()).isEqualTo(longKey);
+        assertThat(((ProcessingMachine.Writes) commit.body()).states().get(0).key()).isEqualTo(longKey);
+        assertThat(((ProcessingMachine.Writes) commit.body()).states().get(0).state().version()).isEqualTo(43);
+        assertThat(((ProcessingMachine.Writes) commit.body()).deadLetters().get(0).key()).endsWith("…(70000 bytes)");
+        assertThat(((ProcessingMachine.Page) ((ReplicaMessage.SnapshotPage) batch.messages().get(1)).body()).states().get(0).key()).isEqualTo(longKey);
     }
 
     @Test
@@ -152,7 +214,7 @@ class PeerCodecTest {
         assertThat(read.messages()).hasSize(8);
         assertThat(read.messages().subList(0, 7).get(0)).isEqualTo(messages.get(0));
         assertThat(read.messages().get(5)).isEqualTo(messages.get(5));
-        assertThat(((ReplicaMessage.Commit) read.messages().get(1)).states()).hasSize(1);
+        assertThat(((ProcessingMachine.Writes) ((ReplicaMessage.Commit) read.messages().get(1)).body()).states()).hasSize(1);
         assertThat(read.messages().get(7)).isNull();
         assertThat(read.unknownKinds()).isEqualTo(1);
         assertThat(read.unknownFields()).isEqualTo(7); // the origin on each of the seven messages

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.ringwork.core.cluster.ProcessingMachine;
 import io.ringwork.core.cluster.ReplicaAck;
 import io.ringwork.core.cluster.ReplicaMessage;
 import io.ringwork.core.cluster.Term;
@@ -68,7 +69,7 @@ class PeerPortForgeryTest {
     /** A commit that would overwrite k and add a key, under {@code term}. */
     private static List<ReplicaMessage> forgedCommit(Term term) {
         StoredState overwrite = new StoredState(1_000, "resource", false, "{\"v\":\"forged\"}".getBytes(StandardCharsets.UTF_8));
-        return List.of(new ReplicaMessage.Commit(partition, term, 1, 1_000,
+        return List.of(ProcessingMachine.commit(partition, term, 1, 1_000,
                 List.of(new StateWrite(partition, "doc/k", overwrite), new StateWrite(partition, "doc/forged", overwrite)), List.of(), List.of()));
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.ringwork.core.cluster.ProcessingMachine;
 import io.ringwork.core.cluster.PartitionFollower;
 import io.ringwork.core.cluster.ReplicaAck;
 import io.ringwork.core.cluster.ReplicaMessage;
@@ -34,7 +35,7 @@ class PeerServerTest {
     private static final Term TERM = new Term(5, "n1");
 
     private final MemoryStateStore store = new MemoryStateStore();
-    private final PartitionFollower follower = new PartitionFollower(0, store);
+    private final PartitionFollower follower = new PartitionFollower(ProcessingMachine.of(0, store));
     private final AtomicInteger messagesReceived = new AtomicInteger();
     private final PeerCounters counters = new PeerCounters();
     private PeerServer server;
@@ -71,7 +72,7 @@ class PeerServerTest {
     }
 
     private static ReplicaMessage.Commit commit(Term term, long seq, StateWrite state) {
-        return new ReplicaMessage.Commit(0, term, seq, state.state().version(), List.of(state), List.of(), List.of());
+        return ProcessingMachine.commit(0, term, seq, state.state().version(), List.of(state), List.of(), List.of());
     }
 
     /** An owner that followed the protocol: the follower holds k at version 1. */

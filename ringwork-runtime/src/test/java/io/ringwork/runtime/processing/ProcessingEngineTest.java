@@ -283,8 +283,8 @@ class ProcessingEngineTest {
         List<io.ringwork.core.cluster.PartitionLeader.Outbound> held = Collections.synchronizedList(new ArrayList<>());
         List<FeedEntry> promoted = Collections.synchronizedList(new ArrayList<>());
         for (int p = 0; p < PARTITIONS; p++) {
-            leaders[p] = new io.ringwork.core.cluster.PartitionLeader(p, term, "a", store, 100, 0);
-            followers[p] = new io.ringwork.core.cluster.PartitionFollower(p, replicaStore);
+            leaders[p] = new io.ringwork.core.cluster.PartitionLeader(term, "a", io.ringwork.core.cluster.ProcessingMachine.of(p, store), 100, 0);
+            followers[p] = new io.ringwork.core.cluster.PartitionFollower(io.ringwork.core.cluster.ProcessingMachine.of(p, replicaStore));
             var hellos = leaders[p].members(List.of("a", "b"), List.of(), 2, m -> true);
             for (var out : hellos.messages()) leaders[p].onAck("b", followers[p].receive(out.message()).ack());
         }
@@ -301,7 +301,8 @@ class ProcessingEngineTest {
             public void committed(int partition, long checkpoint, List<io.ringwork.core.store.WriteSet.StateWrite> states,
                                   List<io.ringwork.core.record.Change> changes, List<DeadLetter> deadLetters, Runnable onDurable) {
                 synchronized (leaders[partition]) {
-                    held.addAll(leaders[partition].committed(checkpoint, states, changes, deadLetters, onDurable).messages());
+                    held.addAll(leaders[partition].committed(checkpoint,
+                            new io.ringwork.core.cluster.ProcessingMachine.Writes(states, changes, deadLetters), onDurable).messages());
                 }
             }
         };

@@ -107,7 +107,7 @@ class RocksStateStoreTest {
             store.writeTerm(5, new StoredTerm(2, "n9"));
             assertThat(store.term(5)).isEqualTo(new StoredTerm(3, "n-\u00e9"));
             // The node's followers are made on the reopened store, as ClusterService makes them.
-            assertThat(new io.ringwork.core.cluster.PartitionFollower(5, store).term())
+            assertThat(new io.ringwork.core.cluster.PartitionFollower(io.ringwork.core.cluster.ProcessingMachine.of(5, store)).term())
                     .isEqualTo(new io.ringwork.core.cluster.Term(3, "n-\u00e9"));
         }
     }

@@ -7,6 +7,7 @@ import io.ringwork.core.cluster.MemberView;
 import io.ringwork.core.cluster.PartitionFollower;
 import io.ringwork.core.cluster.PartitionHost;
 import io.ringwork.core.cluster.PartitionLeader;
+import io.ringwork.core.cluster.ProcessingMachine;
 import io.ringwork.core.cluster.ReplicaAck;
 import io.ringwork.core.cluster.ReplicaMessage;
 import io.ringwork.core.cluster.Term;
@@ -156,7 +157,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         // join before it runs anything alone; a restarted node is given them too.
         boolean expectPeers = incarnation > 0 || !id.equals("n0");
         return new PartitionHost(id, 1, log.partitionCount(), config.replicationFactor(), store, hostConfig, expectPeers,
-                this::newFollower, new Ports(), new TraceEvents());
+                this::newFollower, p -> ProcessingMachine.of(p, store), new Ports(), new TraceEvents());
     }
 
     private PartitionFollower newFollower(int p) {
@@ -165,13 +166,12 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
             // Deliberately broken (checker self-test): terms are promised and led, never written down.
             followerStore = TermForgettingStore.onWrite(followerStore);
         }
-        LogCatchUp catchUp = new LogCatchUp(logSource(), followerStore, applier, catchUpLimit());
         if (forgetTerm.get(p)) {
             // Deliberately broken (checker self-test): forget the term, the stored one too, and take a lower one.
             forgetTerm.clear(p);
-            return new PartitionFollower(p, TermForgettingStore.onRead(followerStore), catchUp);
+            return new PartitionFollower(new ProcessingMachine(p, TermForgettingStore.onRead(followerStore), applier), catchUpLimit());
         }
-        return new PartitionFollower(p, followerStore, catchUp);
+        return new PartitionFollower(new ProcessingMachine(p, followerStore, applier), catchUpLimit());
     }
 
     public String id() {
@@ -419,7 +419,8 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
             }
             store.write(set);
             if (TRACE) trace("commits p%d to %d changes %s", p, checkpoint, changes.stream().map(x -> x.key() + "@" + x.version()).toList());
-            host.committed(p, checkpoint, states, replicated, deadLetters, () -> hooks.durable(id, p, checkpoint, term), nowMs);
+            host.committed(p, checkpoint, new ProcessingMachine.Writes(states, replicated, deadLetters),
+                    () -> hooks.durable(id, p, checkpoint, term), nowMs);
         });
     }
 
@@ -498,6 +499,12 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         }
 
         @Override
+        public List<Record> readLog(PartitionFollower.LogRead read) {
+            // The simulated log is read at once, between the chunks, as the node reads its log off the monitor.
+            return LogCatchUp.read(logSource(), read);
+        }
+
+        @Override
         public void publish(MemberView self) {
             // Through the node's metadata encoding, as gossip carries it.
             published = MemberView.fromMetadata(id, self.toMetadata(Map.of(MemberView.WEIGHT, Integer.toString(self.weight()))));
@@ -546,8 +553,8 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
 
     private static String brief(ReplicaMessage m) {
         return switch (m) {
-            case ReplicaMessage.Commit c -> "Commit p" + c.partition() + " " + c.term() + " seq " + c.seq() + " cp " + c.checkpoint()
-                    + " changes " + c.changes().stream().map(x -> x.key() + "@" + x.version()).toList();
+            case ReplicaMessage.Commit c when c.body() instanceof ProcessingMachine.Writes w -> "Commit p" + c.partition() + " " + c.term()
+                    + " seq " + c.seq() + " cp " + c.checkpoint() + " changes " + w.changes().stream().map(x -> x.key() + "@" + x.version()).toList();
             default -> m.toString();
         };
     }

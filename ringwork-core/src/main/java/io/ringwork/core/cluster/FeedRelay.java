@@ -226,6 +226,16 @@ public final class FeedRelay {
     }
 
     /**
+     * The checkpoint the partition's source last said it holds in sync, in a page to this relay,
+     * whoever that source is (the owner or an in-sync replica), or -1: a member held every record
+     * up to it, so this node's copy of them is not the last one.
+     */
+    public long claimed(int partition) {
+        Cursor cursor = cursors.get(partition);
+        return cursor != null && cursor.claimedBy != null ? cursor.claimed : -1;
+    }
+
+    /**
      * True when the partition is relayed and this node's feed has what the sources hold up to
      * {@code checkpoint}: the fed floor reached it, or the current source holds it and the relay
      * has taken that source's feed to the end it had then (a source whose feed jumped by snapshot

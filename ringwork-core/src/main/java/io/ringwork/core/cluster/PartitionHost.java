@@ -670,17 +670,16 @@ public final class PartitionHost {
 
     /**
      * Scale-out: once the plan lists this node nowhere for {@code p}, no owner sends it anything
-     * more of {@code p}, so it would wait for a checkpoint it never hears. It need not when the
-     * plan's owner itself said, in a relay page, that it holds at least {@code held}: the owner's
-     * word, not its gossip, which may be stale (simulator seed 7: a leaving node took an old owner's
-     * gossip for a handoff, and that owner had dropped the partition).
+     * more of {@code p}, so it would wait for a checkpoint it never hears. It need not once a member
+     * holding {@code p} in sync (its owner or a replica) said, in a relay page, that it holds at
+     * least {@code held}: then this node's copy is not the last one. That member's own word, not
+     * the owner's gossip, which may be stale (simulator seed 7: a leaving node took an old owner's
+     * gossip for a handoff, and that member had dropped the partition).
      */
     private boolean handedOff(OwnershipPlan current, int p, long held) {
-        if (current == null) return false;
-        String owner = current.owner(p);
-        if (owner == null || owner.equals(self) || current.replicas(p).contains(self)) return false;
+        if (current == null || current.replicas(p).contains(self) || self.equals(current.owner(p))) return false;
         synchronized (relay) {
-            return relay.claimedBy(p, owner) >= held;
+            return relay.claimed(p) >= held;
         }
     }
 

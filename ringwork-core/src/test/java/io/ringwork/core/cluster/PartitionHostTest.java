@@ -108,7 +108,7 @@ class PartitionHostTest {
     /**
      * Simulator seed 7: a leaving node took the new owner's gossip (stale: it still showed an
      * older run of the partition, which that member had since dropped) for a handoff and went,
-     * with the only copy. It now goes only once the owner itself says it holds what it holds.
+     * with the only copy. It now goes only once a member holding the partition in sync says, itself, that it holds what this node holds.
      */
     @Test
     void aLeaveWaitsForTheOwnersOwnWordNotItsGossip() {

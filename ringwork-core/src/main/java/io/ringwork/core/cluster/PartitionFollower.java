@@ -224,7 +224,7 @@ public final class PartitionFollower {
                     yield answer(Status.NEED_SNAPSHOT, List.of());
                 }
                 if (mode != Mode.SYNCED || digest.seq() != lastSeq) yield answer(Status.IN_SYNC, List.of());
-                if (PartitionDigest.of(store, partition) == digest.digest()) yield answer(Status.IN_SYNC, List.of());
+                if (store.digest(partition) == digest.digest()) yield answer(Status.IN_SYNC, List.of());
                 repairing = true;
                 repairs++;
                 // Only states differ: keep taking the owner's commits, in order, until the repairing

@@ -422,7 +422,7 @@ public final class PartitionLeader {
         for (var entry : followers.entrySet()) {
             Follower follower = entry.getValue();
             if (follower.role != Role.REPLICA || follower.state != LinkState.SYNCED || nowMs < follower.nextDigestAtMs) continue;
-            if (digest == null) digest = PartitionDigest.of(store, partition);
+            if (digest == null) digest = store.digest(partition);
             follower.nextDigestAtMs = nowMs + intervalMs;
             emit(entry.getKey(), follower, new ReplicaMessage.Digest(partition, term, nextSeq - 1, digest), effects);
         }

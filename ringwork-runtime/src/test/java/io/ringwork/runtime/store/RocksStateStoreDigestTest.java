@@ -41,23 +41,29 @@ class RocksStateStoreDigestTest {
         return new RocksStateStore(directory, DigestWorkload.PARTITIONS, 1000, 1000);
     }
 
-    @Property(tries = 12)
-    void digestEqualsTheScanAfterEveryWriteAndReopen(@ForAll long seed) throws IOException {
+    /** With {@code recentHashes} entries of recently written keys' hashes: few, so keys fall out and are read again. */
+    private static RocksStateStore open(Path directory, int recentHashes) {
+        return new RocksStateStore(directory, DigestWorkload.PARTITIONS, 1000, 1000, recentHashes);
+    }
+
+    @Property(tries = 16)
+    void digestEqualsTheScanAfterEveryWriteAndReopen(@ForAll long seed, @ForAll boolean fewRecentHashes) throws IOException {
+        int recentHashes = fewRecentHashes ? 5 : 65_536;
         // jqwik does not inject JUnit's @TempDir into a property's tries.
         Path directory = Files.createTempDirectory("digest");
         DigestWorkload workload = new DigestWorkload(seed);
-        RocksStateStore store = open(directory);
+        RocksStateStore store = open(directory, recentHashes);
         try {
             for (int i = 0; i < 120; i++) {
                 if (!workload.step(store, true)) {
                     store.close();
-                    store = open(directory);
+                    store = open(directory, recentHashes);
                     assertThat(store.digestStatesScannedAtOpen()).as("digests are read back, not recomputed").isEqualTo(-1);
                 }
                 workload.check(store);
             }
             store.close();
-            store = open(directory);
+            store = open(directory, recentHashes);
             workload.check(store);
             assertThat(workload.nonEmptyChecks()).isPositive();
         } finally {

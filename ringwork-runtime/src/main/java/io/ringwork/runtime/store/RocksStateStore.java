@@ -115,8 +115,10 @@ public final class RocksStateStore implements StateStore {
      * What each recently written key adds to its partition's digest ({@link StateDigest#hash} of
      * its state, 0 for none), so an engine commit reads only the replaced states of keys not
      * written lately: a multiGet of every key of every commit cost a measured 18-26 % of the
-     * write path. At most {@link #digestCacheEntries} entries, least recently used out; written
-     * after each batch, under the monitor, like the digests themselves.
+     * write path (the gluer benchmark's live runs). At most {@link #digestCacheEntries} entries
+     * (65,536: a few MB with short keys, about 75 MB if every key had the 1 KiB maximum; the key
+     * strings are mostly those the engine's key cache holds anyway), least recently used out;
+     * written after each batch, under the monitor, like the digests themselves.
      */
     private final java.util.LinkedHashMap<PartitionKey, Long> recentHashes;
     private final int digestCacheEntries;

@@ -76,7 +76,11 @@ public interface PartitionMachine {
 
     // ---------------------------------------------------------------- anti-entropy
 
-    /** An order-free digest of the state: replicas with the same states have the same digest. */
+    /**
+     * An order-free digest of the state: replicas with the same states have the same digest. It is
+     * read on an owner's tick and a replica's peer thread under the partition's monitor, so it must
+     * be cheap: kept up to date on every write, not computed by a scan.
+     */
     long digest();
 
     // ---------------------------------------------------------------- catch-up from the log

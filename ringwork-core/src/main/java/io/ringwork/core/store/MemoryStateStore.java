@@ -19,6 +19,8 @@ public final class MemoryStateStore implements StateStore {
     private final Map<Integer, NavigableMap<String, StoredState>> states = new HashMap<>();
     private final Map<Integer, Long> checkpoints = new HashMap<>();
     private final Map<Integer, Long> highs = new HashMap<>();
+    /** Per partition, the sum of {@link StateDigest#hash} over its states (see {@link #digest}). */
+    private final Map<Integer, Long> digests = new HashMap<>();
     /** Per partition: the highest version fed per key while holding no state (see {@link #fedVersion}). */
     private final Map<Integer, Map<String, Long>> fed = new HashMap<>();
     private final Map<Integer, Long> fedFloors = new HashMap<>();
@@ -97,9 +99,17 @@ public final class MemoryStateStore implements StateStore {
         return promoted;
     }
 
+    /** The one place a state changes (besides a drop), so the digest follows every write. */
     private void putState(WriteSet.StateWrite w) {
-        states.computeIfAbsent(w.partition(), p -> new TreeMap<>()).put(w.key(), w.state());
+        StoredState before = states.computeIfAbsent(w.partition(), p -> new TreeMap<>()).put(w.key(), w.state());
+        long delta = StateDigest.delta(w.key(), before == null ? null : before.toBytes(), w.state().toBytes());
+        digests.merge(w.partition(), delta, Long::sum);
         highs.merge(w.partition(), w.state().version(), Math::max);
+    }
+
+    @Override
+    public synchronized long digest(int partition) {
+        return digests.getOrDefault(partition, 0L);
     }
 
     @Override
@@ -216,6 +226,7 @@ public final class MemoryStateStore implements StateStore {
         raiseFloor(partition, checkpoint);
         checkpoints.remove(partition);
         highs.remove(partition);
+        digests.remove(partition);
         deadLetters.removeIf(letter -> letter.partition() == partition);
         writes++;
     }

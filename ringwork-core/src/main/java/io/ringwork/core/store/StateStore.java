@@ -109,6 +109,16 @@ public interface StateStore extends AutoCloseable {
      */
     void dropPartition(int partition);
 
+    /**
+     * The partition's anti-entropy digest: the sum (modulo 2^64) of {@link StateDigest#hash} over
+     * its states, 0 when it holds none. Kept up to date by every write that changes a state
+     * ({@link #write}, {@link #applyReplicated}, {@link #dropPartition}), atomically with it and as
+     * durably, so reading it is O(1): the owner reads it on its tick and a replica in its request
+     * handler, both under the partition's lock. Equal to {@code PartitionDigest.of} (the scan that
+     * is its reference) after every write.
+     */
+    long digest(int partition);
+
     /** True when this node holds any state, checkpoint or dead letter of the partition. */
     boolean holds(int partition);
 

@@ -1,6 +1,7 @@
 package io.ringwork.sim.cluster;
 
 import io.ringwork.core.cluster.OwnershipPlan;
+import io.ringwork.core.cluster.PartitionDigest;
 import io.ringwork.core.store.StoredState;
 
 /**
@@ -8,7 +9,9 @@ import io.ringwork.core.store.StoredState;
  * of the partition at exactly the full sequential fold and its checkpoint covers every record; no
  * feed is ahead of a key's last change, and that last change is on some node's feed. (A replica
  * that caught up by snapshot jumps to the snapshot's versions without feeding the changes in
- * between: a node's feed is complete for the time it was in sync, not before.)
+ * between: a node's feed is complete for the time it was in sync, not before.) Every node's
+ * incremental digest of every partition equals the scan of its states ({@link PartitionDigest#of}),
+ * after all the commits, snapshots, repairs and drops of the run.
  */
 public final class ReplicasConverge {
     private final MonotonicFeed feeds;
@@ -43,6 +46,13 @@ public final class ReplicasConverge {
                                     replica, key, fed, log.lastChangeOf(key)));
                         }
                     }
+                }
+            }
+            for (SimProcessingNode node : cluster.nodes()) {
+                for (int p = 0; p < log.partitionCount(); p++) {
+                    long scanned = PartitionDigest.of(node.store(), p);
+                    ClusterInvariant.require(node.store().digest(p) == scanned,
+                            "%s: the digest of partition %s is %s, its states scan to %s", node.id(), p, node.store().digest(p), scanned);
                 }
             }
             // A replica that caught up by snapshot jumps to the snapshot's versions without feeding

@@ -57,6 +57,7 @@ final class TermForgettingStore implements StateStore {
     @Override public List<FeedEntry> relayed(int partition, List<io.ringwork.core.record.Change> changes, long floor) { return store.relayed(partition, changes, floor); }
     @Override public void dropPartition(int partition) { store.dropPartition(partition); }
     @Override public boolean holds(int partition) { return store.holds(partition); }
+    @Override public long digest(int partition) { return store.digest(partition); }
     @Override public long feedGap(int partition) { return store.feedGap(partition); }
     @Override public void markFeedGap(int partition, long checkpoint) { store.markFeedGap(partition, checkpoint); }
     @Override public void close() {}

@@ -66,11 +66,18 @@ public final class FeedRelay {
      *                      it, and a quorum holds their changes (they are on its feed)
      * @param claim         the claim's checkpoint ({@link StateStore#feedCheckpoint}), -1 if none
      * @param claimEnd      the source's feed end read after both: every change at or below the claim is below it
+     * @param runs          the source runs the partition as its owner now (false from a member of an older version)
      */
     public record Page(int partition, boolean source, List<Change> changes, long nextPosition, long checkpoint,
-                       long claim, long claimEnd) {
+                       long claim, long claimEnd, boolean runs) {
         public Page {
             changes = List.copyOf(changes);
+        }
+
+        /** A page from a source that does not say it runs the partition. */
+        public Page(int partition, boolean source, List<Change> changes, long nextPosition, long checkpoint, long claim,
+                    long claimEnd) {
+            this(partition, source, changes, nextPosition, checkpoint, claim, claimEnd, false);
         }
     }
 
@@ -98,6 +105,8 @@ public final class FeedRelay {
         String claimedBy;
         long claimed = -1;
         long claimedEnd;
+        /** Whether that member said it ran the partition when it claimed. */
+        boolean claimedRunning;
     }
 
     private final StateStore store;
@@ -189,6 +198,7 @@ public final class FeedRelay {
         cursor.next = Math.max(cursor.next, page.nextPosition());
         cursor.claimedBy = from;
         cursor.claimed = page.checkpoint();
+        cursor.claimedRunning = page.runs();
         cursor.claimedEnd = page.claimEnd();
         if (!cursor.claimPending && page.claim() >= 0) {
             cursor.claimPending = true;
@@ -226,13 +236,15 @@ public final class FeedRelay {
     }
 
     /**
-     * The checkpoint the partition's source last said it holds in sync, in a page to this relay,
-     * whoever that source is (the owner or an in-sync replica), or -1: a member held every record
-     * up to it, so this node's copy of them is not the last one.
+     * The checkpoint the partition's source last said it holds, in a page to this relay, if that
+     * source said it ran the partition then; else -1. A member that runs a partition never drops
+     * it, and hands it on only to an owner that takes it over from there, so a node that holds
+     * such a claim's records is not their last holder. (A claim from a member that merely holds
+     * the partition proves less: that member may drop it on this node's own word.)
      */
-    public long claimed(int partition) {
+    public long claimedByRunner(int partition) {
         Cursor cursor = cursors.get(partition);
-        return cursor != null && cursor.claimedBy != null ? cursor.claimed : -1;
+        return cursor != null && cursor.claimedBy != null && cursor.claimedRunning ? cursor.claimed : -1;
     }
 
     /**
@@ -273,6 +285,11 @@ public final class FeedRelay {
      * fetch's limit of changes, so an answer's cost is bounded whatever the feed's length.
      */
     public static Page serve(StateStore store, Fetch fetch, boolean holds, int scanMax) {
+        return serve(store, fetch, holds, false, scanMax);
+    }
+
+    /** As {@link #serve(StateStore, Fetch, boolean, int)}, saying whether this node {@code runs} the partition. */
+    public static Page serve(StateStore store, Fetch fetch, boolean holds, boolean runs, int scanMax) {
         int p = fetch.partition();
         if (!holds) return new Page(p, false, List.of(), fetch.fromPosition(), -1, -1, -1);
         // The claim first: every change at or below this checkpoint is below the end read after it.
@@ -294,6 +311,6 @@ public final class FeedRelay {
                 if (changes.size() >= fetch.limit()) break;
             }
         }
-        return new Page(p, true, changes, next, checkpoint, claim, end);
+        return new Page(p, true, changes, next, checkpoint, claim, end, runs);
     }
 }

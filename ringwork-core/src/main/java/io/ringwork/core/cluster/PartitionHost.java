@@ -671,15 +671,15 @@ public final class PartitionHost {
     /**
      * Scale-out: once the plan lists this node nowhere for {@code p}, no owner sends it anything
      * more of {@code p}, so it would wait for a checkpoint it never hears. It need not once a member
-     * holding {@code p} in sync (its owner or a replica) said, in a relay page, that it holds at
-     * least {@code held}: then this node's copy is not the last one. That member's own word, not
-     * the owner's gossip, which may be stale (simulator seed 7: a leaving node took an old owner's
-     * gossip for a handoff, and that member had dropped the partition).
+     * that runs {@code p} said, in a relay page, that it holds at least {@code held}
+     * ({@link FeedRelay#claimedByRunner}): its own word, not its gossip, which may be stale
+     * (simulator seed 7); and not the word of a member that merely holds the partition, which may
+     * drop it on this very node's word (seed 394: two nodes each counted on the other's copy).
      */
     private boolean handedOff(OwnershipPlan current, int p, long held) {
         if (current == null || current.replicas(p).contains(self) || self.equals(current.owner(p))) return false;
         synchronized (relay) {
-            return relay.claimed(p) >= held;
+            return relay.claimedByRunner(p) >= held;
         }
     }
 
@@ -741,7 +741,7 @@ public final class PartitionHost {
         }
         FeedRelay.Fetch bounded = new FeedRelay.Fetch(fetch.partition(), fetch.fromPosition(), fetch.afterVersion(),
                 Math.min(fetch.limit(), config.relay().pageLimit()));
-        return FeedRelay.serve(store, bounded, holdsInSync(fetch.partition()), config.relay().scanMax());
+        return FeedRelay.serve(store, bounded, holdsInSync(fetch.partition()), runsActively(fetch.partition()), config.relay().scanMax());
     }
 
     /**

@@ -108,7 +108,8 @@ class PartitionHostTest {
     /**
      * Simulator seed 7: a leaving node took the new owner's gossip (stale: it still showed an
      * older run of the partition, which that member had since dropped) for a handoff and went,
-     * with the only copy. It now goes only once a member holding the partition in sync says, itself, that it holds what this node holds.
+     * with the only copy. It now goes only once a member that runs the partition says, itself, that
+     * it holds what this node holds.
      */
     @Test
     void aLeaveWaitsForTheOwnersOwnWordNotItsGossip() {
@@ -131,13 +132,20 @@ class PartitionHostTest {
 
         List<FeedRelay.Request> fetches = host.relayTick(1_000);
         assertThat(fetches).extracting(FeedRelay.Request::to).contains("n2");
-        host.onFeedPage("n2", new FeedRelay.Page(0, true, List.of(), 0, 4, 4, 0), 1_010);
+        host.onFeedPage("n2", new FeedRelay.Page(0, true, List.of(), 0, 4, 4, 0, true), 1_010);
         host.tick(1_020);
         assertThat(ports.departed).as("gone though the owner holds only up to 4 of 5").isFalse();
 
+        // Seed 394: a member that holds the partition but does not run it may drop it on this
+        // node's own word; its claim does not let this node go.
         host.relayTick(1_200);
-        host.onFeedPage("n2", new FeedRelay.Page(0, true, List.of(), 0, 5, 5, 0), 1_210);
+        host.onFeedPage("n2", new FeedRelay.Page(0, true, List.of(), 0, 5, 5, 0, false), 1_210);
         host.tick(1_220);
+        assertThat(ports.departed).as("gone on the word of a member that does not run it").isFalse();
+
+        host.relayTick(1_400);
+        host.onFeedPage("n2", new FeedRelay.Page(0, true, List.of(), 0, 5, 5, 0, true), 1_410);
+        host.tick(1_420);
         assertThat(ports.departed).isTrue();
     }
 

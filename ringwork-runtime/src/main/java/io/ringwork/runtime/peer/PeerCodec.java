@@ -114,6 +114,8 @@ public class PeerCodec {
     static final int NEXT_POSITION = 34;
     static final int CLAIM = 35;
     static final int CLAIM_END = 36;
+    /** On FEED_PAGE: the source runs the partition (absent: it does not say; an older member). */
+    static final int RUNS = 37;
     // The machine kind and its body, on MACHINE_COMMIT and MACHINE_PAGE.
     static final int MACHINE = 40;
     static final int BODY = 41;
@@ -577,6 +579,7 @@ public class PeerCodec {
             Tagged.Writer f = new Tagged.Writer().longValue(PARTITION, page.partition()).byteValue(SOURCE, page.source() ? 1 : 0)
                     .longValue(NEXT_POSITION, page.nextPosition()).longValue(CHECKPOINT, page.checkpoint())
                     .longValue(CLAIM, page.claim()).longValue(CLAIM_END, page.claimEnd());
+            if (page.runs()) f.byteValue(RUNS, 1);
             for (Change change : page.changes()) f.bytes(CHANGE, ChangeCodec.encode(change));
             body.message(FEED_PAGE, f);
         }
@@ -610,7 +613,7 @@ public class PeerCodec {
                     changes.add(decoded);
                 }
                 pages.add(new FeedRelay.Page(partition, f.one(SOURCE).byteValue() == 1, changes, f.longValue(NEXT_POSITION),
-                        f.longValue(CHECKPOINT), f.longValue(CLAIM), f.longValue(CLAIM_END)));
+                        f.longValue(CHECKPOINT), f.longValue(CLAIM), f.longValue(CLAIM_END), f.has(RUNS) && f.one(RUNS).byteValue() == 1));
             }
             if (pages.size() != asked.size()) throw new IOException(pages.size() + " pages for " + asked.size() + " fetches");
             return pages;
@@ -629,7 +632,7 @@ public class PeerCodec {
     /** Whether this version reads fields of {@code tag}; others are skipped and counted. */
     protected boolean knowsField(int tag) {
         return (tag >= PARTITION && tag <= DURABLE_SEQ) || (tag >= READ_KEY && tag <= READ_DETAIL)
-                || (tag >= FROM_POSITION && tag <= CLAIM_END) || tag == MACHINE || tag == BODY;
+                || (tag >= FROM_POSITION && tag <= RUNS) || tag == MACHINE || tag == BODY;
     }
 
     /** Adds fields a later version writes to a message of {@code kind}; none in this one. */

@@ -357,7 +357,7 @@ class PeerCodecTest {
         assertThat(codec.decodeFetches(request)).isEqualTo(fetches);
         io.ringwork.core.record.Change change = new io.ringwork.core.record.Change(3, "t/k", 9, "gluer.merge", "id", 5, false, "{}".getBytes());
         List<io.ringwork.core.cluster.FeedRelay.Page> pages = List.of(
-                new io.ringwork.core.cluster.FeedRelay.Page(3, true, List.of(change), 20, 9, -1, 21),
+                new io.ringwork.core.cluster.FeedRelay.Page(3, true, List.of(change), 20, 9, -1, 21, true),
                 new io.ringwork.core.cluster.FeedRelay.Page(5, false, List.of(), 0, -1, -1, -1));
         List<io.ringwork.core.cluster.FeedRelay.Page> decoded = codec.decodePages(codec.encodePages(pages), fetches);
         assertThat(decoded).hasSize(2);
@@ -365,9 +365,9 @@ class PeerCodecTest {
             assertThat(c.key()).isEqualTo("t/k");
             assertThat(c.version()).isEqualTo(9);
         });
-        assertThat(decoded.get(0)).extracting(p -> p.nextPosition(), p -> p.checkpoint(), p -> p.claim(), p -> p.claimEnd(), p -> p.source())
-                .containsExactly(20L, 9L, -1L, 21L, true);
-        assertThat(decoded.get(1).source()).isFalse();
+        assertThat(decoded.get(0)).extracting(p -> p.nextPosition(), p -> p.checkpoint(), p -> p.claim(), p -> p.claimEnd(), p -> p.source(),
+                p -> p.runs()).containsExactly(20L, 9L, -1L, 21L, true, true);
+        assertThat(decoded.get(1)).extracting(p -> p.source(), p -> p.runs()).containsExactly(false, false);
         // A node of version 1 answers a fetch SKIPPED: taken as a refusal, so the relay asks another member.
         byte[] skipped = codec.encodeAnswers(java.util.Arrays.asList(null, null));
         assertThat(codec.decodePages(skipped, fetches)).extracting(p -> p.source()).containsExactly(false, false);

@@ -107,6 +107,8 @@ public final class FeedRelay {
         long claimedEnd;
         /** Whether that member said it ran the partition when it claimed. */
         boolean claimedRunning;
+        /** Whether that member's feed was whole above this relay's floor then (it made a claim: no snapshot jump). */
+        boolean claimedWhole;
     }
 
     private final StateStore store;
@@ -199,6 +201,7 @@ public final class FeedRelay {
         cursor.claimedBy = from;
         cursor.claimed = page.checkpoint();
         cursor.claimedRunning = page.runs();
+        cursor.claimedWhole = page.claim() >= 0;
         cursor.claimedEnd = page.claimEnd();
         if (!cursor.claimPending && page.claim() >= 0) {
             cursor.claimPending = true;
@@ -250,15 +253,18 @@ public final class FeedRelay {
     /**
      * True when the partition is relayed and this node's feed has what the sources hold up to
      * {@code checkpoint}: the fed floor reached it, or the current source holds it and the relay
-     * has taken that source's feed to the end it had then (a source whose feed jumped by snapshot
-     * claims no floor).
+     * has taken that source's feed to the end it had then, where that feed is whole above the
+     * floor or the source runs the partition. A replica whose feed jumped by snapshot is not enough
+     * while the owner's may be whole (simulator seed 973: a relay cut off from the owner read a
+     * snapshotted replica, and the run counted it as caught up); an owner's feed is the most there
+     * is, so a relay is as complete as the owner's feed.
      */
     public boolean caughtUpTo(int partition, long checkpoint) {
         Cursor cursor = cursors.get(partition);
         if (cursor == null) return false;
         if (floor(partition) >= checkpoint) return true;
-        return cursor.claimedBy != null && cursor.claimedBy.equals(cursor.source) && cursor.claimed >= checkpoint
-                && cursor.next >= cursor.claimedEnd;
+        return cursor.claimedBy != null && cursor.claimedBy.equals(cursor.source) && (cursor.claimedWhole || cursor.claimedRunning)
+                && cursor.claimed >= checkpoint && cursor.next >= cursor.claimedEnd;
     }
 
     /** The partitions followed now. */

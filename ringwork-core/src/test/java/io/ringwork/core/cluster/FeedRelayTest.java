@@ -46,6 +46,12 @@ class FeedRelayTest {
 
     /** Runs the relay against {@code sources} (name to store) until it sends nothing more. */
     private static void pump(FeedRelay relay, Map<String, StateStore> sources, List<String> order, long[] nowMs) {
+        pump(relay, sources, order, nowMs, java.util.Set.of());
+    }
+
+    /** As above; the sources in {@code running} say they run the partition. */
+    private static void pump(FeedRelay relay, Map<String, StateStore> sources, List<String> order, long[] nowMs,
+                             java.util.Set<String> running) {
         BitSet relayed = new BitSet();
         relayed.set(P);
         for (int round = 0; round < 100; round++) {
@@ -53,7 +59,8 @@ class FeedRelayTest {
             nowMs[0] += CONFIG.pollMs() + 1;
             if (requests.isEmpty()) continue;
             for (FeedRelay.Request request : requests) {
-                FeedRelay.Page page = FeedRelay.serve(sources.get(request.to()), request.fetch(), true, CONFIG.scanMax());
+                FeedRelay.Page page = FeedRelay.serve(sources.get(request.to()), request.fetch(), true, running.contains(request.to()),
+                        CONFIG.scanMax());
                 relay.onPage(request.to(), page, nowMs[0]);
             }
         }
@@ -117,9 +124,25 @@ class FeedRelayTest {
         pump(relay, Map.of("n2", jumped), List.of("n2"), now);
         assertThat(mine.fedFloor(P)).as("no claim from a feed that jumped above the floor").isEqualTo(-1);
         assertThat(relay.claimedBy(P, "n2")).as("it still says what it holds").isEqualTo(5);
+        // Seed 973: read to its end, a replica's jumped feed is not "caught up": the owner's may be whole.
+        assertThat(relay.caughtUpTo(P, 5)).isFalse();
+        assertThat(relay.claimedByRunner(P)).as("it does not run the partition").isEqualTo(-1);
         pump(relay, Map.of("owner", owner), List.of("owner"), now);
         assertThat(fed(mine, P)).containsExactly("a@0", "b@2", "a@5");
         assertThat(mine.fedFloor(P)).isEqualTo(5);
+    }
+
+    @Test
+    void anOwnersFeedThatJumpedIsAllThereIsAndItsClaimEndsALeave() {
+        MemoryStateStore owner = replica(1L, "a@0");
+        owner.markFeedGap(P, 5);
+        owner.applyReplicated(new ReplicatedWrite(P, List.of(), List.of(), List.of(), 5, true));
+        MemoryStateStore mine = new MemoryStateStore();
+        FeedRelay relay = new FeedRelay(mine, CONFIG);
+        pump(relay, Map.of("owner", owner), List.of("owner"), new long[] {0}, java.util.Set.of("owner"));
+        assertThat(mine.fedFloor(P)).isEqualTo(-1);
+        assertThat(relay.caughtUpTo(P, 5)).isTrue();
+        assertThat(relay.claimedByRunner(P)).isEqualTo(5);
     }
 
     @Test

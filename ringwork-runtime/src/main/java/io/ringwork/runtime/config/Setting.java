@@ -85,7 +85,7 @@ public record Setting(String key, Kind kind, BiFunction<NodeConfig, Object, Node
         } catch (NumberFormatException e) {
             throw new ConfigException(key + " must be a whole number, got '" + text + "'");
         }
-        if (value < min || value > max) throw new ConfigException(key + " must be at most " + max + ", got " + text);
+        if (value < min || value > max) throw new ConfigException(key + " must be in [" + min + ", " + max + "], got " + text);
         return value;
     }
 

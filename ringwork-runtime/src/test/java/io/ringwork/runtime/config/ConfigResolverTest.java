@@ -159,7 +159,7 @@ class ConfigResolverTest {
         assertThatThrownBy(() -> resolve(Map.of(), Map.of("RINGWORK_INSECURE_API", "yes"), null))
                 .hasMessage("RINGWORK_INSECURE_API: insecure-api must be true or false, got 'yes'");
         assertThatThrownBy(() -> resolve(Map.of(), Map.of("RINGWORK_WORKER_THREADS", "99999999999"), null))
-                .hasMessageContaining("worker-threads must be at most 2147483647");
+                .hasMessage("RINGWORK_WORKER_THREADS: worker-threads must be in [-2147483648, 2147483647], got 99999999999");
         file("partitions: [1, 2]\n");
         assertThatThrownBy(() -> resolve(Map.of(), Map.of(), file)).hasMessage(file + " line 1: partitions must be a whole number, got a list");
         file("partitions: 1.5\n");

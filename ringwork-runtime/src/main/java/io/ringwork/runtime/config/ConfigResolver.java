@@ -82,6 +82,7 @@ public final class ConfigResolver {
             // A programming error in the command, not a user's: every flag passed here is a setting.
             if (NodeSettings.byKey(key).isEmpty()) throw new IllegalStateException("not a node setting: " + key);
         }
+        // 1. The file: --config, else RINGWORK_CONFIG; all of it is read and its keys checked before any value is used.
         Path configFile = configFlag;
         Origin fileOrigin = configFlag == null ? null : new Origin(Layer.FLAG, "--config");
         String fromEnv = env.get(NodeSettings.CONFIG_ENV);
@@ -90,8 +91,10 @@ public final class ConfigResolver {
             fileOrigin = new Origin(Layer.ENV, NodeSettings.CONFIG_ENV);
         }
         Map<String, Raw> fileValues = configFile == null ? Map.of() : fileValues(configFile);
+        // 2. The variables that name settings.
         Map<String, Raw> envValues = envValues(env, warnings);
 
+        // 3. Each setting in table order (node-id before data-dir, whose default follows it) from its highest layer.
         NodeConfig config = NodeConfig.defaults();
         Map<String, Origin> origins = new LinkedHashMap<>();
         for (Setting setting : NodeSettings.ALL) {

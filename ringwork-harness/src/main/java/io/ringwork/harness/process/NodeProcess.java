@@ -1,6 +1,7 @@
 package io.ringwork.harness.process;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
+import io.ringwork.runtime.config.NodeSettings;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -12,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -90,10 +92,23 @@ public final class NodeProcess implements AutoCloseable {
                 "--log-dir", logDir.toString()));
         command.addAll(extraArgs);
         Path output = dataDir.resolve(OUTPUT_FILE);
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        withoutNodeSettings(builder.environment());
+        Process process = builder.start();
         NodeProcess node = new NodeProcess(nodeId, process, output);
         Thread.ofVirtual().name("node-output-" + nodeId).start(node::pumpOutput);
         return node;
+    }
+
+    /**
+     * Drops the variables that configure a node ({@code RINGWORK_HTTP}, {@code RINGWORK_CONFIG}, ...)
+     * from a child's environment: the harness configures its nodes with flags alone, so a variable
+     * meant for the user's own node cannot change every node of a demo, a chaos run or a test (an
+     * inherited {@code RINGWORK_API_TOKENS} would make every harness request a 401). Other variables,
+     * {@code RINGWORK_NODE_JAVA_OPTS} among them, pass through.
+     */
+    static void withoutNodeSettings(Map<String, String> environment) {
+        environment.keySet().removeIf(name -> name.equals(NodeSettings.CONFIG_ENV) || NodeSettings.byEnvName(name).isPresent());
     }
 
     /**

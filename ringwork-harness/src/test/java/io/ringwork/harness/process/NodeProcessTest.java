@@ -3,9 +3,11 @@ package io.ringwork.harness.process;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.lang.management.ManagementFactory;
+import java.util.HashMap;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The nodes the harness starts run at the harness's own JIT level. */
+/** The nodes the harness starts run at the harness's own JIT level, configured by its flags alone. */
 class NodeProcessTest {
     @Test
     void nodesGetTheJitLevelThisJvmRunsAt() {
@@ -15,5 +17,13 @@ class NodeProcessTest {
             if (arg.startsWith("-XX:TieredStopAtLevel=")) level = arg.substring("-XX:TieredStopAtLevel=".length());
         }
         assertEquals("-XX:TieredStopAtLevel=" + level, NodeProcess.jitLevel());
+    }
+
+    @Test
+    void nodesDoNotInheritTheVariablesThatConfigureANode() {
+        Map<String, String> env = new HashMap<>(Map.of("RINGWORK_HTTP", "10.0.0.1:80", "RINGWORK_API_TOKENS", "/etc/tokens",
+                "RINGWORK_CONFIG", "/etc/ringwork/node.yaml", "RINGWORK_NODE_JAVA_OPTS", "-Xlog:gc", "RINGWORK_TOKEN", "t", "PATH", "/bin"));
+        NodeProcess.withoutNodeSettings(env);
+        assertEquals(Map.of("RINGWORK_NODE_JAVA_OPTS", "-Xlog:gc", "RINGWORK_TOKEN", "t", "PATH", "/bin"), env);
     }
 }

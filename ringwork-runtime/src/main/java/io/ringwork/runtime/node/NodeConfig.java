@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * Everything a node is configured with. Immutable; build with {@link #defaults()} and the
- * {@code with*} methods, or from a config file and flags in the CLI.
+ * {@code with*} methods, or from flags, {@code RINGWORK_*} variables and a YAML file with
+ * {@code io.ringwork.runtime.config.ConfigResolver}. The constructor checks every value's range.
  *
  * @param nodeId               this node's name in the cluster; unique
  * @param bind                 host:port for membership traffic (UDP and TCP)

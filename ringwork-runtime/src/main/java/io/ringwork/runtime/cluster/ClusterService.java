@@ -137,7 +137,10 @@ public final class ClusterService implements Replication, AutoCloseable {
             host.viewChanged();
             tickSoon();
         });
-        timer.scheduleWithFixedDelay(this::tickQuietly, 0, TICK_MS, TimeUnit.MILLISECONDS);
+        // The first tick here, before the node says it is up: a node alone (or past its join wait)
+        // runs its partitions from then on, so its first /v1/cluster shows their lag, not none.
+        tickQuietly();
+        timer.scheduleWithFixedDelay(this::tickQuietly, TICK_MS, TICK_MS, TimeUnit.MILLISECONDS);
         feedRelay.start(identity, counters);
     }
 

@@ -1,5 +1,6 @@
 package io.ringwork.runtime.cli;
 
+import io.ringwork.runtime.logging.LogFormat;
 import io.ringwork.runtime.node.NodeConfig;
 import io.ringwork.runtime.node.RingworkNode;
 import java.io.IOException;
@@ -11,6 +12,8 @@ import java.util.List;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -20,6 +23,7 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "node", mixinStandardHelpOptions = true, description = "Run one ringwork node until stopped (SIGTERM or Ctrl-C).")
 final class NodeCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeCommand.class);
     static final Set<String> SETTINGS = Set.of("node-id", "bind", "http", "seeds", "data-dir", "log-dir", "partitions",
             "fsync", "fsync-interval-ms", "max-request-bytes", "changes-retained", "worker-threads", "cluster", "membership",
             "secret-file", "log-retention-bytes", "log-retention-ms", "replication-factor", "weight", "max-document-bytes",
@@ -50,12 +54,21 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--peer", paramLabel = "HOST:PORT", description = "peer port for replication; port 0 picks one (default: the --bind host, port 0)") String peer;
     @Option(names = "--api-tokens", paramLabel = "FILE", description = "API tokens (NAME sha256:HEX SCOPE... per line; ringwork token new); without it the API must be on loopback") Path apiTokens;
     @Option(names = "--insecure-api", description = "allow a non-loopback --http without --api-tokens (anyone who reaches it can read and write everything)") Boolean insecureApi;
+    @Option(names = "--log-format", paramLabel = "FORMAT", description = "text (default) or json: one JSON object per line with time, level, logger, thread, message and exception")
+    String logFormat = "text";
     @Option(names = "--insecure-peers", description = "allow a non-loopback --peer without --secret-file (peer traffic unauthenticated)") Boolean insecurePeers;
 
     @Override
     public Integer call() throws Exception {
+        LogFormat.apply(logFormat);
         NodeConfig config = resolve();
         RingworkNode node = RingworkNode.start(config);
+        // SIGTERM and Ctrl-C: leave gracefully (hand partitions off, tell the cluster), then exit 0
+        // from here. The hook covers every other way the JVM goes down while the node runs.
+        GracefulStop.onTerminate(signal -> {
+            LOG.info("node {} leaving the cluster (SIG{})", config.nodeId(), signal);
+            node.close();
+        });
         Runtime.getRuntime().addShutdownHook(new Thread(node::close, "ringwork-shutdown"));
         // The demo and the tests wait for this exact line to learn the HTTP port.
         var cluster = node.membership().localAddress();
@@ -64,7 +77,7 @@ final class NodeCommand implements Callable<Integer> {
         System.out.flush();
         node.awaitStopped();
         if (node.failure() != null) {
-            System.err.println("ringwork node " + config.nodeId() + " stopped after a failure: " + node.failure());
+            LOG.error("ringwork node {} stopped after a failure: {}", config.nodeId(), node.failure().toString());
             return 1;
         }
         return 0;

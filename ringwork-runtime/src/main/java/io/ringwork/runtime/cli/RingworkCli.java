@@ -9,10 +9,18 @@ import picocli.CommandLine.Command;
  * one with the commands that drive node processes added ({@code demo}, {@code chaos}, ...), so
  * users see one {@code ringwork}.
  */
-@Command(name = "ringwork", mixinStandardHelpOptions = true, version = "ringwork 0.1.0",
+@Command(name = "ringwork", mixinStandardHelpOptions = true, versionProvider = RingworkCli.Version.class,
         description = "Peer-to-peer keyed, ordered event processing.",
         subcommands = {NodeCommand.class, ProduceCommand.class, GetCommand.class, StatusCommand.class, TokenCommand.class})
 public final class RingworkCli {
+    /** {@code ringwork --version}: the version and git commit the build embedded. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {io.ringwork.runtime.BuildInfo.current().toString()};
+        }
+    }
+
     public static void main(String[] args) {
         System.exit(run(args));
     }

@@ -63,5 +63,12 @@ class JsonLogLayoutTest {
     void anUnknownFormatIsAnErrorNamingTheValidOnes() {
         assertThatThrownBy(() -> LogFormat.apply("yaml")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("log-format must be one of text, json, got 'yaml'");
+
+        // From the command line: one line and exit code 2, before the node starts.
+        picocli.CommandLine cli = io.ringwork.runtime.cli.RingworkCli.commandLine();
+        java.io.StringWriter err = new java.io.StringWriter();
+        cli.setErr(new java.io.PrintWriter(err, true));
+        assertThat(io.ringwork.runtime.cli.RingworkCli.run(cli, "node", "--log-format", "yaml")).isEqualTo(2);
+        assertThat(err.toString()).isEqualTo("ringwork node: log-format must be one of text, json, got 'yaml'" + System.lineSeparator());
     }
 }

@@ -37,7 +37,10 @@ public final class RingworkCli {
     public static CommandLine commandLine(Object... more) {
         CommandLine cli = new CommandLine(new RingworkCli());
         for (Object command : more) cli.addSubcommand(command);
-        return cli.addSubcommand(new CommandLine.HelpCommand());
+        cli.addSubcommand(new CommandLine.HelpCommand());
+        // Every command's --version says what the top one says (picocli gives them none of their own).
+        for (CommandLine sub : cli.getSubcommands().values()) sub.getCommandSpec().versionProvider(new Version());
+        return cli;
     }
 
     /** Runs {@code args} on {@code cli}: bad arguments and I/O errors print one line and exit 2, never a stack trace. */

@@ -141,7 +141,7 @@ public final class RingworkNode implements AutoCloseable {
         try {
             node.http.start();
             Map<String, String> metadata = Map.of("http", node.httpAddress(), ClusterService.PEER_METADATA, node.peerAddress(),
-                    "version", "0.1.0", "partitions", Integer.toString(node.log.partitionCount()),
+                    "version", io.ringwork.runtime.BuildInfo.current().version(), "partitions", Integer.toString(node.log.partitionCount()),
                     "weight", Integer.toString(config.weight()));
             node.membership = startMembership(config, metadata, node.secret);
             node.membership.onIdConflict(holder -> node.failStop(

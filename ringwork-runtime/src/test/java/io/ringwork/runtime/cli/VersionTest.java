@@ -23,6 +23,11 @@ class VersionTest {
         assertThat(out.toString().trim()).isEqualTo("ringwork " + build.version() + " (commit " + build.commit() + ")");
         assertThat(build.version()).as("the pom's version, filled in at build time").matches("\\d+\\.\\d+\\.\\d+(-SNAPSHOT)?");
         assertThat(build.commit()).matches("[0-9a-f]{40}(-dirty)?|unknown");
+        StringWriter nodeOut = new StringWriter();
+        CommandLine again = RingworkCli.commandLine();
+        again.setOut(new PrintWriter(nodeOut));
+        assertThat(RingworkCli.run(again, "node", "--version")).isZero();
+        assertThat(nodeOut.toString().trim()).as("a command's own --version").isEqualTo(build.toString());
         String head = gitHead();
         if (head != null) assertThat(build.commit()).as("built from this checkout").startsWith(head);
     }

@@ -108,7 +108,7 @@ public final class ScaleOutBench {
                 RingworkClient client = clients.get(i);
                 String metrics = client.get("/metrics").asText();
                 long own = metric(metrics, "ringwork_records_applied_total");
-                long replicated = metric(metrics, "ringwork_replication_changes_fed");
+                long replicated = metric(metrics, "ringwork_replication_changes_fed_total");
                 appliedSum += own + replicated;
                 int held = 0;
                 for (int k = 0; k < keys.size(); k++) {
@@ -121,7 +121,7 @@ public final class ScaleOutBench {
                     }
                 }
                 System.out.printf("| n%d | %d of %d | %d of %d | %,d (%,d + %,d) | %,d |%n", i + 1, metric(metrics, "ringwork_store_partitions_held"),
-                        partitions, held, keys.size(), own + replicated, own, replicated, metric(metrics, "ringwork_replication_changes_relayed"));
+                        partitions, held, keys.size(), own + replicated, own, replicated, metric(metrics, "ringwork_replication_changes_relayed_total"));
             }
             int min = Integer.MAX_VALUE;
             int max = 0;

@@ -170,7 +170,7 @@ final class NodeScrapes {
      * series {@code ringwork_partition_starts_total} and {@code ringwork_partition_releases_total}
      * by their {@code partition} label, {@code ringwork_jvm_gc_collections_total} and
      * {@code ringwork_jvm_gc_seconds_total} summed over collectors, and
-     * {@code ringwork_replication_repairs}. Other lines, comments and malformed values are skipped.
+     * {@code ringwork_replication_repairs_total}. Other lines, comments and malformed values are skipped.
      */
     static Counters parse(String text, int partitions) {
         long[] starts = null;
@@ -201,7 +201,8 @@ final class NodeScrapes {
                 }
                 case "ringwork_jvm_gc_collections_total" -> gcCollections += Math.round(value);
                 case "ringwork_jvm_gc_seconds_total" -> gcSeconds += value;
-                case "ringwork_replication_repairs" -> repairs += Math.round(value);
+                // The name before it became a counter, from a node of an older build.
+                case "ringwork_replication_repairs_total", "ringwork_replication_repairs" -> repairs += Math.round(value);
                 default -> { }
             }
         }

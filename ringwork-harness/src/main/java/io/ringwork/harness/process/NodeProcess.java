@@ -222,9 +222,14 @@ public final class NodeProcess implements AutoCloseable {
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
-    /** SIGTERM: a clean shutdown with final checkpoints; SIGKILL if it takes longer than 30 s. Returns the exit code (143 = ended by SIGTERM after a clean shutdown). */
+    /**
+     * SIGTERM: a graceful leave with final checkpoints; SIGKILL if it takes longer than 30 s.
+     * Returns the exit code (0 after a graceful leave). Signalled through the process handle:
+     * Process.destroy() would also close this end of the node's pipes, and what the node logs
+     * while leaving would not reach its output file.
+     */
     public int stop() throws InterruptedException {
-        process.destroy();
+        process.toHandle().destroy();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             process.waitFor(10, TimeUnit.SECONDS);

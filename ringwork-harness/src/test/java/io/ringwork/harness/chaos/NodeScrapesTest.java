@@ -16,7 +16,7 @@ class NodeScrapesTest {
         long[] starts = {3, 0, 1};
         long[] releases = {2, 0, 0};
         metrics.partitionChanges(3, p -> starts[p], p -> releases[p]);
-        metrics.gauge("ringwork.replication.repairs", "repairs", () -> 4);
+        metrics.functionCounter("ringwork.replication.repairs", "repairs", () -> 4);
         System.gc(); // at least one collection for the counters to show
 
         NodeScrapes.Counters counters = NodeScrapes.parse(metrics.scrape(), 3);
@@ -37,7 +37,7 @@ class NodeScrapesTest {
                 ringwork_jvm_gc_collections_total{collector="G1 Young Generation",node="n1"} 7.0
                 ringwork_jvm_gc_collections_total{collector="G1 Concurrent GC",node="n1"} 2.0
                 ringwork_jvm_gc_seconds_total{collector="G1 Young Generation",node="n1"} 0.25
-                ringwork_replication_repairs{node="n1"} not-a-number
+                ringwork_replication_repairs_total{node="n1"} not-a-number
                 """;
         NodeScrapes.Counters counters = NodeScrapes.parse(text, 2);
         assertArrayEquals(new long[] {0, 2}, counters.starts());

@@ -99,7 +99,7 @@ class ScaleOutTest {
                             long mine = metric(client, "ringwork_store_partitions_held");
                             held += mine;
                             each.append(String.format(" %s held %d dropped %d relayed %d;", client.base(), mine,
-                                    metric(client, "ringwork_replication_partitions_dropped"), metric(client, "ringwork_replication_changes_relayed")));
+                                    metric(client, "ringwork_replication_partitions_dropped_total"), metric(client, "ringwork_replication_changes_relayed_total")));
                         }
                         assertThat(held).as("partitions held over all nodes:%s", each).isEqualTo(3L * PARTITIONS);
                     });
@@ -125,7 +125,7 @@ class ScaleOutTest {
             });
             assertThat(regression.get()).isNull();
             long relayed = 0;
-            for (RingworkClient client : clients) relayed += metric(client, "ringwork_replication_changes_relayed");
+            for (RingworkClient client : clients) relayed += metric(client, "ringwork_replication_changes_relayed_total");
             assertThat(relayed).as("the nodes outside a partition's replica set got its changes by relay").isPositive();
         } finally {
             followers.forEach(Thread::interrupt);

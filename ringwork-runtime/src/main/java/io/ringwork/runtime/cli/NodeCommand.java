@@ -2,6 +2,7 @@ package io.ringwork.runtime.cli;
 
 import io.ringwork.runtime.config.ConfigResolver;
 import io.ringwork.runtime.config.NodeSettings;
+import io.ringwork.runtime.logging.LogFormat;
 import io.ringwork.runtime.node.NodeConfig;
 import io.ringwork.runtime.node.RingworkNode;
 import java.io.PrintWriter;
@@ -10,6 +11,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -26,6 +29,7 @@ import picocli.CommandLine.Spec;
         "Every setting is a flag, a key of the YAML --config file (the flag without '--') and an environment variable "
                 + "(RINGWORK_ and the key in upper case with '_' for '-', e.g. RINGWORK_NODE_ID); flag > env > file > default."})
 final class NodeCommand implements Callable<Integer> {
+    private static final Logger LOG = LoggerFactory.getLogger(NodeCommand.class);
     @Spec CommandSpec spec;
 
     /** The environment the settings' variables are read from; tests replace it. */
@@ -62,6 +66,7 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--api-tokens", paramLabel = "FILE", description = "API tokens (NAME sha256:HEX SCOPE... per line; ringwork token new); without it the API must be on loopback") String apiTokens;
     // Booleans take an optional value so that a flag can turn off what the environment or the file turned on.
     @Option(names = "--insecure-api", arity = "0..1", fallbackValue = "true", paramLabel = "true|false", description = "allow a non-loopback --http without --api-tokens (anyone who reaches it can read and write everything)") String insecureApi;
+    @Option(names = "--log-format", paramLabel = "text|json", description = "text (default) or json: one JSON object per log line with time, level, logger, thread, message and exception") String logFormat;
     @Option(names = "--insecure-peers", arity = "0..1", fallbackValue = "true", paramLabel = "true|false", description = "allow a non-loopback --peer without --secret-file (peer traffic unauthenticated)") String insecurePeers;
 
     @Override
@@ -74,7 +79,14 @@ final class NodeCommand implements Callable<Integer> {
             return 0;
         }
         NodeConfig config = resolved.config();
+        LogFormat.apply(config.logFormat());
         RingworkNode node = RingworkNode.start(config);
+        // SIGTERM and Ctrl-C: leave gracefully (hand partitions off, tell the cluster), then exit 0
+        // from here. The hook covers every other way the JVM goes down while the node runs.
+        GracefulStop.onTerminate(signal -> {
+            LOG.info("node {} leaving the cluster (SIG{})", config.nodeId(), signal);
+            node.close();
+        });
         Runtime.getRuntime().addShutdownHook(new Thread(node::close, "ringwork-shutdown"));
         // The demo and the tests wait for this exact line to learn the HTTP port.
         var cluster = node.membership().localAddress();
@@ -83,7 +95,7 @@ final class NodeCommand implements Callable<Integer> {
         System.out.flush();
         node.awaitStopped();
         if (node.failure() != null) {
-            System.err.println("ringwork node " + config.nodeId() + " stopped after a failure: " + node.failure());
+            LOG.error("ringwork node {} stopped after a failure: {}", config.nodeId(), node.failure().toString());
             return 1;
         }
         return 0;

@@ -9,10 +9,18 @@ import picocli.CommandLine.Command;
  * one with the commands that drive node processes added ({@code demo}, {@code chaos}, ...), so
  * users see one {@code ringwork}.
  */
-@Command(name = "ringwork", mixinStandardHelpOptions = true, version = "ringwork 0.1.0",
+@Command(name = "ringwork", mixinStandardHelpOptions = true, versionProvider = RingworkCli.Version.class,
         description = "Peer-to-peer keyed, ordered event processing.",
         subcommands = {NodeCommand.class, ProduceCommand.class, GetCommand.class, StatusCommand.class, TokenCommand.class})
 public final class RingworkCli {
+    /** {@code ringwork --version}: the version and git commit the build embedded. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {io.ringwork.runtime.BuildInfo.current().toString()};
+        }
+    }
+
     public static void main(String[] args) {
         System.exit(run(args));
     }
@@ -29,7 +37,10 @@ public final class RingworkCli {
     public static CommandLine commandLine(Object... more) {
         CommandLine cli = new CommandLine(new RingworkCli());
         for (Object command : more) cli.addSubcommand(command);
-        return cli.addSubcommand(new CommandLine.HelpCommand());
+        cli.addSubcommand(new CommandLine.HelpCommand());
+        // Every command's --version says what the top one says (picocli gives them none of their own).
+        for (CommandLine sub : cli.getSubcommands().values()) sub.getCommandSpec().versionProvider(new Version());
+        return cli;
     }
 
     /** Runs {@code args} on {@code cli}: bad arguments and I/O errors print one line and exit 2, never a stack trace. */

@@ -59,7 +59,7 @@ public final class ClusterService implements Replication, AutoCloseable {
     static final long RECONCILE_MS = HostConfig.DEFAULTS.reconcileMs();
     private static final long TICK_MS = 20;
     public static final long JOIN_WAIT_MS = HostConfig.DEFAULTS.joinWaitMs();
-    /** In the log line of every digest that differed (counted in /metrics as ringwork_replication_repairs). */
+    /** In the log line of every digest that differed (counted in /metrics as ringwork_replication_repairs_total). */
     public static final String REPAIR_LOG_MARK = "anti-entropy digest differs";
     /** In the log line of every partition start and release, after "partition N ". */
     public static final String STARTED_LOG_MARK = "started under term";

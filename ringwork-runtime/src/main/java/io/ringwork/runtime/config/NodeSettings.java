@@ -60,7 +60,8 @@ public final class NodeSettings {
             of("secret-file", Kind.PATH, NodeConfig::withSecretFile, NodeConfig::secretFile),
             of("insecure-peers", Kind.BOOLEAN, NodeConfig::withInsecurePeers, NodeConfig::insecurePeers),
             of("api-tokens", Kind.PATH, NodeConfig::withApiTokens, NodeConfig::apiTokens),
-            of("insecure-api", Kind.BOOLEAN, NodeConfig::withInsecureApi, NodeConfig::insecureApi));
+            of("insecure-api", Kind.BOOLEAN, NodeConfig::withInsecureApi, NodeConfig::insecureApi),
+            of("log-format", Kind.TEXT, NodeConfig::withLogFormat, NodeConfig::logFormat, "text", "json"));
 
     private static final Map<String, Setting> BY_KEY = ALL.stream().collect(Collectors.toMap(Setting::key, s -> s));
     private static final Map<String, Setting> BY_ENV = ALL.stream().collect(Collectors.toMap(Setting::envName, s -> s));

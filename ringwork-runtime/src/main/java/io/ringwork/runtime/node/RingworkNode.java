@@ -141,7 +141,7 @@ public final class RingworkNode implements AutoCloseable {
         try {
             node.http.start();
             Map<String, String> metadata = Map.of("http", node.httpAddress(), ClusterService.PEER_METADATA, node.peerAddress(),
-                    "version", "0.1.0", "partitions", Integer.toString(node.log.partitionCount()),
+                    "version", io.ringwork.runtime.BuildInfo.current().version(), "partitions", Integer.toString(node.log.partitionCount()),
                     "weight", Integer.toString(config.weight()));
             node.membership = startMembership(config, metadata, node.secret);
             node.membership.onIdConflict(holder -> node.failStop(
@@ -317,19 +317,23 @@ public final class RingworkNode implements AutoCloseable {
         return held;
     }
 
+    /**
+     * Running totals are counters ({@code _total}), levels are gauges: Prometheus's rate() and
+     * its checks assume that split.
+     */
     private void registerGauges() {
-        metrics.gauge("ringwork.commits", "state commits since start", engine::commitCount);
+        metrics.functionCounter("ringwork.commits", "state commits since start", engine::commitCount);
         metrics.gauge("ringwork.feed.subscribers", "live change feed subscribers", feed::subscriberCount);
         metrics.gauge("ringwork.partitions.lag", "records in the log not yet applied, over the partitions this node runs or replicates", this::totalLag);
-        metrics.gauge("ringwork.replication.changes.fed", "changes this node fed from other owners' writes", cluster::replicatedChanges);
-        metrics.gauge("ringwork.replication.changes.relayed", "changes this node relayed to its feed from partitions it does not replicate",
+        metrics.functionCounter("ringwork.replication.changes.fed", "changes this node fed from other owners' writes", cluster::replicatedChanges);
+        metrics.functionCounter("ringwork.replication.changes.relayed", "changes this node relayed to its feed from partitions it does not replicate",
                 cluster::relayedChanges);
-        metrics.gauge("ringwork.replication.partitions.dropped", "partitions whose state this node dropped on leaving their replica sets",
+        metrics.functionCounter("ringwork.replication.partitions.dropped", "partitions whose state this node dropped on leaving their replica sets",
                 cluster::drops);
         metrics.gauge("ringwork.store.partitions.held", "partitions of which this node's store holds any state, checkpoint or dead letter",
                 this::partitionsHeld);
-        metrics.gauge("ringwork.replication.handoffs", "partitions this node stopped running (handoffs, depositions)", cluster::handoffs);
-        metrics.gauge("ringwork.replication.repairs", "anti-entropy digests that differed and were repaired", cluster::repairs);
+        metrics.functionCounter("ringwork.replication.handoffs", "partitions this node stopped running (handoffs, depositions)", cluster::handoffs);
+        metrics.functionCounter("ringwork.replication.repairs", "anti-entropy digests that differed and were repaired", cluster::repairs);
         metrics.partitionChanges(log.partitionCount(), cluster::starts, cluster::releases);
         for (String reason : PeerCounters.REASONS) {
             metrics.functionCounter("ringwork.peer.frames.dropped", "peer frames and messages refused, never applied, by reason",
@@ -346,7 +350,7 @@ public final class RingworkNode implements AutoCloseable {
         }
         metrics.functionCounter("ringwork.peer.reads.served", "reads other members relayed here, answered", peerCounters::readsServed);
         metrics.gauge("ringwork.peer.reads.inflight", "reads this node is relaying now", readRelay::inFlight);
-        metrics.gauge("ringwork.replication.terms.refused", "replication messages and answers refused for a term above the maximum epoch",
+        metrics.functionCounter("ringwork.replication.terms.refused", "replication messages and answers refused for a term above the maximum epoch",
                 cluster::termsRefused);
     }
 

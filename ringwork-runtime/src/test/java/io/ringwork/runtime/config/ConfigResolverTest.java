@@ -241,6 +241,7 @@ class ConfigResolverTest {
                 insecure-peers: true
                 api-tokens: %s
                 insecure-api: true
+                log-format: json
                 """.formatted(secret, tokens));
         Resolved resolved = resolve(Map.of(), Map.of(), file);
         NodeConfig defaults = resolve(Map.of(), Map.of(), null).config();

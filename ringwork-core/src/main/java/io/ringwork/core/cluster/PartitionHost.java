@@ -697,7 +697,12 @@ public final class PartitionHost {
         View view = ports.view();
         BitSet relayed = new BitSet();
         for (int p = 0; p < partitions; p++) {
-            if (slots[p].leadTerm == null && !current.replicas(p).contains(self)) relayed.set(p);
+            if (slots[p].leadTerm != null || current.replicas(p).contains(self)) continue;
+            // A leaving node relays only what it still holds: it needs a runner's claim on those to
+            // go, and a new source's first fetches scan its retained feed, a cost on the members
+            // that take its partitions over just then.
+            if (leaving && !store.holds(p)) continue;
+            relayed.set(p);
         }
         List<FeedRelay.Request> requests;
         synchronized (relay) {

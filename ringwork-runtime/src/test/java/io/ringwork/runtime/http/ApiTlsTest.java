@@ -120,6 +120,7 @@ class ApiTlsTest {
         Run wrongCa = cli("status", "--node", base, "--token", ADMIN, "--cacert", otherCa.cert().toString());
         assertThat(wrongCa.code()).isEqualTo(2);
         assertThat(wrongCa.err().lines().count()).isEqualTo(1);
+        assertThat(wrongCa.err()).contains("give --cacert with the CA that signed it");
         Run missingCa = cli("status", "--node", base, "--cacert", dir.resolve("none.pem").toString());
         assertThat(missingCa.code()).isEqualTo(2);
         assertThat(missingCa.err()).contains("none.pem does not exist");

@@ -134,8 +134,8 @@ class ApiServerTlsTest {
             String got = readUntilClosedOrTimeout(socket.getInputStream());
             long tookMs = (System.nanoTime() - started) / 1_000_000;
             assertThat(got).doesNotStartWith("HTTP/");
-            assertThat(tookMs).as("cut after the 600 ms head timeout and a reaper period, not after 5 s")
-                    .isBetween(500L, 2_500L);
+            assertThat(tookMs).as("cut after the 600 ms head timeout and a reaper period (about 0.8 s), not at the 5 s read timeout")
+                    .isBetween(500L, 4_000L);
         }
         await().atMost(Duration.ofSeconds(3)).until(() -> server.counters().tlsHandshakeTimeouts.get() == 1
                 && server.openConnections() == 0);

@@ -84,7 +84,6 @@ public final class RingworkNode implements AutoCloseable {
         this.secret = readSecret(config);
         this.apiTokens = readApiTokens(config);
         checkApiBindable(config, apiTokens != null);
-        this.serverTls = loadTls(config);
         HostPort peerAddress = config.peerAddress();
         PeerServer.checkBindable(peerAddress.host(), secret != null, config.insecurePeers());
         if (secret == null && config.insecurePeers()) {
@@ -95,6 +94,8 @@ public final class RingworkNode implements AutoCloseable {
         this.metrics = new NodeMetrics(config.nodeId());
         this.applier = new RecordApplier(new ProcessorRegistry(Processors.load()),
                 Limits.DEFAULT.withMaxDocumentBytes(config.maxDocumentBytes()));
+        // Last of the checks: from here on the reload thread runs, and every failure below closes it.
+        this.serverTls = loadTls(config);
         RecordLog openedLog;
         try {
             openedLog = EmbeddedLog.open(logConfig(config));

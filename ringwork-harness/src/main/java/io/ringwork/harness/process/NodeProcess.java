@@ -25,6 +25,7 @@ import java.util.concurrent.TimeoutException;
  */
 public final class NodeProcess implements AutoCloseable {
     private static final String READY = " ready http=";
+    private static final String READY_TLS = " ready https=";
     /**
      * A node's heap, fixed: {@code -Xms} as large as {@code -Xmx}. With the JVM's default initial
      * heap, the first concurrent cycle (started by the code cache, some 10 s in) shrank every node's
@@ -139,14 +140,15 @@ public final class NodeProcess implements AutoCloseable {
                     lastLines.addLast(line);
                 }
                 int at = line.indexOf(READY);
+                boolean secure = at < 0 && (at = line.indexOf(READY_TLS)) >= 0;
                 if (at >= 0) {
-                    // "ringwork node ID ready http=HOST:PORT bind=HOST:PORT peer=HOST:PORT"
-                    String[] words = line.substring(at + READY.length()).trim().split(" ");
+                    // "ringwork node ID ready http=HOST:PORT bind=HOST:PORT peer=HOST:PORT" (https= with TLS)
+                    String[] words = line.substring(at + (secure ? READY_TLS : READY).length()).trim().split(" ");
                     for (String word : words) {
                         if (word.startsWith("bind=")) bindAddress = word.substring(5);
                         if (word.startsWith("peer=")) peerAddress = word.substring(5);
                     }
-                    ready.complete("http://" + words[0]);
+                    ready.complete((secure ? "https://" : "http://") + words[0]);
                 }
             }
         } catch (IOException e) {

@@ -14,10 +14,11 @@ final class GetCommand implements Callable<Integer> {
     @Parameters(paramLabel = "KEY", description = "e.g. acme/doc-1 or user/42") String key;
     @Option(names = "--node", defaultValue = "http://127.0.0.1:8080", description = "a node's HTTP URL (default ${DEFAULT-VALUE})") String node;
     @Option(names = "--token", paramLabel = "SECRET", description = "API token (default: $RINGWORK_TOKEN)") String token;
+    @Option(names = "--cacert", paramLabel = "FILE", description = "for an https --node: trust the CA certificate(s) in this PEM file (default: the Java runtime's trust store)") java.nio.file.Path cacert;
 
     @Override
     public Integer call() throws Exception {
-        JsonNode state = new RingworkClient(node).withToken(token != null ? token : System.getenv("RINGWORK_TOKEN")).state(key);
+        JsonNode state = RingworkClient.forCommandLine(node, token, cacert).state(key);
         if (state == null) {
             System.err.println("no state for key '" + key + "' (never written, or deleted)");
             return 1;

@@ -64,6 +64,8 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--secret-file", paramLabel = "FILE", description = "shared key (>= 16 bytes) to authenticate cluster packets and peer frames") String secretFile;
     @Option(names = "--peer", paramLabel = "HOST:PORT", description = "peer port for replication; port 0 picks one (default: the --bind host, port 0)") String peer;
     @Option(names = "--api-tokens", paramLabel = "FILE", description = "API tokens (NAME sha256:HEX SCOPE... per line; ringwork token new); without it the API must be on loopback") String apiTokens;
+    @Option(names = "--tls-cert", paramLabel = "FILE", description = "serve the API over HTTPS with this certificate chain (PEM); needs --tls-key; reloaded when the file changes") String tlsCert;
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "the private key of --tls-cert (PEM, PKCS#8, RSA or EC)") String tlsKey;
     // Booleans take an optional value so that a flag can turn off what the environment or the file turned on.
     @Option(names = "--insecure-api", arity = "0..1", fallbackValue = "true", paramLabel = "true|false", description = "allow a non-loopback --http without --api-tokens (anyone who reaches it can read and write everything)") String insecureApi;
     @Option(names = "--log-format", paramLabel = "text|json", description = "text (default) or json: one JSON object per log line with time, level, logger, thread, message and exception") String logFormat;
@@ -88,9 +90,11 @@ final class NodeCommand implements Callable<Integer> {
             node.close();
         });
         Runtime.getRuntime().addShutdownHook(new Thread(node::close, "ringwork-shutdown"));
-        // The demo and the tests wait for this exact line to learn the HTTP port.
+        // The demo and the tests wait for this exact line to learn the HTTP port; "https=" instead of
+        // "http=" when the API speaks TLS.
         var cluster = node.membership().localAddress();
-        System.out.println("ringwork node " + config.nodeId() + " ready http=" + node.httpAddress()
+        System.out.println("ringwork node " + config.nodeId() + " ready " + (node.serverTls() != null ? "https=" : "http=")
+                + node.httpAddress()
                 + " bind=" + cluster.host() + ":" + cluster.port() + " peer=" + node.peerAddress());
         System.out.flush();
         node.awaitStopped();

@@ -25,6 +25,7 @@ final class ProduceCommand implements Callable<Integer> {
 
     @Option(names = "--node", defaultValue = "http://127.0.0.1:8080", description = "a node's HTTP URL (default ${DEFAULT-VALUE})") String node;
     @Option(names = "--token", paramLabel = "SECRET", description = "API token (default: $RINGWORK_TOKEN)") String token;
+    @Option(names = "--cacert", paramLabel = "FILE", description = "for an https --node: trust the CA certificate(s) in this PEM file (default: the Java runtime's trust store)") java.nio.file.Path cacert;
     @Option(names = "--batch", defaultValue = "1000", description = "records per request (default ${DEFAULT-VALUE})") int batch;
 
     @ArgGroup(multiplicity = "1") Source source;
@@ -39,7 +40,7 @@ final class ProduceCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (batch < 1 || batch > 100_000) throw new IllegalArgumentException("--batch must be in [1, 100000]");
-        RingworkClient client = new RingworkClient(node).withToken(token != null ? token : System.getenv("RINGWORK_TOKEN"));
+        RingworkClient client = RingworkClient.forCommandLine(node, token, cacert);
         return source.file != null ? fromFile(client) : generated(client);
     }
 

@@ -48,7 +48,9 @@ public final class RingworkCli {
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (e instanceof IllegalArgumentException || e instanceof IllegalStateException
                     || e instanceof java.io.IOException) {
-                commandLine.getErr().println("ringwork " + commandLine.getCommandName() + ": " + e.getMessage());
+                String hint = e instanceof javax.net.ssl.SSLHandshakeException
+                        ? " (the node's certificate is not trusted here: give --cacert with the CA that signed it)" : "";
+                commandLine.getErr().println("ringwork " + commandLine.getCommandName() + ": " + e.getMessage() + hint);
                 return 2;
             }
             throw e;

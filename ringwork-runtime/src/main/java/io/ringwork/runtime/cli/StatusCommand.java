@@ -11,11 +11,12 @@ import picocli.CommandLine.Option;
 final class StatusCommand implements Callable<Integer> {
     @Option(names = "--node", defaultValue = "http://127.0.0.1:8080", description = "a node's HTTP URL (default ${DEFAULT-VALUE})") String node;
     @Option(names = "--token", paramLabel = "SECRET", description = "API token (default: $RINGWORK_TOKEN)") String token;
+    @Option(names = "--cacert", paramLabel = "FILE", description = "for an https --node: trust the CA certificate(s) in this PEM file (default: the Java runtime's trust store)") java.nio.file.Path cacert;
     @Option(names = "--partitions", description = "list every partition, not only a summary") boolean partitions;
 
     @Override
     public Integer call() throws Exception {
-        JsonNode cluster = new RingworkClient(node).withToken(token != null ? token : System.getenv("RINGWORK_TOKEN")).cluster();
+        JsonNode cluster = RingworkClient.forCommandLine(node, token, cacert).cluster();
         System.out.printf("node %s, %d partitions%n%n", cluster.path("node").asText(), cluster.path("partitionCount").asInt());
         System.out.printf("%-16s %-8s %11s %-22s %-22s %s%n", "MEMBER", "STATE", "INCARNATION", "ADDRESS", "HTTP", "METADATA");
         for (JsonNode m : cluster.path("members")) {

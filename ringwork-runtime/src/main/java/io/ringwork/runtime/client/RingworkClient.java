@@ -59,9 +59,30 @@ public final class RingworkClient {
     }
 
     public RingworkClient(String baseUrl, Duration timeout) {
+        this(baseUrl, timeout, null);
+    }
+
+    /**
+     * A client whose https URLs are checked with {@code tls} (e.g. {@code ClientTls.trusting(ca)});
+     * null: the Java runtime's default trust store.
+     */
+    public RingworkClient(String baseUrl, Duration timeout, javax.net.ssl.SSLContext tls) {
         this.base = URI.create(baseUrl.endsWith("/") ? baseUrl.substring(0, baseUrl.length() - 1) : baseUrl);
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        if (tls != null) builder.sslContext(tls);
+        this.http = builder.build();
+    }
+
+    /**
+     * The client of a command line: {@code node}'s URL, {@code token} (else {@code $RINGWORK_TOKEN}),
+     * and for an https URL the CA file {@code cacert} to trust (else the runtime's trust store).
+     *
+     * @throws IOException one line when the CA file cannot be used
+     */
+    public static RingworkClient forCommandLine(String node, String token, java.nio.file.Path cacert) throws IOException {
+        javax.net.ssl.SSLContext tls = cacert == null ? null : io.ringwork.runtime.tls.ClientTls.trusting(cacert);
+        return new RingworkClient(node, Duration.ofSeconds(30), tls).withToken(token != null ? token : System.getenv("RINGWORK_TOKEN"));
     }
 
     public URI base() {

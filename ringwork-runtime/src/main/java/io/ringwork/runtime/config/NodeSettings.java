@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
  * {@link NodeConfig} field gets a line here and a flag in {@code NodeCommand} (a test checks the two
  * lists agree); the file key and the environment variable follow from the key.
  *
- * <p>No setting holds a secret: the cluster secret and the API tokens are files, and only their paths
+ * <p>No setting holds a secret: the cluster secret, the API tokens and the TLS key are files, and only their paths
  * are settings, so printing the configuration never prints a secret.
  */
 public final class NodeSettings {
@@ -61,6 +61,8 @@ public final class NodeSettings {
             of("insecure-peers", Kind.BOOLEAN, NodeConfig::withInsecurePeers, NodeConfig::insecurePeers),
             of("api-tokens", Kind.PATH, NodeConfig::withApiTokens, NodeConfig::apiTokens),
             of("insecure-api", Kind.BOOLEAN, NodeConfig::withInsecureApi, NodeConfig::insecureApi),
+            of("tls-cert", Kind.PATH, NodeConfig::withTlsCert, NodeConfig::tlsCert),
+            of("tls-key", Kind.PATH, NodeConfig::withTlsKey, NodeConfig::tlsKey),
             of("log-format", Kind.TEXT, NodeConfig::withLogFormat, NodeConfig::logFormat, "text", "json"));
 
     private static final Map<String, Setting> BY_KEY = ALL.stream().collect(Collectors.toMap(Setting::key, s -> s));

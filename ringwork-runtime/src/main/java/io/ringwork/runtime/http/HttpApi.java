@@ -70,7 +70,8 @@ public final class HttpApi implements AutoCloseable {
         this.tokens = node.apiTokens();
         try {
             server = new ApiServer(HostPort.parse(node.config().http(), "http").toSocketAddress(),
-                    ApiServer.Settings.defaults(Math.max(BODY_BUDGET_BYTES, 2L * node.config().maxRequestBytes())), this::dispatch);
+                    ApiServer.Settings.defaults(Math.max(BODY_BUDGET_BYTES, 2L * node.config().maxRequestBytes())), this::dispatch,
+                    node.serverTls());
         } catch (IOException e) {
             throw new IllegalStateException("cannot listen for HTTP on " + node.config().http() + ": " + e.getMessage(), e);
         }
@@ -209,12 +210,32 @@ public final class HttpApi implements AutoCloseable {
                 unauthenticated::sum);
         node.metrics().functionCounter("ringwork.http.forbidden", "requests refused with 403: the token lacks the scope",
                 forbidden::sum);
+        node.metrics().functionCounter("ringwork.http.tls.handshake.failures",
+                "TLS handshakes that failed (a plain-HTTP client, an untrusted certificate)", counters.tlsHandshakeFailures::get);
+        node.metrics().functionCounter("ringwork.http.tls.handshake.timeouts", "TLS handshakes not finished in time",
+                counters.tlsHandshakeTimeouts::get);
+        if (node.serverTls() != null) {
+            node.metrics().functionCounter("ringwork.http.tls.reloads", "TLS certificates reloaded after their files changed",
+                    node.serverTls()::reloads);
+            node.metrics().functionCounter("ringwork.http.tls.reload.failures",
+                    "changed TLS files that could not be used (the old certificate stayed)", node.serverTls()::reloadFailures);
+        }
         node.metrics().gauge("ringwork.http.connections.open", "HTTP connections open", server::openConnections);
         node.metrics().gauge("ringwork.http.body.bytes.held", "request body bytes held in memory", server::bodyBytesHeld);
     }
 
     public void start() {
         server.start();
+    }
+
+    /** What the server refused or cut off (connections, timeouts, TLS handshakes). */
+    public ApiServer.Counters serverCounters() {
+        return server.counters();
+    }
+
+    /** True when the API speaks HTTPS. */
+    public boolean secure() {
+        return server.secure();
     }
 
     /** Where the API listens (the real port when configured with port 0). */

@@ -142,7 +142,8 @@ final class ReadHandlers {
         MembershipService membership = node.membership();
         if (membership == null) {
             members.addObject().put("id", self).put("state", "alive").put("self", true)
-                    .put("address", node.config().bind()).put("http", node.httpAddress());
+                    .put("address", node.config().bind())
+                    .put("http", node.serverTls() != null ? node.httpUrl() : node.httpAddress()); // as gossiped
         } else {
             for (Member member : membership.members()) {
                 ObjectNode item = members.addObject().put("id", member.id())

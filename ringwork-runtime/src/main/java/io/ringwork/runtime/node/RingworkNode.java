@@ -62,6 +62,8 @@ public final class RingworkNode implements AutoCloseable {
     private final byte[] secret;
     /** The API tokens, or null when none are configured (then the API is on loopback, or --insecure-api). */
     private final io.ringwork.runtime.http.auth.ApiTokens apiTokens;
+    /** The HTTP API's TLS identity, reloaded when its files change; null for plain HTTP. */
+    private final io.ringwork.runtime.tls.ServerTls serverTls;
     private final PeerIdentity peerIdentity;
     private final PeerCounters peerCounters = new PeerCounters();
     private final PeerServer peers;
@@ -92,7 +94,16 @@ public final class RingworkNode implements AutoCloseable {
         this.metrics = new NodeMetrics(config.nodeId());
         this.applier = new RecordApplier(new ProcessorRegistry(Processors.load()),
                 Limits.DEFAULT.withMaxDocumentBytes(config.maxDocumentBytes()));
-        this.log = EmbeddedLog.open(logConfig(config));
+        // Last of the checks: from here on the reload thread runs, and every failure below closes it.
+        this.serverTls = loadTls(config);
+        RecordLog openedLog;
+        try {
+            openedLog = EmbeddedLog.open(logConfig(config));
+        } catch (RuntimeException e) {
+            if (serverTls != null) serverTls.close();
+            throw e;
+        }
+        this.log = openedLog;
         RocksStateStore opened = null;
         ProcessingEngine started = null;
         HttpApi api = null;
@@ -125,6 +136,7 @@ public final class RingworkNode implements AutoCloseable {
             if (started != null) started.close();
             if (opened != null) opened.close();
             log.close();
+            if (serverTls != null) serverTls.close();
             throw e;
         }
         registerGauges();
@@ -140,7 +152,8 @@ public final class RingworkNode implements AutoCloseable {
         RingworkNode node = new RingworkNode(config, peerCodec);
         try {
             node.http.start();
-            Map<String, String> metadata = Map.of("http", node.httpAddress(), ClusterService.PEER_METADATA, node.peerAddress(),
+            // Plain HTTP gossips host:port as before; HTTPS says so with the scheme, so no one sends plain requests to it.
+            Map<String, String> metadata = Map.of("http", node.http.secure() ? node.httpUrl() : node.httpAddress(), ClusterService.PEER_METADATA, node.peerAddress(),
                     "version", io.ringwork.runtime.BuildInfo.current().version(), "partitions", Integer.toString(node.log.partitionCount()),
                     "weight", Integer.toString(config.weight()));
             node.membership = startMembership(config, metadata, node.secret);
@@ -154,7 +167,7 @@ public final class RingworkNode implements AutoCloseable {
             throw e;
         }
         LOG.info("node {} up: http {} cluster {} at {} peers at {} ({}) log {} ({} partitions) data {}", config.nodeId(),
-                node.httpAddress(), config.cluster(), node.membership.localAddress(), node.peerAddress(),
+                node.httpUrl(), config.cluster(), node.membership.localAddress(), node.peerAddress(),
                 node.secret != null ? "authenticated" : "not authenticated", config.logDir(), node.log.partitionCount(),
                 config.dataDir());
         return node;
@@ -202,7 +215,25 @@ public final class RingworkNode implements AutoCloseable {
         }
     }
 
-    /** The secret file's bytes, or null without one. */
+    /**
+     * The API's TLS identity, or null without {@code --tls-cert}; both files or neither, and the key
+     * must be the certificate's (each mistake one line, exit 2 at the command line).
+     */
+    private static io.ringwork.runtime.tls.ServerTls loadTls(NodeConfig config) {
+        if (config.tlsCert() == null && config.tlsKey() == null) return null;
+        if (config.tlsCert() == null || config.tlsKey() == null) {
+            throw new IllegalArgumentException(config.tlsCert() == null
+                    ? "--tls-key needs --tls-cert (the certificate chain of that key, PEM)"
+                    : "--tls-cert needs --tls-key (the certificate's private key, PEM PKCS#8)");
+        }
+        try {
+            return io.ringwork.runtime.tls.ServerTls.load(config.tlsCert(), config.tlsKey(), io.ringwork.runtime.tls.ServerTls.POLL_MS);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot use --tls-cert/--tls-key: " + e.getMessage());
+        }
+    }
+
+    /** The API tokens, or null without a tokens file. */
     private static io.ringwork.runtime.http.auth.ApiTokens readApiTokens(NodeConfig config) {
         if (config.apiTokens() == null) return null;
         try {
@@ -393,6 +424,14 @@ public final class RingworkNode implements AutoCloseable {
     /** The cluster membership, or null before {@link #start} finished. */
     public MembershipService membership() { return membership; }
 
+    /** The API's URL as bound: {@code https://host:port} with TLS, else {@code http://host:port}. */
+    public String httpUrl() {
+        return (http.secure() ? "https://" : "http://") + httpAddress();
+    }
+
+    /** The API's TLS identity, or null when it speaks plain HTTP. */
+    public io.ringwork.runtime.tls.ServerTls serverTls() { return serverTls; }
+
     /** host:port of the HTTP API as bound. */
     public String httpAddress() {
         return http.address().getHostString() + ":" + http.address().getPort();
@@ -436,6 +475,7 @@ public final class RingworkNode implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("closing HTTP failed", e);
         }
+        if (serverTls != null) serverTls.close();
         try {
             engine.close();
         } finally {

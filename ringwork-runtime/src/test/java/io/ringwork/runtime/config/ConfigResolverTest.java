@@ -242,6 +242,8 @@ class ConfigResolverTest {
                 api-tokens: %s
                 insecure-api: true
                 log-format: json
+                tls-cert: /etc/ringwork/tls/node-7.crt
+                tls-key: /etc/ringwork/tls/node-7.key
                 """.formatted(secret, tokens));
         Resolved resolved = resolve(Map.of(), Map.of(), file);
         NodeConfig defaults = resolve(Map.of(), Map.of(), null).config();

@@ -19,6 +19,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,6 +45,13 @@ import org.slf4j.LoggerFactory;
  *       {@code 503}); nothing is allocated from a declared {@code Content-Length}.
  * </ol>
  * Every refusal is counted ({@link Counters}) and answered as JSON {@code {"error","detail"}}.
+ *
+ * <p>With TLS ({@code tls} given), each accepted socket is wrapped in an {@link SSLSocket} on its
+ * connection's thread, from the context the supplier holds at that moment (so a reloaded certificate
+ * serves the next connection). The handshake must finish within {@code headerTimeoutMs}, enforced
+ * like a slow head; a client that fails it is counted and closed. A refused connection is closed
+ * without an answer: a plain-text 503 means nothing to a TLS client. Deadlines act on the plain
+ * socket underneath, which unblocks the TLS layer in every state.
  * Thread-safe.
  */
 public final class ApiServer implements AutoCloseable {
@@ -94,6 +104,10 @@ public final class ApiServer implements AutoCloseable {
         public final AtomicLong bodyTimeouts = new AtomicLong();
         public final AtomicLong writeStalls = new AtomicLong();
         public final AtomicLong malformed = new AtomicLong();
+        /** TLS handshakes that failed: a plain-HTTP client, an untrusted certificate, no common cipher. */
+        public final AtomicLong tlsHandshakeFailures = new AtomicLong();
+        /** TLS handshakes not finished within {@code headerTimeoutMs}. */
+        public final AtomicLong tlsHandshakeTimeouts = new AtomicLong();
     }
 
     /** Serves one exchange; it must answer (or the server answers 500) and may throw only IOException. */
@@ -112,10 +126,19 @@ public final class ApiServer implements AutoCloseable {
     private final AtomicInteger open = new AtomicInteger();
     private final Thread acceptThread;
     private final Thread reaperThread;
+    /** The TLS context for the next connection, or null for plain HTTP. */
+    private final Supplier<SSLContext> tls;
     private volatile boolean closed;
 
     public ApiServer(InetSocketAddress address, Settings settings, Dispatcher dispatcher) throws IOException {
+        this(address, settings, dispatcher, null);
+    }
+
+    /** A server that speaks HTTPS with the context {@code tls} holds when a connection comes in (null: plain HTTP). */
+    public ApiServer(InetSocketAddress address, Settings settings, Dispatcher dispatcher, Supplier<SSLContext> tls)
+            throws IOException {
         this.settings = settings;
+        this.tls = tls;
         this.dispatcher = dispatcher;
         this.budget = new ByteBudget(settings.bodyBudgetBytes());
         this.perClient = new SlotsPerSource<>(settings.maxConnectionsPerClient());
@@ -133,6 +156,11 @@ public final class ApiServer implements AutoCloseable {
 
     public InetSocketAddress address() {
         return (InetSocketAddress) acceptor.getLocalSocketAddress();
+    }
+
+    /** True when the server speaks HTTPS. */
+    public boolean secure() {
+        return tls != null;
     }
 
     public Counters counters() {
@@ -161,12 +189,12 @@ public final class ApiServer implements AutoCloseable {
             InetAddress client = socket.getInetAddress();
             if (open.get() >= settings.maxConnections()) {
                 counters.rejectedConnections.incrementAndGet();
-                refuse(socket, "this node has " + settings.maxConnections() + " open connections already");
+                refuse(socket, tls != null, "this node has " + settings.maxConnections() + " open connections already");
                 continue;
             }
             if (!perClient.tryTake(client)) {
                 counters.rejectedPerClient.incrementAndGet();
-                refuse(socket, "your address has " + settings.maxConnectionsPerClient()
+                refuse(socket, tls != null, "your address has " + settings.maxConnectionsPerClient()
                         + " open connections to this node already; reuse them (keep-alive)");
                 continue;
             }
@@ -176,9 +204,13 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    /** A 503 written to a fresh socket (its send buffer is empty, so this does not block), then closed. */
-    private static void refuse(Socket socket, String detail) {
+    /**
+     * A 503 written to a fresh socket (its send buffer is empty, so this does not block), then closed;
+     * with TLS only closed, since answering would take a handshake on the accepting thread.
+     */
+    private static void refuse(Socket socket, boolean secure, String detail) {
         try (socket) {
+            if (secure) return;
             byte[] body = Json.error("busy", detail + "; nothing was done, retry shortly", true);
             String head = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: "
                     + body.length + "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n";
@@ -192,11 +224,13 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    private void serve(Socket socket, InetAddress client) {
-        Connection connection = new Connection(socket);
+    private void serve(Socket raw, InetAddress client) {
+        Connection connection = new Connection(raw);
         connections.add(connection);
         try {
-            socket.setTcpNoDelay(true);
+            raw.setTcpNoDelay(true);
+            Socket socket = tls == null ? raw : handshake(connection, raw);
+            if (socket == null) return;
             InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
             OutputStream out = new BufferedOutputStream(new WatchedOutput(socket.getOutputStream(), connection), 16 * 1024);
             connection.out = out;
@@ -206,11 +240,34 @@ public final class ApiServer implements AutoCloseable {
         } catch (IOException e) {
             // The client went away; nothing to answer.
         } finally {
+            connection.closeGracefully();
             connections.remove(connection);
             connection.closeQuietly();
             perClient.release(client);
             open.decrementAndGet();
         }
+    }
+
+    /**
+     * The TLS handshake on {@code raw}, bounded by the head timeout; the TLS socket, or null when the
+     * handshake failed (counted; the connection closes).
+     */
+    private SSLSocket handshake(Connection connection, Socket raw) throws IOException {
+        InetSocketAddress remote = (InetSocketAddress) raw.getRemoteSocketAddress();
+        SSLSocket ssl = (SSLSocket) tls.get().getSocketFactory().createSocket(raw, remote.getHostString(), remote.getPort(), true);
+        ssl.setUseClientMode(false);
+        connection.secured(ssl);
+        connection.expectRead(settings.headerTimeoutMs());
+        try {
+            ssl.startHandshake();
+        } catch (IOException e) {
+            if (connection.readTimedOut()) counters.tlsHandshakeTimeouts.incrementAndGet();
+            else counters.tlsHandshakeFailures.incrementAndGet();
+            LOG.debug("TLS handshake with {} failed: {}", remote, e.toString());
+            return null;
+        }
+        connection.expectRead(0);
+        return ssl;
     }
 
     /** Reads and serves one request; false when the connection must close. */
@@ -229,7 +286,7 @@ public final class ApiServer implements AutoCloseable {
             counters.malformed.incrementAndGet();
             connection.expectRead(0);
             writeError(out, problem.status(), problem.code(), problem.getMessage());
-            linger(connection.socket, in);
+            linger(connection.io, in);
             return false;
         } catch (EOFException e) {
             if (connection.readTimedOut()) {
@@ -337,7 +394,11 @@ public final class ApiServer implements AutoCloseable {
      * closes the socket {@link #ANSWER_GRACE_MS} later if it is still open.
      */
     final class Connection {
+        /** The accepted TCP socket: deadlines act on it, since that unblocks a TLS socket in any state. */
         private final Socket socket;
+        /** What requests are read from and answers written to: {@link #socket}, or the TLS socket over it. */
+        private volatile Socket io;
+        private volatile SSLSocket ssl;
         private volatile OutputStream out;
         private volatile long readDeadlineMs;
         private volatile long writeStartedMs;
@@ -346,6 +407,12 @@ public final class ApiServer implements AutoCloseable {
 
         Connection(Socket socket) {
             this.socket = socket;
+            this.io = socket;
+        }
+
+        void secured(SSLSocket ssl) {
+            this.ssl = ssl;
+            this.io = ssl;
         }
 
         /** Sets the read deadline to {@code timeoutMs} from now; 0 clears it. */
@@ -404,6 +471,23 @@ public final class ApiServer implements AutoCloseable {
 
         InetSocketAddress localAddress() {
             return (InetSocketAddress) socket.getLocalSocketAddress();
+        }
+
+        /**
+         * Ends a TLS connection with close_notify, so the client can tell the end from a cut; the
+         * write is watched like any other, so a client that does not read cannot hold it.
+         */
+        void closeGracefully() {
+            SSLSocket secure = ssl;
+            if (secure == null || socket.isClosed()) return;
+            writing(true);
+            try {
+                secure.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            } finally {
+                writing(false);
+            }
         }
 
         void closeQuietly() {

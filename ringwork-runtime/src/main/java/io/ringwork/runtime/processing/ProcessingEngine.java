@@ -46,8 +46,8 @@ import org.slf4j.LoggerFactory;
 public final class ProcessingEngine implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProcessingEngine.class);
     private static final long CHECKPOINT_PUBLISH_INTERVAL_MS = 1000;
-    /** How long stopping a partition waits for its last commits to reach a quorum. */
-    private static final long STOP_DRAIN_TIMEOUT_MS = 5000;
+    /** How long stopping a partition waits for its last commits to reach a quorum: the host's drain ({@code HostConfig}). */
+    private static final long STOP_DRAIN_TIMEOUT_MS = io.ringwork.core.cluster.HostConfig.DEFAULTS.stopDrainMs();
 
     private final EngineConfig config;
     private final RecordLog log;

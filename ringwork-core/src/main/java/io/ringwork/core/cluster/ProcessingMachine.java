@@ -191,7 +191,7 @@ public final class ProcessingMachine implements PartitionMachine {
     private VersionedState load(String key) {
         StoredState stored = store.get(partition, key);
         if (stored == null) return VersionedState.ABSENT;
-        return applier.decode(stored.version(), stored.processor(), stored.tombstone(), stored.value());
+        return applier.decode(stored.version(), stored.processor(), stored.tombstone(), stored.value(), stored.ids());
     }
 
     @Override

@@ -9,7 +9,7 @@ import io.ringwork.core.record.VersionedState;
  *
  * @param kind       what happened
  * @param state      the key's state afterwards (for SKIPPED, the unchanged state)
- * @param change     the change to emit for APPLIED; null otherwise
+ * @param change     the change to emit for APPLIED; null otherwise (DUPLICATE: the first copy's change was emitted)
  * @param deadLetter the rejection for REJECTED; null otherwise
  */
 public record ApplyOutcome(Kind kind, VersionedState state, Change change, DeadLetter deadLetter) {
@@ -19,6 +19,11 @@ public record ApplyOutcome(Kind kind, VersionedState state, Change change, DeadL
         /** The processor rejected the record; the version advanced as a no-op. */
         REJECTED,
         /** The record's offset was at or below the state's version: a duplicate delivery. */
-        SKIPPED
+        SKIPPED,
+        /**
+         * The key applied a record with the same id recently (a producer's retry, appended again):
+         * the version advanced as a no-op, with no change and no dead letter.
+         */
+        DUPLICATE
     }
 }

@@ -20,7 +20,7 @@ public record Limits(int maxKeyBytes, int maxDepth, int maxDocumentBytes, int ma
     /** A record type's length in UTF-8 bytes; the same bound the HTTP API applies at ingest. */
     public static final int MAX_TYPE_BYTES = 256;
     /** A record id's length in UTF-8 bytes; the same bound the HTTP API applies at ingest. */
-    public static final int MAX_ID_BYTES = 256;
+    public static final int MAX_ID_BYTES = io.ringwork.core.record.RecentIds.MAX_ID_BYTES;
 
     /** 1 KiB keys, depth 100, 1 MiB documents, 1,000 patch operations. */
     public static final Limits DEFAULT = new Limits(1024, 100, 1 << 20, 1000);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.ringwork.core.gluer.json.JsonSize;
 import io.ringwork.core.record.Change;
 import io.ringwork.core.record.DeadLetter;
+import io.ringwork.core.record.RecentIds;
 import io.ringwork.core.record.Record;
 import io.ringwork.core.record.VersionedState;
 import io.ringwork.core.util.Invariants;
@@ -14,9 +15,11 @@ import io.ringwork.core.util.Utf8;
  * (later) handoff all go through {@link #apply}. Stateless and thread-safe.
  *
  * <p>Steps: (1) skip a record at or below the state's version; (2) reject a key, type or id
- * longer than its limit; (3) route the record by type; (4) let the processor decide, within the
- * {@link Limits}; (5) check the new state's depth and size, and encode it; (6) turn the decision
- * into the new versioned state plus a change or a dead letter.
+ * longer than its limit; (3) pass over a record whose id the key applied recently (a retried
+ * envelope: {@link RecentIds}); (4) route the record by type; (5) let the processor decide, within
+ * the {@link Limits}; (6) check the new state's depth and size, and encode it; (7) turn the
+ * decision into the new versioned state, remembering the record's id, plus a change or a dead
+ * letter.
  *
  * <p>The applier never fails on a record. Whatever the record makes a processor, a patch, the
  * checks or the encoder throw (a runtime exception, or a stack overflow) rejects that record:
@@ -65,6 +68,11 @@ public final class RecordApplier {
         }
         String overLimit = checkEnvelope(record);
         if (overLimit != null) return reject(current, record, overLimit);
+        if (current.ids().contains(record.id())) {
+            // The same (key, id) again: a producer's retry, appended twice because the log does
+            // not deduplicate (Kafka) or its window passed. Its first copy already took effect.
+            return new ApplyOutcome(ApplyOutcome.Kind.DUPLICATE, current.advancedTo(record.offset()), null, null);
+        }
         Processor<?> processor = registry.forType(record.type());
         if (processor == null) {
             return reject(current, record, "unknown type '" + record.type()
@@ -110,7 +118,8 @@ public final class RecordApplier {
         return switch (result) {
             case Result.Update<S> update -> updated(processor, current, record, update.state());
             case Result.Delete<S> ignored -> {
-                VersionedState next = new VersionedState(record.offset(), processor.name(), null, null, true);
+                VersionedState next = new VersionedState(record.offset(), processor.name(), null, null, true, current.ids())
+                        .withId(record.id());
                 yield new ApplyOutcome(ApplyOutcome.Kind.APPLIED, next, change(record, true, null), null);
             }
             case Result.Reject<S> reject -> reject(current, record, reject.reason());
@@ -143,7 +152,8 @@ public final class RecordApplier {
         } catch (RuntimeException | StackOverflowError e) {
             return reject(current, record, "the new state of processor " + processor.name() + " could not be encoded: " + e);
         }
-        VersionedState next = new VersionedState(record.offset(), processor.name(), value, encoded, false);
+        VersionedState next = new VersionedState(record.offset(), processor.name(), value, encoded, false, current.ids())
+                .withId(record.id());
         return new ApplyOutcome(ApplyOutcome.Kind.APPLIED, next, change(record, false, json), null);
     }
 
@@ -162,7 +172,13 @@ public final class RecordApplier {
     private static ApplyOutcome reject(VersionedState current, Record record, String reason) {
         DeadLetter dead = new DeadLetter(record.partition(), record.offset(), record.key(), record.type(),
                 record.id(), record.timestampMs(), reason);
-        return new ApplyOutcome(ApplyOutcome.Kind.REJECTED, current.advancedTo(record.offset()), null, dead);
+        VersionedState next = current.advancedTo(record.offset());
+        // A rejection is the record's effect too: its retry must not make a second dead letter.
+        // An id over the limit is the rejection's cause and is not remembered.
+        if (record.id() != null && Utf8.length(record.id(), Limits.MAX_ID_BYTES) <= Limits.MAX_ID_BYTES) {
+            next = next.withId(record.id());
+        }
+        return new ApplyOutcome(ApplyOutcome.Kind.REJECTED, next, null, dead);
     }
 
     private static Change change(Record record, boolean tombstone, byte[] json) {
@@ -176,16 +192,16 @@ public final class RecordApplier {
     }
 
     /** Decodes a stored state's value with its processor's codec, for a state loaded from storage. */
-    public VersionedState decode(long version, String processorName, boolean tombstone, byte[] encoded) {
+    public VersionedState decode(long version, String processorName, boolean tombstone, byte[] encoded, RecentIds ids) {
         if (tombstone || encoded == null || processorName == null || processorName.isEmpty()) {
             // Deleted, or every record so far was rejected: a version and no value.
             return new VersionedState(version, processorName == null || processorName.isEmpty() ? null : processorName,
-                    null, null, tombstone);
+                    null, null, tombstone, ids);
         }
         Processor<?> processor = registry.byName(processorName);
         Invariants.check(processor != null, "stored state belongs to processor '%s', which is not loaded", processorName);
         Object value = processor.codec().decode(encoded);
-        return new VersionedState(version, processorName, value, encoded, false);
+        return new VersionedState(version, processorName, value, encoded, false, ids);
     }
 
     /** The state's value as JSON for the API, or null when absent or deleted. */

@@ -54,7 +54,7 @@ class HostileRecordsPropertyTest {
     @Property(tries = 500)
     void theApplierNeverFailsOnARecord(@ForAll("sequences") List<Step> steps) {
         Map<String, VersionedState> states = new HashMap<>();
-        states.put(LEGACY_KEY, APPLIER.decode(0, GluerProcessor.NAME, false, LEGACY_STATE));
+        states.put(LEGACY_KEY, APPLIER.decode(0, GluerProcessor.NAME, false, LEGACY_STATE, io.ringwork.core.record.RecentIds.NONE));
         long offset = 1;
         for (Step step : steps) {
             VersionedState before = states.getOrDefault(step.key(), VersionedState.ABSENT);

@@ -40,7 +40,7 @@ class RecordApplierLimitsTest {
     @Test
     void aPatchNestingAStoredDeepDocumentFurtherIsADeadLetter() {
         byte[] stored = nested(900, "{}").getBytes(StandardCharsets.UTF_8);
-        VersionedState deep = applier.decode(1, GluerProcessor.NAME, false, stored); // decoding stays tolerant
+        VersionedState deep = applier.decode(1, GluerProcessor.NAME, false, stored, io.ringwork.core.record.RecentIds.NONE); // decoding stays tolerant
         String patch = "[{\"op\":\"add\",\"path\":\"" + chainPath(900) + "/b\",\"value\":" + nested(900, "1") + "}]";
         ApplyOutcome outcome = applier.apply(deep, record(2, "t/deep", "gluer.patch", patch));
         assertRejectedUnchanged(outcome, deep, 2);
@@ -194,7 +194,7 @@ class RecordApplierLimitsTest {
     @Test
     void storedStatesDeeperThanTheLimitStillDecode() {
         byte[] stored = ("[".repeat(1500) + "]".repeat(1500)).getBytes(StandardCharsets.UTF_8);
-        VersionedState decoded = applier.decode(3, GluerProcessor.NAME, false, stored);
+        VersionedState decoded = applier.decode(3, GluerProcessor.NAME, false, stored, io.ringwork.core.record.RecentIds.NONE);
         assertThat(JsonSize.depth((JsonNode) decoded.value(), 2000)).isEqualTo(1500);
         ApplyOutcome replaced = applier.apply(decoded, record(4, "t/old", "gluer.put", "{\"fresh\":true}"));
         assertThat(replaced.kind()).isEqualTo(ApplyOutcome.Kind.APPLIED);

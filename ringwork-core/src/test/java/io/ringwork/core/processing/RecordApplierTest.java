@@ -89,7 +89,7 @@ class RecordApplierTest {
     @Test
     void decodeRoundTripsAStoredState() {
         VersionedState state = applier.apply(VersionedState.ABSENT, record(7, "r/1", "resource.create", "{\"n\":[1,2]}")).state();
-        VersionedState decoded = applier.decode(state.version(), state.processor(), false, state.encoded());
+        VersionedState decoded = applier.decode(state.version(), state.processor(), false, state.encoded(), io.ringwork.core.record.RecentIds.NONE);
         assertThat(decoded.value()).isEqualTo(state.value());
         assertThat(applier.toJson(decoded)).isEqualTo((JsonNode) state.value());
     }

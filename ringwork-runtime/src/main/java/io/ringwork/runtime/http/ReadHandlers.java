@@ -107,7 +107,7 @@ final class ReadHandlers {
                             + " was rejected (see /v1/dead-letters?key=" + key + ")";
             throw ApiError.notFound(why + where);
         }
-        return node.applier().decode(stored.version(), stored.processor(), false, stored.value());
+        return node.applier().decode(stored.version(), stored.processor(), false, stored.value(), stored.ids());
     }
 
     /** {@code GET /v1/dead-letters?key=&prefix=&limit=}: rejected records with their reasons. */
@@ -184,7 +184,8 @@ final class ReadHandlers {
             if (plan != null) for (String member : plan.members()) if (plan.isReady(member, p)) ready.add(member);
         }
         ObjectNode totals = answer.putObject("totals").put("lag", lagTotal).put("applied", node.engine().appliedCount())
-                .put("rejected", node.engine().rejectedCount()).put("skipped", node.engine().skippedCount());
+                .put("rejected", node.engine().rejectedCount()).put("skipped", node.engine().skippedCount())
+                .put("duplicates", node.engine().duplicateCount());
         // Recent append-to-durable-commit percentiles (Micrometer's decaying window of about two minutes).
         ObjectNode latency = totals.putObject("endToEndLatencyMs");
         for (var percentile : node.metrics().endToEnd().takeSnapshot().percentileValues()) {

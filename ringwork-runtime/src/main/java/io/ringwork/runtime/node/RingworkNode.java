@@ -354,6 +354,8 @@ public final class RingworkNode implements AutoCloseable {
      */
     private void registerGauges() {
         metrics.functionCounter("ringwork.commits", "state commits since start", engine::commitCount);
+        metrics.functionCounter("ringwork.records.duplicate", "records passed over because their key applied the same id recently (retries)",
+                engine::duplicateCount);
         metrics.gauge("ringwork.feed.subscribers", "live change feed subscribers", feed::subscriberCount);
         metrics.gauge("ringwork.partitions.lag", "records in the log not yet applied, over the partitions this node runs or replicates", this::totalLag);
         metrics.functionCounter("ringwork.replication.changes.fed", "changes this node fed from other owners' writes", cluster::replicatedChanges);

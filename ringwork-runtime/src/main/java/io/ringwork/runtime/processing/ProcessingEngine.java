@@ -69,6 +69,8 @@ public final class ProcessingEngine implements AutoCloseable {
     private final LongAdder applied = new LongAdder();
     private final LongAdder rejected = new LongAdder();
     private final LongAdder skipped = new LongAdder();
+    /** Records passed over as retries of an id their key applied recently (see RecentIds). */
+    private final LongAdder duplicates = new LongAdder();
     private final LongAdder commits = new LongAdder();
 
     /**
@@ -270,7 +272,7 @@ public final class ProcessingEngine implements AutoCloseable {
     private VersionedState load(int partition, String key) {
         StoredState stored = store.get(partition, key);
         if (stored == null) return VersionedState.ABSENT;
-        return applier.decode(stored.version(), stored.processor(), stored.tombstone(), stored.value());
+        return applier.decode(stored.version(), stored.processor(), stored.tombstone(), stored.value(), stored.ids());
     }
 
     // ---------------------------------------------------------------- committing
@@ -302,6 +304,7 @@ public final class ProcessingEngine implements AutoCloseable {
         List<Change> replicated = new ArrayList<>();
         List<DeadLetter> deadLetters = new ArrayList<>();
         int skippedHere = 0;
+        int duplicatesHere = 0;
         int[] perPartition = new int[partitions.length()];
         PartitionRunner[] runners = new PartitionRunner[partitions.length()];
         // Start where the previous commit stopped, so that when the batch limit cuts a commit short
@@ -328,6 +331,7 @@ public final class ProcessingEngine implements AutoCloseable {
                     }
                     case REJECTED -> deadLetters.add(outcome.deadLetter());
                     case SKIPPED -> skippedHere++;
+                    case DUPLICATE -> duplicatesHere++;
                 }
                 if (outcome.kind() != ApplyOutcome.Kind.SKIPPED) {
                     VersionedState state = outcome.state();
@@ -382,6 +386,7 @@ public final class ProcessingEngine implements AutoCloseable {
         applied.add(changes.size());
         rejected.add(deadLetters.size());
         skipped.add(skippedHere);
+        duplicates.add(duplicatesHere);
         commits.increment();
         return batch.size();
     }
@@ -504,6 +509,11 @@ public final class ProcessingEngine implements AutoCloseable {
 
     public long skippedCount() {
         return skipped.sum();
+    }
+
+    /** Records whose key applied a record with the same id recently: retries, applied once in effect. */
+    public long duplicateCount() {
+        return duplicates.sum();
     }
 
     public long commitCount() {

@@ -87,7 +87,7 @@ class ProcessingEngineTest {
 
         workload.fold().states().forEach((key, expected) -> {
             StoredState stored = store.states().get(key);
-            VersionedState actual = applier.decode(stored.version(), stored.processor(), stored.tombstone(), stored.value());
+            VersionedState actual = applier.decode(stored.version(), stored.processor(), stored.tombstone(), stored.value(), stored.ids());
             assertThat(actual.value()).as(key).isEqualTo(expected.value());
         });
         assertThat(feed).hasSize((int) (workload.fold().recordCount() - workload.fold().rejectedCount()));

@@ -391,7 +391,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
                     if (outcome.change().version() > store.fedVersion(p, outcome.change().key())) changes.add(outcome.change());
                 }
                 case REJECTED -> deadLetters.add(outcome.deadLetter());
-                case SKIPPED -> { }
+                case SKIPPED, DUPLICATE -> { }
             }
             if (outcome.kind() != ApplyOutcome.Kind.SKIPPED) touched.put(record.key(), outcome.state());
         }
@@ -427,7 +427,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
     private VersionedState load(int p, String key) {
         StoredState stored = store.get(p, key);
         return stored == null ? VersionedState.ABSENT
-                : applier.decode(stored.version(), stored.processor(), stored.tombstone(), stored.value());
+                : applier.decode(stored.version(), stored.processor(), stored.tombstone(), stored.value(), stored.ids());
     }
 
     /**

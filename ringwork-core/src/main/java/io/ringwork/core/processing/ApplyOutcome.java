@@ -16,6 +16,11 @@ public record ApplyOutcome(Kind kind, VersionedState state, Change change, DeadL
     public enum Kind {
         /** The processor produced a new state (or a tombstone). */
         APPLIED,
+        /**
+         * The processor kept a new state that is not a change of the key's value (a
+         * {@link Result.Note}): stored and replicated, nothing on the feed, no dead letter.
+         */
+        NOTED,
         /** The processor rejected the record; the version advanced as a no-op. */
         REJECTED,
         /** The record's offset was at or below the state's version: a duplicate delivery. */

@@ -116,7 +116,8 @@ public final class RecordApplier {
         }
         Invariants.check(result != null, "processor %s returned null for %s", processor.name(), record);
         return switch (result) {
-            case Result.Update<S> update -> updated(processor, current, record, update.state());
+            case Result.Update<S> update -> updated(processor, current, record, update.state(), true);
+            case Result.Note<S> note -> updated(processor, current, record, note.state(), false);
             case Result.Delete<S> ignored -> {
                 VersionedState next = new VersionedState(record.offset(), processor.name(), null, null, true, current.ids())
                         .withId(record.id());
@@ -126,8 +127,11 @@ public final class RecordApplier {
         };
     }
 
-    /** Checks and encodes the processor's new state; one over a limit rejects the record. */
-    private <S> ApplyOutcome updated(Processor<S> processor, VersionedState current, Record record, S value) {
+    /**
+     * Checks and encodes the processor's new state; one over a limit rejects the record. With
+     * {@code feed} false (a {@link Result.Note}) the state is kept with no change to emit.
+     */
+    private <S> ApplyOutcome updated(Processor<S> processor, VersionedState current, Record record, S value, boolean feed) {
         StateCodec<S> codec = processor.codec();
         byte[] json;
         byte[] encoded;
@@ -154,6 +158,7 @@ public final class RecordApplier {
         }
         VersionedState next = new VersionedState(record.offset(), processor.name(), value, encoded, false, current.ids())
                 .withId(record.id());
+        if (!feed) return new ApplyOutcome(ApplyOutcome.Kind.NOTED, next, null, null);
         return new ApplyOutcome(ApplyOutcome.Kind.APPLIED, next, change(record, false, json), null);
     }
 

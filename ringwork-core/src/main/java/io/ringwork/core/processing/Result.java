@@ -11,6 +11,17 @@ public sealed interface Result<S> {
         }
     }
 
+    /**
+     * The key's state becomes {@code state}, and nothing goes on the change feed: bookkeeping a
+     * reader needs but a watcher of the key's value does not, such as the answer to a refused
+     * compare-and-set (the value did not change).
+     */
+    record Note<S>(S state) implements Result<S> {
+        public Note {
+            Objects.requireNonNull(state, "state");
+        }
+    }
+
     /** The key's state is deleted (a tombstone keeps its version). */
     record Delete<S>() implements Result<S> {}
 
@@ -23,6 +34,10 @@ public sealed interface Result<S> {
 
     static <S> Result<S> update(S state) {
         return new Update<>(state);
+    }
+
+    static <S> Result<S> note(S state) {
+        return new Note<>(state);
     }
 
     static <S> Result<S> delete() {

@@ -332,6 +332,7 @@ public final class ProcessingEngine implements AutoCloseable {
                     case REJECTED -> deadLetters.add(outcome.deadLetter());
                     case SKIPPED -> skippedHere++;
                     case DUPLICATE -> duplicatesHere++;
+                    case NOTED -> { }
                 }
                 if (outcome.kind() != ApplyOutcome.Kind.SKIPPED) {
                     VersionedState state = outcome.state();

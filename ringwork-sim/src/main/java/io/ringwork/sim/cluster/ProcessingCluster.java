@@ -62,7 +62,8 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
         this.config = config;
         this.scheduler = new Scheduler(seed, config.stepsMax());
         this.random = scheduler.derivedRandom();
-        this.applier = new RecordApplier(new ProcessorRegistry(List.of(new GluerProcessor(), new ResourceProcessor())));
+        this.applier = new RecordApplier(new ProcessorRegistry(List.of(new GluerProcessor(), new ResourceProcessor(),
+                new io.ringwork.core.kv.KvProcessor())));
         this.log = new SimLog(config.partitions(), applier);
         this.workload = new GluerWorkload(new GluerWorkload.Config(seed, 4, 12, config.records(), 0.05),
                 new SequentialFold(applier));

@@ -391,7 +391,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
                     if (outcome.change().version() > store.fedVersion(p, outcome.change().key())) changes.add(outcome.change());
                 }
                 case REJECTED -> deadLetters.add(outcome.deadLetter());
-                case SKIPPED, DUPLICATE -> { }
+                case SKIPPED, DUPLICATE, NOTED -> { }
             }
             if (outcome.kind() != ApplyOutcome.Kind.SKIPPED) touched.put(record.key(), outcome.state());
         }

@@ -1,0 +1,97 @@
+package io.ringwork.core.kv;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ringwork.core.processing.Limits;
+import io.ringwork.core.processing.Payloads;
+import io.ringwork.core.processing.Processor;
+import io.ringwork.core.processing.Result;
+import io.ringwork.core.processing.StateCodec;
+import io.ringwork.core.record.Record;
+
+/**
+ * The key-value store as a processor: a key {@code K} of the store is the record key
+ * {@code kv/K}, so its writes go through the log and its partition's fenced owner like any
+ * record, and replication, catch-up, snapshots and the change feed carry it unchanged.
+ *
+ * <p>Records: {@code kv.put} with {@code {"value":…}} and {@code kv.delete} with {@code {}}; both
+ * may carry {@code "ifVersion":N} (compare-and-set: only if the current version is N, 0 meaning
+ * absent) and {@code "fence":{"name":E,"token":T}} (refused if the key saw a higher token of
+ * election E). The decision is a function of the key's state and the record alone, so every
+ * replica and every replay after an owner change reaches the same one: that is what makes the
+ * compare-and-set linearizable in log order. An effective write is an update (a change on the
+ * feed); a refused one only keeps its answer ({@link Result.Note}); a record that is not a valid
+ * kv record is rejected (a dead letter), which the API never sends. Stateless and thread-safe.
+ */
+public final class KvProcessor implements Processor<KvState> {
+    public static final String NAME = "kv";
+    public static final String PUT = "kv.put";
+    public static final String DELETE = "kv.delete";
+    /** Record keys of the store start with this; the rest is the store's key. */
+    public static final String KEY_PREFIX = "kv/";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public StateCodec<KvState> codec() {
+        return KvCodec.INSTANCE;
+    }
+
+    @Override
+    public Result<KvState> apply(KvState state, Record record) {
+        return apply(state, record, Limits.DEFAULT);
+    }
+
+    @Override
+    public Result<KvState> apply(KvState state, Record record, Limits limits) {
+        if (!record.key().startsWith(KEY_PREFIX) || record.key().length() == KEY_PREFIX.length()) {
+            return Result.reject("kv keys are " + KEY_PREFIX + "KEY, got '" + record.key() + "'");
+        }
+        boolean put = record.type().equals(PUT);
+        if (!put && !record.type().equals(DELETE)) {
+            return Result.reject("unknown kv type '" + record.type() + "' (" + PUT + ", " + DELETE + ")");
+        }
+        JsonNode data;
+        try {
+            data = Payloads.parse(record.data(), limits.maxDepth());
+        } catch (Payloads.MalformedPayload e) {
+            return Result.reject(e.getMessage());
+        }
+        if (!data.isObject()) return Result.reject("a kv record's data is an object, got " + data.getNodeType());
+        if (put && !data.has("value")) return Result.reject(PUT + " needs \"value\"");
+        JsonNode ifVersion = data.get("ifVersion");
+        if (ifVersion != null && !(ifVersion.canConvertToLong() && ifVersion.isIntegralNumber() && ifVersion.asLong() >= 0)) {
+            return Result.reject("ifVersion is a version (an integer of at least 0), got " + ifVersion);
+        }
+        JsonNode fence = data.get("fence");
+        if (fence != null && !(fence.path("name").isTextual() && fence.path("token").isIntegralNumber())) {
+            return Result.reject("fence is {\"name\":election,\"token\":integer}, got " + fence);
+        }
+        return decide(state == null ? KvState.NEVER_WRITTEN : state, record, put, data, ifVersion, fence);
+    }
+
+    /** The steps, in order: (1) the fence, (2) the compare-and-set, (3) the write. */
+    private static Result<KvState> decide(KvState state, Record record, boolean put, JsonNode data, JsonNode ifVersion,
+                                          JsonNode fence) {
+        if (fence != null) {
+            String election = fence.get("name").asText();
+            long token = fence.get("token").asLong();
+            long seen = state.token(election);
+            if (token < seen) return refused(state, record, KvOutcome.Code.STALE_TOKEN, seen);
+            state = state.fencedBy(election, token);
+        }
+        if (ifVersion != null && ifVersion.asLong() != state.currentVersion()) {
+            return refused(state, record, KvOutcome.Code.CONFLICT, state.currentVersion());
+        }
+        if (!put && !state.present()) return refused(state, record, KvOutcome.Code.NOT_FOUND, 0);
+        long version = record.offset() + 1;
+        KvState written = state.written(version, put ? data.get("value") : null);
+        return Result.update(written.answered(new KvOutcome(record.offset(), record.id(), KvOutcome.Code.OK, version)));
+    }
+
+    private static Result<KvState> refused(KvState state, Record record, KvOutcome.Code code, long version) {
+        return Result.note(state.answered(new KvOutcome(record.offset(), record.id(), code, version)));
+    }
+}

@@ -34,6 +34,22 @@ public final class KvProcessor implements Processor<KvState> {
         return NAME;
     }
 
+    /**
+     * The largest value a write may carry, as compact JSON: 1 MiB less 8 KiB, so that the value
+     * and its record's envelope fit the log's 1 MiB record.
+     */
+    public static final int VALUE_MAX_BYTES = (1 << 20) - (8 << 10);
+    /** An election name in a fence, in UTF-8 bytes. */
+    public static final int FENCE_NAME_MAX_BYTES = 256;
+    /** A key of the store, in UTF-8 bytes: the record key's limit less the {@link #KEY_PREFIX}. */
+    public static final int KEY_MAX_BYTES = Limits.DEFAULT.maxKeyBytes() - KEY_PREFIX.length();
+
+    /** Room for the answers and fences kept beside the value: 64 of each at their longest ids and names fit. */
+    @Override
+    public int bookkeepingBytes() {
+        return 64 << 10;
+    }
+
     @Override
     public StateCodec<KvState> codec() {
         return KvCodec.INSTANCE;
@@ -66,8 +82,10 @@ public final class KvProcessor implements Processor<KvState> {
             return Result.reject("ifVersion is a version (an integer of at least 0), got " + ifVersion);
         }
         JsonNode fence = data.get("fence");
-        if (fence != null && !(fence.path("name").isTextual() && fence.path("token").isIntegralNumber())) {
-            return Result.reject("fence is {\"name\":election,\"token\":integer}, got " + fence);
+        if (fence != null && !(fence.path("name").isTextual() && fence.path("token").isIntegralNumber()
+                && fence.get("name").asText().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= FENCE_NAME_MAX_BYTES)) {
+            return Result.reject("fence is {\"name\":election of at most " + FENCE_NAME_MAX_BYTES
+                    + " bytes,\"token\":integer}, got " + fence);
         }
         return decide(state == null ? KvState.NEVER_WRITTEN : state, record, put, data, ifVersion, fence);
     }

@@ -39,6 +39,15 @@ public interface Processor<S> {
     Result<S> apply(S state, Record record);
 
     /**
+     * Bytes a state may hold beyond {@link Limits#maxDocumentBytes()} for the processor's own
+     * bookkeeping, so a value of the full document size still fits (the key-value store keeps its
+     * recent answers and fences beside the value). Default 0.
+     */
+    default int bookkeepingBytes() {
+        return 0;
+    }
+
+    /**
      * Applies one record within {@code limits}. The applier calls this one. The default ignores
      * the limits, which is safe: the applier checks the key and type before, and the resulting
      * state's depth and size after, any processor. A processor whose work can grow out of

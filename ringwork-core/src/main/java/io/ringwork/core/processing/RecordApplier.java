@@ -133,23 +133,24 @@ public final class RecordApplier {
      */
     private <S> ApplyOutcome updated(Processor<S> processor, VersionedState current, Record record, S value, boolean feed) {
         StateCodec<S> codec = processor.codec();
+        int maxBytes = limits.maxDocumentBytes() + processor.bookkeepingBytes();
         byte[] json;
         byte[] encoded;
         try {
             JsonNode view = codec.toJson(value);
-            JsonSize.Measure measure = JsonSize.measure(view, (long) ESTIMATE_SLACK * limits.maxDocumentBytes(),
+            JsonSize.Measure measure = JsonSize.measure(view, (long) ESTIMATE_SLACK * maxBytes,
                     limits.maxDepth());
             if (measure.depth() > limits.maxDepth()) {
                 return reject(current, record, "the document would nest deeper than the limit of "
                         + limits.maxDepth() + " levels; the document is unchanged");
             }
-            json = measure.bytes() > (long) ESTIMATE_SLACK * limits.maxDocumentBytes()
+            json = measure.bytes() > (long) ESTIMATE_SLACK * maxBytes
                     ? null
-                    : JsonStateCodec.INSTANCE.encode(view, limits.maxDocumentBytes());
-            if (json == null) return reject(current, record, tooLarge(measure.bytes() + " bytes (estimated)"));
+                    : JsonStateCodec.INSTANCE.encode(view, maxBytes);
+            if (json == null) return reject(current, record, tooLarge(measure.bytes() + " bytes (estimated)", maxBytes));
             encoded = codec == JsonStateCodec.INSTANCE ? json : codec.encode(value);
-            if (encoded.length > limits.maxDocumentBytes()) {
-                return reject(current, record, tooLarge(encoded.length + " bytes as " + processor.name() + " stores it"));
+            if (encoded.length > maxBytes) {
+                return reject(current, record, tooLarge(encoded.length + " bytes as " + processor.name() + " stores it", maxBytes));
             }
         } catch (Invariants.InvariantViolation e) {
             throw e;
@@ -162,8 +163,8 @@ public final class RecordApplier {
         return new ApplyOutcome(ApplyOutcome.Kind.APPLIED, next, change(record, false, json), null);
     }
 
-    private String tooLarge(String size) {
-        return "the document would be " + size + ", over the limit of " + limits.maxDocumentBytes()
+    private static String tooLarge(String size, int maxBytes) {
+        return "the document would be " + size + ", over the limit of " + maxBytes
                 + " bytes; the document is unchanged";
     }
 

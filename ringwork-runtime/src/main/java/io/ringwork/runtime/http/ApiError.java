@@ -10,6 +10,8 @@ public final class ApiError extends RuntimeException {
     private final int status;
     private final String code;
     private final boolean definite;
+    /** Fields the body carries beside error, detail and definite (a conflict's current version). */
+    private final java.util.Map<String, Long> fields = new java.util.LinkedHashMap<>();
 
     public ApiError(int status, String code, String detail, boolean definite) {
         super(detail, null, false, false);
@@ -36,5 +38,16 @@ public final class ApiError extends RuntimeException {
 
     public boolean definite() {
         return definite;
+    }
+
+    /** This error with {@code name: value} in its body too. */
+    public ApiError with(String name, long value) {
+        fields.put(name, value);
+        return this;
+    }
+
+    /** The extra body fields, in the order added. */
+    public java.util.Map<String, Long> fields() {
+        return java.util.Collections.unmodifiableMap(fields);
     }
 }

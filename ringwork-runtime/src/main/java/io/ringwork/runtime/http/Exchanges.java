@@ -142,6 +142,7 @@ final class Exchanges {
     static void error(HttpExchange exchange, ApiError error) throws IOException {
         ObjectNode body = JSON.createObjectNode().put("error", error.code()).put("detail", error.getMessage())
                 .put("definite", error.definite());
+        error.fields().forEach(body::put);
         json(exchange, error.status(), body);
     }
 

@@ -72,7 +72,7 @@ final class ReadHandlers {
      * node outside it says so (404 {@code not_a_replica}) rather than answer "no state" for a key
      * that exists.
      */
-    private void requireReplica(String key) {
+    void requireReplica(String key) {
         var cluster = node.cluster();
         var plan = cluster.plan();
         int partition = partitioner.partitionOf(key);

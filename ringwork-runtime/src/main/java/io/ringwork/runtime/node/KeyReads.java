@@ -90,8 +90,19 @@ public final class KeyReads {
         return store.get(partitioner.partitionOf(key), key);
     }
 
-    /** The entry of {@code key} as its owner holds it, and who answered. */
-    public record Read(StoredState state, String readAt) {}
+    /**
+     * The entry of {@code key} as its owner holds it, who answered, and the owner's checkpoint of
+     * the key's partition read before the entry (-1 when the owner did not say): every record of
+     * the partition at or below it is reflected in {@code state}.
+     */
+    public record Read(StoredState state, String readAt, long checkpoint) {}
+
+    /** This node's entry for {@code key} with the checkpoint it reflects (read first). */
+    private Read localRead(String key) {
+        int partition = partitioner.partitionOf(key);
+        long checkpoint = store.checkpoint(partition);
+        return new Read(store.get(partition, key), self, checkpoint);
+    }
 
     /**
      * The entry of {@code key} from its owner: read here when this node runs the key's partition,
@@ -102,13 +113,13 @@ public final class KeyReads {
     public Read fromOwner(String key) {
         int partition = partitioner.partitionOf(key);
         OwnershipPlan plan = cluster.plan();
-        if (plan == null || cluster.runs(partition)) return new Read(local(key), self);
+        if (plan == null || cluster.runs(partition)) return localRead(key);
         String owner = plan.owner(partition);
         if (owner == null) {
             throw new ApiError(503, "unavailable", "partition " + partition + " of '" + key + "' has no owner now "
                     + "(too few members are ready); retry, or read a replica with ?local=true", true);
         }
-        if (owner.equals(self)) return new Read(local(key), self);
+        if (owner.equals(self)) return localRead(key);
         RelayedRead.Answer answer = ask(owner, key);
         if (answer.outcome() == RelayedRead.Outcome.NOT_OWNER && !answer.owner().isEmpty()
                 && !answer.owner().equals(owner) && !answer.owner().equals(self)) {
@@ -118,8 +129,8 @@ public final class KeyReads {
             owner = told;
         }
         return switch (answer.outcome()) {
-            case FOUND -> new Read(answer.state(), owner);
-            case ABSENT -> new Read(null, owner);
+            case FOUND -> new Read(answer.state(), owner, answer.checkpoint());
+            case ABSENT -> new Read(null, owner, answer.checkpoint());
             case NOT_OWNER -> throw new ApiError(503, "owner_moved", "'" + key + "' is moving between owners: " + answer.detail()
                     + "; retry in a moment", true);
             case UNAVAILABLE -> throw new ApiError(503, "unavailable", "the owner " + owner + " of '" + key + "' cannot answer: "
@@ -175,7 +186,8 @@ public final class KeyReads {
             }
             return RelayedRead.Answer.unavailable(self + " is taking over partition " + partition + " and is not in sync yet");
         }
-        StoredState state = local(request.key());
-        return state == null ? RelayedRead.Answer.absent() : RelayedRead.Answer.found(state);
+        Read read = localRead(request.key());
+        return read.state() == null ? RelayedRead.Answer.absent(Math.max(-1, read.checkpoint()))
+                : RelayedRead.Answer.found(read.state(), Math.max(-1, read.checkpoint()));
     }
 }

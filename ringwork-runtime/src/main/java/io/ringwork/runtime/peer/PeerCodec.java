@@ -104,6 +104,8 @@ public class PeerCodec {
     static final int READ_STATE = 23;
     static final int READ_OWNER = 24;
     static final int READ_DETAIL = 25;
+    /** The owner's checkpoint of the key's partition, on READ_ANSWER (absent: unknown, an older owner). */
+    static final int READ_CHECKPOINT = 42;
     /** The durable frontier, on COMMIT and DURABLE (absent: nothing said, {@link ReplicaMessage#NOTHING_DURABLE}). */
     static final int DURABLE_SEQ = 14;
     // The feed relay's fields (with PARTITION, CHECKPOINT and CHANGE).
@@ -473,6 +475,7 @@ public class PeerCodec {
         if (state != null) fields.bytes(READ_STATE, state);
         if (!answer.owner().isEmpty()) fields.string(READ_OWNER, answer.owner());
         if (!answer.detail().isEmpty()) fields.string(READ_DETAIL, answer.detail());
+        if (answer.checkpoint() >= 0) fields.longValue(READ_CHECKPOINT, answer.checkpoint());
         writeExtraFields(READ_ANSWER, fields);
         return new Tagged.Writer(16 + fields.size()).message(READ_ANSWER, fields).toByteArray();
     }
@@ -521,7 +524,9 @@ public class PeerCodec {
         StoredState state = null;
         if (known == RelayedRead.Outcome.FOUND) state = StoredState.fromBytes(f.one(READ_STATE).bytes());
         else if (f.has(READ_STATE)) throw new IOException("a state in a read answer of outcome " + known);
-        return new RelayedRead.Answer(known, state, owner, detail);
+        long checkpoint = f.has(READ_CHECKPOINT) ? f.longValue(READ_CHECKPOINT) : -1;
+        if (checkpoint < -1) throw new IOException("a read answer's checkpoint " + checkpoint);
+        return new RelayedRead.Answer(known, state, owner, detail, checkpoint);
     }
 
     // ---------------------------------------------------------------- the feed relay
@@ -632,7 +637,7 @@ public class PeerCodec {
     /** Whether this version reads fields of {@code tag}; others are skipped and counted. */
     protected boolean knowsField(int tag) {
         return (tag >= PARTITION && tag <= DURABLE_SEQ) || (tag >= READ_KEY && tag <= READ_DETAIL)
-                || (tag >= FROM_POSITION && tag <= RUNS) || tag == MACHINE || tag == BODY;
+                || (tag >= FROM_POSITION && tag <= RUNS) || tag == MACHINE || tag == BODY || tag == READ_CHECKPOINT;
     }
 
     /** Adds fields a later version writes to a message of {@code kind}; none in this one. */

@@ -37,25 +37,41 @@ public final class RelayedRead {
     }
 
     /**
-     * @param state  the owner's stored entry, present exactly when the outcome is FOUND
-     * @param owner  for NOT_OWNER the owner as the answering node sees it; empty when unknown or not relevant
-     * @param detail a sentence for the client's error body; empty when FOUND or ABSENT
+     * @param state      the owner's stored entry, present exactly when the outcome is FOUND
+     * @param owner      for NOT_OWNER the owner as the answering node sees it; empty when unknown or not relevant
+     * @param detail     a sentence for the client's error body; empty when FOUND or ABSENT
+     * @param checkpoint for FOUND and ABSENT, the owner's checkpoint of the key's partition read
+     *                   before the entry (every record at or below it is reflected in the answer);
+     *                   -1 when unknown (an older owner does not say)
      */
-    public record Answer(Outcome outcome, StoredState state, String owner, String detail) {
+    public record Answer(Outcome outcome, StoredState state, String owner, String detail, long checkpoint) {
         public Answer {
             if ((outcome == Outcome.FOUND) != (state != null)) {
                 throw new IllegalArgumentException("a state goes with FOUND and only with it, got " + outcome);
             }
             owner = owner == null ? "" : owner;
             detail = detail == null ? "" : detail;
+            if (checkpoint < -1) throw new IllegalArgumentException("checkpoint " + checkpoint);
+        }
+
+        public Answer(Outcome outcome, StoredState state, String owner, String detail) {
+            this(outcome, state, owner, detail, -1);
         }
 
         public static Answer found(StoredState state) {
-            return new Answer(Outcome.FOUND, state, "", "");
+            return found(state, -1);
+        }
+
+        public static Answer found(StoredState state, long checkpoint) {
+            return new Answer(Outcome.FOUND, state, "", "", checkpoint);
         }
 
         public static Answer absent() {
-            return new Answer(Outcome.ABSENT, null, "", "");
+            return absent(-1);
+        }
+
+        public static Answer absent(long checkpoint) {
+            return new Answer(Outcome.ABSENT, null, "", "", checkpoint);
         }
 
         public static Answer notOwner(String owner, String detail) {

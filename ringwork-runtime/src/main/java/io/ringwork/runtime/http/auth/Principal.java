@@ -34,21 +34,39 @@ public record Principal(String name, Set<Scope> scopes) {
         return isAdmin();
     }
 
-    /** May read {@code key}: all reads, or a tenant scope of the key's first segment. */
+    /**
+     * May read {@code key}: all reads, a {@code kv:PREFIX} scope for a key-value key
+     * ({@code kv/K} with K under the prefix), or a tenant scope of the key's first segment.
+     */
     public boolean reads(String key) {
-        return readsAll() || ofTenant(key);
+        return readsAll() || ofScope(key);
     }
 
-    /** May write {@code key}: admin, or a tenant scope of the key's first segment. */
+    /** May write {@code key}: admin, a {@code kv:PREFIX} scope for a key-value key, or a tenant scope of the key's first segment. */
     public boolean writes(String key) {
-        return writesAll() || ofTenant(key);
+        return writesAll() || ofScope(key);
     }
 
     /** The keys this principal may read, as a filter for streams and lists (changes, dead letters). */
     public Predicate<String> readableKeys() {
         if (readsAll()) return key -> true;
-        return this::ofTenant;
+        return this::ofScope;
     }
+
+    /**
+     * The key-value store's keys ({@code kv/K}) belong to {@code kv:PREFIX} scopes only: a
+     * {@code tenant:kv} scope does not reach them.
+     */
+    private boolean ofScope(String key) {
+        if (key.startsWith(KV_PREFIX)) {
+            String kvKey = key.substring(KV_PREFIX.length());
+            for (Scope scope : scopes) if (scope instanceof Scope.KvPrefix kv && kvKey.startsWith(kv.prefix())) return true;
+            return false;
+        }
+        return ofTenant(key);
+    }
+
+    private static final String KV_PREFIX = io.ringwork.core.kv.KvProcessor.KEY_PREFIX;
 
     /** The tenants named in this principal's scopes, in no order. */
     public List<String> tenants() {

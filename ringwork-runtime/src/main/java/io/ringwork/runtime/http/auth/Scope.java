@@ -18,7 +18,7 @@ public sealed interface Scope {
      */
     record Tenant(String name) implements Scope {}
 
-    /** Key-value keys under a prefix (the key-value API, when it exists). */
+    /** Reads and writes of the key-value store's keys that start with {@code prefix} ({@code kv:} alone: all of them). */
     record KvPrefix(String prefix) implements Scope {}
 
     /** The health checker's API (when it exists). */

@@ -106,6 +106,11 @@ class KvClusterTest {
                 System.out.printf("kv cluster: %s = %d after killing %s: %d acknowledged, %d indefinite increments%n",
                         key, values.isEmpty() ? -1 : values.get(0), victim, acknowledged[k], indefinite[k]);
                 assertThat(values).as("%s on every survivor", key).containsOnly(values.get(0));
+                for (String url : survivors) {
+                    HttpResponse<String> quorum = send("GET", url, key, "?consistency=quorum", null);
+                    assertThat(quorum.statusCode()).as("quorum read of %s at %s: %s", key, url, quorum.body()).isEqualTo(200);
+                    assertThat(JSON.readTree(quorum.body()).path("value").asLong()).as("quorum read of %s", key).isEqualTo(values.get(0));
+                }
                 assertThat(values.get(0)).as("%s: acknowledged %s, indefinite %s", key, acknowledged[k], indefinite[k])
                         .isBetween(acknowledged[k], acknowledged[k] + indefinite[k]);
             }

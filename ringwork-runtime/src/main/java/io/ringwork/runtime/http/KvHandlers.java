@@ -13,6 +13,7 @@ import io.ringwork.core.record.NewRecord;
 import io.ringwork.core.store.StoredState;
 import io.ringwork.runtime.node.KeyReads;
 import io.ringwork.runtime.node.RingworkNode;
+import io.ringwork.runtime.peer.RelayedRead;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -167,8 +168,16 @@ final class KvHandlers {
         String lastProblem = "its owner had not applied it";
         while (true) {
             try {
-                StoredState stored = node.reads().fromOwner(recordKey).state();
-                if (stored != null && stored.version() >= appended.offset()) return outcomeOf(key, stored, appended, id);
+                KeyReads.Read read = node.reads().fromOwner(recordKey);
+                StoredState stored = read.state();
+                // Answered once the owner applied the record and a write quorum holds it (its
+                // feed checkpoint passed it), so a quorum read sees an acknowledged write. An owner
+                // that does not say its feed checkpoint (an older node) is taken at its version.
+                boolean durable = read.durable() >= appended.offset() || read.durable() == RelayedRead.UNKNOWN;
+                if (stored != null && stored.version() >= appended.offset() && durable) {
+                    return outcomeOf(key, stored, appended, id);
+                }
+                if (stored != null && stored.version() >= appended.offset()) lastProblem = "a write quorum did not hold it yet";
             } catch (ApiError e) {
                 if (e.status() < 500) throw e;
                 lastProblem = e.getMessage();
@@ -240,7 +249,13 @@ final class KvHandlers {
                 stored = read.state();
                 readAt = read.readAt();
             }
-            default -> throw ApiError.badRequest("consistency must be linearizable (the default) or local, got '" + consistency + "'");
+            case "quorum" -> {
+                KeyReads.Read read = quorum(key, recordKey);
+                stored = read.state();
+                readAt = read.readAt();
+            }
+            default -> throw ApiError.badRequest("consistency must be linearizable (the default), quorum or local, got '"
+                    + consistency + "'");
         }
         if (stored == null || !KvProcessor.NAME.equals(stored.processor())) {
             throw ApiError.notFound("'" + key + "' is absent" + (consistency.equals("local") ? " in this node's replica" : ""));
@@ -255,6 +270,56 @@ final class KvHandlers {
         body.put("consistency", consistency).put("readAt", readAt);
         if (consistency.equals("local")) body.put("mayBeStale", true);
         Exchanges.json(exchange, 200, body);
+    }
+
+    /**
+     * The newest copy among a majority of the key's replicas (R = N / 2 + 1, asked at once, each
+     * answering from its own store). A write is acknowledged once a write quorum (a majority)
+     * holds it, so R + W > N: the answer is at least as new as every write acknowledged before
+     * the read began, while the replica set does not change under it.
+     */
+    private KeyReads.Read quorum(String key, String recordKey) {
+        int partition = partitioner.partitionOf(recordKey);
+        var plan = node.cluster().plan();
+        List<String> replicas = plan == null ? List.of(node.config().nodeId()) : plan.replicas(partition);
+        int needed = replicas.size() / 2 + 1;
+        List<java.util.concurrent.Future<KeyReads.Read>> asked = new java.util.ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            for (String replica : replicas) asked.add(pool.submit(() -> node.reads().fromReplica(replica, recordKey)));
+        }
+        KeyReads.Read newest = null;
+        long newestVersion = -1;
+        List<String> answered = new java.util.ArrayList<>();
+        for (var future : asked) {
+            KeyReads.Read read;
+            try {
+                read = future.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ApiError(503, "interrupted", "the node is stopping", true);
+            } catch (java.util.concurrent.ExecutionException e) {
+                read = null;
+            }
+            if (read == null) continue;
+            answered.add(read.readAt());
+            long version = kvVersion(read.state());
+            if (version > newestVersion) {
+                newestVersion = version;
+                newest = read;
+            }
+        }
+        if (answered.size() < needed) {
+            throw new ApiError(503, "no_quorum", "only " + answered.size() + " of the " + replicas.size() + " replicas of '" + key
+                    + "' answered " + answered + ", " + needed + " are needed; retry, or read linearizably", true);
+        }
+        return new KeyReads.Read(newest.state(), String.join(",", answered), newest.checkpoint(), newest.durable());
+    }
+
+    /** The key-value version a stored entry holds, its deletion's included; -1 for none. */
+    private long kvVersion(StoredState stored) {
+        if (stored == null || !KvProcessor.NAME.equals(stored.processor())) return -1;
+        return ((KvState) node.applier()
+                .decode(stored.version(), stored.processor(), stored.tombstone(), stored.value(), stored.ids()).value()).version();
     }
 
     /**

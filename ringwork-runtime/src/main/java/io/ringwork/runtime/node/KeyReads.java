@@ -91,17 +91,40 @@ public final class KeyReads {
     }
 
     /**
-     * The entry of {@code key} as its owner holds it, who answered, and the owner's checkpoint of
-     * the key's partition read before the entry (-1 when the owner did not say): every record of
-     * the partition at or below it is reflected in {@code state}.
+     * The entry of {@code key} as a node holds it, who answered, and that node's checkpoint and
+     * feed checkpoint of the key's partition, read before the entry ({@link RelayedRead#UNKNOWN}
+     * when it did not say): every record at or below {@code checkpoint} is reflected in
+     * {@code state}; on the owner, every change at or below {@code durable} is held by a quorum.
      */
-    public record Read(StoredState state, String readAt, long checkpoint) {}
+    public record Read(StoredState state, String readAt, long checkpoint, long durable) {}
 
-    /** This node's entry for {@code key} with the checkpoint it reflects (read first). */
+    /** This node's entry for {@code key} with the checkpoints it reflects (read first, lowest first). */
     private Read localRead(String key) {
         int partition = partitioner.partitionOf(key);
+        long durable = store.feedCheckpoint(partition);
         long checkpoint = store.checkpoint(partition);
-        return new Read(store.get(partition, key), self, checkpoint);
+        return new Read(store.get(partition, key), self, Math.max(-1, checkpoint), Math.max(-1, durable));
+    }
+
+    /**
+     * {@code key}'s entry in {@code member}'s copy, owner or not: read here for this node, relayed
+     * otherwise. Null when the member does not hold the partition or did not answer (a quorum
+     * read counts the answers it got).
+     */
+    public Read fromReplica(String member, String key) {
+        if (member.equals(self)) return store.holds(partitioner.partitionOf(key)) ? localRead(key) : null;
+        String address = cluster.peerAddress(member);
+        if (address == null) return null;
+        try {
+            RelayedRead.Answer answer = relay.read(member, address, key, true);
+            return switch (answer.outcome()) {
+                case FOUND -> new Read(answer.state(), member, answer.checkpoint(), answer.durable());
+                case ABSENT -> new Read(null, member, answer.checkpoint(), answer.durable());
+                default -> null;
+            };
+        } catch (ReadRelay.RelayFailed failed) {
+            return null;
+        }
     }
 
     /**
@@ -129,8 +152,8 @@ public final class KeyReads {
             owner = told;
         }
         return switch (answer.outcome()) {
-            case FOUND -> new Read(answer.state(), owner, answer.checkpoint());
-            case ABSENT -> new Read(null, owner, answer.checkpoint());
+            case FOUND -> new Read(answer.state(), owner, answer.checkpoint(), answer.durable());
+            case ABSENT -> new Read(null, owner, answer.checkpoint(), answer.durable());
             case NOT_OWNER -> throw new ApiError(503, "owner_moved", "'" + key + "' is moving between owners: " + answer.detail()
                     + "; retry in a moment", true);
             case UNAVAILABLE -> throw new ApiError(503, "unavailable", "the owner " + owner + " of '" + key + "' cannot answer: "
@@ -175,6 +198,11 @@ public final class KeyReads {
      */
     public RelayedRead.Answer serve(RelayedRead.Request request) {
         int partition = partitioner.partitionOf(request.key());
+        if (request.replica()) {
+            // A quorum read asks each replica for its own copy, owner or not.
+            if (!store.holds(partition)) return RelayedRead.Answer.unavailable(self + " holds no copy of partition " + partition);
+            return answer(localRead(request.key()));
+        }
         OwnershipPlan plan = cluster.plan();
         String owner = plan == null ? null : plan.owner(partition);
         boolean runs = cluster.runs(partition);
@@ -186,8 +214,11 @@ public final class KeyReads {
             }
             return RelayedRead.Answer.unavailable(self + " is taking over partition " + partition + " and is not in sync yet");
         }
-        Read read = localRead(request.key());
-        return read.state() == null ? RelayedRead.Answer.absent(Math.max(-1, read.checkpoint()))
-                : RelayedRead.Answer.found(read.state(), Math.max(-1, read.checkpoint()));
+        return answer(localRead(request.key()));
+    }
+
+    private static RelayedRead.Answer answer(Read read) {
+        return read.state() == null ? RelayedRead.Answer.absent(read.checkpoint(), read.durable())
+                : RelayedRead.Answer.found(read.state(), read.checkpoint(), read.durable());
     }
 }

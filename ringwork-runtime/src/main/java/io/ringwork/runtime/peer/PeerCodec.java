@@ -104,8 +104,12 @@ public class PeerCodec {
     static final int READ_STATE = 23;
     static final int READ_OWNER = 24;
     static final int READ_DETAIL = 25;
-    /** The owner's checkpoint of the key's partition, on READ_ANSWER (absent: unknown, an older owner). */
+    /** The answering node's checkpoint of the key's partition, on READ_ANSWER (absent: unknown, an older node). */
     static final int READ_CHECKPOINT = 42;
+    /** On READ: answer from this node's replica, owner or not (absent: only as the owner). */
+    static final int READ_REPLICA = 43;
+    /** The answering node's feed checkpoint of the partition, on READ_ANSWER (absent: unknown). */
+    static final int READ_DURABLE = 44;
     /** The durable frontier, on COMMIT and DURABLE (absent: nothing said, {@link ReplicaMessage#NOTHING_DURABLE}). */
     static final int DURABLE_SEQ = 14;
     // The feed relay's fields (with PARTITION, CHECKPOINT and CHANGE).
@@ -424,6 +428,7 @@ public class PeerCodec {
 
     public byte[] encodeRead(RelayedRead.Request request) {
         Tagged.Writer fields = new Tagged.Writer().string(READ_KEY, request.key()).byteValue(READ_HOPS, request.hops());
+        if (request.replica()) fields.byteValue(READ_REPLICA, 1);
         writeExtraFields(READ, fields);
         Tagged.Writer body = new Tagged.Writer(64 + request.key().length()).message(READ, fields);
         writeExtraMessages(body);
@@ -459,7 +464,8 @@ public class PeerCodec {
                 if (request != null) throw new IOException("a read request carries two reads");
                 Tagged.Fields f = new Tagged.Fields(message.reader(), this::knowsField);
                 unknownFields += f.unknown();
-                request = new RelayedRead.Request(f.one(READ_KEY).string(), f.one(READ_HOPS).byteValue());
+                request = new RelayedRead.Request(f.one(READ_KEY).string(), f.one(READ_HOPS).byteValue(),
+                        f.has(READ_REPLICA) && f.one(READ_REPLICA).byteValue() == 1);
             }
             if (request == null) throw new IOException("a read request without a read");
             return new Decoded<>(request, unknownKinds, unknownFields);
@@ -475,7 +481,8 @@ public class PeerCodec {
         if (state != null) fields.bytes(READ_STATE, state);
         if (!answer.owner().isEmpty()) fields.string(READ_OWNER, answer.owner());
         if (!answer.detail().isEmpty()) fields.string(READ_DETAIL, answer.detail());
-        if (answer.checkpoint() >= 0) fields.longValue(READ_CHECKPOINT, answer.checkpoint());
+        if (answer.checkpoint() != RelayedRead.UNKNOWN) fields.longValue(READ_CHECKPOINT, answer.checkpoint());
+        if (answer.durable() != RelayedRead.UNKNOWN) fields.longValue(READ_DURABLE, answer.durable());
         writeExtraFields(READ_ANSWER, fields);
         return new Tagged.Writer(16 + fields.size()).message(READ_ANSWER, fields).toByteArray();
     }
@@ -524,9 +531,12 @@ public class PeerCodec {
         StoredState state = null;
         if (known == RelayedRead.Outcome.FOUND) state = StoredState.fromBytes(f.one(READ_STATE).bytes());
         else if (f.has(READ_STATE)) throw new IOException("a state in a read answer of outcome " + known);
-        long checkpoint = f.has(READ_CHECKPOINT) ? f.longValue(READ_CHECKPOINT) : -1;
-        if (checkpoint < -1) throw new IOException("a read answer's checkpoint " + checkpoint);
-        return new RelayedRead.Answer(known, state, owner, detail, checkpoint);
+        long checkpoint = f.has(READ_CHECKPOINT) ? f.longValue(READ_CHECKPOINT) : RelayedRead.UNKNOWN;
+        long durable = f.has(READ_DURABLE) ? f.longValue(READ_DURABLE) : RelayedRead.UNKNOWN;
+        if (checkpoint < -1 && checkpoint != RelayedRead.UNKNOWN || durable < -1 && durable != RelayedRead.UNKNOWN) {
+            throw new IOException("a read answer's checkpoint " + checkpoint + " or durable " + durable);
+        }
+        return new RelayedRead.Answer(known, state, owner, detail, checkpoint, durable);
     }
 
     // ---------------------------------------------------------------- the feed relay
@@ -637,7 +647,7 @@ public class PeerCodec {
     /** Whether this version reads fields of {@code tag}; others are skipped and counted. */
     protected boolean knowsField(int tag) {
         return (tag >= PARTITION && tag <= DURABLE_SEQ) || (tag >= READ_KEY && tag <= READ_DETAIL)
-                || (tag >= FROM_POSITION && tag <= RUNS) || tag == MACHINE || tag == BODY || tag == READ_CHECKPOINT;
+                || (tag >= FROM_POSITION && tag <= RUNS) || tag == MACHINE || tag == BODY || (tag >= READ_CHECKPOINT && tag <= READ_DURABLE);
     }
 
     /** Adds fields a later version writes to a message of {@code kind}; none in this one. */

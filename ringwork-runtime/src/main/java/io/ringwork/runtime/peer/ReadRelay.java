@@ -126,6 +126,14 @@ public final class ReadRelay implements AutoCloseable {
      * @throws RelayFailed when no answer came; the message says why, for the client
      */
     public RelayedRead.Answer read(String owner, String address, String key) throws RelayFailed {
+        return read(owner, address, key, false);
+    }
+
+    /**
+     * Asks {@code owner} (with {@code replica}: any member holding the key's partition) for
+     * {@code key}'s entry, as {@link #read(String, String, String)}.
+     */
+    public RelayedRead.Answer read(String owner, String address, String key, boolean replica) throws RelayFailed {
         Objects.requireNonNull(address, "address");
         if (!inFlight.tryAcquire()) {
             throw failed(Failure.BUSY, "this node is relaying " + inFlightMax + " reads already, its limit");
@@ -136,7 +144,7 @@ public final class ReadRelay implements AutoCloseable {
                 throw failed(Failure.BUSY, "this node is relaying " + perPeerMax + " reads to " + owner + " already, its limit per member");
             }
             try {
-                return readWith(pool, owner, address, key);
+                return readWith(pool, owner, address, key, replica);
             } finally {
                 pool.permits.release();
             }
@@ -145,7 +153,7 @@ public final class ReadRelay implements AutoCloseable {
         }
     }
 
-    private RelayedRead.Answer readWith(Pool pool, String owner, String address, String key) throws RelayFailed {
+    private RelayedRead.Answer readWith(Pool pool, String owner, String address, String key, boolean replica) throws RelayFailed {
         Pooled pooled = pool.idle.pollFirst();
         if (pooled != null && !pooled.address().equals(address)) {
             pooled.client().close(); // the member restarted elsewhere: that connection leads nowhere
@@ -171,7 +179,7 @@ public final class ReadRelay implements AutoCloseable {
             throw failed(Failure.UNREACHABLE, "this node is shutting down");
         }
         try {
-            RelayedRead.Answer answer = client.read(new RelayedRead.Request(key, 1), timeoutMs, answerMaxBytes);
+            RelayedRead.Answer answer = client.read(new RelayedRead.Request(key, 1, replica), timeoutMs, answerMaxBytes);
             boolean kept = false;
             if (deadline.cancel(false)) {
                 // The count and the offer are one step: reads that end together each saw room before

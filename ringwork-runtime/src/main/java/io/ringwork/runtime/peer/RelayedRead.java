@@ -14,11 +14,22 @@ public final class RelayedRead {
 
     private RelayedRead() {}
 
-    /** Read {@code key}; {@code hops} counts the relays so far, this one included. */
-    public record Request(String key, int hops) {
+    /** A checkpoint the answering node did not say (an older version does not). */
+    public static final long UNKNOWN = -2;
+
+    /**
+     * Read {@code key}; {@code hops} counts the relays so far, this one included. With
+     * {@code replica} the node answers from its own copy if it holds the key's partition, owner or
+     * not (a quorum read asks each replica); without, only as the key's owner.
+     */
+    public record Request(String key, int hops, boolean replica) {
         public Request {
             if (key == null || key.isEmpty()) throw new IllegalArgumentException("a relayed read needs a key");
             if (hops < 1 || hops > 255) throw new IllegalArgumentException("hops must be in [1, 255], got " + hops);
+        }
+
+        public Request(String key, int hops) {
+            this(key, hops, false);
         }
     }
 
@@ -40,38 +51,40 @@ public final class RelayedRead {
      * @param state      the owner's stored entry, present exactly when the outcome is FOUND
      * @param owner      for NOT_OWNER the owner as the answering node sees it; empty when unknown or not relevant
      * @param detail     a sentence for the client's error body; empty when FOUND or ABSENT
-     * @param checkpoint for FOUND and ABSENT, the owner's checkpoint of the key's partition read
-     *                   before the entry (every record at or below it is reflected in the answer);
-     *                   -1 when unknown (an older owner does not say)
+     * @param checkpoint for FOUND and ABSENT, the answering node's checkpoint of the key's partition
+     *                   read before the entry (every record at or below it is reflected in the
+     *                   answer), -1 for none; {@link #UNKNOWN} when it did not say (an older node)
+     * @param durable    likewise, its feed checkpoint: on the owner, every change at or below it is
+     *                   held by a write quorum; {@link #UNKNOWN} when it did not say
      */
-    public record Answer(Outcome outcome, StoredState state, String owner, String detail, long checkpoint) {
+    public record Answer(Outcome outcome, StoredState state, String owner, String detail, long checkpoint, long durable) {
         public Answer {
             if ((outcome == Outcome.FOUND) != (state != null)) {
                 throw new IllegalArgumentException("a state goes with FOUND and only with it, got " + outcome);
             }
             owner = owner == null ? "" : owner;
             detail = detail == null ? "" : detail;
-            if (checkpoint < -1) throw new IllegalArgumentException("checkpoint " + checkpoint);
+            if (checkpoint < UNKNOWN || durable < UNKNOWN) throw new IllegalArgumentException("checkpoint " + checkpoint + ", durable " + durable);
         }
 
         public Answer(Outcome outcome, StoredState state, String owner, String detail) {
-            this(outcome, state, owner, detail, -1);
+            this(outcome, state, owner, detail, UNKNOWN, UNKNOWN);
         }
 
         public static Answer found(StoredState state) {
-            return found(state, -1);
+            return found(state, UNKNOWN, UNKNOWN);
         }
 
-        public static Answer found(StoredState state, long checkpoint) {
-            return new Answer(Outcome.FOUND, state, "", "", checkpoint);
+        public static Answer found(StoredState state, long checkpoint, long durable) {
+            return new Answer(Outcome.FOUND, state, "", "", checkpoint, durable);
         }
 
         public static Answer absent() {
-            return absent(-1);
+            return absent(UNKNOWN, UNKNOWN);
         }
 
-        public static Answer absent(long checkpoint) {
-            return new Answer(Outcome.ABSENT, null, "", "", checkpoint);
+        public static Answer absent(long checkpoint, long durable) {
+            return new Answer(Outcome.ABSENT, null, "", "", checkpoint, durable);
         }
 
         public static Answer notOwner(String owner, String detail) {

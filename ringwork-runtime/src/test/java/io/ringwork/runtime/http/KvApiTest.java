@@ -74,6 +74,10 @@ class KvApiTest {
         assertThat(get.body().path("consistency").asText()).isEqualTo("linearizable");
         long v2 = send("PUT", kv("config/a b"), "[1,2]").body().path("version").asLong();
         assertThat(v2).isGreaterThan(v1);
+        Answer quorum = send("GET", kv("config/a b") + "?consistency=quorum", null);
+        assertThat(quorum.status()).isEqualTo(200);
+        assertThat(quorum.body().path("value")).isEqualTo(JSON.readTree("[1,2]"));
+        assertThat(quorum.body().path("version").asLong()).isEqualTo(v2);
         Answer local = send("GET", kv("config/a b") + "?consistency=local", null);
         assertThat(local.body().path("value")).isEqualTo(JSON.readTree("[1,2]"));
         assertThat(local.body().path("mayBeStale").asBoolean()).isTrue();

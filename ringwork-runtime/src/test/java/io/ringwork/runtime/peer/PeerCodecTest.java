@@ -251,6 +251,8 @@ class PeerCodecTest {
         assertThat(actual.outcome()).isEqualTo(expected.outcome());
         assertThat(actual.owner()).isEqualTo(expected.owner());
         assertThat(actual.detail()).isEqualTo(expected.detail());
+        assertThat(actual.checkpoint()).isEqualTo(expected.checkpoint());
+        assertThat(actual.durable()).isEqualTo(expected.durable());
         if (expected.state() == null) {
             assertThat(actual.state()).isNull();
         } else {
@@ -269,6 +271,8 @@ class PeerCodecTest {
         assertThat(codec.isRead(new byte[] {0x7F})).isFalse(); // damaged: left to the batch decoder to refuse
         PeerCodec.Decoded<RelayedRead.Request> read = codec.decodeRead(request);
         assertThat(read.value()).isEqualTo(new RelayedRead.Request("t/dóc", 1));
+        assertThat(codec.decodeRead(codec.encodeRead(new RelayedRead.Request("t/dóc", 1, true))).value())
+                .isEqualTo(new RelayedRead.Request("t/dóc", 1, true));
         assertThat(read.unknownKinds() + read.unknownFields()).isZero();
 
         List<RelayedRead.Answer> answers = List.of(
@@ -276,6 +280,8 @@ class PeerCodecTest {
                 RelayedRead.Answer.found(new StoredState(7, "gluer", true, null)),
                 RelayedRead.Answer.found(new StoredState(8, "", false, null)),
                 RelayedRead.Answer.absent(),
+                RelayedRead.Answer.found(new StoredState(9, "kv", false, new byte[] {'{', '}'}), 12, 11),
+                RelayedRead.Answer.absent(-1, -1),
                 RelayedRead.Answer.notOwner("n3", "n2 does not own partition 5"),
                 RelayedRead.Answer.unavailable("starting"),
                 RelayedRead.Answer.refused("too many hops"));

@@ -61,4 +61,19 @@ class ApiTokensTest {
         assertThat(reader.readableKeys().test("anything")).isTrue();
         assertThat(Principal.OPEN.writes("x/y")).isTrue();
     }
+
+    @Test
+    void aKvScopeReachesTheStoresKeysUnderItsPrefixAndATenantNamedKvReachesNone() {
+        Principal app = new Principal("app", java.util.Set.of(new Scope.KvPrefix("app/")));
+        assertThat(app.writes("kv/app/config")).isTrue();
+        assertThat(app.reads("kv/app/config")).isTrue();
+        assertThat(app.writes("kv/other/config")).isFalse();
+        assertThat(app.writes("app/doc")).as("a kv scope is not a tenant").isFalse();
+        assertThat(app.readableKeys().test("kv/app/x")).isTrue();
+        Principal all = new Principal("all", java.util.Set.of(new Scope.KvPrefix("")));
+        assertThat(all.writes("kv/anything")).isTrue();
+        Principal tenantKv = new Principal("t", java.util.Set.of(new Scope.Tenant("kv")));
+        assertThat(tenantKv.writes("kv/anything")).as("the store's keys belong to kv: scopes only").isFalse();
+        assertThat(tenantKv.reads("kv/anything")).isFalse();
+    }
 }

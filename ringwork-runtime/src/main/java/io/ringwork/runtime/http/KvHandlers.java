@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import io.ringwork.core.id.Partitioner;
+import io.ringwork.core.kv.KvAnswers;
 import io.ringwork.core.kv.KvOutcome;
 import io.ringwork.core.kv.KvProcessor;
 import io.ringwork.core.kv.KvState;
@@ -13,7 +14,6 @@ import io.ringwork.core.record.NewRecord;
 import io.ringwork.core.store.StoredState;
 import io.ringwork.runtime.node.KeyReads;
 import io.ringwork.runtime.node.RingworkNode;
-import io.ringwork.runtime.peer.RelayedRead;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -168,18 +168,26 @@ final class KvHandlers {
         String lastProblem = "its owner had not applied it";
         while (true) {
             try {
+                // Answered once the owner applied the record and a write quorum holds it (its feed
+                // checkpoint passed it), so a quorum read sees an acknowledged write.
                 KeyReads.Read read = node.reads().fromOwner(recordKey);
-                StoredState stored = read.state();
-                // Answered once the owner applied the record and a write quorum holds it (its
-                // feed checkpoint passed it), so a quorum read sees an acknowledged write. An owner
-                // that does not say its feed checkpoint (an older node) is taken at its version.
-                boolean durable = read.durable() >= appended.offset() || read.durable() == RelayedRead.UNKNOWN;
-                if (stored != null && stored.version() >= appended.offset() && durable) {
-                    return outcomeOf(key, stored, appended, id);
+                KvAnswers.Write write = KvAnswers.write(read.state(), read.durable(), appended.offset(), id, node.applier());
+                switch (write) {
+                    case KvAnswers.Write.Answered answered -> {
+                        return answered.outcome();
+                    }
+                    case KvAnswers.Write.Refused refused -> throw new ApiError(409, "refused", "the write of '" + key
+                            + "' was refused (partition " + appended.partition() + ", offset " + appended.offset() + "): "
+                            + refused.why() + "; see /v1/dead-letters?key=kv/" + key + "; nothing was written", true);
+                    case KvAnswers.Write.Unknown ignored -> throw new ApiError(500, "outcome_unknown", "more than "
+                            + KvState.OUTCOMES_MAX + " later writes of '" + key + "' were applied before this node read the "
+                            + "answer of its write (partition " + appended.partition() + ", offset " + appended.offset()
+                            + "): it took effect or was refused, read the key to see which", false);
+                    case KvAnswers.Write.Pending ignored -> lastProblem = read.state() != null
+                            && read.state().version() >= appended.offset() ? "a write quorum did not hold it yet" : lastProblem;
                 }
-                if (stored != null && stored.version() >= appended.offset()) lastProblem = "a write quorum did not hold it yet";
             } catch (ApiError e) {
-                if (e.status() < 500) throw e;
+                if (e.status() < 500 || e.code().equals("outcome_unknown")) throw e;
                 lastProblem = e.getMessage();
             }
             if (System.nanoTime() > deadline) {
@@ -190,27 +198,6 @@ final class KvHandlers {
             pause(pauseMs);
             pauseMs = Math.min(POLL_MAX_MS, pauseMs * 2);
         }
-    }
-
-    private KvOutcome outcomeOf(String key, StoredState stored, AppendResult appended, String id) {
-        if (!KvProcessor.NAME.equals(stored.processor())) {
-            throw new ApiError(409, "key_in_use", "the record key kv/" + key + " holds "
-                    + (stored.processor().isEmpty() ? "no value" : stored.processor() + " state") + ", not a key-value entry; "
-                    + "nothing was written", true);
-        }
-        KvState state = (KvState) node.applier()
-                .decode(stored.version(), stored.processor(), stored.tombstone(), stored.value(), stored.ids()).value();
-        KvOutcome outcome = state.outcomeAt(appended.offset());
-        if (outcome == null) outcome = state.outcomeOf(id);
-        if (outcome != null) return outcome;
-        if (state.outcomes().isEmpty() || state.outcomes().get(0).offset() < appended.offset()) {
-            // The kept answers reach back past this record and it has none: the applier rejected it.
-            throw new ApiError(422, "rejected", "the write of '" + key + "' was refused by the store (partition "
-                    + appended.partition() + ", offset " + appended.offset() + "; see /v1/dead-letters?key=kv/" + key + ")", true);
-        }
-        throw new ApiError(500, "outcome_unknown", "more than " + KvState.OUTCOMES_MAX + " later writes of '" + key
-                + "' were applied before this node read the answer of its write (partition " + appended.partition()
-                + ", offset " + appended.offset() + "): it took effect or was refused, read the key to see which", false);
     }
 
     private static void answer(HttpExchange exchange, String key, boolean put, KvOutcome outcome) throws IOException {
@@ -260,8 +247,7 @@ final class KvHandlers {
         if (stored == null || !KvProcessor.NAME.equals(stored.processor())) {
             throw ApiError.notFound("'" + key + "' is absent" + (consistency.equals("local") ? " in this node's replica" : ""));
         }
-        KvState state = (KvState) node.applier()
-                .decode(stored.version(), stored.processor(), stored.tombstone(), stored.value(), stored.ids()).value();
+        KvState state = KvAnswers.state(stored, node.applier());
         if (!state.present()) {
             throw ApiError.notFound("'" + key + "' is absent: deleted at version " + state.version()).with("version", 0);
         }
@@ -318,8 +304,7 @@ final class KvHandlers {
     /** The key-value version a stored entry holds, its deletion's included; -1 for none. */
     private long kvVersion(StoredState stored) {
         if (stored == null || !KvProcessor.NAME.equals(stored.processor())) return -1;
-        return ((KvState) node.applier()
-                .decode(stored.version(), stored.processor(), stored.tombstone(), stored.value(), stored.ids()).value()).version();
+        return KvAnswers.state(stored, node.applier()).version();
     }
 
     /**
@@ -340,7 +325,7 @@ final class KvHandlers {
         while (true) {
             try {
                 KeyReads.Read read = node.reads().fromOwner(recordKey);
-                if (read.checkpoint() >= end - 1) return read;
+                if (KvAnswers.readable(read.checkpoint(), end)) return read;
                 if (read.checkpoint() < 0 && end > 0) lastProblem = "the owner " + read.readAt() + " does not say its checkpoint";
             } catch (ApiError e) {
                 if (e.status() < 500) throw e;

@@ -15,7 +15,7 @@ public final class RelayedRead {
     private RelayedRead() {}
 
     /** A checkpoint the answering node did not say (an older version does not). */
-    public static final long UNKNOWN = -2;
+    public static final long UNKNOWN = io.ringwork.core.kv.KvAnswers.UNKNOWN;
 
     /**
      * Read {@code key}; {@code hops} counts the relays so far, this one included. With

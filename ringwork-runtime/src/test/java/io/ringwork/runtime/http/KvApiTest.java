@@ -188,6 +188,17 @@ class KvApiTest {
     }
 
     @Test
+    void aWriteToARecordKeyHoldingAnotherProcessorsStateIsRefusedDefinitely() throws Exception {
+        Answer piece = send("POST", "/v1/gluer/kv/taken?op=put", "{\"doc\":1}");
+        assertThat(piece.status()).isEqualTo(200);
+        Answer put = send("PUT", kv("taken"), "1");
+        assertThat(put.status()).as("%s", put.body()).isEqualTo(409);
+        assertThat(put.body().path("error").asText()).isEqualTo("refused");
+        assertThat(put.body().path("definite").asBoolean()).isTrue();
+        assertThat(send("GET", kv("taken"), null).status()).isEqualTo(404);
+    }
+
+    @Test
     void aKeyOfTheStoreTakesAValueOfTheFullSize() throws Exception {
         String big = "\"" + "b".repeat(KvProcessor.VALUE_MAX_BYTES - 2) + "\"";
         assertThat(send("PUT", kv("big"), big).status()).isEqualTo(200);

@@ -1,0 +1,65 @@
+package io.ringwork.core.lincheck;
+
+import java.util.List;
+
+/**
+ * What a check found. Immutable.
+ *
+ * @param verdict     the answer
+ * @param steps       the search's moves over all parts (a measure of the work done)
+ * @param parts       how many independent parts (keys) the model split the history into
+ * @param operations  operations in the history
+ * @param explanation why it is not linearizable; null unless {@code verdict} is NOT_LINEARIZABLE
+ * @param unknownWhy  which limit ran out; null unless {@code verdict} is UNKNOWN
+ */
+public record CheckResult<I, O>(Verdict verdict, long steps, int parts, int operations,
+                                Explanation<I, O> explanation, String unknownWhy) {
+
+    /**
+     * Why a part of a history is not linearizable, as far as the search got: the longest order of
+     * its operations the model accepted, and the operations none of which could come next. The
+     * first of {@code unplaced} is the one whose return forced the search back: it had to take
+     * effect before that return, and no order found let it.
+     *
+     * @param part          index of the part (key) among the model's parts, in first-seen order
+     * @param partSize      operations in that part
+     * @param longestPrefix the longest partial linearization found, in order
+     * @param stateAfter    the model's state after it, described by the model
+     * @param unplaced      the operation that had to be placed next (first) and the other pending
+     *                      ones that were tried there, in call order; at most 20
+     */
+    public record Explanation<I, O>(int part, int partSize, List<Operation<I, O>> longestPrefix, String stateAfter,
+                                    List<Operation<I, O>> unplaced) {
+        public Explanation {
+            longestPrefix = List.copyOf(longestPrefix);
+            unplaced = List.copyOf(unplaced);
+        }
+
+        /** A few lines for a person: the end of the longest prefix, the state, and what could not follow. */
+        public String describe(int lastOfPrefix) {
+            StringBuilder out = new StringBuilder();
+            out.append("part ").append(part).append(" (").append(partSize).append(" operations): longest linearizable prefix has ")
+                    .append(longestPrefix.size()).append(" operations");
+            int from = Math.max(0, longestPrefix.size() - lastOfPrefix);
+            if (from > 0) out.append("; the last ").append(longestPrefix.size() - from);
+            out.append(":\n");
+            for (int i = from; i < longestPrefix.size(); i++) out.append("    ").append(longestPrefix.get(i)).append('\n');
+            out.append("  state after it: ").append(stateAfter).append('\n');
+            out.append("  could not be placed next:\n");
+            for (Operation<I, O> op : unplaced) out.append("    ").append(op).append('\n');
+            return out.toString();
+        }
+    }
+
+    public boolean linearizable() {
+        return verdict == Verdict.LINEARIZABLE;
+    }
+
+    /** One line with the verdict, then the explanation if there is one. */
+    public String describe() {
+        String head = verdict + " (" + operations + " operations, " + parts + " parts, " + steps + " steps)";
+        if (verdict == Verdict.UNKNOWN) return head + ": " + unknownWhy;
+        if (explanation == null) return head;
+        return head + "\n" + explanation.describe(10);
+    }
+}

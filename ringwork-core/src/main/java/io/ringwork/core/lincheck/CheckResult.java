@@ -16,14 +16,15 @@ public record CheckResult<I, O>(Verdict verdict, long steps, int parts, int oper
                                 Explanation<I, O> explanation, String unknownWhy) {
 
     /**
-     * Why a part of a history is not linearizable, as far as the search got: the longest order of
-     * its operations the model accepted, and the operations none of which could come next. The
-     * first of {@code unplaced} is the one whose return forced the search back: it had to take
-     * effect before that return, and no order found let it.
+     * Why a part of a history is not linearizable, as far as the search got: the order of its
+     * operations the model accepted that reached furthest in time (every operation that returned
+     * before the point where it stopped is in it), and the operations none of which could come
+     * next. The first of {@code unplaced} is the one whose return stopped the search: it had to
+     * take effect before that return, and no order let it.
      *
      * @param part          index of the part (key) among the model's parts, in first-seen order
      * @param partSize      operations in that part
-     * @param longestPrefix the longest partial linearization found, in order
+     * @param longestPrefix the partial linearization that got furthest, in order
      * @param stateAfter    the model's state after it, described by the model
      * @param unplaced      the operation that had to be placed next (first) and the other pending
      *                      ones that were tried there, in call order; at most 20

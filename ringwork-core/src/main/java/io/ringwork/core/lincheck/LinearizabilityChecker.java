@@ -42,7 +42,7 @@ public final class LinearizabilityChecker {
         Invariants.require(model != null && history != null && budget != null, "model, history and budget are required");
         List<List<Operation<I, O>>> parts = model.partition(history);
         long steps = 0;
-        CheckResult<I, O> unknown = null;
+        String unknownWhy = null;
         for (int p = 0; p < parts.size(); p++) {
             Search<S, I, O> search = new Search<>(model, parts.get(p), budget, steps);
             Verdict verdict = search.run();
@@ -51,18 +51,13 @@ public final class LinearizabilityChecker {
                 return new CheckResult<>(verdict, steps, parts.size(), history.size(), search.explain(p), null);
             }
             if (verdict == Verdict.UNKNOWN) {
-                // Keep going: a later part may still prove the history wrong, which is worth more.
-                if (unknown == null) {
-                    unknown = new CheckResult<>(Verdict.UNKNOWN, steps, parts.size(), history.size(), null,
-                            "part " + p + " (" + parts.get(p).size() + " operations): " + search.unknownWhy);
-                }
-                if (search.unknownWhy.startsWith("step") || search.unknownWhy.startsWith("deadline")) break;
+                if (unknownWhy == null) unknownWhy = "part " + p + " (" + parts.get(p).size() + " operations): " + search.unknownWhy;
+                // A part over the memo limit leaves the steps for the others, which may still prove the history wrong.
+                if (!search.memoFull) break;
             }
         }
-        if (unknown != null) {
-            return new CheckResult<>(Verdict.UNKNOWN, steps, parts.size(), history.size(), null, unknown.unknownWhy());
-        }
-        return new CheckResult<>(Verdict.LINEARIZABLE, steps, parts.size(), history.size(), null, null);
+        Verdict verdict = unknownWhy == null ? Verdict.LINEARIZABLE : Verdict.UNKNOWN;
+        return new CheckResult<>(verdict, steps, parts.size(), history.size(), null, unknownWhy);
     }
 
     /** Checks with {@link Budget#DEFAULT}. */
@@ -87,6 +82,7 @@ public final class LinearizabilityChecker {
         private final int n;
         private final int[] next;
         private final int[] prev;
+        private final int[] rank;
         private int headNext;
         private final long[] placed;
         private long placedHash;
@@ -96,8 +92,11 @@ public final class LinearizabilityChecker {
         private int depth;
         long steps;
         String unknownWhy;
+        boolean memoFull;
 
-        // The deepest point the search reached, for the explanation.
+        // The furthest point the search reached (the latest return it stopped at, then the most
+        // operations placed), for the explanation.
+        private int bestRank = -1;
         private int bestDepth = -1;
         private int[] bestPrefix = new int[0];
         private S bestState;
@@ -111,6 +110,7 @@ public final class LinearizabilityChecker {
             this.steps = stepsSoFar;
             this.next = new int[2 * n];
             this.prev = new int[2 * n];
+            this.rank = new int[2 * n];
             this.placed = new long[(n + 63) / 64];
             this.stackOps = new int[n];
             this.stackStates = new Object[n];
@@ -143,6 +143,7 @@ public final class LinearizabilityChecker {
             Arrays.fill(next, NIL);
             Arrays.fill(prev, NIL);
             int last = HEAD;
+            for (int i = 0; i < order.length; i++) rank[order[i]] = i;
             for (int node : order) {
                 setNext(last, node);
                 prev[node] = last;
@@ -236,9 +237,11 @@ public final class LinearizabilityChecker {
             }
             if (memo.size() > budget.maxMemoEntries()) {
                 unknownWhy = "memo limit of " + budget.maxMemoEntries() + " entries reached";
+                memoFull = true;
                 return false;
             }
-            if (steps % DEADLINE_CHECK_EVERY == 0 && budget.pastDeadline()) {
+            // The clock is read on the first step and every DEADLINE_CHECK_EVERY after: a clock read costs more than a step.
+            if (steps % DEADLINE_CHECK_EVERY == 1 && budget.pastDeadline()) {
                 unknownWhy = "deadline passed after " + steps + " steps";
                 return false;
             }
@@ -258,16 +261,24 @@ public final class LinearizabilityChecker {
             placedHash ^= mix(op);
         }
 
-        /** Remembers the deepest dead end: the order so far and the operations pending before {@code returnNode}. */
+        /**
+         * Remembers the furthest dead end: the order so far and the operations pending before
+         * {@code returnNode}. Furthest in time first, because every operation that returned
+         * before it is placed there; an operation that can never be placed is always at the
+         * furthest one, while depth alone can favour a wrong order padded with indeterminate ones.
+         */
         private void noteDeadEnd(int returnNode, S state) {
-            if (depth <= bestDepth) return;
+            int at = rank[returnNode];
+            if (at < bestRank || (at == bestRank && depth <= bestDepth)) return;
+            bestRank = at;
             bestDepth = depth;
             bestPrefix = Arrays.copyOf(stackOps, depth);
             bestState = state;
+            int blocked = returnNode >> 1;
             List<Integer> unplaced = new ArrayList<>();
-            unplaced.add(returnNode >> 1);
+            unplaced.add(blocked);
             for (int node = headNext; node != returnNode && node != NIL && unplaced.size() < MAX_UNPLACED_SHOWN; node = next[node]) {
-                if ((node & 1) == 0) unplaced.add(node >> 1);
+                if ((node & 1) == 0 && node >> 1 != blocked) unplaced.add(node >> 1);
             }
             bestUnplaced = unplaced.stream().mapToInt(Integer::intValue).toArray();
         }

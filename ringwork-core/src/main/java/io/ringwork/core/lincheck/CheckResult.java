@@ -7,7 +7,7 @@ import java.util.List;
  *
  * @param verdict     the answer
  * @param steps       the search's moves over all parts (a measure of the work done)
- * @param parts       how many independent parts (keys) the model split the history into
+ * @param parts       how many independent parts (keys, {@link Model#key}) the history has
  * @param operations  operations in the history
  * @param explanation why it is not linearizable; null unless {@code verdict} is NOT_LINEARIZABLE
  * @param unknownWhy  which limit ran out; null unless {@code verdict} is UNKNOWN
@@ -22,14 +22,14 @@ public record CheckResult<I, O>(Verdict verdict, long steps, int parts, int oper
      * next. The first of {@code unplaced} is the one whose return stopped the search: it had to
      * take effect before that return, and no order let it.
      *
-     * @param part          index of the part (key) among the model's parts, in first-seen order
+     * @param part          which part: "key K", or "the history" for a model without keys
      * @param partSize      operations in that part
      * @param longestPrefix the partial linearization that got furthest, in order
      * @param stateAfter    the model's state after it, described by the model
      * @param unplaced      the operation that had to be placed next (first) and the other pending
      *                      ones that were tried there, in call order; at most 20
      */
-    public record Explanation<I, O>(int part, int partSize, List<Operation<I, O>> longestPrefix, String stateAfter,
+    public record Explanation<I, O>(String part, int partSize, List<Operation<I, O>> longestPrefix, String stateAfter,
                                     List<Operation<I, O>> unplaced) {
         public Explanation {
             longestPrefix = List.copyOf(longestPrefix);
@@ -39,7 +39,7 @@ public record CheckResult<I, O>(Verdict verdict, long steps, int parts, int oper
         /** A few lines for a person: the end of the longest prefix, the state, and what could not follow. */
         public String describe(int lastOfPrefix) {
             StringBuilder out = new StringBuilder();
-            out.append("part ").append(part).append(" (").append(partSize).append(" operations): longest linearizable prefix has ")
+            out.append(part).append(" (").append(partSize).append(" operations): longest linearizable prefix has ")
                     .append(longestPrefix.size()).append(" operations");
             int from = Math.max(0, longestPrefix.size() - lastOfPrefix);
             if (from > 0) out.append("; the last ").append(longestPrefix.size() - from);

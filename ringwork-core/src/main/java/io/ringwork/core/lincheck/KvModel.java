@@ -1,7 +1,6 @@
 package io.ringwork.core.lincheck;
 
 import io.ringwork.core.util.Invariants;
-import java.util.List;
 
 /**
  * A map of string keys to string values with get, put and append, each key starting as the empty
@@ -53,8 +52,8 @@ public final class KvModel implements Model<String, KvModel.Input, String> {
     }
 
     @Override
-    public List<List<Operation<Input, String>>> partition(List<Operation<Input, String>> history) {
-        return Model.partitionBy(history, Input::key);
+    public Object key(Input input) {
+        return input.key();
     }
 
     @Override

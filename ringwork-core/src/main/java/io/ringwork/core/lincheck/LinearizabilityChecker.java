@@ -4,7 +4,10 @@ import io.ringwork.core.util.Invariants;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -16,8 +19,8 @@ import java.util.Set;
  * event; at a return of an operation not yet placed, the order built so far cannot be extended,
  * so undo the last placed operation and try the next candidate after it. Each (set of placed
  * operations, state) pair is remembered and never explored twice, which is what makes real
- * histories tractable (Lowe's memoization, also used by Porcupine). The model may split a history
- * into independent keys, each searched alone.
+ * histories tractable (Lowe's memoization, also used by Porcupine). Operations on different keys
+ * ({@link Model#key}) are searched separately, one key after another.
  *
  * <p>An indeterminate operation has a call but no return event, so nothing ever forces it to be
  * placed: the search may place it anywhere after its call (taking effect) or never (not taking
@@ -34,13 +37,18 @@ import java.util.Set;
  */
 public final class LinearizabilityChecker {
     private static final int MAX_UNPLACED_SHOWN = 20;
+    /** The key of every operation of a model that has none. */
+    private static final Object NO_KEY = new Object();
 
     private LinearizabilityChecker() {}
 
     /** Checks {@code history} against {@code model} within {@code budget}. */
     public static <S, I, O> CheckResult<I, O> check(Model<S, I, O> model, List<Operation<I, O>> history, Budget budget) {
         Invariants.require(model != null && history != null && budget != null, "model, history and budget are required");
-        List<List<Operation<I, O>>> parts = model.partition(history);
+        Map<Object, List<Operation<I, O>>> byKey = new LinkedHashMap<>();
+        for (Operation<I, O> op : history) byKey.computeIfAbsent(Objects.requireNonNullElse(model.key(op.input()), NO_KEY), k -> new ArrayList<>()).add(op);
+        List<Object> keys = new ArrayList<>(byKey.keySet());
+        List<List<Operation<I, O>>> parts = new ArrayList<>(byKey.values());
         long steps = 0;
         String unknownWhy = null;
         for (int p = 0; p < parts.size(); p++) {
@@ -48,16 +56,22 @@ public final class LinearizabilityChecker {
             Verdict verdict = search.run();
             steps = search.steps;
             if (verdict == Verdict.NOT_LINEARIZABLE) {
-                return new CheckResult<>(verdict, steps, parts.size(), history.size(), search.explain(p), null);
+                return new CheckResult<>(verdict, steps, parts.size(), history.size(), search.explain(describeKey(keys.get(p))), null);
             }
             if (verdict == Verdict.UNKNOWN) {
-                if (unknownWhy == null) unknownWhy = "part " + p + " (" + parts.get(p).size() + " operations): " + search.unknownWhy;
+                if (unknownWhy == null) {
+                    unknownWhy = describeKey(keys.get(p)) + " (" + parts.get(p).size() + " operations): " + search.unknownWhy;
+                }
                 // A part over the memo limit leaves the steps for the others, which may still prove the history wrong.
                 if (!search.memoFull) break;
             }
         }
         Verdict verdict = unknownWhy == null ? Verdict.LINEARIZABLE : Verdict.UNKNOWN;
         return new CheckResult<>(verdict, steps, parts.size(), history.size(), null, unknownWhy);
+    }
+
+    private static String describeKey(Object key) {
+        return key == NO_KEY ? "the history" : "key " + key;
     }
 
     /** Checks with {@link Budget#DEFAULT}. */
@@ -283,7 +297,7 @@ public final class LinearizabilityChecker {
             bestUnplaced = unplaced.stream().mapToInt(Integer::intValue).toArray();
         }
 
-        CheckResult.Explanation<I, O> explain(int part) {
+        CheckResult.Explanation<I, O> explain(String part) {
             List<Operation<I, O>> prefix = new ArrayList<>();
             for (int op : bestPrefix) prefix.add(ops.get(op));
             List<Operation<I, O>> unplaced = new ArrayList<>();

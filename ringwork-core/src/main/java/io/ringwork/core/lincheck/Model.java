@@ -1,10 +1,5 @@
 package io.ringwork.core.lincheck;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.function.Function;
 
 /**
  * A sequential specification: what one object does when operations reach it one at a time. The
@@ -38,26 +33,18 @@ public interface Model<S, I, O> {
     Step<S> stepIndeterminate(S state, I input);
 
     /**
-     * Splits a history into parts that touch independent objects (keys), checked separately: a
-     * history is linearizable if and only if each part is (linearizability is local, Herlihy and
-     * Wing 1990). The default is one part.
+     * The independent object (key) an operation touches, or null when all operations touch one
+     * object. Operations on different keys are checked separately: a history is linearizable if and
+     * only if each key's part is (linearizability is local, Herlihy and Wing 1990), and small parts
+     * are far cheaper to search than one large history. Keys need {@code equals} and {@code hashCode}.
      */
-    default List<List<Operation<I, O>>> partition(List<Operation<I, O>> history) {
-        return List.of(history);
+    default Object key(I input) {
+        return null;
     }
 
     /** A short description of a state for explanations. */
     default String describe(S state) {
         return String.valueOf(state);
-    }
-
-    /** Groups operations by {@code key}, each group in the history's order; a helper for {@link #partition}. */
-    static <I, O> List<List<Operation<I, O>>> partitionBy(List<Operation<I, O>> history, Function<I, ?> key) {
-        Map<Object, List<Operation<I, O>>> parts = new LinkedHashMap<>();
-        for (Operation<I, O> op : history) {
-            parts.computeIfAbsent(key.apply(op.input()), k -> new ArrayList<>()).add(op);
-        }
-        return List.copyOf(parts.values());
     }
 
     /** The outcome of one step: whether it was allowed and, if so, the new state. */

@@ -12,7 +12,7 @@ import io.ringwork.core.util.Invariants;
  *
  * @param client   who called it (for explanations only; the checker does not need clients)
  * @param input    the operation and its arguments, never null
- * @param output   what it returned; null for an indeterminate operation
+ * @param output   what it returned; null for an indeterminate operation (and allowed for one that returns nothing)
  * @param callNs   when it was called
  * @param returnNs when it returned, {@code >= callNs}; {@link Long#MAX_VALUE} when indeterminate
  */
@@ -36,7 +36,7 @@ public record Operation<I, O>(int client, I input, O output, long callNs, long r
 
     @Override
     public String toString() {
-        String ret = indeterminate ? "?" : output + " @" + returnNs;
+        String ret = indeterminate ? "?" : (output == null ? "ok" : output) + " @" + returnNs;
         return "client " + client + ": " + input + " @" + callNs + " -> " + ret;
     }
 }

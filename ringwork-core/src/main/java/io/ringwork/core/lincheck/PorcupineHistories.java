@@ -85,8 +85,10 @@ public final class PorcupineHistories {
                 pairing.invoke(i, process, new KvModel.Input(kind, key, kind == KvModel.Kind.GET ? null : value));
             } else {
                 if (!type.equals("ok") && !type.equals("fail") && !type.equals("info")) throw bad(i, "unknown type :" + type, line);
-                // A get's output is the value read; nil reads as the empty string, the initial value.
-                pairing.complete(i, process, type, type.equals("ok") ? (value == null ? "" : value) : null);
+                // A get's output is the value read (nil reads as the empty string, the initial value);
+                // a put or append returns nothing, and its :ok line's value is the input again.
+                boolean get = m.group(3).equals("get");
+                pairing.complete(i, process, type, !type.equals("ok") || !get ? null : value == null ? "" : value);
             }
         }
         return pairing.finish();
@@ -129,12 +131,12 @@ public final class PorcupineHistories {
             open.put(process, new Pending<>(line, input));
         }
 
-        /** {@code output} null with type ok would be a bug; null with fail drops the operation, with info makes it indeterminate. */
+        /** ok: returned {@code output} (null: nothing); info: indeterminate; fail: returned {@code output}, or did not happen if it is null. */
         void complete(int line, int process, String type, O output) {
             Pending<I> pending = open.remove(process);
             if (pending == null) throw bad(line, "process " + process + " completed an operation it never invoked", "");
             if (type.equals("info")) ops.add(Operation.indeterminate(process, pending.input(), pending.line()));
-            else if (output != null) ops.add(Operation.completed(process, pending.input(), output, pending.line(), line));
+            else if (type.equals("ok") || output != null) ops.add(Operation.completed(process, pending.input(), output, pending.line(), line));
         }
 
         List<Operation<I, O>> finish() {

@@ -1,7 +1,6 @@
 package io.ringwork.core.lincheck;
 
 import io.ringwork.core.util.Invariants;
-import java.util.List;
 
 /**
  * Keys holding a value and a version, with read, write, compare-and-set on the version and
@@ -168,8 +167,8 @@ public final class VersionedKvModel implements Model<VersionedKvModel.KeyState, 
     }
 
     @Override
-    public List<List<Operation<Input, Output>>> partition(List<Operation<Input, Output>> history) {
-        return Model.partitionBy(history, Input::key);
+    public Object key(Input input) {
+        return input.key();
     }
 
     /** Refused because the version was not {@code ifVersion} but {@code reported}. */

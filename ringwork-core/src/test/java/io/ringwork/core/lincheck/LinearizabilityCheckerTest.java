@@ -81,7 +81,7 @@ class LinearizabilityCheckerTest {
         assertThat(result.explanation().longestPrefix()).containsExactly(history.get(0), history.get(1), history.get(2));
         assertThat(result.explanation().stateAfter()).isEqualTo("3");
         assertThat(result.explanation().unplaced()).containsExactly(history.get(3));
-        assertThat(result.describe()).contains("longest linearizable prefix has 3 operations", "state after it: 3",
+        assertThat(result.describe()).contains("the history (4 operations): longest linearizable prefix has 3 operations", "state after it: 3",
                 "client 2: read @60 -> 1 @70");
     }
 

@@ -166,7 +166,8 @@ class VersionedKvModelTest {
 
         assertThat(result.parts()).isEqualTo(2);
         assertThat(result.verdict()).isEqualTo(Verdict.NOT_LINEARIZABLE);
-        assertThat(result.explanation().part()).isEqualTo(1);
+        assertThat(result.explanation().part()).isEqualTo("key b");
+        assertThat(result.describe()).contains("key b (2 operations)");
         assertThat(result.explanation().unplaced().getFirst().input()).isEqualTo(new Read("b"));
     }
 }

@@ -6,7 +6,9 @@ import java.io.PrintStream;
 import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -76,8 +78,11 @@ public final class CheckHistory {
                 out.println(file + ": " + result.describe());
                 notLinearizable |= result.verdict() == Verdict.NOT_LINEARIZABLE;
                 unknown |= result.verdict() == Verdict.UNKNOWN;
-            } catch (IOException | UncheckedIOException e) {
-                err.println(file + ": cannot read: " + e.getMessage());
+            } catch (UncheckedIOException e) {
+                err.println(file + ": cannot read: " + reason(e.getCause()));
+                bad = true;
+            } catch (IOException e) {
+                err.println(file + ": cannot read: " + reason(e));
                 bad = true;
             } catch (IllegalArgumentException e) {
                 err.println(file + ": " + e.getMessage());
@@ -102,6 +107,14 @@ public final class CheckHistory {
         if (first.startsWith("INFO")) return LinearizabilityChecker.check(CasRegisterModel.INSTANCE, PorcupineHistories.jepsenEtcd(reader), budget);
         if (first.startsWith("{:")) return LinearizabilityChecker.check(KvModel.INSTANCE, PorcupineHistories.kv(reader), budget);
         return LinearizabilityChecker.check(VersionedKvModel.INSTANCE, JsonLinesHistory.parse(reader), budget);
+    }
+
+    private static String reason(IOException e) {
+        return switch (e) {
+            case NoSuchFileException missing -> "no such file";
+            case AccessDeniedException denied -> "permission denied";
+            default -> e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        };
     }
 
     static Reader open(String file) {

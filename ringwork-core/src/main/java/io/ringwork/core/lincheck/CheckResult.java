@@ -58,7 +58,7 @@ public record CheckResult<I, O>(Verdict verdict, long steps, int parts, int oper
 
     /** One line with the verdict, then the explanation if there is one. */
     public String describe() {
-        String head = verdict + " (" + operations + " operations, " + parts + " parts, " + steps + " steps)";
+        String head = verdict + " (" + operations + " operations, " + parts + (parts == 1 ? " part, " : " parts, ") + steps + " steps)";
         if (verdict == Verdict.UNKNOWN) return head + ": " + unknownWhy;
         if (explanation == null) return head;
         return head + "\n" + explanation.describe(10);

@@ -117,7 +117,9 @@ public final class JsonLinesHistory {
             throw PorcupineHistories.bad(line, "not JSON (" + e.getOriginalMessage() + ")", text);
         }
         if (node == null || !node.isObject()) throw PorcupineHistories.bad(line, "not a JSON object", text);
-        int client = (int) longField(line, node, "client");
+        long clientId = longField(line, node, "client");
+        if (clientId != (int) clientId) throw PorcupineHistories.bad(line, "\"client\" must fit in 32 bits", Long.toString(clientId));
+        int client = (int) clientId;
         String op = stringField(line, node, "op");
         JsonNode inputNode = node.get("input");
         if (inputNode == null || !inputNode.isObject()) throw PorcupineHistories.bad(line, "\"input\" must be an object", text);

@@ -3,10 +3,7 @@ package io.ringwork.core.lincheck;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.Reader;
-import java.util.ArrayList;
-import java.util.TreeMap;
 import java.util.List;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,69 +26,85 @@ public final class PorcupineHistories {
 
     /** Reads a Jepsen etcd log: read, write and cas of one register (see {@link CasRegisterModel}). */
     public static List<Operation<CasRegisterModel.Input, CasRegisterModel.Output>> jepsenEtcd(Reader in) throws IOException {
-        Pairing<CasRegisterModel.Input, CasRegisterModel.Output> pairing = new Pairing<>();
+        HistoryBuilder<CasRegisterModel.Input, CasRegisterModel.Output> history = new HistoryBuilder<>();
         List<String> lines = lines(in);
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             if (line.isBlank()) continue;
-            Matcher m = JEPSEN.matcher(line);
-            if (!m.matches()) throw bad(i, "not a Jepsen log line", line);
-            int process = Integer.parseInt(m.group(1));
-            String type = m.group(2);
-            String f = m.group(3);
-            String value = m.group(4);
-            if (type.equals("invoke")) {
-                CasRegisterModel.Input input = switch (f) {
-                    case "read" -> new CasRegisterModel.Read();
-                    case "write" -> new CasRegisterModel.Write(integer(i, value));
-                    case "cas" -> casInput(i, value);
-                    default -> throw bad(i, "unknown operation :" + f, line);
-                };
-                pairing.invoke(i, process, input);
-            } else {
-                CasRegisterModel.Output output = switch (type) {
-                    case "ok" -> f.equals("read") ? CasRegisterModel.Output.read(integer(i, value)) : CasRegisterModel.Output.ok(true);
-                    case "fail" -> f.equals("cas") ? CasRegisterModel.Output.ok(false) : null;
-                    case "info" -> null;
-                    default -> throw bad(i, "unknown type :" + type, line);
-                };
-                pairing.complete(i, process, type, output);
+            try {
+                jepsenLine(history, i, line);
+            } catch (IllegalArgumentException e) {
+                throw atLine(i, e, line);
             }
         }
-        return pairing.finish();
+        return history.operations();
+    }
+
+    private static void jepsenLine(HistoryBuilder<CasRegisterModel.Input, CasRegisterModel.Output> history, int i, String line) {
+        Matcher m = JEPSEN.matcher(line);
+        if (!m.matches()) throw bad(i, "not a Jepsen log line", line);
+        int process = Integer.parseInt(m.group(1));
+        String type = m.group(2);
+        String f = m.group(3);
+        String value = m.group(4);
+        if (type.equals("invoke")) {
+            CasRegisterModel.Input input = switch (f) {
+                case "read" -> new CasRegisterModel.Read();
+                case "write" -> new CasRegisterModel.Write(integer(i, value));
+                case "cas" -> casInput(i, value);
+                default -> throw bad(i, "unknown operation :" + f, line);
+            };
+            history.call(process, input, i);
+        } else {
+            CasRegisterModel.Output output = switch (type) {
+                case "ok" -> f.equals("read") ? CasRegisterModel.Output.read(integer(i, value)) : CasRegisterModel.Output.ok(true);
+                case "fail" -> f.equals("cas") ? CasRegisterModel.Output.ok(false) : null;
+                case "info" -> null;
+                default -> throw bad(i, "unknown type :" + type, line);
+            };
+            complete(history, i, process, type, output);
+        }
     }
 
     /** Reads an EDN key-value log: get, put and append on string keys (see {@link KvModel}). */
     public static List<Operation<KvModel.Input, String>> kv(Reader in) throws IOException {
-        Pairing<KvModel.Input, String> pairing = new Pairing<>();
+        HistoryBuilder<KvModel.Input, String> history = new HistoryBuilder<>();
         List<String> lines = lines(in);
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             if (line.isBlank()) continue;
-            Matcher m = KV.matcher(line);
-            if (!m.matches()) throw bad(i, "not a key-value EDN line", line);
-            int process = Integer.parseInt(m.group(1));
-            String type = m.group(2);
-            String key = m.group(4);
-            String value = m.group(5).equals("nil") ? null : m.group(5).substring(1, m.group(5).length() - 1);
-            if (type.equals("invoke")) {
-                KvModel.Kind kind = switch (m.group(3)) {
-                    case "get" -> KvModel.Kind.GET;
-                    case "put" -> KvModel.Kind.PUT;
-                    case "append" -> KvModel.Kind.APPEND;
-                    default -> throw bad(i, "unknown operation :" + m.group(3), line);
-                };
-                if (kind != KvModel.Kind.GET && value == null) throw bad(i, kind + " without a value", line);
-                pairing.invoke(i, process, new KvModel.Input(kind, key, kind == KvModel.Kind.GET ? null : value));
-            } else {
-                if (!type.equals("ok") && !type.equals("fail") && !type.equals("info")) throw bad(i, "unknown type :" + type, line);
-                // A get's output is the value read (nil reads as the empty string, the initial value);
-                // a put or append returns nothing, and its :ok line's value is the input again.
-                boolean get = m.group(3).equals("get");
-                pairing.complete(i, process, type, !type.equals("ok") || !get ? null : value == null ? "" : value);
+            try {
+                kvLine(history, i, line);
+            } catch (IllegalArgumentException e) {
+                throw atLine(i, e, line);
             }
         }
-        return pairing.finish();
+        return history.operations();
+    }
+
+    private static void kvLine(HistoryBuilder<KvModel.Input, String> history, int i, String line) {
+        Matcher m = KV.matcher(line);
+        if (!m.matches()) throw bad(i, "not a key-value EDN line", line);
+        int process = Integer.parseInt(m.group(1));
+        String type = m.group(2);
+        String key = m.group(4);
+        String value = m.group(5).equals("nil") ? null : m.group(5).substring(1, m.group(5).length() - 1);
+        if (type.equals("invoke")) {
+            KvModel.Kind kind = switch (m.group(3)) {
+                case "get" -> KvModel.Kind.GET;
+                case "put" -> KvModel.Kind.PUT;
+                case "append" -> KvModel.Kind.APPEND;
+                default -> throw bad(i, "unknown operation :" + m.group(3), line);
+            };
+            if (kind != KvModel.Kind.GET && value == null) throw bad(i, kind + " without a value", line);
+            history.call(process, new KvModel.Input(kind, key, kind == KvModel.Kind.GET ? null : value), i);
+        } else {
+            if (!type.equals("ok") && !type.equals("fail") && !type.equals("info")) throw bad(i, "unknown type :" + type, line);
+            // A get's output is the value read (nil reads as the empty string, the initial value);
+            // a put or append returns nothing, and its :ok line's value is the input again.
+            boolean get = m.group(3).equals("get");
+            complete(history, i, process, type, !type.equals("ok") || !get ? null : value == null ? "" : value);
+        }
     }
 
     private static CasRegisterModel.Cas casInput(int line, String value) {
@@ -119,31 +132,20 @@ public final class PorcupineHistories {
         return new IllegalArgumentException("line " + (line + 1) + ": " + what + ": " + shown);
     }
 
-    /** Pairs each process's invoke with its completion. */
-    private static final class Pairing<I, O> {
-        private record Pending<I>(int line, I input) {}
-
-        private final Map<Integer, Pending<I>> open = new TreeMap<>();
-        private final List<Operation<I, O>> ops = new ArrayList<>();
-
-        void invoke(int line, int process, I input) {
-            if (open.containsKey(process)) throw bad(line, "process " + process + " invoked twice without a completion", "");
-            open.put(process, new Pending<>(line, input));
-        }
-
-        /** ok: returned {@code output} (null: nothing); info: indeterminate; fail: returned {@code output}, or did not happen if it is null. */
-        void complete(int line, int process, String type, O output) {
-            Pending<I> pending = open.remove(process);
-            if (pending == null) throw bad(line, "process " + process + " completed an operation it never invoked", "");
-            if (type.equals("info")) ops.add(Operation.indeterminate(process, pending.input(), pending.line()));
-            else if (type.equals("ok") || output != null) ops.add(Operation.completed(process, pending.input(), output, pending.line(), line));
-        }
-
-        List<Operation<I, O>> finish() {
-            for (Map.Entry<Integer, Pending<I>> e : open.entrySet()) {
-                ops.add(Operation.indeterminate(e.getKey(), e.getValue().input(), e.getValue().line()));
+    /** Feeds one completion to {@code history}: ok returned, info is indeterminate, fail returned {@code output} or, if null, did not happen. */
+    private static <I, O> void complete(HistoryBuilder<I, O> history, int line, int process, String type, O output) {
+        switch (type) {
+            case "ok" -> history.returned(process, output, line);
+            case "info" -> history.timedOut(process);
+            default -> {
+                if (output != null) history.returned(process, output, line);
+                else history.failed(process);
             }
-            return ops;
         }
+    }
+
+    /** The builder's complaint (a process that calls twice, or completes nothing) with its line. */
+    private static IllegalArgumentException atLine(int line, IllegalArgumentException e, String text) {
+        return e.getMessage().startsWith("line ") ? e : bad(line, e.getMessage(), text);
     }
 }

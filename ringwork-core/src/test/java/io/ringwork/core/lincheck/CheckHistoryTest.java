@@ -54,7 +54,7 @@ class CheckHistoryTest {
         int code = run(Map.of("good.jsonl", GOOD), "good.jsonl", "porcupine/jepsen/etcd_002.log", "porcupine/kv/c10-ok.txt");
 
         assertThat(code).isZero();
-        assertThat(out()).contains("good.jsonl: LINEARIZABLE (3 operations, 1 parts", "etcd_002.log: LINEARIZABLE", "c10-ok.txt: LINEARIZABLE");
+        assertThat(out()).contains("good.jsonl: LINEARIZABLE (3 operations, 1 part, ", "etcd_002.log: LINEARIZABLE", "c10-ok.txt: LINEARIZABLE");
     }
 
     @Test
@@ -71,7 +71,7 @@ class CheckHistoryTest {
         int code = run(Map.of("broken.jsonl", "{\"client\":1,"), "missing.jsonl", "broken.jsonl");
 
         assertThat(code).isEqualTo(CheckHistory.BAD_INPUT);
-        assertThat(err()).contains("missing.jsonl: cannot read", "broken.jsonl: line 1: not JSON");
+        assertThat(err()).contains("missing.jsonl: cannot read: no such file", "broken.jsonl: line 1: not JSON");
         assertThat(err().lines()).hasSize(2);
     }
 
@@ -102,6 +102,6 @@ class CheckHistoryTest {
 
         assertThat(code).isEqualTo(CheckHistory.NOT_LINEARIZABLE);
         assertThat(out()).contains("bad.jsonl: NOT_LINEARIZABLE");
-        assertThat(err()).contains("absent: cannot read");
+        assertThat(err()).contains("absent: cannot read: no such file");
     }
 }

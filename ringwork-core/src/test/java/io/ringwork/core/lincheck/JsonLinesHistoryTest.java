@@ -68,6 +68,7 @@ class JsonLinesHistoryTest {
         assertError(good + "{\"client\":1,", "line 2: not JSON");
         assertError(good + "[1,2]", "line 2: not a JSON object");
         assertError("{\"op\":\"read\",\"input\":{\"key\":\"k\"},\"output\":\"not-found\",\"call\":0,\"return\":1}", "line 1: \"client\" must be an integer");
+        assertError("{\"client\":4294967296,\"op\":\"read\",\"input\":{\"key\":\"k\"},\"output\":\"not-found\",\"call\":0,\"return\":1}", "\"client\" must fit in 32 bits");
         assertError("{\"client\":1,\"op\":\"get\",\"input\":{\"key\":\"k\"},\"output\":\"not-found\",\"call\":0,\"return\":1}", "\"op\" must be read, write, cas or delete");
         assertError("{\"client\":1,\"op\":\"read\",\"input\":{},\"output\":\"not-found\",\"call\":0,\"return\":1}", "\"key\" must be a string");
         assertError("{\"client\":1,\"op\":\"cas\",\"input\":{\"key\":\"k\",\"ifVersion\":\"3\",\"value\":1},\"output\":{\"version\":4},\"call\":0,\"return\":1}",

@@ -55,7 +55,7 @@ class PorcupineHistoriesTest {
         assertThatThrownBy(() -> PorcupineHistories.jepsenEtcd(new StringReader("INFO  jepsen.util - 0\t:invoke\t:cas\t[1]\n")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("line 1: a cas needs [expected new]");
         assertThatThrownBy(() -> PorcupineHistories.jepsenEtcd(new StringReader("INFO  jepsen.util - 0\t:ok\t:read\t1\n")))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("line 1: process 0 completed an operation it never invoked");
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("line 1: client 0 returned without an open call");
         assertThatThrownBy(() -> PorcupineHistories.jepsenEtcd(new StringReader(
                 "INFO  jepsen.util - 0\t:invoke\t:read\tnil\nINFO  jepsen.util - 0\t:invoke\t:write\tx\n")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("line 2: not an integer or nil: x");

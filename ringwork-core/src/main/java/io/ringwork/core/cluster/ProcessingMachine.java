@@ -178,7 +178,7 @@ public final class ProcessingMachine implements PartitionMachine {
             states.put(record.key(), after);
             writes.put(record.key(), new StateWrite(partition, record.key(), StoredState.of(after)));
             if (outcome.kind() == ApplyOutcome.Kind.APPLIED) changes.add(outcome.change());
-            else deadLetters.add(outcome.deadLetter());
+            if (outcome.kind() == ApplyOutcome.Kind.REJECTED) deadLetters.add(outcome.deadLetter());
         }
         // Nothing at or below upTo came (the read was empty, or the log skips past upTo): give up,
         // and the follower asks for a snapshot. The states written so far are by version: harmless.

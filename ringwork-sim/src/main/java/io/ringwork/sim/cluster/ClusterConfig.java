@@ -47,7 +47,9 @@ public record ClusterConfig(int initialNodes, int maxNodes, int partitions, int 
         /** Followers promise terms (and owners lead them) without writing them to the store. */
         PROMISES_IN_MEMORY,
         /** Every node puts each change on its feed as it applies the commit, before any quorum holds it (the old way). */
-        FEED_AT_APPLY
+        FEED_AT_APPLY,
+        /** Key-value clients read whatever replica they reach, without waiting for its checkpoint to reach the log's end. */
+        KV_READS_ANY_CHECKPOINT
     }
 
     public ClusterConfig {

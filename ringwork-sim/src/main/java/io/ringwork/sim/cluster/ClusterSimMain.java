@@ -47,6 +47,9 @@ public final class ClusterSimMain {
         long restartsChecked = 0;
         long sharedEpochs = 0;
         long promisesChecked = 0;
+        long kvOperations = 0;
+        long kvIndeterminate = 0;
+        long kvUnchecked = 0;
         long faults = 0;
         long lost = 0;
         int violations = 0;
@@ -66,6 +69,9 @@ public final class ClusterSimMain {
                 restartsChecked += report.restartsChecked();
                 sharedEpochs += report.sharedEpochNumbers();
                 promisesChecked += report.promisesChecked();
+                kvOperations += report.kvOperations();
+                kvIndeterminate += report.kvIndeterminate();
+                kvUnchecked += report.kvUnchecked();
                 faults += report.faults();
                 lost += report.lost();
                 report.reported().forEach((name, count) -> {
@@ -89,10 +95,11 @@ public final class ClusterSimMain {
                         + "split-quorum steps %d, anti-entropy repairs %d, handoffs held by the gate %d (%d went ahead at its time limit), "
                         + "commits durable only by a displaced member's vote %d, starts held because another member was heard leading %d, "
                         + "restarted terms checked against the pre-crash ones %d, epoch numbers shared by two durable owners %d, "
-                        + "durable commits checked against the stores' promises %d%n",
+                        + "durable commits checked against the stores' promises %d, "
+                        + "key-value operations checked for linearizability %d (%d indeterminate; %d seeds over the checker's budget)%n",
                 seeds, first, classic ? "classic" : "swarm", violations, simulatedMs / 1e3, (System.nanoTime() - startNs) / 1e9, faults,
                 lost, splitQuorumSteps, repairs, gateHolds, gateTimeouts, lingeringVotes, sightingHolds, restartsChecked, sharedEpochs,
-                promisesChecked);
+                promisesChecked, kvOperations, kvIndeterminate, kvUnchecked);
         if (!classic) System.out.print(spread);
         if (!reportOnly.isEmpty()) {
             System.out.println("counted, not failed (" + reportOnly + "): violations " + reported + " in seeds " + seedsReporting);

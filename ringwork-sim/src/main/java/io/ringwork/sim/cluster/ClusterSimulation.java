@@ -24,7 +24,7 @@ public final class ClusterSimulation {
                          long splitQuorumSteps, long messages, long lost,
                          java.util.Map<String, Long> reported, long repairs, long gateHolds, long gateTimeouts,
                          long lingeringVotes, long sightingHolds, long restartsChecked, long sharedEpochNumbers,
-                         long promisesChecked) {}
+                         long promisesChecked, long kvOperations, long kvIndeterminate, long kvUnchecked) {}
 
     private ClusterSimulation() {}
 
@@ -47,6 +47,12 @@ public final class ClusterSimulation {
         }
         cluster.heal().runFor(50);
         long drainMs = cluster.awaitDrained(config.livenessBoundMs());
+        // Clients still waiting finish (or time out) before their history is checked.
+        cluster.runFor(KvClients.TIMEOUT_MS + 100);
+        var kv = cluster.kvClients().check();
+        if (kv.verdict() == io.ringwork.core.lincheck.Verdict.NOT_LINEARIZABLE) {
+            cluster.violated("KvLinearizable", "the key-value clients' history is not linearizable: " + kv.describe());
+        }
         return new Report(seed, config, cluster.nowMs(), cluster.steps(), cluster.log().size(), cluster.faults(), drainMs,
                 cluster.splitQuorumSteps(), cluster.network().delivered(), cluster.network().lost(), cluster.reported(),
                 cluster.nodes().stream().mapToLong(SimProcessingNode::repairs).sum(),
@@ -55,7 +61,8 @@ public final class ClusterSimulation {
                 cluster.nodes().stream().mapToLong(SimProcessingNode::lingeringVotes).sum(),
                 cluster.nodes().stream().mapToLong(SimProcessingNode::sightingHolds).sum(),
                 cluster.monotonicEpochs().restartsChecked(), cluster.oneDurableOwnerPerEpoch().sharedEpochNumbers(),
-                cluster.durableUnderPromises().checked());
+                cluster.durableUnderPromises().checked(), cluster.kvClients().operations(), cluster.kvClients().indeterminate(),
+                kv.verdict() == io.ringwork.core.lincheck.Verdict.UNKNOWN ? 1 : 0);
     }
 
     private static void injectFault(ProcessingCluster cluster, RandomSource plan, Set<String> down, FaultMix mix) {

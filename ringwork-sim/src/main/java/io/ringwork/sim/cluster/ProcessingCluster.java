@@ -53,6 +53,7 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
     private final FeedOnlyDurable feedOnlyDurable;
     private final Map<String, Long> reported = new TreeMap<>();
     private final List<DurableObserver> durableObservers = new ArrayList<>();
+    private final KvClients kvClients;
     private long steps;
     private int nextNodeIndex;
     private long faults;
@@ -71,6 +72,7 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
                 config.failureNoticeMs());
         this.oracle = new MembershipOracle(this, scheduler.derivedRandom(), this, this::viewChanged,
                 config.viewDelayMsMin(), config.viewDelayMsMax(), config.viewDelayMsMax());
+        this.kvClients = new KvClients(this, scheduler.derivedRandom(), applier);
         this.durable = new long[config.partitions()];
         java.util.Arrays.fill(durable, -1);
         this.feedOnlyDurable = new FeedOnlyDurable(config.partitions());
@@ -151,7 +153,18 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
         for (int i = 0; i < config.initialNodes(); i++) addNode();
         for (String id : members) oracle.rejoin(id, config.joinPushPull());
         produceUntil(config.faultPhaseMs() * 9 / 10);
+        kvClients.start(config.faultPhaseMs() * 9 / 10);
         return this;
+    }
+
+    /** The apply path every node and the reference use. */
+    RecordApplier applier() {
+        return applier;
+    }
+
+    /** The key-value clients, whose history {@link ClusterSimulation} checks after the run. */
+    KvClients kvClients() {
+        return kvClients;
     }
 
     private String addNode() {

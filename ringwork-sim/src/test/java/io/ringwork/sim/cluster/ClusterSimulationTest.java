@@ -25,7 +25,7 @@ class ClusterSimulationTest {
         ProcessingCluster cluster = new ProcessingCluster(Seeds.fromEnvironment(42), ClusterConfig.defaults().withRecords(300))
                 .start().runFor(20_000);
         long drainMs = cluster.awaitDrained(60_000);
-        assertThat(cluster.log().size()).isEqualTo(300);
+        assertThat(cluster.log().size()).isEqualTo(300 + cluster.kvClients().writes());
         assertThat(drainMs).isLessThan(60_000);
         assertThat(cluster.reported()).isEmpty();
     }
@@ -193,6 +193,16 @@ class ClusterSimulationTest {
     @Test
     void aNodeThatFeedsChangesAsItAppliesThemIsCaught() {
         assertCaught(ClusterConfig.Sabotage.FEED_AT_APPLY, "FeedOnlyDurable", 10);
+    }
+
+    /**
+     * Key-value clients that read a replica before its checkpoint reaches the log's end (no
+     * read-index) see stale values after a write was acknowledged: the linearizability check of
+     * their history catches it.
+     */
+    @Test
+    void keyValueReadsThatDoNotWaitForTheLogsEndAreCaught() {
+        assertCaught(ClusterConfig.Sabotage.KV_READS_ANY_CHECKPOINT, "KvLinearizable", 10);
     }
 
     /** Runs classic seeds 1.. with {@code bug} until one fails; it must fail on {@code invariant} within {@code seedsMax}. */

@@ -52,6 +52,10 @@ public final class BenchMain {
                 "one workload at one rate on 3, 5 and 7 real nodes with 3 replicas: partitions, keys and changes per node, "
                         + "CPU s of all nodes per 100,000 records, nodes holding each sampled key; --nodes 3,5,7 --records N --rate R",
                 ScaleOutBench::main));
+        BENCHMARKS.put("kv", new Entry(
+                "the key-value store on 1 and 3 real nodes: put, compare-and-set, linearizable and quorum get with 1 and 64 "
+                        + "closed-loop clients, ops/s with p50/p99; --nodes 1,3 --clients 1,64 --seconds S (5)",
+                KvBench::main));
         BENCHMARKS.put("cluster-sim", new Entry(
                 "the processing cluster in the simulator: seeded crashes, pauses, partitions, joins and leaves, "
                         + "invariants after every step; args: seeds (default 1000), first seed (default 1)",

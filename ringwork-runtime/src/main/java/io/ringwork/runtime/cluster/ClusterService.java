@@ -337,7 +337,7 @@ public final class ClusterService implements Replication, AutoCloseable {
         public boolean idle(int partition) {
             ProcessingEngine processing = engine;
             ProcessingEngine.PartitionStatus status = processing == null ? null : processing.status(partition);
-            return status != null && status.inFlight() == 0 && status.checkpoint() >= log.endOffset(partition) - 1;
+            return status != null && status.caughtUp(log.endOffset(partition));
         }
 
         @Override

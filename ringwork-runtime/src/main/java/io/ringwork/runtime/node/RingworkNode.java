@@ -385,7 +385,7 @@ public final class RingworkNode implements AutoCloseable {
                 cluster::termsRefused);
     }
 
-    /** Records appended to the log but not yet applied, over all partitions. */
+    /** Records appended to the log but not yet applied, over all partitions (an upper bound: offsets may skip). */
     public long totalLag() {
         long lag = 0;
         var plan = cluster.plan();
@@ -393,8 +393,9 @@ public final class RingworkNode implements AutoCloseable {
             ProcessingEngine.PartitionStatus status = engine.status(p);
             // Scale-out: a partition this node neither runs nor replicates is not its to apply.
             if (status == null && plan != null && !plan.replicas(p).contains(cluster.self())) continue;
-            long applied = status == null ? store.checkpoint(p) : status.checkpoint();
-            lag += Math.max(0, log.endOffset(p) - 1 - applied);
+            // In offsets: an upper bound on records, since offsets may skip (Kafka's transaction markers).
+            long end = log.endOffset(p);
+            lag += status == null ? Math.max(0, end - 1 - store.checkpoint(p)) : status.lag(end);
         }
         return lag;
     }

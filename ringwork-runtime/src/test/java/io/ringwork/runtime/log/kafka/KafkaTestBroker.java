@@ -10,9 +10,31 @@ import org.apache.kafka.common.test.TestKitNodes;
 
 /**
  * A single-node KRaft broker in this JVM (Kafka's own test kit), on loopback with its data in a
- * temporary directory. It takes a few seconds to start: a test class starts one and shares it.
+ * temporary directory. It takes a few seconds to start, so the test classes of one JVM share one
+ * ({@link #shared}), started by the first that asks and stopped when the JVM exits; topics keep
+ * tests apart.
  */
 public final class KafkaTestBroker implements AutoCloseable {
+    private static KafkaTestBroker shared;
+    private static final java.util.concurrent.atomic.AtomicInteger TOPICS = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** The broker of this JVM's tests, started on first use. */
+    public static synchronized KafkaTestBroker shared() {
+        if (shared == null) {
+            shared = start();
+            KafkaTestBroker started = shared;
+            Runtime.getRuntime().addShutdownHook(new Thread(started::close, "kafka-test-broker-stop"));
+        }
+        return shared;
+    }
+
+    /** A new topic of {@code partitions} partitions, named {@code prefix-N}. */
+    public String newTopic(String prefix, int partitions) {
+        String topic = prefix + "-" + TOPICS.incrementAndGet();
+        createTopic(topic, partitions);
+        return topic;
+    }
+
     private final KafkaClusterTestKit cluster;
     private final Admin admin;
 
@@ -53,8 +75,12 @@ public final class KafkaTestBroker implements AutoCloseable {
         try {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
             for (int attempt = 0; attempt < 100; attempt++) {
-                var described = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
-                if (described.partitions().size() == partitions && described.partitions().stream().allMatch(p -> p.leader() != null)) return;
+                try {
+                    var described = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
+                    if (described.partitions().size() == partitions && described.partitions().stream().allMatch(p -> p.leader() != null)) return;
+                } catch (java.util.concurrent.ExecutionException e) {
+                    // created, but the broker's metadata does not show it yet
+                }
                 Thread.sleep(50);
             }
             throw new IllegalStateException("topic " + topic + " has no leaders after 5 s");

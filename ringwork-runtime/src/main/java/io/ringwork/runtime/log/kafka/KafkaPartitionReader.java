@@ -34,6 +34,8 @@ final class KafkaPartitionReader implements PartitionReader {
     private final ArrayDeque<Record> fetched = new ArrayDeque<>();
     /** The offset of the next record poll returns, as far as this reader knows (see {@link #position}). */
     private long position;
+    /** Whether records were returned since the last seek: a jump to the start then skips records mid-read. */
+    private boolean readSinceSeek;
     private boolean closed;
 
     KafkaPartitionReader(KafkaRecordLog log, KafkaConsumer<byte[], byte[]> consumer, TopicPartition tp, long fromOffset) {
@@ -59,6 +61,7 @@ final class KafkaPartitionReader implements PartitionReader {
         while (out.size() < maxRecords && !fetched.isEmpty()) out.add(fetched.poll());
         if (!fetched.isEmpty()) position = fetched.peek().offset();
         else if (!out.isEmpty()) position = Math.max(position, out.get(out.size() - 1).offset() + 1);
+        if (!out.isEmpty()) readSinceSeek = true;
         return out;
     }
 
@@ -79,6 +82,7 @@ final class KafkaPartitionReader implements PartitionReader {
         fetched.clear();
         consumer.seek(tp, offset);
         position = offset;
+        readSinceSeek = false;
     }
 
     /** Gives the consumer back to the log's pool. Idempotent. */
@@ -141,9 +145,15 @@ final class KafkaPartitionReader implements PartitionReader {
             consumer.seek(tp, position); // retention moved while asking; try again from where we were
             return;
         }
-        LOG.error("{}: offsets {} to {} were deleted by Kafka's retention before this reader read them; continuing from {}",
-                tp, position, start - 1, start);
-        log.retentionSkipped();
+        if (readSinceSeek) {
+            LOG.error("{}: offsets {} to {} were deleted by Kafka's retention while this reader was reading; continuing from {}",
+                    tp, position, start - 1, start);
+            log.retentionSkipped();
+        } else {
+            // Asked to start below the start: the contract moves it there; the opener checks the start itself
+            // (a catch-up falls back to a snapshot, an owner says so and counts it).
+            LOG.debug("{}: offset {} is below the start {}; reading from the start", tp, position, start);
+        }
         consumer.seek(tp, start);
         position = start;
     }

@@ -58,8 +58,9 @@ import org.slf4j.LoggerFactory;
  *       broker again at most every {@code endRefreshMs} while it waits (one request for all
  *       partitions), so it wakes within about that long for another process's append and at once
  *       for this one's. The start is asked afresh every time: a catch-up relies on it.</li>
- *   <li><b>Retention</b> is Kafka's. A reader whose position fell to it moves to the start, says so
- *       at ERROR and counts it ({@link #retentionSkips}). Checkpoints are not committed to Kafka.</li>
+ *   <li><b>Retention</b> is Kafka's. A reader whose position fell to it while reading moves to the
+ *       start, says so at ERROR and counts it ({@link #retentionSkips}); one opened below the start
+ *       just starts there (its opener checks). Checkpoints are not committed to Kafka.</li>
  *   <li><b>The partition count</b> is the topic's, read at open and checked every
  *       {@code partitionCheckMs}: when it changes, keys map to other partitions, so the log breaks
  *       (every later call throws {@link LogException}) and the node stops rather than misroute.</li>
@@ -296,7 +297,7 @@ public final class KafkaRecordLog implements RecordLog {
     @Override
     public void commitCheckpoints(String group, long[] checkpointByPartition) {}
 
-    /** Times a reader found its position gone to retention and moved to the start. */
+    /** Times a reader that had been reading found its position gone to retention and moved to the start. */
     public long retentionSkips() {
         return retentionSkips.get();
     }

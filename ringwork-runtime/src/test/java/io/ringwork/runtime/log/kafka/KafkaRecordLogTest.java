@@ -168,6 +168,20 @@ class KafkaRecordLogTest {
             try (PartitionReader reader = log.reader(0, 2)) {
                 assertThat(readUntil(log, reader, 0, 4)).extracting(Record::offset).containsExactly(6L, 7L, 8L, 9L);
             }
+            assertThat(log.retentionSkips()).as("opened below the start: not a skip of the reader's").isZero();
+
+            // A reader that was reading when retention passed it says so, counts it, and goes on from the start.
+            log.append(records.subList(0, 4)); // 10..13
+            broker.admin().deleteRecords(Map.of(new TopicPartition(topic, 0), RecordsToDelete.beforeOffset(12))).all().get(10, TimeUnit.SECONDS);
+            try (PartitionReader reader = log.reader(0, 12)) {
+                assertThat(readUntil(log, reader, 0, 2)).extracting(Record::offset).containsExactly(12L, 13L);
+                // Let the fetch the consumer left waiting at the broker (fetch.max.wait.ms, 100) come back empty,
+                // so that the next fetch asks for offset 14 after the deletion below.
+                Thread.sleep(400);
+                log.append(records.subList(0, 4)); // 14..17
+                broker.admin().deleteRecords(Map.of(new TopicPartition(topic, 0), RecordsToDelete.beforeOffset(16))).all().get(10, TimeUnit.SECONDS);
+                assertThat(readUntil(log, reader, 0, 2)).extracting(Record::offset).containsExactly(16L, 17L);
+            }
             assertThat(log.retentionSkips()).isEqualTo(1);
         }
     }

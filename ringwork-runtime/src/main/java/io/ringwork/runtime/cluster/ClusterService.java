@@ -433,7 +433,8 @@ public final class ClusterService implements Replication, AutoCloseable {
     }
 
     /**
-     * The shared log as the catch-up reads it: a short-lived reader per batch. Another process's
+     * The shared log as the catch-up reads it: a short-lived reader per batch (on Kafka, one of the
+     * log's pooled consumers, so a batch opens no connection). Another process's
      * append can be counted in the end offset a moment before its frames read back, so an empty
      * poll below the end is tried again (briefly) before the catch-up gives up on the log.
      */

@@ -1,5 +1,6 @@
 package io.ringwork.runtime.processing;
 
+import io.ringwork.core.log.LogException;
 import io.ringwork.core.log.PartitionReader;
 import io.ringwork.core.log.RecordLog;
 import io.ringwork.core.processing.ApplyOutcome;
@@ -213,7 +214,14 @@ public final class ProcessingEngine implements AutoCloseable {
      * goes on from the start, and says so loudly and in {@link #retentionSkips}.
      */
     private void checkRetained(int partition, long next) {
-        long start = log.startOffset(partition);
+        long start;
+        try {
+            start = log.startOffset(partition);
+        } catch (LogException e) {
+            // A remote log out of reach: reading will wait for it; the check is not worth stopping for.
+            LOG.warn("partition {}: cannot check the log's start ({}); reading from {}", partition, e.getMessage(), next);
+            return;
+        }
         if (start <= next) return;
         retentionSkips.increment();
         LOG.error("partition {}: the log no longer holds offsets {} to {} (retention deleted them before this node applied them); "

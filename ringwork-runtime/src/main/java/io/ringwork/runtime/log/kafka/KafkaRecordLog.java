@@ -73,6 +73,8 @@ public final class KafkaRecordLog implements RecordLog {
     /** The largest record accepted, encoded: under Kafka's default {@code max.message.bytes} (1 MiB + 12). */
     public static final int MAX_RECORD_BYTES = 1_000_000;
     private static final Duration OFFSETS_TIMEOUT = Duration.ofSeconds(10);
+    /** Short: a caller waiting for an append must not sit out a broker outage in one request. */
+    private static final Duration END_OFFSETS_TIMEOUT = Duration.ofSeconds(2);
 
     private final KafkaLogConfig config;
     private final int partitionCount;
@@ -85,6 +87,7 @@ public final class KafkaRecordLog implements RecordLog {
     private final AtomicLongArray knownEnd;
     private final Object endChanged = new Object();
     private long endRefreshedNs;
+    private long endFailureLoggedNs;
     private final ArrayDeque<KafkaConsumer<byte[], byte[]>> idleConsumers = new ArrayDeque<>();
     private int openReaders;
     private int consumersCreated;
@@ -416,16 +419,26 @@ public final class KafkaRecordLog implements RecordLog {
         }
     }
 
-    /** Asks the broker for every partition's end, unless someone did within {@code endRefreshMs}. */
+    /**
+     * Asks the broker for every partition's end, unless someone did within {@code endRefreshMs}.
+     * While the brokers do not answer, the ends stay as last known (a WARN every 10 s at most): a
+     * broker outage slows the node down, it does not stop it.
+     */
     private void refreshEnds() {
         synchronized (offsets) {
             long now = System.nanoTime();
             if (endRefreshedNs != 0 && now - endRefreshedNs < TimeUnit.MILLISECONDS.toNanos(config.endRefreshMs())) return;
             Map<TopicPartition, Long> ends;
             try {
-                ends = offsets.endOffsets(topicPartitions, OFFSETS_TIMEOUT);
+                ends = offsets.endOffsets(topicPartitions, END_OFFSETS_TIMEOUT);
             } catch (KafkaException e) {
-                throw new LogException("cannot read the end offsets of topic " + config.topic() + " from Kafka: " + rootMessage(e), e);
+                endRefreshedNs = System.nanoTime();
+                if (now - endFailureLoggedNs > TimeUnit.SECONDS.toNanos(10)) {
+                    endFailureLoggedNs = now;
+                    LOG.warn("cannot read the end offsets of topic {} from Kafka at {} ({}); using the last known ones",
+                            config.topic(), config.bootstrap(), rootMessage(e));
+                }
+                return;
             }
             endRefreshes.incrementAndGet();
             endRefreshedNs = System.nanoTime();

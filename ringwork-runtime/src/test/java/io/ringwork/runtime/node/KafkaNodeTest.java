@@ -96,6 +96,38 @@ class KafkaNodeTest {
     }
 
     @Test
+    void aTransactionMarkerAtTheEndLeavesNoLagAndTheOwnerCaughtUp() throws Exception {
+        String topic = broker.newTopic("node-txn", 1);
+        RingworkNode node = start(topic);
+        try {
+            Properties props = new Properties();
+            props.put("bootstrap.servers", broker.bootstrap());
+            props.put("key.serializer", StringSerializer.class.getName());
+            props.put("value.serializer", StringSerializer.class.getName());
+            props.put("transactional.id", "node-txn-test");
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(props)) {
+                producer.initTransactions();
+                producer.beginTransaction();
+                producer.send(new ProducerRecord<>(topic, "acme/t", "{\"a\":1}"));
+                producer.send(new ProducerRecord<>(topic, "acme/t", "{\"b\":2}"));
+                producer.commitTransaction(); // offset 2 is the commit marker: the log's last offset holds no record
+            }
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+                JsonNode cluster = send(node, "GET", "/v1/cluster", null);
+                JsonNode p0 = cluster.path("partitions").get(0);
+                assertThat(p0.path("logEnd").asLong()).isEqualTo(3);
+                assertThat(p0.path("checkpoint").asLong()).isEqualTo(1);
+                assertThat(p0.path("lag").asLong()).as("offsets minus one is no longer the lag").isZero();
+                assertThat(node.totalLag()).isZero();
+                assertThat(node.engine().status(0).caughtUp(node.log().endOffset(0))).isTrue();
+            });
+            assertThat(send(node, "GET", "/v1/state/acme/t", null).path("value")).isEqualTo(JSON.readTree("{\"a\":1,\"b\":2}"));
+        } finally {
+            node.close();
+        }
+    }
+
+    @Test
     void aMissingTopicIsOneLineAndExitCode2() {
         picocli.CommandLine cli = RingworkCli.commandLine();
         StringWriter err = new StringWriter();

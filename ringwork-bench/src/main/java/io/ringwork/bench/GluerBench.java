@@ -142,7 +142,7 @@ public final class GluerBench {
     private static boolean caughtUp(ProcessingEngine engine, EmbeddedLog log) {
         if (engine.failure() != null) throw new IllegalStateException("the engine failed: " + engine.failure(), engine.failure());
         for (int p = 0; p < log.partitionCount(); p++) {
-            if (engine.status(p).checkpoint() < log.endOffset(p) - 1) return false;
+            if (!engine.status(p).caughtUp(log.endOffset(p))) return false;
         }
         return true;
     }

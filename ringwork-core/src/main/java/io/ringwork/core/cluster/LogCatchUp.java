@@ -28,13 +28,21 @@ public final class LogCatchUp {
 
     /**
      * The records {@code read} asks for, or an empty list when the log no longer holds its first
-     * offset (retention took it): the follower then falls back to a snapshot. The end offset is not
-     * checked: another process's appends may not be counted here yet, and a read that stays empty
-     * below what the follower needs makes it give up.
+     * offset (retention took it): the follower then falls back to a snapshot. Offsets may skip
+     * (see {@code RecordLog}), so a first record above {@code fromOffset} proves nothing; the start
+     * is therefore checked again after the read: it only rises, so a start still at or below
+     * {@code fromOffset} then means nothing between was lost to retention during the read. The end
+     * offset is not checked: another process's appends may not be counted here yet, and a read that
+     * stays empty below what the follower needs makes it give up.
      */
     public static List<Record> read(Source source, PartitionFollower.LogRead read) {
         if (source.startOffset(read.partition()) > read.fromOffset()) return List.of();
-        return source.read(read.partition(), read.fromOffset(), read.max());
+        List<Record> records = source.read(read.partition(), read.fromOffset(), read.max());
+        if (!records.isEmpty() && records.get(0).offset() > read.fromOffset()
+                && source.startOffset(read.partition()) > read.fromOffset()) {
+            return List.of();
+        }
+        return records;
     }
 
     /**

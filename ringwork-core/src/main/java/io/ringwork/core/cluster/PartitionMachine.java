@@ -94,8 +94,9 @@ public interface PartitionMachine {
     /**
      * Replays {@code records} (in offset order; those past {@code upTo} are ignored) through the
      * same apply path as the owner, over the states held, skipping by version what is held; the
-     * checkpoint moves to {@code upTo} with the chunk that reaches it, not before. A chunk with no
-     * record at or below {@code upTo} gives up ({@code nextOffset} -1). Only called when
+     * checkpoint moves to {@code upTo} with the chunk that reaches it, not before. An empty chunk
+     * gives up ({@code nextOffset} -1); a chunk whose records are all past {@code upTo} reaches it
+     * (the log's offsets skipped over the rest, see {@code RecordLog}). Only called when
      * {@link #replaysLog}.
      */
     Replayed replay(List<Record> records, long upTo, Stage stage);

@@ -168,8 +168,12 @@ public final class ProcessingMachine implements PartitionMachine {
         List<Change> changes = new ArrayList<>();
         List<DeadLetter> deadLetters = new ArrayList<>();
         long next = -1;
+        boolean passedUpTo = false;
         for (Record record : records) {
-            if (record.offset() > upTo) break;
+            if (record.offset() > upTo) {
+                passedUpTo = true;
+                break;
+            }
             next = record.offset() + 1;
             VersionedState state = states.computeIfAbsent(record.key(), this::load);
             ApplyOutcome outcome = applier.apply(state, record);
@@ -180,9 +184,12 @@ public final class ProcessingMachine implements PartitionMachine {
             if (outcome.kind() == ApplyOutcome.Kind.APPLIED) changes.add(outcome.change());
             if (outcome.kind() == ApplyOutcome.Kind.REJECTED) deadLetters.add(outcome.deadLetter());
         }
-        // Nothing at or below upTo came (the read was empty, or the log skips past upTo): give up,
-        // and the follower asks for a snapshot. The states written so far are by version: harmless.
-        if (next < 0) return new Replayed(-1, List.of());
+        // Nothing came: give up, and the follower asks for a snapshot. The states written so far are
+        // by version: harmless.
+        if (records.isEmpty()) return new Replayed(-1, List.of());
+        // A record past upTo came: the log holds nothing else up to upTo (offsets skip, e.g. Kafka's
+        // transaction markers; LogCatchUp.read ruled out retention), so the replica is at upTo.
+        if (passedUpTo) next = upTo + 1;
         List<FeedEntry> fed = store.applyReplicated(new ReplicatedWrite(partition, new ArrayList<>(writes.values()), changes,
                 deadLetters, next > upTo ? upTo : -1, true, false, stage));
         return new Replayed(next, fed);

@@ -133,4 +133,45 @@ class LogCatchUpTest {
             assertThat(mine).as(key).isEqualTo(theirs);
         }
     }
+
+    @Test
+    void offsetsThatSkipAreCaughtUpOverEvenToAnOffsetWithNoRecord() {
+        // Kafka's offsets skip transaction markers: records at every third offset only.
+        log.clear();
+        for (int i = 0; i < 40; i++) {
+            log.add(new Record(0, 3L * i, "t/k" + (i % 4), "gluer.merge", null, 1000 + i,
+                    ("{\"n\":" + i + "}").getBytes(StandardCharsets.UTF_8)));
+        }
+        MemoryStateStore whole = new MemoryStateStore();
+        LogCatchUp.replay(source, new ProcessingMachine(0, whole, applier), -1, 117, 1000, null);
+        MemoryStateStore stepwise = new MemoryStateStore();
+        ProcessingMachine machine = new ProcessingMachine(0, stepwise, applier);
+        // 61 and 62 hold no record (the owner's checkpoint may sit on such an offset).
+        assertThat(LogCatchUp.replay(source, machine, -1, 61, 1000, null)).isNotNull();
+        assertThat(stepwise.checkpoint(0)).isEqualTo(61);
+        assertThat(LogCatchUp.replay(source, machine, 61, 62, 1000, null)).as("nothing in (61, 62]: still caught up").isNotNull();
+        assertThat(stepwise.checkpoint(0)).isEqualTo(62);
+        assertThat(LogCatchUp.replay(source, machine, 62, 117, 1000, null)).isNotNull();
+        assertThat(stepwise.checkpoint(0)).isEqualTo(117);
+        whole.states().forEach((key, state) -> assertThat(stepwise.states().get(key).version()).isEqualTo(state.version()));
+    }
+
+    @Test
+    void retentionDuringTheReadIsCaughtByCheckingTheStartAfterIt() {
+        LogCatchUp.Source trimmedWhileReading = new LogCatchUp.Source() {
+            private int asked;
+
+            @Override
+            public List<Record> read(int partition, long fromOffset, int max) {
+                // Retention took 10..19 between the start check and the fetch: the read begins at 20.
+                return source.read(partition, 20, max);
+            }
+
+            @Override
+            public long startOffset(int partition) {
+                return asked++ == 0 ? 0 : 20;
+            }
+        };
+        assertThat(LogCatchUp.read(trimmedWhileReading, new PartitionFollower.LogRead(0, 0, 10, 50, null))).isEmpty();
+    }
 }

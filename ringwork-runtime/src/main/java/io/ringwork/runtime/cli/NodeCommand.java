@@ -48,6 +48,8 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--seeds", paramLabel = "HOST:PORT,...", split = ",", description = "nodes to join through") List<String> seeds;
     @Option(names = "--data-dir", paramLabel = "DIR", description = "state directory (default ringwork-data/NODE-ID)") String dataDir;
     @Option(names = "--log-dir", paramLabel = "DIR", description = "embedded log directory (default ringwork-data/log)") String logDir;
+    @Option(names = "--kafka", paramLabel = "HOST:PORT,...", description = "use a Kafka topic as the log (with --topic) instead of the embedded log in --log-dir; the bootstrap brokers") String kafka;
+    @Option(names = "--topic", paramLabel = "NAME", description = "the Kafka topic of the log (with --kafka); it must exist, and its partition count is the log's") String topic;
     @Option(names = "--partitions", paramLabel = "N", description = "partitions of a new log (default: the existing log's, 64 for a new one)") String partitions;
     @Option(names = "--fsync", paramLabel = "MODE", description = "log durability: always, interval, never (default interval)") String fsync;
     @Option(names = "--fsync-interval-ms", paramLabel = "MS", description = "fsync period with --fsync interval (default 100)") String fsyncIntervalMs;

@@ -337,7 +337,7 @@ public final class ClusterService implements Replication, AutoCloseable {
         public boolean idle(int partition) {
             ProcessingEngine processing = engine;
             ProcessingEngine.PartitionStatus status = processing == null ? null : processing.status(partition);
-            return status != null && status.inFlight() == 0 && status.checkpoint() >= log.endOffset(partition) - 1;
+            return status != null && status.caughtUp(log.endOffset(partition));
         }
 
         @Override
@@ -433,7 +433,8 @@ public final class ClusterService implements Replication, AutoCloseable {
     }
 
     /**
-     * The shared log as the catch-up reads it: a short-lived reader per batch. Another process's
+     * The shared log as the catch-up reads it: a short-lived reader per batch (on Kafka, one of the
+     * log's pooled consumers, so a batch opens no connection). Another process's
      * append can be counted in the end offset a moment before its frames read back, so an empty
      * poll below the end is tried again (briefly) before the catch-up gives up on the log.
      */

@@ -46,6 +46,8 @@ public final class NodeSettings {
             of("membership", Kind.TEXT, NodeConfig::withMembership, NodeConfig::membership, "lan", "wan"),
             of("data-dir", Kind.PATH, NodeConfig::withDataDir, NodeConfig::dataDir),
             of("log-dir", Kind.PATH, NodeConfig::withLogDir, NodeConfig::logDir),
+            text("kafka", NodeConfig::withKafka, NodeConfig::kafka),
+            text("topic", NodeConfig::withTopic, NodeConfig::topic),
             integer("partitions", NodeConfig::withPartitions, NodeConfig::partitions),
             integer("replication-factor", NodeConfig::withReplicationFactor, NodeConfig::replicationFactor),
             integer("weight", NodeConfig::withWeight, NodeConfig::weight),

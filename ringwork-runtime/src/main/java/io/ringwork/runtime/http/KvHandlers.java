@@ -315,7 +315,7 @@ final class KvHandlers {
         int partition = partitioner.partitionOf(recordKey);
         long end;
         try {
-            end = node.log().endOffset(partition);
+            end = node.log().currentEndOffset(partition);
         } catch (LogException e) {
             throw new ApiError(503, "log_unavailable", "the log's end of partition " + partition + " is unknown: " + e.getMessage(), true);
         }

@@ -166,7 +166,7 @@ final class ReadHandlers {
             ProcessingEngine.PartitionStatus status = node.engine().status(p);
             long checkpoint = status == null ? node.store().checkpoint(p) : status.checkpoint();
             long end = node.log().endOffset(p);
-            long lag = Math.max(0, end - 1 - checkpoint);
+            long lag = status == null ? Math.max(0, end - 1 - checkpoint) : status.lag(end); // offsets: an upper bound on records
             if (status != null) lagTotal += lag; // what this node has still to apply: its own partitions
             String owner = plan == null ? (status == null ? null : self) : plan.owner(p);
             ObjectNode item = partitions.addObject().put("partition", p).put("owner", owner).put("running", status != null);

@@ -13,6 +13,8 @@ import io.ringwork.runtime.http.HttpApi;
 import io.ringwork.runtime.log.EmbeddedLog;
 import io.ringwork.runtime.log.FsyncPolicy;
 import io.ringwork.runtime.log.LogConfig;
+import io.ringwork.runtime.log.kafka.KafkaLogConfig;
+import io.ringwork.runtime.log.kafka.KafkaRecordLog;
 import io.ringwork.runtime.membership.MembershipService;
 import io.ringwork.core.membership.MembershipConfig;
 import io.ringwork.core.transport.Address;
@@ -98,7 +100,7 @@ public final class RingworkNode implements AutoCloseable {
         this.serverTls = loadTls(config);
         RecordLog openedLog;
         try {
-            openedLog = EmbeddedLog.open(logConfig(config));
+            openedLog = openLog(config);
         } catch (RuntimeException e) {
             if (serverTls != null) serverTls.close();
             throw e;
@@ -168,7 +170,7 @@ public final class RingworkNode implements AutoCloseable {
         }
         LOG.info("node {} up: http {} cluster {} at {} peers at {} ({}) log {} ({} partitions) data {}", config.nodeId(),
                 node.httpUrl(), config.cluster(), node.membership.localAddress(), node.peerAddress(),
-                node.secret != null ? "authenticated" : "not authenticated", config.logDir(), node.log.partitionCount(),
+                node.secret != null ? "authenticated" : "not authenticated", describeLog(config), node.log.partitionCount(),
                 config.dataDir());
         return node;
     }
@@ -309,6 +311,30 @@ public final class RingworkNode implements AutoCloseable {
         }
     }
 
+    /**
+     * The embedded log in {@code logDir}, or with {@code kafka} and {@code topic} the Kafka topic
+     * (then nothing of the node is outside its data directory). A missing topic, a bootstrap that
+     * cannot be used, or a partition count that contradicts the topic's are refused here (exit 2);
+     * brokers that do not answer are waited for, loudly, up to {@code KafkaLogConfig#connectTimeoutMs}.
+     */
+    private static RecordLog openLog(NodeConfig config) {
+        if (config.kafka() == null && config.topic() == null) return EmbeddedLog.open(logConfig(config));
+        if (config.kafka() == null) throw new IllegalArgumentException("--topic needs --kafka (the bootstrap brokers of the topic's Kafka cluster)");
+        if (config.topic() == null) throw new IllegalArgumentException("--kafka needs --topic (the Kafka topic that is the log)");
+        KafkaRecordLog log = KafkaRecordLog.open(KafkaLogConfig.defaults(config.kafka(), config.topic(), "ringwork-" + config.nodeId()));
+        if (config.partitions() != 0 && config.partitions() != log.partitionCount()) {
+            log.close();
+            throw new IllegalArgumentException("--partitions " + config.partitions() + " contradicts Kafka topic '" + config.topic()
+                    + "', which has " + log.partitionCount() + " partitions (leave --partitions out: the topic's count is the log's)");
+        }
+        return log;
+    }
+
+    /** Where the log is, for the start line: the Kafka topic or the embedded log's directory. */
+    private static String describeLog(NodeConfig config) {
+        return config.kafka() != null ? "kafka " + config.kafka() + " topic " + config.topic() : config.logDir().toString();
+    }
+
     private static LogConfig logConfig(NodeConfig config) {
         int partitions = config.partitions();
         if (partitions == 0) {
@@ -356,6 +382,12 @@ public final class RingworkNode implements AutoCloseable {
         metrics.functionCounter("ringwork.commits", "state commits since start", engine::commitCount);
         metrics.functionCounter("ringwork.records.duplicate", "records passed over because their key applied the same id recently (retries)",
                 engine::duplicateCount);
+        metrics.functionCounter("ringwork.log.retention.skips", "times this node found records it had yet to apply deleted by the log's retention, and went on from the log's start",
+                () -> engine.retentionSkips() + (log instanceof KafkaRecordLog kafka ? kafka.retentionSkips() : 0));
+        if (log instanceof KafkaRecordLog kafka) {
+            metrics.functionCounter("ringwork.log.records.skipped", "Kafka records readers skipped: no key, or a key of another partition",
+                    kafka::skippedRecords);
+        }
         metrics.gauge("ringwork.feed.subscribers", "live change feed subscribers", feed::subscriberCount);
         metrics.gauge("ringwork.partitions.lag", "records in the log not yet applied, over the partitions this node runs or replicates", this::totalLag);
         metrics.functionCounter("ringwork.replication.changes.fed", "changes this node fed from other owners' writes", cluster::replicatedChanges);
@@ -387,7 +419,7 @@ public final class RingworkNode implements AutoCloseable {
                 cluster::termsRefused);
     }
 
-    /** Records appended to the log but not yet applied, over all partitions. */
+    /** Records appended to the log but not yet applied, over all partitions (an upper bound: offsets may skip). */
     public long totalLag() {
         long lag = 0;
         var plan = cluster.plan();
@@ -395,8 +427,9 @@ public final class RingworkNode implements AutoCloseable {
             ProcessingEngine.PartitionStatus status = engine.status(p);
             // Scale-out: a partition this node neither runs nor replicates is not its to apply.
             if (status == null && plan != null && !plan.replicas(p).contains(cluster.self())) continue;
-            long applied = status == null ? store.checkpoint(p) : status.checkpoint();
-            lag += Math.max(0, log.endOffset(p) - 1 - applied);
+            // In offsets: an upper bound on records, since offsets may skip (Kafka's transaction markers).
+            long end = log.endOffset(p);
+            lag += status == null ? Math.max(0, end - 1 - store.checkpoint(p)) : status.lag(end);
         }
         return lag;
     }

@@ -22,6 +22,12 @@ final class PartitionRunner {
     volatile boolean running = true;
     volatile long lastDispatched;
     volatile long checkpoint;
+    /**
+     * The reader's position once every record before it was dispatched (-1 before the first poll):
+     * with no record in flight and this at the log's end, the partition is idle. Offsets may skip,
+     * so the checkpoint alone cannot say that.
+     */
+    volatile long readPosition = -1;
     Thread reader;
 
     PartitionRunner(int partition, long checkpoint, int maxInFlight, int checkpointWindow) {

@@ -1,5 +1,6 @@
 package io.ringwork.runtime.processing;
 
+import io.ringwork.core.log.LogException;
 import io.ringwork.core.log.PartitionReader;
 import io.ringwork.core.log.RecordLog;
 import io.ringwork.core.processing.ApplyOutcome;
@@ -72,6 +73,7 @@ public final class ProcessingEngine implements AutoCloseable {
     /** Records passed over as retries of an id their key applied recently (see RecentIds). */
     private final LongAdder duplicates = new LongAdder();
     private final LongAdder commits = new LongAdder();
+    private final LongAdder retentionSkips = new LongAdder();
 
     /**
      * @param checkpointGroup name under which this engine's checkpoints protect log records from retention
@@ -180,6 +182,7 @@ public final class ProcessingEngine implements AutoCloseable {
         boolean first = true;
         try (PartitionReader reader = log.reader(runner.partition, runner.checkpoint + 1)) {
             long openedNs = System.nanoTime();
+            checkRetained(runner.partition, runner.checkpoint + 1);
             while (runner.running && failure.get() == null) {
                 List<Record> batch = reader.poll(config.pollBatch());
                 if (first && !batch.isEmpty()) {
@@ -188,6 +191,7 @@ public final class ProcessingEngine implements AutoCloseable {
                             (openedNs - startNs) / 1_000_000, batch.size(), (System.nanoTime() - startNs) / 1_000_000);
                 }
                 if (batch.isEmpty()) {
+                    runner.readPosition = reader.position();
                     log.awaitAppend(runner.partition, reader.position(), 50);
                     continue;
                 }
@@ -199,10 +203,36 @@ public final class ProcessingEngine implements AutoCloseable {
                         return;
                     }
                 }
+                runner.readPosition = reader.position();
             }
         } catch (Throwable t) {
             fail("reader of partition " + runner.partition, t);
         }
+    }
+
+    /**
+     * An owner whose next record fell to the log's retention (its checkpoint is below the log's
+     * start: the node was away longer than the log keeps records) cannot apply what is gone; it
+     * goes on from the start, and says so loudly and in {@link #retentionSkips}.
+     */
+    private void checkRetained(int partition, long next) {
+        long start;
+        try {
+            start = log.startOffset(partition);
+        } catch (LogException e) {
+            // A remote log out of reach: reading will wait for it; the check is not worth stopping for.
+            LOG.warn("partition {}: cannot check the log's start ({}); reading from {}", partition, e.getMessage(), next);
+            return;
+        }
+        if (start <= next) return;
+        retentionSkips.increment();
+        LOG.error("partition {}: the log no longer holds offsets {} to {} (retention deleted them before this node applied them); "
+                + "continuing from {}: the states of their keys miss those records", partition, next, start - 1, start);
+    }
+
+    /** Times an owner found the records after its checkpoint gone to retention and went on from the log's start. */
+    public long retentionSkips() {
+        return retentionSkips.sum();
     }
 
     /** Waits for in-flight room for one record (backpressure); false if the partition stopped meanwhile. */
@@ -494,11 +524,27 @@ public final class ProcessingEngine implements AutoCloseable {
         PartitionRunner runner = partitions.get(partition);
         if (runner == null) return null;
         return new PartitionStatus(partition, runner.checkpoint, runner.lastDispatched, runner.inFlight(),
-                runner.keys.size());
+                runner.keys.size(), runner.readPosition);
     }
 
-    /** Progress of one partition: everything at or below {@code checkpoint} is applied and durable. */
-    public record PartitionStatus(int partition, long checkpoint, long lastRead, int inFlight, int cachedKeys) {}
+    /**
+     * Progress of one partition: everything at or below {@code checkpoint} is applied and durable;
+     * {@code readPosition} is the next offset the reader reads once all before it was dispatched
+     * (-1 before its first poll). Offsets may skip, so "caught up" is {@code inFlight == 0} with
+     * {@code readPosition} at the log's end ({@link #caughtUp}), not a checkpoint one below it.
+     */
+    public record PartitionStatus(int partition, long checkpoint, long lastRead, int inFlight, int cachedKeys, long readPosition) {
+        /** Whether everything the log held up to {@code endOffset} is applied and durable here. */
+        public boolean caughtUp(long endOffset) {
+            return inFlight == 0 && (readPosition >= endOffset || checkpoint >= endOffset - 1);
+        }
+
+        /** Offsets of the log not yet applied: an upper bound on the records, since offsets may skip. */
+        public long lag(long endOffset) {
+            long next = Math.max(readPosition, checkpoint + 1);
+            return Math.max(0, endOffset - next) + inFlight;
+        }
+    }
 
     public long appliedCount() {
         return applied.sum();

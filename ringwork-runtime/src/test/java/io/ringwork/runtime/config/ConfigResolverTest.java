@@ -226,6 +226,8 @@ class ConfigResolverTest {
                 membership: wan
                 data-dir: /var/lib/ringwork/node-7
                 log-dir: /var/lib/ringwork/log
+                kafka: kafka-1.internal:9092,kafka-2.internal:9092
+                topic: ringwork-events
                 partitions: 128
                 replication-factor: 5
                 weight: 2

@@ -1,6 +1,9 @@
 package io.ringwork.sim.cluster;
 
 import io.ringwork.core.id.Partitioner;
+import io.ringwork.core.log.AppendResult;
+import io.ringwork.core.log.PartitionReader;
+import io.ringwork.core.log.RecordLog;
 import io.ringwork.core.processing.ApplyOutcome;
 import io.ringwork.core.processing.RecordApplier;
 import io.ringwork.core.record.NewRecord;
@@ -13,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.LongSupplier;
 
 /**
  * The shared log of a simulated cluster, plus the reference it is checked against. Every node
@@ -113,6 +117,78 @@ public final class SimLog {
     /** The keys of partition {@code p}, in the order they first appeared. */
     public List<String> keys(int p) {
         return keysByPartition.get(p);
+    }
+
+    /**
+     * This log as a {@link RecordLog}, stamping appends with {@code nowMs}: what the log contract test
+     * runs against, through the same {@link #append} and {@link #read} the simulated nodes use. Its
+     * methods lock the view, so a test may call them from several threads. The log has no retention
+     * (start 0) and keeps no checkpoints; {@code awaitAppend} does not block (the simulator's clock
+     * is not the wall clock).
+     */
+    public RecordLog asRecordLog(LongSupplier nowMs) {
+        return new RecordLog() {
+            @Override
+            public int partitionCount() {
+                return SimLog.this.partitionCount();
+            }
+
+            @Override
+            public synchronized List<AppendResult> append(List<NewRecord> records) {
+                List<AppendResult> results = new ArrayList<>(records.size());
+                for (NewRecord record : records) {
+                    Record stored = SimLog.this.append(record, nowMs.getAsLong());
+                    results.add(new AppendResult(stored.partition(), stored.offset(), false));
+                }
+                return results;
+            }
+
+            @Override
+            public PartitionReader reader(int partition, long fromOffset) {
+                Object lock = this;
+                return new PartitionReader() {
+                    private long position = fromOffset;
+
+                    @Override
+                    public List<Record> poll(int maxRecords) {
+                        synchronized (lock) {
+                            List<Record> records = List.copyOf(read(partition, position, maxRecords));
+                            if (!records.isEmpty()) position = records.get(records.size() - 1).offset() + 1;
+                            return records;
+                        }
+                    }
+
+                    @Override
+                    public long position() {
+                        return position;
+                    }
+
+                    @Override
+                    public void seek(long offset) {
+                        position = Math.max(0, offset);
+                    }
+
+                    @Override
+                    public void close() {}
+                };
+            }
+
+            @Override
+            public synchronized long endOffset(int partition) {
+                return end(partition);
+            }
+
+            @Override
+            public long startOffset(int partition) {
+                return 0;
+            }
+
+            @Override
+            public void commitCheckpoints(String group, long[] checkpointByPartition) {}
+
+            @Override
+            public void close() {}
+        };
     }
 
     /** The stored form of a state, as the engine writes it. */

@@ -122,7 +122,8 @@ public final class NodeProcess implements AutoCloseable {
         return "-XX:TieredStopAtLevel=" + level;
     }
 
-    private static String javaBinary() {
+    /** The java binary for child JVMs: the launcher's ({@code RINGWORK_JAVA}), else this JVM's own. */
+    public static String javaBinary() {
         String fromLauncher = System.getenv("RINGWORK_JAVA");
         if (fromLauncher != null && !fromLauncher.isBlank()) return fromLauncher;
         return ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());

@@ -2,6 +2,7 @@ package io.ringwork.harness.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +24,8 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import io.ringwork.harness.netns.NetworkNamespaces;
+import io.ringwork.harness.netns.NetworkNamespaces.Host;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -71,6 +74,35 @@ class KafkaBrokerProcessTest {
             long secondPid = again.pid();
             again.stop();
             assertThat(ProcessHandle.of(secondPid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        }
+    }
+
+    /**
+     * The broker on a host of its own, as the separate-hosts test will run it for nodes in other
+     * namespaces: started through {@code ip netns exec}, bound to the host's address, reached from
+     * the root namespace over the bridge, and stopped by its PID (the prefix execs, so the PID is
+     * the broker's).
+     */
+    @Test
+    void aBrokerOnAHostOfItsOwnIsReachedOverTheBridge() throws Exception {
+        var reason = NetworkNamespaces.unavailable();
+        assumeTrue(reason.isEmpty(), () -> "skipped: " + reason.orElse(""));
+        try (NetworkNamespaces nets = NetworkNamespaces.create(1)) {
+            Host host = nets.host(1);
+            long pid;
+            try (KafkaBrokerProcess broker = KafkaBrokerProcess.start(dir.resolve("kafka"), host.address(), 9092, host.exec())) {
+                pid = broker.pid();
+                assertThat(broker.bootstrap()).isEqualTo(host.address() + ":9092");
+                broker.createTopic("events", 2);
+                try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(), ProducerConfig.ACKS_CONFIG, "all"),
+                        new StringSerializer(), new StringSerializer())) {
+                    RecordMetadata sent = producer.send(new ProducerRecord<>("events", "k", "v")).get(30, TimeUnit.SECONDS);
+                    assertThat(consumeOne(broker.bootstrap(), new TopicPartition("events", sent.partition())).value()).isEqualTo("v");
+                }
+                assertThat(ProcessHandle.of(pid).flatMap(h -> h.info().command()).orElse("")).as("the PID is the broker's JVM").endsWith("java");
+            }
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
         }
     }
 

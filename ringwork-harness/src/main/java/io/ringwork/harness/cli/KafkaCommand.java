@@ -11,8 +11,9 @@ import picocli.CommandLine.Option;
  * {@code ringwork kafka}: a single-node KRaft broker from Kafka's own server jars
  * ({@link KafkaBrokerProcess}), for trying ringwork on Kafka on one machine. Prints one line with
  * the bootstrap address once the broker answers, then runs until Ctrl-C or SIGTERM, which stop the
- * broker by its PID. Its data stays in {@code --data}, so a restart keeps the topics. Exit code 0
- * after a stop by signal, 1 when the broker exited by itself, 2 for bad options or a failed start.
+ * broker by its PID. Its data stays in {@code --data}, so a restart keeps the topics. After Ctrl-C
+ * or SIGTERM the exit code is the signal's (130, 143); 1 when the broker exited by itself; 2 for
+ * bad options or a failed start.
  */
 @Command(name = "kafka", mixinStandardHelpOptions = true,
         description = "Run a single-node Kafka broker (KRaft, Kafka's own server jars) until Ctrl-C; its data stays in --data.")
@@ -46,6 +47,8 @@ final class KafkaCommand implements Callable<Integer> {
         int code = broker.waitFor();
         // Ctrl-C reaches the broker too (one process group), and it can exit a moment before this
         // JVM's hooks start: the broker takes far longer than 200 ms to shut down, the hooks do not.
+        // After a signal the JVM exits with the signal's code whatever is returned here; the check
+        // only keeps the line below for a broker that died by itself.
         Thread.sleep(200);
         if (signalled.get()) return 0;
         System.err.println("ringwork kafka: the broker exited with code " + code + "; see " + broker.output());

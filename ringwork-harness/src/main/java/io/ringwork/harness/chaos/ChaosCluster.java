@@ -2,6 +2,7 @@ package io.ringwork.harness.chaos;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ringwork.runtime.client.RingworkClient;
+import io.ringwork.harness.netns.NetworkNamespaces;
 import io.ringwork.harness.process.NodeProcess;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -15,8 +16,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The node processes of a chaos run on loopback: one shared embedded-log directory, a data
- * directory per node. Every process it ever started is remembered and, in {@link #close()} or the
+ * The node processes of a chaos run, placed by a {@link NodePlacement} (by default on loopback
+ * with one shared embedded-log directory), a data directory per node. Every process it ever started is remembered and, in {@link #close()} or the
  * JVM's shutdown hook, killed by its own handle (never by name). A restarted node gets its old
  * ports back. Node operations are called from one thread at a time; the queries are thread-safe.
  */
@@ -27,6 +28,9 @@ final class ChaosCluster implements AutoCloseable {
 
     private final Path work;
     private final int partitions;
+    private final NodePlacement placement;
+    /** Nodes cut off now, healed before the checks and on close. */
+    private final Set<String> cut = ConcurrentHashMap.newKeySet();
     private final Map<String, NodeProcess> processes = new ConcurrentHashMap<>();
     private final Map<String, State> states = new ConcurrentHashMap<>();
     private final Map<String, String> urls = new ConcurrentHashMap<>();
@@ -35,8 +39,13 @@ final class ChaosCluster implements AutoCloseable {
     private final Thread shutdownHook = new Thread(this::killAll, "chaos-cleanup");
 
     ChaosCluster(Path work, int partitions) {
+        this(work, partitions, NodePlacement.loopback(work));
+    }
+
+    ChaosCluster(Path work, int partitions, NodePlacement placement) {
         this.work = work;
         this.partitions = partitions;
+        this.placement = placement;
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
@@ -48,12 +57,14 @@ final class ChaosCluster implements AutoCloseable {
             if (!bind.getKey().equals(id) && states.get(bind.getKey()) == State.UP) seeds.add(bind.getValue());
         }
         if (!seeds.isEmpty()) args.addAll(List.of("--seeds", String.join(",", seeds)));
-        String http = urls.containsKey(id) ? urls.get(id).substring("http://".length()) : "127.0.0.1:0";
-        String bind = binds.getOrDefault(id, "127.0.0.1:0");
+        args.addAll(placement.nodeArgs(id));
+        String anyPort = placement.host(id) + ":0";
+        String http = urls.containsKey(id) ? urls.get(id).substring("http://".length()) : anyPort;
+        String bind = binds.getOrDefault(id, anyPort);
         NodeProcess node;
         String url;
         for (int attempt = 1; ; attempt++) {
-            node = NodeProcess.start(id, work.resolve(id), work.resolve("log"), http, bind, args);
+            node = NodeProcess.start(id, work.resolve(id), placement.commandPrefix(id), http, bind, args);
             synchronized (everStarted) {
                 everStarted.add(node);
             }
@@ -67,8 +78,8 @@ final class ChaosCluster implements AutoCloseable {
                 System.out.printf("  %s: a port was taken (%s, %s); retrying%s%n", id, http, bind,
                         attempt >= 2 ? " on new ports" : "");
                 if (attempt >= 2) {
-                    http = "127.0.0.1:0";
-                    bind = "127.0.0.1:0";
+                    http = anyPort;
+                    bind = anyPort;
                 }
                 Thread.sleep(1000);
             }
@@ -101,6 +112,27 @@ final class ChaosCluster implements AutoCloseable {
     int leave(String id) throws InterruptedException {
         states.put(id, State.LEFT);
         return processes.get(id).stop();
+    }
+
+    /** Cuts {@code id} off from the other nodes (it stays up, and reachable from here). */
+    void cut(String id, NetworkNamespaces.Direction direction) throws IOException {
+        cut.add(id);
+        placement.cut(id, direction);
+    }
+
+    /** Undoes {@link #cut}. */
+    void heal(String id) throws IOException {
+        placement.heal(id);
+        cut.remove(id);
+    }
+
+    /** Heals every node cut off now. */
+    void healAll() throws IOException {
+        for (String id : List.copyOf(cut)) heal(id);
+    }
+
+    boolean canCut() {
+        return placement.canCut();
     }
 
     State state(String id) {
@@ -215,8 +247,13 @@ final class ChaosCluster implements AutoCloseable {
         }
     }
 
-    /** Kills every process this run started and that still runs, by its own handle. */
+    /** Kills every process this run started and that still runs, by its own handle, and heals every cut. */
     private void killAll() {
+        try {
+            healAll();
+        } catch (IOException e) {
+            // the placement's own cleanup (deleting the namespaces) removes the rules too
+        }
         List<NodeProcess> started;
         synchronized (everStarted) {
             started = new ArrayList<>(everStarted);

@@ -15,12 +15,14 @@ import java.util.Set;
  * @param kills                every kill's failover, in order
  * @param failoverFirst        over the kills: from a kill to the first change of any partition it owned
  * @param failoverPerPartition over the kills and their partitions: from a kill until the partition was processed again
+ * @param cuts                 every partition fault's failover (the cut-off node's partitions on the other side), in order
+ * @param cutFailoverPerPartition over the cuts and their partitions: from a cut until another node processed the partition again
  * @param joins                every join's figures, in order
  * @param repairs              anti-entropy repairs the nodes reported (-1: no node answered a scrape)
  * @param drained              every node and feed caught up before the drain timeout
  */
 record ChaosFigures(Map<String, Long> anomalies, List<Kill> kills, Spread failoverFirst, Spread failoverPerPartition,
-                    List<Join> joins, long repairs, boolean drained) {
+                    List<Kill> cuts, Spread cutFailoverPerPartition, List<Join> joins, long repairs, boolean drained) {
 
     /** Nearest-rank percentiles of {@code count} values; null in place of a spread with no value. */
     record Spread(int count, long p50Ms, long p99Ms, long maxMs) {
@@ -32,7 +34,7 @@ record ChaosFigures(Map<String, Long> anomalies, List<Kill> kills, Spread failov
         }
     }
 
-    /** A kill of {@code node} at {@code atMs}; {@code failover} null when /v1/cluster showed no ownership before it. */
+    /** A kill (or a cut) of {@code node} at {@code atMs}; {@code failover} null when /v1/cluster showed no ownership before it. */
     record Kill(String node, long atMs, Failover failover) {}
 
     /**

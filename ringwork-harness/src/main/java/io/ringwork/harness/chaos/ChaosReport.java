@@ -90,8 +90,17 @@ final class ChaosReport {
         List<ChaosFigures.Join> joins = new ArrayList<>();
         List<Long> firstMs = new ArrayList<>();
         List<Long> partitionGapsMs = new ArrayList<>();
+        List<ChaosFigures.Kill> cuts = new ArrayList<>();
+        List<Long> cutGapsMs = new ArrayList<>();
         for (FaultFigures f : faults) {
             switch (f.fault().kind()) {
+                case PARTITION, PARTITION_ONEWAY -> {
+                    // The cut-off node's partitions, measured as a kill's: processed again on the others' feeds.
+                    Failover failover = f.before() == null ? null
+                            : failover(f.fault().node(), f.startMs(), f.before().ownedBy(f.fault().node()), feeds, firstArrivals(), appended);
+                    cuts.add(new ChaosFigures.Kill(f.fault().node(), f.startMs(), failover));
+                    if (failover != null) failover.gaps().forEach(g -> cutGapsMs.add(g.gapMs()));
+                }
                 case KILL -> {
                     Failover failover = f.before() == null ? null
                             : failover(f.fault().node(), f.startMs(), f.before().ownedBy(f.fault().node()), feeds, firstArrivals(), appended);
@@ -109,8 +118,8 @@ final class ChaosReport {
         byName.put("duplicated", anomalies.duplicated());
         byName.put("reordered", anomalies.reordered());
         byName.put("divergent", anomalies.divergent());
-        return new ChaosFigures(byName, kills, ChaosFigures.Spread.of(firstMs), ChaosFigures.Spread.of(partitionGapsMs), joins,
-                scrapes.repairs(), drained);
+        return new ChaosFigures(byName, kills, ChaosFigures.Spread.of(firstMs), ChaosFigures.Spread.of(partitionGapsMs), cuts,
+                ChaosFigures.Spread.of(cutGapsMs), joins, scrapes.repairs(), drained);
     }
 
     /** A join's figures over its window [start, settled] and the {@link #BASELINE_MS} before it. */
@@ -147,6 +156,7 @@ final class ChaosReport {
      */
     void printFaults(ChaosFigures figures, List<FaultFigures> faults) {
         int kill = 0;
+        int cut = 0;
         int join = 0;
         int skipped = 0;
         int never = 0;
@@ -160,6 +170,7 @@ final class ChaosReport {
                     skipped += failover.skipped().size();
                     never += failover.never().size();
                 }
+                case PARTITION, PARTITION_ONEWAY -> printKill(f, figures.cuts().get(cut++).failover());
                 case JOIN -> printJoin(figures.joins().get(join++), f, i + 1 < faults.size() ? faults.get(i + 1).startMs() : Long.MAX_VALUE, faults);
                 default -> out.printf("  %s %s at t=%.1fs, back or gone at t=%.1fs%n", f.fault().kind().label(),
                         f.fault().node(), f.startMs() / 1000.0, f.readyMs() / 1000.0);
@@ -176,10 +187,16 @@ final class ChaosReport {
                             + " (%d skipped: no record to process; %d never processed again)%n", figures.kills().size(), perPartition.count(),
                     perPartition.p50Ms(), perPartition.p99Ms(), perPartition.maxMs(), skipped, never);
         }
+        ChaosFigures.Spread cutPerPartition = figures.cutFailoverPerPartition();
+        if (cutPerPartition != null) {
+            out.printf("  failover across a partition over %d cuts, %d partitions: p50 %d ms, p99 %d ms, max %d ms%n", figures.cuts().size(),
+                    cutPerPartition.count(), cutPerPartition.p50Ms(), cutPerPartition.p99Ms(), cutPerPartition.maxMs());
+        }
     }
 
     private void printKill(FaultFigures f, Failover failover) {
-        String head = String.format("  kill %s at t=%.1fs: ", f.fault().node(), f.startMs() / 1000.0);
+        String head = String.format("  %s %s at t=%.1fs: ", f.fault().kind() == FaultSchedule.Kind.KILL ? "kill" : f.fault().kind().label(),
+                f.fault().node(), f.startMs() / 1000.0);
         if (failover == null) {
             out.println(head + "failover n/a (no ownership in /v1/cluster)");
             return;

@@ -13,6 +13,7 @@ import io.ringwork.harness.chaos.ChaosCluster.Ownership;
 import io.ringwork.harness.chaos.FaultSchedule.Fault;
 import io.ringwork.harness.chaos.FaultSchedule.Plan;
 import io.ringwork.runtime.client.RingworkClient;
+import io.ringwork.harness.netns.NetworkNamespaces;
 import io.ringwork.harness.process.GluerVerifier;
 import io.ringwork.runtime.node.Processors;
 import java.io.PrintStream;
@@ -32,7 +33,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * One chaos run with real node processes on loopback: start the nodes, produce the seeded workload
+ * One chaos run with real node processes (on loopback, or each on a host of its own: {@link
+ * NodePlacement}): start the nodes, produce the seeded workload
  * while following every node's feed and injecting the planned faults, then heal, drain, check and
  * report. Bounded in time (duration + drain timeout + a minute for starts); every process it
  * started is stopped before {@link #run()} returns, whatever happens.
@@ -73,6 +75,8 @@ public final class ChaosRun {
     private record Injected(Fault fault, long startMs, long readyMs, Ownership before, Ownership after, long afterMs) {}
 
     private final Config config;
+    private final Plan plan;
+    private final NodePlacement placement;
     private final Path work;
     private final PrintStream out;
     private final List<Injected> injected = new ArrayList<>();
@@ -88,9 +92,29 @@ public final class ChaosRun {
     /** The nodes' counters, scraped from their /metrics by {@link #poller}. */
     private final NodeScrapes scrapes;
     private MetricsPoller poller;
+    /** The last run's figures, for tests; null before a run got to its checks. */
+    private volatile ChaosFigures figures;
 
+    /** A run on loopback with the shared embedded log and the faults of {@code config} in a seeded order. */
     public ChaosRun(Config config, Path work, PrintStream out) {
+        this(config, FaultSchedule.plan(config.seed(), config.nodes(), config.durationMs(), config.faults()),
+                NodePlacement.loopback(work), work, out);
+    }
+
+    /**
+     * A run of {@code plan} (e.g. {@link FaultSchedule#inOrder}) with nodes where {@code placement}
+     * puts them; {@code config}'s nodes, duration, seed and faults must be the plan's.
+     *
+     * @throws IllegalArgumentException when the plan has partition faults and the placement cannot cut
+     */
+    public ChaosRun(Config config, Plan plan, NodePlacement placement, Path work, PrintStream out) {
+        if (!placement.canCut() && plan.faults().stream().anyMatch(f -> f.kind().isPartition())) {
+            throw new IllegalArgumentException("partition faults need a host per node: nodes on loopback cannot be cut off"
+                    + " (SeparateHostsChaosTest runs them in network namespaces)");
+        }
         this.config = config;
+        this.plan = plan;
+        this.placement = placement;
         this.work = work;
         this.out = out;
         this.scrapes = new NodeScrapes(config.partitions());
@@ -98,7 +122,6 @@ public final class ChaosRun {
 
     /** Runs and reports; returns 0 only when drained with zero anomalies. */
     public int run() throws Exception {
-        Plan plan = FaultSchedule.plan(config.seed(), config.nodes(), config.durationMs(), config.faults());
         out.printf("ringwork chaos: %d nodes, %.0f s, %,d records/s, %d partitions, seed %d%n", config.nodes(),
                 config.durationMs() / 1000.0, config.ratePerS(), config.partitions(), config.seed());
         out.println("  fault plan: " + (plan.faults().isEmpty() ? "none" : plan.faults()));
@@ -107,7 +130,7 @@ public final class ChaosRun {
         SequentialFold fold = new SequentialFold(new RecordApplier(new ProcessorRegistry(Processors.load()), Limits.DEFAULT));
         ChaosWorkload workload = new ChaosWorkload(config.seed(), config.tenants(), config.docs(), config.invalid(),
                 config.resources(), fold);
-        try (ChaosCluster cluster = new ChaosCluster(work, config.partitions())) {
+        try (ChaosCluster cluster = new ChaosCluster(work, config.partitions(), placement)) {
             for (String id : plan.initialNodes()) {
                 cluster.start(id);
                 out.printf("  %s up (pid %d) at %s%n", id, cluster.pid(id), cluster.urlIfUp(id));
@@ -153,6 +176,7 @@ public final class ChaosRun {
             List<ChaosReport.FaultFigures> faultFigures = injected.stream().map(i -> new ChaosReport.FaultFigures(i.fault(),
                     i.startMs(), i.readyMs(), i.before(), i.after(), i.afterMs())).toList();
             ChaosFigures figures = report.figures(faultFigures, anomalies, drained);
+            this.figures = figures;
             report.printFaults(figures, faultFigures);
             report.timeline();
             out.printf("  keys checked %,d on %d nodes (%s); records %,d, dead letters expected %,d%n", expected.size(),
@@ -175,6 +199,11 @@ public final class ChaosRun {
             if (poller != null) poller.close();
             for (FeedFollower follower : followers.values()) follower.stop();
         }
+    }
+
+    /** The figures of the run, once {@link #run()} got to its checks; else null. */
+    ChaosFigures figures() {
+        return figures;
     }
 
     /** Starts (or restarts) {@code id}; its process counts from zero from then on. */
@@ -247,12 +276,27 @@ public final class ChaosRun {
                 start(cluster, id);
                 follow(cluster, id);
                 readyMs = nowMs();
-                out.printf("  t=%4.1fs JOIN %s (pid %d) ready after %d ms%n", startMs / 1000.0, id, cluster.pid(id), readyMs - startMs);
+                out.printf("  t=%4.1fs JOIN %s (pid %d) ready after %d ms at %s%n", startMs / 1000.0, id, cluster.pid(id),
+                        readyMs - startMs, cluster.urlIfUp(id));
             }
             case LEAVE -> {
                 int code = cluster.leave(id);
                 readyMs = nowMs();
                 out.printf("  t=%4.1fs LEAVE %s (SIGTERM, exit %d after %d ms)%n", startMs / 1000.0, id, code, readyMs - startMs);
+            }
+            case PARTITION, PARTITION_ONEWAY -> {
+                boolean both = fault.kind() == FaultSchedule.Kind.PARTITION;
+                cluster.cut(id, both ? NetworkNamespaces.Direction.BOTH : NetworkNamespaces.Direction.OUTBOUND);
+                // The fault starts once the drop rules are in place (nft takes tens of ms): a record
+                // acknowledged before may still be the node's own, replicated as usual, and the
+                // failover measured from the earlier time read 52 ms for a one-way cut.
+                startMs = nowMs();
+                out.printf("  t=%4.1fs PARTITION %s from the other nodes (%s)%n", startMs / 1000.0, id,
+                        both ? "both ways" : "one way: what it sends is dropped");
+                Thread.sleep(fault.outageMs()); // the planned outage, even when this fault started late
+                cluster.heal(id);
+                readyMs = nowMs();
+                out.printf("  t=%4.1fs healed %s%n", readyMs / 1000.0, id);
             }
         }
         Ownership after;
@@ -338,8 +382,9 @@ public final class ChaosRun {
         if (waitMs > 0) Thread.sleep(waitMs);
     }
 
-    /** Resumes a paused node and restarts a killed one: the checks need every replica up. */
+    /** Heals every cut, resumes a paused node and restarts a killed one: the checks need every replica up. */
     private void heal(ChaosCluster cluster) throws Exception {
+        cluster.healAll();
         for (String id : cluster.nodes()) {
             switch (cluster.state(id)) {
                 case PAUSED -> cluster.resume(id);

@@ -26,18 +26,28 @@ public final class FaultSchedule {
     /** A kill, pause or leave needs this many members: with fewer, one node down is not a minority. */
     public static final int MIN_NODES_FOR_OUTAGE = 3;
 
-    public enum Kind { KILL, PAUSE, JOIN, LEAVE;
+    /**
+     * What a fault does. {@code PARTITION} cuts a node off from the other nodes both ways, and
+     * {@code PARTITION_ONEWAY} drops only what it sends (it still hears them), for the outage; both
+     * need a host per node ({@link NodePlacement#canCut()}).
+     */
+    public enum Kind { KILL, PAUSE, JOIN, LEAVE, PARTITION, PARTITION_ONEWAY;
 
         public static Kind parse(String name) {
             try {
-                return valueOf(name.trim().toUpperCase(Locale.ROOT));
+                return valueOf(name.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown fault '" + name + "' (kill, pause, join, leave)");
+                throw new IllegalArgumentException("unknown fault '" + name + "' (kill, pause, join, leave, partition, partition-oneway)");
             }
         }
 
         public String label() {
-            return name().toLowerCase(Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
+
+        /** A network partition: the node runs on, cut off from the others. */
+        public boolean isPartition() {
+            return this == PARTITION || this == PARTITION_ONEWAY;
         }
     }
 
@@ -47,10 +57,11 @@ public final class FaultSchedule {
      * @param atMs       when it starts, from the start of the run
      * @param kind       what happens
      * @param node       the node it happens to (for a join: the new node's id)
-     * @param outageMs   for a kill, how long until the restart; for a pause, until SIGCONT; else 0
+     * @param outageMs   for a kill, how long until the restart; for a pause, until SIGCONT; for a
+     *                   partition, until the heal; else 0
      */
     public record Fault(long atMs, Kind kind, String node, long outageMs) {
-        /** When the node is back (the restart or SIGCONT is due); {@code atMs} for join and leave. */
+        /** When the node is back (the restart, SIGCONT or heal is due); {@code atMs} for join and leave. */
         public long endMs() {
             return atMs + outageMs;
         }
@@ -81,8 +92,6 @@ public final class FaultSchedule {
      * @param requested    faults in the order asked; the plan shuffles them with the seed
      */
     public static Plan plan(long seed, int initialNodes, long durationMs, List<Kind> requested) {
-        Invariants.require(initialNodes >= 1, "need at least one node, got %s", initialNodes);
-        Invariants.require(durationMs > 0, "duration must be positive, got %s", durationMs);
         RandomSource random = RandomSource.seeded(seed);
         List<Kind> pending = new ArrayList<>(requested);
         for (int i = pending.size() - 1; i > 0; i--) { // Fisher-Yates with the seed
@@ -91,6 +100,20 @@ public final class FaultSchedule {
             pending.set(i, pending.get(j));
             pending.set(j, swap);
         }
+        return place(random, initialNodes, durationMs, pending);
+    }
+
+    /**
+     * Plans {@code requested} in the order given (a scenario: kill, then pause, then ...), with the
+     * seed choosing nodes, jitter and outages as {@link #plan} does, and the same safety bound.
+     */
+    public static Plan inOrder(long seed, int initialNodes, long durationMs, List<Kind> requested) {
+        return place(RandomSource.seeded(seed), initialNodes, durationMs, new ArrayList<>(requested));
+    }
+
+    private static Plan place(RandomSource random, int initialNodes, long durationMs, List<Kind> pending) {
+        Invariants.require(initialNodes >= 1, "need at least one node, got %s", initialNodes);
+        Invariants.require(durationMs > 0, "duration must be positive, got %s", durationMs);
         List<String> members = new ArrayList<>();
         for (int i = 1; i <= initialNodes; i++) members.add(nodeId(i));
         List<String> initial = List.copyOf(members);
@@ -121,6 +144,12 @@ public final class FaultSchedule {
                     node = members.get(random.nextInt(members.size()));
                     outageMs = Math.min(outageCapMs, 2000 + random.nextInt(3001));
                 }
+                case PARTITION, PARTITION_ONEWAY -> {
+                    // Longer than a pause: the others must declare the node dead and take its
+                    // partitions over (about 1 s), and then work without it for a while.
+                    node = members.get(random.nextInt(members.size()));
+                    outageMs = Math.min(outageCapMs, 4000 + random.nextInt(3001));
+                }
                 default -> {
                     node = members.get(random.nextInt(members.size()));
                     outageMs = Math.min(outageCapMs, 1000 + random.nextInt(3001));
@@ -137,12 +166,12 @@ public final class FaultSchedule {
     private static boolean allowed(Kind kind, int members) {
         return switch (kind) {
             case JOIN -> true;
-            case KILL, PAUSE -> members >= MIN_NODES_FOR_OUTAGE;
+            case KILL, PAUSE, PARTITION, PARTITION_ONEWAY -> members >= MIN_NODES_FOR_OUTAGE;
             case LEAVE -> members - 1 >= MIN_NODES_FOR_OUTAGE;
         };
     }
 
-    /** Parses "kill,pause,join,leave" (repeats allowed, e.g. "kill,kill"); empty or "none" means no faults. */
+    /** Parses "kill,pause,join,leave,partition,partition-oneway" (repeats allowed, e.g. "kill,kill"); empty or "none" means no faults. */
     public static List<Kind> parseFaults(String list) {
         List<Kind> kinds = new ArrayList<>();
         if (list == null || list.isBlank() || list.trim().equalsIgnoreCase("none")) return kinds;

@@ -6,7 +6,7 @@ import picocli.CommandLine;
 /**
  * The {@code ringwork} command line the launcher runs: the node's ({@link RingworkCli}: node,
  * produce, get, status) plus the commands that start and drive node processes (demo, chaos,
- * chaos-ranks). The node's module cannot depend on this one, so the commands are added here.
+ * chaos-ranks) and a Kafka broker process (kafka). The node's module cannot depend on this one, so the commands are added here.
  */
 public final class RingworkHarnessCli {
     private RingworkHarnessCli() {}
@@ -21,6 +21,6 @@ public final class RingworkHarnessCli {
     }
 
     static CommandLine commandLine() {
-        return RingworkCli.commandLine(new DemoCommand(), new ChaosCommand(), new ChaosRanksCommand());
+        return RingworkCli.commandLine(new DemoCommand(), new ChaosCommand(), new ChaosRanksCommand(), new KafkaCommand());
     }
 }

@@ -78,8 +78,22 @@ public final class NodeProcess implements AutoCloseable {
      */
     public static NodeProcess start(String nodeId, Path dataDir, Path logDir, String http, String bind,
                                     List<String> extraArgs) throws IOException {
+        List<String> args = new ArrayList<>(List.of("--log-dir", logDir.toString()));
+        args.addAll(extraArgs);
+        return start(nodeId, dataDir, List.of(), http, bind, args);
+    }
+
+    /**
+     * Starts {@code ringwork node} through {@code commandPrefix} (e.g. {@code ip netns exec NAME}
+     * for a node on a host of its own; empty to run it here), with {@code args} naming its log
+     * ({@code --log-dir DIR}, or a Kafka topic) and anything else. The prefix must exec the java
+     * command, so that this process's PID is the node's and kill, pause and stop reach the node.
+     */
+    public static NodeProcess start(String nodeId, Path dataDir, List<String> commandPrefix, String http, String bind,
+                                    List<String> args) throws IOException {
         Files.createDirectories(dataDir);
-        List<String> command = new ArrayList<>(List.of(javaBinary(), "--enable-native-access=ALL-UNNAMED",
+        List<String> command = new ArrayList<>(commandPrefix);
+        command.addAll(List.of(javaBinary(), "--enable-native-access=ALL-UNNAMED",
                 "-XX:+IgnoreUnrecognizedVMOptions", "--sun-misc-unsafe-memory-access=allow", "-Xms" + HEAP, "-Xmx" + HEAP,
                 "-XX:ReservedCodeCacheSize=" + CODE_CACHE,
                 "-Xlog:gc:file=\"" + dataDir.resolve(GC_LOG_PREFIX + "%p.log") + "\":time", jitLevel(),
@@ -89,9 +103,8 @@ public final class NodeProcess implements AutoCloseable {
         String extraJvm = System.getenv("RINGWORK_NODE_JAVA_OPTS");
         if (extraJvm != null && !extraJvm.isBlank()) command.addAll(List.of(extraJvm.trim().split("\\s+")));
         command.addAll(List.of("io.ringwork.runtime.cli.RingworkCli",
-                "node", "--node-id", nodeId, "--http", http, "--bind", bind, "--data-dir", dataDir.toString(),
-                "--log-dir", logDir.toString()));
-        command.addAll(extraArgs);
+                "node", "--node-id", nodeId, "--http", http, "--bind", bind, "--data-dir", dataDir.toString()));
+        command.addAll(args);
         Path output = dataDir.resolve(OUTPUT_FILE);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         withoutNodeSettings(builder.environment());
@@ -122,7 +135,8 @@ public final class NodeProcess implements AutoCloseable {
         return "-XX:TieredStopAtLevel=" + level;
     }
 
-    private static String javaBinary() {
+    /** The java binary for child JVMs: the launcher's ({@code RINGWORK_JAVA}), else this JVM's own. */
+    public static String javaBinary() {
         String fromLauncher = System.getenv("RINGWORK_JAVA");
         if (fromLauncher != null && !fromLauncher.isBlank()) return fromLauncher;
         return ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());

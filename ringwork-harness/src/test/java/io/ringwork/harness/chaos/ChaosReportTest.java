@@ -412,8 +412,25 @@ class ChaosReportTest {
         assertEquals(10L, j.unmovedStallMs());
         assertEquals(null, j.runners()); // no scrape: not available, rather than zero
         assertEquals(-1, figures.repairs());
-        assertTrue(new ChaosFigures(Map.of("lost", 0L), List.of(), null, null, List.of(), 0, true).ok());
+        assertTrue(new ChaosFigures(Map.of("lost", 0L), List.of(), null, null, List.of(), null, List.of(), 0, true).ok());
         assertEquals("RESULT: FAILED, 0 anomalies, not drained",
-                new ChaosFigures(Map.of("lost", 0L), List.of(), null, null, List.of(), 0, false).resultLine());
+                new ChaosFigures(Map.of("lost", 0L), List.of(), null, null, List.of(), null, List.of(), 0, false).resultLine());
+    }
+
+    /** A partition's failover is measured as a kill's, and kept apart from the kills'. */
+    @Test
+    void aPartitionsFailoverIsItsOwnFigure() {
+        long cut = 2_000;
+        append(0, 1, 2_100, true);
+        deliver(n2, 0, 1, 3_200); // p0, owned by the cut-off n1, processed again by n2 1,200 ms after the cut
+        Ownership owners = new Ownership(Map.of(0, "n1"), Map.of());
+        ChaosReport.FaultFigures partitioned = new ChaosReport.FaultFigures(new Fault(cut, FaultSchedule.Kind.PARTITION, "n1", 5_000),
+                cut, 7_000, owners, owners, 10_000);
+        ChaosFigures figures = report().figures(List.of(partitioned), new ChaosChecks.Anomalies(0, 0, 0, 0, List.of(), 0, List.of()), true);
+        assertEquals(List.of(), figures.kills());
+        assertEquals(1, figures.cuts().size());
+        assertEquals(new ChaosFigures.Spread(1, 1_200, 1_200, 1_200), figures.cutFailoverPerPartition());
+        assertTrue(faultLines(partitioned).contains("partition n1 at t=2.0s: failover first change 1200 ms"),
+                faultLines(partitioned));
     }
 }

@@ -14,7 +14,7 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class FaultScheduleTest {
-    private static final List<Kind> ALL = FaultSchedule.parseFaults("kill,pause,join,leave,kill,pause");
+    private static final List<Kind> ALL = FaultSchedule.parseFaults("kill,pause,join,leave,kill,pause,partition,partition-oneway");
 
     @Test
     void theSameSeedGivesTheSamePlanAndAnotherSeedUsuallyNot() {
@@ -67,5 +67,26 @@ class FaultScheduleTest {
         assertEquals(List.of(Kind.JOIN, Kind.LEAVE), withJoin.faults().stream().map(Fault::kind).toList(),
                 "the join makes the leave possible");
         assertNotEquals(0, FaultSchedule.plan(1, 2, 30_000, List.of(Kind.KILL)).skipped().size());
+    }
+
+    @Test
+    void inOrderKeepsTheScenarioOrderAndPartitionsLastLongerThanDetection() {
+        List<Kind> scenario = FaultSchedule.parseFaults("kill,pause,join,partition,partition-oneway");
+        Plan plan = FaultSchedule.inOrder(3, 3, 150_000, scenario);
+        assertEquals(scenario, plan.faults().stream().map(Fault::kind).toList());
+        assertEquals(plan, FaultSchedule.inOrder(3, 3, 150_000, scenario));
+        for (Fault fault : plan.faults()) {
+            if (fault.kind().isPartition()) assertTrue(fault.outageMs() >= 4000, fault.toString());
+        }
+        assertEquals("partition-oneway", Kind.PARTITION_ONEWAY.label());
+        assertEquals(Kind.PARTITION_ONEWAY, Kind.parse(" Partition-Oneway "));
+    }
+
+    @Test
+    void partitionFaultsAreRefusedForNodesOnLoopback(@org.junit.jupiter.api.io.TempDir java.nio.file.Path work) {
+        ChaosRun.Config config = new ChaosRun.Config(3, 30_000, List.of(Kind.PARTITION), 1, 100, 4, 2, 10, 0, 10, 10_000);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> new ChaosRun(config, work, System.out));
+        assertTrue(e.getMessage().contains("partition faults need a host per node"), e.getMessage());
     }
 }

@@ -32,11 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
  * ({@link ChaosChecks}), and the cut-off node's partitions must have been processed again on the
  * majority side.
  *
- * <p>The log: by default the embedded log in one directory that every namespace sees (namespaces
- * share the file system), the one shared path. With {@code -Dringwork.hosts.log=kafka} a real
- * Kafka broker ({@link KafkaBrokerProcess}) runs on a 5th host and the nodes read its topic with
- * {@code --kafka BOOTSTRAP --topic NAME}, sharing nothing but the network; that needs the node's
- * Kafka log (issue 20, item 1), and becomes the default once it is in.
+ * <p>The log: a real Kafka broker ({@link KafkaBrokerProcess}) runs on a 5th host and the nodes read
+ * its topic with {@code --kafka BOOTSTRAP --topic NAME}, sharing nothing but the network. With
+ * {@code -Dringwork.hosts.log=embedded} they use the embedded log in one directory that every
+ * namespace sees instead (namespaces share the file system), the one shared path.
  *
  * <p>Needs root, {@code ip} and {@code nft} ({@code ./ringwork tools install nft}); skipped otherwise.
  * About 3 minutes, so it runs with {@code ./ringwork test -Pslow}.
@@ -54,7 +53,7 @@ class SeparateHostsChaosTest {
     private static final long FAILOVER_BOUND_MS = 5_000;
     private static final int PARTITIONS = 16;
     /** The nodes' log: the shared embedded log's directory, or "kafka" (see the class comment). */
-    private static final boolean ON_KAFKA = "kafka".equals(System.getProperty("ringwork.hosts.log", "embedded"));
+    private static final boolean ON_KAFKA = "kafka".equals(System.getProperty("ringwork.hosts.log", "kafka"));
     private static final String TOPIC = "ringwork-hosts";
 
     @BeforeAll

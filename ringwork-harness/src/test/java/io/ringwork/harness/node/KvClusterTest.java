@@ -115,6 +115,15 @@ class KvClusterTest {
                         .isBetween(acknowledged[k], acknowledged[k] + indefinite[k]);
             }
             System.out.printf("kv cluster: %d compare-and-sets lost a race%n", refused);
+            // A listing on any survivor reaches every partition's owner: the three hot keys, in order.
+            for (String url : survivors) {
+                HttpResponse<String> listing = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/v1/kv?prefix=hot/")).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                assertThat(listing.statusCode()).as("listing at %s: %s", url, listing.body()).isEqualTo(200);
+                List<String> listed = new ArrayList<>();
+                for (JsonNode key : JSON.readTree(listing.body()).path("keys")) listed.add(key.path("key").asText());
+                assertThat(listed).as("listing at %s", url).containsExactlyElementsOf(keys);
+            }
             assertThat(refused).as("the clients raced").isPositive();
         } finally {
             pool.shutdownNow();

@@ -84,7 +84,9 @@ public final class HttpApi implements AutoCloseable {
             else reads.gluerDocument(exchange);
         });
         route("/v1/state/", List.of("GET"), Access.SCOPED, reads::state);
-        route("/v1/kv/", List.of("GET", "PUT", "DELETE"), Access.SCOPED, new KvHandlers(node, reads)::handle);
+        KvHandlers kv = new KvHandlers(node, reads);
+        route("/v1/kv/", List.of("GET", "PUT", "DELETE"), Access.SCOPED, kv::handle);
+        route("/v1/kv", List.of("GET"), Access.SCOPED, kv::list);
         route("/v1/dead-letters", List.of("GET"), Access.SCOPED, reads::deadLetters);
         route("/v1/cluster", List.of("GET"), Access.READ_ALL, reads::cluster);
         route("/v1/changes", List.of("GET"), Access.SCOPED, changes::handle);

@@ -217,6 +217,56 @@ final class KvHandlers {
         }
     }
 
+    // ---------------------------------------------------------------- listing
+
+    /**
+     * {@code GET /v1/kv?prefix=P&limit=L&after=K}: the live keys with the prefix, in order (of their
+     * UTF-8 bytes), at most L (default 100, at most 1,000), with their versions, and {@code next}
+     * (the key to pass as {@code after} for the next page) when more may follow. Each partition
+     * is listed at its owner as it is when asked: a listing is not a snapshot of the whole store.
+     * A token sees only the keys its scopes may read.
+     */
+    void list(HttpExchange exchange) throws IOException {
+        Exchanges.requireMethod(exchange, "GET");
+        Map<String, String> query = Exchanges.query(exchange);
+        String prefix = query.getOrDefault("prefix", "");
+        String after = query.get("after");
+        int limit;
+        try {
+            limit = Integer.parseInt(query.getOrDefault("limit", "100"));
+        } catch (NumberFormatException e) {
+            limit = -1;
+        }
+        if (limit < 1 || limit > io.ringwork.runtime.peer.RelayedList.LIMIT_MAX) {
+            throw ApiError.badRequest("limit must be an integer from 1 to " + io.ringwork.runtime.peer.RelayedList.LIMIT_MAX
+                    + ", got '" + query.get("limit") + "'");
+        }
+        if (prefix.getBytes(StandardCharsets.UTF_8).length > KvProcessor.KEY_MAX_BYTES
+                || (after != null && after.getBytes(StandardCharsets.UTF_8).length > KvProcessor.KEY_MAX_BYTES)) {
+            throw ApiError.badRequest("prefix and after are keys: at most " + KvProcessor.KEY_MAX_BYTES + " bytes of UTF-8");
+        }
+        var readable = Exchanges.principal(exchange).readableKeys();
+        KeyReads.Listing listing = node.reads().list(KvProcessor.KEY_PREFIX + prefix,
+                after == null ? null : KvProcessor.KEY_PREFIX + after, limit);
+        List<io.ringwork.runtime.peer.RelayedList.Entry> entries = new java.util.ArrayList<>(listing.entries());
+        entries.sort((a, b) -> KeyReads.compareUtf8(a.key(), b.key()));
+        ObjectNode body = Exchanges.JSON.createObjectNode();
+        var keys = body.putArray("keys");
+        int listed = 0;
+        String last = null;
+        for (var entry : entries) {
+            if (listed == limit) break;
+            last = entry.key().substring(KvProcessor.KEY_PREFIX.length());
+            listed++;
+            if (!readable.test(entry.key())) continue;
+            keys.addObject().put("key", last).put("version", entry.version());
+        }
+        boolean more = listing.more() || entries.size() > limit;
+        if (more && last != null) body.put("next", last);
+        else body.putNull("next");
+        Exchanges.json(exchange, 200, body);
+    }
+
     // ---------------------------------------------------------------- reads
 
     private void read(HttpExchange exchange, String key) throws IOException {

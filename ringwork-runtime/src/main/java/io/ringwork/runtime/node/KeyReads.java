@@ -9,8 +9,11 @@ import io.ringwork.runtime.cluster.ClusterService;
 import io.ringwork.runtime.http.ApiError;
 import io.ringwork.runtime.membership.MembershipService;
 import io.ringwork.runtime.peer.ReadRelay;
+import io.ringwork.runtime.peer.RelayedList;
 import io.ringwork.runtime.peer.RelayedRead;
 import io.ringwork.runtime.processing.ProcessingEngine;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -215,6 +218,121 @@ public final class KeyReads {
             return RelayedRead.Answer.unavailable(self + " is taking over partition " + partition + " and is not in sync yet");
         }
         return answer(localRead(request.key()));
+    }
+
+    /**
+     * The owner's side of a key-value listing: for each partition asked that this node holds, its
+     * live key-value keys with the prefix, after {@code after}, in the store's key order, up to the
+     * limit (and whether there are more). Partitions it does not hold are left out and named.
+     */
+    public RelayedList.Answer serveList(RelayedList.Request request) {
+        List<Integer> served = new ArrayList<>();
+        List<Integer> more = new ArrayList<>();
+        List<Integer> missing = new ArrayList<>();
+        List<RelayedList.Entry> entries = new ArrayList<>();
+        for (int partition : request.partitions()) {
+            // A partition with no record yet is held by no store: one this node runs or holds in
+            // sync is listed (empty) all the same.
+            if (partition < 0 || partition >= partitioner.partitionCount()
+                    || !(store.holds(partition) || cluster.runs(partition) || cluster.inSync(partition))) {
+                missing.add(partition);
+                continue;
+            }
+            served.add(partition);
+            if (listLocal(partition, request.prefix(), request.after(), request.limit(), entries)) more.add(partition);
+        }
+        return new RelayedList.Answer(served, entries, more,
+                missing.isEmpty() ? "" : self + " holds no copy of partitions " + missing);
+    }
+
+    /**
+     * Adds to {@code out} up to {@code limit} live key-value keys of {@code partition} that start
+     * with {@code prefix}, after {@code after} (null: from the first); true when more follow. Keys
+     * with the prefix are contiguous in the store's (UTF-8 byte) order, starting at the prefix.
+     */
+    private boolean listLocal(int partition, String prefix, String after, int limit, List<RelayedList.Entry> out) {
+        int listed = 0;
+        String from = after;
+        if (from == null || compareUtf8(from, prefix) < 0) {
+            if (listable(store.get(partition, prefix)) >= 0) {
+                out.add(new RelayedList.Entry(partition, prefix, listable(store.get(partition, prefix))));
+                listed++;
+            }
+            from = prefix;
+        }
+        while (true) {
+            List<io.ringwork.core.store.WriteSet.StateWrite> page = store.scan(partition, from, 256);
+            if (page.isEmpty()) return false;
+            for (var write : page) {
+                if (!write.key().startsWith(prefix)) return false; // past the prefix's range
+                long version = listable(write.state());
+                if (version < 0) continue;
+                if (listed == limit) return true;
+                out.add(new RelayedList.Entry(partition, write.key(), version));
+                listed++;
+            }
+            from = page.get(page.size() - 1).key();
+        }
+    }
+
+    /** The key-value version of a live key-value entry; -1 for none, a deleted key or another processor's. */
+    private static long listable(StoredState stored) {
+        if (stored == null || !io.ringwork.core.kv.KvProcessor.NAME.equals(stored.processor()) || stored.value() == null) return -1;
+        io.ringwork.core.kv.KvState state = io.ringwork.core.kv.KvCodec.INSTANCE.decode(stored.value());
+        return state.present() ? state.version() : -1;
+    }
+
+    /** Compares as the stores order keys: by their UTF-8 bytes. */
+    public static int compareUtf8(String a, String b) {
+        return java.util.Arrays.compareUnsigned(a.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                b.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /**
+     * A listing over every partition: this node's own for the partitions it runs or owns, and for
+     * the others one request per owner. Throws a 503 naming the partitions no one answered for.
+     */
+    /** What a listing over every partition found: each partition's keys, and whether any partition has more. */
+    public record Listing(List<RelayedList.Entry> entries, boolean more) {}
+
+    public Listing list(String prefix, String after, int limit) {
+        OwnershipPlan plan = cluster.plan();
+        java.util.Map<String, List<Integer>> byOwner = new java.util.TreeMap<>();
+        for (int p = 0; p < partitioner.partitionCount(); p++) {
+            String owner = plan == null || cluster.runs(p) ? self : plan.owner(p);
+            if (owner == null) {
+                throw new ApiError(503, "unavailable", "partition " + p + " has no owner now (too few members are ready); retry", true);
+            }
+            byOwner.computeIfAbsent(owner, k -> new ArrayList<>()).add(p);
+        }
+        List<RelayedList.Entry> entries = new ArrayList<>();
+        List<Integer> unanswered = new ArrayList<>();
+        boolean more = false;
+        List<String> why = new ArrayList<>();
+        for (var entry : byOwner.entrySet()) {
+            RelayedList.Request request = new RelayedList.Request(entry.getValue(), prefix, after, limit);
+            RelayedList.Answer answer;
+            if (entry.getKey().equals(self)) {
+                answer = serveList(request);
+            } else {
+                String address = cluster.peerAddress(entry.getKey());
+                try {
+                    answer = address == null ? RelayedList.Answer.none(entry.getKey() + " has no peer address yet")
+                            : relay.list(entry.getKey(), address, request);
+                } catch (ReadRelay.RelayFailed failed) {
+                    answer = RelayedList.Answer.none(failed.getMessage());
+                }
+            }
+            entries.addAll(answer.entries());
+            more |= !answer.more().isEmpty();
+            for (int p : entry.getValue()) if (!answer.served().contains(p)) unanswered.add(p);
+            if (!answer.detail().isEmpty()) why.add(answer.detail());
+        }
+        if (!unanswered.isEmpty()) {
+            throw new ApiError(503, "unavailable", "partitions " + unanswered + " could not be listed (" + String.join("; ", why)
+                    + "); a listing changes nothing, so retrying is safe", true);
+        }
+        return new Listing(entries, more);
     }
 
     private static RelayedRead.Answer answer(Read read) {

@@ -302,6 +302,11 @@ public final class RingworkNode implements AutoCloseable {
                 }
 
                 @Override
+                public io.ringwork.runtime.peer.RelayedList.Answer list(String from, io.ringwork.runtime.peer.RelayedList.Request request) {
+                    return reads.serveList(request);
+                }
+
+                @Override
                 public List<io.ringwork.core.cluster.FeedRelay.Page> serveFeed(String from, List<io.ringwork.core.cluster.FeedRelay.Fetch> fetches) {
                     return cluster.serveFeed(from, fetches);
                 }

@@ -100,6 +100,15 @@ public final class PeerClient implements AutoCloseable {
         return answer.value();
     }
 
+    /** Asks for a key-value listing; same connection rules as {@link #read}. */
+    public RelayedList.Answer list(RelayedList.Request request, int answerTimeoutMs, int answerMaxBytes) throws IOException {
+        PeerCodec.Decoded<RelayedList.Answer> answer = request(codec.encodeList(request), answerMaxBytes, answerTimeoutMs,
+                codec::decodeListAnswer);
+        counters.dropped(PeerCounters.UNKNOWN_KIND, answer.unknownKinds());
+        counters.dropped(PeerCounters.UNKNOWN_FIELD, answer.unknownFields());
+        return answer.value();
+    }
+
     /**
      * Sends feed fetches ({@code FeedRelay}) and returns one page per fetch, in order (a refusal
      * where the member does not serve feeds). Same connection rules as {@link #exchange}.

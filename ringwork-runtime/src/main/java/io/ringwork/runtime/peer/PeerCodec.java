@@ -76,6 +76,9 @@ public class PeerCodec {
     // Relayed reads: a request of one READ message, answered by one READ_ANSWER.
     static final int READ = 40;
     static final int READ_ANSWER = 41;
+    // Key-value listings: a request of one LIST message, answered by one LIST_ANSWER.
+    static final int LIST = 42;
+    static final int LIST_ANSWER = 43;
     // The feed relay (FeedRelay): a frame of fetches is answered by a frame of pages, one each.
     static final int FEED_FETCH = 50;
     static final int FEED_PAGE = 51;
@@ -110,6 +113,13 @@ public class PeerCodec {
     static final int READ_REPLICA = 43;
     /** The answering node's feed checkpoint of the partition, on READ_ANSWER (absent: unknown). */
     static final int READ_DURABLE = 44;
+    // Fields of LIST and LIST_ANSWER (with PARTITION, repeated, and LIMIT).
+    static final int LIST_PREFIX = 45;
+    static final int LIST_AFTER = 46;
+    /** One listed key: partition (4 bytes), version (8), UTF-8 key. */
+    static final int LIST_ENTRY = 47;
+    static final int LIST_SERVED = 48;
+    static final int LIST_MORE = 49;
     /** The durable frontier, on COMMIT and DURABLE (absent: nothing said, {@link ReplicaMessage#NOTHING_DURABLE}). */
     static final int DURABLE_SEQ = 14;
     // The feed relay's fields (with PARTITION, CHECKPOINT and CHANGE).
@@ -539,6 +549,108 @@ public class PeerCodec {
         return new RelayedRead.Answer(known, state, owner, detail, checkpoint, durable);
     }
 
+    // ---------------------------------------------------------------- key-value listings
+
+    /** Whether a request body is a key-value listing: its first message says. */
+    public boolean isList(byte[] body) {
+        try {
+            Tagged.Reader reader = new Tagged.Reader(body);
+            return reader.hasMore() && reader.next().number() == LIST;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public byte[] encodeList(RelayedList.Request request) {
+        Tagged.Writer fields = new Tagged.Writer().string(LIST_PREFIX, request.prefix()).longValue(LIMIT, request.limit());
+        for (int partition : request.partitions()) fields.longValue(PARTITION, partition);
+        if (request.after() != null) fields.string(LIST_AFTER, request.after());
+        return new Tagged.Writer(64 + fields.size()).message(LIST, fields).toByteArray();
+    }
+
+    /** Reads a listing request; other messages in it are skipped and counted. */
+    public Decoded<RelayedList.Request> decodeList(byte[] body) throws IOException {
+        try {
+            Tagged.Reader reader = new Tagged.Reader(body);
+            RelayedList.Request request = null;
+            int unknownKinds = 0;
+            int unknownFields = 0;
+            while (reader.hasMore()) {
+                Tagged.Slice message = reader.next();
+                if (message.number() != LIST) {
+                    unknownKinds++;
+                    continue;
+                }
+                if (request != null) throw new IOException("a listing request carries two listings");
+                Tagged.Fields f = new Tagged.Fields(message.reader(), this::knowsField);
+                unknownFields += f.unknown();
+                List<Integer> partitions = new ArrayList<>();
+                for (Tagged.Slice partition : f.all(PARTITION)) partitions.add(Math.toIntExact(partition.longValue()));
+                long limit = f.longValue(LIMIT);
+                request = new RelayedList.Request(partitions, f.one(LIST_PREFIX).string(),
+                        f.has(LIST_AFTER) ? f.one(LIST_AFTER).string() : null, (int) Math.min(Integer.MAX_VALUE, Math.max(0, limit)));
+            }
+            if (request == null) throw new IOException("a listing request without a listing");
+            return new Decoded<>(request, unknownKinds, unknownFields);
+        } catch (RuntimeException e) {
+            throw new IOException("bad listing request: " + e, e);
+        }
+    }
+
+    public byte[] encodeListAnswer(RelayedList.Answer answer) {
+        Tagged.Writer fields = new Tagged.Writer();
+        for (int partition : answer.served()) fields.longValue(LIST_SERVED, partition);
+        for (int partition : answer.more()) fields.longValue(LIST_MORE, partition);
+        for (RelayedList.Entry entry : answer.entries()) {
+            byte[] key = entry.key().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            fields.bytes(LIST_ENTRY, java.nio.ByteBuffer.allocate(12 + key.length).putInt(entry.partition())
+                    .putLong(entry.version()).put(key).array());
+        }
+        if (!answer.detail().isEmpty()) fields.string(READ_DETAIL, answer.detail());
+        return new Tagged.Writer(16 + fields.size()).message(LIST_ANSWER, fields).toByteArray();
+    }
+
+    /**
+     * Reads the answer to a listing. A {@code SKIPPED} answer or anything but a LIST_ANSWER (an
+     * older member, which does not list) reads as an answer that served nothing, saying why.
+     */
+    public Decoded<RelayedList.Answer> decodeListAnswer(byte[] body) throws IOException {
+        try {
+            Tagged.Reader reader = new Tagged.Reader(body);
+            RelayedList.Answer answer = null;
+            int unknownKinds = 0;
+            int unknownFields = 0;
+            while (reader.hasMore()) {
+                Tagged.Slice message = reader.next();
+                if (message.number() != LIST_ANSWER) {
+                    unknownKinds++;
+                    continue;
+                }
+                if (answer != null) throw new IOException("a listing answered twice");
+                Tagged.Fields f = new Tagged.Fields(message.reader(), this::knowsField);
+                unknownFields += f.unknown();
+                List<Integer> served = new ArrayList<>();
+                for (Tagged.Slice partition : f.all(LIST_SERVED)) served.add(Math.toIntExact(partition.longValue()));
+                List<Integer> more = new ArrayList<>();
+                for (Tagged.Slice partition : f.all(LIST_MORE)) more.add(Math.toIntExact(partition.longValue()));
+                List<RelayedList.Entry> entries = new ArrayList<>();
+                for (Tagged.Slice entry : f.all(LIST_ENTRY)) {
+                    java.nio.ByteBuffer bytes = java.nio.ByteBuffer.wrap(entry.bytes());
+                    int partition = bytes.getInt();
+                    long version = bytes.getLong();
+                    byte[] key = new byte[bytes.remaining()];
+                    bytes.get(key);
+                    entries.add(new RelayedList.Entry(partition, new String(key, java.nio.charset.StandardCharsets.UTF_8), version));
+                }
+                answer = new RelayedList.Answer(served, entries, more, f.has(READ_DETAIL) ? f.one(READ_DETAIL).string() : "");
+            }
+            if (answer == null) answer = RelayedList.Answer.none("the member runs a version that does not list keys");
+            return new Decoded<>(answer, unknownKinds, unknownFields);
+        } catch (RuntimeException e) {
+            throw new IOException("bad listing answer: " + e, e);
+        }
+    }
+
     // ---------------------------------------------------------------- the feed relay
 
     /** True when {@code body} is a frame of feed fetches (its first message is one). */
@@ -647,7 +759,7 @@ public class PeerCodec {
     /** Whether this version reads fields of {@code tag}; others are skipped and counted. */
     protected boolean knowsField(int tag) {
         return (tag >= PARTITION && tag <= DURABLE_SEQ) || (tag >= READ_KEY && tag <= READ_DETAIL)
-                || (tag >= FROM_POSITION && tag <= RUNS) || tag == MACHINE || tag == BODY || (tag >= READ_CHECKPOINT && tag <= READ_DURABLE);
+                || (tag >= FROM_POSITION && tag <= RUNS) || tag == MACHINE || tag == BODY || (tag >= READ_CHECKPOINT && tag <= LIST_MORE);
     }
 
     /** Adds fields a later version writes to a message of {@code kind}; none in this one. */

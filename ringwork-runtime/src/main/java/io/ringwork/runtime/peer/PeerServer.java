@@ -68,6 +68,11 @@ public final class PeerServer implements AutoCloseable {
         default RelayedRead.Answer read(String from, RelayedRead.Request request) {
             return RelayedRead.Answer.unavailable("this node serves no relayed reads");
         }
+
+        /** Answers a key-value listing asked by {@code from} from this node's own store; never relays it. */
+        default RelayedList.Answer list(String from, RelayedList.Request request) {
+            return RelayedList.Answer.none("this node serves no listings");
+        }
     }
 
     private final ServerSocket socket;
@@ -183,6 +188,7 @@ public final class PeerServer implements AutoCloseable {
     /** Decodes, applies and answers one request frame; a frame that does not decode is a drop. */
     private byte[] answer(String from, byte[] request) throws PeerChannel.Drop {
         if (codec.isRead(request)) return answerRead(from, request);
+        if (codec.isList(request)) return answerList(from, request);
         if (PeerCodec.isFeedFetch(request)) {
             List<FeedRelay.Fetch> fetches;
             try {
@@ -242,6 +248,19 @@ public final class PeerServer implements AutoCloseable {
                         + RelayedRead.HOPS_MAX + " is allowed")
                 : receiver.read(from, read.value());
         return codec.encodeReadAnswer(answer);
+    }
+
+    /** A key-value listing: answered from this node's store. */
+    private byte[] answerList(String from, byte[] request) throws PeerChannel.Drop {
+        PeerCodec.Decoded<RelayedList.Request> list;
+        try {
+            list = codec.decodeList(request);
+        } catch (IOException | RuntimeException e) {
+            throw new PeerChannel.Drop(PeerCounters.MALFORMED, e.getMessage());
+        }
+        counters.dropped(PeerCounters.UNKNOWN_KIND, list.unknownKinds());
+        counters.dropped(PeerCounters.UNKNOWN_FIELD, list.unknownFields());
+        return codec.encodeListAnswer(receiver.list(from, list.value()));
     }
 
     private static void closeQuietly(Socket connection) {

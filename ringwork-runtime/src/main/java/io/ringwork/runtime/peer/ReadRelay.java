@@ -134,6 +134,22 @@ public final class ReadRelay implements AutoCloseable {
      * {@code key}'s entry, as {@link #read(String, String, String)}.
      */
     public RelayedRead.Answer read(String owner, String address, String key, boolean replica) throws RelayFailed {
+        RelayedRead.Answer answer = ask(owner, address, client -> client.read(new RelayedRead.Request(key, 1, replica), timeoutMs, answerMaxBytes));
+        outcomes.get(answer.outcome().name().toLowerCase()).increment();
+        return answer;
+    }
+
+    /** Asks {@code member} for a key-value listing, with the same limits, pool and deadline as a read. */
+    public RelayedList.Answer list(String member, String address, RelayedList.Request request) throws RelayFailed {
+        return ask(member, address, client -> client.list(request, timeoutMs, answerMaxBytes));
+    }
+
+    /** One request to a member over a pooled connection. */
+    private interface Call<T> {
+        T on(PeerClient client) throws IOException;
+    }
+
+    private <T> T ask(String owner, String address, Call<T> call) throws RelayFailed {
         Objects.requireNonNull(address, "address");
         if (!inFlight.tryAcquire()) {
             throw failed(Failure.BUSY, "this node is relaying " + inFlightMax + " reads already, its limit");
@@ -144,7 +160,7 @@ public final class ReadRelay implements AutoCloseable {
                 throw failed(Failure.BUSY, "this node is relaying " + perPeerMax + " reads to " + owner + " already, its limit per member");
             }
             try {
-                return readWith(pool, owner, address, key, replica);
+                return askWith(pool, owner, address, call);
             } finally {
                 pool.permits.release();
             }
@@ -153,7 +169,7 @@ public final class ReadRelay implements AutoCloseable {
         }
     }
 
-    private RelayedRead.Answer readWith(Pool pool, String owner, String address, String key, boolean replica) throws RelayFailed {
+    private <T> T askWith(Pool pool, String owner, String address, Call<T> call) throws RelayFailed {
         Pooled pooled = pool.idle.pollFirst();
         if (pooled != null && !pooled.address().equals(address)) {
             pooled.client().close(); // the member restarted elsewhere: that connection leads nowhere
@@ -179,7 +195,7 @@ public final class ReadRelay implements AutoCloseable {
             throw failed(Failure.UNREACHABLE, "this node is shutting down");
         }
         try {
-            RelayedRead.Answer answer = client.read(new RelayedRead.Request(key, 1, replica), timeoutMs, answerMaxBytes);
+            T answer = call.on(client);
             boolean kept = false;
             if (deadline.cancel(false)) {
                 // The count and the offer are one step: reads that end together each saw room before
@@ -193,7 +209,6 @@ public final class ReadRelay implements AutoCloseable {
             }
             // Enough kept already, or the deadline closed the connection just as the answer came.
             if (!kept) client.close();
-            outcomes.get(answer.outcome().name().toLowerCase()).increment();
             return answer;
         } catch (IOException e) {
             deadline.cancel(false);

@@ -199,6 +199,35 @@ class KvApiTest {
     }
 
     @Test
+    void keysAreListedByPrefixInOrderAndPageByPage() throws Exception {
+        List<String> written = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            String key = String.format("list/%02d", i);
+            written.add(key);
+            assertThat(send("PUT", kv(key), Integer.toString(i)).status()).isEqualTo(200);
+        }
+        send("PUT", kv("listing-not-this"), "1");
+        send("DELETE", kv("list/07"), null);
+        written.remove("list/07");
+        List<String> listed = new ArrayList<>();
+        String after = null;
+        for (int pages = 0; pages < 10; pages++) {
+            Answer page = send("GET", "/v1/kv?prefix=list/&limit=10" + (after == null ? "" : "&after=" + after), null);
+            assertThat(page.status()).isEqualTo(200);
+            for (JsonNode key : page.body().path("keys")) {
+                listed.add(key.path("key").asText());
+                assertThat(key.path("version").asLong()).isPositive();
+            }
+            if (page.body().path("next").isNull()) break;
+            after = page.body().path("next").asText();
+        }
+        assertThat(listed).as("every live key with the prefix, in order, once").containsExactlyElementsOf(written);
+        assertThat(send("GET", "/v1/kv?prefix=list/&limit=0", null).status()).isEqualTo(400);
+        assertThat(send("GET", "/v1/kv?prefix=list/&limit=x", null).status()).isEqualTo(400);
+        assertThat(send("GET", "/v1/kv?prefix=nothing-here/", null).body().path("keys")).isEmpty();
+    }
+
+    @Test
     void aKeyOfTheStoreTakesAValueOfTheFullSize() throws Exception {
         String big = "\"" + "b".repeat(KvProcessor.VALUE_MAX_BYTES - 2) + "\"";
         assertThat(send("PUT", kv("big"), big).status()).isEqualTo(200);

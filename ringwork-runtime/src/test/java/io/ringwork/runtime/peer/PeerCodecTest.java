@@ -385,4 +385,21 @@ class PeerCodecTest {
         assertThatThrownBy(() -> codec.decodeFetches(codec.encodeFetches(List.of(
                 new io.ringwork.core.cluster.FeedRelay.Fetch(1, 0, 0, PeerCodec.FEED_LIMIT_MAX + 1))))).isInstanceOf(IOException.class);
     }
+
+    @org.junit.jupiter.api.Test
+    void keyValueListingsRoundTrip() throws Exception {
+        PeerCodec codec = new PeerCodec();
+        RelayedList.Request request = new RelayedList.Request(java.util.List.of(3, 7), "kv/app/", "kv/app/é", 50);
+        assertThat(codec.isList(codec.encodeList(request))).isTrue();
+        assertThat(codec.isRead(codec.encodeList(request))).isFalse();
+        assertThat(codec.decodeList(codec.encodeList(request)).value()).isEqualTo(request);
+        RelayedList.Request fromStart = new RelayedList.Request(java.util.List.of(0), "kv/", null, 1);
+        assertThat(codec.decodeList(codec.encodeList(fromStart)).value()).isEqualTo(fromStart);
+        RelayedList.Answer answer = new RelayedList.Answer(java.util.List.of(3), java.util.List.of(
+                new RelayedList.Entry(3, "kv/app/a", 11), new RelayedList.Entry(3, "kv/app/ü", 12)), java.util.List.of(3),
+                "n2 holds no copy of partitions [7]");
+        assertThat(codec.decodeListAnswer(codec.encodeListAnswer(answer)).value()).isEqualTo(answer);
+        // An older member answers a listing with a batch's answers: it served nothing.
+        assertThat(codec.decodeListAnswer(codec.encodeAnswers(java.util.List.of())).value().served()).isEmpty();
+    }
 }

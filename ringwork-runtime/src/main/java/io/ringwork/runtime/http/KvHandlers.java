@@ -315,6 +315,21 @@ final class KvHandlers {
      * the read began, while the replica set does not change under it.
      */
     private KeyReads.Read quorum(String key, String recordKey) {
+        long deadline = System.nanoTime() + READ_TIMEOUT_MS * 1_000_000;
+        long pauseMs = 1;
+        while (true) {
+            try {
+                return quorumOnce(key, recordKey);
+            } catch (ApiError e) {
+                // Too few answers (a replica busy with other relays, unreachable or moving): ask again until the deadline.
+                if (!e.code().equals("no_quorum") || System.nanoTime() > deadline) throw e;
+            }
+            pause(pauseMs);
+            pauseMs = Math.min(POLL_MAX_MS, pauseMs * 2);
+        }
+    }
+
+    private KeyReads.Read quorumOnce(String key, String recordKey) {
         int partition = partitioner.partitionOf(recordKey);
         var plan = node.cluster().plan();
         List<String> replicas = plan == null ? List.of(node.config().nodeId()) : plan.replicas(partition);

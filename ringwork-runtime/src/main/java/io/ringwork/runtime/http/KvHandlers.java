@@ -163,8 +163,7 @@ final class KvHandlers {
      * retried until the deadline: the record is in the log, so the only honest failure is late.
      */
     private KvOutcome awaitOutcome(String key, String recordKey, AppendResult appended, String id) {
-        long deadline = System.nanoTime() + WRITE_TIMEOUT_MS * 1_000_000;
-        long pauseMs = 1;
+        Backoff backoff = new Backoff(WRITE_TIMEOUT_MS);
         String lastProblem = "its owner had not applied it";
         while (true) {
             try {
@@ -190,13 +189,12 @@ final class KvHandlers {
                 if (e.status() < 500 || e.code().equals("outcome_unknown")) throw e;
                 lastProblem = e.getMessage();
             }
-            if (System.nanoTime() > deadline) {
+            if (backoff.expired()) {
                 throw new ApiError(504, "timeout", "the write of '" + key + "' is in the log (partition " + appended.partition()
                         + ", offset " + appended.offset() + ") but no answer came within " + WRITE_TIMEOUT_MS + " ms (" + lastProblem
                         + "); it will take effect when the partition's owner applies it: read the key, or retry with the same ?id=", false);
             }
-            pause(pauseMs);
-            pauseMs = Math.min(POLL_MAX_MS, pauseMs * 2);
+            backoff.pause();
         }
     }
 
@@ -315,17 +313,15 @@ final class KvHandlers {
      * the read began, while the replica set does not change under it.
      */
     private KeyReads.Read quorum(String key, String recordKey) {
-        long deadline = System.nanoTime() + READ_TIMEOUT_MS * 1_000_000;
-        long pauseMs = 1;
+        Backoff backoff = new Backoff(READ_TIMEOUT_MS);
         while (true) {
             try {
                 return quorumOnce(key, recordKey);
             } catch (ApiError e) {
                 // Too few answers (a replica busy with other relays, unreachable or moving): ask again until the deadline.
-                if (!e.code().equals("no_quorum") || System.nanoTime() > deadline) throw e;
+                if (!e.code().equals("no_quorum") || backoff.expired()) throw e;
             }
-            pause(pauseMs);
-            pauseMs = Math.min(POLL_MAX_MS, pauseMs * 2);
+            backoff.pause();
         }
     }
 
@@ -384,8 +380,7 @@ final class KvHandlers {
         } catch (LogException e) {
             throw new ApiError(503, "log_unavailable", "the log's end of partition " + partition + " is unknown: " + e.getMessage(), true);
         }
-        long deadline = System.nanoTime() + READ_TIMEOUT_MS * 1_000_000;
-        long pauseMs = 1;
+        Backoff backoff = new Backoff(READ_TIMEOUT_MS);
         String lastProblem = "its checkpoint was behind";
         while (true) {
             try {
@@ -396,22 +391,36 @@ final class KvHandlers {
                 if (e.status() < 500) throw e;
                 lastProblem = e.getMessage();
             }
-            if (System.nanoTime() > deadline) {
+            if (backoff.expired()) {
                 throw new ApiError(504, "timeout", "the owner of '" + key + "' did not reach the log's end (offset " + (end - 1)
                         + " of partition " + partition + ") within " + READ_TIMEOUT_MS + " ms (" + lastProblem
                         + "); a read changes nothing, so retrying is safe, or read ?consistency=local", false);
             }
-            pause(pauseMs);
-            pauseMs = Math.min(POLL_MAX_MS, pauseMs * 2);
+            backoff.pause();
         }
     }
 
-    private static void pause(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ApiError(503, "interrupted", "the node is stopping", false);
+    /** The waits between two asks of a replica: 1 ms, doubling up to {@link #POLL_MAX_MS}, until a deadline. */
+    private static final class Backoff {
+        private final long deadlineNs;
+        private long pauseMs = 1;
+
+        Backoff(long timeoutMs) {
+            this.deadlineNs = System.nanoTime() + timeoutMs * 1_000_000;
+        }
+
+        boolean expired() {
+            return System.nanoTime() > deadlineNs;
+        }
+
+        void pause() {
+            try {
+                Thread.sleep(pauseMs);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ApiError(503, "interrupted", "the node is stopping", false);
+            }
+            pauseMs = Math.min(POLL_MAX_MS, pauseMs * 2);
         }
     }
 }

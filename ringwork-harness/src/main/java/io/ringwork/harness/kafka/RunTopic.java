@@ -94,9 +94,11 @@ public final class RunTopic implements AutoCloseable {
             broker = KafkaBrokerProcess.start(data, "127.0.0.1", 0);
         } catch (IOException e) {
             // Its message ends with the broker's last output, many lines: the first says what failed.
-            String first = e instanceof java.nio.file.FileSystemException f
-                    ? "cannot use " + f.getFile() + (f.getReason() == null ? " (" + e.getClass().getSimpleName() + ")" : ": " + f.getReason())
-                    : String.valueOf(e.getMessage()).lines().findFirst().orElse("").replaceFirst(";? ?its last output.*$", "");
+            if (e instanceof java.nio.file.FileSystemException f) {
+                throw new IOException("the Kafka broker did not start: cannot use its data directory " + f.getFile()
+                        + (f.getReason() == null ? " (" + e.getClass().getSimpleName() + ")" : ": " + f.getReason()), e);
+            }
+            String first = String.valueOf(e.getMessage()).lines().findFirst().orElse("").replaceFirst(";? ?its last output.*$", "");
             throw new IOException("the Kafka broker did not start: " + first + " (its output is in "
                     + data.resolve(KafkaBrokerProcess.OUTPUT_FILE) + "; --keep keeps it)", e);
         }

@@ -161,6 +161,7 @@ public final class ChaosRun {
             }
             out.printf("  produced %,d records (%,d retried requests); healing and draining%n", producer.produced(), producer.retries());
             heal(cluster);
+            resolveRetried(producer);
             Set<String> continuous = continuous(plan);
             boolean drained = drain(cluster, producer, continuous);
             Map<String, Expected> expected = expected(producer, workload);
@@ -380,6 +381,24 @@ public final class ChaosRun {
     private void sleepUntil(long atMs) throws InterruptedException {
         long waitMs = atMs - nowMs();
         if (waitMs > 0) Thread.sleep(waitMs);
+    }
+
+    /**
+     * On Kafka, moves each record of a batch sent again after a failed attempt to its first copy in
+     * the topic, the one the nodes applied ({@link ChaosProducer#resolveRetried}); the embedded log
+     * keeps one copy, so there is nothing to do on it.
+     */
+    private void resolveRetried(ChaosProducer producer) {
+        List<String> args = placement.nodeArgs(FaultSchedule.nodeId(1));
+        int kafka = args.indexOf("--kafka");
+        int topic = args.indexOf("--topic");
+        if (kafka < 0 || topic < 0 || producer.retried().isEmpty()) return;
+        try (io.ringwork.harness.kafka.FirstCopyFinder finder =
+                     new io.ringwork.harness.kafka.FirstCopyFinder(args.get(kafka + 1), args.get(topic + 1))) {
+            int moved = producer.resolveRetried(finder::firstCopy);
+            out.printf("  retried records: %,d; %,d of them also appended by the failed attempt (Kafka keeps both copies,"
+                    + " the nodes apply the first): checked at the first copy's offset%n", producer.retried().size(), moved);
+        }
     }
 
     /** Heals every cut, resumes a paused node and restarts a killed one: the checks need every replica up. */

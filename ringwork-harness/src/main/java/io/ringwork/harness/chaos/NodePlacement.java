@@ -31,6 +31,15 @@ public interface NodePlacement {
 
     /** Every node on 127.0.0.1, sharing the embedded log in {@code work/log}; no cuts. */
     static NodePlacement loopback(Path work) {
+        return loopback(List.of("--log-dir", work.resolve("log").toString()));
+    }
+
+    /**
+     * Every node on 127.0.0.1 with the log flags {@code logArgs}: {@code --log-dir DIR}, or
+     * {@code --kafka BOOTSTRAP --topic NAME} (then each node has only its own data directory); no cuts.
+     */
+    static NodePlacement loopback(List<String> logArgs) {
+        List<String> args = List.copyOf(logArgs);
         return new NodePlacement() {
             @Override
             public String host(String id) {
@@ -44,7 +53,7 @@ public interface NodePlacement {
 
             @Override
             public List<String> nodeArgs(String id) {
-                return List.of("--log-dir", work.resolve("log").toString());
+                return args;
             }
 
             @Override

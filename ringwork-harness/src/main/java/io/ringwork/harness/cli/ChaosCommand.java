@@ -2,8 +2,11 @@ package io.ringwork.harness.cli;
 
 import io.ringwork.harness.chaos.ChaosRun;
 import io.ringwork.harness.chaos.FaultSchedule;
+import io.ringwork.harness.chaos.NodePlacement;
+import io.ringwork.harness.kafka.RunTopic;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -30,20 +33,36 @@ final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--drain-timeout", defaultValue = "60s", description = "wait this long for every node and feed to catch up (default ${DEFAULT-VALUE})") String drainTimeout;
     @Option(names = "--dir", description = "working directory (default: a new temporary one, deleted afterwards)") Path dir;
     @Option(names = "--keep", description = "keep the working directory (node outputs are in DIR/nID/node.out)") boolean keep;
+    @Option(names = "--kafka", arity = "0..1", paramLabel = "BOOTSTRAP", description = KAFKA_HELP) String kafka;
+
+    /** The help of {@code --kafka}, the same for demo and chaos. */
+    static final String KAFKA_HELP = "the log is a fresh Kafka topic (unique name, --partitions partitions) on the cluster at BOOTSTRAP;"
+            + " without BOOTSTRAP, on a single-node broker started for the run and stopped at its end."
+            + " A topic created on your cluster is deleted at the end unless --keep";
 
     @Override
     public Integer call() throws Exception {
         if (nodes < 1 || rate < 1 || partitions < 1) throw new IllegalArgumentException("--nodes, --rate and --partitions must be positive");
         ChaosRun.Config config = new ChaosRun.Config(nodes, durationMs(duration), FaultSchedule.parseFaults(faults), seed, rate,
                 partitions, tenants, docs, invalid, resources, durationMs(drainTimeout));
-        return run(config, dir, keep);
+        return run(config, dir, keep, kafka, "ringwork-chaos");
     }
 
-    /** Runs {@code config} in {@code dir} (or a temporary directory, deleted afterwards unless kept). */
-    static int run(ChaosRun.Config config, Path dir, boolean keep) throws Exception {
+    /**
+     * Runs {@code config} in {@code dir} (or a temporary directory, deleted afterwards unless kept),
+     * on the shared embedded log, or on Kafka when {@code kafka} is not null ({@link RunTopic}: an
+     * empty one starts a broker, a topic named after {@code topicPrefix}).
+     */
+    static int run(ChaosRun.Config config, Path dir, boolean keep, String kafka, String topicPrefix) throws Exception {
         Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("ringwork-chaos-");
         try {
-            return new ChaosRun(config, work, System.out).run();
+            if (kafka == null) return new ChaosRun(config, work, System.out).run();
+            // The broker (or the topic on the user's cluster) is closed before the directory with its data is deleted.
+            try (RunTopic log = RunTopic.open(kafka, work, config.partitions(), topicPrefix, keep, System.out)) {
+                NodePlacement placement = NodePlacement.loopback(List.of("--kafka", log.bootstrap(), "--topic", log.topic()));
+                FaultSchedule.Plan plan = FaultSchedule.plan(config.seed(), config.nodes(), config.durationMs(), config.faults());
+                return new ChaosRun(config, plan, placement, work, System.out).run();
+            }
         } finally {
             if (dir == null && !keep) DemoCommand.deleteTree(work);
             else System.out.println("  working directory kept: " + work);

@@ -51,9 +51,13 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "35s", description = "with several nodes: producing phase (default ${DEFAULT-VALUE})") String duration;
     @Option(names = "--faults", defaultValue = "kill,join", description = "with several nodes: faults to inject (default ${DEFAULT-VALUE})") String faults;
     @Option(names = "--partitions", defaultValue = "16", description = "with several nodes: partitions of the shared log (default ${DEFAULT-VALUE})") int partitions;
+    @Option(names = "--kafka", arity = "0..1", paramLabel = "BOOTSTRAP", description = ChaosCommand.KAFKA_HELP) String kafka;
 
     @Override
     public Integer call() throws Exception {
+        if (kafka != null && (single || nodes < 2)) {
+            throw new IllegalArgumentException("--kafka runs the demo's cluster (2 nodes or more); the single-node flow uses the embedded log");
+        }
         if (!single && nodes > 1) return cluster();
         return singleNode();
     }
@@ -64,9 +68,13 @@ final class DemoCommand implements Callable<Integer> {
         io.ringwork.harness.chaos.ChaosRun.Config config = new io.ringwork.harness.chaos.ChaosRun.Config(nodes,
                 ChaosCommand.durationMs(duration), io.ringwork.harness.chaos.FaultSchedule.parseFaults(faults), w.seed,
                 rate == null ? 2000 : rate, partitions, w.tenants, w.docs, w.invalid, 500, timeoutS * 1000);
-        System.out.println("ringwork demo: " + nodes + " node processes, shared embedded log, faults " + faults
-                + " (--single for the one-node throughput run)");
-        return ChaosCommand.run(config, dir, keep);
+        if (partitions < 1) throw new IllegalArgumentException("--partitions must be positive");
+        System.out.println("ringwork demo: " + nodes + " node processes, " + (kafka == null ? "shared embedded log" : "the log on Kafka")
+                + ", faults " + faults + " (--single for the one-node throughput run)");
+        long startNs = System.nanoTime();
+        int code = ChaosCommand.run(config, dir, keep, kafka, "ringwork-demo");
+        System.out.printf("  wall time %.0f s%s%n", (System.nanoTime() - startNs) / 1e9, kafka != null && kafka.isBlank() ? " (the broker's start and stop included)" : "");
+        return code;
     }
 
     private int singleNode() throws Exception {

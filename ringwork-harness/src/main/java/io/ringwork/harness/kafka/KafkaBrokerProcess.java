@@ -275,7 +275,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
      * The Admin client warns at every refused connection while the broker starts, which is expected
      * here: with logback (the launcher's and the tests'), only its errors are shown.
      */
-    private static void quietClientLogs() {
+    static void quietClientLogs() {
         if (org.slf4j.LoggerFactory.getLogger("org.apache.kafka.clients") instanceof ch.qos.logback.classic.Logger logger
                 && logger.getLevel() == null) {
             logger.setLevel(ch.qos.logback.classic.Level.ERROR);

@@ -27,6 +27,8 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.quota.ClientQuotaAlteration;
+import org.apache.kafka.common.quota.ClientQuotaEntity;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -41,14 +43,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code --changes-topic} with three real node processes on one Kafka topic (a broker in this JVM,
- * loopback). Midway through the workload the node that runs the most partitions is SIGKILLed; a
- * consumer of the changes topic that keeps the highest version per key must still end with every
- * key's final state: the partitions' new owners send again what the dead one may not have sent.
+ * loopback). One node's changes producer is throttled by a broker quota, so its feed runs far ahead
+ * of what the topic acknowledged, and midway through the workload it is SIGKILLed; a consumer of the
+ * changes topic that keeps the highest version per key must still end with every key's final state:
+ * the partitions' new owners send again what the dead one had not sent.
  */
 class KafkaChangesProcessTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int PARTITIONS = 8;
     private static final int RECORDS = 6_000;
+    private static final String VICTIM = "c2";
     private static KafkaClusterTestKit broker;
     @TempDir Path dir;
 
@@ -130,18 +134,24 @@ class KafkaChangesProcessTest {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", broker.bootstrapServers()))) {
             admin.createTopics(List.of(new NewTopic("events", PARTITIONS, (short) 1),
                     new NewTopic("changes", 3, (short) 1).configs(Map.of("cleanup.policy", "compact")))).all().get(30, TimeUnit.SECONDS);
+            // The victim's changes producer (client id: ringwork-NODE-changes-producer) gets 4 KB/s.
+            var entity = new ClientQuotaEntity(Map.of(ClientQuotaEntity.CLIENT_ID, "ringwork-" + VICTIM + "-changes-producer"));
+            admin.alterClientQuotas(List.of(new ClientQuotaAlteration(entity,
+                    List.of(new ClientQuotaAlteration.Op("producer_byte_rate", 4096.0))))).all().get(30, TimeUnit.SECONDS);
         }
         List<NodeProcess> nodes = new ArrayList<>();
         try (MaxVersionConsumer consumer = new MaxVersionConsumer(broker.bootstrapServers(), "changes")) {
             List<String> kafka = List.of("--membership", "fast", "--replication-factor", "3",
                     "--kafka", broker.bootstrapServers(), "--topic", "events", "--changes-topic", "changes");
             NodeProcess n1 = start(nodes, "c1", kafka);
-            List<RingworkClient> clients = new ArrayList<>(List.of(new RingworkClient(n1.awaitReady(60_000))));
+            List<String> readies = new ArrayList<>(List.of(n1.awaitReady(60_000)));
+            List<RingworkClient> clients = new ArrayList<>(List.of(new RingworkClient(readies.getFirst())));
             List<String> seeded = new ArrayList<>(kafka);
             seeded.addAll(List.of("--seeds", n1.bindAddress()));
             for (String id : List.of("c2", "c3")) {
                 NodeProcess node = start(nodes, id, seeded);
-                clients.add(new RingworkClient(node.awaitReady(60_000)));
+                readies.add(node.awaitReady(60_000));
+                clients.add(new RingworkClient(readies.getLast()));
             }
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
                     .until(() -> {
@@ -152,14 +162,19 @@ class KafkaChangesProcessTest {
             SequentialFold fold = new SequentialFold(new RecordApplier(new ProcessorRegistry(Processors.load())));
             GluerWorkload workload = new GluerWorkload(new GluerWorkload.Config(21, 3, 150, RECORDS, 0.02), fold);
             int victim = -1;
+            long unsentAtKill = 0;
             long produced = 0;
             for (int i = 0; workload.hasNext(); i++) {
                 List<NewRecord> batch = workload.next(200);
                 if (victim < 0 && produced >= RECORDS / 2) {
-                    // The owner of the most partitions dies mid-run, with changes it may not have sent.
-                    victim = mostPartitions(clients.getFirst().cluster(), nodes);
+                    // The throttled node dies mid-run, owning partitions whose changes it has not sent.
+                    victim = 1;
+                    assertThat(owned(clients.getFirst().cluster(), VICTIM)).as("partitions run by " + VICTIM).isPositive();
+                    unsentAtKill = lag(readies.get(victim));
+                    assertThat(unsentAtKill).as("changes the victim had not published").isPositive();
                     nodes.get(victim).kill();
-                    System.out.println("changes process test: SIGKILL " + nodes.get(victim).nodeId() + " after " + produced + " records");
+                    System.out.println("changes process test: SIGKILL " + VICTIM + " after " + produced + " records, with "
+                            + unsentAtKill + " changes unpublished");
                 }
                 List<RingworkClient> alive = new ArrayList<>(clients);
                 if (victim >= 0) alive.remove(victim);
@@ -196,6 +211,7 @@ class KafkaChangesProcessTest {
             }
             assertThat(wrongVersion).as("keys whose kept version is above the node's").isZero();
             assertThat(consumer.records).isGreaterThanOrEqualTo(expected.size());
+            assertThat(consumer.older + consumer.repeats).as("the new owners sent the dead one's changes again").isPositive();
             System.out.printf("changes process test: %d keys, %d records on the changes topic for %d applied (%d repeats of a version, "
                             + "%d older versions after a newer one), 0 missing, 0 wrong versions; final state complete %d ms after the last "
                             + "produce was acknowledged%n", expected.size(), consumer.records, RECORDS, consumer.repeats, consumer.older, completeMs);
@@ -219,15 +235,20 @@ class KafkaChangesProcessTest {
         throw last;
     }
 
-    /** The index in {@code nodes} of the member that runs the most partitions. */
-    private static int mostPartitions(JsonNode cluster, List<NodeProcess> nodes) {
-        Map<String, Integer> owned = new HashMap<>();
-        for (JsonNode p : cluster.path("partitions")) owned.merge(p.path("owner").asText(), 1, Integer::sum);
-        int best = 0;
-        for (int i = 0; i < nodes.size(); i++) {
-            if (owned.getOrDefault(nodes.get(i).nodeId(), 0) > owned.getOrDefault(nodes.get(best).nodeId(), 0)) best = i;
+    private static int owned(JsonNode cluster, String node) {
+        int owned = 0;
+        for (JsonNode p : cluster.path("partitions")) if (node.equals(p.path("owner").asText())) owned++;
+        return owned;
+    }
+
+    /** The node's {@code ringwork_changes_publish_lag} from its /metrics. */
+    private static long lag(String baseUrl) throws Exception {
+        String metrics = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+                java.net.URI.create(baseUrl + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith("ringwork_changes_publish_lag")) return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
         }
-        return best;
+        throw new AssertionError("no ringwork_changes_publish_lag in the metrics of " + baseUrl);
     }
 
     private NodeProcess start(List<NodeProcess> nodes, String id, List<String> args) throws Exception {

@@ -145,7 +145,8 @@ class KafkaChangesTopicTest {
             assertThat(states).hasSize(200);
             assertThat(documents(consumer)).isEqualTo(states);
             assertThat(consumer.older).as("one producer in order: nothing older arrives after a newer version").isZero();
-            assertThat(node.metrics().scrape()).contains("ringwork_changes_published_total").contains("ringwork_changes_publish_lag");
+            assertThat(node.metrics().scrape()).contains("# TYPE ringwork_changes_published_total counter")
+                    .contains("# TYPE ringwork_changes_publish_failures_total counter").contains("# TYPE ringwork_changes_publish_lag gauge");
 
             // A restart runs every partition anew: its whole retained feed is sent again (repeats, never regressions).
             long before = consumer.records;

@@ -50,6 +50,7 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--log-dir", paramLabel = "DIR", description = "embedded log directory (default ringwork-data/log)") String logDir;
     @Option(names = "--kafka", paramLabel = "HOST:PORT,...", description = "use a Kafka topic as the log (with --topic) instead of the embedded log in --log-dir; the bootstrap brokers") String kafka;
     @Option(names = "--topic", paramLabel = "NAME", description = "the Kafka topic of the log (with --kafka); it must exist, and its partition count is the log's") String topic;
+    @Option(names = "--changes-topic", paramLabel = "NAME", description = "also write every applied change to this Kafka topic (with --kafka), keyed by record key; it must exist (cleanup.policy=compact recommended)") String changesTopic;
     @Option(names = "--partitions", paramLabel = "N", description = "partitions of a new log (default: the existing log's, 64 for a new one)") String partitions;
     @Option(names = "--fsync", paramLabel = "MODE", description = "log durability: always, interval, never (default interval)") String fsync;
     @Option(names = "--fsync-interval-ms", paramLabel = "MS", description = "fsync period with --fsync interval (default 100)") String fsyncIntervalMs;

@@ -48,6 +48,7 @@ public final class NodeSettings {
             of("log-dir", Kind.PATH, NodeConfig::withLogDir, NodeConfig::logDir),
             text("kafka", NodeConfig::withKafka, NodeConfig::kafka),
             text("topic", NodeConfig::withTopic, NodeConfig::topic),
+            text("changes-topic", NodeConfig::withChangesTopic, NodeConfig::changesTopic),
             integer("partitions", NodeConfig::withPartitions, NodeConfig::partitions),
             integer("replication-factor", NodeConfig::withReplicationFactor, NodeConfig::replicationFactor),
             integer("weight", NodeConfig::withWeight, NodeConfig::weight),

@@ -15,6 +15,8 @@ import io.ringwork.runtime.log.FsyncPolicy;
 import io.ringwork.runtime.log.LogConfig;
 import io.ringwork.runtime.log.kafka.KafkaLogConfig;
 import io.ringwork.runtime.log.kafka.KafkaRecordLog;
+import io.ringwork.runtime.log.kafka.KafkaChangesTopic;
+import io.ringwork.runtime.feed.ChangesPublisher;
 import io.ringwork.runtime.membership.MembershipService;
 import io.ringwork.core.membership.MembershipConfig;
 import io.ringwork.core.transport.Address;
@@ -56,6 +58,10 @@ public final class RingworkNode implements AutoCloseable {
     private final StateStore store;
     private final RecordApplier applier;
     private final ChangeFeed feed = new ChangeFeed();
+    /** The changes topic's producer ({@code --changes-topic}), or null; published from {@link #changesPublisher}. */
+    private final KafkaChangesTopic changesTopic;
+    /** Set in {@link #start} once the engine runs; null without {@code --changes-topic}. */
+    private volatile ChangesPublisher changesPublisher;
     private final NodeMetrics metrics;
     private final ProcessingEngine engine;
     private final ClusterService cluster;
@@ -106,6 +112,13 @@ public final class RingworkNode implements AutoCloseable {
             throw e;
         }
         this.log = openedLog;
+        try {
+            this.changesTopic = openChangesTopic(config, log);
+        } catch (RuntimeException e) {
+            log.close();
+            if (serverTls != null) serverTls.close();
+            throw e;
+        }
         RocksStateStore opened = null;
         ProcessingEngine started = null;
         HttpApi api = null;
@@ -117,6 +130,7 @@ public final class RingworkNode implements AutoCloseable {
             opened.onReplicatedFeed(changes -> {
                 feed.publish(changes);
                 metrics.prepare(changes);
+                wakePublisher();
             });
             this.cluster = new ClusterService(config.nodeId(), log.partitionCount(), config.replicationFactor(), store, log, applier,
                     config.weight(), !config.seeds().isEmpty());
@@ -137,6 +151,7 @@ public final class RingworkNode implements AutoCloseable {
             if (relay != null) relay.close();
             if (started != null) started.close();
             if (opened != null) opened.close();
+            if (changesTopic != null) changesTopic.close(0);
             log.close();
             if (serverTls != null) serverTls.close();
             throw e;
@@ -164,6 +179,7 @@ public final class RingworkNode implements AutoCloseable {
             node.refuseIfIdTaken();
             node.metrics.membership(node::membership);
             node.cluster.start(node.engine, node.membership, metadata, node.peerIdentity, node.peerCounters);
+            if (node.changesTopic != null) node.startChangesPublisher();
         } catch (RuntimeException e) {
             node.close();
             throw e;
@@ -335,9 +351,98 @@ public final class RingworkNode implements AutoCloseable {
         return log;
     }
 
+    /**
+     * The changes topic with {@code --changes-topic}, else null. Only on Kafka, on the log's cluster;
+     * a missing topic, or the log's own, is refused here (exit 2). The topic is not created: its
+     * partitions, replication and compaction are the operator's choice.
+     */
+    private static KafkaChangesTopic openChangesTopic(NodeConfig config, RecordLog log) {
+        if (config.changesTopic() == null) return null;
+        if (!(log instanceof KafkaRecordLog kafka)) {
+            throw new IllegalArgumentException("--changes-topic needs --kafka and --topic (the changes go to a topic of the log's Kafka cluster)");
+        }
+        return KafkaChangesTopic.open(kafka, config.changesTopic());
+    }
+
+    private void startChangesPublisher() {
+        ChangesPublisher publisher = new ChangesPublisher(new ChangesPublisher.Source() {
+            @Override
+            public int partitions() {
+                return log.partitionCount();
+            }
+
+            @Override
+            public List<FeedEntry> changes(long from, int limit) {
+                return store.changes(from, limit);
+            }
+
+            @Override
+            public long feedEnd() {
+                return store.feedEnd();
+            }
+
+            @Override
+            public boolean runs(int partition) {
+                return engine.runs(partition);
+            }
+
+            @Override
+            public boolean feedIncomplete(int partition) {
+                if (store.feedGap(partition) >= 0) return true;
+                List<FeedEntry> first = store.changes(0, 1);
+                long start = first.isEmpty() ? store.feedEnd() : first.getFirst().position();
+                return start > 0;
+            }
+
+            @Override
+            public List<io.ringwork.core.record.Change> states(int partition, String afterKey, int limit) {
+                List<io.ringwork.core.record.Change> states = new java.util.ArrayList<>();
+                for (var write : store.scan(partition, afterKey, limit)) states.add(stateChange(write));
+                return states;
+            }
+        }, changesTopic, "Kafka topic " + changesTopic.topic());
+        changesPublisher = publisher;
+        metrics.functionCounter("ringwork.changes.published", "changes the changes topic acknowledged (states sent in their place included)",
+                publisher::published);
+        metrics.functionCounter("ringwork.changes.states.published", "states sent to the changes topic for a gained partition whose feed may lack changes",
+                publisher::statesPublished);
+        metrics.functionCounter("ringwork.changes.publish.failures", "sends to the changes topic that failed (each sent again)",
+                publisher::failures);
+        metrics.functionCounter("ringwork.changes.rescans", "times this node re-sent the retained feed of partitions it started running",
+                publisher::rescans);
+        metrics.gauge("ringwork.changes.publish.lag", "feed positions not yet read by the changes publisher plus sends not yet acknowledged",
+                publisher::lag);
+    }
+
+    /** A key's stored state as a change for the changes topic (type {@link ChangesPublisher#STATE_TYPE}, no id, timestamp 0). */
+    private io.ringwork.core.record.Change stateChange(io.ringwork.core.store.WriteSet.StateWrite write) {
+        var stored = write.state();
+        var state = applier.decode(stored.version(), stored.processor(), stored.tombstone(), stored.value(), stored.ids());
+        byte[] json = null;
+        var node = applier.toJson(state);
+        if (node != null) {
+            try {
+                json = io.ringwork.core.processing.JsonStateCodec.mapper().writeValueAsBytes(node);
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException("cannot encode the state of " + write.key() + " as JSON", e);
+            }
+        }
+        return new io.ringwork.core.record.Change(write.partition(), write.key(), stored.version(), ChangesPublisher.STATE_TYPE,
+                null, 0, stored.tombstone(), json);
+    }
+
+    private void wakePublisher() {
+        ChangesPublisher publisher = changesPublisher;
+        if (publisher != null) publisher.wake();
+    }
+
+    /** The changes publisher, or null without {@code --changes-topic}. */
+    public ChangesPublisher changesPublisher() { return changesPublisher; }
+
     /** Where the log is, for the start line: the Kafka topic or the embedded log's directory. */
     private static String describeLog(NodeConfig config) {
-        return config.kafka() != null ? "kafka " + config.kafka() + " topic " + config.topic() : config.logDir().toString();
+        return config.kafka() != null ? "kafka " + config.kafka() + " topic " + config.topic()
+                + (config.changesTopic() != null ? " changes to " + config.changesTopic() : "") : config.logDir().toString();
     }
 
     private static LogConfig logConfig(NodeConfig config) {
@@ -359,6 +464,7 @@ public final class RingworkNode implements AutoCloseable {
             @Override
             public void committed(List<FeedEntry> changes, List<DeadLetter> deadLetters, int skipped) {
                 feed.publish(changes);
+                if (!changes.isEmpty()) wakePublisher();
             }
 
             @Override
@@ -494,6 +600,9 @@ public final class RingworkNode implements AutoCloseable {
             cluster.release(java.time.Duration.ofSeconds(10));
         }
         cluster.close();
+        // After the handoff: changes still unacknowledged are the next owner's to send (it re-sends its feed).
+        ChangesPublisher publisher = changesPublisher;
+        if (publisher != null) publisher.close(failure == null ? 5_000 : 0);
         MembershipService member = membership;
         if (member != null) {
             try {
@@ -520,6 +629,7 @@ public final class RingworkNode implements AutoCloseable {
             engine.close();
         } finally {
             store.close();
+            if (changesTopic != null && changesPublisher == null) changesTopic.close(0);
             log.close();
             stopped.countDown();
             LOG.info("node {} stopped", config.nodeId());

@@ -228,6 +228,7 @@ class ConfigResolverTest {
                 log-dir: /var/lib/ringwork/log
                 kafka: kafka-1.internal:9092,kafka-2.internal:9092
                 topic: ringwork-events
+                changes-topic: ringwork-changes
                 partitions: 128
                 replication-factor: 5
                 weight: 2

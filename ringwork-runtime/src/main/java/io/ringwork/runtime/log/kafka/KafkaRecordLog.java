@@ -141,7 +141,7 @@ public final class KafkaRecordLog implements RecordLog {
         }
     }
 
-    private static int describePartitions(Admin admin, KafkaLogConfig config) {
+    static int describePartitions(Admin admin, KafkaLogConfig config) {
         long deadlineNs = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.connectTimeoutMs());
         for (int attempt = 1; ; attempt++) {
             long remainingMs = Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadlineNs - System.nanoTime()));
@@ -176,6 +176,16 @@ public final class KafkaRecordLog implements RecordLog {
 
     public KafkaLogConfig config() {
         return config;
+    }
+
+    /** The admin client this log describes its topic with; shared, not to be closed by others. */
+    Admin admin() {
+        return admin;
+    }
+
+    /** Producer settings as the log's own (idempotent, {@code acks=all}), for another topic of the same cluster. */
+    static Properties producerSettings(KafkaLogConfig config) {
+        return producerProperties(config);
     }
 
     @Override

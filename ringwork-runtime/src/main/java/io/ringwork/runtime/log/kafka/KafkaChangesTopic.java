@@ -1,0 +1,131 @@
+package io.ringwork.runtime.log.kafka;
+
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import io.ringwork.core.record.Change;
+import io.ringwork.runtime.feed.ChangesPublisher;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.function.Consumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The changes topic ({@code --changes-topic}): where {@link ChangesPublisher} writes a node's
+ * changes, through an idempotent producer with {@code acks=all} of its own.
+ *
+ * <p>Record format: the Kafka key is the record key (UTF-8), so Kafka's default partitioner keeps a
+ * key's changes on one partition, in the order one producer sent them, and a compacted topic keeps
+ * each key's last one. The value is the change as the feed shows it, as JSON: {@code key, version,
+ * partition, type, id (if any), timestampMs, tombstone, value}, without the node-local feed
+ * position. A tombstone has a null value (Kafka's delete marker for compaction). Every record has
+ * the headers {@code ringwork.version} (the change's version, decimal) and {@code ringwork.type},
+ * so a consumer orders tombstones too. Thread-safe.
+ */
+public final class KafkaChangesTopic implements ChangesPublisher.Sink {
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaChangesTopic.class);
+    public static final String VERSION_HEADER = "ringwork.version";
+    public static final String TYPE_HEADER = "ringwork.type";
+
+    private final String topic;
+    private final KafkaProducer<byte[], byte[]> producer;
+
+    private KafkaChangesTopic(String topic, KafkaProducer<byte[], byte[]> producer) {
+        this.topic = topic;
+        this.producer = producer;
+    }
+
+    /**
+     * Opens the changes topic on the log's Kafka cluster. It must exist (a missing one is an
+     * {@link IllegalArgumentException}, exit 2 at the command line) and must not be the log's
+     * topic (its changes would be read back as records).
+     */
+    public static KafkaChangesTopic open(KafkaRecordLog log, String topic) {
+        KafkaLogConfig logConfig = log.config();
+        if (topic.equals(logConfig.topic())) {
+            throw new IllegalArgumentException("--changes-topic must not be the log's topic '" + topic
+                    + "': the changes would be read back as records");
+        }
+        KafkaLogConfig config = new KafkaLogConfig(logConfig.bootstrap(), topic, logConfig.clientId() + "-changes",
+                logConfig.connectTimeoutMs(), logConfig.pollWaitMs(), logConfig.endRefreshMs(), logConfig.partitionCheckMs(),
+                logConfig.maxReaders(), logConfig.maxIdleReaders(), logConfig.clientProperties());
+        int partitions;
+        try {
+            partitions = KafkaRecordLog.describePartitions(log.admin(), config);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("Kafka topic '" + topic + "' (--changes-topic) does not exist at " + config.bootstrap()
+                    + "; create it first (any partition count; cleanup.policy=compact recommended)");
+        }
+        Properties props = KafkaRecordLog.producerSettings(config);
+        // The publisher keeps thousands of sends in flight: let them share batches.
+        props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        KafkaProducer<byte[], byte[]> producer;
+        try {
+            producer = new KafkaProducer<>(props);
+        } catch (KafkaException e) {
+            throw new IllegalArgumentException("cannot produce to Kafka topic '" + topic + "': " + KafkaRecordLog.rootMessage(e), e);
+        }
+        LOG.info("changes topic {} at {} with {} partitions", topic, config.bootstrap(), partitions);
+        return new KafkaChangesTopic(topic, producer);
+    }
+
+    public String topic() {
+        return topic;
+    }
+
+    @Override
+    public void send(Change change, Consumer<Exception> done) {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add(VERSION_HEADER, Long.toString(change.version()).getBytes(StandardCharsets.US_ASCII));
+        headers.add(TYPE_HEADER, change.type().getBytes(StandardCharsets.UTF_8));
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, null,
+                change.key().getBytes(StandardCharsets.UTF_8), change.tombstone() ? null : json(change), headers);
+        producer.send(record, (metadata, failure) -> done.accept(failure));
+    }
+
+    /** The change as the feed's JSON, without the node-local position; the state's bytes go out as stored. */
+    public static byte[] json(Change change) {
+        byte[] value = change.valueJson();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(160 + (value == null ? 0 : value.length));
+        ascii(out, "{\"key\":");
+        string(out, change.key());
+        ascii(out, ",\"version\":" + change.version() + ",\"partition\":" + change.partition() + ",\"type\":");
+        string(out, change.type());
+        if (change.recordId() != null) {
+            ascii(out, ",\"id\":");
+            string(out, change.recordId());
+        }
+        ascii(out, ",\"timestampMs\":" + change.timestampMs() + ",\"tombstone\":" + change.tombstone());
+        if (value != null) {
+            ascii(out, ",\"value\":");
+            out.write(value, 0, value.length);
+        }
+        out.write('}');
+        return out.toByteArray();
+    }
+
+    private static void ascii(ByteArrayOutputStream out, String text) {
+        out.writeBytes(text.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private static void string(ByteArrayOutputStream out, String text) {
+        out.write('"');
+        out.writeBytes(JsonStringEncoder.getInstance().quoteAsUTF8(text));
+        out.write('"');
+    }
+
+    @Override
+    public void close(long timeoutMs) {
+        try {
+            producer.close(Duration.ofMillis(Math.max(0, timeoutMs)));
+        } catch (RuntimeException e) {
+            LOG.warn("closing the producer of changes topic {} failed: {}", topic, e.toString());
+        }
+    }
+}

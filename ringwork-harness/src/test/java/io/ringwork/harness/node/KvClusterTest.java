@@ -115,6 +115,13 @@ class KvClusterTest {
                         .isBetween(acknowledged[k], acknowledged[k] + indefinite[k]);
             }
             System.out.printf("kv cluster: %d compare-and-sets lost a race%n", refused);
+            // Keys never written, most in partitions no record reached: every read mode says 404 at once.
+            for (int i = 0; i < 8; i++) {
+                for (String consistency : List.of("", "?consistency=quorum")) {
+                    HttpResponse<String> absent = send("GET", survivors.get(0), "never/" + i, consistency, null);
+                    assertThat(absent.statusCode()).as("never/%s%s: %s", i, consistency, absent.body()).isEqualTo(404);
+                }
+            }
             // A listing on any survivor reaches every partition's owner: the three hot keys, in order.
             for (String url : survivors) {
                 HttpResponse<String> listing = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/v1/kv?prefix=hot/")).build(),

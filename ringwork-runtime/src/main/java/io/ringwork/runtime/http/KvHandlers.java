@@ -335,7 +335,7 @@ final class KvHandlers {
             for (String replica : replicas) asked.add(pool.submit(() -> node.reads().fromReplica(replica, recordKey)));
         }
         KeyReads.Read newest = null;
-        long newestVersion = -1;
+        long newestVersion = Long.MIN_VALUE; // below every answer, an absent key's -1 included
         List<String> answered = new java.util.ArrayList<>();
         for (var future : asked) {
             KeyReads.Read read;

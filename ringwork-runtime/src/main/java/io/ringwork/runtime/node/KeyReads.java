@@ -115,7 +115,7 @@ public final class KeyReads {
      * read counts the answers it got).
      */
     public Read fromReplica(String member, String key) {
-        if (member.equals(self)) return store.holds(partitioner.partitionOf(key)) ? localRead(key) : null;
+        if (member.equals(self)) return hasCopy(partitioner.partitionOf(key)) ? localRead(key) : null;
         String address = cluster.peerAddress(member);
         if (address == null) return null;
         try {
@@ -203,7 +203,7 @@ public final class KeyReads {
         int partition = partitioner.partitionOf(request.key());
         if (request.replica()) {
             // A quorum read asks each replica for its own copy, owner or not.
-            if (!store.holds(partition)) return RelayedRead.Answer.unavailable(self + " holds no copy of partition " + partition);
+            if (!hasCopy(partition)) return RelayedRead.Answer.unavailable(self + " holds no copy of partition " + partition);
             return answer(localRead(request.key()));
         }
         OwnershipPlan plan = cluster.plan();
@@ -231,10 +231,7 @@ public final class KeyReads {
         List<Integer> missing = new ArrayList<>();
         List<RelayedList.Entry> entries = new ArrayList<>();
         for (int partition : request.partitions()) {
-            // A partition with no record yet is held by no store: one this node runs or holds in
-            // sync is listed (empty) all the same.
-            if (partition < 0 || partition >= partitioner.partitionCount()
-                    || !(store.holds(partition) || cluster.runs(partition) || cluster.inSync(partition))) {
+            if (partition < 0 || partition >= partitioner.partitionCount() || !hasCopy(partition)) {
                 missing.add(partition);
                 continue;
             }
@@ -243,6 +240,15 @@ public final class KeyReads {
         }
         return new RelayedList.Answer(served, entries, more,
                 missing.isEmpty() ? "" : self + " holds no copy of partitions " + missing);
+    }
+
+    /**
+     * Whether this node has a copy of {@code partition} to answer from: its store holds it, or it
+     * runs it or holds it in sync (a partition no record reached yet is held by no store, and its
+     * empty copy is an answer all the same).
+     */
+    private boolean hasCopy(int partition) {
+        return store.holds(partition) || cluster.runs(partition) || cluster.inSync(partition);
     }
 
     /**

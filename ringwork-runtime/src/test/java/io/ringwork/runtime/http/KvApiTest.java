@@ -185,6 +185,11 @@ class KvApiTest {
         assertThat(after.body().path("version").asLong()).isEqualTo(version);
         assertThat(after.body().path("value").asText()).isEqualTo("kept");
         assertThat(send("GET", kv("never-written"), null).status()).isEqualTo(404);
+        // A partition no record reached yet is an answer too: a quorum read of a key there is a 404, not a missing quorum.
+        for (int i = 0; i < 16; i++) {
+            Answer absent = send("GET", kv("never-" + i) + "?consistency=quorum", null);
+            assertThat(absent.status()).as("%s", absent.body()).isEqualTo(404);
+        }
     }
 
     @Test

@@ -136,6 +136,11 @@ final class KvHandlers {
         byte[] body = Exchanges.body(exchange, node.config().maxRequestBytes());
         if (body.length == 0) throw ApiError.badRequest("PUT /v1/kv/{key} needs the value as a JSON body");
         JsonNode value = EnvelopeParser.readTree(body, "body");
+        // The key's state shows the value one level down ({"version","value"}): it must fit the depth limit there.
+        int depthMax = io.ringwork.core.processing.Limits.DEFAULT.maxDepth() - 1;
+        if (io.ringwork.core.gluer.json.JsonSize.measure(value, Long.MAX_VALUE, depthMax).depth() > depthMax) {
+            throw ApiError.badRequest("the value nests deeper than " + depthMax + " levels; nothing was written");
+        }
         int size = Exchanges.JSON.writeValueAsBytes(value).length;
         if (size > KvProcessor.VALUE_MAX_BYTES) {
             throw new ApiError(413, "value_too_large", "the value is " + size + " bytes as compact JSON, over the limit of "

@@ -181,6 +181,11 @@ class KvApiTest {
             assertThat(answer.body().path("definite").asBoolean()).as("%s", answer.body()).isTrue();
             assertThat(answer.body().path("detail").asText()).isNotBlank();
         }
+        // A value as deep as a request body may be is one level too deep inside the key's state: refused before the log.
+        Answer deep = send("PUT", kv("guarded"), "[".repeat(100) + "]".repeat(100));
+        assertThat(deep.status()).as("%s", deep.body()).isEqualTo(400);
+        assertThat(deep.body().path("detail").asText()).contains("nests deeper");
+        assertThat(send("PUT", kv("deep-ok"), "[".repeat(99) + "]".repeat(99)).status()).isEqualTo(200);
         Answer after = send("GET", kv("guarded"), null);
         assertThat(after.body().path("version").asLong()).isEqualTo(version);
         assertThat(after.body().path("value").asText()).isEqualTo("kept");

@@ -1,10 +1,9 @@
 package io.ringwork.runtime.http;
 
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.sun.net.httpserver.HttpExchange;
-import io.ringwork.core.record.Change;
 import io.ringwork.core.record.FeedEntry;
 import io.ringwork.runtime.feed.ChangeFeed;
+import io.ringwork.runtime.feed.ChangeJson;
 import io.ringwork.runtime.node.RingworkNode;
 import io.ringwork.runtime.util.SlotsPerSource;
 import java.io.ByteArrayOutputStream;
@@ -179,34 +178,10 @@ final class ChangesHandler {
      * node put a live change on its feed; a replayed one ({@code -1}) has no such field.
      */
     static byte[] event(FeedEntry entry, long fedAtMs) throws IOException {
-        Change change = entry.change();
-        byte[] value = change.valueJson();
-        ByteArrayOutputStream out = new ByteArrayOutputStream(160 + (value == null ? 0 : value.length));
-        ascii(out, "id: " + entry.position() + "\nevent: change\ndata: {\"position\":" + entry.position() + ",\"key\":");
-        string(out, change.key());
-        ascii(out, ",\"version\":" + change.version() + ",\"partition\":" + change.partition() + ",\"type\":");
-        string(out, change.type());
-        if (change.recordId() != null) {
-            ascii(out, ",\"id\":");
-            string(out, change.recordId());
-        }
-        ascii(out, ",\"timestampMs\":" + change.timestampMs() + ",\"tombstone\":" + change.tombstone());
-        if (fedAtMs >= 0) ascii(out, ",\"fedAtMs\":" + fedAtMs);
-        if (value != null) {
-            ascii(out, ",\"value\":");
-            out.write(value);
-        }
-        ascii(out, "}\n\n");
+        ByteArrayOutputStream out = ChangeJson.buffer(entry.change(), 64);
+        ChangeJson.ascii(out, "id: " + entry.position() + "\nevent: change\ndata: {\"position\":" + entry.position() + ",");
+        ChangeJson.writeFields(out, entry.change(), fedAtMs);
+        ChangeJson.ascii(out, "}\n\n");
         return out.toByteArray();
-    }
-
-    private static void ascii(ByteArrayOutputStream out, String text) {
-        out.writeBytes(text.getBytes(StandardCharsets.US_ASCII));
-    }
-
-    private static void string(ByteArrayOutputStream out, String text) {
-        out.write('"');
-        out.writeBytes(JsonStringEncoder.getInstance().quoteAsUTF8(text));
-        out.write('"');
     }
 }

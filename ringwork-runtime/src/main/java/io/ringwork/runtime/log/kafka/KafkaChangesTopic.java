@@ -1,7 +1,7 @@
 package io.ringwork.runtime.log.kafka;
 
-import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.ringwork.core.record.Change;
+import io.ringwork.runtime.feed.ChangeJson;
 import io.ringwork.runtime.feed.ChangesPublisher;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -91,33 +91,11 @@ public final class KafkaChangesTopic implements ChangesPublisher.Sink {
 
     /** The change as the feed's JSON, without the node-local position; the state's bytes go out as stored. */
     public static byte[] json(Change change) {
-        byte[] value = change.valueJson();
-        ByteArrayOutputStream out = new ByteArrayOutputStream(160 + (value == null ? 0 : value.length));
-        ascii(out, "{\"key\":");
-        string(out, change.key());
-        ascii(out, ",\"version\":" + change.version() + ",\"partition\":" + change.partition() + ",\"type\":");
-        string(out, change.type());
-        if (change.recordId() != null) {
-            ascii(out, ",\"id\":");
-            string(out, change.recordId());
-        }
-        ascii(out, ",\"timestampMs\":" + change.timestampMs() + ",\"tombstone\":" + change.tombstone());
-        if (value != null) {
-            ascii(out, ",\"value\":");
-            out.write(value, 0, value.length);
-        }
+        ByteArrayOutputStream out = ChangeJson.buffer(change, 0);
+        out.write('{');
+        ChangeJson.writeFields(out, change, -1);
         out.write('}');
         return out.toByteArray();
-    }
-
-    private static void ascii(ByteArrayOutputStream out, String text) {
-        out.writeBytes(text.getBytes(StandardCharsets.US_ASCII));
-    }
-
-    private static void string(ByteArrayOutputStream out, String text) {
-        out.write('"');
-        out.writeBytes(JsonStringEncoder.getInstance().quoteAsUTF8(text));
-        out.write('"');
     }
 
     @Override

@@ -71,6 +71,13 @@ public final class NodeMetrics {
      * join and quiet stretches (docs/CHAOS.md).
      */
     private void collectors() {
+        // Bytes allocated on the heap since the JVM started (virtual threads count on their carriers): what the
+        // young collections are paid for, per record a figure the machine's load does not change.
+        if (ManagementFactory.getThreadMXBean() instanceof com.sun.management.ThreadMXBean threads
+                && threads.isThreadAllocatedMemorySupported()) {
+            functionCounter("ringwork.jvm.allocated.bytes", "bytes allocated on the heap since the JVM started",
+                    () -> Math.max(0, threads.getTotalThreadAllocatedBytes()));
+        }
         for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
             // A bean reports -1 for a figure it does not keep; 0 reads as "none" in a sum.
             functionCounter("ringwork.jvm.gc.collections", "collections, by collector", "collector", gc.getName(),

@@ -146,7 +146,7 @@ public final class RecordApplier {
             }
             json = measure.bytes() > (long) ESTIMATE_SLACK * maxBytes
                     ? null
-                    : JsonStateCodec.INSTANCE.encode(view, maxBytes);
+                    : JsonStateCodec.INSTANCE.encode(view, maxBytes, measure.bytes());
             if (json == null) return reject(current, record, tooLarge(measure.bytes() + " bytes (estimated)", maxBytes));
             encoded = codec == JsonStateCodec.INSTANCE ? json : codec.encode(value);
             if (encoded.length > maxBytes) {

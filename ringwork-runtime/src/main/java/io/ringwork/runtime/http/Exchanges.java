@@ -22,10 +22,13 @@ final class Exchanges {
     private Exchanges() {}
 
     /** Reads the body, refusing more than {@code maxBytes} with a 413 before reading it all. */
+    /** Bodies up to this declared length are read into an array of exactly that size. */
+    static final int EXACT_BODY_MAX = 64 * 1024;
+
     static byte[] body(HttpExchange exchange, int maxBytes) throws IOException {
         String declared = exchange.getRequestHeaders().getFirst("Content-Length");
+        long length = -1;
         if (declared != null) {
-            long length;
             try {
                 length = Long.parseLong(declared.trim());
             } catch (NumberFormatException e) {
@@ -34,7 +37,14 @@ final class Exchanges {
             if (length > maxBytes) throw tooLarge(length, maxBytes);
         }
         try (InputStream in = exchange.getRequestBody()) {
-            // Grown as bytes arrive: a declared length is a claim, not a reason to allocate.
+            boolean chunked = exchange.getRequestHeaders().getFirst("Transfer-Encoding") != null;
+            if (length >= 0 && length <= EXACT_BODY_MAX && !chunked) {
+                // A small declared body is read into an array of its size: the grown buffer and the
+                // copy buffer below cost 20 KiB per request, a tenth of a node's allocation per
+                // ingested record. The stream ends at the declared length (a chunked body takes the path below).
+                return in.readNBytes((int) length);
+            }
+            // Grown as bytes arrive: a large declared length is a claim, not a reason to allocate.
             ByteArrayOutputStream out = new ByteArrayOutputStream(4096);
             byte[] buffer = new byte[16 * 1024];
             int n;

@@ -13,7 +13,8 @@ import io.ringwork.core.util.Invariants;
  *                                 read; the reader waits at this limit too, so a key stuck for this
  *                                 many later records stalls its partition
  * @param pollBatch                records a reader takes from the log at once; at most maxInFlightPerPartition
- * @param commitIntervalMs         the longest an applied record waits for its commit when traffic is light
+ * @param commitIntervalMs         how long an idle committer waits before it looks for work again; the first
+ *                                 applied record wakes it sooner, so this bounds only a missed wake-up
  * @param maxCommitBatch           records per commit at most (bounds the write batch's memory)
  * @param keyCacheSizePerPartition decoded key states kept in memory per partition; idle, committed
  *                                 keys beyond it are evicted after a commit

@@ -64,7 +64,7 @@ final class ChaosCluster implements AutoCloseable {
         NodeProcess node;
         String url;
         for (int attempt = 1; ; attempt++) {
-            node = NodeProcess.start(id, work.resolve(id), placement.commandPrefix(id), http, bind, args);
+            node = NodeProcess.start(id, work.resolve(id), placement.commandPrefix(id), http, bind, args, placement.classpath(id));
             synchronized (everStarted) {
                 everStarted.add(node);
             }

@@ -94,6 +94,12 @@ public final class ChaosRun {
     private MetricsPoller poller;
     /** The last run's figures, for tests; null before a run got to its checks. */
     private volatile ChaosFigures figures;
+    /** The newcomer's lines ({@code ringwork demo} without --verbose); null for none. */
+    private PrintStream brief;
+    /** What the brief lines say the run is, for the summary (e.g. "sharing an embedded log"). */
+    private String logDescription = "";
+    /** After the checks, the cluster stays up until the process is told to stop (Ctrl-C). */
+    private boolean keepRunning;
 
     /** A run on loopback with the shared embedded log and the faults of {@code config} in a seeded order. */
     public ChaosRun(Config config, Path work, PrintStream out) {
@@ -120,6 +126,28 @@ public final class ChaosRun {
         this.scrapes = new NodeScrapes(config.partitions());
     }
 
+    /**
+     * Also tells a newcomer, on {@code brief}, what happens in a few plain lines while the run
+     * goes (the console's address, each fault, progress) and a short summary at the end; the
+     * technical report still goes to the stream given at construction. {@code logDescription}
+     * says where the log is, e.g. "sharing an embedded log".
+     */
+    public ChaosRun withBrief(PrintStream brief, String logDescription) {
+        this.brief = brief;
+        this.logDescription = logDescription;
+        return this;
+    }
+
+    /** Leaves the cluster running after the checks until this process is interrupted or told to stop (Ctrl-C). */
+    public ChaosRun keepRunning() {
+        this.keepRunning = true;
+        return this;
+    }
+
+    private void brief(String format, Object... args) {
+        if (brief != null) brief.printf(format + "%n", args);
+    }
+
     /** Runs and reports; returns 0 only when drained with zero anomalies. */
     public int run() throws Exception {
         out.printf("ringwork chaos: %d nodes, %.0f s, %,d records/s, %d partitions, seed %d%n", config.nodes(),
@@ -135,6 +163,14 @@ public final class ChaosRun {
                 cluster.start(id);
                 out.printf("  %s up (pid %d) at %s%n", id, cluster.pid(id), cluster.urlIfUp(id));
             }
+            brief("Started %d ringwork nodes on this machine, each a process of its own, %s.", plan.initialNodes().size(),
+                    logDescription);
+            brief("Console: %s/ (open it in a browser: the ring, the members, the partitions; any node serves it)",
+                    cluster.urlIfUp(plan.initialNodes().get(0)));
+            brief("Sending %,d events per second for %.0f s: pieces of %,d JSON documents (%d tenants x %,d), merged, patched,"
+                            + " replaced and deleted, each document's pieces in order.", config.ratePerS(), config.durationMs() / 1000.0,
+                    (long) config.tenants() * config.docs(), config.tenants(), config.docs());
+            if (!plan.faults().isEmpty()) brief("Meanwhile: %s.", plainFaults());
             // t = 0 is the start of production, the plan's time base; feeds start from the earliest change.
             startNs = System.nanoTime();
             startEpochMs = System.currentTimeMillis();
@@ -151,6 +187,8 @@ public final class ChaosRun {
                 lastLine[0] = now;
                 out.printf("  t=%4.0fs produced %,9d  retries %,d  up %s  changes seen %,d%n", (now - startNs) / 1e9,
                         produced, producer.retries(), cluster.upNodes(), firstArrivals.changes());
+                brief("  %3.0f s: %,d events sent, %,d changes applied so far, nodes up: %s", (now - startNs) / 1e9, produced,
+                        firstArrivals.changes(), String.join(" ", cluster.upNodes()));
             });
             faults.join(120_000);
             if (faultFailure != null) throw faultFailure;
@@ -160,6 +198,7 @@ public final class ChaosRun {
                         producedForMs / 1000.0);
             }
             out.printf("  produced %,d records (%,d retried requests); healing and draining%n", producer.produced(), producer.retries());
+            brief("Sent %,d events. Waiting for every node to apply them, then checking every document...", producer.produced());
             heal(cluster);
             resolveRetried(producer);
             Set<String> continuous = continuous(plan);
@@ -189,17 +228,80 @@ public final class ChaosRun {
                     anomalies.catchUpJumps(), anomalies.caughtUpNodes().isEmpty() ? "none" : String.join(", ", anomalies.caughtUpNodes()),
                     continuous.isEmpty() ? "none" : String.join(", ", continuous));
             if (!drained) out.println("  not drained within " + config.drainTimeoutMs() + " ms");
-            stopAll(cluster);
+            if (!keepRunning) stopAll(cluster);
             long repairs = figures.repairs();
             out.println("  anti-entropy repairs: " + (repairs < 0 ? "unknown (no node answered a scrape)" : String.format("%,d", repairs))
                     + " (digests that differed on a replica, from every node's /metrics; a killed process's up to its last scrape)");
             if (scrapes.dropped() > 0) out.printf("  metrics scrapes dropped beyond %,d kept: %,d%n", NodeScrapes.MAX_SAMPLES, scrapes.dropped());
             out.println(figures.resultLine());
+            summary(figures, producer.produced(), producedForMs, expected.size());
+            if (keepRunning) holdUntilStopped(cluster);
             return figures.ok() ? 0 : 1;
         } finally {
             if (poller != null) poller.close();
             for (FeedFollower follower : followers.values()) follower.stop();
         }
+    }
+
+    /** The faults of the plan in a newcomer's words. */
+    private String plainFaults() {
+        List<String> parts = new ArrayList<>();
+        for (Fault fault : plan.faults()) {
+            parts.add(switch (fault.kind()) {
+                case KILL -> "node " + fault.node() + " is killed with kill -9 (no goodbye) and restarted later";
+                case PAUSE -> "node " + fault.node() + " is frozen (SIGSTOP) for a while";
+                case JOIN -> "a new node " + fault.node() + " joins and takes its share";
+                case LEAVE -> "node " + fault.node() + " leaves gracefully";
+                case PARTITION, PARTITION_ONEWAY -> "node " + fault.node() + " is cut off from the others by the network";
+                case RESTART -> "node " + fault.node() + " is stopped gracefully and started again";
+            });
+        }
+        return String.join("; ", parts);
+    }
+
+    /** The newcomer's summary: what the run did, records, throughput, failover, anomalies by name, result. */
+    private void summary(ChaosFigures figures, long produced, long producedForMs, int keys) {
+        if (brief == null) return;
+        brief("%nSummary");
+        brief("  what it did   %d nodes %s; %,d events/s asked for %.0f s", plan.initialNodes().size(), logDescription,
+                config.ratePerS(), producedForMs / 1000.0);
+        for (Injected i : injected) {
+            brief("                %s %s at %.1f s%s", i.fault().node(), switch (i.fault().kind()) {
+                case KILL -> "killed (kill -9)";
+                case PAUSE -> "frozen (SIGSTOP)";
+                case JOIN -> "joined";
+                case LEAVE -> "left";
+                case PARTITION, PARTITION_ONEWAY -> "cut off";
+                case RESTART -> "restarted";
+            }, i.startMs() / 1000.0, i.fault().kind() == FaultSchedule.Kind.JOIN ? String.format(", ready %.1f s later",
+                    (i.readyMs() - i.startMs()) / 1000.0) : String.format(", back at %.1f s", i.readyMs() / 1000.0));
+        }
+        brief("  records       %,d events sent; %,d documents checked on every node against a replay of the same events in order",
+                produced, keys);
+        brief("  throughput    %,.0f events/s sent and applied", produced / Math.max(0.001, producedForMs / 1000.0));
+        ChaosFigures.Spread failover = figures.failoverPerPartition();
+        if (failover != null) {
+            brief("  failover      a killed node's partitions were processed again by the others within %.1f s"
+                    + " (median %.1f s over %d partitions, from the kill)", failover.maxMs() / 1000.0, failover.p50Ms() / 1000.0,
+                    failover.count());
+        }
+        ChaosFigures.Spread cut = figures.cutFailoverPerPartition();
+        if (cut != null) {
+            brief("  failover      a cut-off node's partitions were processed again within %.1f s (median %.1f s)",
+                    cut.maxMs() / 1000.0, cut.p50Ms() / 1000.0);
+        }
+        brief("  anomalies     %s", figures.anomalyLine());
+        brief("  result        %s", figures.ok() ? "OK: no event lost, none applied twice or out of order, every copy of every document the same"
+                : "FAILED: " + figures.anomalyTotal() + " anomalies" + (figures.drained() ? "" : ", and not every node caught up"));
+    }
+
+    /** Keeps the cluster up for a person to look around until Ctrl-C, then stops its nodes gracefully. */
+    private void holdUntilStopped(ChaosCluster cluster) throws Exception {
+        List<String> lines = new ArrayList<>(List.of("The cluster keeps running for you to look around:"));
+        for (String id : cluster.upNodes()) {
+            lines.add(String.format("  %s  console %s/   cluster JSON %s/v1/cluster", id, cluster.urlIfUp(id), cluster.urlIfUp(id)));
+        }
+        io.ringwork.harness.process.HoldOpen.untilStopped(brief != null ? brief : out, lines, () -> stopAll(cluster));
     }
 
     /** The figures of the run, once {@link #run()} got to its checks; else null. */
@@ -279,6 +381,17 @@ public final class ChaosRun {
                 readyMs = nowMs();
                 out.printf("  t=%4.1fs JOIN %s (pid %d) ready after %d ms at %s%n", startMs / 1000.0, id, cluster.pid(id),
                         readyMs - startMs, cluster.urlIfUp(id));
+            }
+            case RESTART -> {
+                int code = cluster.leave(id);
+                out.printf("  t=%4.1fs RESTART %s: stopped (SIGTERM, exit %d after %d ms)%n", startMs / 1000.0, id, code,
+                        nowMs() - startMs);
+                Thread.sleep(fault.outageMs()); // e.g. installing the new version
+                String release = placement.beforeRestart(id);
+                start(cluster, id);
+                readyMs = nowMs();
+                out.printf("  t=%4.1fs started %s again (pid %d), same data dir%s%n", readyMs / 1000.0, id, cluster.pid(id),
+                        release.isEmpty() ? "" : ", " + release);
             }
             case LEAVE -> {
                 int code = cluster.leave(id);
@@ -504,16 +617,28 @@ public final class ChaosRun {
         return client.cluster().path("partitionCount").asInt();
     }
 
+    /**
+     * One key's state from {@code node}. A 503 (an owner still moving after the drain: on an
+     * overloaded machine a restarted node's handoff can finish after every checkpoint caught up)
+     * is asked again, for up to {@link #READ_RETRY_MS}.
+     */
     private static Read read(String node, RingworkClient client, String key, boolean local) throws Exception {
-        try {
-            JsonNode state = client.get("/v1/state/" + RingworkClient.encodeKey(key) + (local ? "?local=true" : ""));
-            JsonNode value = state.get("value");
-            return new Read(node, state.path("version").asLong(-1), value == null || value.isNull() ? null : value);
-        } catch (RingworkClient.ApiException e) {
-            if (e.status() == 404) return new Read(node, -1, null);
-            throw e;
+        long deadline = System.currentTimeMillis() + READ_RETRY_MS;
+        while (true) {
+            try {
+                JsonNode state = client.get("/v1/state/" + RingworkClient.encodeKey(key) + (local ? "?local=true" : ""));
+                JsonNode value = state.get("value");
+                return new Read(node, state.path("version").asLong(-1), value == null || value.isNull() ? null : value);
+            } catch (RingworkClient.ApiException e) {
+                if (e.status() == 404) return new Read(node, -1, null);
+                if (e.status() != 503 || System.currentTimeMillis() > deadline) throw e;
+                Thread.sleep(100);
+            }
         }
     }
+
+    /** How long reading the final states asks again after a 503. */
+    private static final long READ_RETRY_MS = 30_000;
 
     /** A clean stop (SIGTERM) of every node up; the cluster's close kills whatever remains. */
     private static void stopAll(ChaosCluster cluster) throws InterruptedException {

@@ -31,13 +31,15 @@ public final class FaultSchedule {
      * {@code PARTITION_ONEWAY} drops only what it sends (it still hears them), for the outage; both
      * need a host per node ({@link NodePlacement#canCut()}).
      */
-    public enum Kind { KILL, PAUSE, JOIN, LEAVE, PARTITION, PARTITION_ONEWAY;
+    public enum Kind { KILL, PAUSE, JOIN, LEAVE, PARTITION, PARTITION_ONEWAY,
+        /** A graceful stop (SIGTERM) and a start on the same data directory: an upgrade's step. */
+        RESTART;
 
         public static Kind parse(String name) {
             try {
                 return valueOf(name.trim().toUpperCase(Locale.ROOT).replace('-', '_'));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("unknown fault '" + name + "' (kill, pause, join, leave, partition, partition-oneway)");
+                throw new IllegalArgumentException("unknown fault '" + name + "' (kill, pause, join, leave, partition, partition-oneway, restart)");
             }
         }
 
@@ -58,7 +60,7 @@ public final class FaultSchedule {
      * @param kind       what happens
      * @param node       the node it happens to (for a join: the new node's id)
      * @param outageMs   for a kill, how long until the restart; for a pause, until SIGCONT; for a
-     *                   partition, until the heal; else 0
+     *                   partition, until the heal; for a restart, from the stop to the start; else 0
      */
     public record Fault(long atMs, Kind kind, String node, long outageMs) {
         /** When the node is back (the restart, SIGCONT or heal is due); {@code atMs} for join and leave. */
@@ -166,12 +168,12 @@ public final class FaultSchedule {
     private static boolean allowed(Kind kind, int members) {
         return switch (kind) {
             case JOIN -> true;
-            case KILL, PAUSE, PARTITION, PARTITION_ONEWAY -> members >= MIN_NODES_FOR_OUTAGE;
+            case KILL, PAUSE, PARTITION, PARTITION_ONEWAY, RESTART -> members >= MIN_NODES_FOR_OUTAGE;
             case LEAVE -> members - 1 >= MIN_NODES_FOR_OUTAGE;
         };
     }
 
-    /** Parses "kill,pause,join,leave,partition,partition-oneway" (repeats allowed, e.g. "kill,kill"); empty or "none" means no faults. */
+    /** Parses "kill,pause,join,leave,partition,partition-oneway,restart" (repeats allowed, e.g. "kill,kill"); empty or "none" means no faults. */
     public static List<Kind> parseFaults(String list) {
         List<Kind> kinds = new ArrayList<>();
         if (list == null || list.isBlank() || list.trim().equalsIgnoreCase("none")) return kinds;

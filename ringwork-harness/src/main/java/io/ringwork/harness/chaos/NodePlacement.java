@@ -20,6 +20,23 @@ public interface NodePlacement {
     /** The node's flags beyond its id, addresses and data directory: its log, and e.g. {@code --secret-file}. */
     List<String> nodeArgs(String id);
 
+    /**
+     * The class path node {@code id} runs with when it starts next (e.g. an older release for an
+     * upgrade test), or null for this JVM's own.
+     */
+    default String classpath(String id) {
+        return null;
+    }
+
+    /**
+     * Called before a restart fault starts node {@code id} again: an upgrade test moves the node
+     * to the new release here. Returns what the node runs from now on, for the report ("" to say
+     * nothing).
+     */
+    default String beforeRestart(String id) {
+        return "";
+    }
+
     /** Whether {@link #cut} works here (partition faults need it). */
     boolean canCut();
 

@@ -54,14 +54,25 @@ final class ChaosCommand implements Callable<Integer> {
      * empty one starts a broker, a topic named after {@code topicPrefix}).
      */
     static int run(ChaosRun.Config config, Path dir, boolean keep, String kafka, String topicPrefix) throws Exception {
+        return run(config, dir, keep, kafka, topicPrefix, System.out, (run, logDescription) -> run);
+    }
+
+    /**
+     * As {@link #run(ChaosRun.Config, Path, boolean, String, String)}, with the technical report on
+     * {@code report} and {@code setup} given the run and a newcomer's words for where its log is
+     * (the demo adds its brief lines and --keep's hold).
+     */
+    static int run(ChaosRun.Config config, Path dir, boolean keep, String kafka, String topicPrefix, java.io.PrintStream report,
+                   java.util.function.BiFunction<ChaosRun, String, ChaosRun> setup) throws Exception {
         Path work = dir != null ? Files.createDirectories(dir) : Files.createTempDirectory("ringwork-chaos-");
         try {
-            if (kafka == null) return new ChaosRun(config, work, System.out).run();
+            if (kafka == null) return setup.apply(new ChaosRun(config, work, report), "sharing an embedded log on this disk").run();
             // The broker (or the topic on the user's cluster) is closed before the directory with its data is deleted.
             try (RunTopic log = RunTopic.open(kafka, work, config.partitions(), topicPrefix, keep, System.out)) {
                 NodePlacement placement = NodePlacement.loopback(List.of("--kafka", log.bootstrap(), "--topic", log.topic()));
                 FaultSchedule.Plan plan = FaultSchedule.plan(config.seed(), config.nodes(), config.durationMs(), config.faults());
-                return new ChaosRun(config, plan, placement, work, System.out).run();
+                return setup.apply(new ChaosRun(config, plan, placement, work, report),
+                        "with their log on Kafka (topic " + log.topic() + ")").run();
             }
         } finally {
             if (dir == null && !keep) DemoCommand.deleteTree(work);

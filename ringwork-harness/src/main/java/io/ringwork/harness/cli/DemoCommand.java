@@ -44,7 +44,10 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--rate", description = "pieces per second to produce at (default: as fast as possible); "
             + "latency is only meaningful below the peak") Long rate;
     @Option(names = "--dir", description = "working directory (default: a new temporary one, deleted afterwards)") Path dir;
-    @Option(names = "--keep", description = "keep the working directory") boolean keep;
+    @Option(names = "--keep", description = "after the run, keep the nodes running (and their working directory) until Ctrl-C,"
+            + " to look around in the console") boolean keep;
+    @Option(names = "--verbose", description = "print the full technical report as the run goes (by default it goes to a file"
+            + " and the terminal gets a few plain lines and a summary)") boolean verbose;
     @Option(names = "--timeout-s", defaultValue = "300", description = "give up after this long (default ${DEFAULT-VALUE})") long timeoutS;
     @Option(names = "--nodes", defaultValue = "3", description = "nodes; 1 runs the single-node flow (default ${DEFAULT-VALUE})") int nodes;
     @Option(names = "--single", description = "the single-node flow (same as --nodes 1)") boolean single;
@@ -69,11 +72,36 @@ final class DemoCommand implements Callable<Integer> {
                 ChaosCommand.durationMs(duration), io.ringwork.harness.chaos.FaultSchedule.parseFaults(faults), w.seed,
                 rate == null ? 2000 : rate, partitions, w.tenants, w.docs, w.invalid, 500, timeoutS * 1000);
         if (partitions < 1) throw new IllegalArgumentException("--partitions must be positive");
-        System.out.println("ringwork demo: " + nodes + " node processes, " + (kafka == null ? "shared embedded log" : "the log on Kafka")
-                + ", faults " + faults + " (--single for the one-node throughput run)");
         long startNs = System.nanoTime();
-        int code = ChaosCommand.run(config, dir, keep, kafka, "ringwork-demo");
-        System.out.printf("  wall time %.0f s%s%n", (System.nanoTime() - startNs) / 1e9, kafka != null && kafka.isBlank() ? " (the broker's start and stop included)" : "");
+        String wall = kafka != null && kafka.isBlank() ? " (the broker's start and stop included)" : "";
+        if (verbose) {
+            System.out.println("ringwork demo: " + nodes + " node processes, " + (kafka == null ? "shared embedded log" : "the log on Kafka")
+                    + ", faults " + faults + " (--single for the one-node throughput run)");
+            int code = ChaosCommand.run(config, dir, keep, kafka, "ringwork-demo", System.out,
+                    (run, where) -> keep ? run.keepRunning() : run);
+            System.out.printf("  wall time %.0f s%s%n", (System.nanoTime() - startNs) / 1e9, wall);
+            return code;
+        }
+        // The newcomer's view: a few plain lines and a summary here, the technical report in a file.
+        Path reportFile = Files.createTempFile("ringwork-demo-report-", ".txt");
+        System.out.println("ringwork demo: a cluster on this machine that loses a node and gains one while it works"
+                + " (about a minute; --verbose for the technical report as it goes)");
+        int code;
+        try (java.io.PrintStream report = new java.io.PrintStream(Files.newOutputStream(reportFile), true, java.nio.charset.StandardCharsets.UTF_8)) {
+            code = ChaosCommand.run(config, dir, keep, kafka, "ringwork-demo", report, (run, where) -> {
+                run.withBrief(System.out, where);
+                return keep ? run.keepRunning() : run;
+            });
+            report.printf("  wall time %.0f s%s%n", (System.nanoTime() - startNs) / 1e9, wall);
+        } catch (Exception e) {
+            System.out.println("The run stopped before its end; its technical report so far: " + reportFile);
+            throw e;
+        }
+        System.out.printf("  took          %.0f s%s%n", (System.nanoTime() - startNs) / 1e9, wall);
+        System.out.println("The full technical report of this run: " + reportFile + " (or run again with --verbose)");
+        // Scripts grep the report's last line; it is the same in both views.
+        List<String> lines = Files.readAllLines(reportFile);
+        lines.stream().filter(l -> l.startsWith("RESULT:")).reduce((a, b) -> b).ifPresent(System.out::println);
         return code;
     }
 
@@ -84,7 +112,12 @@ final class DemoCommand implements Callable<Integer> {
             String url = node.awaitReady(60_000);
             System.out.printf("  node demo-1 (pid %d) at %s, working directory %s%n", node.pid(), url, work);
             int code = run(new RingworkClient(url));
-            node.stop();
+            if (keep) {
+                io.ringwork.harness.process.HoldOpen.untilStopped(System.out, List.of("The node keeps running for you to look around:",
+                        "  console " + url + "/   cluster JSON " + url + "/v1/cluster   working directory " + work), () -> node.stop());
+            } else {
+                node.stop();
+            }
             return code;
         } finally {
             if (dir == null && !keep) deleteTree(work);

@@ -91,13 +91,19 @@ public final class NodeProcess implements AutoCloseable {
      */
     public static NodeProcess start(String nodeId, Path dataDir, List<String> commandPrefix, String http, String bind,
                                     List<String> args) throws IOException {
+        return start(nodeId, dataDir, commandPrefix, http, bind, args, null);
+    }
+
+    /** As above, on {@code classpath} (e.g. another release's {@code lib/*}); null: this JVM's. */
+    public static NodeProcess start(String nodeId, Path dataDir, List<String> commandPrefix, String http, String bind,
+                                    List<String> args, String classpath) throws IOException {
         Files.createDirectories(dataDir);
         List<String> command = new ArrayList<>(commandPrefix);
         command.addAll(List.of(javaBinary(), "--enable-native-access=ALL-UNNAMED",
                 "-XX:+IgnoreUnrecognizedVMOptions", "--sun-misc-unsafe-memory-access=allow", "-Xms" + HEAP, "-Xmx" + HEAP,
                 "-XX:ReservedCodeCacheSize=" + CODE_CACHE,
                 "-Xlog:gc:file=\"" + dataDir.resolve(GC_LOG_PREFIX + "%p.log") + "\":time", jitLevel(),
-                "-cp", System.getProperty("java.class.path")));
+                "-cp", classpath != null ? classpath : System.getProperty("java.class.path")));
         // Extra JVM options for every node started here, after the ones above so they win, e.g. GC
         // logging: RINGWORK_NODE_JAVA_OPTS="-Xlog:gc".
         String extraJvm = System.getenv("RINGWORK_NODE_JAVA_OPTS");

@@ -30,7 +30,7 @@ class DemoOnKafkaTest {
         int code;
         try {
             System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-            code = RingworkHarnessCli.run("demo", "--kafka", "--duration", "12s", "--dir", work.toString());
+            code = RingworkHarnessCli.run("demo", "--verbose", "--kafka", "--duration", "12s", "--dir", work.toString());
         } finally {
             System.setOut(was);
         }

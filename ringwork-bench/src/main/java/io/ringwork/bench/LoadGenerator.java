@@ -14,25 +14,17 @@ import io.ringwork.core.processing.SequentialFold;
 import io.ringwork.core.record.NewRecord;
 import io.ringwork.core.workload.GluerWorkload;
 import io.ringwork.runtime.node.Processors;
-import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
@@ -68,10 +60,11 @@ public final class LoadGenerator {
     private int tenants = 10;
     private int docs = 1000;
 
-    private final HttpClient sendClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
-    private final HttpClient feedClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    /** Idle connections, spread over the nodes; a batch goes out on whichever is free. */
+    private final java.util.concurrent.LinkedBlockingQueue<Connection> idle = new java.util.concurrent.LinkedBlockingQueue<>();
+
+    /** A connection to one node. */
+    private record Connection(URI node, RawHttp http) {}
     /** partition << 40 | offset → when its batch was due (nanoTime): appended, change not yet seen. Under {@link #lock}. */
     private final HashMap<Long, Long> awaiting = new HashMap<>();
     /** Changes that arrived before their append's answer: id → {arrival ns, appended ms, fed ms}. Under {@link #lock}. */
@@ -136,7 +129,10 @@ public final class LoadGenerator {
         measureFromNs = startNs + TimeUnit.SECONDS.toNanos(warmupSeconds);
         long endNs = startNs + TimeUnit.SECONDS.toNanos(warmupSeconds + seconds);
         measureUntilNs = endNs;
-        Semaphore inFlight = new Semaphore(connections);
+        for (int c = 0; c < connections; c++) {
+            URI node = nodes.get(c % nodes.size());
+            idle.add(new Connection(node, new RawHttp(node)));
+        }
         long batches = 0;
         long lastReportNs = startNs;
         try (ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor()) {
@@ -145,17 +141,10 @@ public final class LoadGenerator {
                 if (dueNs >= endNs) break;
                 long waitNs = dueNs - System.nanoTime();
                 if (waitNs > 0) LockSupport.parkNanos(waitNs);
-                inFlight.acquire();
-                URI node = nodes.get((int) (batches % nodes.size()));
+                Connection connection = idle.take(); // all busy: the batch waits, and its latency counts from when it was due
                 byte[] body = ndjson(workload.next(batch));
                 final long due = dueNs;
-                senders.submit(() -> {
-                    try {
-                        send(node, body, due);
-                    } finally {
-                        inFlight.release();
-                    }
-                });
+                senders.submit(() -> idle.add(send(connection, body, due)));
                 batches++;
                 if (System.nanoTime() - lastReportNs > 5_000_000_000L) {
                     lastReportNs = System.nanoTime();
@@ -200,15 +189,14 @@ public final class LoadGenerator {
         return body.toByteArray();
     }
 
-    private void send(URI node, byte[] body, long dueNs) {
+    /** Sends one batch on {@code connection}; returns the connection to use next (a new one when it broke). */
+    private Connection send(Connection connection, byte[] body, long dueNs) {
         try {
-            HttpRequest request = HttpRequest.newBuilder(node.resolve("/v1/events")).timeout(Duration.ofSeconds(30))
-                    .header("Content-Type", "application/x-ndjson").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-            HttpResponse<byte[]> response = sendClient.send(request, HttpResponse.BodyHandlers.ofByteArray());
+            RawHttp.Answer response = connection.http().post("/v1/events", "application/x-ndjson", body);
             long answeredNs = System.nanoTime();
-            if (response.statusCode() != 200) {
-                error("POST /v1/events answered " + response.statusCode() + ": " + new String(response.body(), StandardCharsets.UTF_8));
-                return;
+            if (response.status() != 200) {
+                error("POST /v1/events answered " + response.status() + ": " + new String(response.body(), StandardCharsets.UTF_8));
+                return connection;
             }
             JsonNode results = JSON.readTree(response.body()).path("results");
             boolean measured = dueNs >= measureFromNs && dueNs < measureUntilNs;
@@ -217,10 +205,16 @@ public final class LoadGenerator {
                 sentRecords.incrementAndGet();
                 answered(result.path("partition").asLong() << 40 | result.path("offset").asLong(), dueNs);
             }
+            return connection;
         } catch (IOException e) {
             error(e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            try {
+                connection.http().close();
+                return new Connection(connection.node(), new RawHttp(connection.node()));
+            } catch (IOException again) {
+                error(again.toString());
+                return connection; // broken; its next use fails and tries again
+            }
         }
     }
 
@@ -232,16 +226,16 @@ public final class LoadGenerator {
     private Thread follow(URI node, List<AutoCloseable> streams) {
         return Thread.ofPlatform().daemon().name("feed-" + node.getPort()).start(() -> {
             try {
-                HttpRequest request = HttpRequest.newBuilder(node.resolve("/v1/changes?from=now")).GET().build();
-                HttpResponse<InputStream> response = feedClient.send(request, HttpResponse.BodyHandlers.ofInputStream());
-                synchronized (streams) { streams.add(response.body()); }
-                try (BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = reader.readLine()) != null) {
-                        if (line.startsWith("data: ")) onChange(System.nanoTime(), line.substring(6));
+                RawHttp feed = new RawHttp(node);
+                synchronized (streams) { streams.add(feed); }
+                feed.stream("/v1/changes?from=now", data -> {
+                    try {
+                        onChange(System.nanoTime(), data);
+                    } catch (IOException e) {
+                        error("a change that is not JSON: " + e);
                     }
-                }
-            } catch (IOException | InterruptedException e) {
+                });
+            } catch (IOException e) {
                 // closed at the end of the run
             }
         });

@@ -278,7 +278,8 @@ public final class ChaosRun {
         }
         brief("  records       %,d events sent; %,d documents checked on every node against a replay of the same events in order",
                 produced, keys);
-        brief("  throughput    %,.0f events/s sent and applied", produced / Math.max(0.001, producedForMs / 1000.0));
+        brief("  throughput    %,.0f events/s sent while it ran%s", produced / Math.max(0.001, producedForMs / 1000.0),
+                figures.drained() ? ", every one applied by the end" : "");
         ChaosFigures.Spread failover = figures.failoverPerPartition();
         if (failover != null) {
             brief("  failover      a killed node's partitions were processed again by the others within %.1f s"

@@ -34,10 +34,42 @@ final class MessagingHandlers {
     private final Messaging messaging;
     private final BooleanSupplier closed;
 
+    private final DurableTopics durableTopics;
+
     MessagingHandlers(RingworkNode node, BooleanSupplier closed) {
         this.node = node;
         this.messaging = node.messaging();
         this.closed = closed;
+        this.durableTopics = new DurableTopics(node, closed);
+    }
+
+    private static boolean durable(HttpExchange exchange) {
+        String durable = Exchanges.query(exchange).get("durable");
+        if (durable == null || durable.equals("false")) return false;
+        if (durable.equals("true") || durable.isEmpty()) return true;
+        throw ApiError.badRequest("durable must be true or false, got '" + durable.replaceAll("[^\\x20-\\x7e]", "?") + "'");
+    }
+
+    /**
+     * A durable publish: the message is appended to the log as a key-value write of
+     * {@code topics/{topic}} ({@link DurableTopics}); a 200 means it is in the log.
+     */
+    private void durablePublish(HttpExchange exchange, String topic) throws IOException {
+        byte[] message = message(exchange);
+        ObjectNode data = Exchanges.JSON.createObjectNode();
+        data.set("value", Exchanges.JSON.readTree(message));
+        io.ringwork.core.log.AppendResult appended;
+        try {
+            appended = node.log().append(List.of(new io.ringwork.core.record.NewRecord(DurableTopics.recordKey(topic),
+                    io.ringwork.core.kv.KvProcessor.PUT, null, Exchanges.JSON.writeValueAsBytes(data)))).get(0);
+        } catch (IllegalArgumentException e) {
+            throw new ApiError(413, "record_rejected", "nothing was published: " + e.getMessage(), true);
+        } catch (io.ringwork.core.log.LogException e) {
+            throw new ApiError(503, "log_unavailable", "the message may or may not be in the log: " + e.getMessage(), false);
+        }
+        node.metrics().ingested(1, 0);
+        Exchanges.json(exchange, 200, Exchanges.JSON.createObjectNode().put("topic", topic).put("durable", true)
+                .put("version", appended.offset() + 1).put("partition", appended.partition()));
     }
 
     /** {@code POST /v1/send/{id}}: to the inbox of the ID's owner. */
@@ -63,6 +95,10 @@ final class MessagingHandlers {
             case "publish" -> {
                 Exchanges.requireMethod(exchange, "POST");
                 Exchanges.requireWrite(exchange, topic);
+                if (durable(exchange)) {
+                    durablePublish(exchange, topic);
+                    return;
+                }
                 Messaging.Published published = messaging.publish(topic, message(exchange));
                 ObjectNode body = Exchanges.JSON.createObjectNode().put("id", published.id()).put("delivered", published.delivered());
                 ObjectNode nodes = body.putObject("nodes");
@@ -81,6 +117,12 @@ final class MessagingHandlers {
             case "subscribe" -> {
                 Exchanges.requireMethod(exchange, "GET");
                 Exchanges.requireRead(exchange, topic);
+                if (durable(exchange)) {
+                    LoadGate.Refusal refusal = node.loadGate().check();
+                    if (refusal != null) throw HttpApi.busy(exchange, refusal);
+                    durableTopics.stream(exchange, topic);
+                    return;
+                }
                 stream(exchange, () -> messaging.local().subscribe(topic), "topic " + topic);
             }
             default -> throw ApiError.notFound("no such endpoint: /v1/topics/" + topic + "/" + action

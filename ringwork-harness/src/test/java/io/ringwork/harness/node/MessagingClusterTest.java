@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Messaging and load refusal on three real node processes: a publish from any node reaches the
  * subscribers on all three, in each origin's order; a send from any node reaches only the
  * inbox of the ID's owner; anycasts spread over one subscriber per node, each message to exactly
- * one, and after a SIGKILL of one node every anycast still lands, on the survivors. n3 takes one
+ * one, and after a SIGKILL of one node every anycast still lands, on the survivors; a durable topic
+ * published through every node reads back in publish order on another. n3 takes one
  * request that adds work at a time: held, it answers 503 busy naming another node's API. Prints
  * the publish-to-subscriber latency and the anycast spread.
  */
@@ -151,7 +152,18 @@ class MessagingClusterTest {
                     workers.get(0).messages.size(), workers.get(1).messages.size(), workers.get(2).messages.size());
             for (SseSubscriber worker : workers) assertThat(worker.messages.size()).isBetween(anycasts / 5, anycasts / 2);
 
-            // 5. n2 dies with its subscriber: anycasts from the survivors still land, on theirs.
+            // 5. A durable topic: published through every node, read back in one order from the retained feed of another.
+            List<Long> versions = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                versions.add(post(urls.get(i % 3), "/v1/topics/ledger/publish?durable=true", "{\"entry\":" + i + "}").path("version").asLong());
+            }
+            assertThat(versions).as("one key, one partition: versions in publish order").isSorted().doesNotHaveDuplicates();
+            SseSubscriber ledger = open(streams, urls.get(2) + "/v1/topics/ledger/subscribe?durable=true&after=0");
+            await().atMost(Duration.ofSeconds(20)).until(() -> ledger.messages.size() == 30);
+            assertThat(ledger.messages.stream().map(r -> r.event().path("message").path("entry").asInt()).toList())
+                    .as("entries in order, each once").isSorted().doesNotHaveDuplicates().hasSize(30);
+
+            // 6. n2 dies with its subscriber: anycasts from the survivors still land, on theirs.
             nodes.get(1).kill();
             int before = workers.get(0).messages.size() + workers.get(2).messages.size();
             int skipped = 0;

@@ -29,6 +29,10 @@ final class MessagingHandlers {
     /** Topic names: what fits a path segment without escapes, and a Kafka-like length. */
     private static final java.util.regex.Pattern TOPIC = java.util.regex.Pattern.compile("[A-Za-z0-9._~-]{1,249}");
     private static final long HEARTBEAT_MS = 2_000;
+    /** Subscriber streams of one client address, so one client cannot take every subscriber slot of the node. */
+    static final int STREAMS_PER_CLIENT = 32;
+    private final io.ringwork.runtime.util.SlotsPerSource<java.net.InetAddress> perClient =
+            new io.ringwork.runtime.util.SlotsPerSource<>(STREAMS_PER_CLIENT);
 
     private final RingworkNode node;
     private final Messaging messaging;
@@ -166,6 +170,20 @@ final class MessagingHandlers {
             exchange.close();
             return;
         }
+        java.net.InetAddress client = exchange.getRemoteAddress().getAddress();
+        if (!perClient.tryTake(client)) {
+            exchange.getResponseHeaders().set("Retry-After", "5");
+            throw new ApiError(429, "too_many_streams", "your address has " + STREAMS_PER_CLIENT
+                    + " subscriber streams open on this node already; close one or use another node", true);
+        }
+        try {
+            subscribeAndPump(exchange, subscribe, what);
+        } finally {
+            perClient.release(client);
+        }
+    }
+
+    private void subscribeAndPump(HttpExchange exchange, Subscribe subscribe, String what) throws IOException {
         Subscriber subscriber = subscribe.subscribe();
         if (subscriber == null) {
             exchange.getResponseHeaders().set("Retry-After", "5");

@@ -263,22 +263,25 @@ public final class PeerServer implements AutoCloseable {
 
     /** A delivery or a load query (messaging); a delivery that says it took too many hops is refused. */
     private byte[] answerMessaging(String from, byte[] request) throws PeerChannel.Drop {
+        // Only decoding failures are the peer's fault (malformed); the receiver's own failures end the connection as in serve().
+        PeerCodec.Decoded<RelayedMessage.LoadQuery> query = null;
+        PeerCodec.Decoded<RelayedMessage.Delivery> delivery = null;
         try {
-            if (MessageCodec.isLoad(request)) {
-                PeerCodec.Decoded<RelayedMessage.LoadQuery> query = MessageCodec.decodeLoadQuery(request);
-                counters.dropped(PeerCounters.UNKNOWN_FIELD, query.unknownFields());
-                return MessageCodec.encodeLoad(receiver.load(from, query.value()));
-            }
-            PeerCodec.Decoded<RelayedMessage.Delivery> delivery = MessageCodec.decodeDelivery(request);
-            counters.dropped(PeerCounters.UNKNOWN_FIELD, delivery.unknownFields());
-            RelayedMessage.Answer answer = delivery.value().hops() > RelayedMessage.HOPS_MAX
-                    ? RelayedMessage.Answer.refused("the message was relayed " + delivery.value().hops() + " times; at most "
-                            + RelayedMessage.HOPS_MAX + " is allowed")
-                    : receiver.deliver(from, delivery.value());
-            return MessageCodec.encodeAnswer(answer);
+            if (MessageCodec.isLoad(request)) query = MessageCodec.decodeLoadQuery(request);
+            else delivery = MessageCodec.decodeDelivery(request);
         } catch (IOException | RuntimeException e) {
             throw new PeerChannel.Drop(PeerCounters.MALFORMED, e.getMessage());
         }
+        if (query != null) {
+            counters.dropped(PeerCounters.UNKNOWN_FIELD, query.unknownFields());
+            return MessageCodec.encodeLoad(receiver.load(from, query.value()));
+        }
+        counters.dropped(PeerCounters.UNKNOWN_FIELD, delivery.unknownFields());
+        RelayedMessage.Answer answer = delivery.value().hops() > RelayedMessage.HOPS_MAX
+                ? RelayedMessage.Answer.refused("the message was relayed " + delivery.value().hops() + " times; at most "
+                        + RelayedMessage.HOPS_MAX + " is allowed")
+                : receiver.deliver(from, delivery.value());
+        return MessageCodec.encodeAnswer(answer);
     }
 
     /** A key-value listing: answered from this node's store. */

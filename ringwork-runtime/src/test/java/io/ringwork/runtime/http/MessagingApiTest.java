@@ -170,6 +170,30 @@ class MessagingApiTest {
     }
 
     @Test
+    void oneClientGetsAtMostItsShareOfSubscriberStreams() throws Exception {
+        // Streams the other tests closed hold their slots until the node finds them gone (its next write).
+        await().atMost(Duration.ofSeconds(15)).until(() -> node.messaging().local().count() == 0);
+        List<SseSubscriber> open = new ArrayList<>();
+        try {
+            for (int i = 0; i < MessagingHandlers.STREAMS_PER_CLIENT; i++) open.add(SseSubscriber.open(HTTP, base + "/v1/topics/crowd/subscribe"));
+            HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/inbox")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).isEqualTo(429);
+            assertThat(JSON.readTree(refused.body()).path("error").asText()).isEqualTo("too_many_streams");
+            assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+            assertThat(post("/v1/topics/crowd/publish", "1").body().path("delivered").asInt()).isEqualTo(MessagingHandlers.STREAMS_PER_CLIENT);
+        } finally {
+            open.forEach(SseSubscriber::close);
+        }
+        // Closed streams give their slots back (the node finds them at its next write).
+        await().atMost(Duration.ofSeconds(15)).until(() -> node.messaging().local().count() == 0);
+        SseSubscriber again = await().atMost(Duration.ofSeconds(5)).ignoreExceptions().until(
+                () -> SseSubscriber.open(HTTP, base + "/v1/inbox"), java.util.Objects::nonNull);
+        assertThat(again.id).isNotEmpty();
+        again.close();
+        await().atMost(Duration.ofSeconds(15)).until(() -> node.messaging().local().count() == 0);
+    }
+
+    @Test
     void badInputIsAClearDefiniteError() throws Exception {
         record Case(String method, String path, String body, int status, String error) {}
         for (Case c : List.of(

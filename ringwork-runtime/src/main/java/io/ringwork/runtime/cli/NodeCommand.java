@@ -58,6 +58,9 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--max-document-bytes", paramLabel = "BYTES", description = "largest state a record may leave, as JSON; a record that would pass it is a dead letter (default 1 MiB)") String maxDocumentBytes;
     @Option(names = "--changes-retained", paramLabel = "N", description = "changes kept for feed replay (default 1000000)") String changesRetained;
     @Option(names = "--worker-threads", paramLabel = "N", description = "threads applying records (default 2 x cores, at least 4)") String workerThreads;
+    @Option(names = "--max-inflight-requests", paramLabel = "N", description = "requests that add work (not reads) served at once; more get 503 busy (default 1024)") String maxInflightRequests;
+    @Option(names = "--max-heap-percent", paramLabel = "PERCENT", description = "heap held after collection at or above which new work gets 503 busy (default 90)") String maxHeapPercent;
+    @Option(names = "--max-queued-messages", paramLabel = "N", description = "messages waiting in subscriber queues at or above which new work gets 503 busy (default 100000)") String maxQueuedMessages;
     @Option(names = "--cluster", paramLabel = "NAME", description = "cluster name; packets of other clusters are dropped (default ringwork)") String cluster;
     @Option(names = "--membership", paramLabel = "PROFILE", description = "failure detector profile: lan (200 ms period) or wan (1 s; long round trips, very large clusters) (default lan)") String membership;
     @Option(names = "--log-retention-bytes", paramLabel = "BYTES", description = "log bytes kept per partition; -1: no limit (default -1)") String logRetentionBytes;

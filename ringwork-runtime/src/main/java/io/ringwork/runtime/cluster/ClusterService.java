@@ -91,6 +91,8 @@ public final class ClusterService implements Replication, AutoCloseable {
     private volatile PeerCounters peerCounters;
     private volatile PeerCodec peerCodec = PeerCodec.CURRENT;
     private volatile Map<String, String> baseMetadata = Map.of();
+    /** The host's view as last published, guarded by this; null before the first. */
+    private MemberView lastView;
     private volatile boolean closed;
     private int ticks;
 
@@ -353,9 +355,7 @@ public final class ClusterService implements Replication, AutoCloseable {
 
         @Override
         public void publish(MemberView view) {
-            MembershipService m = membership;
-            if (m == null) return;
-            m.updateMetadata(view.toMetadata(baseMetadata));
+            publishMetadata(view, null, null);
         }
 
         @Override
@@ -458,6 +458,27 @@ public final class ClusterService implements Replication, AutoCloseable {
         public long startOffset(int partition) {
             return log.startOffset(partition);
         }
+    }
+
+    /**
+     * Adds {@code key: value} to the metadata this node gossips (a load level, say) and announces
+     * it. Announcements go out under one lock, so a later value never loses to an earlier one
+     * that the host's own publishing read first.
+     */
+    public void putMetadata(String key, String value) {
+        publishMetadata(null, key, value);
+    }
+
+    private synchronized void publishMetadata(MemberView view, String key, String value) {
+        if (key != null) {
+            Map<String, String> copy = new java.util.HashMap<>(baseMetadata);
+            copy.put(key, value);
+            baseMetadata = Map.copyOf(copy);
+        }
+        if (view != null) lastView = view;
+        MembershipService m = membership;
+        if (m == null || lastView == null) return;
+        m.updateMetadata(lastView.toMetadata(baseMetadata));
     }
 
     // ---------------------------------------------------------------- reading

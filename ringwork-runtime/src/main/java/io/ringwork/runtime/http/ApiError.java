@@ -46,6 +46,20 @@ public final class ApiError extends RuntimeException {
         return this;
     }
 
+    /** Text fields the body carries beside the rest (a busy node's suggestion of another). */
+    private final java.util.Map<String, String> texts = new java.util.LinkedHashMap<>();
+
+    /** This error with {@code name: value} (text) in its body too. */
+    public ApiError withText(String name, String value) {
+        texts.put(name, value);
+        return this;
+    }
+
+    /** The extra text fields, in the order added. */
+    public java.util.Map<String, String> texts() {
+        return java.util.Collections.unmodifiableMap(texts);
+    }
+
     /** The extra body fields, in the order added. */
     public java.util.Map<String, Long> fields() {
         return java.util.Collections.unmodifiableMap(fields);

@@ -153,6 +153,7 @@ final class Exchanges {
         ObjectNode body = JSON.createObjectNode().put("error", error.code()).put("detail", error.getMessage())
                 .put("definite", error.definite());
         error.fields().forEach(body::put);
+        error.texts().forEach(body::put);
         json(exchange, error.status(), body);
     }
 

@@ -87,6 +87,10 @@ public final class HttpApi implements AutoCloseable {
         KvHandlers kv = new KvHandlers(node, reads);
         route("/v1/kv/", List.of("GET", "PUT", "DELETE"), Access.SCOPED, kv::handle);
         route("/v1/kv", List.of("GET"), Access.SCOPED, kv::list);
+        MessagingHandlers messages = new MessagingHandlers(node, () -> closed);
+        route("/v1/send/", List.of("POST"), Access.SCOPED, messages::send);
+        route("/v1/topics/", List.of("GET", "POST"), Access.SCOPED, messages::topics);
+        route("/v1/inbox", List.of("GET"), Access.SCOPED, messages::inbox);
         route("/v1/dead-letters", List.of("GET"), Access.SCOPED, reads::deadLetters);
         route("/v1/cluster", List.of("GET"), Access.READ_ALL, reads::cluster);
         route("/v1/changes", List.of("GET"), Access.SCOPED, changes::handle);
@@ -131,7 +135,42 @@ public final class HttpApi implements AutoCloseable {
             return;
         }
         if (!authorized(exchange, route)) return;
-        serve(exchange, route.handler());
+        // Load refusal: only requests that add work take a slot; reads never wait on it.
+        if (!addsWork(method)) {
+            serve(exchange, route.handler());
+            return;
+        }
+        io.ringwork.runtime.load.LoadGate.Refusal refusal = node.loadGate().admit();
+        if (refusal != null) {
+            answer(exchange, busy(exchange, refusal));
+            return;
+        }
+        try {
+            serve(exchange, route.handler());
+        } finally {
+            node.loadGate().done();
+        }
+    }
+
+    private static boolean addsWork(String method) {
+        return !method.equals("GET") && !method.equals("HEAD") && !method.equals("OPTIONS");
+    }
+
+    /**
+     * A refusal as the client sees it: {@code 503 busy}, definite, with {@code Retry-After} and,
+     * when gossip names a less loaded member, its id and API address in {@code try} and
+     * {@code tryNode} and the header {@code Ringwork-Try}.
+     */
+    static ApiError busy(HttpExchange exchange, io.ringwork.runtime.load.LoadGate.Refusal refusal) {
+        exchange.getResponseHeaders().set("Retry-After", Integer.toString(io.ringwork.runtime.load.LoadGate.RETRY_AFTER_S));
+        ApiError error = new ApiError(503, "busy", refusal.detail() + "; retry in a moment"
+                + (refusal.tryHttp() == null ? "" : " or at " + refusal.tryNode() + " (" + refusal.tryHttp() + ")"), true)
+                .withText("limit", refusal.limit());
+        if (refusal.tryHttp() != null) {
+            exchange.getResponseHeaders().set("Ringwork-Try", refusal.tryHttp());
+            error.withText("try", refusal.tryHttp()).withText("tryNode", refusal.tryNode());
+        }
+        return error;
     }
 
     /**

@@ -79,6 +79,11 @@ public final class RingworkNode implements AutoCloseable {
     private final PeerCodec peerCodec;
     private final ReadRelay readRelay;
     private final KeyReads reads;
+    /** Messaging (send, publish, anycast) and load refusal: issue 21, items 5 and 7. */
+    private final io.ringwork.runtime.messaging.Messaging messaging;
+    private final io.ringwork.runtime.load.LoadGate loadGate;
+    private final java.util.concurrent.ScheduledExecutorService loadSampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+            r -> Thread.ofPlatform().daemon().name("ringwork-load-sampler").unstarted(r));
     /** Set once in {@link #start}, after HTTP is up (its address goes into the member metadata). */
     private volatile MembershipService membership;
     private final long startedAtMs = System.currentTimeMillis();
@@ -142,6 +147,8 @@ public final class RingworkNode implements AutoCloseable {
             relay = new ReadRelay(peerIdentity, peerCodec, peerCounters, config.maxDocumentBytes() + (64 << 10));
             this.readRelay = relay;
             this.reads = new KeyReads(config.nodeId(), log.partitionCount(), store, KeyReads.of(cluster, () -> engine, () -> membership), relay);
+            this.messaging = MessagingWiring.messaging(config.nodeId(), log.partitionCount(), cluster, () -> engine, () -> membership, relay);
+            this.loadGate = MessagingWiring.loadGate(config, cluster, () -> membership, messaging.local());
             api = new HttpApi(this); // fails here when the HTTP port is taken
             this.http = api;
             this.peers = bindPeers(peerAddress);
@@ -180,6 +187,8 @@ public final class RingworkNode implements AutoCloseable {
             node.metrics.membership(node::membership);
             node.cluster.start(node.engine, node.membership, metadata, node.peerIdentity, node.peerCounters);
             if (node.changesTopic != null) node.startChangesPublisher();
+            node.loadSampler.scheduleWithFixedDelay(() -> node.loadGate.sample(System.currentTimeMillis()), 0,
+                    io.ringwork.runtime.load.LoadGate.SAMPLE_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (RuntimeException e) {
             node.close();
             throw e;
@@ -320,6 +329,16 @@ public final class RingworkNode implements AutoCloseable {
                 @Override
                 public io.ringwork.runtime.peer.RelayedList.Answer list(String from, io.ringwork.runtime.peer.RelayedList.Request request) {
                     return reads.serveList(request);
+                }
+
+                @Override
+                public io.ringwork.runtime.peer.RelayedMessage.Answer deliver(String from, io.ringwork.runtime.peer.RelayedMessage.Delivery delivery) {
+                    return messaging.serve(delivery);
+                }
+
+                @Override
+                public io.ringwork.runtime.peer.RelayedMessage.Load load(String from, io.ringwork.runtime.peer.RelayedMessage.LoadQuery query) {
+                    return messaging.load(query);
                 }
 
                 @Override
@@ -526,6 +545,7 @@ public final class RingworkNode implements AutoCloseable {
         }
         metrics.functionCounter("ringwork.peer.reads.served", "reads other members relayed here, answered", peerCounters::readsServed);
         metrics.gauge("ringwork.peer.reads.inflight", "reads this node is relaying now", readRelay::inFlight);
+        MessagingWiring.metrics(metrics, messaging, loadGate);
         metrics.functionCounter("ringwork.replication.terms.refused", "replication messages and answers refused for a term above the maximum epoch",
                 cluster::termsRefused);
     }
@@ -559,6 +579,10 @@ public final class RingworkNode implements AutoCloseable {
     public long startedAtMs() { return startedAtMs; }
     public HttpApi http() { return http; }
     public PeerCounters peerCounters() { return peerCounters; }
+    /** Messaging: send, publish, anycast and this node's subscribers. */
+    public io.ringwork.runtime.messaging.Messaging messaging() { return messaging; }
+    /** Whether this node takes new work (load refusal). */
+    public io.ringwork.runtime.load.LoadGate loadGate() { return loadGate; }
     /** Reads of a key's entry: here, or relayed to its owner over the peer channel. */
     public KeyReads reads() { return reads; }
 
@@ -594,6 +618,8 @@ public final class RingworkNode implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (stopped.getCount() == 0) return;
+        // First: a level published after the leave would be refused by the membership.
+        loadSampler.shutdownNow();
         if (failure == null) {
             // Hand off first: drain every partition to a quorum while still a member, so the
             // replicas that take over hold everything; then leave.
@@ -618,6 +644,7 @@ public final class RingworkNode implements AutoCloseable {
         }
         // Only now: the handoff above waits for the owners' word, which arrives on the peer port.
         peers.close();
+        messaging.close();
         readRelay.close();
         try {
             http.close();

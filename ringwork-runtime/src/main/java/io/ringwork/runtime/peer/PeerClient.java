@@ -100,6 +100,22 @@ public final class PeerClient implements AutoCloseable {
         return answer.value();
     }
 
+    /** Hands a message to the member (messaging); same connection rules as {@link #read}. */
+    public RelayedMessage.Answer deliver(RelayedMessage.Delivery delivery, int answerTimeoutMs, int answerMaxBytes) throws IOException {
+        PeerCodec.Decoded<RelayedMessage.Answer> answer = request(MessageCodec.encodeDelivery(delivery), answerMaxBytes, answerTimeoutMs,
+                MessageCodec::decodeAnswer);
+        counters.dropped(PeerCounters.UNKNOWN_FIELD, answer.unknownFields());
+        return answer.value();
+    }
+
+    /** Asks the member for its subscriber load of a topic; same connection rules as {@link #read}. */
+    public RelayedMessage.Load load(RelayedMessage.LoadQuery query, int answerTimeoutMs, int answerMaxBytes) throws IOException {
+        PeerCodec.Decoded<RelayedMessage.Load> answer = request(MessageCodec.encodeLoadQuery(query), answerMaxBytes, answerTimeoutMs,
+                MessageCodec::decodeLoad);
+        counters.dropped(PeerCounters.UNKNOWN_FIELD, answer.unknownFields());
+        return answer.value();
+    }
+
     /** Asks for a key-value listing; same connection rules as {@link #read}. */
     public RelayedList.Answer list(RelayedList.Request request, int answerTimeoutMs, int answerMaxBytes) throws IOException {
         PeerCodec.Decoded<RelayedList.Answer> answer = request(codec.encodeList(request), answerMaxBytes, answerTimeoutMs,

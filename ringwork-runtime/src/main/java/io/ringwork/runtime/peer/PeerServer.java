@@ -69,6 +69,16 @@ public final class PeerServer implements AutoCloseable {
             return RelayedRead.Answer.unavailable("this node serves no relayed reads");
         }
 
+        /** Delivers a message relayed by {@code from} to this node's subscribers (issue 21, item 5); never relays it. */
+        default RelayedMessage.Answer deliver(String from, RelayedMessage.Delivery delivery) {
+            return RelayedMessage.Answer.unavailable("this node serves no messaging");
+        }
+
+        /** This node's subscriber load of a topic, for an anycast's choice. */
+        default RelayedMessage.Load load(String from, RelayedMessage.LoadQuery query) {
+            return RelayedMessage.Load.NONE;
+        }
+
         /** Answers a key-value listing asked by {@code from} from this node's own store; never relays it. */
         default RelayedList.Answer list(String from, RelayedList.Request request) {
             return RelayedList.Answer.none("this node serves no listings");
@@ -187,6 +197,7 @@ public final class PeerServer implements AutoCloseable {
 
     /** Decodes, applies and answers one request frame; a frame that does not decode is a drop. */
     private byte[] answer(String from, byte[] request) throws PeerChannel.Drop {
+        if (MessageCodec.isMessaging(request)) return answerMessaging(from, request);
         if (codec.isRead(request)) return answerRead(from, request);
         if (codec.isList(request)) return answerList(from, request);
         if (PeerCodec.isFeedFetch(request)) {
@@ -248,6 +259,29 @@ public final class PeerServer implements AutoCloseable {
                         + RelayedRead.HOPS_MAX + " is allowed")
                 : receiver.read(from, read.value());
         return codec.encodeReadAnswer(answer);
+    }
+
+    /** A delivery or a load query (messaging); a delivery that says it took too many hops is refused. */
+    private byte[] answerMessaging(String from, byte[] request) throws PeerChannel.Drop {
+        // Only decoding failures are the peer's fault (malformed); the receiver's own failures end the connection as in serve().
+        PeerCodec.Decoded<RelayedMessage.LoadQuery> query = null;
+        PeerCodec.Decoded<RelayedMessage.Delivery> delivery = null;
+        try {
+            if (MessageCodec.isLoad(request)) query = MessageCodec.decodeLoadQuery(request);
+            else delivery = MessageCodec.decodeDelivery(request);
+        } catch (IOException | RuntimeException e) {
+            throw new PeerChannel.Drop(PeerCounters.MALFORMED, e.getMessage());
+        }
+        if (query != null) {
+            counters.dropped(PeerCounters.UNKNOWN_FIELD, query.unknownFields());
+            return MessageCodec.encodeLoad(receiver.load(from, query.value()));
+        }
+        counters.dropped(PeerCounters.UNKNOWN_FIELD, delivery.unknownFields());
+        RelayedMessage.Answer answer = delivery.value().hops() > RelayedMessage.HOPS_MAX
+                ? RelayedMessage.Answer.refused("the message was relayed " + delivery.value().hops() + " times; at most "
+                        + RelayedMessage.HOPS_MAX + " is allowed")
+                : receiver.deliver(from, delivery.value());
+        return MessageCodec.encodeAnswer(answer);
     }
 
     /** A key-value listing: answered from this node's store. */

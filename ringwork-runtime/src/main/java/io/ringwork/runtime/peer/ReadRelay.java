@@ -144,6 +144,19 @@ public final class ReadRelay implements AutoCloseable {
         return ask(member, address, client -> client.list(request, timeoutMs, answerMaxBytes));
     }
 
+    /**
+     * Hands a message to {@code member} (messaging), with the same limits, pool and deadline as a
+     * read. A failure after the frame went out may still have delivered it.
+     */
+    public RelayedMessage.Answer deliver(String member, String address, RelayedMessage.Delivery delivery) throws RelayFailed {
+        return ask(member, address, client -> client.deliver(delivery, timeoutMs, answerMaxBytes));
+    }
+
+    /** Asks {@code member} for its subscriber load of a topic, as {@link #deliver}. */
+    public RelayedMessage.Load load(String member, String address, RelayedMessage.LoadQuery query) throws RelayFailed {
+        return ask(member, address, client -> client.load(query, timeoutMs, answerMaxBytes));
+    }
+
     /** One request to a member over a pooled connection. */
     private interface Call<T> {
         T on(PeerClient client) throws IOException;

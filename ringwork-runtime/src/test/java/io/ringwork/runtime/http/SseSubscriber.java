@@ -17,16 +17,16 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /** A test's SSE client of a messaging stream: collects the messages it receives, with the time each arrived. */
-final class SseSubscriber implements AutoCloseable {
+public final class SseSubscriber implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Received(JsonNode event, long atMs) {}
+    public record Received(JsonNode event, long atMs) {}
 
-    final List<Received> messages = new CopyOnWriteArrayList<>();
-    final List<String> otherEvents = new CopyOnWriteArrayList<>();
+    public final List<Received> messages = new CopyOnWriteArrayList<>();
+    public final List<String> otherEvents = new CopyOnWriteArrayList<>();
     private final CountDownLatch subscribed = new CountDownLatch(1);
     private final InputStream body;
-    volatile String id;
+    public volatile String id;
 
     private SseSubscriber(InputStream body) {
         this.body = body;
@@ -34,7 +34,7 @@ final class SseSubscriber implements AutoCloseable {
     }
 
     /** Opens {@code url} and waits for its {@code subscribed} event. */
-    static SseSubscriber open(HttpClient http, String url) throws Exception {
+    public static SseSubscriber open(HttpClient http, String url) throws Exception {
         HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         if (response.statusCode() != 200) {
@@ -70,7 +70,7 @@ final class SseSubscriber implements AutoCloseable {
         }
     }
 
-    List<String> payloads() {
+    public List<String> payloads() {
         return messages.stream().map(r -> r.event().path("message").toString()).toList();
     }
 

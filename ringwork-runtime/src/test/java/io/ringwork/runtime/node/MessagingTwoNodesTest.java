@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ringwork.core.id.Partitioner;
+import io.ringwork.runtime.http.SseSubscriber;
 import io.ringwork.runtime.load.LoadLimits;
 import java.io.OutputStream;
 import java.net.Socket;

@@ -13,6 +13,7 @@ import io.ringwork.core.log.LogException;
 import io.ringwork.core.record.NewRecord;
 import io.ringwork.core.store.StoredState;
 import io.ringwork.runtime.node.KeyReads;
+import io.ringwork.runtime.store.RocksStateStore;
 import io.ringwork.runtime.node.RingworkNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -171,6 +172,7 @@ final class KvHandlers {
         Backoff backoff = new Backoff(WRITE_TIMEOUT_MS);
         String lastProblem = "its owner had not applied it";
         while (true) {
+            backoff.mark();
             try {
                 // Answered once the owner applied the record and a write quorum holds it (its feed
                 // checkpoint passed it), so a quorum read sees an acknowledged write.
@@ -320,6 +322,7 @@ final class KvHandlers {
     private KeyReads.Read quorum(String key, String recordKey) {
         Backoff backoff = new Backoff(READ_TIMEOUT_MS);
         while (true) {
+            backoff.mark();
             try {
                 return quorumOnce(key, recordKey);
             } catch (ApiError e) {
@@ -388,6 +391,7 @@ final class KvHandlers {
         Backoff backoff = new Backoff(READ_TIMEOUT_MS);
         String lastProblem = "its checkpoint was behind";
         while (true) {
+            backoff.mark();
             try {
                 KeyReads.Read read = node.reads().fromOwner(recordKey);
                 if (KvAnswers.readable(read.checkpoint(), end)) return read;
@@ -405,13 +409,24 @@ final class KvHandlers {
         }
     }
 
-    /** The waits between two asks of a replica: 1 ms, doubling up to {@link #POLL_MAX_MS}, until a deadline. */
-    private static final class Backoff {
+    /**
+     * The waits between two asks of the owner or the replicas: until this node's store moves (a
+     * commit or a replicated write here, so a local owner's answer is asked for again at once) or
+     * 1 ms, doubling up to {@link #POLL_MAX_MS} while nothing moves, until a deadline.
+     */
+    private final class Backoff {
         private final long deadlineNs;
         private long pauseMs = 1;
+        private long seen;
 
         Backoff(long timeoutMs) {
             this.deadlineNs = System.nanoTime() + timeoutMs * 1_000_000;
+            mark();
+        }
+
+        /** Call before each ask: a write after this ends the next pause. */
+        void mark() {
+            seen = node.store() instanceof RocksStateStore rocks ? rocks.progressCount() : 0;
         }
 
         boolean expired() {
@@ -420,12 +435,18 @@ final class KvHandlers {
 
         void pause() {
             try {
-                Thread.sleep(pauseMs);
+                boolean moved;
+                if (node.store() instanceof RocksStateStore rocks) {
+                    moved = rocks.awaitProgress(seen, pauseMs);
+                } else {
+                    Thread.sleep(pauseMs);
+                    moved = false;
+                }
+                if (!moved) pauseMs = Math.min(POLL_MAX_MS, pauseMs * 2);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new ApiError(503, "interrupted", "the node is stopping", false);
             }
-            pauseMs = Math.min(POLL_MAX_MS, pauseMs * 2);
         }
     }
 }

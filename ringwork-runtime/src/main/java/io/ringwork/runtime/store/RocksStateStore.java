@@ -315,6 +315,41 @@ public final class RocksStateStore implements StateStore {
         }
     }
 
+    /** Counts writes that may move a state or a checkpoint; waiters on it: {@link #awaitProgress}. */
+    private final Object progress = new Object();
+    private long progressCount; // guarded by progress
+
+    private void progressed() {
+        synchronized (progress) {
+            progressCount++;
+            progress.notifyAll();
+        }
+    }
+
+    /** How many writes moved states or checkpoints so far; read it before a read that may have to wait for one. */
+    public long progressCount() {
+        synchronized (progress) {
+            return progressCount;
+        }
+    }
+
+    /**
+     * Waits until a write after {@code seen} ({@link #progressCount}) moved a state or a
+     * checkpoint, for at most {@code maxMs}: a request waiting for its record to be applied here
+     * wakes on the commit instead of sleeping out a poll interval. True when there was one.
+     */
+    public boolean awaitProgress(long seen, long maxMs) throws InterruptedException {
+        long deadline = System.nanoTime() + maxMs * 1_000_000;
+        synchronized (progress) {
+            while (progressCount == seen) {
+                long remainingNs = deadline - System.nanoTime();
+                if (remainingNs <= 0) return false;
+                progress.wait(Math.max(1, remainingNs / 1_000_000));
+            }
+            return true;
+        }
+    }
+
     @Override
     public synchronized void write(WriteSet set) {
         try (WriteBatch batch = new WriteBatch()) {
@@ -371,6 +406,7 @@ public final class RocksStateStore implements StateStore {
                 trimDeadLetters(batch, checkpoint.getKey(), checkpoint.getValue());
             }
             db.write(writeOptions, batch);
+            progressed();
             raised.forEach((p, v) -> highs[p] = v);
             digested.forEach(digests::set);
             for (int i = 0; i < count; i++) recentHashes.put(new PartitionKey(writes.get(i).partition(), writes.get(i).key()), after[i]);
@@ -488,6 +524,7 @@ public final class RocksStateStore implements StateStore {
                 trimChanges(batch, newEnd);
             }
             db.write(writeOptions, batch);
+            progressed();
             raised.forEach((partition, v) -> highs[partition] = v);
             digested.forEach(digests::set);
             writtenHashes.forEach((key, hash) -> recentHashes.put(new PartitionKey(p, key), hash));
@@ -581,6 +618,7 @@ public final class RocksStateStore implements StateStore {
             batch.put(meta, FEED_END_KEY, ByteBuffer.allocate(8).putLong(newEnd).array());
             trimChanges(batch, newEnd);
             db.write(writeOptions, batch);
+            progressed();
             feedEnd = newEnd;
         } catch (RocksDBException e) {
             throw new StoreException("promotion of staged changes failed: " + e.getMessage(), e);
@@ -674,6 +712,7 @@ public final class RocksStateStore implements StateStore {
             try (WriteBatch batch = new WriteBatch()) {
                 raiseFloor(batch, partition, floor);
                 db.write(writeOptions, batch);
+                progressed();
                 fedFloors.set(partition, floor);
             } catch (RocksDBException e) {
                 throw new StoreException("write of the fed floor of partition " + partition + " failed: " + e.getMessage(), e);

@@ -16,8 +16,9 @@ import io.ringwork.core.record.Record;
  *
  * <p>Records: {@code session.open {"ttlMs"}} creates it; {@code session.keepalive {}} changes
  * nothing but the state's version, which the owner's keeper watches (time is not in here: the
- * runtime's keeper decides when a session expired); {@code session.attach {"key"|"election"}}
- * lists an ephemeral key or an election the session takes part in, refused once it is closed;
+ * runtime's keeper decides when a session expired); {@code session.attach {"key"|"election"|"service"}}
+ * lists an ephemeral key, an election the session takes part in or a service instance
+ * ({@code S/INSTANCE}) it registered, refused once it is closed;
  * {@code session.close {"reason"}} closes it for good (its lists stay, for the clean-up);
  * {@code session.delete} removes the state once the clean-up is done. Answers are kept in the
  * state ({@link Outcomes}): {@code ok}, {@code closed} (the session ended), {@code full} (a list
@@ -85,17 +86,18 @@ public final class SessionProcessor extends JsonProcessor {
     }
 
     private static Result<JsonNode> attach(ObjectNode next, Record record, JsonNode data, boolean open) {
-        String list = data.has("key") ? "keys" : data.has("election") ? "elections" : null;
-        JsonNode name = list == null ? null : data.get(list.equals("keys") ? "key" : "election");
+        String field = data.has("key") ? "key" : data.has("election") ? "election" : data.has("service") ? "service" : null;
+        String list = field == null ? null : field + "s";
+        JsonNode name = field == null ? null : data.get(field);
         if (name == null || !name.isTextual() || name.asText().isEmpty()) {
-            return Result.reject(ATTACH + " needs {\"key\":K} or {\"election\":E}, got " + data);
+            return Result.reject(ATTACH + " needs {\"key\":K}, {\"election\":E} or {\"service\":\"S/INSTANCE\"}, got " + data);
         }
         if (!open) return Result.note(Outcomes.answered(next, record.offset(), "closed", 0));
         ArrayNode names = next.withArray(list);
         for (JsonNode each : names) {
             if (each.asText().equals(name.asText())) return Result.note(Outcomes.answered(next, record.offset(), "ok", 0));
         }
-        if (names.size() >= (list.equals("keys") ? KEYS_MAX : ELECTIONS_MAX)) {
+        if (names.size() >= (list.equals("keys") ? KEYS_MAX : ELECTIONS_MAX)) { // services share the elections' bound
             return Result.note(Outcomes.answered(next, record.offset(), "full", 0));
         }
         names.add(name.asText());

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 /** Sessions, elections and ephemeral keys, through the same applier the engine runs. */
 class CoordProcessorsTest {
     private final RecordApplier applier = new RecordApplier(new ProcessorRegistry(List.of(new KvProcessor(),
-            new SessionProcessor(), new ElectionProcessor())));
+            new SessionProcessor(), new ElectionProcessor(), new ServiceProcessor())));
     private final Map<String, VersionedState> states = new HashMap<>();
     private long offset = 100;
 
@@ -138,5 +138,25 @@ class CoordProcessorsTest {
         assertThat(state.present()).isFalse();
         assertThat(state.session()).isNull();
         assertThat(apply("kv/lock", KvProcessor.PUT, "{\"value\":3,\"session\":7}").kind()).isEqualTo(ApplyOutcome.Kind.REJECTED);
+    }
+
+    @Test
+    void aServiceListsItsInstancesWithAGrowingIndexAndASessionsCleanUpRemovesOnlyItsOwn() {
+        apply("service/api", ServiceProcessor.REGISTER, "{\"instance\":\"i1\",\"address\":\"10.0.0.1\",\"port\":80,\"session\":\"s1\"}");
+        long first = json("service/api").path("index").asLong();
+        assertThat(first).isEqualTo(offset);
+        apply("service/api", ServiceProcessor.REGISTER, "{\"instance\":\"i2\",\"address\":\"10.0.0.2\",\"port\":81,\"meta\":{\"zone\":\"a\"}}");
+        assertThat(json("service/api").path("instances").size()).isEqualTo(2);
+        assertThat(json("service/api").path("instances").path("i2").path("meta").path("zone").asText()).isEqualTo("a");
+        apply("service/api", ServiceProcessor.DEREGISTER, "{\"instance\":\"i2\",\"ifSession\":\"s1\"}");
+        assertThat(answer("service/api")).isEqualTo("absent"); // not s1's
+        apply("service/api", ServiceProcessor.DEREGISTER, "{\"instance\":\"i1\",\"ifSession\":\"s1\"}");
+        assertThat(json("service/api").path("instances").has("i1")).isFalse();
+        assertThat(json("service/api").path("index").asLong()).isGreaterThan(first);
+        assertThat(apply("service/api", ServiceProcessor.REGISTER, "{\"instance\":\"i3\",\"port\":80}").kind())
+                .isEqualTo(ApplyOutcome.Kind.REJECTED);
+        apply("session/s9", SessionProcessor.OPEN, "{\"ttlMs\":1000}");
+        apply("session/s9", SessionProcessor.ATTACH, "{\"service\":\"api/i1\"}");
+        assertThat(json("session/s9").get("services").toString()).isEqualTo("[\"api/i1\"]");
     }
 }

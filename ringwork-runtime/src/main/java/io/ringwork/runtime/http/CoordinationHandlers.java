@@ -78,7 +78,7 @@ final class CoordinationHandlers {
         String id = keepalive ? rest.substring(0, rest.length() - "/keepalive".length()) : rest;
         checkSessionId(id);
         String key = SessionProcessor.KEY_PREFIX + id;
-        String method = exchange.getRequestMethod();
+        String method = exchange.getRequestMethod().equals("HEAD") ? "GET" : exchange.getRequestMethod();
         if (method.equals("PUT") != keepalive) {
             throw new ApiError(405, "method_not_allowed", "use PUT /v1/sessions/{id}/keepalive, GET or DELETE /v1/sessions/{id}", true);
         }
@@ -105,6 +105,7 @@ final class CoordinationHandlers {
                         .put("open", SessionProcessor.isOpen(state));
                 body.set("keys", state.path("keys"));
                 body.set("elections", state.path("elections"));
+                body.set("services", state.path("services").isMissingNode() ? Exchanges.JSON.createArrayNode() : state.path("services"));
                 Exchanges.json(exchange, 200, body);
             }
         }
@@ -116,12 +117,22 @@ final class CoordinationHandlers {
      * nothing written.
      */
     void attach(String id, String name, boolean election) {
+        attach(id, election ? "election" : "key", name);
+    }
+
+    /** {@link #attach} of a service instance, {@code SERVICE/INSTANCE}. */
+    void attachService(String id, String serviceInstance) {
+        attach(id, "service", serviceInstance);
+    }
+
+    private void attach(String id, String field, String name) {
+        boolean election = !field.equals("key");
         checkSessionId(id);
         String key = SessionProcessor.KEY_PREFIX + id;
         requireOpen(id, log.fromOwner(key));
         CoordLog.Answer answer;
         try {
-            answer = log.write(key, SessionProcessor.ATTACH, Exchanges.JSON.createObjectNode().put(election ? "election" : "key", name));
+            answer = log.write(key, SessionProcessor.ATTACH, Exchanges.JSON.createObjectNode().put(field, name));
         } catch (ApiError e) {
             if (e.code().equals("refused")) throw unknownSession(id); // the session was deleted meanwhile
             throw e;
@@ -129,7 +140,7 @@ final class CoordinationHandlers {
         switch (answer.outcome().code()) {
             case "ok" -> { }
             case "full" -> throw new ApiError(409, "session_full", "session " + id + " holds " + (election
-                    ? SessionProcessor.ELECTIONS_MAX + " elections" : SessionProcessor.KEYS_MAX + " ephemeral keys")
+                    ? SessionProcessor.ELECTIONS_MAX + " " + field + "s" : SessionProcessor.KEYS_MAX + " ephemeral keys")
                     + " already; nothing was written", true);
             default -> throw expired(id);
         }
@@ -186,7 +197,8 @@ final class CoordinationHandlers {
     void election(HttpExchange exchange) throws IOException {
         Exchanges.requireMethod(exchange, "GET", "POST", "DELETE");
         String rest = Exchanges.pathAfter(exchange, "/v1/elections/");
-        String method = exchange.getRequestMethod();
+        boolean head = exchange.getRequestMethod().equals("HEAD");
+        String method = head ? "GET" : exchange.getRequestMethod(); // HEAD is a GET without the body
         String action = "";
         for (String suffix : new String[] {"/campaign", "/leader", "/observe"}) {
             if (rest.endsWith(suffix)) {
@@ -200,7 +212,16 @@ final class CoordinationHandlers {
         switch (method + " " + action) {
             case "POST campaign" -> campaign(exchange, name, key);
             case "DELETE leader" -> resign(exchange, name, key);
-            case "GET observe" -> observe(exchange, name, key);
+            case "GET observe" -> {
+                if (!head) {
+                    observe(exchange, name, key);
+                    return;
+                }
+                Exchanges.requireRead(exchange, key);
+                exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+                exchange.sendResponseHeaders(200, -1);
+                exchange.close();
+            }
             case "GET " -> {
                 Exchanges.requireRead(exchange, key);
                 JsonNode state = log.linearizable(key);

@@ -93,6 +93,8 @@ public final class HttpApi implements AutoCloseable {
         route("/v1/sessions/", List.of("GET", "PUT", "DELETE"), Access.SCOPED, coordination::session);
         route("/v1/elections", List.of("GET"), Access.SCOPED, coordination::list);
         route("/v1/elections/", List.of("GET", "POST", "DELETE"), Access.SCOPED, coordination::election);
+        ServiceHandlers services = new ServiceHandlers(node, coordLog, coordination);
+        route("/v1/services/", List.of("GET", "PUT", "DELETE"), Access.SCOPED, services::handle);
         KvHandlers kv = new KvHandlers(node, reads, coordination);
         route("/v1/kv/", List.of("GET", "PUT", "DELETE"), Access.SCOPED, kv::handle);
         route("/v1/kv", List.of("GET"), Access.SCOPED, kv::list);

@@ -2,6 +2,7 @@ package io.ringwork.runtime.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ringwork.core.coord.ElectionProcessor;
+import io.ringwork.core.coord.ServiceProcessor;
 import io.ringwork.core.coord.SessionProcessor;
 import io.ringwork.core.kv.KvProcessor;
 import io.ringwork.core.store.StoredState;
@@ -22,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * partition, whichever is later: a new owner starts every session afresh at a full TTL, so a
  * session held through a node that dies expires after its TTL, never before. Past its deadline a
  * session gets a {@code session.close}; a closed session's ephemeral keys get a guarded delete
- * ({@code kv.delete} with {@code ifSession}) and its elections a {@code session} withdrawal, once
+ * ({@code kv.delete} with {@code ifSession}), its elections a {@code session} withdrawal and its
+ * service instances a guarded deregistration, once
  * when this keeper first sees it closed and once more {@link #SECOND_PASS_MS} later (a put that
  * attached before the close may be appended after the first pass), after which the session's
  * state is deleted. Every step is a record in the log, so a keeper that dies half-way is finished
@@ -157,6 +159,13 @@ final class SessionKeeper implements AutoCloseable {
         for (JsonNode election : state.path("elections")) {
             log.append(ElectionProcessor.KEY_PREFIX + election.asText(), ElectionProcessor.WITHDRAW,
                     Exchanges.JSON.createObjectNode().put("session", id));
+        }
+        for (JsonNode service : state.path("services")) {
+            String name = service.asText();
+            int slash = name.indexOf('/');
+            if (slash <= 0) continue;
+            log.append(ServiceProcessor.KEY_PREFIX + name.substring(0, slash), ServiceProcessor.DEREGISTER,
+                    Exchanges.JSON.createObjectNode().put("instance", name.substring(slash + 1)).put("ifSession", id));
         }
         for (JsonNode key : state.path("keys")) {
             log.append(KvProcessor.KEY_PREFIX + key.asText(), KvProcessor.DELETE, Exchanges.JSON.createObjectNode().put("ifSession", id));

@@ -218,4 +218,53 @@ class CoordinationApiTest {
         assertThat(send("GET", kv("bad/expired"), null).status()).isEqualTo(404);
         assertThat(send("GET", kv("bad/future"), null).status()).isEqualTo(404);
     }
+
+    @Test
+    void servicesListTheirInstancesAWatchWakesOnAChangeAndASessionsInstanceGoesWithIt() throws Exception {
+        String s = session(60_000);
+        Answer registered = send("PUT", "/v1/services/api/i1?session=" + s, "{\"address\":\"10.0.0.1\",\"port\":8080,\"meta\":{\"zone\":\"a\"}}");
+        assertThat(registered.status()).isEqualTo(200);
+        assertThat(send("PUT", "/v1/services/api/i2", "{\"address\":\"10.0.0.2\",\"port\":8081}").status()).isEqualTo(200);
+        Answer listed = send("GET", "/v1/services/api", null);
+        assertThat(listed.status()).isEqualTo(200);
+        assertThat(listed.body().path("instances")).hasSize(2);
+        assertThat(listed.body().path("instances").get(0).path("meta").path("zone").asText()).isEqualTo("a");
+        long index = listed.body().path("index").asLong();
+        assertThat(index).isPositive();
+
+        // A watch at the current index blocks until the session's end deregisters i1.
+        var watch = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return send("GET", "/v1/services/api?watch=true&index=" + index + "&wait=20000", null);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(300);
+        assertThat(watch).isNotDone();
+        send("DELETE", "/v1/sessions/" + s, null);
+        Answer changed = watch.get(15, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(changed.body().path("index").asLong()).isGreaterThan(index);
+        assertThat(changed.body().path("instances")).hasSize(1);
+        assertThat(changed.body().path("instances").get(0).path("instance").asText()).isEqualTo("i2");
+        Answer timedOut = send("GET", "/v1/services/api?watch=true&index=" + changed.body().path("index").asLong() + "&wait=200", null);
+        assertThat(timedOut.body().path("index").asLong()).isEqualTo(changed.body().path("index").asLong());
+        assertThat(send("DELETE", "/v1/services/api/i2", null).status()).isEqualTo(200);
+        assertThat(send("DELETE", "/v1/services/api/i2", null).status()).isEqualTo(404);
+
+        Answer nodes = send("GET", "/v1/services/ringwork", null);
+        assertThat(nodes.status()).isEqualTo(200);
+        assertThat(nodes.body().path("instances").get(0).path("instance").asText()).isEqualTo("coord-test");
+        assertThat(nodes.body().path("instances").get(0).path("port").asLong()).isEqualTo(node.http().address().getPort());
+
+        for (Answer bad : List.of(send("PUT", "/v1/services/api/i3", "{\"address\":\"h\",\"port\":\"80\"}"),
+                send("PUT", "/v1/services/api/i3", "{\"port\":80}"),
+                send("PUT", "/v1/services/api/i3?session=" + s, "{\"address\":\"h\",\"port\":80}"),
+                send("PUT", "/v1/services/ringwork/x", "{\"address\":\"h\",\"port\":80}"),
+                send("GET", "/v1/services/api?watch=true&index=x", null))) {
+            assertThat(bad.status()).as("%s", bad.body()).isBetween(400, 499);
+            assertThat(bad.body().path("definite").asBoolean()).isTrue();
+        }
+        assertThat(send("GET", "/v1/services/api", null).body().path("instances")).isEmpty();
+    }
 }

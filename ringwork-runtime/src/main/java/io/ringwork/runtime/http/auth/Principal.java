@@ -58,8 +58,12 @@ public record Principal(String name, Set<Scope> scopes) {
      * {@code tenant:kv} scope does not reach them.
      */
     private boolean ofScope(String key) {
-        if (key.startsWith(io.ringwork.core.coord.ElectionProcessor.KEY_PREFIX)) {
-            String name = key.substring(io.ringwork.core.coord.ElectionProcessor.KEY_PREFIX.length());
+        String coordName = key.startsWith(io.ringwork.core.coord.ElectionProcessor.KEY_PREFIX)
+                ? key.substring(io.ringwork.core.coord.ElectionProcessor.KEY_PREFIX.length())
+                : key.startsWith(io.ringwork.core.coord.ServiceProcessor.KEY_PREFIX)
+                ? key.substring(io.ringwork.core.coord.ServiceProcessor.KEY_PREFIX.length()) : null;
+        if (coordName != null) {
+            String name = coordName;
             for (Scope scope : scopes) if (scope instanceof Scope.CoordPrefix coord && name.startsWith(coord.prefix())) return true;
             return false;
         }

@@ -22,8 +22,9 @@ public sealed interface Scope {
     record KvPrefix(String prefix) implements Scope {}
 
     /**
-     * Campaigning, resigning, observing and fencing in the elections whose names start with
-     * {@code prefix} ({@code coord:} alone: all of them), and using sessions.
+     * Campaigning, resigning, observing and fencing in the elections, and registering and reading
+     * the services, whose names start with {@code prefix} ({@code coord:} alone: all of them), and
+     * using sessions.
      */
     record CoordPrefix(String prefix) implements Scope {}
 

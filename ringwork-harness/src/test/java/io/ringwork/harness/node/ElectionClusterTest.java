@@ -25,19 +25,27 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Leader election on three real node processes: a leader SIGSTOPped through its session's expiry
- * is fenced off by its successor, and the time from a kill -9 of the node a leader talks to until
- * its successor leads, over {@link #FAILOVER_RUNS} runs with a session TTL of {@link #TTL_MS}.
+ * is fenced off by its successor (session TTL {@link #TTL_MS}), and the time from a kill -9 of the
+ * node a leader talks to until its successor leads, over {@link #FAILOVER_RUNS} runs with a session
+ * TTL of {@link #FAILOVER_TTL_MS}.
  */
 class ElectionClusterTest {
     private static final int PARTITIONS = 8;
     static final long TTL_MS = 1_000;
     static final int FAILOVER_RUNS = 20;
+    /**
+     * 1 s: with 500 ms, one run in 18 lost its leadership before the kill on this shared 2-core
+     * machine (a keepalive goes through the log and the owner's apply, which a busy machine can
+     * hold up for half a second).
+     */
+    static final long FAILOVER_TTL_MS = 1_000;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final List<String> BASE = List.of("--membership", "fast", "--partitions", Integer.toString(PARTITIONS));
@@ -93,6 +101,7 @@ class ElectionClusterTest {
     void aSuccessorLeadsSoonAfterTheLeadersNodeIsKilled() throws Exception {
         List<NodeProcess> nodes = new ArrayList<>();
         List<Long> gapsMs = new ArrayList<>();
+        List<Long> ownerGapsMs = new ArrayList<>();
         List<String> ownerKilled = new ArrayList<>();
         try {
             List<String> urls = startCluster(nodes);
@@ -100,18 +109,30 @@ class ElectionClusterTest {
                 int victim = run % 3;
                 int other = (victim + 1) % 3;
                 String election = "failover-" + run;
-                String leaderSession = openSession(urls.get(victim), TTL_MS);
+                String leaderSession = openSession(urls.get(victim), FAILOVER_TTL_MS);
                 assertThat(campaign(urls.get(victim), election, "leader", leaderSession).path("elected").asBoolean()).isTrue();
                 long t1 = get(urls.get(other), "/v1/elections/" + election).path("token").asLong();
                 AtomicBoolean alive = new AtomicBoolean(true);
+                AtomicLong lastAckedSentNs = new AtomicLong(System.nanoTime());
                 String victimUrl = urls.get(victim);
+                // Keepalives at a fixed rate, each on its own thread, as a client with a timer sends them:
+                // a slow answer does not delay the next one.
                 Thread keepalive = Thread.ofVirtual().start(() -> {
                     while (alive.get()) {
+                        long sentNs = System.nanoTime();
+                        Thread.ofVirtual().start(() -> {
+                            try {
+                                if (send("PUT", victimUrl, "/v1/sessions/" + leaderSession + "/keepalive", null).statusCode() == 200) {
+                                    lastAckedSentNs.accumulateAndGet(sentNs, Math::max);
+                                }
+                            } catch (Exception e) {
+                                // the leader's node is gone: its keepalives fail, as a real leader's would
+                            }
+                        });
                         try {
-                            Thread.sleep(TTL_MS / 4);
-                            send("PUT", victimUrl, "/v1/sessions/" + leaderSession + "/keepalive", null);
-                        } catch (Exception e) {
-                            // the leader's node is gone: its keepalives fail, as a real leader's would
+                            Thread.sleep(FAILOVER_TTL_MS / 4);
+                        } catch (InterruptedException e) {
+                            return;
                         }
                     }
                 });
@@ -120,17 +141,26 @@ class ElectionClusterTest {
                 int sessionPartition = new Partitioner(PARTITIONS).partitionOf(SessionProcessor.KEY_PREFIX + leaderSession);
                 String sessionOwner = new RingworkClient(urls.get(other)).cluster().path("ownership").path("partitions")
                         .get(sessionPartition).path("owner").asText();
-                Thread.sleep(300);
+                Thread.sleep(FAILOVER_TTL_MS);
+                if (!leads(urls.get(other), election, "leader")) {
+                    throw new AssertionError("run " + run + ": the leader does not lead before the kill: election "
+                            + send("GET", urls.get(other), "/v1/elections/" + election, null).body() + ", session "
+                            + send("GET", urls.get(other), "/v1/sessions/" + leaderSession, null).body());
+                }
 
                 nodes.get(victim).kill();
                 long killedNs = System.nanoTime();
                 await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(10))
                         .until(() -> leads(urls.get(other), election, "successor"));
-                long gapMs = (System.nanoTime() - killedNs) / 1_000_000;
+                long ledNs = System.nanoTime();
+                long gapMs = (ledNs - killedNs) / 1_000_000;
                 alive.set(false);
                 keepalive.join();
-                gapsMs.add(gapMs);
+                // The session ended no sooner than its TTL after the last keepalive that was acknowledged was sent.
+                assertThat((ledNs - lastAckedSentNs.get()) / 1_000_000).as("run %d: a TTL after the last keepalive", run)
+                        .isGreaterThanOrEqualTo(FAILOVER_TTL_MS);
                 boolean ownedSession = sessionOwner.equals(nodes.get(victim).nodeId());
+                (ownedSession ? ownerGapsMs : gapsMs).add(gapMs);
                 if (ownedSession) ownerKilled.add("run " + run);
                 assertThat(get(urls.get(other), "/v1/elections/" + election).path("token").asLong()).isGreaterThan(t1);
                 System.out.printf("election failover run %d: %d ms (killed %s%s)%n", run, gapMs, nodes.get(victim).nodeId(),
@@ -141,13 +171,21 @@ class ElectionClusterTest {
         } finally {
             for (NodeProcess node : nodes) node.close();
         }
+        List<Long> all = new ArrayList<>(gapsMs);
+        all.addAll(ownerGapsMs);
+        System.out.printf("election failover: %d runs, ttl %d ms: all %s; the node killed was only the leader's: %s; "
+                        + "it also owned the leader's session (%s): %s%n", all.size(), FAILOVER_TTL_MS, percentiles(all), percentiles(gapsMs),
+                ownerKilled, percentiles(ownerGapsMs));
+        assertThat(all).hasSize(FAILOVER_RUNS);
+    }
+
+    private static String percentiles(List<Long> gapsMs) {
+        if (gapsMs.isEmpty()) return "none";
         List<Long> sorted = new ArrayList<>(gapsMs);
         Collections.sort(sorted);
-        long p50 = sorted.get(sorted.size() / 2);
+        long p50 = sorted.get((sorted.size() - 1) / 2);
         long p99 = sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(sorted.size() * 0.99) - 1));
-        System.out.printf("election failover: %d runs, ttl %d ms: p50 %d ms, p99 %d ms, max %d ms; the session's owner was killed in %s%n",
-                sorted.size(), TTL_MS, p50, p99, sorted.get(sorted.size() - 1), ownerKilled);
-        assertThat(sorted.get(0)).as("never before the TTL").isGreaterThanOrEqualTo(TTL_MS - 300);
+        return "n=" + sorted.size() + " p50 " + p50 + " ms, p99 " + p99 + " ms, max " + sorted.get(sorted.size() - 1) + " ms";
     }
 
     private List<String> startCluster(List<NodeProcess> nodes) throws Exception {

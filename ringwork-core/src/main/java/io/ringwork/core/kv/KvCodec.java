@@ -11,9 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Stores a {@link KvState} as compact JSON: {@code {"v":version,"value":…,"f":[[name,token]…],
+ * Stores a {@link KvState} as compact JSON: {@code {"v":version,"value":…,"s":session,"f":[[name,token]…],
  * "o":[[offset,code,version,id]…]}} (value absent when deleted, id null when none). Shows it at
- * the API and on the change feed as {@code {"version":v,"value":…}} or
+ * the API and on the change feed as {@code {"version":v,"value":…}} (with {@code "session"} for an ephemeral key) or
  * {@code {"version":v,"deleted":true}}: the bookkeeping stays inside. Thread-safe.
  */
 public final class KvCodec implements StateCodec<KvState> {
@@ -26,6 +26,7 @@ public final class KvCodec implements StateCodec<KvState> {
     public byte[] encode(KvState state) {
         ObjectNode stored = NODES.objectNode().put("v", state.version());
         if (state.present()) stored.set("value", state.value());
+        if (state.session() != null) stored.put("s", state.session());
         ArrayNode fences = stored.putArray("f");
         for (KvState.Fence fence : state.fences()) fences.addArray().add(fence.name()).add(fence.token());
         ArrayNode outcomes = stored.putArray("o");
@@ -49,7 +50,8 @@ public final class KvCodec implements StateCodec<KvState> {
                     KvOutcome.Code.valueOf(o.get(1).asText()), o.get(2).asLong()));
         }
         JsonNode value = stored.get("value");
-        return new KvState(stored.get("v").asLong(), value, fences, outcomes);
+        JsonNode session = stored.get("s");
+        return new KvState(stored.get("v").asLong(), value, fences, outcomes, session == null ? null : session.asText());
     }
 
     @Override
@@ -57,6 +59,7 @@ public final class KvCodec implements StateCodec<KvState> {
         ObjectNode view = NODES.objectNode().put("version", state.version());
         if (state.present()) view.set("value", state.value());
         else view.put("deleted", true);
+        if (state.session() != null) view.put("session", state.session());
         return view;
     }
 }

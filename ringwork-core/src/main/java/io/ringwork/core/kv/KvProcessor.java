@@ -16,7 +16,10 @@ import io.ringwork.core.record.Record;
  * <p>Records: {@code kv.put} with {@code {"value":…}} and {@code kv.delete} with {@code {}}; both
  * may carry {@code "ifVersion":N} (compare-and-set: only if the current version is N, 0 meaning
  * absent) and {@code "fence":{"name":E,"token":T}} (refused if the key saw a higher token of
- * election E). The decision is a function of the key's state and the record alone, so every
+ * election E). A put may carry {@code "session":S}: the key then belongs to session S (an
+ * ephemeral key) until a later put without it; a delete may carry {@code "ifSession":S}: it takes
+ * effect only if the key still belongs to S (the delete a session's end appends, which must not
+ * remove a value someone wrote since). The decision is a function of the key's state and the record alone, so every
  * replica and every replay after an owner change reaches the same one: that is what makes the
  * compare-and-set linearizable in log order. An effective write is an update (a change on the
  * feed); a refused one only keeps its answer ({@link Result.Note}); a record that is not a valid
@@ -87,6 +90,12 @@ public final class KvProcessor implements Processor<KvState> {
             return Result.reject("fence is {\"name\":election of at most " + FENCE_NAME_MAX_BYTES
                     + " bytes,\"token\":integer}, got " + fence);
         }
+        for (String field : new String[] {"session", "ifSession"}) {
+            JsonNode session = data.get(field);
+            if (session != null && !(session.isTextual() && !session.asText().isEmpty())) {
+                return Result.reject(field + " is a session id (a non-empty string), got " + session);
+            }
+        }
         return decide(state == null ? KvState.NEVER_WRITTEN : state, record, put, data, ifVersion, fence);
     }
 
@@ -104,8 +113,14 @@ public final class KvProcessor implements Processor<KvState> {
             return refused(state, record, KvOutcome.Code.CONFLICT, state.currentVersion());
         }
         if (!put && !state.present()) return refused(state, record, KvOutcome.Code.NOT_FOUND, 0);
+        JsonNode ifSession = data.get("ifSession");
+        if (!put && ifSession != null && !ifSession.asText().equals(state.session())) {
+            // The key was written since without that session: it is someone else's now.
+            return refused(state, record, KvOutcome.Code.NOT_FOUND, state.currentVersion());
+        }
         long version = record.offset() + 1;
-        KvState written = state.written(version, put ? data.get("value") : null);
+        JsonNode session = data.get("session");
+        KvState written = state.written(version, put ? data.get("value") : null, session == null ? null : session.asText());
         return Result.update(written.answered(new KvOutcome(record.offset(), record.id(), KvOutcome.Code.OK, version)));
     }
 

@@ -14,8 +14,10 @@ import java.util.List;
  * @param fences   the highest token seen per election name among the key's fenced writes, at most
  *                 {@link #FENCES_MAX}, oldest name first
  * @param outcomes the answers of the key's last {@link #OUTCOMES_MAX} records, oldest first
+ * @param session  the session the key belongs to (an ephemeral key, written with {@code ?session=}),
+ *                 or null: the session of the key's last put, which a guarded delete names
  */
-public record KvState(long version, JsonNode value, List<Fence> fences, List<KvOutcome> outcomes) {
+public record KvState(long version, JsonNode value, List<Fence> fences, List<KvOutcome> outcomes, String session) {
     /**
      * Answers kept per key. A writer reads its answer back after its record is applied; with more
      * than this many later records of the same key applied before it reads, its answer is gone
@@ -25,7 +27,7 @@ public record KvState(long version, JsonNode value, List<Fence> fences, List<KvO
     /** Election names a key remembers tokens for; a 17th forgets the name seen first. */
     public static final int FENCES_MAX = 16;
 
-    public static final KvState NEVER_WRITTEN = new KvState(0, null, List.of(), List.of());
+    public static final KvState NEVER_WRITTEN = new KvState(0, null, List.of(), List.of(), null);
 
     /** The highest token of election {@code name} a fenced write of this key carried. */
     public record Fence(String name, long token) {}
@@ -67,7 +69,7 @@ public record KvState(long version, JsonNode value, List<Fence> fences, List<KvO
     KvState answered(KvOutcome outcome) {
         List<KvOutcome> kept = new ArrayList<>(outcomes.subList(Math.max(0, outcomes.size() - OUTCOMES_MAX + 1), outcomes.size()));
         kept.add(outcome);
-        return new KvState(version, value, fences, kept);
+        return new KvState(version, value, fences, kept, session);
     }
 
     /** This state having seen {@code token} of election {@code name} (never lowered). */
@@ -76,10 +78,11 @@ public record KvState(long version, JsonNode value, List<Fence> fences, List<KvO
         for (Fence fence : fences) if (!fence.name().equals(name)) kept.add(fence);
         kept.add(new Fence(name, Math.max(token, token(name))));
         if (kept.size() > FENCES_MAX) kept.remove(0);
-        return new KvState(version, value, kept, outcomes);
+        return new KvState(version, value, kept, outcomes, session);
     }
 
-    KvState written(long newVersion, JsonNode newValue) {
-        return new KvState(newVersion, newValue, fences, outcomes);
+    /** This state after an effective write; {@code newSession} null for a key that belongs to no session. */
+    KvState written(long newVersion, JsonNode newValue, String newSession) {
+        return new KvState(newVersion, newValue, fences, outcomes, newValue == null ? null : newSession);
     }
 }

@@ -64,6 +64,8 @@ public final class HttpApi implements AutoCloseable {
     private final LongAdder unauthenticated = new LongAdder();
     private final LongAdder forbidden = new LongAdder();
     private volatile boolean closed;
+    /** Expires the sessions of the partitions this node runs. */
+    private final SessionKeeper sessionKeeper;
 
     public HttpApi(RingworkNode node) {
         this.node = node;
@@ -84,7 +86,16 @@ public final class HttpApi implements AutoCloseable {
             else reads.gluerDocument(exchange);
         });
         route("/v1/state/", List.of("GET"), Access.SCOPED, reads::state);
-        KvHandlers kv = new KvHandlers(node, reads);
+        CoordLog coordLog = new CoordLog(node);
+        CoordinationHandlers coordination = new CoordinationHandlers(node, coordLog, () -> closed);
+        sessionKeeper = new SessionKeeper(node, coordLog);
+        route("/v1/sessions", List.of("POST"), Access.SCOPED, coordination::openSession);
+        route("/v1/sessions/", List.of("GET", "PUT", "DELETE"), Access.SCOPED, coordination::session);
+        route("/v1/elections", List.of("GET"), Access.SCOPED, coordination::list);
+        route("/v1/elections/", List.of("GET", "POST", "DELETE"), Access.SCOPED, coordination::election);
+        ServiceHandlers services = new ServiceHandlers(node, coordLog, coordination);
+        route("/v1/services/", List.of("GET", "PUT", "DELETE"), Access.SCOPED, services::handle);
+        KvHandlers kv = new KvHandlers(node, reads, coordination);
         route("/v1/kv/", List.of("GET", "PUT", "DELETE"), Access.SCOPED, kv::handle);
         route("/v1/kv", List.of("GET"), Access.SCOPED, kv::list);
         MessagingHandlers messages = new MessagingHandlers(node, () -> closed);
@@ -288,6 +299,7 @@ public final class HttpApi implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
+        sessionKeeper.close();
         server.close();
     }
 }

@@ -51,10 +51,13 @@ final class KvHandlers {
     private final ReadHandlers reads;
     private final Partitioner partitioner;
     private final Semaphore admission = new Semaphore(MAX_CONCURRENT);
+    /** Sessions and elections: {@code ?session=} and the election side of {@code ?fence=}. */
+    private final CoordinationHandlers coordination;
 
-    KvHandlers(RingworkNode node, ReadHandlers reads) {
+    KvHandlers(RingworkNode node, ReadHandlers reads, CoordinationHandlers coordination) {
         this.node = node;
         this.reads = reads;
+        this.coordination = coordination;
         this.partitioner = new Partitioner(node.log().partitionCount());
     }
 
@@ -90,15 +93,25 @@ final class KvHandlers {
             throw ApiError.badRequest("id must be 1 to " + EnvelopeParser.MAX_ID_BYTES + " bytes");
         }
         if (put) data.set("value", value(exchange));
+        String session = query.get("session");
+        if (session != null && !put) throw ApiError.badRequest("?session= is for PUT: the key belongs to the session of its last put");
+        if (session != null) CoordinationHandlers.checkSessionId(session);
         if (!admission.tryAcquire()) {
             exchange.getResponseHeaders().set("Retry-After", "1");
             throw new ApiError(503, "busy", "this node has " + MAX_CONCURRENT + " key-value writes waiting for their owners; "
                     + "nothing was written, retry shortly or ask another node", true);
         }
         try {
+            // The election and the session are other keys: checked (and the key put on the session's list) before the append.
+            if (data.has("fence")) coordination.checkFence(data.get("fence").get("name").asText(), data.get("fence").get("token").asLong());
+            if (session != null) {
+                coordination.attach(session, key, false);
+                data.put("session", session);
+            }
             AppendResult appended = append(new NewRecord(recordKey, put ? KvProcessor.PUT : KvProcessor.DELETE, id,
                     Exchanges.JSON.writeValueAsBytes(data)));
             KvOutcome outcome = awaitOutcome(key, recordKey, appended, id);
+            if (session != null && outcome.code() == KvOutcome.Code.OK) coordination.confirmEphemeral(session, key);
             answer(exchange, key, put, outcome);
         } finally {
             admission.release();

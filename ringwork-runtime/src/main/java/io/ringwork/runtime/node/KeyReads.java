@@ -281,8 +281,15 @@ public final class KeyReads {
         }
     }
 
-    /** The key-value version of a live key-value entry; -1 for none, a deleted key or another processor's. */
+    /**
+     * The key-value version of a live key-value entry, or an election's stored version (elections
+     * are listed by {@code GET /v1/elections}); -1 for none, a deleted key or another processor's.
+     */
     private static long listable(StoredState stored) {
+        if (stored != null && io.ringwork.core.coord.ElectionProcessor.NAME.equals(stored.processor()) && !stored.tombstone()
+                && stored.value() != null) {
+            return stored.version();
+        }
         if (stored == null || !io.ringwork.core.kv.KvProcessor.NAME.equals(stored.processor()) || stored.value() == null) return -1;
         io.ringwork.core.kv.KvState state = io.ringwork.core.kv.KvCodec.INSTANCE.decode(stored.value());
         return state.present() ? state.version() : -1;

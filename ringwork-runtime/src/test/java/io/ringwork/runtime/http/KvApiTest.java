@@ -143,12 +143,19 @@ class KvApiTest {
 
     @Test
     void aFencedWriteUnderALowerTokenIsRefusedAfterAHigherOne() throws Exception {
-        assertThat(send("PUT", kv("leader-data") + "?fence=lock:5", "\"old leader\"").status()).isEqualTo(200);
-        assertThat(send("PUT", kv("leader-data") + "?fence=lock:6", "\"new leader\"").status()).isEqualTo(200);
-        Answer stale = send("PUT", kv("leader-data") + "?fence=lock:5", "\"paused old leader\"");
+        String first = send("POST", "/v1/sessions", "{\"ttlMs\":60000}").body().path("session").asText();
+        String second = send("POST", "/v1/sessions", "{\"ttlMs\":60000}").body().path("session").asText();
+        long old = send("POST", "/v1/elections/lock/campaign", "{\"candidate\":\"a\",\"session\":\"" + first + "\"}")
+                .body().path("token").asLong();
+        send("POST", "/v1/elections/lock/campaign", "{\"candidate\":\"b\",\"session\":\"" + second + "\"}");
+        assertThat(send("PUT", kv("leader-data") + "?fence=lock:" + old, "\"old leader\"").status()).isEqualTo(200);
+        long newer = send("DELETE", "/v1/elections/lock/leader?token=" + old, null).body().path("token").asLong();
+        assertThat(newer).isGreaterThan(old);
+        assertThat(send("PUT", kv("leader-data") + "?fence=lock:" + newer, "\"new leader\"").status()).isEqualTo(200);
+        Answer stale = send("PUT", kv("leader-data") + "?fence=lock:" + old, "\"paused old leader\"");
         assertThat(stale.status()).isEqualTo(409);
         assertThat(stale.body().path("error").asText()).isEqualTo("stale_token");
-        assertThat(stale.body().path("token").asLong()).isEqualTo(6);
+        assertThat(stale.body().path("token").asLong()).isEqualTo(newer);
         assertThat(send("GET", kv("leader-data"), null).body().path("value").asText()).isEqualTo("new leader");
     }
 

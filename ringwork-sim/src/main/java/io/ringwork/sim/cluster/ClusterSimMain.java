@@ -50,6 +50,8 @@ public final class ClusterSimMain {
         long kvOperations = 0;
         long kvIndeterminate = 0;
         long kvUnchecked = 0;
+        long electionRecords = 0;
+        long electionTokens = 0;
         long faults = 0;
         long lost = 0;
         int violations = 0;
@@ -72,6 +74,8 @@ public final class ClusterSimMain {
                 kvOperations += report.kvOperations();
                 kvIndeterminate += report.kvIndeterminate();
                 kvUnchecked += report.kvUnchecked();
+                electionRecords += report.electionRecords();
+                electionTokens += report.electionTokens();
                 faults += report.faults();
                 lost += report.lost();
                 report.reported().forEach((name, count) -> {
@@ -96,10 +100,11 @@ public final class ClusterSimMain {
                         + "commits durable only by a displaced member's vote %d, starts held because another member was heard leading %d, "
                         + "restarted terms checked against the pre-crash ones %d, epoch numbers shared by two durable owners %d, "
                         + "durable commits checked against the stores' promises %d, "
-                        + "key-value operations checked for linearizability %d (%d indeterminate; %d seeds over the checker's budget)%n",
+                        + "key-value operations checked for linearizability %d (%d indeterminate; %d seeds over the checker's budget), "
+                        + "election records %d and leader tokens checked (one holder each, increasing) %d%n",
                 seeds, first, classic ? "classic" : "swarm", violations, simulatedMs / 1e3, (System.nanoTime() - startNs) / 1e9, faults,
                 lost, splitQuorumSteps, repairs, gateHolds, gateTimeouts, lingeringVotes, sightingHolds, restartsChecked, sharedEpochs,
-                promisesChecked, kvOperations, kvIndeterminate, kvUnchecked);
+                promisesChecked, kvOperations, kvIndeterminate, kvUnchecked, electionRecords, electionTokens);
         if (!classic) System.out.print(spread);
         if (!reportOnly.isEmpty()) {
             System.out.println("counted, not failed (" + reportOnly + "): violations " + reported + " in seeds " + seedsReporting);

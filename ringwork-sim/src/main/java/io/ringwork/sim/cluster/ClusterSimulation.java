@@ -24,7 +24,8 @@ public final class ClusterSimulation {
                          long splitQuorumSteps, long messages, long lost,
                          java.util.Map<String, Long> reported, long repairs, long gateHolds, long gateTimeouts,
                          long lingeringVotes, long sightingHolds, long restartsChecked, long sharedEpochNumbers,
-                         long promisesChecked, long kvOperations, long kvIndeterminate, long kvUnchecked) {}
+                         long promisesChecked, long kvOperations, long kvIndeterminate, long kvUnchecked,
+                         long electionRecords, long electionTokens) {}
 
     private ClusterSimulation() {}
 
@@ -62,7 +63,8 @@ public final class ClusterSimulation {
                 cluster.nodes().stream().mapToLong(SimProcessingNode::sightingHolds).sum(),
                 cluster.monotonicEpochs().restartsChecked(), cluster.oneDurableOwnerPerEpoch().sharedEpochNumbers(),
                 cluster.durableUnderPromises().checked(), cluster.kvClients().operations(), cluster.kvClients().indeterminate(),
-                kv.verdict() == io.ringwork.core.lincheck.Verdict.UNKNOWN ? 1 : 0);
+                kv.verdict() == io.ringwork.core.lincheck.Verdict.UNKNOWN ? 1 : 0,
+                cluster.electionClients().records(), cluster.electionTokens().tokens());
     }
 
     private static void injectFault(ProcessingCluster cluster, RandomSource plan, Set<String> down, FaultMix mix) {

@@ -54,6 +54,8 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
     private final Map<String, Long> reported = new TreeMap<>();
     private final List<DurableObserver> durableObservers = new ArrayList<>();
     private final KvClients kvClients;
+    private final ElectionClients electionClients;
+    private final ElectionTokens electionTokens = new ElectionTokens();
     private long steps;
     private int nextNodeIndex;
     private long faults;
@@ -64,7 +66,8 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
         this.scheduler = new Scheduler(seed, config.stepsMax());
         this.random = scheduler.derivedRandom();
         this.applier = new RecordApplier(new ProcessorRegistry(List.of(new GluerProcessor(), new ResourceProcessor(),
-                new io.ringwork.core.kv.KvProcessor())));
+                new io.ringwork.core.kv.KvProcessor(), new io.ringwork.core.coord.SessionProcessor(),
+                new io.ringwork.core.coord.ElectionProcessor())));
         this.log = new SimLog(config.partitions(), applier);
         this.workload = new GluerWorkload(new GluerWorkload.Config(seed, 4, 12, config.records(), 0.05),
                 new SequentialFold(applier));
@@ -73,6 +76,7 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
         this.oracle = new MembershipOracle(this, scheduler.derivedRandom(), this, this::viewChanged,
                 config.viewDelayMsMin(), config.viewDelayMsMax(), config.viewDelayMsMax());
         this.kvClients = new KvClients(this, scheduler.derivedRandom(), applier);
+        this.electionClients = new ElectionClients(this, scheduler.derivedRandom());
         this.durable = new long[config.partitions()];
         java.util.Arrays.fill(durable, -1);
         this.feedOnlyDurable = new FeedOnlyDurable(config.partitions());
@@ -86,6 +90,7 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
         invariants.add(monotonicEpochs);
         invariants.add(oneDurableOwnerPerEpoch);
         invariants.add(durableUnderPromises);
+        invariants.add(electionTokens);
     }
 
     // ---- the step loop ----------------------------------------------------------------------
@@ -154,12 +159,22 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
         for (String id : members) oracle.rejoin(id, config.joinPushPull());
         produceUntil(config.faultPhaseMs() * 9 / 10);
         kvClients.start(config.faultPhaseMs() * 9 / 10);
+        electionClients.start(config.faultPhaseMs() * 9 / 10);
         return this;
     }
 
     /** The apply path every node and the reference use. */
     RecordApplier applier() {
         return applier;
+    }
+
+    /** The election's candidates and the invariant over its tokens. */
+    ElectionClients electionClients() {
+        return electionClients;
+    }
+
+    ElectionTokens electionTokens() {
+        return electionTokens;
     }
 
     /** The key-value clients, whose history {@link ClusterSimulation} checks after the run. */

@@ -58,6 +58,21 @@ public record Principal(String name, Set<Scope> scopes) {
      * {@code tenant:kv} scope does not reach them.
      */
     private boolean ofScope(String key) {
+        String coordName = key.startsWith(io.ringwork.core.coord.ElectionProcessor.KEY_PREFIX)
+                ? key.substring(io.ringwork.core.coord.ElectionProcessor.KEY_PREFIX.length())
+                : key.startsWith(io.ringwork.core.coord.ServiceProcessor.KEY_PREFIX)
+                ? key.substring(io.ringwork.core.coord.ServiceProcessor.KEY_PREFIX.length()) : null;
+        if (coordName != null) {
+            String name = coordName;
+            for (Scope scope : scopes) if (scope instanceof Scope.CoordPrefix coord && name.startsWith(coord.prefix())) return true;
+            return false;
+        }
+        if (key.startsWith(io.ringwork.core.coord.SessionProcessor.KEY_PREFIX)) {
+            // A session's id is 128 random bits that only its opener learns: any token that may
+            // write ephemeral keys or campaign may open and use sessions.
+            for (Scope scope : scopes) if (scope instanceof Scope.KvPrefix || scope instanceof Scope.CoordPrefix) return true;
+            return false;
+        }
         if (key.startsWith(KV_PREFIX)) {
             String kvKey = key.substring(KV_PREFIX.length());
             for (Scope scope : scopes) if (scope instanceof Scope.KvPrefix kv && kvKey.startsWith(kv.prefix())) return true;

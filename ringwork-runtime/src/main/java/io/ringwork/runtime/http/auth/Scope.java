@@ -2,7 +2,7 @@ package io.ringwork.runtime.http.auth;
 
 /**
  * What an API token may do. Parsed from the token file's words: {@code admin}, {@code read},
- * {@code tenant:NAME}, {@code kv:PREFIX}, {@code health}.
+ * {@code tenant:NAME}, {@code kv:PREFIX}, {@code coord:PREFIX}, {@code health}.
  */
 public sealed interface Scope {
     /** Everything: every read and write, cluster state and metrics. */
@@ -20,6 +20,13 @@ public sealed interface Scope {
 
     /** Reads and writes of the key-value store's keys that start with {@code prefix} ({@code kv:} alone: all of them). */
     record KvPrefix(String prefix) implements Scope {}
+
+    /**
+     * Campaigning, resigning, observing and fencing in the elections, and registering and reading
+     * the services, whose names start with {@code prefix} ({@code coord:} alone: all of them), and
+     * using sessions.
+     */
+    record CoordPrefix(String prefix) implements Scope {}
 
     /** The health checker's API (when it exists). */
     record Health() implements Scope {}
@@ -39,6 +46,7 @@ public sealed interface Scope {
             return new Tenant(name);
         }
         if (word.startsWith("kv:")) return new KvPrefix(word.substring("kv:".length()));
-        throw new IllegalArgumentException("unknown scope '" + word + "' (scopes: admin, read, tenant:NAME, kv:PREFIX, health)");
+        if (word.startsWith("coord:")) return new CoordPrefix(word.substring("coord:".length()));
+        throw new IllegalArgumentException("unknown scope '" + word + "' (scopes: admin, read, tenant:NAME, kv:PREFIX, coord:PREFIX, health)");
     }
 }

@@ -10,6 +10,7 @@ import io.ringwork.core.record.NewRecord;
 import io.ringwork.core.store.StoredState;
 import io.ringwork.runtime.node.KeyReads;
 import io.ringwork.runtime.node.RingworkNode;
+import io.ringwork.runtime.store.RocksStateStore;
 import java.util.List;
 
 /**
@@ -64,6 +65,7 @@ final class CoordLog {
         long pauseMs = 1;
         String lastProblem = "its owner had not applied it";
         while (true) {
+            long seen = progress();
             try {
                 KeyReads.Read read = node.reads().fromOwner(key);
                 StoredState stored = read.state();
@@ -89,7 +91,7 @@ final class CoordLog {
                         + ", offset " + appended.offset() + ") but no answer came within " + TIMEOUT_MS + " ms (" + lastProblem
                         + "); it will take effect when the partition's owner applies it", false);
             }
-            pauseMs = pause(pauseMs);
+            pauseMs = pause(seen, pauseMs);
         }
     }
 
@@ -106,6 +108,7 @@ final class CoordLog {
         long pauseMs = 1;
         String lastProblem = "its checkpoint was behind";
         while (true) {
+            long seen = progress();
             try {
                 KeyReads.Read read = node.reads().fromOwner(key);
                 if (KvAnswers.readable(read.checkpoint(), end)) return json(read.state());
@@ -117,7 +120,7 @@ final class CoordLog {
                 throw new ApiError(504, "timeout", "the owner of '" + key + "' did not reach the log's end within " + TIMEOUT_MS
                         + " ms (" + lastProblem + "); a read changes nothing, retrying is safe", false);
             }
-            pauseMs = pause(pauseMs);
+            pauseMs = pause(seen, pauseMs);
         }
     }
 
@@ -133,9 +136,23 @@ final class CoordLog {
         return value instanceof JsonNode json ? json : null;
     }
 
-    private static long pause(long pauseMs) {
+    /** This node's store's write count, read before an ask so that a write after it ends the pause ({@link #pause}). */
+    private long progress() {
+        return node.store() instanceof RocksStateStore rocks ? rocks.progressCount() : 0;
+    }
+
+    /**
+     * Waits until this node's store moves after {@code seen} (a local owner committed, or a
+     * replicated write arrived) or {@code pauseMs} passed; returns the next pause: the same after
+     * a move, doubled (to {@link #POLL_MAX_MS}) after a quiet one. As {@link KvHandlers} waits.
+     */
+    private long pause(long seen, long pauseMs) {
         try {
-            Thread.sleep(pauseMs);
+            if (node.store() instanceof RocksStateStore rocks) {
+                if (rocks.awaitProgress(seen, pauseMs)) return pauseMs;
+            } else {
+                Thread.sleep(pauseMs);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ApiError(503, "interrupted", "the node is stopping", false);

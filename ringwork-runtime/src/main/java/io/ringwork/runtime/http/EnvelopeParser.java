@@ -50,7 +50,20 @@ final class EnvelopeParser {
 
     private EnvelopeParser() {}
 
+    /**
+     * One envelope: its record, and its producer's id and sequence number ({@code producerId}
+     * null and {@code seq} -1 when it has none).
+     */
+    record Envelope(NewRecord record, String producerId, long seq) {}
+
     static List<NewRecord> parse(String mediaType, byte[] body) {
+        List<Envelope> envelopes = parseEnvelopes(mediaType, body);
+        List<NewRecord> records = new ArrayList<>(envelopes.size());
+        for (Envelope envelope : envelopes) records.add(envelope.record());
+        return records;
+    }
+
+    static List<Envelope> parseEnvelopes(String mediaType, byte[] body) {
         if (body.length == 0) throw ApiError.badRequest("empty body: send an envelope, an array of envelopes or NDJSON");
         boolean ndjson = switch (mediaType) {
             case "application/json" -> false;
@@ -61,7 +74,7 @@ final class EnvelopeParser {
         };
         String where = ndjson ? "line 1" : "body";
         try (JsonParser parser = REQUEST_JSON.getFactory().createParser(body)) {
-            List<NewRecord> records = new ArrayList<>();
+            List<Envelope> records = new ArrayList<>();
             JsonToken token = parser.nextToken();
             if (token == null) throw ApiError.badRequest("no JSON value in the body");
             if (!ndjson && token == JsonToken.START_ARRAY) {
@@ -101,7 +114,7 @@ final class EnvelopeParser {
                 + (at == null ? "" : " at line " + at.getLineNr() + ", column " + at.getColumnNr()));
     }
 
-    private static void add(List<NewRecord> records, NewRecord record) {
+    private static void add(List<Envelope> records, Envelope record) {
         if (records.size() == MAX_RECORDS) {
             throw ApiError.badRequest("more than " + MAX_RECORDS + " envelopes in one request; split it");
         }
@@ -115,11 +128,12 @@ final class EnvelopeParser {
     }
 
     /** Reads one envelope; the parser is on its START_OBJECT and is left on its END_OBJECT. */
-    private static NewRecord envelope(JsonParser parser, byte[] body, String where) throws IOException {
+    private static Envelope envelope(JsonParser parser, byte[] body, String where) throws IOException {
         if (parser.currentToken() != JsonToken.START_OBJECT) {
             throw ApiError.badRequest(where + ": an envelope must be a JSON object");
         }
-        String key = null, type = null, id = null;
+        String key = null, type = null, id = null, producerId = null;
+        long seq = -1;
         byte[] data = NULL;
         int dataElements = -1;
         while (parser.nextToken() == JsonToken.FIELD_NAME) {
@@ -129,6 +143,15 @@ final class EnvelopeParser {
                 case "key" -> key = text(parser, value, where, field, MAX_KEY_BYTES);
                 case "type" -> type = text(parser, value, where, field, MAX_TYPE_BYTES);
                 case "id" -> id = text(parser, value, where, field, MAX_ID_BYTES);
+                case "producerId" -> producerId = text(parser, value, where, field, MAX_ID_BYTES);
+                case "seq" -> {
+                    if (value != JsonToken.VALUE_NUMBER_INT || parser.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                            || parser.getLongValue() < 0) {
+                        parser.skipChildren();
+                        throw ApiError.badRequest(where + ": \"seq\" must be a whole number from 0 to " + Long.MAX_VALUE);
+                    }
+                    seq = parser.getLongValue();
+                }
                 case "data" -> {
                     dataElements = value == JsonToken.START_ARRAY ? 0 : -1;
                     long start = parser.currentTokenLocation().getByteOffset();
@@ -144,7 +167,10 @@ final class EnvelopeParser {
         if (key == null) throw ApiError.badRequest(where + ": missing \"key\"");
         if (type == null) throw ApiError.badRequest(where + ": missing \"type\"");
         if (type.equals(GluerProcessor.PATCH) && dataElements > MAX_PATCH_OPERATIONS) throw tooManyOperations(where, dataElements);
-        return new NewRecord(key, type, id, data);
+        if ((producerId == null) != (seq < 0)) {
+            throw ApiError.badRequest(where + ": \"producerId\" and \"seq\" go together (both or neither)");
+        }
+        return new Envelope(new NewRecord(key, type, id, data), producerId, seq);
     }
 
     private static String text(JsonParser parser, JsonToken value, String where, String field, int maxBytes)

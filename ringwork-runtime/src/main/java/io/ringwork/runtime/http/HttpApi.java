@@ -77,7 +77,8 @@ public final class HttpApi implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot listen for HTTP on " + node.config().http() + ": " + e.getMessage(), e);
         }
-        IngestHandlers ingest = new IngestHandlers(node);
+        CoordLog coordLog = new CoordLog(node);
+        IngestHandlers ingest = new IngestHandlers(node, coordLog);
         ReadHandlers reads = new ReadHandlers(node);
         ChangesHandler changes = new ChangesHandler(node, () -> closed);
         route("/v1/events", List.of("POST"), Access.SCOPED, ingest::events);
@@ -86,7 +87,6 @@ public final class HttpApi implements AutoCloseable {
             else reads.gluerDocument(exchange);
         });
         route("/v1/state/", List.of("GET"), Access.SCOPED, reads::state);
-        CoordLog coordLog = new CoordLog(node);
         CoordinationHandlers coordination = new CoordinationHandlers(node, coordLog, () -> closed);
         sessionKeeper = new SessionKeeper(node, coordLog);
         route("/v1/sessions", List.of("POST"), Access.SCOPED, coordination::openSession);

@@ -3,6 +3,7 @@ package io.ringwork.runtime.http;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
+import io.ringwork.core.coord.ProducerProcessor;
 import io.ringwork.core.gluer.GluerProcessor;
 import io.ringwork.core.log.AppendResult;
 import io.ringwork.core.log.LogException;
@@ -30,10 +31,12 @@ final class IngestHandlers {
     private static final long ADMISSION_WAIT_MS = 200;
 
     private final RingworkNode node;
+    private final CoordLog coordLog;
     private final Semaphore admission = new Semaphore(MAX_CONCURRENT);
 
-    IngestHandlers(RingworkNode node) {
+    IngestHandlers(RingworkNode node, CoordLog coordLog) {
         this.node = node;
+        this.coordLog = coordLog;
     }
 
     void events(HttpExchange exchange) throws IOException {
@@ -64,7 +67,13 @@ final class IngestHandlers {
     }
 
     private void appendEvents(HttpExchange exchange, byte[] body) throws IOException {
-        List<NewRecord> records = EnvelopeParser.parse(Exchanges.mediaType(exchange), body);
+        List<EnvelopeParser.Envelope> envelopes = EnvelopeParser.parseEnvelopes(Exchanges.mediaType(exchange), body);
+        if (envelopes.get(0).producerId() != null || envelopes.stream().anyMatch(e -> e.producerId() != null)) {
+            appendProduced(exchange, envelopes);
+            return;
+        }
+        List<NewRecord> records = new java.util.ArrayList<>(envelopes.size());
+        for (EnvelopeParser.Envelope envelope : envelopes) records.add(envelope.record());
         // All or nothing: one record the token may not write refuses the whole request, before any append.
         for (NewRecord record : records) Exchanges.requireWrite(exchange, record.key());
         List<AppendResult> results = append(records);
@@ -79,6 +88,82 @@ final class IngestHandlers {
             }
         }
         answer.put("appended", results.size() - duplicates).put("duplicates", duplicates);
+        Exchanges.json(exchange, 200, answer);
+    }
+
+    /**
+     * Envelopes with a {@code producerId} and {@code seq} (seed 003): the producer's state
+     * ({@link ProducerProcessor}, record key {@code producer/ID}) is read linearizably; envelopes
+     * at or below its last acknowledged sequence number are answered without a second append (with
+     * their first position while it is kept), the others are appended and then acknowledged in the
+     * producer's state before the answer, so a retry after a restart or an owner change finds them.
+     * A sequence number above the next expected one is appended and reported as a gap. One
+     * producer per request, its sequence numbers increasing. A node that dies between the append
+     * and the acknowledgement leaves the envelopes unacknowledged: a retry appends them again, and
+     * the copies carry the same id ({@code producerId#seq} unless the envelope has its own), so
+     * each key applies them once ({@code RecentIds}).
+     */
+    private void appendProduced(HttpExchange exchange, List<EnvelopeParser.Envelope> envelopes) throws IOException {
+        String producer = envelopes.get(0).producerId();
+        for (int i = 0; i < envelopes.size(); i++) {
+            EnvelopeParser.Envelope envelope = envelopes.get(i);
+            if (!producer.equals(envelope.producerId())) {
+                throw ApiError.badRequest("envelope " + i + ": every envelope of a request carries the same \"producerId\" (one producer"
+                        + " per request), or none does");
+            }
+            if (i > 0 && envelope.seq() <= envelopes.get(i - 1).seq()) {
+                throw ApiError.badRequest("envelope " + i + ": \"seq\" " + envelope.seq() + " is not above the one before ("
+                        + envelopes.get(i - 1).seq() + "); a producer's sequence numbers increase");
+            }
+            Exchanges.requireWrite(exchange, envelope.record().key());
+        }
+        String stateKey = ProducerProcessor.KEY_PREFIX + producer;
+        com.fasterxml.jackson.databind.JsonNode state = coordLog.linearizable(stateKey);
+        long last = ProducerProcessor.seq(state);
+        List<NewRecord> fresh = new java.util.ArrayList<>();
+        List<EnvelopeParser.Envelope> freshEnvelopes = new java.util.ArrayList<>();
+        ObjectNode answer = Exchanges.JSON.createObjectNode();
+        ArrayNode list = answer.putArray("results");
+        ArrayNode gaps = Exchanges.JSON.createArrayNode();
+        long expected = last + 1;
+        int duplicates = 0;
+        for (EnvelopeParser.Envelope envelope : envelopes) {
+            if (envelope.seq() <= last) {
+                ObjectNode item = list.addObject().put("seq", envelope.seq()).put("duplicate", true);
+                long[] at = ProducerProcessor.position(state, envelope.seq());
+                if (at != null) item.put("partition", at[0]).put("offset", at[1]);
+                else item.put("detail", "at or below the producer's last acknowledged seq " + last + "; not appended again");
+                duplicates++;
+                continue;
+            }
+            if (envelope.seq() > expected) gaps.addObject().put("expected", expected).put("got", envelope.seq());
+            expected = envelope.seq() + 1;
+            NewRecord record = envelope.record();
+            String id = record.id() != null ? record.id() : producer + "#" + envelope.seq();
+            fresh.add(new NewRecord(record.key(), record.type(), id, record.data()));
+            freshEnvelopes.add(envelope);
+            list.addNull(); // filled in below, in the request's order
+        }
+        if (!fresh.isEmpty()) {
+            List<AppendResult> results = append(fresh);
+            ObjectNode ack = Exchanges.JSON.createObjectNode();
+            ArrayNode entries = ack.putArray("entries");
+            int next = 0;
+            for (int i = 0; i < list.size(); i++) {
+                if (!list.get(i).isNull()) continue;
+                AppendResult result = results.get(next);
+                long seq = freshEnvelopes.get(next).seq();
+                list.set(i, Exchanges.JSON.createObjectNode().put("seq", seq).put("partition", result.partition())
+                        .put("offset", result.offset()));
+                entries.addArray().add(seq).add(result.partition()).add(result.offset());
+                next++;
+            }
+            // Acknowledged in the producer's state before the answer: a retry from now on is found there.
+            coordLog.write(stateKey, ProducerProcessor.ACK, ack);
+        }
+        answer.put("appended", fresh.size()).put("duplicates", duplicates);
+        ObjectNode producerAnswer = answer.putObject("producer").put("id", producer).put("seq", Math.max(last, expected - 1));
+        if (!gaps.isEmpty()) producerAnswer.set("gaps", gaps);
         Exchanges.json(exchange, 200, answer);
     }
 

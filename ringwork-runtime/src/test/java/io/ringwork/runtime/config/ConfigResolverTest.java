@@ -240,6 +240,9 @@ class ConfigResolverTest {
                 max-document-bytes: 65536
                 changes-retained: 5000
                 worker-threads: 6
+                max-inflight-requests: 64
+                max-heap-percent: 75
+                max-queued-messages: 5000
                 secret-file: %s
                 insecure-peers: true
                 api-tokens: %s

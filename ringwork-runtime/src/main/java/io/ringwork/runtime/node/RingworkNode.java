@@ -79,6 +79,7 @@ public final class RingworkNode implements AutoCloseable {
     private final PeerCodec peerCodec;
     private final ReadRelay readRelay;
     private final KeyReads reads;
+    private final io.ringwork.runtime.health.HealthService health;
     /** Set once in {@link #start}, after HTTP is up (its address goes into the member metadata). */
     private volatile MembershipService membership;
     private final long startedAtMs = System.currentTimeMillis();
@@ -142,6 +143,7 @@ public final class RingworkNode implements AutoCloseable {
             relay = new ReadRelay(peerIdentity, peerCodec, peerCounters, config.maxDocumentBytes() + (64 << 10));
             this.readRelay = relay;
             this.reads = new KeyReads(config.nodeId(), log.partitionCount(), store, KeyReads.of(cluster, () -> engine, () -> membership), relay);
+            this.health = new io.ringwork.runtime.health.HealthService(config.nodeId(), store, cluster, log.partitionCount(), () -> membership);
             api = new HttpApi(this); // fails here when the HTTP port is taken
             this.http = api;
             this.peers = bindPeers(peerAddress);
@@ -179,6 +181,7 @@ public final class RingworkNode implements AutoCloseable {
             node.refuseIfIdTaken();
             node.metrics.membership(node::membership);
             node.cluster.start(node.engine, node.membership, metadata, node.peerIdentity, node.peerCounters);
+            node.health.start();
             if (node.changesTopic != null) node.startChangesPublisher();
         } catch (RuntimeException e) {
             node.close();
@@ -526,6 +529,11 @@ public final class RingworkNode implements AutoCloseable {
         }
         metrics.functionCounter("ringwork.peer.reads.served", "reads other members relayed here, answered", peerCounters::readsServed);
         metrics.gauge("ringwork.peer.reads.inflight", "reads this node is relaying now", readRelay::inFlight);
+        metrics.functionCounter("ringwork.health.checks", "health checks this node ran", health::checksRun);
+        metrics.functionCounter("ringwork.health.checks.late", "rounds in which a due health check waited for a free slot", health::checksLate);
+        metrics.functionCounter("ringwork.health.transitions", "status changes of targets this node checks", health::transitions);
+        metrics.gauge("ringwork.health.targets.checking", "targets this node checks now", health::checking);
+        metrics.gauge("ringwork.health.targets.known", "targets in this node's health map (removed ones included)", health::known);
         metrics.functionCounter("ringwork.replication.terms.refused", "replication messages and answers refused for a term above the maximum epoch",
                 cluster::termsRefused);
     }
@@ -559,6 +567,8 @@ public final class RingworkNode implements AutoCloseable {
     public long startedAtMs() { return startedAtMs; }
     public HttpApi http() { return http; }
     public PeerCounters peerCounters() { return peerCounters; }
+    /** The health checker and this node's knowledge of every target's health. */
+    public io.ringwork.runtime.health.HealthService health() { return health; }
     /** Reads of a key's entry: here, or relayed to its owner over the peer channel. */
     public KeyReads reads() { return reads; }
 
@@ -594,6 +604,7 @@ public final class RingworkNode implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (stopped.getCount() == 0) return;
+        health.close();
         if (failure == null) {
             // Hand off first: drain every partition to a quorum while still a member, so the
             // replicas that take over hold everything; then leave.

@@ -1,0 +1,161 @@
+package io.ringwork.runtime.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.ringwork.runtime.node.NodeConfig;
+import io.ringwork.runtime.node.RingworkNode;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The health checker on one in-process node against a {@link HealthFarm}: registration (one and
+ * bulk), every kind of bad definition, checks at the interval counted at the farm, thresholds,
+ * reads from memory with filters, transitions, deletion, TCP targets, and a restart that keeps
+ * the targets.
+ */
+class HealthApiTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    @TempDir static Path dir;
+    static RingworkNode node;
+    static HealthFarm farm;
+    static String base;
+
+    @BeforeAll
+    static void start() throws Exception {
+        farm = new HealthFarm(40, 0, 2);
+        node = startNode();
+    }
+
+    static RingworkNode startNode() {
+        RingworkNode started = RingworkNode.start(NodeConfig.defaults().withNodeId("health-test").withHttp("127.0.0.1:0")
+                .withBind("127.0.0.1:0").withDataDir(dir.resolve("data")).withLogDir(dir.resolve("log")).withPartitions(8));
+        base = "http://127.0.0.1:" + started.http().address().getPort();
+        return started;
+    }
+
+    @AfterAll
+    static void stop() {
+        node.close();
+        farm.close();
+    }
+
+    record Answer(int status, JsonNode body) {}
+
+    static Answer send(String method, String path, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(20));
+        request.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return new Answer(response.statusCode(), response.body().isEmpty() ? null : JSON.readTree(response.body()));
+    }
+
+    static String http(int n, String extra) {
+        return "{\"http\":\"" + farm.httpUrl() + "/t/" + n + "\",\"intervalMs\":1000,\"timeoutMs\":500,"
+                + "\"failureThreshold\":2,\"successThreshold\":1" + extra + "}";
+    }
+
+    static Set<String> listed(String query) throws Exception {
+        Set<String> ids = new HashSet<>();
+        for (JsonNode t : send("GET", "/v1/health" + query, null).body().path("targets")) ids.add(t.path("id").asText());
+        return ids;
+    }
+
+    @Test
+    void badDefinitionsAre400sNamingTheirFieldAndRegisterNothing() throws Exception {
+        String[][] cases = {
+                {"{\"http\":\"http://h/\",\"colour\":\"red\"}", "colour"},
+                {"{\"http\":\"http://h/\",\"intervalMs\":500}", "intervalMs"},
+                {"{\"http\":\"gopher://h/\"}", "http"},
+                {"{\"tcp\":\"nohost\"}", "tcp"},
+                {"{\"http\":", "body"},
+        };
+        for (String[] c : cases) {
+            Answer answer = send("PUT", "/v1/health/targets/bad", c[0]);
+            assertThat(answer.status()).as(c[0]).isEqualTo(400);
+            assertThat(answer.body().path("detail").asText()).as(c[0]).contains(c[1]);
+            assertThat(answer.body().path("definite").asBoolean()).isTrue();
+        }
+        Answer bulk = send("POST", "/v1/health/targets", "{\"id\":\"ok-1\",\"tcp\":\"h:1\"}\n{\"id\":\"bad-2\",\"tcp\":\"h:1\",\"intervalMs\":10}\n");
+        assertThat(bulk.status()).isEqualTo(400);
+        assertThat(bulk.body().path("detail").asText()).startsWith("line 2: intervalMs");
+        assertThat(bulk.body().path("line").asInt()).isEqualTo(2);
+        assertThat(send("PUT", "/v1/health/targets/a%2Fb", "{\"tcp\":\"h:1\"}").status()).isEqualTo(400);
+        assertThat(send("GET", "/v1/health?status=sideways", null).status()).isEqualTo(400);
+        Thread.sleep(1_500); // nothing was appended, so nothing is checked either
+        assertThat(send("GET", "/v1/health/targets/ok-1", null).status()).isEqualTo(404);
+    }
+
+    @Test
+    void targetsAreCheckedOncePerIntervalFlipUnhealthyAndBackAndCanBeDeleted() throws Exception {
+        for (int n = 0; n < 10; n++) {
+            String labels = ",\"labels\":{\"group\":\"" + (n % 2 == 0 ? "even" : "odd") + "\"}";
+            assertThat(send("PUT", "/v1/health/targets/web-" + n, http(n, labels)).status()).isEqualTo(200);
+        }
+        StringBuilder ndjson = new StringBuilder();
+        for (int n = 10; n < 30; n++) ndjson.append(http(n, ",\"id\":\"web-" + n + "\"")).append('\n');
+        Answer bulk = send("POST", "/v1/health/targets", ndjson.toString());
+        assertThat(bulk.status()).isEqualTo(200);
+        assertThat(bulk.body().path("registered").asInt()).isEqualTo(20);
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
+                .until(() -> listed("?status=healthy").containsAll(Set.of("web-0", "web-9", "web-10", "web-29")));
+        assertThat(listed("?status=healthy&label=group:even")).contains("web-0", "web-8").doesNotContain("web-1", "web-10");
+
+        // About one check per target per interval, counted at the targets.
+        farm.reset();
+        Thread.sleep(5_000);
+        for (int n = 0; n < 30; n++) {
+            assertThat(farm.checks(n)).as("checks of web-%s in 5 s", n).isBetween(4L, 6L);
+            assertThat(farm.minGapMs(n)).as("no double check of web-%s", n).isGreaterThan(500);
+        }
+
+        farm.flip(3, 5, false);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+                .until(() -> listed("?status=unhealthy").equals(Set.of("web-3", "web-4", "web-5")));
+        JsonNode one = send("GET", "/v1/health/targets/web-4", null).body();
+        assertThat(one.path("status").asText()).isEqualTo("unhealthy");
+        assertThat(one.path("error").asText()).contains("503");
+        assertThat(one.path("checker").asText()).isEqualTo("health-test");
+        assertThat(one.path("transitions")).hasSizeGreaterThanOrEqualTo(2);
+        assertThat(one.path("uptime").path("hour").asDouble()).isBetween(0.0, 100.0);
+        farm.flip(3, 5, true);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=unhealthy").isEmpty());
+
+        assertThat(send("DELETE", "/v1/health/targets/web-7", null).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+                .until(() -> send("GET", "/v1/health/targets/web-7", null).status() == 404);
+        long after = farm.checks(7);
+        Thread.sleep(2_500);
+        assertThat(farm.checks(7)).as("a deleted target is no longer checked").isLessThanOrEqualTo(after + 1);
+    }
+
+    @Test
+    void tcpTargetsPassWhileTheirPortListensAndTargetsSurviveARestart() throws Exception {
+        String tcp = "{\"tcp\":\"" + farm.tcpAddress(0) + "\",\"intervalMs\":1000,\"timeoutMs\":500,\"failureThreshold\":1,\"successThreshold\":1}";
+        assertThat(send("PUT", "/v1/health/targets/db-0", tcp).status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=healthy").contains("db-0"));
+        assertThat(farm.tcpChecks(0)).isPositive();
+        farm.flipTcp(0, false);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=unhealthy").contains("db-0"));
+        farm.flipTcp(0, true);
+
+        node.close();
+        node = startNode();
+        // The definition is cluster state: the restarted node checks the target again.
+        long before = farm.tcpChecks(0);
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
+                .until(() -> farm.tcpChecks(0) > before && listed("?status=healthy").contains("db-0"));
+    }
+}

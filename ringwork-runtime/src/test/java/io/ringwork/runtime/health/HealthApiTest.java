@@ -109,8 +109,9 @@ class HealthApiTest {
         Answer bulk = send("POST", "/v1/health/targets", ndjson.toString());
         assertThat(bulk.status()).isEqualTo(200);
         assertThat(bulk.body().path("registered").asInt()).isEqualTo(20);
-        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
-                .until(() -> listed("?status=healthy").containsAll(Set.of("web-0", "web-9", "web-10", "web-29")));
+        Set<String> all = new HashSet<>();
+        for (int n = 0; n < 30; n++) all.add("web-" + n);
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=healthy").containsAll(all));
         assertThat(listed("?status=healthy&label=group:even")).contains("web-0", "web-8").doesNotContain("web-1", "web-10");
 
         // About one check per target per interval, counted at the targets.
@@ -157,5 +158,44 @@ class HealthApiTest {
         long before = farm.tcpChecks(0);
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
                 .until(() -> farm.tcpChecks(0) > before && listed("?status=healthy").contains("db-0"));
+    }
+
+    @Test
+    void theCommandLineImportsAFileWithProgressAndListsByStatus() throws Exception {
+        Path file = dir.resolve("targets.ndjson");
+        StringBuilder ndjson = new StringBuilder();
+        for (int n = 30; n < 40; n++) ndjson.append(http(n, ",\"id\":\"cli-" + n + "\"")).append('\n');
+        java.nio.file.Files.writeString(file, ndjson);
+        java.io.PrintStream err = System.err;
+        java.io.ByteArrayOutputStream progress = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(progress, true));
+        try {
+            assertThat(io.ringwork.runtime.cli.RingworkCli.run("health", "import", file.toString(), "--node", base)).isZero();
+        } finally {
+            System.setErr(err);
+        }
+        assertThat(progress.toString()).contains("10/10 targets");
+        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
+                .until(() -> listed("?status=healthy").containsAll(Set.of("cli-30", "cli-35", "cli-39")));
+        farm.flip(35, 35, false);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=unhealthy").contains("cli-35"));
+        java.io.PrintStream out = System.out;
+        java.io.ByteArrayOutputStream listing = new java.io.ByteArrayOutputStream();
+        System.setOut(new java.io.PrintStream(listing, true));
+        try {
+            assertThat(io.ringwork.runtime.cli.RingworkCli.run("health", "list", "--status", "unhealthy", "--node", base)).isZero();
+        } finally {
+            System.setOut(out);
+            farm.flip(35, 35, true);
+        }
+        assertThat(listing.toString()).contains("cli-35").contains("unhealthy").doesNotContain("cli-34");
+
+        java.nio.file.Files.writeString(file, "{\"id\":\"x\",\"http\":\"ftp://h/\"}\n");
+        System.setErr(new java.io.PrintStream(new java.io.ByteArrayOutputStream(), true));
+        try {
+            assertThat(io.ringwork.runtime.cli.RingworkCli.run("health", "import", file.toString(), "--node", base)).isEqualTo(2);
+        } finally {
+            System.setErr(err);
+        }
     }
 }

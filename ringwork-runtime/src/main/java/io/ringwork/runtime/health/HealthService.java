@@ -41,9 +41,9 @@ import org.slf4j.LoggerFactory;
  * round (every {@link #ROUND_MS}), and a result of a check begun under an ended term is dropped.
  *
  * <p><b>Checks</b> run on virtual threads, at most {@link #CONCURRENCY_MAX} at once per node (a due
- * target waits for a slot, counted as late); each target's first check is spread over its interval
- * by a hash of its id, so a node's checks do not bunch. A new owner resumes the status last
- * gossiped for the target and checks at once what is overdue.
+ * target waits for a slot, counted as late); every target is checked on a grid of its interval
+ * whose phase is a hash of its id ({@link #nextOnGrid}), so a node's checks do not bunch and a new
+ * owner keeps the old one's rhythm. A new owner resumes the status last gossiped for the target.
  *
  * <p><b>Results</b> go into this node's {@link HealthGossip}: a change of status (or of error) is
  * broadcast at once on the membership's gossip; a check that changed only its latency is kept for
@@ -160,8 +160,9 @@ public final class HealthService implements AutoCloseable {
                 break;
             }
             c.running = true;
-            // The next check is one interval after this one was due, not after it ends: a slow target keeps its rate.
-            c.nextDueMs = Math.max(c.nextDueMs + c.target.intervalMs(), nowMs + c.target.intervalMs() / 2);
+            // The next grid point after this one was due (a slow check keeps the rate), and at least half an
+            // interval away (a round that ran late does not check twice in a row).
+            c.nextDueMs = nextOnGrid(c.target, Math.max(c.nextDueMs + 1, nowMs + c.target.intervalMs() / 2));
             HealthTarget target = c.target;
             checks.execute(() -> {
                 try {
@@ -205,7 +206,7 @@ public final class HealthService implements AutoCloseable {
             synchronized (gossip) {
                 last = gossip.map().get(target.id());
             }
-            checked.put(target.id(), new Checked(target, partition, epoch, CheckStreak.resume(last, nowMs), firstDue(target, last, nowMs)));
+            checked.put(target.id(), new Checked(target, partition, epoch, CheckStreak.resume(last, nowMs), nextOnGrid(target, nowMs)));
         }
         removeGone(partition, epoch, found.keySet(), nowMs);
         scanned.put(partition, found.keySet());
@@ -214,16 +215,16 @@ public final class HealthService implements AutoCloseable {
     }
 
     /**
-     * When a target is first checked here: one interval after its last result when that is still
-     * ahead (a takeover keeps the rhythm), at once when it is overdue (no blind spot longer than
-     * the failover), else at a point of the interval given by the id's hash (spread).
+     * The first check time at or after {@code afterMs} on the target's grid: every checker checks a
+     * target at the times congruent to a phase given by a hash of its id, modulo its interval. The
+     * phases spread a node's checks over the interval, and since every checker uses the same grid,
+     * a new owner (after a handoff or a failover) checks at the old owner's rhythm: no check twice
+     * in a row from both, and the first one at most one interval after the takeover.
      */
-    private static long firstDue(HealthTarget target, HealthResult last, long nowMs) {
-        if (last != null && last.status() != Status.REMOVED) {
-            long due = last.checkedAtMs() + target.intervalMs();
-            return due > nowMs ? due : nowMs;
-        }
-        return nowMs + Math.floorMod(target.id().hashCode() * 0x9E3779B97F4A7C15L, target.intervalMs());
+    static long nextOnGrid(HealthTarget target, long afterMs) {
+        long interval = target.intervalMs();
+        long phase = Math.floorMod(target.id().hashCode() * 0x9E3779B97F4A7C15L, interval);
+        return afterMs + Math.floorMod(phase - afterMs, interval);
     }
 
     /** Targets of the partition that this node (its owner) no longer finds were deleted: a REMOVED result says so. */
@@ -260,7 +261,10 @@ public final class HealthService implements AutoCloseable {
             HealthResult previous = gossip.map().get(target.id());
             HealthResult result = new HealthResult(after.status(), after.sinceMs(), outcome.latencyMs(), outcome.error(),
                     new HealthResult.Stamp(c.epoch, gossip.tick(), self), target.intervalMs(), target.labels());
+            // News goes out at once: a change of status or error, of definition, or of checker (a takeover, so
+            // every node learns who vouches for the target now); the rest waits for the push-pull pages.
             boolean news = previous == null || previous.status() != result.status() || !previous.error().equals(result.error())
+                    || !previous.stamp().checker().equals(self) || previous.stamp().epoch() != c.epoch
                     || previous.intervalMs() != result.intervalMs() || !previous.labels().equals(result.labels());
             if (before.changedTo(after)) transitionsMade.increment();
             if (news) gossip.local(target.id(), result);

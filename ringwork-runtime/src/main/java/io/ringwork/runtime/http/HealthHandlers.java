@@ -116,6 +116,7 @@ final class HealthHandlers {
 
     /** {@code GET /v1/health?status=&label=k:v}: every target this node knows, from memory. */
     void list(HttpExchange exchange) throws IOException {
+        Exchanges.requireRead(exchange, HealthTarget.KEY_PREFIX); // every target: read-all or the health scope
         Map<String, String> query = Exchanges.query(exchange);
         HealthResult.Status wanted = null;
         if (query.containsKey("status")) {

@@ -90,7 +90,7 @@ public final class HttpApi implements AutoCloseable {
         HealthHandlers health = new HealthHandlers(node);
         route("/v1/health/targets/", List.of("GET", "PUT", "DELETE"), Access.SCOPED, health::target);
         route("/v1/health/targets", List.of("POST"), Access.SCOPED, health::bulk);
-        route("/v1/health", List.of("GET"), Access.READ_ALL, health::list);
+        route("/v1/health", List.of("GET"), Access.SCOPED, health::list);
         route("/v1/dead-letters", List.of("GET"), Access.SCOPED, reads::deadLetters);
         route("/v1/cluster", List.of("GET"), Access.READ_ALL, reads::cluster);
         route("/v1/changes", List.of("GET"), Access.SCOPED, changes::handle);

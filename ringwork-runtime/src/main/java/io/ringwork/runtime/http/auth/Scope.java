@@ -21,7 +21,7 @@ public sealed interface Scope {
     /** Reads and writes of the key-value store's keys that start with {@code prefix} ({@code kv:} alone: all of them). */
     record KvPrefix(String prefix) implements Scope {}
 
-    /** The health checker's API (when it exists). */
+    /** The health checker's API: its targets ({@code health/ID}) and their results. */
     record Health() implements Scope {}
 
     /**

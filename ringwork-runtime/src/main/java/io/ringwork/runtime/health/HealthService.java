@@ -1,6 +1,7 @@
 package io.ringwork.runtime.health;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ringwork.core.cluster.OwnershipPlan;
 import io.ringwork.core.cluster.Term;
 import io.ringwork.core.health.CheckStreak;
@@ -95,7 +96,7 @@ public final class HealthService implements AutoCloseable {
     private final ExecutorService checks = Executors.newVirtualThreadPerTaskExecutor();
     private final Semaphore slots = new Semaphore(CONCURRENCY_MAX);
     /** Targets this node checks now, by id; only the scheduler thread changes the key set. */
-    private final Map<String, Checked> checked = new HashMap<>();
+    private final Map<String, Checked> checked = new java.util.concurrent.ConcurrentHashMap<>();
     /** Per owned partition, the ids its last scan found, and when it was scanned. */
     private final Map<Integer, Set<String>> scanned = new HashMap<>();
     private final Map<Integer, Long> scannedAtMs = new HashMap<>();
@@ -105,16 +106,43 @@ public final class HealthService implements AutoCloseable {
     private final LongAdder checksRun = new LongAdder(), checksLate = new LongAdder(), checksDropped = new LongAdder();
     private final LongAdder transitionsMade = new LongAdder();
     private final Thread scheduler;
+    private final io.ringwork.core.log.RecordLog log;
+    /** Posts transitions to {@code --health-webhook}; null without one. */
+    private volatile HealthWebhook webhook;
+    private final LongAdder transitionAppendFailures = new LongAdder();
     private volatile boolean running = true;
 
-    public HealthService(String self, StateStore store, ClusterService cluster, int partitions, Supplier<MembershipService> membership) {
+    public HealthService(String self, StateStore store, io.ringwork.core.log.RecordLog log, ClusterService cluster, int partitions,
+                         Supplier<MembershipService> membership) {
         this.self = self;
         this.store = store;
+        this.log = log;
         this.cluster = cluster;
         this.partitioner = new Partitioner(partitions);
         this.membership = membership;
         this.gossip = new HealthGossip(System::currentTimeMillis, this::retransmits, this::record);
         this.scheduler = Thread.ofPlatform().daemon().name("ringwork-health-" + self).unstarted(this::run);
+    }
+
+    /**
+     * Posts every transition of the targets this node checks to {@code url} ({@code --health-webhook};
+     * see {@link HealthWebhook}). Call once, before or after {@link #start}; what is pending is found
+     * at the next scan.
+     */
+    public void webhook(java.net.URI url) {
+        String scheme = url.getScheme();
+        if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || url.getHost() == null) {
+            throw new IllegalArgumentException("--health-webhook must be an http or https URL, got '" + url + "'");
+        }
+        webhook = new HealthWebhook(url, log, this::checksNow);
+    }
+
+    /** True when this node checks {@code id} now, under the term it still leads. */
+    private boolean checksNow(String id) {
+        Checked c = checked.get(id);
+        if (c == null) return false;
+        Term term = cluster.leading(c.partition);
+        return term != null && term.epoch() == c.epoch;
     }
 
     /** Starts checking and rides on the membership's gossip; call once the membership runs. */
@@ -178,6 +206,7 @@ public final class HealthService implements AutoCloseable {
     /** Reads the partition's targets from the store and reconciles what this node checks with them. */
     private void rescan(int partition, long epoch, long nowMs) {
         Map<String, HealthTarget> found = new HashMap<>();
+        Map<HealthTarget, JsonNode> pendingFound = new HashMap<>();
         String after = HealthTarget.KEY_PREFIX.substring(0, HealthTarget.KEY_PREFIX.length() - 1) + '.'; // just before "health/"
         scan:
         while (true) {
@@ -188,7 +217,9 @@ public final class HealthService implements AutoCloseable {
                 if (write.state().tombstone() || !HealthProcessor.NAME.equals(write.state().processor())) continue;
                 JsonNode json = JsonStateCodec.INSTANCE.decode(write.state().value());
                 try {
-                    HealthTarget target = HealthTarget.parse(null, json);
+                    HealthTarget target = HealthTarget.parse(null, json.path("target"));
+                    HealthWebhook hook = webhook;
+                    if (hook != null && json.path("pending").size() > 0) pendingFound.put(target, json.path("pending"));
                     found.put(target.id(), target);
                 } catch (HealthTarget.Invalid e) {
                     LOG.warn("stored target {} is not valid, not checked: {}", write.key(), e.getMessage());
@@ -209,6 +240,9 @@ public final class HealthService implements AutoCloseable {
             checked.put(target.id(), new Checked(target, partition, epoch, CheckStreak.resume(last, nowMs), nextOnGrid(target, nowMs)));
         }
         removeGone(partition, epoch, found.keySet(), nowMs);
+        HealthWebhook hook = webhook;
+        // After the reconcile above, so that the webhook's ownership check sees these targets as checked here.
+        if (hook != null) pendingFound.forEach(hook::pending);
         scanned.put(partition, found.keySet());
         scannedAtMs.put(partition, nowMs);
         scannedEpoch.put(partition, epoch);
@@ -254,6 +288,7 @@ public final class HealthService implements AutoCloseable {
             c.running = false;
             return;
         }
+        CheckStreak transition;
         synchronized (gossip) {
             CheckStreak before = c.streak;
             CheckStreak after = before.after(outcome.passed(), target, nowMs);
@@ -266,11 +301,36 @@ public final class HealthService implements AutoCloseable {
             boolean news = previous == null || previous.status() != result.status() || !previous.error().equals(result.error())
                     || !previous.stamp().checker().equals(self) || previous.stamp().epoch() != c.epoch
                     || previous.intervalMs() != result.intervalMs() || !previous.labels().equals(result.labels());
-            if (before.changedTo(after)) transitionsMade.increment();
             if (news) gossip.local(target.id(), result);
             else gossip.quiet(target.id(), result);
+            transition = before.changedTo(after) ? after : null;
         }
         c.running = false;
+        if (transition != null) appendTransition(target, c.epoch, transition, outcome.error());
+    }
+
+    /**
+     * Puts a transition on the log ({@code health.transition}), from which the target's state, the
+     * change feed and the webhook take it. A failed append is tried twice more; one that may have
+     * happened and is tried again is harmless (the processor takes a transition once).
+     */
+    private void appendTransition(HealthTarget target, long epoch, CheckStreak transition, String error) {
+        transitionsMade.increment();
+        ObjectNode data = JsonStateCodec.mapper().createObjectNode().put("id", epoch + "-" + transition.sinceMs())
+                .put("status", transition.status().name().toLowerCase(java.util.Locale.ROOT)).put("sinceMs", transition.sinceMs())
+                .put("checker", self).put("epoch", epoch).put("error", error);
+        byte[] bytes = data.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            try {
+                log.append(List.of(new io.ringwork.core.record.NewRecord(HealthTarget.key(target.id()), HealthProcessor.TRANSITION, null, bytes)));
+                return;
+            } catch (RuntimeException e) {
+                if (attempt == 3) {
+                    transitionAppendFailures.increment();
+                    LOG.warn("could not put the transition of {} to {} on the log: {}", target.id(), transition.status(), e.toString());
+                }
+            }
+        }
     }
 
     /** The gossip listener: keeps each target's transitions as this node learns them. Called under the gossip monitor. */
@@ -371,6 +431,18 @@ public final class HealthService implements AutoCloseable {
         return transitionsMade.sum();
     }
 
+    /** Transitions posted to the webhook and taken (2xx); 0 without one. */
+    public long webhookPosted() {
+        HealthWebhook hook = webhook;
+        return hook == null ? 0 : hook.posted();
+    }
+
+    /** Webhook posts that failed (each retried). */
+    public long webhookFailures() {
+        HealthWebhook hook = webhook;
+        return hook == null ? 0 : hook.failures();
+    }
+
     /** Targets this node checks now. */
     public int checking() {
         return checked.size();
@@ -399,6 +471,8 @@ public final class HealthService implements AutoCloseable {
         }
         checks.shutdownNow();
         probe.close();
+        HealthWebhook hook = webhook;
+        if (hook != null) hook.close();
     }
 
     /** The gossip as the membership's delegate, each call under the gossip's monitor. */

@@ -143,7 +143,7 @@ public final class RingworkNode implements AutoCloseable {
             relay = new ReadRelay(peerIdentity, peerCodec, peerCounters, config.maxDocumentBytes() + (64 << 10));
             this.readRelay = relay;
             this.reads = new KeyReads(config.nodeId(), log.partitionCount(), store, KeyReads.of(cluster, () -> engine, () -> membership), relay);
-            this.health = new io.ringwork.runtime.health.HealthService(config.nodeId(), store, cluster, log.partitionCount(), () -> membership);
+            this.health = new io.ringwork.runtime.health.HealthService(config.nodeId(), store, log, cluster, log.partitionCount(), () -> membership);
             api = new HttpApi(this); // fails here when the HTTP port is taken
             this.http = api;
             this.peers = bindPeers(peerAddress);
@@ -532,6 +532,8 @@ public final class RingworkNode implements AutoCloseable {
         metrics.functionCounter("ringwork.health.checks", "health checks this node ran", health::checksRun);
         metrics.functionCounter("ringwork.health.checks.late", "rounds in which a due health check waited for a free slot", health::checksLate);
         metrics.functionCounter("ringwork.health.transitions", "status changes of targets this node checks", health::transitions);
+        metrics.functionCounter("ringwork.health.webhook.posted", "transitions the health webhook took", health::webhookPosted);
+        metrics.functionCounter("ringwork.health.webhook.failures", "health webhook posts that failed (each retried)", health::webhookFailures);
         metrics.gauge("ringwork.health.targets.checking", "targets this node checks now", health::checking);
         metrics.gauge("ringwork.health.targets.known", "targets in this node's health map (removed ones included)", health::known);
         metrics.functionCounter("ringwork.replication.terms.refused", "replication messages and answers refused for a term above the maximum epoch",

@@ -14,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -196,6 +197,65 @@ class HealthApiTest {
             assertThat(io.ringwork.runtime.cli.RingworkCli.run("health", "import", file.toString(), "--node", base)).isEqualTo(2);
         } finally {
             System.setErr(err);
+        }
+    }
+
+    @Test
+    void everyTransitionGoesToTheChangeFeedAndToTheWebhookOnce() throws Exception {
+        java.util.concurrent.ConcurrentHashMap<String, java.util.concurrent.atomic.AtomicInteger> posts = new java.util.concurrent.ConcurrentHashMap<>();
+        java.util.List<JsonNode> bodies = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        java.util.concurrent.atomic.AtomicInteger failFirst = new java.util.concurrent.atomic.AtomicInteger(2);
+        com.sun.net.httpserver.HttpServer receiver = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 16);
+        receiver.createContext("/hook", exchange -> {
+            byte[] body = exchange.getRequestBody().readAllBytes();
+            // The first two posts fail: the webhook retries them with backoff, still once each in effect.
+            int status = failFirst.getAndDecrement() > 0 ? 500 : 204;
+            if (status == 204) {
+                posts.computeIfAbsent(exchange.getRequestHeaders().getFirst("Idempotency-Key"), k -> new java.util.concurrent.atomic.AtomicInteger())
+                        .incrementAndGet();
+                bodies.add(JSON.readTree(body));
+            }
+            exchange.sendResponseHeaders(status, -1);
+            exchange.close();
+        });
+        receiver.start();
+        try {
+            node.health().webhook(URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook"));
+            assertThat(send("PUT", "/v1/health/targets/hook-1", http(38, ",\"labels\":{\"team\":\"a\"}")).status()).isEqualTo(200);
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=healthy").contains("hook-1"));
+            for (int flip = 0; flip < 2; flip++) {
+                farm.flip(38, 38, false);
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=unhealthy").contains("hook-1"));
+                farm.flip(38, 38, true);
+                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=healthy").contains("hook-1"));
+            }
+            // unknown -> healthy, then two rounds of healthy -> unhealthy -> healthy: five transitions, each posted once.
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() ->
+                    posts.keySet().stream().filter(k -> k.startsWith("hook-1/")).count() == 5
+                            && send("GET", "/v1/state/health/hook-1", null).body().path("value").path("pending").isEmpty());
+            Thread.sleep(1_500); // a second post would come within the rescan and the backoff
+            assertThat(posts.entrySet().stream().filter(e -> e.getKey().startsWith("hook-1/")).mapToInt(e -> e.getValue().get()))
+                    .as("each transition posted once").containsOnly(1);
+            List<String> statuses = new java.util.ArrayList<>();
+            synchronized (bodies) {
+                for (JsonNode b : bodies) if (b.path("target").asText().equals("hook-1")) statuses.add(b.path("status").asText());
+            }
+            assertThat(statuses).containsExactly("healthy", "unhealthy", "healthy", "unhealthy", "healthy");
+            JsonNode last = send("GET", "/v1/state/health/hook-1", null).body().path("value").path("last");
+            assertThat(last.path("status").asText()).isEqualTo("healthy");
+            // The change feed carries each transition once: five changes of the key with a new "last".
+            java.util.Set<String> fed = new java.util.LinkedHashSet<>();
+            int changes = 0;
+            for (io.ringwork.core.record.FeedEntry e : node.store().changes(0, 100_000)) {
+                if (!e.change().key().equals("health/hook-1") || !"health.transition".equals(e.change().type())) continue;
+                changes++;
+                fed.add(JSON.readTree(e.change().valueJson()).path("last").path("id").asText());
+            }
+            assertThat(changes).isEqualTo(5);
+            assertThat(fed).hasSize(5);
+        } finally {
+            receiver.stop(0);
         }
     }
 }

@@ -3,8 +3,6 @@ package io.ringwork.core.health;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.util.Iterator;
 import java.util.Map;
@@ -164,19 +162,31 @@ public record HealthTarget(String id, String http, String tcp, long intervalMs, 
         return node.asLong();
     }
 
+    /**
+     * Checks an http(s) URL by hand: core may not use {@code java.net} (files and sockets live in
+     * the runtime), and what a check needs is a scheme, a host and no spaces.
+     */
     private static void checkUrl(String url) throws Invalid {
-        URI uri;
-        try {
-            uri = new URI(url);
-        } catch (URISyntaxException e) {
-            throw new Invalid("http", "not a URL: " + e.getMessage());
-        }
-        String scheme = uri.getScheme();
-        if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
+        if (url.length() > 2_048) throw new Invalid("http", "the URL is over 2,048 characters");
+        int colon = url.indexOf("://");
+        String scheme = colon <= 0 ? null : url.substring(0, colon).toLowerCase(java.util.Locale.ROOT);
+        if (scheme == null || !scheme.matches("[a-z][a-z0-9+.-]*")) throw new Invalid("http", "not a URL: '" + url + "'");
+        if (!(scheme.equals("http") || scheme.equals("https"))) {
             throw new Invalid("http", "unsupported URL scheme '" + scheme + "' (http or https)");
         }
-        if (uri.getHost() == null || uri.getHost().isEmpty()) throw new Invalid("http", "the URL has no host: '" + url + "'");
-        if (url.length() > 2_048) throw new Invalid("http", "the URL is over 2,048 characters");
+        for (int i = 0; i < url.length(); i++) {
+            if (url.charAt(i) <= ' ' || url.charAt(i) == 0x7f) throw new Invalid("http", "a URL has no spaces or control characters");
+        }
+        String rest = url.substring(colon + 3);
+        int end = rest.length();
+        for (char stop : new char[]{'/', '?', '#'}) if (rest.indexOf(stop) >= 0) end = Math.min(end, rest.indexOf(stop));
+        String authority = rest.substring(0, end);
+        String hostPort = authority.substring(authority.lastIndexOf('@') + 1);
+        String host = hostPort.startsWith("[") ? hostPort.substring(0, hostPort.indexOf(']') + 1)
+                : hostPort.contains(":") ? hostPort.substring(0, hostPort.indexOf(':')) : hostPort;
+        if (host.isEmpty() || host.equals("[]")) throw new Invalid("http", "the URL has no host: '" + url + "'");
+        String port = hostPort.substring(host.length());
+        if (!port.isEmpty() && !port.matches(":[0-9]{1,5}")) throw new Invalid("http", "a bad port in '" + url + "'");
     }
 
     private static void checkHostPort(String hostPort) throws Invalid {

@@ -72,6 +72,7 @@ public final class HealthCodec {
                 out.writeUTF(label.getKey());
                 out.writeUTF(label.getValue());
             }
+            out.writeBoolean(r.flapping());
         } catch (IOException e) {
             throw new UncheckedIOException(e); // a ByteArrayOutputStream does not fail
         }
@@ -82,7 +83,7 @@ public final class HealthCodec {
     public static HealthResult bounded(HealthResult r) {
         if (r.error().length() <= ERROR_MAX_CHARS) return r;
         return new HealthResult(r.status(), r.sinceMs(), r.latencyMs(), r.error().substring(0, ERROR_MAX_CHARS), r.stamp(),
-                r.intervalMs(), r.labels());
+                r.intervalMs(), r.labels(), r.flapping());
     }
 
     /** The decoded entries, in order, and whether the payload ended cleanly. */
@@ -106,9 +107,10 @@ public final class HealthCodec {
                 int labelCount = in.readUnsignedByte();
                 TreeMap<String, String> labels = new TreeMap<>();
                 for (int i = 0; i < labelCount; i++) labels.put(in.readUTF(), in.readUTF());
+                boolean flapping = in.readBoolean();
                 if (epoch < 0 || interval < 0) return new Decoded(results, true);
                 results.put(target, new HealthResult(HealthResult.Status.values()[status], since, latency, error,
-                        new HealthResult.Stamp(epoch, new HybridClock.Time(wall, logical), checker), interval, labels));
+                        new HealthResult.Stamp(epoch, new HybridClock.Time(wall, logical), checker), interval, labels, flapping));
             }
         } catch (IOException e) {
             return new Decoded(results, true);

@@ -15,9 +15,10 @@ import java.util.Objects;
  * @param intervalMs the target's check interval when its checker said it (0: not known), so that
  *                  any node can tell a stale result ({@code unknown} after 2 intervals)
  * @param labels    the target's labels, so that any node can filter by them from memory
+ * @param flapping  whether the checker finds the target flapping ({@link CheckStreak})
  */
 public record HealthResult(Status status, long sinceMs, long latencyMs, String error, Stamp stamp, long intervalMs,
-                           java.util.SortedMap<String, String> labels) {
+                           java.util.SortedMap<String, String> labels, boolean flapping) {
     public enum Status { HEALTHY, UNHEALTHY, UNKNOWN, REMOVED }
 
     /**
@@ -50,7 +51,13 @@ public record HealthResult(Status status, long sinceMs, long latencyMs, String e
 
     /** A result without interval or labels (a removal, or tests of the merge). */
     public HealthResult(Status status, long sinceMs, long latencyMs, String error, Stamp stamp) {
-        this(status, sinceMs, latencyMs, error, stamp, 0, null);
+        this(status, sinceMs, latencyMs, error, stamp, 0, null, false);
+    }
+
+    /** A result of a target that does not flap. */
+    public HealthResult(Status status, long sinceMs, long latencyMs, String error, Stamp stamp, long intervalMs,
+                        java.util.SortedMap<String, String> labels) {
+        this(status, sinceMs, latencyMs, error, stamp, intervalMs, labels, false);
     }
 
     private static final java.util.SortedMap<String, String> EMPTY_LABELS =
@@ -69,7 +76,8 @@ public record HealthResult(Status status, long sinceMs, long latencyMs, String e
     private static final Comparator<HealthResult> JOIN_ORDER = Comparator.comparing(HealthResult::stamp)
             .thenComparing(HealthResult::status).thenComparingLong(HealthResult::sinceMs)
             .thenComparingLong(HealthResult::latencyMs).thenComparing(HealthResult::error)
-            .thenComparingLong(HealthResult::intervalMs).thenComparing(HealthResult::labels, HealthResult::compareLabels);
+            .thenComparingLong(HealthResult::intervalMs).thenComparing(HealthResult::labels, HealthResult::compareLabels)
+            .thenComparing(HealthResult::flapping);
 
     private static int compareLabels(java.util.SortedMap<String, String> a, java.util.SortedMap<String, String> b) {
         var left = a.entrySet().iterator();

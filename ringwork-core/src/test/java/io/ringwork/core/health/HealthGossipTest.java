@@ -27,6 +27,11 @@ class HealthGossipTest {
         assertThat(decoded.malformed()).isFalse();
         assertThat(decoded.results()).containsOnlyKeys("t1", "t2");
         assertThat(decoded.results().get("t1")).isEqualTo(result(Status.HEALTHY, 10, "n1", ""));
+        HealthResult flapping = new HealthResult(Status.UNHEALTHY, 1, 2, "e", new HealthResult.Stamp(3, new HybridClock.Time(4, 5), "n9"),
+                1_000, null, true);
+        HealthCodec.Writer one = new HealthCodec.Writer(500);
+        one.add("f", flapping);
+        assertThat(HealthCodec.decode(one.toByteArray()).results().get("f")).isEqualTo(flapping);
         HealthCodec.Decoded cut = HealthCodec.decode(java.util.Arrays.copyOf(bytes, bytes.length - 3));
         assertThat(cut.malformed()).isTrue();
         assertThat(cut.results()).containsOnlyKeys("t1");

@@ -85,4 +85,32 @@ class HealthTargetTest {
         assertThat(resumed.after(true, target, 11).status()).isEqualTo(Status.UNHEALTHY);
         assertThat(resumed.after(true, target, 11).after(true, target, 12).status()).isEqualTo(Status.HEALTHY);
     }
+
+    @Test
+    void aTargetThatChangesTooOftenFlapsAndStopsOnceItSettles() throws Exception {
+        HealthTarget target = HealthTarget.parse("t", json("{\"tcp\":\"h:1\",\"failureThreshold\":1,\"successThreshold\":1}"));
+        assertThat(CheckStreak.percentStateChange(0b10101, 5)).isEqualTo(100.0);
+        assertThat(CheckStreak.percentStateChange(0b11111, 5)).isEqualTo(0.0);
+        // One change, newest: weight 1.2 of 4; oldest: 0.8 of 4.
+        assertThat(CheckStreak.percentStateChange(0b11110, 5)).isCloseTo(30.0, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(CheckStreak.percentStateChange(0b01111, 5)).isCloseTo(20.0, org.assertj.core.data.Offset.offset(1e-9));
+        CheckStreak s = CheckStreak.fresh(0);
+        for (int i = 1; i < CheckStreak.FLAP_WINDOW; i++) {
+            s = s.after(i % 2 == 0, target, i);
+            assertThat(s.flapping()).as("not judged before a full window").isFalse();
+        }
+        s = s.after(false, target, 21);
+        assertThat(s.flapping()).isTrue();
+        int settledAfter = 0;
+        while (s.flapping()) {
+            s = s.after(true, target, 100 + settledAfter++);
+            assertThat(settledAfter).isLessThan(CheckStreak.FLAP_WINDOW);
+        }
+        assertThat(settledAfter).as("hysteresis: it takes several quiet checks to stop").isGreaterThan(5);
+        assertThat(s.status()).isEqualTo(Status.HEALTHY);
+        CheckStreak resumed = CheckStreak.resume(new HealthResult(Status.HEALTHY, 1, 1, "", new HealthResult.Stamp(1,
+                new HybridClock.Time(2, 0), "n1"), 1_000, null, true), 3);
+        assertThat(resumed.flapping()).as("a new checker keeps the flapping until its own window says otherwise").isTrue();
+        assertThat(resumed.after(true, target, 4).flapping()).isTrue();
+    }
 }

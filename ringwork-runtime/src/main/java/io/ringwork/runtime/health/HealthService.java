@@ -109,7 +109,7 @@ public final class HealthService implements AutoCloseable {
     private final io.ringwork.core.log.RecordLog log;
     /** Posts transitions to {@code --health-webhook}; null without one. */
     private volatile HealthWebhook webhook;
-    private final LongAdder transitionAppendFailures = new LongAdder();
+    private final LongAdder transitionAppendFailures = new LongAdder(), transitionsSuppressed = new LongAdder();
     private volatile boolean running = true;
 
     public HealthService(String self, StateStore store, io.ringwork.core.log.RecordLog log, ClusterService cluster, int partitions,
@@ -288,25 +288,35 @@ public final class HealthService implements AutoCloseable {
             c.running = false;
             return;
         }
-        CheckStreak transition;
+        String transition;
         synchronized (gossip) {
             CheckStreak before = c.streak;
             CheckStreak after = before.after(outcome.passed(), target, nowMs);
             c.streak = after;
             HealthResult previous = gossip.map().get(target.id());
             HealthResult result = new HealthResult(after.status(), after.sinceMs(), outcome.latencyMs(), outcome.error(),
-                    new HealthResult.Stamp(c.epoch, gossip.tick(), self), target.intervalMs(), target.labels());
+                    new HealthResult.Stamp(c.epoch, gossip.tick(), self), target.intervalMs(), target.labels(), after.flapping());
             // News goes out at once: a change of status or error, of definition, or of checker (a takeover, so
             // every node learns who vouches for the target now); the rest waits for the push-pull pages.
             boolean news = previous == null || previous.status() != result.status() || !previous.error().equals(result.error())
                     || !previous.stamp().checker().equals(self) || previous.stamp().epoch() != c.epoch
-                    || previous.intervalMs() != result.intervalMs() || !previous.labels().equals(result.labels());
+                    || previous.intervalMs() != result.intervalMs() || !previous.labels().equals(result.labels())
+                    || previous.flapping() != result.flapping();
             if (news) gossip.local(target.id(), result);
             else gossip.quiet(target.id(), result);
-            transition = before.changedTo(after) ? after : null;
+            // Flap damping: while a target flaps its status changes are shown but raise no transition (no
+            // alert); starting to flap is one transition ("flapping"), and stopping one to the status it settled on.
+            if (before.flapping() != after.flapping()) {
+                transition = after.flapping() ? "flapping" : after.status().name().toLowerCase(java.util.Locale.ROOT);
+            } else if (before.changedTo(after) && !after.flapping()) {
+                transition = after.status().name().toLowerCase(java.util.Locale.ROOT);
+            } else {
+                if (before.changedTo(after)) transitionsSuppressed.increment();
+                transition = null;
+            }
         }
         c.running = false;
-        if (transition != null) appendTransition(target, c.epoch, transition, outcome.error());
+        if (transition != null) appendTransition(target, c.epoch, transition, nowMs, outcome.error());
     }
 
     /**
@@ -314,11 +324,10 @@ public final class HealthService implements AutoCloseable {
      * change feed and the webhook take it. A failed append is tried twice more; one that may have
      * happened and is tried again is harmless (the processor takes a transition once).
      */
-    private void appendTransition(HealthTarget target, long epoch, CheckStreak transition, String error) {
+    private void appendTransition(HealthTarget target, long epoch, String status, long atMs, String error) {
         transitionsMade.increment();
-        ObjectNode data = JsonStateCodec.mapper().createObjectNode().put("id", epoch + "-" + transition.sinceMs())
-                .put("status", transition.status().name().toLowerCase(java.util.Locale.ROOT)).put("sinceMs", transition.sinceMs())
-                .put("checker", self).put("epoch", epoch).put("error", error);
+        ObjectNode data = JsonStateCodec.mapper().createObjectNode().put("id", epoch + "-" + atMs)
+                .put("status", status).put("sinceMs", atMs).put("checker", self).put("epoch", epoch).put("error", error);
         byte[] bytes = data.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         for (int attempt = 1; attempt <= 3; attempt++) {
             try {
@@ -327,7 +336,7 @@ public final class HealthService implements AutoCloseable {
             } catch (RuntimeException e) {
                 if (attempt == 3) {
                     transitionAppendFailures.increment();
-                    LOG.warn("could not put the transition of {} to {} on the log: {}", target.id(), transition.status(), e.toString());
+                    LOG.warn("could not put the transition of {} to {} on the log: {}", target.id(), status, e.toString());
                 }
             }
         }
@@ -429,6 +438,11 @@ public final class HealthService implements AutoCloseable {
 
     public long transitions() {
         return transitionsMade.sum();
+    }
+
+    /** Status changes of flapping targets, shown but raised as no transition. */
+    public long transitionsSuppressed() {
+        return transitionsSuppressed.sum();
     }
 
     /** Transitions posted to the webhook and taken (2xx); 0 without one. */

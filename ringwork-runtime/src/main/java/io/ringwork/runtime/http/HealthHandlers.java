@@ -180,7 +180,7 @@ final class HealthHandlers {
                 .put("reported", r.status().name().toLowerCase(Locale.ROOT))
                 .put("sinceMs", r.sinceMs()).put("checkedAtMs", r.checkedAtMs()).put("ageMs", nowMs - r.checkedAtMs())
                 .put("latencyMs", r.latencyMs()).put("error", r.error()).put("checker", r.stamp().checker())
-                .put("epoch", r.stamp().epoch()).put("intervalMs", r.intervalMs());
+                .put("epoch", r.stamp().epoch()).put("intervalMs", r.intervalMs()).put("flapping", r.flapping());
         ObjectNode labels = json.putObject("labels");
         r.labels().forEach(labels::put);
         return json;

@@ -532,6 +532,8 @@ public final class RingworkNode implements AutoCloseable {
         metrics.functionCounter("ringwork.health.checks", "health checks this node ran", health::checksRun);
         metrics.functionCounter("ringwork.health.checks.late", "rounds in which a due health check waited for a free slot", health::checksLate);
         metrics.functionCounter("ringwork.health.transitions", "status changes of targets this node checks", health::transitions);
+        metrics.functionCounter("ringwork.health.transitions.suppressed", "status changes of flapping targets raised as no transition",
+                health::transitionsSuppressed);
         metrics.functionCounter("ringwork.health.webhook.posted", "transitions the health webhook took", health::webhookPosted);
         metrics.functionCounter("ringwork.health.webhook.failures", "health webhook posts that failed (each retried)", health::webhookFailures);
         metrics.gauge("ringwork.health.targets.checking", "targets this node checks now", health::checking);

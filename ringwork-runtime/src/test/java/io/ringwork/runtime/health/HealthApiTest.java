@@ -37,7 +37,7 @@ class HealthApiTest {
 
     @BeforeAll
     static void start() throws Exception {
-        farm = new HealthFarm(40, 0, 2);
+        farm = new HealthFarm(50, 0, 2); // targets 0-29 web-*, 30-39 cli-*, 45 hook-1, 46 flappy: one farm target each
         node = startNode();
     }
 
@@ -222,12 +222,12 @@ class HealthApiTest {
         receiver.start();
         try {
             node.health().webhook(URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook"));
-            assertThat(send("PUT", "/v1/health/targets/hook-1", http(38, ",\"labels\":{\"team\":\"a\"}")).status()).isEqualTo(200);
+            assertThat(send("PUT", "/v1/health/targets/hook-1", http(45, ",\"labels\":{\"team\":\"a\"}")).status()).isEqualTo(200);
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=healthy").contains("hook-1"));
             for (int flip = 0; flip < 2; flip++) {
-                farm.flip(38, 38, false);
+                farm.flip(45, 45, false);
                 await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=unhealthy").contains("hook-1"));
-                farm.flip(38, 38, true);
+                farm.flip(45, 45, true);
                 await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=healthy").contains("hook-1"));
             }
             // unknown -> healthy, then two rounds of healthy -> unhealthy -> healthy: five transitions, each posted once.
@@ -257,5 +257,58 @@ class HealthApiTest {
         } finally {
             receiver.stop(0);
         }
+    }
+
+    @Test
+    void aTargetThatFlipsAtEveryCheckIsShownFlappingAndRaisesOneTransitionForIt() throws Exception {
+        assertThat(send("PUT", "/v1/health/targets/flappy", "{\"http\":\"" + farm.httpUrl()
+                + "/t/46\",\"intervalMs\":1000,\"timeoutMs\":500,\"failureThreshold\":1,\"successThreshold\":1}").status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=healthy").contains("flappy"));
+        // The farm's answer alternates every check, and with thresholds of 1 so does the status.
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        long seen = farm.checks(46);
+        Thread toggler = Thread.ofVirtual().start(() -> {
+            long last = seen;
+            boolean healthy = true;
+            while (!stop.get()) {
+                if (farm.checks(46) != last) {
+                    last = farm.checks(46);
+                    healthy = !healthy;
+                    farm.flip(46, 46, healthy);
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        long transitionsWhenFlapping;
+        long suppressedWhenFlapping;
+        try {
+            await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> send("GET", "/v1/health/targets/flappy", null).body().path("flapping").asBoolean());
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> "flapping".equals(
+                    send("GET", "/v1/state/health/flappy", null).body().path("value").path("last").path("status").asText()));
+            transitionsWhenFlapping = transitions("health/flappy");
+            suppressedWhenFlapping = node.health().transitionsSuppressed();
+            Thread.sleep(4_000); // still flipping at every check
+        } finally {
+            stop.set(true);
+            toggler.join();
+            farm.flip(46, 46, true);
+        }
+        JsonNode state = send("GET", "/v1/state/health/flappy", null).body().path("value");
+        assertThat(state.path("last").path("status").asText()).isEqualTo("flapping");
+        assertThat(transitions("health/flappy")).as("no transition while it flaps").isEqualTo(transitionsWhenFlapping);
+        assertThat(node.health().transitionsSuppressed()).as("the status changes seen meanwhile").isGreaterThan(suppressedWhenFlapping);
+    }
+
+    private static long transitions(String key) {
+        long transitions = 0;
+        for (io.ringwork.core.record.FeedEntry e : node.store().changes(0, 100_000)) {
+            if (e.change().key().equals(key) && "health.transition".equals(e.change().type())) transitions++;
+        }
+        return transitions;
     }
 }

@@ -112,7 +112,7 @@ class HealthApiTest {
         assertThat(bulk.body().path("registered").asInt()).isEqualTo(20);
         Set<String> all = new HashSet<>();
         for (int n = 0; n < 30; n++) all.add("web-" + n);
-        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=healthy").containsAll(all));
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=healthy").containsAll(all));
         assertThat(listed("?status=healthy&label=group:even")).contains("web-0", "web-8").doesNotContain("web-1", "web-10");
 
         // About one check per target per interval, counted at the targets.
@@ -120,11 +120,11 @@ class HealthApiTest {
         Thread.sleep(5_000);
         for (int n = 0; n < 30; n++) {
             assertThat(farm.checks(n)).as("checks of web-%s in 5 s", n).isBetween(4L, 6L);
-            assertThat(farm.minGapMs(n)).as("no double check of web-%s", n).isGreaterThan(500);
+            assertThat(farm.minGapMs(n)).as("no double check of web-%s (a quarter interval: the gaps jitter on a loaded machine)", n).isGreaterThan(250);
         }
 
         farm.flip(3, 5, false);
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
                 .until(() -> listed("?status=unhealthy").equals(Set.of("web-3", "web-4", "web-5")));
         JsonNode one = send("GET", "/v1/health/targets/web-4", null).body();
         assertThat(one.path("status").asText()).isEqualTo("unhealthy");
@@ -133,10 +133,10 @@ class HealthApiTest {
         assertThat(one.path("transitions")).hasSizeGreaterThanOrEqualTo(2);
         assertThat(one.path("uptime").path("hour").asDouble()).isBetween(0.0, 100.0);
         farm.flip(3, 5, true);
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=unhealthy").isEmpty());
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=unhealthy").isEmpty());
 
         assertThat(send("DELETE", "/v1/health/targets/web-7", null).status()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
                 .until(() -> send("GET", "/v1/health/targets/web-7", null).status() == 404);
         long after = farm.checks(7);
         Thread.sleep(2_500);
@@ -147,10 +147,10 @@ class HealthApiTest {
     void tcpTargetsPassWhileTheirPortListensAndTargetsSurviveARestart() throws Exception {
         String tcp = "{\"tcp\":\"" + farm.tcpAddress(0) + "\",\"intervalMs\":1000,\"timeoutMs\":500,\"failureThreshold\":1,\"successThreshold\":1}";
         assertThat(send("PUT", "/v1/health/targets/db-0", tcp).status()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=healthy").contains("db-0"));
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=healthy").contains("db-0"));
         assertThat(farm.tcpChecks(0)).isPositive();
         farm.flipTcp(0, false);
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=unhealthy").contains("db-0"));
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=unhealthy").contains("db-0"));
         farm.flipTcp(0, true);
 
         node.close();
@@ -176,10 +176,10 @@ class HealthApiTest {
             System.setErr(err);
         }
         assertThat(progress.toString()).contains("10/10 targets");
-        await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200))
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
                 .until(() -> listed("?status=healthy").containsAll(Set.of("cli-30", "cli-35", "cli-39")));
         farm.flip(35, 35, false);
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=unhealthy").contains("cli-35"));
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=unhealthy").contains("cli-35"));
         java.io.PrintStream out = System.out;
         java.io.ByteArrayOutputStream listing = new java.io.ByteArrayOutputStream();
         System.setOut(new java.io.PrintStream(listing, true));
@@ -223,12 +223,12 @@ class HealthApiTest {
         try {
             node.health().webhook(URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook"));
             assertThat(send("PUT", "/v1/health/targets/hook-1", http(45, ",\"labels\":{\"team\":\"a\"}")).status()).isEqualTo(200);
-            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=healthy").contains("hook-1"));
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=healthy").contains("hook-1"));
             for (int flip = 0; flip < 2; flip++) {
                 farm.flip(45, 45, false);
-                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=unhealthy").contains("hook-1"));
+                await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=unhealthy").contains("hook-1"));
                 farm.flip(45, 45, true);
-                await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=healthy").contains("hook-1"));
+                await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=healthy").contains("hook-1"));
             }
             // unknown -> healthy, then two rounds of healthy -> unhealthy -> healthy: five transitions, each posted once.
             await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() ->
@@ -263,7 +263,7 @@ class HealthApiTest {
     void aTargetThatFlipsAtEveryCheckIsShownFlappingAndRaisesOneTransitionForIt() throws Exception {
         assertThat(send("PUT", "/v1/health/targets/flappy", "{\"http\":\"" + farm.httpUrl()
                 + "/t/46\",\"intervalMs\":1000,\"timeoutMs\":500,\"failureThreshold\":1,\"successThreshold\":1}").status()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=healthy").contains("flappy"));
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> listed("?status=healthy").contains("flappy"));
         // The farm's answer alternates every check, and with thresholds of 1 so does the status.
         java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
         long seen = farm.checks(46);
@@ -288,7 +288,7 @@ class HealthApiTest {
         try {
             await().atMost(Duration.ofSeconds(45)).pollInterval(Duration.ofMillis(500))
                     .until(() -> send("GET", "/v1/health/targets/flappy", null).body().path("flapping").asBoolean());
-            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> "flapping".equals(
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> "flapping".equals(
                     send("GET", "/v1/state/health/flappy", null).body().path("value").path("last").path("status").asText()));
             transitionsWhenFlapping = transitions("health/flappy");
             suppressedWhenFlapping = node.health().transitionsSuppressed();

@@ -261,17 +261,19 @@ public final class HealthService implements AutoCloseable {
         return afterMs + Math.floorMod(phase - afterMs, interval);
     }
 
-    /** Targets of the partition that this node (its owner) no longer finds were deleted: a REMOVED result says so. */
+    /**
+     * Targets this node checked in the partition under this very term and no longer finds were
+     * deleted: a REMOVED result says so. Only those: a target this owner never checked may be
+     * missing from its store for a moment after a takeover (a replica still catching up), and
+     * declaring it removed would show it gone on every node and restart it as a new target.
+     */
     private void removeGone(int partition, long epoch, Set<String> present, long nowMs) {
-        checked.values().removeIf(c -> c.partition == partition && !present.contains(c.target.id()));
         List<String> gone = new ArrayList<>();
+        for (Checked c : checked.values()) {
+            if (c.partition == partition && c.epoch == epoch && !present.contains(c.target.id())) gone.add(c.target.id());
+        }
+        checked.values().removeIf(c -> c.partition == partition && !present.contains(c.target.id()));
         synchronized (gossip) {
-            for (Map.Entry<String, HealthResult> e : gossip.map().view().entrySet()) {
-                if (e.getValue().status() != Status.REMOVED && !present.contains(e.getKey())
-                        && partitioner.partitionOf(HealthTarget.key(e.getKey())) == partition) {
-                    gone.add(e.getKey());
-                }
-            }
             for (String id : gone) {
                 gossip.local(id, new HealthResult(Status.REMOVED, nowMs, -1, "", new HealthResult.Stamp(epoch, gossip.tick(), self)));
             }

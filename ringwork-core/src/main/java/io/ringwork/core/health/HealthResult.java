@@ -12,8 +12,13 @@ import java.util.Objects;
  * @param latencyMs the last check's latency, -1 when it got no answer
  * @param error     the last check's error, empty when it passed
  * @param stamp     who said it and when, in the order merges use
+ * @param intervalMs the target's check interval when its checker said it (0: not known), so that
+ *                  any node can tell a stale result ({@code unknown} after 2 intervals)
+ * @param labels    the target's labels, so that any node can filter by them from memory
+ * @param flapping  whether the checker finds the target flapping ({@link CheckStreak})
  */
-public record HealthResult(Status status, long sinceMs, long latencyMs, String error, Stamp stamp) {
+public record HealthResult(Status status, long sinceMs, long latencyMs, String error, Stamp stamp, long intervalMs,
+                           java.util.SortedMap<String, String> labels, boolean flapping) {
     public enum Status { HEALTHY, UNHEALTHY, UNKNOWN, REMOVED }
 
     /**
@@ -40,6 +45,27 @@ public record HealthResult(Status status, long sinceMs, long latencyMs, String e
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(stamp, "stamp");
         error = error == null ? "" : error;
+        labels = labels == null || labels.isEmpty() ? EMPTY_LABELS
+                : java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>(labels));
+    }
+
+    /** A result without interval or labels (a removal, or tests of the merge). */
+    public HealthResult(Status status, long sinceMs, long latencyMs, String error, Stamp stamp) {
+        this(status, sinceMs, latencyMs, error, stamp, 0, null, false);
+    }
+
+    /** A result of a target that does not flap. */
+    public HealthResult(Status status, long sinceMs, long latencyMs, String error, Stamp stamp, long intervalMs,
+                        java.util.SortedMap<String, String> labels) {
+        this(status, sinceMs, latencyMs, error, stamp, intervalMs, labels, false);
+    }
+
+    private static final java.util.SortedMap<String, String> EMPTY_LABELS =
+            java.util.Collections.unmodifiableSortedMap(new java.util.TreeMap<>());
+
+    /** The wall time (checker's hybrid clock) at which the checker made this result. */
+    public long checkedAtMs() {
+        return stamp.time().wallMs();
     }
 
     /**
@@ -49,7 +75,23 @@ public record HealthResult(Status status, long sinceMs, long latencyMs, String e
      */
     private static final Comparator<HealthResult> JOIN_ORDER = Comparator.comparing(HealthResult::stamp)
             .thenComparing(HealthResult::status).thenComparingLong(HealthResult::sinceMs)
-            .thenComparingLong(HealthResult::latencyMs).thenComparing(HealthResult::error);
+            .thenComparingLong(HealthResult::latencyMs).thenComparing(HealthResult::error)
+            .thenComparingLong(HealthResult::intervalMs).thenComparing(HealthResult::labels, HealthResult::compareLabels)
+            .thenComparing(HealthResult::flapping);
+
+    private static int compareLabels(java.util.SortedMap<String, String> a, java.util.SortedMap<String, String> b) {
+        var left = a.entrySet().iterator();
+        var right = b.entrySet().iterator();
+        while (left.hasNext() && right.hasNext()) {
+            var l = left.next();
+            var r = right.next();
+            int byKey = l.getKey().compareTo(r.getKey());
+            if (byKey != 0) return byKey;
+            int byValue = l.getValue().compareTo(r.getValue());
+            if (byValue != 0) return byValue;
+        }
+        return Boolean.compare(left.hasNext(), right.hasNext());
+    }
 
     /** The join of two results of one target (null: none): the higher in {@link #JOIN_ORDER}. */
     public static HealthResult join(HealthResult a, HealthResult b) {

@@ -12,6 +12,7 @@ import io.ringwork.core.membership.MembershipMessage.Ping;
 import io.ringwork.core.membership.MembershipMessage.PushPull;
 import io.ringwork.core.membership.MembershipMessage.Suspect;
 import io.ringwork.core.membership.MembershipMessage.Update;
+import io.ringwork.core.membership.MembershipMessage.UserData;
 import io.ringwork.core.membership.wire.MessageCodec;
 import io.ringwork.core.membership.wire.Packet;
 import io.ringwork.core.membership.wire.PacketCodec;
@@ -69,6 +70,7 @@ public final class Membership {
     private final LinkedHashMap<String, Failed> failed = new LinkedHashMap<>();
     private final int packetOverheadBytes;
 
+    private Delegate delegate;
     private Lifecycle lifecycle = Lifecycle.IDLE;
     private long incarnation;
     private int nextSeq;
@@ -138,6 +140,36 @@ public final class Membership {
         SortedMap<String, String> meta = checkedMetadata(metadata);
         table.add(new Member(localId, localAddress, MemberState.ALIVE, incarnation, meta), nowMs);
         this.lastNowMs = nowMs;
+    }
+
+    /**
+     * An application that rides on the membership's traffic, as memberlist's {@code Delegate}:
+     * its broadcasts fill what membership gossip leaves of a best-effort packet (membership's own
+     * updates go first: failure detection must not wait behind an application), and a page of its
+     * state goes with every push-pull, for repair. The membership calls it on its own thread (the
+     * one that drives this state machine) and never reads the bytes. Implementations bound their
+     * own queues; a payload that does not fit a budget is not sent.
+     */
+    public interface Delegate {
+        /** True when {@link #broadcast} has something: a gossip round then sends even without membership gossip. */
+        boolean hasBroadcasts();
+
+        /** One payload of at most {@code budgetBytes} to piggyback on a packet, or null for none. */
+        byte[] broadcast(int budgetBytes);
+
+        /** A payload another member broadcast. */
+        void notifyMsg(byte[] payload);
+
+        /** This node's state, or a page of it, of at most {@code budgetBytes}, for a push-pull; null for none. */
+        byte[] localState(int budgetBytes);
+
+        /** A page of another member's state from a push-pull. */
+        void mergeRemoteState(byte[] state);
+    }
+
+    /** Sets (or, with null, removes) the application riding on this membership's traffic. */
+    public void delegate(Delegate delegate) {
+        this.delegate = delegate;
     }
 
     // ---------------------------------------------------------------- inputs
@@ -217,7 +249,14 @@ public final class Membership {
             }
             case Dead dead -> apply(dead, nowMs);
             case PushPull pushPull -> onPushPull(from, pushPull, nowMs);
+            case UserData data -> onUserData(data);
         }
+    }
+
+    private void onUserData(UserData data) {
+        if (delegate == null) return;
+        if (data.state()) delegate.mergeRemoteState(data.payload());
+        else delegate.notifyMsg(data.payload());
     }
 
     /** Runs every timer due at {@code nowMs}. Harmless to call early or often. */
@@ -250,7 +289,7 @@ public final class Membership {
         if (lifecycle == Lifecycle.ID_CONFLICT) return NEVER;
         long deadline = Math.min(Math.min(nextProbeAtMs, nextReconnectAtMs), Math.min(nextPushPullAtMs, nextJoinAtMs));
         if (probe != null) deadline = Math.min(deadline, probe.escalated ? probe.endAtMs : probe.timeoutAtMs);
-        if (!gossip.isEmpty()) deadline = Math.min(deadline, nextGossipAtMs);
+        if (!gossip.isEmpty() || delegateHasBroadcasts()) deadline = Math.min(deadline, nextGossipAtMs);
         for (Relay relay : relays.values()) deadline = Math.min(deadline, relay.deadlineAtMs);
         if (!suspicionTimers.isEmpty()) deadline = Math.min(deadline, suspicionTimers.peek().atMs);
         if (!reapTimers.isEmpty()) deadline = Math.min(deadline, reapTimers.peek().atMs);
@@ -601,12 +640,12 @@ public final class Membership {
 
     private void gossipRound(long nowMs) {
         nextGossipAtMs = nowMs + config.gossipIntervalMs();
-        if (gossip.isEmpty()) return;
+        if (gossip.isEmpty() && !delegateHasBroadcasts()) return;
         // Recently dead members get gossip too, so one declared dead by mistake hears it and refutes.
         List<MemberTable.Entry> targets = table.sample(config.gossipFanout(), entry -> !entry.id().equals(localId)
                 && (entry.isActive() || nowMs - entry.stateChangedAtMs < config.gossipToTheDeadMs()), random);
         for (MemberTable.Entry target : targets) {
-            if (gossip.isEmpty()) break;
+            if (gossip.isEmpty() && !delegateHasBroadcasts()) break;
             sendWithPiggyback(target.member.address(), List.of());
         }
     }
@@ -679,7 +718,20 @@ public final class Membership {
 
     private void sendPushPull(Address to, boolean join, boolean reply) {
         if (!reply) counters.pushPulls++;
-        effects.add(new Send(Lane.RELIABLE, to, List.of(new PushPull(join, reply, stateForSync()))));
+        List<Member> members = stateForSync();
+        List<MembershipMessage> messages = new ArrayList<>(2);
+        messages.add(new PushPull(join, reply, members));
+        // The application's page gets what the members leave of half a frame, estimated as stateForSync does.
+        long membersBytes = 0;
+        for (Member member : members) membersBytes += estimatedSizeBytes(member);
+        int budgetBytes = (int) Math.max(0, config.reliableBytesMax() / 2 - membersBytes - MessageCodec.USER_DATA_OVERHEAD_BYTES);
+        byte[] state = delegate == null || budgetBytes == 0 ? null : delegate.localState(budgetBytes);
+        if (state != null && state.length <= budgetBytes) messages.add(new UserData(true, state));
+        effects.add(new Send(Lane.RELIABLE, to, messages));
+    }
+
+    private boolean delegateHasBroadcasts() {
+        return delegate != null && delegate.hasBroadcasts();
     }
 
     /** Our view for a push-pull, ourselves first, cut to fit a reliable frame (estimated generously). */
@@ -740,11 +792,17 @@ public final class Membership {
         int budgetBytes = config.packetBytesMax() - packetOverheadBytes;
         for (MembershipMessage message : primary) budgetBytes -= MessageCodec.sizeBytes(message);
         List<MembershipMessage> piggyback = gossip.take(budgetBytes, config.retransmitLimit(table.activeCount()));
-        if (primary.isEmpty() && piggyback.isEmpty()) return;
+        for (MembershipMessage message : piggyback) budgetBytes -= MessageCodec.sizeBytes(message);
+        // The application's broadcast fills what is left, after the membership's own gossip.
+        int userBudgetBytes = budgetBytes - MessageCodec.USER_DATA_OVERHEAD_BYTES;
+        byte[] user = delegate == null || userBudgetBytes <= 0 ? null : delegate.broadcast(userBudgetBytes);
+        if (user != null && user.length > userBudgetBytes) user = null;
+        if (primary.isEmpty() && piggyback.isEmpty() && user == null) return;
         counters.gossipMessagesSent += piggyback.size();
-        List<MembershipMessage> messages = new ArrayList<>(primary.size() + piggyback.size());
+        List<MembershipMessage> messages = new ArrayList<>(primary.size() + piggyback.size() + 1);
         messages.addAll(primary);
         messages.addAll(piggyback);
+        if (user != null) messages.add(new UserData(false, user));
         effects.add(new Send(Lane.BEST_EFFORT, to, messages));
     }
 

@@ -52,6 +52,18 @@ public sealed interface MembershipMessage {
         }
     }
 
+    /**
+     * An application's bytes riding on the membership's traffic ({@link Membership.Delegate}):
+     * a broadcast piggybacked on a gossip packet ({@code state} false), or a page of the
+     * application's state sent with a push-pull ({@code state} true). The membership never reads
+     * {@code payload}. A node without a delegate drops these; an older node skips the type.
+     */
+    record UserData(boolean state, byte[] payload) implements MembershipMessage {
+        public UserData {
+            java.util.Objects.requireNonNull(payload, "payload");
+        }
+    }
+
     /** The gossiped updates: one apply path handles them (STYLE 4). */
     sealed interface Update extends MembershipMessage permits Alive, Suspect, Dead {
         String id();

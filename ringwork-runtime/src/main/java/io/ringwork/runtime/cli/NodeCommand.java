@@ -40,6 +40,9 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--print-config", description = "print the effective configuration and where each value came from, then exit without starting")
     boolean printConfig;
 
+    @Option(names = "--health-webhook", paramLabel = "URL", description = "POST each health transition of the targets this node checks to this URL, once (a flag only, not a file setting)")
+    String healthWebhook;
+
     // The settings: each long name is a NodeSettings key with '--' in front (NodeCommandTest checks that the
     // two lists agree). Values stay text here so that flags, variables and the file are read by one parser.
     @Option(names = "--node-id", paramLabel = "NAME", description = "this node's unique name (default node-1)") String nodeId;
@@ -88,7 +91,9 @@ final class NodeCommand implements Callable<Integer> {
         }
         NodeConfig config = resolved.config();
         LogFormat.apply(config.logFormat());
+        java.net.URI webhook = healthWebhook == null ? null : webhookUrl(healthWebhook);
         RingworkNode node = RingworkNode.start(config);
+        if (webhook != null) node.health().webhook(webhook);
         // SIGTERM and Ctrl-C: leave gracefully (hand partitions off, tell the cluster), then exit 0
         // from here. The hook covers every other way the JVM goes down while the node runs.
         GracefulStop.onTerminate(signal -> {
@@ -125,5 +130,16 @@ final class NodeCommand implements Callable<Integer> {
 
     NodeConfig resolve() {
         return resolveWithOrigins().config();
+    }
+
+    /** {@code --health-webhook}: an http or https URL, checked before the node starts (exit 2 with one line). */
+    private static java.net.URI webhookUrl(String text) {
+        try {
+            java.net.URI url = new java.net.URI(text);
+            if (("http".equals(url.getScheme()) || "https".equals(url.getScheme())) && url.getHost() != null) return url;
+        } catch (java.net.URISyntaxException e) {
+            // answered below
+        }
+        throw new IllegalArgumentException("--health-webhook must be an http or https URL, got '" + text + "'");
     }
 }

@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "ringwork", mixinStandardHelpOptions = true, versionProvider = RingworkCli.Version.class,
         description = "Peer-to-peer keyed, ordered event processing.",
-        subcommands = {NodeCommand.class, ProduceCommand.class, GetCommand.class, StatusCommand.class, TokenCommand.class})
+        subcommands = {NodeCommand.class, ProduceCommand.class, GetCommand.class, StatusCommand.class, TokenCommand.class,
+                HealthCommand.class})
 public final class RingworkCli {
     /** {@code ringwork --version}: the version and git commit the build embedded. */
     static final class Version implements CommandLine.IVersionProvider {

@@ -102,6 +102,10 @@ public final class HttpApi implements AutoCloseable {
         route("/v1/send/", List.of("POST"), Access.SCOPED, messages::send);
         route("/v1/topics/", List.of("GET", "POST"), Access.SCOPED, messages::topics);
         route("/v1/inbox", List.of("GET"), Access.SCOPED, messages::inbox);
+        HealthHandlers health = new HealthHandlers(node);
+        route("/v1/health/targets/", List.of("GET", "PUT", "DELETE"), Access.SCOPED, health::target);
+        route("/v1/health/targets", List.of("POST"), Access.SCOPED, health::bulk);
+        route("/v1/health", List.of("GET"), Access.SCOPED, health::list);
         route("/v1/dead-letters", List.of("GET"), Access.SCOPED, reads::deadLetters);
         route("/v1/cluster", List.of("GET"), Access.READ_ALL, reads::cluster);
         route("/v1/changes", List.of("GET"), Access.SCOPED, changes::handle);

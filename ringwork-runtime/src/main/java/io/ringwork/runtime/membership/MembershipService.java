@@ -202,6 +202,15 @@ public final class MembershipService implements AutoCloseable {
         subscribers.add(subscriber);
     }
 
+    /**
+     * Lets {@code delegate} ride on this membership's gossip and push-pulls (see
+     * {@link io.ringwork.core.membership.Membership.Delegate}); it is called on the membership
+     * thread, so it must be thread-safe with respect to the application's other threads.
+     */
+    public void delegate(io.ringwork.core.membership.Membership.Delegate delegate) {
+        submit(() -> membership.delegate(delegate));
+    }
+
     /** Announces new metadata (asynchronously). Oversized metadata fails the returned check at once. */
     public void updateMetadata(Map<String, String> metadata) {
         Member.metadataOf(metadata); // validates keys and values are non-null before crossing threads

@@ -84,6 +84,7 @@ public final class RingworkNode implements AutoCloseable {
     private final io.ringwork.runtime.load.LoadGate loadGate;
     private final java.util.concurrent.ScheduledExecutorService loadSampler = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
             r -> Thread.ofPlatform().daemon().name("ringwork-load-sampler").unstarted(r));
+    private final io.ringwork.runtime.health.HealthService health;
     /** Set once in {@link #start}, after HTTP is up (its address goes into the member metadata). */
     private volatile MembershipService membership;
     private final long startedAtMs = System.currentTimeMillis();
@@ -149,6 +150,7 @@ public final class RingworkNode implements AutoCloseable {
             this.reads = new KeyReads(config.nodeId(), log.partitionCount(), store, KeyReads.of(cluster, () -> engine, () -> membership), relay);
             this.messaging = MessagingWiring.messaging(config.nodeId(), log.partitionCount(), cluster, () -> engine, () -> membership, relay);
             this.loadGate = MessagingWiring.loadGate(config, cluster, () -> membership, messaging.local());
+            this.health = new io.ringwork.runtime.health.HealthService(config.nodeId(), store, log, cluster, log.partitionCount(), () -> membership);
             api = new HttpApi(this); // fails here when the HTTP port is taken
             this.http = api;
             this.peers = bindPeers(peerAddress);
@@ -186,6 +188,7 @@ public final class RingworkNode implements AutoCloseable {
             node.refuseIfIdTaken();
             node.metrics.membership(node::membership);
             node.cluster.start(node.engine, node.membership, metadata, node.peerIdentity, node.peerCounters);
+            node.health.start();
             if (node.changesTopic != null) node.startChangesPublisher();
             node.loadSampler.scheduleWithFixedDelay(() -> node.loadGate.sample(System.currentTimeMillis()), 0,
                     io.ringwork.runtime.load.LoadGate.SAMPLE_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
@@ -546,6 +549,15 @@ public final class RingworkNode implements AutoCloseable {
         metrics.functionCounter("ringwork.peer.reads.served", "reads other members relayed here, answered", peerCounters::readsServed);
         metrics.gauge("ringwork.peer.reads.inflight", "reads this node is relaying now", readRelay::inFlight);
         MessagingWiring.metrics(metrics, messaging, loadGate);
+        metrics.functionCounter("ringwork.health.checks", "health checks this node ran", health::checksRun);
+        metrics.functionCounter("ringwork.health.checks.late", "rounds in which a due health check waited for a free slot", health::checksLate);
+        metrics.functionCounter("ringwork.health.transitions", "status changes of targets this node checks", health::transitions);
+        metrics.functionCounter("ringwork.health.transitions.suppressed", "status changes of flapping targets raised as no transition",
+                health::transitionsSuppressed);
+        metrics.functionCounter("ringwork.health.webhook.posted", "transitions the health webhook took", health::webhookPosted);
+        metrics.functionCounter("ringwork.health.webhook.failures", "health webhook posts that failed (each retried)", health::webhookFailures);
+        metrics.gauge("ringwork.health.targets.checking", "targets this node checks now", health::checking);
+        metrics.gauge("ringwork.health.targets.known", "targets in this node's health map (removed ones included)", health::known);
         metrics.functionCounter("ringwork.replication.terms.refused", "replication messages and answers refused for a term above the maximum epoch",
                 cluster::termsRefused);
     }
@@ -583,6 +595,8 @@ public final class RingworkNode implements AutoCloseable {
     public io.ringwork.runtime.messaging.Messaging messaging() { return messaging; }
     /** Whether this node takes new work (load refusal). */
     public io.ringwork.runtime.load.LoadGate loadGate() { return loadGate; }
+    /** The health checker and this node's knowledge of every target's health. */
+    public io.ringwork.runtime.health.HealthService health() { return health; }
     /** Reads of a key's entry: here, or relayed to its owner over the peer channel. */
     public KeyReads reads() { return reads; }
 
@@ -620,6 +634,7 @@ public final class RingworkNode implements AutoCloseable {
         if (stopped.getCount() == 0) return;
         // First: a level published after the leave would be refused by the membership.
         loadSampler.shutdownNow();
+        health.close();
         if (failure == null) {
             // Hand off first: drain every partition to a quorum while still a member, so the
             // replicas that take over hold everything; then leave.

@@ -88,7 +88,7 @@ class NodeCommandTest {
     void everyFlagIsASettingAndEverySettingIsAFlag() {
         List<String> flags = new ArrayList<>();
         for (OptionSpec option : new CommandLine(new NodeCommand()).getCommandSpec().options()) flags.add(option.longestName());
-        flags.removeAll(List.of("--config", "--print-config", "--help", "--version"));
+        flags.removeAll(List.of("--config", "--print-config", "--help", "--version", "--health-webhook"));
         assertThat(flags).containsExactlyInAnyOrderElementsOf(NodeSettings.keys().stream().map(k -> "--" + k).toList());
     }
 

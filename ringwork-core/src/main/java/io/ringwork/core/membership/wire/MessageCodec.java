@@ -11,6 +11,7 @@ import io.ringwork.core.membership.MembershipMessage.Nack;
 import io.ringwork.core.membership.MembershipMessage.Ping;
 import io.ringwork.core.membership.MembershipMessage.PushPull;
 import io.ringwork.core.membership.MembershipMessage.Suspect;
+import io.ringwork.core.membership.MembershipMessage.UserData;
 import io.ringwork.core.transport.Address;
 
 import java.util.ArrayList;
@@ -28,7 +29,10 @@ import java.util.TreeMap;
 public final class MessageCodec {
     private MessageCodec() {}
 
-    static final int PING = 1, INDIRECT_PING = 2, ACK = 3, NACK = 4, ALIVE = 5, SUSPECT = 6, DEAD = 7, PUSH_PULL = 8;
+    static final int PING = 1, INDIRECT_PING = 2, ACK = 3, NACK = 4, ALIVE = 5, SUSPECT = 6, DEAD = 7, PUSH_PULL = 8, USER_DATA = 9;
+
+    /** Bytes a {@link UserData} adds around its payload of up to 2 MiB: type, length, two field headers, the flag. */
+    public static final int USER_DATA_OVERHEAD_BYTES = 1 + 4 + 1 + 4 + 3;
 
     /** Exact encoded size of {@code message} inside a packet, type byte and length included. */
     public static int sizeBytes(MembershipMessage message) {
@@ -60,6 +64,7 @@ public final class MessageCodec {
             case Suspect s -> SUSPECT;
             case Dead d -> DEAD;
             case PushPull p -> PUSH_PULL;
+            case UserData u -> USER_DATA;
         };
     }
 
@@ -88,6 +93,7 @@ public final class MessageCodec {
                 out.field(2, p.reply());
                 for (Member member : p.members()) out.field(3, member(member));
             }
+            case UserData u -> { out.field(1, u.payload()); out.field(2, u.state()); }
         }
         return out;
     }
@@ -135,6 +141,7 @@ public final class MessageCodec {
                 case ALIVE -> decodeAlive(body);
                 case SUSPECT, DEAD -> decodeSuspectOrDead(type, body);
                 case PUSH_PULL -> decodePushPull(body);
+                case USER_DATA -> decodeUserData(body);
                 default -> null;
             };
         } catch (IllegalArgumentException | NullPointerException e) {
@@ -228,6 +235,19 @@ public final class MessageCodec {
             }
         }
         return new PushPull(join, reply, members);
+    }
+
+    private static UserData decodeUserData(WireReader in) {
+        byte[] payload = null;
+        boolean state = false;
+        while (in.hasMore()) {
+            switch (in.nextField()) {
+                case 1 -> payload = in.valueBytes();
+                case 2 -> state = in.valueBoolean();
+                default -> { }
+            }
+        }
+        return new UserData(state, require(payload, "payload"));
     }
 
     private static Member decodeMember(WireReader in) {

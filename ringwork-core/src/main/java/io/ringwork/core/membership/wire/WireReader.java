@@ -84,6 +84,11 @@ final class WireReader {
         return new String(bytes, fieldStart, fieldEnd - fieldStart, StandardCharsets.UTF_8);
     }
 
+    /** The current field's bytes, copied. */
+    byte[] valueBytes() {
+        return java.util.Arrays.copyOfRange(bytes, fieldStart, fieldEnd);
+    }
+
     /** A reader over the next {@code length} bytes, which this reader then skips. */
     WireReader slice(int length) {
         if (length < 0 || length > limit - position) throw new MalformedException("length " + length + " overruns the packet");

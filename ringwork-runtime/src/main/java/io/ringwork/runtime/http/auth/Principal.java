@@ -78,6 +78,8 @@ public record Principal(String name, Set<Scope> scopes) {
             for (Scope scope : scopes) if (scope instanceof Scope.KvPrefix kv && kvKey.startsWith(kv.prefix())) return true;
             return false;
         }
+        // The health checker's targets (health/ID) belong to the health scope only.
+        if (key.startsWith(io.ringwork.core.health.HealthTarget.KEY_PREFIX)) return scopes.stream().anyMatch(s -> s instanceof Scope.Health);
         return ofTenant(key);
     }
 

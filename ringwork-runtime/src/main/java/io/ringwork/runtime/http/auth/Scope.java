@@ -28,7 +28,7 @@ public sealed interface Scope {
      */
     record CoordPrefix(String prefix) implements Scope {}
 
-    /** The health checker's API (when it exists). */
+    /** The health checker's API: its targets ({@code health/ID}) and their results. */
     record Health() implements Scope {}
 
     /**

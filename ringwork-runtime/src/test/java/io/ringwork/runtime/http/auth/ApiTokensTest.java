@@ -76,4 +76,15 @@ class ApiTokensTest {
         assertThat(tenantKv.writes("kv/anything")).as("the store's keys belong to kv: scopes only").isFalse();
         assertThat(tenantKv.reads("kv/anything")).isFalse();
     }
+
+    @Test
+    void theHealthScopeReachesTheTargetsAndATenantNamedHealthDoesNot() {
+        Principal checker = new Principal("ops", java.util.Set.of(new Scope.Health()));
+        assertThat(checker.writes("health/web-1")).isTrue();
+        assertThat(checker.reads("health/")).isTrue();
+        assertThat(checker.writes("kv/x")).isFalse();
+        assertThat(checker.writes("acme/doc")).isFalse();
+        Principal tenantHealth = new Principal("t", java.util.Set.of(new Scope.Tenant("health")));
+        assertThat(tenantHealth.writes("health/web-1")).as("targets belong to the health scope only").isFalse();
+    }
 }

@@ -1,0 +1,182 @@
+package io.ringwork.core.health;
+
+import io.ringwork.core.membership.Membership;
+import io.ringwork.core.time.Clock;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.IntSupplier;
+
+/**
+ * A node's {@link HealthMap} and how it travels ({@link Membership.Delegate}): results this node
+ * made, and results it learned that changed its map, are queued and piggybacked on gossip packets,
+ * each sent up to {@code retransmits} times (memberlist's transmit-limited queue, so a result
+ * reaches every node epidemically with O(log N) sends); every push-pull carries the next page of
+ * the whole map in target order, so a node that missed a broadcast (a lost packet, a partition)
+ * is repaired within (targets / page) push-pulls. Merges go through {@link HealthMap#merge}, the
+ * CRDT's join, so order and repetition do not matter.
+ *
+ * <p>Limits: the queue holds one entry per target (a newer result replaces the queued one) and at
+ * most {@link #QUEUE_MAX} targets; past it the oldest entry is dropped and counted, and push-pull
+ * repairs what it carried. Not thread-safe: the runtime wraps every call in one lock.
+ */
+public final class HealthGossip implements Membership.Delegate {
+    public static final int QUEUE_MAX = 200_000;
+
+    /** Told about every entry of the map that changed, local or merged. */
+    public interface Listener {
+        void changed(String target, HealthResult before, HealthResult after);
+    }
+
+    private record Queued(HealthResult result, int sends) {}
+
+    private final HealthMap map = new HealthMap();
+    private final HybridClock clock = new HybridClock();
+    private final Clock time;
+    private final IntSupplier retransmits;
+    private final Listener listener;
+    private final LinkedHashMap<String, Queued> queue = new LinkedHashMap<>();
+    /** The last target of the page sent with the previous push-pull; the next page starts after it. */
+    private String pageCursor = "";
+    private long dropped, merged, malformed;
+
+    /**
+     * @param retransmits how many times each queued result is sent (e.g. the membership's retransmit limit)
+     */
+    public HealthGossip(Clock time, IntSupplier retransmits, Listener listener) {
+        this.time = time;
+        this.retransmits = retransmits;
+        this.listener = listener;
+    }
+
+    /** The hybrid time of a result this node makes now. */
+    public HybridClock.Time tick() {
+        return clock.tick(time.nowMs());
+    }
+
+    /** Puts a result this node made and queues it for gossip; returns whether it changed the map. */
+    public boolean local(String target, HealthResult result) {
+        HealthResult bounded = HealthCodec.bounded(result);
+        HealthResult before = map.get(target);
+        if (!map.put(target, bounded)) return false;
+        listener.changed(target, before, bounded);
+        enqueue(target, bounded);
+        return true;
+    }
+
+    /**
+     * Records a result without gossiping it now: a check that changed nothing but latency. Peers
+     * get it with the next push-pull page; broadcasting every check would spend the gossip's bytes
+     * on results that tell nobody anything new.
+     */
+    public void quiet(String target, HealthResult result) {
+        HealthResult bounded = HealthCodec.bounded(result);
+        HealthResult before = map.get(target);
+        if (map.put(target, bounded)) listener.changed(target, before, bounded);
+    }
+
+    private void enqueue(String target, HealthResult result) {
+        queue.remove(target);
+        queue.put(target, new Queued(result, 0));
+        if (queue.size() > QUEUE_MAX) {
+            Iterator<String> oldest = queue.keySet().iterator();
+            oldest.next();
+            oldest.remove();
+            dropped++;
+        }
+    }
+
+    private int mergeAll(Map<String, HealthResult> results, boolean regossip) {
+        int changed = 0;
+        long nowMs = time.nowMs();
+        for (Map.Entry<String, HealthResult> e : results.entrySet()) {
+            clock.receive(e.getValue().stamp().time(), nowMs);
+            HealthResult before = map.get(e.getKey());
+            if (!map.put(e.getKey(), e.getValue())) continue;
+            changed++;
+            listener.changed(e.getKey(), before, e.getValue());
+            if (regossip) enqueue(e.getKey(), e.getValue());
+        }
+        merged += changed;
+        return changed;
+    }
+
+    // ---------------------------------------------------------------- Membership.Delegate
+
+    @Override
+    public boolean hasBroadcasts() {
+        return !queue.isEmpty();
+    }
+
+    @Override
+    public byte[] broadcast(int budgetBytes) {
+        if (queue.isEmpty()) return null;
+        HealthCodec.Writer writer = new HealthCodec.Writer(budgetBytes);
+        int limit = Math.max(1, retransmits.getAsInt());
+        LinkedHashMap<String, Queued> again = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, Queued>> it = queue.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Queued> e = it.next();
+            if (!writer.add(e.getKey(), e.getValue().result())) break;
+            it.remove();
+            // Sent ones go to the back: the next packet carries others first.
+            if (e.getValue().sends() + 1 < limit) again.put(e.getKey(), new Queued(e.getValue().result(), e.getValue().sends() + 1));
+        }
+        queue.putAll(again);
+        return writer.entries() == 0 ? null : writer.toByteArray();
+    }
+
+    @Override
+    public void notifyMsg(byte[] payload) {
+        HealthCodec.Decoded decoded = HealthCodec.decode(payload);
+        if (decoded.malformed()) malformed++;
+        mergeAll(decoded.results(), true);
+    }
+
+    @Override
+    public byte[] localState(int budgetBytes) {
+        java.util.NavigableMap<String, HealthResult> all = new java.util.TreeMap<>(map.view());
+        if (all.isEmpty()) return null;
+        HealthCodec.Writer writer = new HealthCodec.Writer(budgetBytes);
+        // The page starts after the last one's end and wraps around: every entry once per lap.
+        java.util.List<Map.Entry<String, HealthResult>> order = new java.util.ArrayList<>(all.tailMap(pageCursor, false).entrySet());
+        order.addAll(all.headMap(pageCursor, true).entrySet());
+        for (Map.Entry<String, HealthResult> e : order) {
+            if (!writer.add(e.getKey(), e.getValue())) break;
+            pageCursor = e.getKey();
+        }
+        return writer.entries() == 0 ? null : writer.toByteArray();
+    }
+
+    @Override
+    public void mergeRemoteState(byte[] state) {
+        HealthCodec.Decoded decoded = HealthCodec.decode(state);
+        if (decoded.malformed()) malformed++;
+        // Repair only: what a page fixes here is not broadcast again (every node pages its own map).
+        mergeAll(decoded.results(), false);
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    public HealthMap map() {
+        return map;
+    }
+
+    public int queued() {
+        return queue.size();
+    }
+
+    /** Queued results dropped past {@link #QUEUE_MAX}. */
+    public long dropped() {
+        return dropped;
+    }
+
+    /** Entries of other nodes' broadcasts and pages that changed this node's map. */
+    public long merged() {
+        return merged;
+    }
+
+    /** Payloads that did not decode to the end. */
+    public long malformed() {
+        return malformed;
+    }
+}

@@ -1,0 +1,237 @@
+package io.ringwork.runtime.health;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.ringwork.core.processing.JsonStateCodec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * Many virtual targets for tests and benchmarks of the health checker, on loopback only: HTTP
+ * target {@code n} is {@code GET /t/n} on one port, TCP target {@code k} is a listening port of
+ * its own (a few). Each target's health can be flipped at run time (an unhealthy HTTP target
+ * answers 503; an unhealthy TCP target stops listening, so connects are refused), and the farm
+ * counts the checks each HTTP target receives and the shortest and longest gap between two of
+ * them, so a test measures duplicate and missed checks at the targets themselves.
+ *
+ * <p>Control: {@code POST /farm/flip?from=A&to=B&healthy=false} (HTTP targets A to B inclusive),
+ * {@code GET /farm/stats} (totals, the gap extremes, how many targets got two checks closer than
+ * {@code ?dupMs=}), {@code POST /farm/reset} (counts and gaps to zero). Thread-safe.
+ */
+public final class HealthFarm implements AutoCloseable {
+    private final int targets;
+    private final HttpServer http;
+    private final AtomicLongArray checks, lastAtMs, minGapMs, maxGapMs;
+    private final java.util.concurrent.atomic.AtomicIntegerArray unhealthy;
+    private final List<ServerSocket> tcp = new ArrayList<>();
+    private final List<Thread> acceptors = new ArrayList<>();
+    private final AtomicLongArray tcpChecks;
+    private volatile boolean closed;
+
+    public HealthFarm(int targets, int httpPort, int tcpTargets) throws IOException {
+        if (targets < 1 || targets > 1_000_000) throw new IllegalArgumentException("--targets is 1 to 1,000,000, got " + targets);
+        if (tcpTargets < 0 || tcpTargets > 64) throw new IllegalArgumentException("--tcp is 0 to 64, got " + tcpTargets);
+        this.targets = targets;
+        this.checks = new AtomicLongArray(targets);
+        this.lastAtMs = new AtomicLongArray(targets);
+        this.minGapMs = new AtomicLongArray(targets);
+        this.maxGapMs = new AtomicLongArray(targets);
+        this.unhealthy = new java.util.concurrent.atomic.AtomicIntegerArray(targets);
+        this.tcpChecks = new AtomicLongArray(tcpTargets);
+        reset();
+        http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), httpPort), 1_024);
+        http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
+        http.createContext("/t/", this::target);
+        http.createContext("/farm/", this::control);
+        http.start();
+        for (int k = 0; k < tcpTargets; k++) openTcp(k, 0);
+    }
+
+    private void openTcp(int k, int port) throws IOException {
+        ServerSocket socket = new ServerSocket();
+        socket.setReuseAddress(true);
+        socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 512);
+        while (tcp.size() <= k) tcp.add(null);
+        tcp.set(k, socket);
+        Thread acceptor = Thread.ofVirtual().name("farm-tcp-" + k).start(() -> {
+            while (!socket.isClosed()) {
+                try (Socket accepted = socket.accept()) {
+                    tcpChecks.incrementAndGet(k);
+                } catch (IOException e) {
+                    return; // closed: flipped unhealthy, or the farm stopped
+                }
+            }
+        });
+        acceptors.add(acceptor);
+    }
+
+    /** The base URL of the HTTP targets: target n is {@code httpUrl() + "/t/" + n}. */
+    public String httpUrl() {
+        return "http://127.0.0.1:" + http.getAddress().getPort();
+    }
+
+    /** {@code host:port} of TCP target k. */
+    public synchronized String tcpAddress(int k) {
+        return "127.0.0.1:" + tcp.get(k).getLocalPort();
+    }
+
+    public int targets() {
+        return targets;
+    }
+
+    /** Flips HTTP targets {@code from} to {@code to} (inclusive). */
+    public void flip(int from, int to, boolean healthy) {
+        for (int n = Math.max(0, from); n <= Math.min(targets - 1, to); n++) unhealthy.set(n, healthy ? 0 : 1);
+    }
+
+    /** Flips TCP target k: unhealthy closes its port, healthy listens on the same port again. */
+    public synchronized void flipTcp(int k, boolean healthy) throws IOException {
+        ServerSocket socket = tcp.get(k);
+        if (!healthy && !socket.isClosed()) socket.close();
+        if (healthy && socket.isClosed()) openTcp(k, socket.getLocalPort());
+    }
+
+    /** Counts and gaps back to zero (e.g. after the cluster settled). */
+    public void reset() {
+        for (int n = 0; n < targets; n++) {
+            checks.set(n, 0);
+            lastAtMs.set(n, 0);
+            minGapMs.set(n, Long.MAX_VALUE);
+            maxGapMs.set(n, 0);
+        }
+    }
+
+    public long checks(int n) {
+        return checks.get(n);
+    }
+
+    public long tcpChecks(int k) {
+        return tcpChecks.get(k);
+    }
+
+    /** The longest gap between two checks of target n since the reset (0 before its second). */
+    public long maxGapMs(int n) {
+        return maxGapMs.get(n);
+    }
+
+    /** The shortest gap between two checks of target n since the reset ({@code Long.MAX_VALUE} before its second). */
+    public long minGapMs(int n) {
+        return minGapMs.get(n);
+    }
+
+    /**
+     * The longest time any target went unchecked, up to {@code nowMs} for its last check too (so a
+     * target that stopped being checked counts until now), over targets checked at least once.
+     */
+    public long longestGapMs(long nowMs) {
+        long longest = 0;
+        for (int n = 0; n < targets; n++) {
+            if (lastAtMs.get(n) == 0) continue;
+            longest = Math.max(longest, Math.max(maxGapMs.get(n), nowMs - lastAtMs.get(n)));
+        }
+        return longest;
+    }
+
+    private void target(HttpExchange exchange) throws IOException {
+        int n;
+        try {
+            n = Integer.parseInt(exchange.getRequestURI().getPath().substring(3));
+        } catch (NumberFormatException e) {
+            n = -1;
+        }
+        if (n < 0 || n >= targets) {
+            answer(exchange, 404, "no such target");
+            return;
+        }
+        long nowMs = System.currentTimeMillis();
+        checks.incrementAndGet(n);
+        long last = lastAtMs.getAndSet(n, nowMs);
+        if (last != 0) {
+            long gap = nowMs - last;
+            minGapMs.accumulateAndGet(n, gap, Math::min);
+            maxGapMs.accumulateAndGet(n, gap, Math::max);
+        }
+        if (unhealthy.get(n) == 1) answer(exchange, 503, "down " + n);
+        else answer(exchange, 200, "ok " + n);
+    }
+
+    private void control(HttpExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getPath();
+        java.util.Map<String, String> query = new java.util.HashMap<>();
+        String raw = exchange.getRequestURI().getQuery();
+        if (raw != null) for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) query.put(pair.substring(0, eq), pair.substring(eq + 1));
+        }
+        try {
+            switch (path) {
+                case "/farm/flip" -> {
+                    flip(Integer.parseInt(query.getOrDefault("from", "0")), Integer.parseInt(query.getOrDefault("to", query.getOrDefault("from", "0"))),
+                            Boolean.parseBoolean(query.getOrDefault("healthy", "true")));
+                    answer(exchange, 200, "flipped");
+                }
+                case "/farm/reset" -> {
+                    reset();
+                    answer(exchange, 200, "reset");
+                }
+                case "/farm/stats" -> answer(exchange, 200, stats(Long.parseLong(query.getOrDefault("dupMs", "500"))).toString());
+                default -> answer(exchange, 404, "no such control: /farm/flip, /farm/stats, /farm/reset");
+            }
+        } catch (NumberFormatException e) {
+            answer(exchange, 400, "bad number: " + e.getMessage());
+        }
+    }
+
+    /** Totals over the HTTP targets: checks, the fewest and most per target, the longest gap, and duplicates (gaps under {@code dupMs}). */
+    public ObjectNode stats(long dupMs) {
+        long total = 0, min = Long.MAX_VALUE, max = 0, duplicated = 0, unchecked = 0;
+        for (int n = 0; n < targets; n++) {
+            long c = checks.get(n);
+            total += c;
+            min = Math.min(min, c);
+            max = Math.max(max, c);
+            if (c == 0) unchecked++;
+            if (minGapMs.get(n) < dupMs) duplicated++;
+        }
+        ObjectNode json = JsonStateCodec.mapper().createObjectNode().put("targets", targets).put("checks", total)
+                .put("minPerTarget", min).put("maxPerTarget", max).put("unchecked", unchecked)
+                .put("longestGapMs", longestGapMs(System.currentTimeMillis())).put("duplicated", duplicated);
+        var tcpJson = json.putArray("tcpChecks");
+        for (int k = 0; k < tcpChecks.length(); k++) tcpJson.add(tcpChecks.get(k));
+        return json;
+    }
+
+    private static void answer(HttpExchange exchange, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(status, bytes.length);
+        exchange.getResponseBody().write(bytes);
+        exchange.close();
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        http.stop(0);
+        for (ServerSocket socket : tcp) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    public boolean closed() {
+        return closed;
+    }
+}

@@ -1,0 +1,531 @@
+package io.ringwork.runtime.health;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ringwork.core.cluster.OwnershipPlan;
+import io.ringwork.core.cluster.Term;
+import io.ringwork.core.health.CheckStreak;
+import io.ringwork.core.health.HealthGossip;
+import io.ringwork.core.health.HealthProcessor;
+import io.ringwork.core.health.HealthResult;
+import io.ringwork.core.health.HealthResult.Status;
+import io.ringwork.core.health.HealthTarget;
+import io.ringwork.core.id.Partitioner;
+import io.ringwork.core.membership.Member;
+import io.ringwork.core.processing.JsonStateCodec;
+import io.ringwork.core.store.StateStore;
+import io.ringwork.core.store.WriteSet;
+import io.ringwork.runtime.cluster.ClusterService;
+import io.ringwork.runtime.membership.MembershipService;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's health checker (issue 22) and its share of the cluster's knowledge.
+ *
+ * <p><b>Who checks what.</b> A target {@code ID} is the state of record key {@code health/ID}; the
+ * node that leads that key's partition (its fenced owner, the first live node of the partition's
+ * preference list) checks it, under the partition's term epoch. Failover of the partition moves the
+ * checking with it; a node that stops leading a partition stops checking its targets at its next
+ * round (every {@link #ROUND_MS}), and a result of a check begun under an ended term is dropped.
+ *
+ * <p><b>Checks</b> run on virtual threads, at most {@link #CONCURRENCY_MAX} at once per node (a due
+ * target waits for a slot, counted as late); every target is checked on a grid of its interval
+ * whose phase is a hash of its id ({@link #nextOnGrid}), so a node's checks do not bunch and a new
+ * owner keeps the old one's rhythm. A new owner resumes the status last gossiped for the target.
+ *
+ * <p><b>Results</b> go into this node's {@link HealthGossip}: a change of status (or of error) is
+ * broadcast at once on the membership's gossip; a check that changed only its latency is kept for
+ * the push-pull pages. Every node merges what it hears, so any node answers from memory.
+ *
+ * <p>Thread-safety: the gossip state is guarded by its own monitor (taken by the membership thread
+ * through the delegate, by checks as they finish, and by readers).
+ */
+public final class HealthService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(HealthService.class);
+    /** How often the scheduler looks for due checks. */
+    static final long ROUND_MS = 50;
+    /** How often an owned partition's target definitions are read again from the store. */
+    static final long RESCAN_MS = 1_000;
+    /** Checks in flight at once on this node. */
+    public static final int CONCURRENCY_MAX = 512;
+    /** Transitions kept per target for {@code GET /v1/health/targets/{id}}. */
+    public static final int HISTORY_MAX = 32;
+    private static final int SCAN_PAGE = 1_000;
+
+    /** A status change as this node saw it. */
+    public record Transition(Status status, long sinceMs, String checker, String error) {}
+
+    /** A target this node checks, as long as it leads the target's partition under {@code epoch}. */
+    private static final class Checked {
+        volatile HealthTarget target;
+        final int partition;
+        final long epoch;
+        CheckStreak streak; // guarded by the gossip's monitor
+        long nextDueMs; // the scheduler's
+        volatile boolean running; // set by the scheduler, cleared by the check's thread
+
+        Checked(HealthTarget target, int partition, long epoch, CheckStreak streak, long nextDueMs) {
+            this.target = target;
+            this.partition = partition;
+            this.epoch = epoch;
+            this.streak = streak;
+            this.nextDueMs = nextDueMs;
+        }
+    }
+
+    private final String self;
+    private final StateStore store;
+    private final ClusterService cluster;
+    private final Partitioner partitioner;
+    private final Supplier<MembershipService> membership;
+    private final HealthGossip gossip;
+    private final HealthProbe probe = new HealthProbe();
+    private final ExecutorService checks = Executors.newVirtualThreadPerTaskExecutor();
+    private final Semaphore slots = new Semaphore(CONCURRENCY_MAX);
+    /** Targets this node checks now, by id; only the scheduler thread changes the key set. */
+    private final Map<String, Checked> checked = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Per owned partition, the ids its last scan found, and when it was scanned. */
+    private final Map<Integer, Set<String>> scanned = new HashMap<>();
+    private final Map<Integer, Long> scannedAtMs = new HashMap<>();
+    private final Map<Integer, Long> scannedEpoch = new HashMap<>();
+    /** Transitions per target as this node learned them, newest last; guarded by {@link #gossip}. */
+    private final Map<String, ArrayDeque<Transition>> history = new HashMap<>();
+    private final LongAdder checksRun = new LongAdder(), checksLate = new LongAdder(), checksDropped = new LongAdder();
+    private final LongAdder transitionsMade = new LongAdder();
+    private final Thread scheduler;
+    private final io.ringwork.core.log.RecordLog log;
+    /** Posts transitions to {@code --health-webhook}; null without one. */
+    private volatile HealthWebhook webhook;
+    private final LongAdder transitionAppendFailures = new LongAdder(), transitionsSuppressed = new LongAdder();
+    private volatile boolean running = true;
+
+    public HealthService(String self, StateStore store, io.ringwork.core.log.RecordLog log, ClusterService cluster, int partitions,
+                         Supplier<MembershipService> membership) {
+        this.self = self;
+        this.store = store;
+        this.log = log;
+        this.cluster = cluster;
+        this.partitioner = new Partitioner(partitions);
+        this.membership = membership;
+        this.gossip = new HealthGossip(System::currentTimeMillis, this::retransmits, this::record);
+        this.scheduler = Thread.ofPlatform().daemon().name("ringwork-health-" + self).unstarted(this::run);
+    }
+
+    /**
+     * Posts every transition of the targets this node checks to {@code url} ({@code --health-webhook};
+     * see {@link HealthWebhook}). Call once, before or after {@link #start}; what is pending is found
+     * at the next scan.
+     */
+    public void webhook(java.net.URI url) {
+        String scheme = url.getScheme();
+        if (scheme == null || !(scheme.equals("http") || scheme.equals("https")) || url.getHost() == null) {
+            throw new IllegalArgumentException("--health-webhook must be an http or https URL, got '" + url + "'");
+        }
+        webhook = new HealthWebhook(url, log, this::checksNow);
+    }
+
+    /** True when this node checks {@code id} now, under the term it still leads. */
+    private boolean checksNow(String id) {
+        Checked c = checked.get(id);
+        if (c == null) return false;
+        Term term = cluster.leading(c.partition);
+        return term != null && term.epoch() == c.epoch;
+    }
+
+    /** Starts checking and rides on the membership's gossip; call once the membership runs. */
+    public void start() {
+        membership.get().delegate(new LockedDelegate());
+        scheduler.start();
+    }
+
+    // ---------------------------------------------------------------- scheduling
+
+    private void run() {
+        while (running) {
+            try {
+                round(System.currentTimeMillis());
+                Thread.sleep(ROUND_MS);
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                // A store read failing during shutdown, or a bug: log and keep the other targets checked.
+                if (running) LOG.warn("health round failed", e);
+            }
+        }
+    }
+
+    /** One round: (1) forget partitions no longer led, (2) rescan led ones that are due, (3) start due checks. */
+    void round(long nowMs) {
+        Map<Integer, Long> leadEpochs = new HashMap<>();
+        for (int p = 0; p < partitioner.partitionCount(); p++) {
+            Term term = cluster.leading(p);
+            if (term != null) leadEpochs.put(p, term.epoch());
+        }
+        checked.values().removeIf(c -> !Long.valueOf(c.epoch).equals(leadEpochs.get(c.partition)));
+        scanned.keySet().removeIf(p -> !leadEpochs.containsKey(p));
+        for (Map.Entry<Integer, Long> lead : leadEpochs.entrySet()) {
+            int p = lead.getKey();
+            boolean newTerm = !lead.getValue().equals(scannedEpoch.get(p));
+            if (newTerm || nowMs - scannedAtMs.getOrDefault(p, 0L) >= RESCAN_MS) rescan(p, lead.getValue(), nowMs);
+        }
+        for (Checked c : checked.values()) {
+            if (c.running || nowMs < c.nextDueMs) continue;
+            if (!slots.tryAcquire()) {
+                checksLate.increment();
+                break;
+            }
+            c.running = true;
+            // The next grid point after this one was due (a slow check keeps the rate), and at least half an
+            // interval away (a round that ran late does not check twice in a row).
+            c.nextDueMs = nextOnGrid(c.target, Math.max(c.nextDueMs + 1, nowMs + c.target.intervalMs() / 2));
+            HealthTarget target = c.target;
+            checks.execute(() -> {
+                try {
+                    HealthProbe.Outcome outcome = probe.check(target);
+                    finish(c, target, outcome);
+                } finally {
+                    slots.release();
+                }
+            });
+        }
+    }
+
+    /** Reads the partition's targets from the store and reconciles what this node checks with them. */
+    private void rescan(int partition, long epoch, long nowMs) {
+        Map<String, HealthTarget> found = new HashMap<>();
+        Map<HealthTarget, JsonNode> pendingFound = new HashMap<>();
+        String after = HealthTarget.KEY_PREFIX.substring(0, HealthTarget.KEY_PREFIX.length() - 1) + '.'; // just before "health/"
+        scan:
+        while (true) {
+            List<WriteSet.StateWrite> page = store.scan(partition, after, SCAN_PAGE);
+            for (WriteSet.StateWrite write : page) {
+                if (!write.key().startsWith(HealthTarget.KEY_PREFIX)) break scan;
+                after = write.key();
+                if (write.state().tombstone() || !HealthProcessor.NAME.equals(write.state().processor())) continue;
+                JsonNode json = JsonStateCodec.INSTANCE.decode(write.state().value());
+                try {
+                    HealthTarget target = HealthTarget.parse(null, json.path("target"));
+                    HealthWebhook hook = webhook;
+                    if (hook != null && json.path("pending").size() > 0) pendingFound.put(target, json.path("pending"));
+                    found.put(target.id(), target);
+                } catch (HealthTarget.Invalid e) {
+                    LOG.warn("stored target {} is not valid, not checked: {}", write.key(), e.getMessage());
+                }
+            }
+            if (page.size() < SCAN_PAGE) break;
+        }
+        for (HealthTarget target : found.values()) {
+            Checked c = checked.get(target.id());
+            if (c != null && c.epoch == epoch) {
+                c.target = target; // a redefinition takes effect at the next check
+                continue;
+            }
+            HealthResult last;
+            synchronized (gossip) {
+                last = gossip.map().get(target.id());
+            }
+            checked.put(target.id(), new Checked(target, partition, epoch, CheckStreak.resume(last, nowMs), nextOnGrid(target, nowMs)));
+        }
+        removeGone(partition, epoch, found.keySet(), nowMs);
+        HealthWebhook hook = webhook;
+        // After the reconcile above, so that the webhook's ownership check sees these targets as checked here.
+        if (hook != null) pendingFound.forEach(hook::pending);
+        scanned.put(partition, found.keySet());
+        scannedAtMs.put(partition, nowMs);
+        scannedEpoch.put(partition, epoch);
+    }
+
+    /**
+     * The first check time at or after {@code afterMs} on the target's grid: every checker checks a
+     * target at the times congruent to a phase given by a hash of its id, modulo its interval. The
+     * phases spread a node's checks over the interval, and since every checker uses the same grid,
+     * a new owner (after a handoff or a failover) checks at the old owner's rhythm: no check twice
+     * in a row from both, and the first one at most one interval after the takeover.
+     */
+    static long nextOnGrid(HealthTarget target, long afterMs) {
+        long interval = target.intervalMs();
+        long phase = Math.floorMod(target.id().hashCode() * 0x9E3779B97F4A7C15L, interval);
+        return afterMs + Math.floorMod(phase - afterMs, interval);
+    }
+
+    /**
+     * Targets this node checked in the partition under this very term and no longer finds were
+     * deleted: a REMOVED result says so. Only those: a target this owner never checked may be
+     * missing from its store for a moment after a takeover (a replica still catching up), and
+     * declaring it removed would show it gone on every node and restart it as a new target.
+     */
+    private void removeGone(int partition, long epoch, Set<String> present, long nowMs) {
+        List<String> gone = new ArrayList<>();
+        for (Checked c : checked.values()) {
+            if (c.partition == partition && c.epoch == epoch && !present.contains(c.target.id())) gone.add(c.target.id());
+        }
+        checked.values().removeIf(c -> c.partition == partition && !present.contains(c.target.id()));
+        synchronized (gossip) {
+            for (String id : gone) {
+                gossip.local(id, new HealthResult(Status.REMOVED, nowMs, -1, "", new HealthResult.Stamp(epoch, gossip.tick(), self)));
+            }
+        }
+    }
+
+    /** A check ended: moves the streak and publishes the result, unless the term it ran under ended meanwhile. */
+    private void finish(Checked c, HealthTarget target, HealthProbe.Outcome outcome) {
+        long nowMs = System.currentTimeMillis();
+        checksRun.increment();
+        Term term = cluster.leading(c.partition);
+        if (term == null || term.epoch() != c.epoch) {
+            checksDropped.increment();
+            c.running = false;
+            return;
+        }
+        String transition;
+        synchronized (gossip) {
+            CheckStreak before = c.streak;
+            CheckStreak after = before.after(outcome.passed(), target, nowMs);
+            c.streak = after;
+            HealthResult previous = gossip.map().get(target.id());
+            HealthResult result = new HealthResult(after.status(), after.sinceMs(), outcome.latencyMs(), outcome.error(),
+                    new HealthResult.Stamp(c.epoch, gossip.tick(), self), target.intervalMs(), target.labels(), after.flapping());
+            // News goes out at once: a change of status or error, of definition, or of checker (a takeover, so
+            // every node learns who vouches for the target now); the rest waits for the push-pull pages.
+            boolean news = previous == null || previous.status() != result.status() || !previous.error().equals(result.error())
+                    || !previous.stamp().checker().equals(self) || previous.stamp().epoch() != c.epoch
+                    || previous.intervalMs() != result.intervalMs() || !previous.labels().equals(result.labels())
+                    || previous.flapping() != result.flapping();
+            if (news) gossip.local(target.id(), result);
+            else gossip.quiet(target.id(), result);
+            // Flap damping: while a target flaps its status changes are shown but raise no transition (no
+            // alert); starting to flap is one transition ("flapping"), and stopping one to the status it settled on.
+            if (before.flapping() != after.flapping()) {
+                transition = after.flapping() ? "flapping" : after.status().name().toLowerCase(java.util.Locale.ROOT);
+            } else if (before.changedTo(after) && !after.flapping()) {
+                transition = after.status().name().toLowerCase(java.util.Locale.ROOT);
+            } else {
+                if (before.changedTo(after)) transitionsSuppressed.increment();
+                transition = null;
+            }
+        }
+        c.running = false;
+        if (transition != null) appendTransition(target, c.epoch, transition, nowMs, outcome.error());
+    }
+
+    /**
+     * Puts a transition on the log ({@code health.transition}), from which the target's state, the
+     * change feed and the webhook take it. A failed append is tried twice more; one that may have
+     * happened and is tried again is harmless (the processor takes a transition once).
+     */
+    private void appendTransition(HealthTarget target, long epoch, String status, long atMs, String error) {
+        transitionsMade.increment();
+        ObjectNode data = JsonStateCodec.mapper().createObjectNode().put("id", epoch + "-" + atMs)
+                .put("status", status).put("sinceMs", atMs).put("checker", self).put("epoch", epoch).put("error", error);
+        byte[] bytes = data.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            try {
+                log.append(List.of(new io.ringwork.core.record.NewRecord(HealthTarget.key(target.id()), HealthProcessor.TRANSITION, null, bytes)));
+                return;
+            } catch (RuntimeException e) {
+                if (attempt == 3) {
+                    transitionAppendFailures.increment();
+                    LOG.warn("could not put the transition of {} to {} on the log: {}", target.id(), status, e.toString());
+                }
+            }
+        }
+    }
+
+    /** The gossip listener: keeps each target's transitions as this node learns them. Called under the gossip monitor. */
+    private void record(String target, HealthResult before, HealthResult after) {
+        if (before != null && before.status() == after.status() && before.sinceMs() == after.sinceMs()) return;
+        ArrayDeque<Transition> kept = history.computeIfAbsent(target, t -> new ArrayDeque<>());
+        kept.addLast(new Transition(after.status(), after.sinceMs(), after.stamp().checker(), after.error()));
+        while (kept.size() > HISTORY_MAX) kept.removeFirst();
+    }
+
+    private int retransmits() {
+        MembershipService m = membership.get();
+        int active = m == null ? 1 : (int) m.members().stream().filter(member -> member.state().isActive()).count();
+        return 4 * (int) Math.ceil(Math.log10(active + 1.0));
+    }
+
+    // ---------------------------------------------------------------- reading
+
+    /** One target as this node knows it. */
+    public record View(String id, Status status, HealthResult result, List<Transition> history) {}
+
+    /**
+     * The status to show for a result: its own, unless nothing vouches for it any more. A result is
+     * vouched for while its checker is a live member that owns the target's partition by this
+     * node's plan (it keeps checking, and gossips every change), or while it is younger than two
+     * intervals. Otherwise {@code UNKNOWN}: a target is never shown healthy because its checker died.
+     */
+    public Status shown(String id, HealthResult result, long nowMs) {
+        if (result.status() == Status.REMOVED || result.status() == Status.UNKNOWN) return result.status();
+        if (result.intervalMs() > 0 && nowMs - result.checkedAtMs() <= 2 * result.intervalMs()) return result.status();
+        OwnershipPlan plan = cluster.plan();
+        String owner = plan == null ? self : plan.owner(partitioner.partitionOf(HealthTarget.key(id)));
+        return result.stamp().checker().equals(owner) && live(owner) ? result.status() : Status.UNKNOWN;
+    }
+
+    private boolean live(String member) {
+        if (member.equals(self)) return true;
+        MembershipService m = membership.get();
+        if (m == null) return false;
+        for (Member each : m.members()) if (each.id().equals(member)) return each.state().isActive();
+        return false;
+    }
+
+    /** Every target not removed, in id order. */
+    public List<View> list(long nowMs) {
+        List<View> views = new ArrayList<>();
+        synchronized (gossip) {
+            for (Map.Entry<String, HealthResult> e : gossip.map().view().entrySet()) {
+                if (e.getValue().status() == Status.REMOVED) continue;
+                views.add(new View(e.getKey(), shown(e.getKey(), e.getValue(), nowMs), e.getValue(), List.of()));
+            }
+        }
+        return views;
+    }
+
+    /** One target with its transitions, or null when this node knows nothing of it (or it was removed). */
+    public View get(String id, long nowMs) {
+        synchronized (gossip) {
+            HealthResult result = gossip.map().get(id);
+            if (result == null || result.status() == Status.REMOVED) return null;
+            ArrayDeque<Transition> kept = history.get(id);
+            return new View(id, shown(id, result, nowMs), result, kept == null ? List.of() : List.copyOf(kept));
+        }
+    }
+
+    /**
+     * The share of {@code windowMs} before {@code nowMs} in which the target was healthy, among the
+     * time its status was known (healthy or unhealthy) by the transitions this node saw; -1 when
+     * none of the window is known.
+     */
+    public static double uptime(List<Transition> history, long nowMs, long windowMs) {
+        long from = nowMs - windowMs;
+        long healthy = 0, known = 0;
+        for (int i = 0; i < history.size(); i++) {
+            Transition t = history.get(i);
+            long start = Math.max(from, t.sinceMs());
+            long end = i + 1 < history.size() ? history.get(i + 1).sinceMs() : nowMs;
+            if (end <= start || t.status() == Status.UNKNOWN || t.status() == Status.REMOVED) continue;
+            known += end - start;
+            if (t.status() == Status.HEALTHY) healthy += end - start;
+        }
+        return known == 0 ? -1 : (double) healthy / known;
+    }
+
+    public long checksRun() {
+        return checksRun.sum();
+    }
+
+    public long checksLate() {
+        return checksLate.sum();
+    }
+
+    public long checksDropped() {
+        return checksDropped.sum();
+    }
+
+    public long transitions() {
+        return transitionsMade.sum();
+    }
+
+    /** Status changes of flapping targets, shown but raised as no transition. */
+    public long transitionsSuppressed() {
+        return transitionsSuppressed.sum();
+    }
+
+    /** Transitions posted to the webhook and taken (2xx); 0 without one. */
+    public long webhookPosted() {
+        HealthWebhook hook = webhook;
+        return hook == null ? 0 : hook.posted();
+    }
+
+    /** Webhook posts that failed (each retried). */
+    public long webhookFailures() {
+        HealthWebhook hook = webhook;
+        return hook == null ? 0 : hook.failures();
+    }
+
+    /** Targets this node checks now. */
+    public int checking() {
+        return checked.size();
+    }
+
+    public int known() {
+        synchronized (gossip) {
+            return gossip.map().size();
+        }
+    }
+
+    public long gossipMerged() {
+        synchronized (gossip) {
+            return gossip.merged();
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        scheduler.interrupt();
+        try {
+            scheduler.join(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        checks.shutdownNow();
+        probe.close();
+        HealthWebhook hook = webhook;
+        if (hook != null) hook.close();
+    }
+
+    /** The gossip as the membership's delegate, each call under the gossip's monitor. */
+    private final class LockedDelegate implements io.ringwork.core.membership.Membership.Delegate {
+        @Override
+        public boolean hasBroadcasts() {
+            synchronized (gossip) {
+                return gossip.hasBroadcasts();
+            }
+        }
+
+        @Override
+        public byte[] broadcast(int budgetBytes) {
+            synchronized (gossip) {
+                return gossip.broadcast(budgetBytes);
+            }
+        }
+
+        @Override
+        public void notifyMsg(byte[] payload) {
+            synchronized (gossip) {
+                gossip.notifyMsg(payload);
+            }
+        }
+
+        @Override
+        public byte[] localState(int budgetBytes) {
+            synchronized (gossip) {
+                return gossip.localState(Math.min(budgetBytes, 512 << 10));
+            }
+        }
+
+        @Override
+        public void mergeRemoteState(byte[] state) {
+            synchronized (gossip) {
+                gossip.mergeRemoteState(state);
+            }
+        }
+    }
+}

@@ -56,6 +56,12 @@ public final class BenchMain {
                 "the key-value store on 1 and 3 real nodes: put, compare-and-set, linearizable and quorum get with 1 and 64 "
                         + "closed-loop clients, ops/s with p50/p99; --nodes 1,3 --clients 1,64 --seconds S (5)",
                 KvBench::main));
+        BENCHMARKS.put("peers", new Entry(
+                "ringwork on Kafka (1 and 3 nodes) and on its embedded log (1 and 3) against Kafka Streams (at_least_once, "
+                        + "exactly_once_v2) on one broker: pieces/s applying a filled input, p50/p99 at half of each one's peak, "
+                        + "failover after a SIGKILL, documents against the fold; --runs R (3) --records N (200000) --systems A,B "
+                        + "--failover A,B|none --latency-seconds S (10)",
+                io.ringwork.bench.peers.PeersBench::main));
         BENCHMARKS.put("cluster-sim", new Entry(
                 "the processing cluster in the simulator: seeded crashes, pauses, partitions, joins and leaves, "
                         + "invariants after every step; args: seeds (default 1000), first seed (default 1)",

@@ -65,6 +65,7 @@ public final class PeersBench {
         int docs = 1000;
         int latencySeconds = 10;
         int failoverRate = 1000;
+        int failoverRuns = -1; // -1: as many as --runs
         int sample = 500;
         long seed = 1;
         List<String> systems = ALL_SYSTEMS;
@@ -83,12 +84,13 @@ public final class PeersBench {
                     case "--docs" -> o.docs = positive(args[i], v);
                     case "--latency-seconds" -> o.latencySeconds = positive(args[i], v);
                     case "--failover-rate" -> o.failoverRate = positive(args[i], v);
+                    case "--failover-runs" -> o.failoverRuns = positive(args[i], v);
                     case "--sample" -> o.sample = positive(args[i], v);
                     case "--seed" -> o.seed = Long.parseLong(v);
                     case "--systems" -> o.systems = names(v, ALL_SYSTEMS, "--systems");
                     case "--failover" -> o.failovers = v.equals("none") ? List.of() : names(v, ALL_FAILOVERS, "--failover");
                     default -> throw new IllegalArgumentException("unknown option " + args[i] + " (--runs --records --partitions --tenants"
-                            + " --docs --latency-seconds --failover-rate --sample --seed --systems A,B --failover A,B|none)");
+                            + " --docs --latency-seconds --failover-rate --failover-runs --sample --seed --systems A,B --failover A,B|none)");
                 }
             }
             return o;
@@ -199,12 +201,21 @@ public final class PeersBench {
                     figures.computeIfAbsent(system, s -> new ArrayList<>()).add(f);
                 }
             }
-            for (int run = 1; run <= options.runs; run++) {
+            for (int run = 1; run <= (options.failoverRuns < 0 ? options.runs : options.failoverRuns); run++) {
                 for (String system : options.failovers) {
                     failovers.computeIfAbsent(system, s -> new ArrayList<>()).add(bench.failover(system, run));
                 }
             }
             return new Result(options, figures, failovers, loadBefore, loadAverage());
+        } catch (Exception | Error e) {
+            // The work directory goes below: show the broker's last words first.
+            Path brokerOut = work.resolve("broker").resolve(KafkaBrokerProcess.OUTPUT_FILE);
+            if (Files.exists(brokerOut)) {
+                List<String> lines = Files.readAllLines(brokerOut);
+                System.out.println("peers: failed (" + e.getMessage() + "); load average " + loadAverage()
+                        + "; the broker's last lines:\n  " + String.join("\n  ", lines.subList(Math.max(0, lines.size() - 15), lines.size())));
+            }
+            throw e;
         } finally {
             GluerBench.deleteTree(work);
         }
@@ -366,7 +377,15 @@ public final class PeersBench {
         List<String> differ;
         while (true) {
             differ = new ArrayList<>();
-            Map<String, JsonNode> documents = peer.documents(keys);
+            Map<String, JsonNode> documents;
+            try {
+                documents = peer.documents(keys);
+            } catch (io.ringwork.runtime.client.RingworkClient.ApiException e) {
+                // e.g. 503 while a partition's new owner catches up: ask again until the deadline
+                if (e.status() != 503 || System.currentTimeMillis() > deadline) throw e;
+                Thread.sleep(500);
+                continue;
+            }
             for (String key : keys) {
                 VersionedState expected = fold.state(key);
                 JsonNode want = expected.exists() ? (JsonNode) expected.value() : null;

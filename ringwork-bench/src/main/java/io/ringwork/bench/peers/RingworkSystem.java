@@ -133,6 +133,9 @@ final class RingworkSystem implements Peer {
             consumer.seekToBeginning(all);
             while (!closing) {
                 for (ConsumerRecord<byte[], byte[]> change : consumer.poll(Duration.ofMillis(100))) {
+                    // A deletion's change is a tombstone (a null value, for compaction) and names no
+                    // record id: it is not timed.
+                    if (change.value() == null) continue;
                     String json = new String(change.value(), StandardCharsets.UTF_8);
                     outputs.seen(Outputs.stringField(json, "id"), (int) Outputs.numberField(json, "partition"));
                 }
@@ -306,7 +309,7 @@ final class RingworkSystem implements Peer {
     @Override
     public void close() throws Exception {
         closing = true;
-        if (reader != null) reader.interrupt();
+        if (reader != null && broker == null) reader.interrupt(); // the feed's blocking read; a Kafka reader sees closing within a poll
         for (NodeProcess node : nodes) node.close();
         if (reader != null) reader.join(5_000);
         if (fillLog != null) fillLog.close();

@@ -144,6 +144,27 @@ final class KafkaStreamsSystem implements Peer {
     }
 
     @Override
+    public boolean fillsWhilePaused() {
+        return true;
+    }
+
+    /** Every instance running with partitions of its own. */
+    @Override
+    public void awaitReady(long timeoutMs) throws Exception {
+        for (PeerProcess process : processes) awaitAssigned(process, timeoutMs);
+    }
+
+    @Override
+    public void pause() throws Exception {
+        for (PeerProcess process : processes) process.signal("STOP");
+    }
+
+    @Override
+    public void resume() throws Exception {
+        for (PeerProcess process : processes) process.signal("CONT");
+    }
+
+    @Override
     public long progress() {
         checkReader();
         return results.get();
@@ -187,13 +208,17 @@ final class KafkaStreamsSystem implements Peer {
     @Override
     public String awaitVictimReady(long timeoutMs) throws Exception {
         PeerProcess victim = processes.getLast();
+        return victim.name() + " (pid " + victim.pid() + ") " + awaitAssigned(victim, timeoutMs);
+    }
+
+    /** Waits until the instance's latest assignment has active partitions; returns that line. */
+    private static String awaitAssigned(PeerProcess process, long timeoutMs) throws Exception {
         long deadline = System.currentTimeMillis() + timeoutMs;
         while (true) {
-            // the instance's latest assignment, not an earlier one
-            String line = victim.awaitLine(l -> l.startsWith("tasks active="), Math.max(1, deadline - System.currentTimeMillis()),
-                    "the Kafka Streams instance to kill to be assigned partitions");
-            if (!line.startsWith("tasks active= ")) return victim.name() + " (pid " + victim.pid() + ") " + line;
-            if (System.currentTimeMillis() > deadline) throw new IOException("the Kafka Streams instance to kill got no partitions");
+            String line = process.awaitLine(l -> l.startsWith("tasks active="), Math.max(1, deadline - System.currentTimeMillis()),
+                    "Kafka Streams instance " + process.name() + " to be assigned partitions");
+            if (!line.startsWith("tasks active= ")) return line;
+            if (System.currentTimeMillis() > deadline) throw new IOException("Kafka Streams instance " + process.name() + " got no partitions");
             Thread.sleep(200);
         }
     }

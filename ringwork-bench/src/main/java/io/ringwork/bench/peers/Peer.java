@@ -18,6 +18,23 @@ interface Peer extends AutoCloseable {
     /** Starts the system's processes and its result reader; returns when they run (not necessarily processing yet). */
     void start(Outputs outputs) throws Exception;
 
+    /**
+     * Whether the system can start before its input is filled: then the bench starts it on an
+     * empty input, waits until it is ready, SIGSTOPs its processes, fills the input and times from
+     * the SIGCONT, so neither JVM starts nor a cluster's forming are in the figure. The embedded
+     * log takes one writer, the node, so it is filled before the node starts.
+     */
+    boolean fillsWhilePaused();
+
+    /** Waits until the system is ready to process (all instances running, partitions assigned). */
+    void awaitReady(long timeoutMs) throws Exception;
+
+    /** SIGSTOP to every process of the system, by PID. */
+    void pause() throws Exception;
+
+    /** SIGCONT to every process of the system. */
+    void resume() throws Exception;
+
     /** Records applied so far (at least), for telling when processing began. */
     long progress() throws Exception;
 

@@ -122,6 +122,14 @@ final class PeerProcess {
 
     private volatile boolean killed;
 
+    /** SIGSTOP or SIGCONT ({@code name}) to this process's own PID. */
+    void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).redirectErrorStream(true).start();
+        if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+            throw new IOException("kill -" + name + " " + process.pid() + " failed (" + this.name + ")");
+        }
+    }
+
     /** SIGKILL by PID; waits until it is gone. */
     void kill() throws InterruptedException {
         killed = true;

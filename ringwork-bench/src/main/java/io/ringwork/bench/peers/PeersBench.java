@@ -30,9 +30,10 @@ import java.util.concurrent.locks.LockSupport;
  * per key changed by ringwork's own applier) under {@code at_least_once} and
  * {@code exactly_once_v2}; ringwork on its embedded log with 1 and 3 nodes. Per system and run:
  * <ol>
- *   <li><b>pieces/s</b>: the input is filled first ({@code --records}), then the system starts;
- *       the time from its first applied record until all are applied. A rate of applying, not of
- *       producing.</li>
+ *   <li><b>pieces/s</b>: a rate of applying, not of producing. The system starts on an empty
+ *       input, and once ready its processes are SIGSTOPped, the input filled ({@code --records})
+ *       and the time taken from the SIGCONT until all is applied: no JVM start or cluster forming
+ *       in the figure.</li>
  *   <li><b>latency</b> at half that rate for {@code --latency-seconds}: from handing a record to
  *       the producer (Kafka producer; for the embedded log, {@code POST /v1/events}) until its
  *       result is visible (Kafka Streams: the output topic, read_committed; ringwork on Kafka: the
@@ -261,38 +262,50 @@ public final class PeersBench {
         GluerWorkload workload = workload();
         Outputs outputs = new Outputs(options.partitions, Math.max(10_000, options.records * 2));
         try (Peer peer = open(system, runDir(system, run))) {
-            long fillStart = System.nanoTime();
-            for (int sent = 0; sent < options.records; ) {
-                List<NewRecord> batch = workload.next(Math.min(1000, options.records - sent));
-                peer.fill(batch);
-                sent += batch.size();
-            }
-            peer.filled();
-            System.out.printf("[%s run %d] filled %,d records in %.1f s; starting%n", system, run, options.records, seconds(fillStart));
-            long launchNs = System.nanoTime();
-            peer.start(outputs);
-            long startedNs = System.nanoTime();
-            long timeoutMs = 120_000 + options.records / 2L;
-            // The first look that finds records applied starts the clock, and those already
-            // applied by then are left out: a system may start applying before it answers.
-            long[] first = new long[1];
-            await(() -> (first[0] = peer.progress()) > 0, timeoutMs, system + " to apply its first record", 20);
-            long firstNs = System.nanoTime();
-            await(() -> peer.done(options.records), timeoutMs, system + " to apply " + options.records + " records", 50);
-            double applySeconds = seconds(firstNs);
-            long counted = options.records - Math.min(first[0], options.records);
-            boolean fromLaunch = counted < options.records / 2;
             double rate;
-            if (fromLaunch) {
-                // Most was applied before the first look: too few records to time that way, so
-                // the time from the launch, the processes' start included (marked in the table).
-                rate = options.records / seconds(launchNs);
-                System.out.printf("[%s run %d] %,d of %,d records applied before the first look; timed from the launch: %,.0f pieces/s%n",
-                        system, run, options.records - counted, options.records, rate);
+            boolean fromLaunch = false;
+            long timeoutMs = 120_000 + options.records / 2L;
+            if (peer.fillsWhilePaused()) {
+                peer.start(outputs);
+                peer.awaitReady(120_000);
+                peer.pause();
+                long fillStart = System.nanoTime();
+                fill(peer, workload);
+                System.out.printf("[%s run %d] ready, paused (SIGSTOP); filled %,d records in %.1f s; resuming%n", system, run,
+                        options.records, seconds(fillStart));
+                peer.resume();
+                long resumedNs = System.nanoTime();
+                await(() -> peer.done(options.records), timeoutMs, system + " to apply " + options.records + " records", 50);
+                rate = options.records / seconds(resumedNs);
+                System.out.printf("[%s run %d] applied %,d records in %.2f s from the SIGCONT: %,.0f pieces/s%n",
+                        system, run, options.records, seconds(resumedNs), rate);
             } else {
-                rate = counted / applySeconds;
-                System.out.printf("[%s run %d] applied %,d records in %.2f s (%,d more before the first look, %.1f s after the start): %,.0f pieces/s%n",
-                        system, run, counted, applySeconds, options.records - counted, (firstNs - startedNs) / 1e9, rate);
+                long fillStart = System.nanoTime();
+                fill(peer, workload);
+                System.out.printf("[%s run %d] filled %,d records in %.1f s; starting%n", system, run, options.records, seconds(fillStart));
+                long launchNs = System.nanoTime();
+                peer.start(outputs);
+                long startedNs = System.nanoTime();
+                // The first look that finds records applied starts the clock, and those already
+                // applied by then are left out: a node starts applying before it answers HTTP.
+                long[] first = new long[1];
+                await(() -> (first[0] = peer.progress()) > 0, timeoutMs, system + " to apply its first record", 20);
+                long firstNs = System.nanoTime();
+                await(() -> peer.done(options.records), timeoutMs, system + " to apply " + options.records + " records", 50);
+                double applySeconds = seconds(firstNs);
+                long counted = options.records - Math.min(first[0], options.records);
+                fromLaunch = counted < options.records / 2;
+                if (fromLaunch) {
+                    // Most was applied before the first look: too few records to time that way, so
+                    // the time from the launch, the processes' start included (marked in the table).
+                    rate = options.records / seconds(launchNs);
+                    System.out.printf("[%s run %d] %,d of %,d records applied before the first look; timed from the launch: %,.0f pieces/s%n",
+                            system, run, options.records - counted, options.records, rate);
+                } else {
+                    rate = counted / applySeconds;
+                    System.out.printf("[%s run %d] applied %,d records in %.2f s (%,d more before the first look, %.1f s after the start): %,.0f pieces/s%n",
+                            system, run, counted, applySeconds, options.records - counted, (firstNs - startedNs) / 1e9, rate);
+                }
             }
 
             long produced = options.records;
@@ -323,6 +336,15 @@ public final class PeersBench {
             int checked = verify(peer, workload.fold(), system, run);
             return new Figures(rate, fromLaunch, p50, p99, achieved, latencies.length, checked);
         }
+    }
+
+    private void fill(Peer peer, GluerWorkload workload) throws Exception {
+        for (int sent = 0; sent < options.records; ) {
+            List<NewRecord> batch = workload.next(Math.min(1000, options.records - sent));
+            peer.fill(batch);
+            sent += batch.size();
+        }
+        peer.filled();
     }
 
     double failover(String system, int run) throws Exception {

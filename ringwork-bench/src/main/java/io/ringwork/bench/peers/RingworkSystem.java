@@ -28,7 +28,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * ringwork under the peers bench: {@code nodes} real node processes, on a Kafka topic (with a
  * changes topic, read here for the results) or on an embedded log in a directory of this machine
- * (filled by this JVM before the nodes start; results read from node 1's change feed, SSE).
+ * (created by the nodes and filled by this JVM while they are paused; results read from node 1's
+ * change feed, SSE).
  * Progress and completion come from the nodes' {@code /metrics}; documents from {@code /v1/state}.
  */
 final class RingworkSystem implements Peer {
@@ -159,6 +160,43 @@ final class RingworkSystem implements Peer {
     private void checkReader() {
         Throwable failed = readerFailure.get();
         if (failed != null) throw new IllegalStateException("reading the results of " + name + " failed: " + failed, failed);
+    }
+
+    /**
+     * On Kafka, and on the embedded log too: several processes may append to one log directory
+     * (each append takes the log's file lock), so the bench appends while the idle nodes are paused.
+     */
+    @Override
+    public boolean fillsWhilePaused() {
+        return true;
+    }
+
+    /** Every partition owned by its target owner (the ring settled over all the nodes). */
+    @Override
+    public void awaitReady(long timeoutMs) throws Exception {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (System.currentTimeMillis() < deadline) {
+            JsonNode parts = clients.getFirst().cluster().path("ownership").path("partitions");
+            java.util.Set<String> owners = new java.util.HashSet<>();
+            boolean settled = parts.size() == partitions;
+            for (JsonNode p : parts) {
+                if (!p.path("owner").asText().equals(p.path("target").asText())) settled = false;
+                owners.add(p.path("owner").asText());
+            }
+            if (settled && owners.size() == Math.min(nodeCount, partitions)) return;
+            Thread.sleep(250);
+        }
+        throw new IOException("timed out after " + timeoutMs + " ms waiting for the " + nodeCount + " nodes of " + name + " to own every partition");
+    }
+
+    @Override
+    public void pause() throws Exception {
+        for (NodeProcess node : nodes) node.pause();
+    }
+
+    @Override
+    public void resume() throws Exception {
+        for (NodeProcess node : nodes) node.resume();
     }
 
     /** Records applied or rejected by the nodes as owners (a replica's copies are counted elsewhere). */

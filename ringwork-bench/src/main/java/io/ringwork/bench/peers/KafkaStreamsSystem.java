@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -49,7 +48,6 @@ final class KafkaStreamsSystem implements Peer {
     private final KafkaInput producer;
     private final List<PeerProcess> processes = new ArrayList<>();
     private final AtomicLongArray appliedOffset;
-    private final AtomicLong results = new AtomicLong();
     private final Map<String, long[]> sampledOffset = new ConcurrentHashMap<>();
     private final Map<String, byte[]> sampledDoc = new ConcurrentHashMap<>();
     private final AtomicReference<Throwable> readerFailure = new AtomicReference<>();
@@ -126,7 +124,6 @@ final class KafkaStreamsSystem implements Peer {
                     int partition = at.getInt();
                     long offset = at.getLong();
                     appliedOffset.accumulateAndGet(partition, offset, Math::max);
-                    results.incrementAndGet();
                     outputs.seen(id == null ? null : new String(id.value(), StandardCharsets.UTF_8), partition);
                     String key = new String(result.key(), StandardCharsets.UTF_8);
                     if (sampled.contains(key)) {
@@ -143,11 +140,6 @@ final class KafkaStreamsSystem implements Peer {
         }
     }
 
-    @Override
-    public boolean fillsWhilePaused() {
-        return true;
-    }
-
     /** Every instance running with partitions of its own. */
     @Override
     public void awaitReady(long timeoutMs) throws Exception {
@@ -162,12 +154,6 @@ final class KafkaStreamsSystem implements Peer {
     @Override
     public void resume() throws Exception {
         for (PeerProcess process : processes) process.signal("CONT");
-    }
-
-    @Override
-    public long progress() {
-        checkReader();
-        return results.get();
     }
 
     @Override

@@ -9,7 +9,11 @@ import java.util.Map;
 interface Peer extends AutoCloseable {
     String name();
 
-    /** Writes {@code records} to the system's input before it starts: the throughput is of applying, not producing. */
+    /**
+     * Writes {@code records} to the system's input while its processes are paused (SIGSTOP): the
+     * throughput is of applying, not producing, timed from the SIGCONT, so neither JVM starts nor
+     * a cluster's forming are in it.
+     */
     void fill(List<NewRecord> records) throws Exception;
 
     /** Waits until everything given to {@link #fill} is in the input (acknowledged). */
@@ -17,14 +21,6 @@ interface Peer extends AutoCloseable {
 
     /** Starts the system's processes and its result reader; returns when they run (not necessarily processing yet). */
     void start(Outputs outputs) throws Exception;
-
-    /**
-     * Whether the system can start before its input is filled: then the bench starts it on an
-     * empty input, waits until it is ready, SIGSTOPs its processes, fills the input and times from
-     * the SIGCONT, so neither JVM starts nor a cluster's forming are in the figure. The embedded
-     * log takes one writer, the node, so it is filled before the node starts.
-     */
-    boolean fillsWhilePaused();
 
     /** Waits until the system is ready to process (all instances running, partitions assigned). */
     void awaitReady(long timeoutMs) throws Exception;
@@ -34,9 +30,6 @@ interface Peer extends AutoCloseable {
 
     /** SIGCONT to every process of the system. */
     void resume() throws Exception;
-
-    /** Records applied so far (at least), for telling when processing began. */
-    long progress() throws Exception;
 
     /** Whether the system applied everything produced so far ({@code total} records). */
     boolean done(long total) throws Exception;

@@ -57,7 +57,7 @@ public final class PeersBench {
     static final String BASELINE = "ks-eos";
     static final String FAILOVER_BASELINE = "ks-defaults";
 
-    /** Options; the defaults take about 20 minutes on a 2-core machine. */
+    /** Options; the defaults are sized for a quiet 2-core machine. */
     static final class Options {
         int runs = 3;
         int records = 200_000;
@@ -118,7 +118,7 @@ public final class PeersBench {
     }
 
     /** One system's figures in one run. */
-    record Figures(double piecesPerS, boolean fromLaunch, double p50Ms, double p99Ms, double achievedRate, int latencySamples, int checked) {}
+    record Figures(double piecesPerS, double p50Ms, double p99Ms, double achievedRate, int latencySamples, int checked) {}
 
     private final Options options;
     private final Path work;
@@ -162,8 +162,7 @@ public final class PeersBench {
                 System.out.println("|---|---|---|---|---|---|---|");
                 figures.forEach((system, runs) -> {
                     double rate = medianRate(system);
-                    System.out.printf("| %s | %,.0f%s | %s | %.1f | %.1f | %,.0f / %,.0f | %d x %d, 0 differ |%n", system, rate,
-                            runs.stream().anyMatch(Figures::fromLaunch) ? " (timed from the launch)" : "",
+                    System.out.printf("| %s | %,.0f | %s | %.1f | %.1f | %,.0f / %,.0f | %d x %d, 0 differ |%n", system, rate,
                             Double.isNaN(base) ? "-" : String.format("%.2f", rate / base),
                             median(runs.stream().mapToDouble(Figures::p50Ms).toArray()),
                             median(runs.stream().mapToDouble(Figures::p99Ms).toArray()), rate / 2,
@@ -262,51 +261,20 @@ public final class PeersBench {
         GluerWorkload workload = workload();
         Outputs outputs = new Outputs(options.partitions, Math.max(10_000, options.records * 2));
         try (Peer peer = open(system, runDir(system, run))) {
-            double rate;
-            boolean fromLaunch = false;
             long timeoutMs = 120_000 + options.records / 2L;
-            if (peer.fillsWhilePaused()) {
-                peer.start(outputs);
-                peer.awaitReady(120_000);
-                peer.pause();
-                long fillStart = System.nanoTime();
-                fill(peer, workload);
-                System.out.printf("[%s run %d] ready, paused (SIGSTOP); filled %,d records in %.1f s; resuming%n", system, run,
-                        options.records, seconds(fillStart));
-                peer.resume();
-                long resumedNs = System.nanoTime();
-                await(() -> peer.done(options.records), timeoutMs, system + " to apply " + options.records + " records", 50);
-                rate = options.records / seconds(resumedNs);
-                System.out.printf("[%s run %d] applied %,d records in %.2f s from the SIGCONT: %,.0f pieces/s%n",
-                        system, run, options.records, seconds(resumedNs), rate);
-            } else {
-                long fillStart = System.nanoTime();
-                fill(peer, workload);
-                System.out.printf("[%s run %d] filled %,d records in %.1f s; starting%n", system, run, options.records, seconds(fillStart));
-                long launchNs = System.nanoTime();
-                peer.start(outputs);
-                long startedNs = System.nanoTime();
-                // The first look that finds records applied starts the clock, and those already
-                // applied by then are left out: a node starts applying before it answers HTTP.
-                long[] first = new long[1];
-                await(() -> (first[0] = peer.progress()) > 0, timeoutMs, system + " to apply its first record", 20);
-                long firstNs = System.nanoTime();
-                await(() -> peer.done(options.records), timeoutMs, system + " to apply " + options.records + " records", 50);
-                double applySeconds = seconds(firstNs);
-                long counted = options.records - Math.min(first[0], options.records);
-                fromLaunch = counted < options.records / 2;
-                if (fromLaunch) {
-                    // Most was applied before the first look: too few records to time that way, so
-                    // the time from the launch, the processes' start included (marked in the table).
-                    rate = options.records / seconds(launchNs);
-                    System.out.printf("[%s run %d] %,d of %,d records applied before the first look; timed from the launch: %,.0f pieces/s%n",
-                            system, run, options.records - counted, options.records, rate);
-                } else {
-                    rate = counted / applySeconds;
-                    System.out.printf("[%s run %d] applied %,d records in %.2f s (%,d more before the first look, %.1f s after the start): %,.0f pieces/s%n",
-                            system, run, counted, applySeconds, options.records - counted, (firstNs - startedNs) / 1e9, rate);
-                }
-            }
+            peer.start(outputs);
+            peer.awaitReady(120_000);
+            peer.pause();
+            long fillStart = System.nanoTime();
+            fill(peer, workload);
+            System.out.printf("[%s run %d] ready, paused (SIGSTOP); filled %,d records in %.1f s; resuming%n", system, run,
+                    options.records, seconds(fillStart));
+            peer.resume();
+            long resumedNs = System.nanoTime();
+            await(() -> peer.done(options.records), timeoutMs, system + " to apply " + options.records + " records", 50);
+            double rate = options.records / seconds(resumedNs);
+            System.out.printf("[%s run %d] applied %,d records in %.2f s from the SIGCONT: %,.0f pieces/s%n",
+                    system, run, options.records, seconds(resumedNs), rate);
 
             long produced = options.records;
             double target = rate / 2;
@@ -334,7 +302,7 @@ public final class PeersBench {
             System.out.printf("[%s run %d] at %,.0f/s (offered %,.0f/s) for %d s: p50 %.1f ms, p99 %.1f ms, p99.9 %.1f ms over %,d results%n",
                     system, run, achieved, target, options.latencySeconds, p50, p99, Outputs.percentileMs(latencies, 0.999), latencies.length);
             int checked = verify(peer, workload.fold(), system, run);
-            return new Figures(rate, fromLaunch, p50, p99, achieved, latencies.length, checked);
+            return new Figures(rate, p50, p99, achieved, latencies.length, checked);
         }
     }
 

@@ -72,6 +72,10 @@ final class RingworkSystem implements Peer {
         return name;
     }
 
+    /**
+     * On the embedded log the bench appends beside the paused nodes: several processes may append
+     * to one log directory (each append takes the log's file lock), and an idle node holds none.
+     */
     @Override
     public void fill(List<NewRecord> records) {
         if (kafkaInput != null) {
@@ -162,15 +166,6 @@ final class RingworkSystem implements Peer {
         if (failed != null) throw new IllegalStateException("reading the results of " + name + " failed: " + failed, failed);
     }
 
-    /**
-     * On Kafka, and on the embedded log too: several processes may append to one log directory
-     * (each append takes the log's file lock), so the bench appends while the idle nodes are paused.
-     */
-    @Override
-    public boolean fillsWhilePaused() {
-        return true;
-    }
-
     /** Every partition owned by its target owner (the ring settled over all the nodes). */
     @Override
     public void awaitReady(long timeoutMs) throws Exception {
@@ -199,21 +194,9 @@ final class RingworkSystem implements Peer {
         for (NodeProcess node : nodes) node.resume();
     }
 
-    /** Records applied or rejected by the nodes as owners (a replica's copies are counted elsewhere). */
-    @Override
-    public long progress() throws Exception {
-        checkReader();
-        long sum = 0;
-        for (int i = 0; i < nodes.size(); i++) {
-            if (!nodes.get(i).isAlive()) continue;
-            String metrics = clients.get(i).get("/metrics").asText();
-            sum += metric(metrics, "ringwork_records_applied_total") + metric(metrics, "ringwork_records_rejected_total");
-        }
-        return sum;
-    }
-
     /**
-     * Every record applied: the owners' counts reach {@code total} and no node has a partition lag.
+     * Every record applied: the owners' counts of records applied or rejected (a replica's copies
+     * are counted elsewhere) reach {@code total}, and no node has a partition lag.
      * After a kill the victim's counts are gone, so then only the lags count.
      */
     @Override

@@ -60,6 +60,12 @@ public final class BenchMain {
                 "end-to-end latency on real nodes (embedded log) from a load generator in its own process: the peak, then "
                         + "runs at half of it, split into append, engine and feed; --nodes 1,3 --runs 3 --seconds 20 --fraction 0.5",
                 LatencyBench::main));
+        BENCHMARKS.put("peers", new Entry(
+                "ringwork on Kafka (1 and 3 nodes) and on its embedded log (1 and 3) against Kafka Streams (at_least_once, "
+                        + "exactly_once_v2) on one broker: pieces/s applying a filled input, p50/p99 at half of each one's peak, "
+                        + "failover after a SIGKILL, documents against the fold; --runs R (3) --records N (200000) --systems A,B "
+                        + "--failover A,B|none --latency-seconds S (10)",
+                io.ringwork.bench.peers.PeersBench::main));
         BENCHMARKS.put("cluster-sim", new Entry(
                 "the processing cluster in the simulator: seeded crashes, pauses, partitions, joins and leaves, "
                         + "invariants after every step; args: seeds (default 1000), first seed (default 1)",

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -96,7 +97,9 @@ class ElectionClusterTest {
         }
     }
 
+    /** 20 kills, about 2.5 minutes: a figure for the closing note, so it runs with -Pslow. */
     @Test
+    @Tag("slow")
     @Timeout(900)
     void aSuccessorLeadsSoonAfterTheLeadersNodeIsKilled() throws Exception {
         List<NodeProcess> nodes = new ArrayList<>();

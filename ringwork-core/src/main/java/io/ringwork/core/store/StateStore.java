@@ -125,6 +125,29 @@ public interface StateStore extends AutoCloseable {
     /** Up to {@code limit} states of the partition with keys after {@code afterKey} (null: from the first), in key order. */
     List<WriteSet.StateWrite> scan(int partition, String afterKey, int limit);
 
+    /**
+     * As {@link #scan}, only keys that start with {@code prefix}, after {@code afterKey} (null:
+     * from the prefix's first): it stops at the first key past the prefix. A store that can
+     * should not read that key's value (RocksDB's does not): a background loop that looks for a
+     * few {@code session/} keys must not read a page of the partition's other states each time.
+     */
+    default List<WriteSet.StateWrite> scanPrefix(int partition, String prefix, String afterKey, int limit) {
+        List<WriteSet.StateWrite> result = new java.util.ArrayList<>();
+        String after = afterKey != null && afterKey.compareTo(prefix) >= 0 ? afterKey : null;
+        int pageSize = Math.max(limit, 256);
+        while (true) {
+            List<WriteSet.StateWrite> page = scan(partition, after, pageSize);
+            for (WriteSet.StateWrite write : page) {
+                after = write.key();
+                if (write.key().compareTo(prefix) < 0) continue; // before the prefix
+                if (!write.key().startsWith(prefix)) return result;
+                result.add(write);
+                if (result.size() == limit) return result;
+            }
+            if (page.size() < pageSize) return result;
+        }
+    }
+
     /** The feed position the next change will get (0 for a new store). */
     long feedEnd();
 

@@ -207,10 +207,10 @@ public final class HealthService implements AutoCloseable {
     private void rescan(int partition, long epoch, long nowMs) {
         Map<String, HealthTarget> found = new HashMap<>();
         Map<HealthTarget, JsonNode> pendingFound = new HashMap<>();
-        String after = HealthTarget.KEY_PREFIX.substring(0, HealthTarget.KEY_PREFIX.length() - 1) + '.'; // just before "health/"
+        String after = null;
         scan:
         while (true) {
-            List<WriteSet.StateWrite> page = store.scan(partition, after, SCAN_PAGE);
+            List<WriteSet.StateWrite> page = store.scanPrefix(partition, HealthTarget.KEY_PREFIX, after, SCAN_PAGE);
             for (WriteSet.StateWrite write : page) {
                 if (!write.key().startsWith(HealthTarget.KEY_PREFIX)) break scan;
                 after = write.key();

@@ -94,9 +94,9 @@ final class SessionKeeper implements AutoCloseable {
         for (int partition : running) {
             // A partition this node just started running: its sessions start afresh at a full TTL.
             boolean fresh = !ran.contains(partition);
-            String after = SessionProcessor.KEY_PREFIX;
+            String after = null;
             while (present.size() < SESSIONS_MAX) {
-                List<WriteSet.StateWrite> page = node.store().scan(partition, after, PAGE);
+                List<WriteSet.StateWrite> page = node.store().scanPrefix(partition, SessionProcessor.KEY_PREFIX, after, PAGE);
                 boolean more = page.size() == PAGE;
                 for (WriteSet.StateWrite write : page) {
                     if (!write.key().startsWith(SessionProcessor.KEY_PREFIX)) {

@@ -842,6 +842,29 @@ public final class RocksStateStore implements StateStore {
         return result;
     }
 
+    @Override
+    public List<WriteSet.StateWrite> scanPrefix(int partition, String prefix, String afterKey, int limit) {
+        List<WriteSet.StateWrite> result = new ArrayList<>();
+        byte[] first = stateKey(partition, prefix);
+        try (RocksIterator it = db.newIterator(states)) {
+            if (afterKey != null && afterKey.compareTo(prefix) >= 0) {
+                byte[] after = stateKey(partition, afterKey);
+                it.seek(after);
+                if (it.isValid() && Arrays.equals(it.key(), after)) it.next();
+            } else {
+                it.seek(first);
+            }
+            for (; it.isValid() && result.size() < limit; it.next()) {
+                byte[] key = it.key();
+                // Past the prefix: stop before reading the value.
+                if (key.length < first.length || !Arrays.equals(key, 0, first.length, first, 0, first.length)) break;
+                result.add(new WriteSet.StateWrite(partition, new String(key, 2, key.length - 2, StandardCharsets.UTF_8),
+                        StoredState.fromBytes(it.value())));
+            }
+        }
+        return result;
+    }
+
     /** Drops changes that fell out of retention, in whole steps to keep range tombstones few. */
     private void trimChanges(WriteBatch batch, long feedEnd) throws RocksDBException {
         long below = feedEnd - changesRetained;

@@ -105,6 +105,12 @@ final class IngestHandlers {
      */
     private void appendProduced(HttpExchange exchange, List<EnvelopeParser.Envelope> envelopes) throws IOException {
         String producer = envelopes.get(0).producerId();
+        // The acknowledgement lists every new envelope in one record: bounded, and refused before
+        // anything is appended (a too-large ack after the append could only fail indefinitely).
+        if (envelopes.size() > ProducerProcessor.ACKS_MAX) {
+            throw ApiError.badRequest("a request with \"producerId\" holds at most " + ProducerProcessor.ACKS_MAX
+                    + " envelopes, got " + envelopes.size() + "; split it");
+        }
         for (int i = 0; i < envelopes.size(); i++) {
             EnvelopeParser.Envelope envelope = envelopes.get(i);
             if (!producer.equals(envelope.producerId())) {

@@ -146,6 +146,9 @@ class ProducerSeqApiTest {
                     .path("detail").asText()).contains("not above");
             assertThat(post(node, 400, one + ",\"producerId\":\"p\",\"seq\":1}\n" + one + "}\n").path("detail").asText())
                     .contains("same \"producerId\"");
+            StringBuilder many = new StringBuilder();
+            for (int seq = 0; seq <= 1024; seq++) many.append(one).append(",\"producerId\":\"p\",\"seq\":").append(seq).append("}\n");
+            assertThat(post(node, 400, many.toString()).path("detail").asText()).contains("at most 1024 envelopes");
             assertThat(logRecords(node)).as("nothing appended").isEqualTo(before);
             assertThat(post(node, 200, one + "}\n").path("appended").asInt()).as("without a producer: as before").isEqualTo(1);
         } finally {

@@ -10,7 +10,6 @@ import io.ringwork.core.record.NewRecord;
 import io.ringwork.core.store.StoredState;
 import io.ringwork.runtime.node.KeyReads;
 import io.ringwork.runtime.node.RingworkNode;
-import io.ringwork.runtime.store.RocksStateStore;
 import java.util.List;
 
 /**
@@ -24,7 +23,6 @@ import java.util.List;
 final class CoordLog {
     /** How long a write waits for its answer, and a read for the owner, before a 504. */
     static final long TIMEOUT_MS = 10_000;
-    private static final long POLL_MAX_MS = 8;
 
     private final RingworkNode node;
     private final Partitioner partitioner;
@@ -61,11 +59,10 @@ final class CoordLog {
      * applied the record and a write quorum holds it.
      */
     Answer await(String key, AppendResult appended) {
-        long deadlineNs = System.nanoTime() + TIMEOUT_MS * 1_000_000;
-        long pauseMs = 1;
+        OwnerWait wait = new OwnerWait(node.store(), TIMEOUT_MS);
         String lastProblem = "its owner had not applied it";
         while (true) {
-            long seen = progress();
+            wait.mark();
             try {
                 KeyReads.Read read = node.reads().fromOwner(key);
                 StoredState stored = read.state();
@@ -86,12 +83,12 @@ final class CoordLog {
                 if (e.status() < 500 || e.code().equals("outcome_unknown")) throw e;
                 lastProblem = e.getMessage();
             }
-            if (System.nanoTime() > deadlineNs) {
+            if (wait.expired()) {
                 throw new ApiError(504, "timeout", "the record for '" + key + "' is in the log (partition " + appended.partition()
                         + ", offset " + appended.offset() + ") but no answer came within " + TIMEOUT_MS + " ms (" + lastProblem
                         + "); it will take effect when the partition's owner applies it", false);
             }
-            pauseMs = pause(seen, pauseMs);
+            wait.pause();
         }
     }
 
@@ -104,11 +101,10 @@ final class CoordLog {
         } catch (LogException e) {
             throw new ApiError(503, "log_unavailable", "the log's end of partition " + partition + " is unknown: " + e.getMessage(), true);
         }
-        long deadlineNs = System.nanoTime() + TIMEOUT_MS * 1_000_000;
-        long pauseMs = 1;
+        OwnerWait wait = new OwnerWait(node.store(), TIMEOUT_MS);
         String lastProblem = "its checkpoint was behind";
         while (true) {
-            long seen = progress();
+            wait.mark();
             try {
                 KeyReads.Read read = node.reads().fromOwner(key);
                 if (KvAnswers.readable(read.checkpoint(), end)) return json(read.state());
@@ -116,11 +112,11 @@ final class CoordLog {
                 if (e.status() < 500) throw e;
                 lastProblem = e.getMessage();
             }
-            if (System.nanoTime() > deadlineNs) {
+            if (wait.expired()) {
                 throw new ApiError(504, "timeout", "the owner of '" + key + "' did not reach the log's end within " + TIMEOUT_MS
                         + " ms (" + lastProblem + "); a read changes nothing, retrying is safe", false);
             }
-            pauseMs = pause(seen, pauseMs);
+            wait.pause();
         }
     }
 
@@ -134,29 +130,5 @@ final class CoordLog {
         if (stored == null || stored.tombstone() || stored.processor().isEmpty() || stored.value() == null) return null;
         Object value = node.applier().decode(stored.version(), stored.processor(), stored.tombstone(), stored.value(), stored.ids()).value();
         return value instanceof JsonNode json ? json : null;
-    }
-
-    /** This node's store's write count, read before an ask so that a write after it ends the pause ({@link #pause}). */
-    private long progress() {
-        return node.store() instanceof RocksStateStore rocks ? rocks.progressCount() : 0;
-    }
-
-    /**
-     * Waits until this node's store moves after {@code seen} (a local owner committed, or a
-     * replicated write arrived) or {@code pauseMs} passed; returns the next pause: the same after
-     * a move, doubled (to {@link #POLL_MAX_MS}) after a quiet one. As {@link KvHandlers} waits.
-     */
-    private long pause(long seen, long pauseMs) {
-        try {
-            if (node.store() instanceof RocksStateStore rocks) {
-                if (rocks.awaitProgress(seen, pauseMs)) return pauseMs;
-            } else {
-                Thread.sleep(pauseMs);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ApiError(503, "interrupted", "the node is stopping", false);
-        }
-        return Math.min(POLL_MAX_MS, pauseMs * 2);
     }
 }

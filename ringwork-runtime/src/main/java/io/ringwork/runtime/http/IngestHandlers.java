@@ -68,7 +68,7 @@ final class IngestHandlers {
 
     private void appendEvents(HttpExchange exchange, byte[] body) throws IOException {
         List<EnvelopeParser.Envelope> envelopes = EnvelopeParser.parseEnvelopes(Exchanges.mediaType(exchange), body);
-        if (envelopes.get(0).producerId() != null || envelopes.stream().anyMatch(e -> e.producerId() != null)) {
+        if (envelopes.stream().anyMatch(e -> e.producerId() != null)) {
             appendProduced(exchange, envelopes);
             return;
         }

@@ -13,7 +13,6 @@ import io.ringwork.core.log.LogException;
 import io.ringwork.core.record.NewRecord;
 import io.ringwork.core.store.StoredState;
 import io.ringwork.runtime.node.KeyReads;
-import io.ringwork.runtime.store.RocksStateStore;
 import io.ringwork.runtime.node.RingworkNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -44,8 +43,6 @@ final class KvHandlers {
     static final long WRITE_TIMEOUT_MS = 10_000;
     /** How long a linearizable read waits for the owner to reach the log's end before a 504. */
     static final long READ_TIMEOUT_MS = 5_000;
-    /** The longest pause between two reads of the owner while waiting; the first is 1 ms. */
-    private static final long POLL_MAX_MS = 8;
 
     private final RingworkNode node;
     private final ReadHandlers reads;
@@ -182,7 +179,7 @@ final class KvHandlers {
      * retried until the deadline: the record is in the log, so the only honest failure is late.
      */
     private KvOutcome awaitOutcome(String key, String recordKey, AppendResult appended, String id) {
-        Backoff backoff = new Backoff(WRITE_TIMEOUT_MS);
+        OwnerWait backoff = new OwnerWait(node.store(), WRITE_TIMEOUT_MS);
         String lastProblem = "its owner had not applied it";
         while (true) {
             backoff.mark();
@@ -333,7 +330,7 @@ final class KvHandlers {
      * the read began, while the replica set does not change under it.
      */
     private KeyReads.Read quorum(String key, String recordKey) {
-        Backoff backoff = new Backoff(READ_TIMEOUT_MS);
+        OwnerWait backoff = new OwnerWait(node.store(), READ_TIMEOUT_MS);
         while (true) {
             backoff.mark();
             try {
@@ -401,7 +398,7 @@ final class KvHandlers {
         } catch (LogException e) {
             throw new ApiError(503, "log_unavailable", "the log's end of partition " + partition + " is unknown: " + e.getMessage(), true);
         }
-        Backoff backoff = new Backoff(READ_TIMEOUT_MS);
+        OwnerWait backoff = new OwnerWait(node.store(), READ_TIMEOUT_MS);
         String lastProblem = "its checkpoint was behind";
         while (true) {
             backoff.mark();
@@ -419,47 +416,6 @@ final class KvHandlers {
                         + "); a read changes nothing, so retrying is safe, or read ?consistency=local", false);
             }
             backoff.pause();
-        }
-    }
-
-    /**
-     * The waits between two asks of the owner or the replicas: until this node's store moves (a
-     * commit or a replicated write here, so a local owner's answer is asked for again at once) or
-     * 1 ms, doubling up to {@link #POLL_MAX_MS} while nothing moves, until a deadline.
-     */
-    private final class Backoff {
-        private final long deadlineNs;
-        private long pauseMs = 1;
-        private long seen;
-
-        Backoff(long timeoutMs) {
-            this.deadlineNs = System.nanoTime() + timeoutMs * 1_000_000;
-            mark();
-        }
-
-        /** Call before each ask: a write after this ends the next pause. */
-        void mark() {
-            seen = node.store() instanceof RocksStateStore rocks ? rocks.progressCount() : 0;
-        }
-
-        boolean expired() {
-            return System.nanoTime() > deadlineNs;
-        }
-
-        void pause() {
-            try {
-                boolean moved;
-                if (node.store() instanceof RocksStateStore rocks) {
-                    moved = rocks.awaitProgress(seen, pauseMs);
-                } else {
-                    Thread.sleep(pauseMs);
-                    moved = false;
-                }
-                if (!moved) pauseMs = Math.min(POLL_MAX_MS, pauseMs * 2);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ApiError(503, "interrupted", "the node is stopping", false);
-            }
         }
     }
 }

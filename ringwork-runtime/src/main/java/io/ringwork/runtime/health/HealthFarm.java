@@ -26,12 +26,16 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *
  * <p>Control: {@code POST /farm/flip?from=A&to=B&healthy=false} (HTTP targets A to B inclusive),
  * {@code GET /farm/stats} (totals, the gap extremes, how many targets got two checks closer than
- * {@code ?dupMs=}), {@code POST /farm/reset} (counts and gaps to zero). Thread-safe.
+ * {@code ?dupMs=}, and how many of them from two different nodes, named by the checks'
+ * {@code Ringwork-Checker} header), {@code POST /farm/reset} (counts and gaps to zero). Thread-safe.
  */
 public final class HealthFarm implements AutoCloseable {
     private final int targets;
     private final HttpServer http;
     private final AtomicLongArray checks, lastAtMs, minGapMs, maxGapMs;
+    /** Per target, the node that sent the last check, and the shortest gap between two checks from different nodes. */
+    private final java.util.concurrent.atomic.AtomicReferenceArray<String> lastBy;
+    private final AtomicLongArray minCrossGapMs;
     private final java.util.concurrent.atomic.AtomicIntegerArray unhealthy;
     private final List<ServerSocket> tcp = new ArrayList<>();
     private final List<Thread> acceptors = new ArrayList<>();
@@ -46,6 +50,8 @@ public final class HealthFarm implements AutoCloseable {
         this.lastAtMs = new AtomicLongArray(targets);
         this.minGapMs = new AtomicLongArray(targets);
         this.maxGapMs = new AtomicLongArray(targets);
+        this.lastBy = new java.util.concurrent.atomic.AtomicReferenceArray<>(targets);
+        this.minCrossGapMs = new AtomicLongArray(targets);
         this.unhealthy = new java.util.concurrent.atomic.AtomicIntegerArray(targets);
         this.tcpChecks = new AtomicLongArray(tcpTargets);
         reset();
@@ -108,6 +114,8 @@ public final class HealthFarm implements AutoCloseable {
             lastAtMs.set(n, 0);
             minGapMs.set(n, Long.MAX_VALUE);
             maxGapMs.set(n, 0);
+            lastBy.set(n, null);
+            minCrossGapMs.set(n, Long.MAX_VALUE);
         }
     }
 
@@ -154,12 +162,19 @@ public final class HealthFarm implements AutoCloseable {
             return;
         }
         long nowMs = System.currentTimeMillis();
+        String checker = exchange.getRequestHeaders().getFirst(HealthProbe.CHECKER_HEADER);
         checks.incrementAndGet(n);
-        long last = lastAtMs.getAndSet(n, nowMs);
+        long last;
+        String lastChecker;
+        synchronized (this) { // the time and the checker of the previous check, as one pair
+            last = lastAtMs.getAndSet(n, nowMs);
+            lastChecker = lastBy.getAndSet(n, checker == null ? "" : checker);
+        }
         if (last != 0) {
             long gap = nowMs - last;
             minGapMs.accumulateAndGet(n, gap, Math::min);
             maxGapMs.accumulateAndGet(n, gap, Math::max);
+            if (!java.util.Objects.equals(lastChecker, checker == null ? "" : checker)) minCrossGapMs.accumulateAndGet(n, gap, Math::min);
         }
         if (unhealthy.get(n) == 1) answer(exchange, 503, "down " + n);
         else answer(exchange, 200, "ok " + n);
@@ -194,7 +209,7 @@ public final class HealthFarm implements AutoCloseable {
 
     /** Totals over the HTTP targets: checks, the fewest and most per target, the longest gap, and duplicates (gaps under {@code dupMs}). */
     public ObjectNode stats(long dupMs) {
-        long total = 0, min = Long.MAX_VALUE, max = 0, duplicated = 0, unchecked = 0;
+        long total = 0, min = Long.MAX_VALUE, max = 0, duplicated = 0, duplicatedAcross = 0, unchecked = 0;
         for (int n = 0; n < targets; n++) {
             long c = checks.get(n);
             total += c;
@@ -202,10 +217,12 @@ public final class HealthFarm implements AutoCloseable {
             max = Math.max(max, c);
             if (c == 0) unchecked++;
             if (minGapMs.get(n) < dupMs) duplicated++;
+            if (minCrossGapMs.get(n) < dupMs) duplicatedAcross++;
         }
         ObjectNode json = JsonStateCodec.mapper().createObjectNode().put("targets", targets).put("checks", total)
                 .put("minPerTarget", min).put("maxPerTarget", max).put("unchecked", unchecked)
-                .put("longestGapMs", longestGapMs(System.currentTimeMillis())).put("duplicated", duplicated);
+                .put("longestGapMs", longestGapMs(System.currentTimeMillis())).put("duplicated", duplicated)
+                .put("duplicatedAcrossCheckers", duplicatedAcross);
         var tcpJson = json.putArray("tcpChecks");
         for (int k = 0; k < tcpChecks.length(); k++) tcpJson.add(tcpChecks.get(k));
         return json;

@@ -21,6 +21,8 @@ import java.util.concurrent.Executors;
 final class HealthProbe implements AutoCloseable {
     /** The body bytes read to look for {@code bodyContains}; the rest is not read. */
     static final int BODY_READ_MAX_BYTES = 64 << 10;
+    /** The header naming the node that sent an HTTP check. */
+    static final String CHECKER_HEADER = "Ringwork-Checker";
 
     /** What one check found: passed or not, its latency (-1 without an answer) and why it failed. */
     record Outcome(boolean passed, long latencyMs, String error) {}
@@ -30,6 +32,13 @@ final class HealthProbe implements AutoCloseable {
             .followRedirects(HttpClient.Redirect.NEVER)
             .connectTimeout(Duration.ofSeconds(5))
             .build();
+
+    /** This node's id, sent as {@code Ringwork-Checker} so a target's operator sees which node checks it. */
+    private final String checker;
+
+    HealthProbe(String checker) {
+        this.checker = checker;
+    }
 
     Outcome check(HealthTarget target) {
         long startNs = System.nanoTime();
@@ -52,7 +61,8 @@ final class HealthProbe implements AutoCloseable {
     /** Null when the answer passes, else why not. */
     private String checkHttp(HealthTarget target) throws IOException, InterruptedException {
         HttpRequest request = HttpRequest.newBuilder(URI.create(target.http())).timeout(Duration.ofMillis(target.timeoutMs()))
-                .header("User-Agent", "ringwork-health").GET().build();
+                .header("User-Agent", "ringwork-health")
+                .header(CHECKER_HEADER, checker).GET().build();
         HttpResponse<InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
         try (InputStream body = response.body()) {
             if (!target.statusPasses(response.statusCode())) {

@@ -92,7 +92,7 @@ public final class HealthService implements AutoCloseable {
     private final Partitioner partitioner;
     private final Supplier<MembershipService> membership;
     private final HealthGossip gossip;
-    private final HealthProbe probe = new HealthProbe();
+    private final HealthProbe probe;
     private final ExecutorService checks = Executors.newVirtualThreadPerTaskExecutor();
     private final Semaphore slots = new Semaphore(CONCURRENCY_MAX);
     /** Targets this node checks now, by id; only the scheduler thread changes the key set. */
@@ -115,6 +115,7 @@ public final class HealthService implements AutoCloseable {
     public HealthService(String self, StateStore store, io.ringwork.core.log.RecordLog log, ClusterService cluster, int partitions,
                          Supplier<MembershipService> membership) {
         this.self = self;
+        this.probe = new HealthProbe(self);
         this.store = store;
         this.log = log;
         this.cluster = cluster;

@@ -34,6 +34,7 @@ final class ChaosCluster implements AutoCloseable {
     private final Map<String, NodeProcess> processes = new ConcurrentHashMap<>();
     private final Map<String, State> states = new ConcurrentHashMap<>();
     private final Map<String, String> urls = new ConcurrentHashMap<>();
+    private final Map<String, RingworkClient> clients = new ConcurrentHashMap<>();
     private final Map<String, String> binds = new ConcurrentHashMap<>();
     private final List<NodeProcess> everStarted = new ArrayList<>();
     private final Thread shutdownHook = new Thread(this::killAll, "chaos-cleanup");
@@ -157,8 +158,15 @@ final class ChaosCluster implements AutoCloseable {
         return states.get(id) == State.UP ? urls.get(id) : null;
     }
 
+    /**
+     * A client of the node, one per URL and timeout for the whole run: each client holds its own
+     * keep-alive connections, and a client per request (the producer sends 40 batches a second)
+     * left idle connections open until the garbage collector found them, past the node's limit of
+     * connections per address (a 503 that failed a demo).
+     */
     RingworkClient client(String id, Duration timeout) {
-        return new RingworkClient(urls.get(id), timeout);
+        String url = urls.get(id);
+        return clients.computeIfAbsent(url + " " + timeout.toMillis(), k -> new RingworkClient(url, timeout));
     }
 
     /**

@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,7 +19,6 @@ import org.junit.jupiter.api.io.TempDir;
  * anomalies by name, result); the technical report goes to a file named at the end. A short run:
  * 3 real nodes, 8 s of events, one kill.
  */
-@Tag("slow") // a run in the fresh-clone CI ended in 503 busy (256 connections from one address): under investigation
 class DemoSummaryTest {
     @Test
     @Timeout(300)

@@ -85,6 +85,17 @@ public final class BenchMain {
             BENCHMARKS.forEach((name, e) -> System.err.printf("  %-19s %s%n", name, e.description()));
             System.exit(2);
         }
-        entry.command().run(Arrays.copyOfRange(args, 1, args.length));
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        if (rest.length > 0 && (rest[0].equals("--help") || rest[0].equals("-h"))) {
+            System.out.printf("ringwork bench %s: %s%n", args[0], entry.description());
+            return;
+        }
+        try {
+            entry.command().run(rest);
+        } catch (IllegalArgumentException e) {
+            // A bad option or value (NumberFormatException is one): one line and the usage, not a stack trace.
+            System.err.printf("ringwork bench %s: %s%n  %s%n", args[0], e.getMessage(), entry.description());
+            System.exit(2);
+        }
     }
 }

@@ -42,6 +42,8 @@ public final class LatencyBench {
     private int connections = 8;
     private int peakSeconds = 10;
     private final List<String> nodeArgs = new ArrayList<>();
+    /** Keep the nodes' directories (their logs) after the run and print where they are. */
+    private boolean keepLogs;
 
     public static void main(String[] args) throws Exception {
         LatencyBench bench = new LatencyBench();
@@ -58,8 +60,12 @@ public final class LatencyBench {
                 case "--connections" -> bench.connections = Integer.parseInt(value);
                 case "--peak-seconds" -> bench.peakSeconds = Integer.parseInt(value);
                 case "--node-arg" -> bench.nodeArgs.add(value);
+                case "--keep-logs" -> {
+                    bench.keepLogs = true;
+                    i--; // a flag without a value
+                }
                 default -> throw new IllegalArgumentException("unknown option " + args[i] + " (--nodes --runs --seconds --warmup"
-                        + " --fraction --rate --batch --connections --peak-seconds --node-arg)");
+                        + " --fraction --rate --batch --connections --peak-seconds --node-arg --keep-logs)");
             }
         }
         for (int n : bench.sizes) bench.run(n);
@@ -114,7 +120,8 @@ public final class LatencyBench {
             System.out.println();
         } finally {
             for (NodeProcess node : nodes) node.close();
-            deleteTree(dir);
+            if (keepLogs) System.out.println("the nodes' directories and logs are kept in " + dir);
+            else deleteTree(dir);
         }
     }
 

@@ -80,6 +80,8 @@ public final class ChaosRun {
     private final Path work;
     private final PrintStream out;
     private final List<Injected> injected = new ArrayList<>();
+    /** Per kill, ms until every survivor listed the killed node dead (kills some survivor never saw within the outage are left out and printed). */
+    private final List<Long> detections = new ArrayList<>();
     private final Map<String, FeedFollower> followers = new ConcurrentHashMap<>();
     private final FeedHistory firstArrivals = new FeedHistory("any");
     private final Set<String> seenAnywhere = FeedFollower.newSeenSet();
@@ -218,6 +220,11 @@ public final class ChaosRun {
             ChaosFigures figures = report.figures(faultFigures, anomalies, drained);
             this.figures = figures;
             report.printFaults(figures, faultFigures);
+            if (!detections.isEmpty()) {
+                ChaosFigures.Spread detected = ChaosFigures.Spread.of(detections);
+                out.printf("  detection over %d kills: every survivor listed the killed node dead after p50 %d ms, p99 %d ms, max %d ms"
+                        + " (polled every %d ms)%n", detected.count(), detected.p50Ms(), detected.p99Ms(), detected.maxMs(), DeathWatch.POLL_MS);
+            }
             report.timeline();
             out.printf("  keys checked %,d on %d nodes (%s); records %,d, dead letters expected %,d%n", expected.size(),
                     cluster.upNodes().size(), ownership == null ? "no ownership in /v1/cluster: every node checked as a replica"
@@ -361,9 +368,18 @@ public final class ChaosRun {
         switch (fault.kind()) {
             case KILL -> {
                 long pid = cluster.pid(id);
+                List<String> survivors = cluster.upNodes().stream().filter(n -> !n.equals(id)).toList();
+                long killedAtNs = System.nanoTime();
                 cluster.kill(id);
                 out.printf("  t=%4.1fs KILL %s (SIGKILL pid %d)%n", startMs / 1000.0, id, pid);
-                Thread.sleep(fault.outageMs()); // the planned outage, even when this fault started late
+                // Detection, while the outage lasts: when every survivor's membership lists the node dead.
+                DeathWatch.Seen seen = DeathWatch.await(cluster, id, survivors, killedAtNs, fault.outageMs());
+                if (seen.complete()) detections.add(seen.everyMs());
+                out.printf("  t=%4.1fs %s%n", nowMs() / 1000.0, seen.complete()
+                        ? "every survivor lists " + id + " dead, after " + seen.everyMs() + " ms (each: " + seen.bySurvivor() + ")"
+                        : "not every survivor listed " + id + " dead within the outage (" + seen.bySurvivor() + ")");
+                long leftNs = killedAtNs + fault.outageMs() * 1_000_000 - System.nanoTime();
+                if (leftNs > 0) Thread.sleep(leftNs / 1_000_000); // the planned outage, even when this fault started late
                 start(cluster, id);
                 readyMs = nowMs();
                 out.printf("  t=%4.1fs restarted %s (pid %d), same data dir%n", readyMs / 1000.0, id, cluster.pid(id));

@@ -24,6 +24,7 @@ class ChaosRunTest {
         String report = bytes.toString(StandardCharsets.UTF_8);
         System.out.println(report);
         assertTrue(report.contains("KILL n") && report.contains("JOIN n4"), report);
+        assertTrue(report.contains("detection over 1 kills: every survivor listed the killed node dead after"), report);
         assertTrue(report.contains("anomalies: lost 0, duplicated 0, reordered 0, divergent 0"), report);
         assertEquals(0, code, report);
         assertTrue(ProcessHandle.current().children().noneMatch(ProcessHandle::isAlive), "a node process outlived the run");

@@ -394,9 +394,9 @@ public final class PartitionLeader {
                 follower.toldDurable = ReplicaMessage.NOTHING_DURABLE; // it may have restarted: tell it again
                 emit(to, follower, hello(follower.role), effects);
             }
-            // The durable frontier rides on commits; when none went out since the last tick (an idle
-            // partition, or the last commit before a pause), it goes on its own. One message per
-            // member per tick at most, and none while commits flow.
+            // The durable frontier goes out as it advances (settle) and rides on commits; a member
+            // not told yet when no commit went out since the last tick (its link was down when the
+            // frontier moved) is told here. One message per member per tick at most.
             if (follower.state != LinkState.DOWN && follower.sent == follower.sentAtTick) tellDurable(to, follower, effects);
             follower.sentAtTick = follower.sent;
             for (int pages = 0; follower.state == LinkState.SNAPSHOTTING && pages < maxPages && hasRoom.test(to); pages++) {
@@ -481,6 +481,13 @@ public final class PartitionLeader {
         // Now the changes: this node's feed takes a change only once a quorum holds its commit.
         if (lastDurableSeq > frontierBefore) {
             effects.fed().addAll(machine.promote(storedTerm, lastDurableSeq, durableCheckpoint));
+            // And the replicas' feeds, at once: waiting for the next commit to carry the frontier
+            // (or for a tick, 20 ms, when none follows) held every change on a replica's feed for
+            // one more commit interval of its partition. One small message per member per advance,
+            // batched on the member's link with the commits.
+            for (var entry : followers.entrySet()) {
+                if (entry.getValue().state != LinkState.DOWN) tellDurable(entry.getKey(), entry.getValue(), effects);
+            }
         }
     }
 

@@ -14,8 +14,13 @@ import io.ringwork.core.store.StoredState;
 import io.ringwork.core.store.StoredTerm;
 import io.ringwork.core.store.WriteSet;
 import io.ringwork.core.store.WriteSet.StateWrite;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** A change reaches a node's feed only once a write quorum holds its commit (the owner's and a replica's side). */
@@ -54,14 +59,52 @@ class FeedAfterDurabilityTest {
                 List.of(change(key, version)), List.of()), () -> {});
     }
 
-    /** Delivers {@code effects}' messages to {@code to} only and hands its answers back; returns the owner's effects. */
+    /**
+     * What the owner sent and no member received yet, per member, in order: as on the node, where
+     * each member's link carries every message in the order it was made (the owner matches
+     * answers to messages by their count).
+     */
+    private final Map<String, ArrayDeque<ReplicaMessage>> links = new HashMap<>();
+    private final Set<Effects> posted = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+
+    private Effects post(Effects effects) {
+        if (posted.add(effects)) {
+            for (Outbound out : effects.messages()) links.computeIfAbsent(out.to(), k -> new ArrayDeque<>()).add(out.message());
+        }
+        return effects;
+    }
+
+    /**
+     * Delivers to {@code to} everything its link holds, {@code effects}' messages included, and
+     * hands its answers back, until its link is empty (what the answers make for {@code to} goes
+     * too; what they make for others waits on those links); returns the owner's effects of each answer.
+     */
     private List<Effects> deliverTo(String to, PartitionFollower follower, Effects effects) {
+        post(effects);
         List<Effects> answers = new ArrayList<>();
-        for (Outbound out : effects.messages()) {
-            if (!out.to().equals(to)) continue;
-            answers.add(leader.onAck(to, follower.receive(out.message()).ack()));
+        ArrayDeque<ReplicaMessage> link = links.computeIfAbsent(to, k -> new ArrayDeque<>());
+        while (!link.isEmpty()) {
+            assertThat(answers.size()).as("messages to %s without end", to).isLessThan(1_000);
+            answers.add(post(leader.onAck(to, follower.receive(link.poll()).ack())));
         }
         return answers;
+    }
+
+    /** Delivers to {@code to} what its link holds now; what the answers make waits on the links. */
+    private List<Effects> deliverOnce(String to, PartitionFollower follower, Effects effects) {
+        post(effects);
+        List<Effects> answers = new ArrayList<>();
+        ArrayDeque<ReplicaMessage> link = links.computeIfAbsent(to, k -> new ArrayDeque<>());
+        for (int i = 0, now = link.size(); i < now; i++) answers.add(post(leader.onAck(to, follower.receive(link.poll()).ack())));
+        return answers;
+    }
+
+    /** Delivers to {@code to} only what its link holds now, and holds back what the answers make (the owner dies). */
+    private void deliverAndLoseTheAnswers(String to, PartitionFollower follower, Effects effects) {
+        post(effects);
+        ArrayDeque<ReplicaMessage> link = links.computeIfAbsent(to, k -> new ArrayDeque<>());
+        int now = link.size();
+        for (int i = 0; i < now; i++) leader.onAck(to, follower.receive(link.poll()).ack());
     }
 
     private static <T extends ReplicaMessage> List<T> sent(Effects effects, String to, Class<T> kind) {
@@ -91,27 +134,48 @@ class FeedAfterDurabilityTest {
         deliverTo("b", followerB, lead());
         Effects first = commit("k", 5);
         assertThat(sent(first, "b", Commit.class).get(0).durableSeq()).as("the frontier before it").isEqualTo(-1);
-        deliverTo("b", followerB, first);
+        post(first);
+        ReplicaMessage commit = links.get("b").poll();
+        Effects answered = leader.onAck("b", followerB.receive(commit).ack());
         assertThat(versions(b)).as("b holds it, but b cannot know a quorum does").isEmpty();
         assertThat(b.get(0, "k").version()).isEqualTo(5);
-        // The next commit carries the frontier: commit 0 is durable.
-        Effects second = commit("k", 6);
-        assertThat(sent(second, "b", Commit.class).get(0).durableSeq()).isZero();
-        deliverTo("b", followerB, second);
+        // b's answer made commit 0 durable: the owner says so at once, without waiting for a next commit.
+        assertThat(sent(answered, "b", Durable.class)).containsExactly(new Durable(0, T1, 0));
+        assertThat(sent(answered, "c", Durable.class)).as("c too, on its link").containsExactly(new Durable(0, T1, 0));
+        deliverTo("b", followerB, answered);
         assertThat(versions(b)).containsExactly(5L);
+        // A next commit carries the frontier as well.
+        assertThat(sent(commit("k", 6), "b", Commit.class).get(0).durableSeq()).isZero();
     }
 
     @Test
-    void a_quiet_owner_says_how_far_commits_are_durable_on_its_own_once_per_advance() {
+    void a_quiet_owner_says_nothing_more_once_every_member_was_told() {
         deliverTo("b", followerB, lead());
         deliverTo("b", followerB, commit("k", 5));
-        Effects busyTick = leader.tick(0, to -> true, 1);
-        assertThat(sent(busyTick, "b", Durable.class)).as("a commit went out since the last tick").isEmpty();
-        Effects quietTick = leader.tick(20, to -> true, 1);
-        assertThat(sent(quietTick, "b", Durable.class)).containsExactly(new Durable(0, T1, 0));
-        deliverTo("b", followerB, quietTick);
+        assertThat(versions(b)).as("told when the frontier moved").containsExactly(5L);
+        assertThat(sent(leader.tick(0, to -> true, 1), "b", Durable.class)).isEmpty();
+        assertThat(sent(leader.tick(20, to -> true, 1), "b", Durable.class)).as("nothing new to say").isEmpty();
+    }
+
+    @Test
+    void a_member_whose_word_of_the_frontier_was_lost_is_told_by_a_tick() {
+        deliverTo("b", followerB, lead());
+        deliverTo("c", followerC, Effects.none()); // c's Hello and the first frontier
+        post(commit("k", 5));
+        // c answers the commit first: a and c are a quorum, and the owner says so to both.
+        post(leader.onAck("c", followerC.receive(links.get("c").poll()).ack()));
+        assertThat(links.get("c")).containsExactly(new Durable(0, T1, 0));
+        leader.linkFailed("c", 0);
+        links.get("c").clear(); // that word is lost with c's link
+        deliverTo("b", followerB, Effects.none());
         assertThat(versions(b)).containsExactly(5L);
-        assertThat(sent(leader.tick(40, to -> true, 1), "b", Durable.class)).as("nothing new to say").isEmpty();
+        assertThat(versions(c)).isEmpty();
+        // c's link comes back with a Hello at the retry; the frontier follows on the next quiet tick.
+        Effects retry = leader.tick(200, to -> true, 1);
+        assertThat(sent(retry, "c", ReplicaMessage.Hello.class)).hasSize(1);
+        deliverTo("c", followerC, retry);
+        deliverTo("c", followerC, leader.tick(220, to -> true, 1));
+        assertThat(versions(c)).containsExactly(5L);
     }
 
     @Test
@@ -129,10 +193,14 @@ class FeedAfterDurabilityTest {
     @Test
     void an_owner_tells_the_last_commits_durability_before_its_release() {
         deliverTo("b", followerB, lead());
-        deliverTo("b", followerB, commit("k", 5));
+        deliverAndLoseTheAnswers("b", followerB, commit("k", 5)); // the frontier's word to b is lost with its link
+        leader.linkFailed("b", 0);
+        deliverTo("b", followerB, leader.tick(200, to -> true, 1)); // a Hello again
         Effects released = leader.released(5);
         List<ReplicaMessage> toB = released.messages().stream().filter(o -> o.to().equals("b")).map(Outbound::message).toList();
         assertThat(toB).containsExactly(new Durable(0, T1, 0), new ReplicaMessage.Released(0, T1, 5));
+        List<ReplicaMessage> toC = released.messages().stream().filter(o -> o.to().equals("c")).map(Outbound::message).toList();
+        assertThat(toC).as("c was told when the frontier moved").containsExactly(new ReplicaMessage.Released(0, T1, 5));
     }
 
     @Test
@@ -146,8 +214,8 @@ class FeedAfterDurabilityTest {
     void changes_of_a_term_that_ended_unsaid_are_fed_once_a_newer_term_covers_their_records() {
         deliverTo("b", followerB, lead());
         deliverTo("b", followerB, commit("k", 5));
-        deliverTo("b", followerB, commit("j", 7));
-        assertThat(versions(b)).as("j's commit said k's durable").containsExactly(5L);
+        deliverAndLoseTheAnswers("b", followerB, commit("j", 7));
+        assertThat(versions(b)).as("k's durability was said, j's not").containsExactly(5L);
         // a dies before saying j's durable. c takes over under 2/c from checkpoint 5 (it had k@5, not j@7).
         Term t2 = new Term(2, "c");
         followerB.receive(new ReplicaMessage.Hello(0, t2, ReplicaMessage.Role.REPLICA, 0, 5, 5));
@@ -165,7 +233,7 @@ class FeedAfterDurabilityTest {
     @Test
     void a_newer_change_of_a_key_takes_its_older_staged_change_with_it_in_order() {
         deliverTo("b", followerB, lead());
-        deliverTo("b", followerB, commit("k", 5));
+        deliverAndLoseTheAnswers("b", followerB, commit("k", 5)); // b holds k@5 staged; the word of its durability never comes
         // a dies; c leads from checkpoint 3 (below 5) and its first commit holds k@9, checkpoint 4 only.
         Term t2 = new Term(2, "c");
         followerB.receive(new ReplicaMessage.Hello(0, t2, ReplicaMessage.Role.REPLICA, 0, 3, 3));
@@ -177,7 +245,7 @@ class FeedAfterDurabilityTest {
     @Test
     void staged_changes_survive_a_restart_and_the_same_terms_word_feeds_them() {
         deliverTo("b", followerB, lead());
-        deliverTo("b", followerB, commit("k", 5));
+        deliverAndLoseTheAnswers("b", followerB, commit("k", 5)); // b holds k@5 staged; the word of its durability never comes
         // b restarts: a new follower on the same store, which knows the term it had.
         PartitionFollower restarted = new PartitionFollower(ProcessingMachine.of(0, b));
         assertThat(b.stagedCount(0)).isEqualTo(1);
@@ -187,7 +255,7 @@ class FeedAfterDurabilityTest {
     @Test
     void a_durability_word_of_an_older_term_feeds_nothing() {
         deliverTo("b", followerB, lead());
-        deliverTo("b", followerB, commit("k", 5));
+        deliverAndLoseTheAnswers("b", followerB, commit("k", 5)); // b holds k@5 staged; the word of its durability never comes
         followerB.receive(new ReplicaMessage.Hello(0, new Term(2, "c"), ReplicaMessage.Role.REPLICA, 0, 0, 0));
         PartitionFollower.Outcome stale = followerB.receive(new Durable(0, T1, 0));
         assertThat(stale.ack().status()).isEqualTo(ReplicaAck.Status.STALE_TERM);
@@ -215,12 +283,9 @@ class FeedAfterDurabilityTest {
         Effects hellos = lead();
         deliverTo("c", followerC, hellos);
         assertThat(leader.durableSeq()).as("a and c hold a's starting state").isEqualTo(-1);
-        leader.tick(0, to -> true, 1);
-        Effects quiet = leader.tick(20, to -> true, 1);
-        assertThat(sent(quiet, "b", Durable.class)).containsExactly(new Durable(0, T1, -1));
+        assertThat(links.get("b")).as("the frontier went out to b as it moved").contains(new Durable(0, T1, -1));
         // b, still running the partition, refuses the Hello (a starts a catch-up) and the frontier.
-        List<Effects> refused = deliverTo("b", followerB, hellos);
-        deliverTo("b", followerB, quiet);
+        List<Effects> refused = deliverOnce("b", followerB, hellos);
         followerB.reset(); // b stops running it
         Effects pending = refused.get(0);
         for (long now = 40; now <= 200; now += 20) {

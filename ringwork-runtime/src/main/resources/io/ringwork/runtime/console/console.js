@@ -234,6 +234,7 @@ window.addEventListener('unhandledrejection', e => window.ringworkErrors.push('u
     }
     const t1 = Math.max(...all.map(p => p.t)), t0 = Math.min(t1 - 60000, Math.min(...all.map(p => p.t)));
     const max = Math.max(1, ...all.map(p => p.v)) * 1.1;
+    $(id).dataset.max = max.toFixed(2); // the top of the scale, for a test to read
     const x = t => L + ((t - t0) / Math.max(1, t1 - t0)) * (W - L - 4), y = v => T + (1 - v / max) * (H - T - B);
     for (const f of [0, 0.5, 1]) {
       parts.push(svg('line', { x1: L, x2: W - 4, y1: y(max * f), y2: y(max * f), stroke: '#dde1e6', 'stroke-width': 1 }));
@@ -347,7 +348,7 @@ window.addEventListener('unhandledrejection', e => window.ringworkErrors.push('u
       const s = await api('/v1/services/' + seg(name));
       $('services-error').textContent = '';
       table('services', ['instance', 'address', { num: 'port' }, 'meta'], s.instances.map(i => [
-        i.instance, i.address, { v: i.port, num: true }, Object.entries(i.meta || {}).map(([k, v]) => k + '=' + v).join(' ')]));
+        i.instance, i.address, { v: String(i.port), num: true }, Object.entries(i.meta || {}).map(([k, v]) => k + '=' + v).join(' ')]));
     } catch (err) {
       $('services-error').textContent = name + ': ' + err.message;
       if (err.status >= 400 && err.status < 500) table('services', ['instance'], []); // not the last service's list under this name

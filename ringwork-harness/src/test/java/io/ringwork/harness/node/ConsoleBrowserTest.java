@@ -35,6 +35,7 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -73,7 +74,8 @@ class ConsoleBrowserTest {
                      healthy: text('health-healthy'), unhealthy: text('health-unhealthy'), unknown: text('health-unknown'),
                      notHealthy: [...document.querySelectorAll('#health-list tr[data-target]')].map(r => r.dataset.target),
                      transitions: text('health-transitions'), elections: text('elections'), services: text('services'),
-                     kvKeys: text('kv-keys'), browserOut: text('browser-out'),
+                     target: text('health-target'), kvKeys: text('kv-keys'),
+                     kvRows: document.querySelectorAll('#kv-keys button').length, kvMore: !document.getElementById('kv-more').hidden, browserOut: text('browser-out'),
                      throughputPoints: [...document.querySelectorAll('#chart-throughput polyline')].map(l => l.getAttribute('points').split(' ').length),
                      throughputTop: document.getElementById('chart-throughput').dataset.max || '0',
                      errors: window.ringworkErrors === undefined ? ['console.js did not run'] : window.ringworkErrors.slice() };
@@ -114,6 +116,13 @@ class ConsoleBrowserTest {
                         + "\",\"intervalMs\":1000,\"timeoutMs\":800,\"failureThreshold\":1,\"successThreshold\":1}", 200);
             }
             call("PUT", url + "/v1/kv/console/k1", "{\"shown\":true}", 200);
+            // Two pages of 50 keys, written at once.
+            List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> puts = new ArrayList<>();
+            for (int i = 0; i < 55; i++) {
+                puts.add(HTTP.sendAsync(request("PUT", url + "/v1/kv/page/" + (100 + i), Integer.toString(i), "application/json").build(),
+                        HttpResponse.BodyHandlers.ofString()));
+            }
+            for (var put : puts) assertThat(put.get(30, TimeUnit.SECONDS).statusCode()).as("PUT page/...").isEqualTo(200);
             call("POST", url + "/v1/gluer/acme/doc-1?op=put", "{\"title\":\"Dune\"}", 200);
             String session = call("POST", url + "/v1/sessions", "{\"ttlMs\":120000}", 200).path("session").asText();
             call("POST", url + "/v1/elections/scheduler/campaign", "{\"candidate\":\"worker-7\",\"session\":\"" + session + "\"}", 200);
@@ -128,7 +137,7 @@ class ConsoleBrowserTest {
             browser.findElement(By.id("token-save")).click();
 
             // 2. With it: members, states, partition owners and the ring as /v1/cluster has them.
-            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> matchesCluster(view(page), url, 3));
+            await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> matchesCluster(view(page), url));
             Map<String, Object> shown = view(page);
             assertThat(shown.get("memberCount")).isEqualTo("3");
             assertThat(shown.get("alive")).isEqualTo("3");
@@ -159,6 +168,11 @@ class ConsoleBrowserTest {
                 return "3".equals(v.get("healthy")) && List.of("t-2").equals(v.get("notHealthy"))
                         && String.valueOf(v.get("transitions")).contains("t-3unhealthyhealthy");
             });
+            browser.findElement(By.xpath("//table[@id='health-list']//button[text()='t-2']")).click();
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).until(() -> {
+                String target = String.valueOf(view(page).get("target"));
+                return target.contains("t-2: unhealthy, checked by") && target.contains("uptime");
+            });
             JsonNode health = call("GET", url + "/v1/health", null, 200);
             assertThat(health.path("counts").path("healthy").asInt()).isEqualTo(3);
             assertThat(health.path("counts").path("unhealthy").asInt()).isEqualTo(1);
@@ -174,6 +188,19 @@ class ConsoleBrowserTest {
             browser.findElement(By.xpath("//table[@id='kv-keys']//button[text()='console/k1']")).click();
             await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250))
                     .until(() -> String.valueOf(view(page).get("browserOut")).contains("\"shown\": true"));
+            WebElement prefix = browser.findElement(By.id("kv-prefix"));
+            prefix.clear();
+            prefix.sendKeys("page/");
+            browser.findElement(By.cssSelector("#kv-form button[type=submit]")).click();
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).until(() -> {
+                Map<String, Object> v = view(page);
+                return ((Number) v.get("kvRows")).intValue() == 50 && String.valueOf(v.get("kvKeys")).contains("page/149") && Boolean.TRUE.equals(v.get("kvMore"));
+            });
+            browser.findElement(By.id("kv-more")).click();
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).until(() -> {
+                Map<String, Object> v = view(page);
+                return ((Number) v.get("kvRows")).intValue() == 5 && String.valueOf(v.get("kvKeys")).contains("page/154") && Boolean.FALSE.equals(v.get("kvMore"));
+            });
             browser.findElement(By.id("doc-tenant")).sendKeys("acme");
             browser.findElement(By.id("doc-content")).sendKeys("doc-1");
             browser.findElement(By.cssSelector("#doc-form button[type=submit]")).click();
@@ -187,12 +214,12 @@ class ConsoleBrowserTest {
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
                 Map<String, Object> v = view(page);
                 Object state = ((Map<?, ?>) v.get("members")).get("n3");
-                return ("dead".equals(state) || "gone".equals(state)) && "2".equals(v.get("alive"));
+                return "dead".equals(state) && "2".equals(v.get("alive"));
             });
             long deadShownMs = System.currentTimeMillis() - killedMs;
             await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
                 Map<String, Object> v = view(page);
-                return matchesCluster(v, url, 3) && !((Map<?, ?>) v.get("owners")).containsValue("n3");
+                return matchesCluster(v, url) && !((Map<?, ?>) v.get("owners")).containsValue("n3");
             });
             long ownersMovedMs = System.currentTimeMillis() - killedMs;
             Map<String, Object> end = view(page);
@@ -210,6 +237,13 @@ class ConsoleBrowserTest {
             Files.copy(shot.toPath(), screenshot, StandardCopyOption.REPLACE_EXISTING);
             System.out.printf("CONSOLE screenshot %s; test body took %d ms%n", screenshot.toAbsolutePath().normalize(),
                     System.currentTimeMillis() - startedMs);
+
+            // 8. "forget" drops the token: the page asks for one again.
+            browser.findElement(By.id("token-clear")).click();
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250))
+                    .until(() -> String.valueOf(view(page).get("status")).contains("needs an API token"));
+            assertThat(page.executeScript("return sessionStorage.getItem('ringwork.token')")).isNull();
+            assertThat((List<?>) view(page).get("errors")).as("errors the page collected").isEmpty();
         } finally {
             if (browser != null) browser.quit();
             for (NodeProcess node : nodes) node.close();
@@ -262,13 +296,13 @@ class ConsoleBrowserTest {
     }
 
     /** The page's members, their states and the partitions' owners are those of /v1/cluster now. */
-    private static boolean matchesCluster(Map<String, Object> shown, String url, int everSeen) throws Exception {
+    private static boolean matchesCluster(Map<String, Object> shown, String url) throws Exception {
         JsonNode cluster = call("GET", url + "/v1/cluster", null, 200);
         if (!String.valueOf(cluster.path("members").size()).equals(shown.get("memberCount"))) return false;
         Map<String, String> states = new HashMap<>();
         for (JsonNode m : cluster.path("members")) states.put(m.path("id").asText(), m.path("state").asText());
         Map<?, ?> members = (Map<?, ?>) shown.get("members");
-        if (members.size() != everSeen) return false;
+        if (members.size() != states.size()) return false;
         for (var entry : states.entrySet()) if (!entry.getValue().equals(members.get(entry.getKey()))) return false;
         Map<String, String> owners = new HashMap<>();
         for (JsonNode p : cluster.path("partitions")) owners.put(p.path("partition").asText(), p.path("owner").asText());
@@ -286,12 +320,16 @@ class ConsoleBrowserTest {
         return call(method, url, body, expected, "application/json");
     }
 
-    private static JsonNode call(String method, String url, String body, int expected, String contentType) throws IOException, InterruptedException {
+    private static HttpRequest.Builder request(String method, String url, String body, String contentType) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(15))
                 .header("Authorization", "Bearer " + SECRET)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) request.header("Content-Type", contentType);
-        HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        return request;
+    }
+
+    private static JsonNode call(String method, String url, String body, int expected, String contentType) throws IOException, InterruptedException {
+        HttpResponse<String> response = HTTP.send(request(method, url, body, contentType).build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != expected) {
             throw new IOException(method + " " + url + ": " + response.statusCode() + " " + response.body());
         }

@@ -19,7 +19,6 @@ window.addEventListener('unhandledrejection', e => window.ringworkErrors.push('u
 
   const $ = id => document.getElementById(id);
   const samples = [];              // {t, applied, p50, p99}
-  const seenMembers = new Map();   // id -> last member object, so a reaped member shows as gone
   const transitions = [];          // {id, from, to, atMs}: health changes seen while the page is open
   let lastHealth = null;           // id -> status of the not-healthy targets at the last poll
   let needsToken = false;
@@ -122,13 +121,7 @@ window.addEventListener('unhandledrejection', e => window.ringworkErrors.push('u
   // ---- the cluster: members, ring, partitions, charts --------------------------------------------
 
   function memberStates(cluster) {
-    const now = new Map();
-    for (const m of cluster.members) { now.set(m.id, m); seenMembers.set(m.id, m); }
-    // A dead member is reaped from the membership after a while; the console keeps showing it.
-    const all = [];
-    for (const [id, m] of seenMembers) all.push(now.has(id) ? m : Object.assign({}, m, { state: 'gone', self: false }));
-    all.sort((a, b) => a.id.localeCompare(b.id));
-    return all;
+    return cluster.members.slice().sort((a, b) => a.id.localeCompare(b.id));
   }
 
   function renderCluster(c) {

@@ -113,9 +113,10 @@ public final class HttpApi implements AutoCloseable {
                 "text/plain; version=0.0.4; charset=utf-8", node.metrics().scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         route("/healthz", List.of("GET"), Access.OPEN, exchange -> Exchanges.json(exchange, 200,
                 Exchanges.JSON.createObjectNode().put("status", "ok").put("node", node.config().nodeId())));
-        Handler dashboard = exchange -> Exchanges.send(exchange, 200, "text/html; charset=utf-8", Dashboard.html());
-        route("/", List.of("GET"), Access.OPEN, dashboard);
-        route("/index.html", List.of("GET"), Access.OPEN, dashboard);
+        // The console's page and files carry no data (the script fetches it with the operator's token).
+        route("/", List.of("GET"), Access.OPEN, ConsoleAssets::page);
+        route("/index.html", List.of("GET"), Access.OPEN, ConsoleAssets::page);
+        route(ConsoleAssets.PREFIX, List.of("GET"), Access.OPEN, ConsoleAssets::file);
         registerMetrics();
     }
 

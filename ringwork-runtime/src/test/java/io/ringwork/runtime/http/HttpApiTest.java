@@ -199,7 +199,7 @@ class HttpApiTest {
         JsonNode cluster = send("GET", "/v1/cluster", null, null).body();
         assertThat(cluster.path("members").get(0).path("id").asText()).isEqualTo("api-test");
         assertThat(cluster.path("partitions")).hasSize(8);
-        assertThat(send("GET", "/", null, null).body().asText()).contains("<title>ringwork</title>");
+        assertThat(send("GET", "/", null, null).body().asText()).contains("<title>ringwork console</title>");
     }
 
     /** A processor from outside ringwork (registered only in the test class path's services file) gets its records. */

@@ -75,10 +75,13 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--api-tokens", paramLabel = "FILE", description = "API tokens (NAME sha256:HEX SCOPE... per line; ringwork token new); without it the API must be on loopback") String apiTokens;
     @Option(names = "--tls-cert", paramLabel = "FILE", description = "serve the API over HTTPS with this certificate chain (PEM); needs --tls-key; reloaded when the file changes") String tlsCert;
     @Option(names = "--tls-key", paramLabel = "FILE", description = "the private key of --tls-cert (PEM, PKCS#8, RSA or EC)") String tlsKey;
+    @Option(names = "--peer-tls-cert", paramLabel = "FILE", description = "mutual TLS 1.3 on the peer channel with this node certificate (PEM); needs --peer-tls-key and --peer-tls-ca; reloaded when the files change") String peerTlsCert;
+    @Option(names = "--peer-tls-key", paramLabel = "FILE", description = "the private key of --peer-tls-cert (PEM, PKCS#8)") String peerTlsKey;
+    @Option(names = "--peer-tls-ca", paramLabel = "FILE", description = "the CA (PEM) that signs every node's peer certificate; peers are verified against it only") String peerTlsCa;
     // Booleans take an optional value so that a flag can turn off what the environment or the file turned on.
     @Option(names = "--insecure-api", arity = "0..1", fallbackValue = "true", paramLabel = "true|false", description = "allow a non-loopback --http without --api-tokens (anyone who reaches it can read and write everything)") String insecureApi;
     @Option(names = "--log-format", paramLabel = "text|json", description = "text (default) or json: one JSON object per log line with time, level, logger, thread, message and exception") String logFormat;
-    @Option(names = "--insecure-peers", arity = "0..1", fallbackValue = "true", paramLabel = "true|false", description = "allow a non-loopback --peer without --secret-file (peer traffic unauthenticated)") String insecurePeers;
+    @Option(names = "--insecure-peers", arity = "0..1", fallbackValue = "true", paramLabel = "true|false", description = "allow a non-loopback --peer without --secret-file or peer TLS (peer traffic unauthenticated)") String insecurePeers;
 
     @Override
     public Integer call() throws Exception {

@@ -69,6 +69,9 @@ public final class NodeSettings {
             of("insecure-api", Kind.BOOLEAN, NodeConfig::withInsecureApi, NodeConfig::insecureApi),
             of("tls-cert", Kind.PATH, NodeConfig::withTlsCert, NodeConfig::tlsCert),
             of("tls-key", Kind.PATH, NodeConfig::withTlsKey, NodeConfig::tlsKey),
+            of("peer-tls-cert", Kind.PATH, (NodeConfig c, Path v) -> c.withPeerTls(c.peerTls().withCert(v)), c -> c.peerTls().cert()),
+            of("peer-tls-key", Kind.PATH, (NodeConfig c, Path v) -> c.withPeerTls(c.peerTls().withKey(v)), c -> c.peerTls().key()),
+            of("peer-tls-ca", Kind.PATH, (NodeConfig c, Path v) -> c.withPeerTls(c.peerTls().withCa(v)), c -> c.peerTls().ca()),
             of("log-format", Kind.TEXT, NodeConfig::withLogFormat, NodeConfig::logFormat, "text", "json"));
 
     private static final Map<String, Setting> BY_KEY = ALL.stream().collect(Collectors.toMap(Setting::key, s -> s));

@@ -72,6 +72,8 @@ public final class RingworkNode implements AutoCloseable {
     private final io.ringwork.runtime.http.auth.ApiTokens apiTokens;
     /** The HTTP API's TLS identity, reloaded when its files change; null for plain HTTP. */
     private final io.ringwork.runtime.tls.ServerTls serverTls;
+    /** The peer channel's mutual-TLS identity, reloaded when its files change; null without peer TLS. */
+    private final io.ringwork.runtime.tls.ServerTls peerTls;
     private final PeerIdentity peerIdentity;
     private final PeerCounters peerCounters = new PeerCounters();
     private final PeerServer peers;
@@ -99,22 +101,30 @@ public final class RingworkNode implements AutoCloseable {
         this.apiTokens = readApiTokens(config);
         checkApiBindable(config, apiTokens != null);
         HostPort peerAddress = config.peerAddress();
-        PeerServer.checkBindable(peerAddress.host(), secret != null, config.insecurePeers());
-        if (secret == null && config.insecurePeers()) {
-            LOG.warn("peer traffic is not authenticated (--insecure-peers without --secret-file): anyone who reaches {} can "
+        boolean peerTlsGiven = checkPeerTls(config.peerTls());
+        PeerServer.checkBindable(peerAddress.host(), secret != null || peerTlsGiven, config.insecurePeers());
+        if (secret == null && !peerTlsGiven && config.insecurePeers()) {
+            LOG.warn("peer traffic is not authenticated (--insecure-peers without --secret-file or peer TLS): anyone who reaches {} can "
                     + "replicate to this node", peerAddress);
         }
-        this.peerIdentity = new PeerIdentity(config.nodeId(), config.cluster(), secret == null ? null : PeerIdentity.keyFrom(secret));
         this.metrics = new NodeMetrics(config.nodeId());
         this.applier = new RecordApplier(new ProcessorRegistry(Processors.load()),
                 Limits.DEFAULT.withMaxDocumentBytes(config.maxDocumentBytes()));
-        // Last of the checks: from here on the reload thread runs, and every failure below closes it.
+        // Last of the checks: from here on the reload threads run, and every failure below closes them.
         this.serverTls = loadTls(config);
+        try {
+            this.peerTls = loadPeerTls(config.peerTls());
+        } catch (RuntimeException e) {
+            if (serverTls != null) serverTls.close();
+            throw e;
+        }
+        this.peerIdentity = new PeerIdentity(config.nodeId(), config.cluster(), secret == null ? null : PeerIdentity.keyFrom(secret),
+                peerTls);
         RecordLog openedLog;
         try {
             openedLog = openLog(config);
         } catch (RuntimeException e) {
-            if (serverTls != null) serverTls.close();
+            closeTls();
             throw e;
         }
         this.log = openedLog;
@@ -122,7 +132,7 @@ public final class RingworkNode implements AutoCloseable {
             this.changesTopic = openChangesTopic(config, log);
         } catch (RuntimeException e) {
             log.close();
-            if (serverTls != null) serverTls.close();
+            closeTls();
             throw e;
         }
         RocksStateStore opened = null;
@@ -162,7 +172,7 @@ public final class RingworkNode implements AutoCloseable {
             if (opened != null) opened.close();
             if (changesTopic != null) changesTopic.close(0);
             log.close();
-            if (serverTls != null) serverTls.close();
+            closeTls();
             throw e;
         }
         registerGauges();
@@ -198,7 +208,8 @@ public final class RingworkNode implements AutoCloseable {
         }
         LOG.info("node {} up: http {} cluster {} at {} peers at {} ({}) log {} ({} partitions) data {}", config.nodeId(),
                 node.httpUrl(), config.cluster(), node.membership.localAddress(), node.peerAddress(),
-                node.secret != null ? "authenticated" : "not authenticated", describeLog(config), node.log.partitionCount(),
+                node.peerTls != null ? (node.secret != null ? "mutual TLS and HMAC" : "mutual TLS")
+                        : node.secret != null ? "authenticated" : "not authenticated", describeLog(config), node.log.partitionCount(),
                 config.dataDir());
         return node;
     }
@@ -261,6 +272,38 @@ public final class RingworkNode implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot use --tls-cert/--tls-key: " + e.getMessage());
         }
+    }
+
+    /**
+     * Whether peer TLS is configured: all three files, or none (else one line naming what is
+     * missing). The files themselves are read by {@link #loadPeerTls}.
+     */
+    private static boolean checkPeerTls(PeerTlsFiles files) {
+        if (!files.any()) return false;
+        List<String> missing = new java.util.ArrayList<>();
+        if (files.cert() == null) missing.add("--peer-tls-cert (this node's certificate, PEM)");
+        if (files.key() == null) missing.add("--peer-tls-key (its private key, PEM PKCS#8)");
+        if (files.ca() == null) missing.add("--peer-tls-ca (the CA that signs every node's certificate, PEM)");
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("peer TLS needs all three of --peer-tls-cert, --peer-tls-key and --peer-tls-ca; missing: "
+                    + String.join(", ", missing));
+        }
+        return true;
+    }
+
+    /** The peer channel's mutual-TLS identity, or null without it; a file that cannot be used is one line. */
+    private static io.ringwork.runtime.tls.ServerTls loadPeerTls(PeerTlsFiles files) {
+        if (!files.any()) return null;
+        try {
+            return io.ringwork.runtime.tls.ServerTls.loadMutual(files.cert(), files.key(), files.ca(), io.ringwork.runtime.tls.ServerTls.POLL_MS);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot use --peer-tls-cert/--peer-tls-key/--peer-tls-ca: " + e.getMessage());
+        }
+    }
+
+    private void closeTls() {
+        if (serverTls != null) serverTls.close();
+        if (peerTls != null) peerTls.close();
     }
 
     /** The API tokens, or null without a tokens file. */
@@ -616,6 +659,9 @@ public final class RingworkNode implements AutoCloseable {
     /** The API's TLS identity, or null when it speaks plain HTTP. */
     public io.ringwork.runtime.tls.ServerTls serverTls() { return serverTls; }
 
+    /** The peer channel's mutual-TLS identity, or null without peer TLS. */
+    public io.ringwork.runtime.tls.ServerTls peerTls() { return peerTls; }
+
     /** host:port of the HTTP API as bound. */
     public String httpAddress() {
         return http.address().getHostString() + ":" + http.address().getPort();
@@ -666,7 +712,7 @@ public final class RingworkNode implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("closing HTTP failed", e);
         }
-        if (serverTls != null) serverTls.close();
+        closeTls();
         try {
             engine.close();
         } finally {

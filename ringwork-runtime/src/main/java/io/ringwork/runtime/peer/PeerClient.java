@@ -24,6 +24,12 @@ public final class PeerClient implements AutoCloseable {
     private static final int ANSWERS_MAX = 16 << 20;
     /** A connection unused this long is replaced before use: the server may have closed it as idle. */
     private static final long REUSE_MAX_MS = PeerServer.IDLE_MS / 2;
+    /**
+     * With peer TLS, a connection this old is replaced before its next request, so that a renewed
+     * certificate (either side's) is in use within this long even on a link that is never idle,
+     * and a certificate that expired stops being used; between requests, nothing is in flight.
+     */
+    static final long TLS_AGE_MAX_MS = 10 * 60_000;
 
     private final String to;
     private final PeerIdentity self;
@@ -31,7 +37,11 @@ public final class PeerClient implements AutoCloseable {
     private final PeerCounters counters;
     private volatile InetSocketAddress address;
     private volatile PeerChannel channel;
+    /** The socket being connected, before it has a channel: close() ends a TLS handshake in progress too. */
+    private volatile Socket connecting;
     private long lastUsedNs;
+    private long connectedNs;
+    private long tlsAgeMaxMs = TLS_AGE_MAX_MS;
 
     /**
      * @param to      the member's node id; a connection that reaches another node is refused
@@ -167,24 +177,42 @@ public final class PeerClient implements AutoCloseable {
 
     private PeerChannel connected() throws IOException {
         if (channel != null && System.nanoTime() - lastUsedNs > REUSE_MAX_MS * 1_000_000L) disconnect();
+        if (channel != null && self.tls() != null && System.nanoTime() - connectedNs > tlsAgeMaxMs * 1_000_000L) disconnect();
         if (channel != null) return channel;
         InetSocketAddress target = address;
         Socket socket = new Socket();
+        connecting = socket;
         try {
             socket.setTcpNoDelay(true);
             socket.connect(new InetSocketAddress(target.getHostString(), target.getPort()), CONNECT_TIMEOUT_MS);
-            PeerChannel opened = new PeerChannel(socket, false, counters);
+            PeerChannel opened = new PeerChannel(self.tls() == null ? socket
+                    : PeerTls.connect(socket, self.tls().get(), target.getHostString(), target.getPort(), PeerHandshake.TIMEOUT_MS),
+                    false, counters);
             // Set before the handshake, so that close() from another thread (a relayed read's
             // deadline) also ends a handshake the member is slow to answer; on failure every
             // caller disconnects.
             channel = opened;
-            PeerHandshake.asClient(opened, self, codec.version(), to);
+            try {
+                PeerHandshake.asClient(opened, self, codec.version(), to);
+            } catch (javax.net.ssl.SSLException e) {
+                // With TLS 1.3 the client's handshake ends before the member checked its
+                // certificate: a refusal (another CA, expired) shows at the first read.
+                throw new PeerChannel.Drop(PeerCounters.TLS, to + " refused the TLS connection: " + e.getMessage());
+            }
             lastUsedNs = System.nanoTime();
+            connectedNs = lastUsedNs;
             return opened;
         } catch (IOException | RuntimeException e) {
             socket.close();
             throw e;
+        } finally {
+            connecting = null;
         }
+    }
+
+    /** Tests shorten {@link #TLS_AGE_MAX_MS}. */
+    void tlsAgeMaxMs(long ms) {
+        tlsAgeMaxMs = ms;
     }
 
     private void disconnect() {
@@ -197,5 +225,13 @@ public final class PeerClient implements AutoCloseable {
     public void close() {
         PeerChannel open = channel;
         if (open != null) open.close();
+        Socket inProgress = connecting;
+        if (inProgress != null) {
+            try {
+                inProgress.close();
+            } catch (IOException e) {
+                // Closing anyway.
+            }
+        }
     }
 }

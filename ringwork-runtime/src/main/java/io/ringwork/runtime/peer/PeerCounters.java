@@ -23,7 +23,10 @@ import java.util.concurrent.atomic.LongAdder;
  *   <li>{@code unknown_kind}, {@code unknown_field}: skipped parts of frames that were taken (a
  *       newer peer's additions);
  *   <li>{@code stale_term}: a replication message taken off the wire but refused by its
- *       partition for a term lower than one it has seen (nothing applied).
+ *       partition for a term lower than one it has seen (nothing applied);
+ *   <li>{@code tls}: a connection whose TLS handshake failed, with peer TLS on: a peer that
+ *       presents no certificate, one the cluster CA did not sign or that expired, a plaintext
+ *       peer on the TLS port, or (on the connecting side) a member that refused this node's.
  * </ul>
  */
 public final class PeerCounters {
@@ -37,8 +40,9 @@ public final class PeerCounters {
     public static final String UNKNOWN_KIND = "unknown_kind";
     public static final String UNKNOWN_FIELD = "unknown_field";
     public static final String STALE_TERM = "stale_term";
+    public static final String TLS = "tls";
     public static final List<String> REASONS = List.of(BAD_MAC, REPLAYED, OVERSIZED, MALFORMED, HANDSHAKE, TIMEOUT,
-            CONNECTIONS, UNKNOWN_KIND, UNKNOWN_FIELD, STALE_TERM);
+            CONNECTIONS, UNKNOWN_KIND, UNKNOWN_FIELD, STALE_TERM, TLS);
 
     private final Map<String, LongAdder> dropped = new LinkedHashMap<>();
     private final LongAdder framesReceived = new LongAdder();

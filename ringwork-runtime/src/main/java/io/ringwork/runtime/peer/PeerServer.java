@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * they relay here. One virtual thread per connection reads a request frame, hands its messages to
  * the {@link Receiver} in order and writes one answer per message (a relayed read: one answer from
  * {@link Receiver#read}), then reads the next. Nothing is taken before the
- * {@link PeerHandshake} is done; with a key, nothing whose MAC does not verify.
+ * {@link PeerHandshake} is done; with a key, nothing whose MAC does not verify; with peer TLS,
+ * nothing from a peer whose certificate the cluster CA did not sign ({@link PeerTls}).
  *
  * <p>Limits: at most {@value #CONNECTIONS_MAX} inbound connections (more are closed at once and
  * counted); a request frame of at most {@link #FRAME_MAX} bytes; a connection idle for
@@ -118,7 +119,8 @@ public final class PeerServer implements AutoCloseable {
 
     /**
      * Refuses a peer address that would take unauthenticated traffic from other machines: without
-     * a secret the peer port may only listen on loopback, unless {@code insecurePeers} says so.
+     * a secret or peer TLS ({@code secured}: either authenticates the peer) the peer port may only
+     * listen on loopback, unless {@code insecurePeers} says so.
      *
      * @throws IllegalArgumentException naming the address and both flags
      */
@@ -132,8 +134,8 @@ public final class PeerServer implements AutoCloseable {
         }
         if (!loopback) {
             throw new IllegalArgumentException("the peer address " + host + " is not a loopback address, and without "
-                    + "--secret-file peer traffic (replication) is not authenticated: give every node the same --secret-file, "
-                    + "or pass --insecure-peers to accept unauthenticated peers on " + host);
+                    + "--secret-file or peer TLS, peer traffic (replication) is not authenticated: give every node the same "
+                    + "--secret-file, or --peer-tls-cert/--peer-tls-key/--peer-tls-ca, or pass --insecure-peers to accept unauthenticated peers on " + host);
         }
     }
 
@@ -170,7 +172,7 @@ public final class PeerServer implements AutoCloseable {
 
     private void serve(Socket connection) {
         String peer = connection.getRemoteSocketAddress().toString();
-        try (PeerChannel channel = new PeerChannel(connection, true, counters)) {
+        try (PeerChannel channel = new PeerChannel(secure(connection), true, counters)) {
             connection.setTcpNoDelay(true);
             PeerHandshake.Hello client = PeerHandshake.asServer(channel, self, codec.version());
             peer = client.node() + " (" + peer + ")";
@@ -191,8 +193,19 @@ public final class PeerServer implements AutoCloseable {
             LOG.warn("peer connection from {}: applying a batch failed", peer, e);
         } finally {
             open.remove(connection);
+            closeQuietly(connection); // also when the TLS handshake failed before a channel held it
             counters.inbound().decrementAndGet();
         }
+    }
+
+    /**
+     * With peer TLS, the connection after a mutual TLS handshake on this thread (never the
+     * acceptor's: a peer that stalls it holds only its own connection, for at most the handshake's
+     * timeout); without, the connection itself.
+     */
+    private Socket secure(Socket connection) throws IOException {
+        if (self.tls() == null) return connection;
+        return PeerTls.accept(connection, self.tls().get(), PeerHandshake.TIMEOUT_MS);
     }
 
     /** Decodes, applies and answers one request frame; a frame that does not decode is a drop. */

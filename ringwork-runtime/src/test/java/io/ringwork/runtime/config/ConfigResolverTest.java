@@ -102,6 +102,10 @@ class ConfigResolverTest {
         assertThat(config.fsyncIntervalMs()).isEqualTo(250);
         assertThat(config.secretFile()).isEqualTo(Path.of("/etc/ringwork/secret"));
         assertThat(resolve(Map.of(), Map.of("RINGWORK_SEEDS", ""), null).config().seeds()).as("empty: no seeds").isEmpty();
+        NodeConfig peerTls = resolve(Map.of("peer-tls-key", "/flag/node.key"), Map.of("RINGWORK_PEER_TLS_CERT", "/env/node.pem",
+                "RINGWORK_PEER_TLS_CA", "/env/ca.pem", "RINGWORK_PEER_TLS_KEY", "/env/node.key"), null).config();
+        assertThat(peerTls.peerTls()).as("the flag over the environment, per file")
+                .isEqualTo(new io.ringwork.runtime.node.PeerTlsFiles(Path.of("/env/node.pem"), Path.of("/flag/node.key"), Path.of("/env/ca.pem")));
     }
 
     @Test
@@ -250,6 +254,9 @@ class ConfigResolverTest {
                 log-format: json
                 tls-cert: /etc/ringwork/tls/node-7.crt
                 tls-key: /etc/ringwork/tls/node-7.key
+                peer-tls-cert: /etc/ringwork/peer/node-7.crt
+                peer-tls-key: /etc/ringwork/peer/node-7.key
+                peer-tls-ca: /etc/ringwork/peer/ca.crt
                 """.formatted(secret, tokens));
         Resolved resolved = resolve(Map.of(), Map.of(), file);
         NodeConfig defaults = resolve(Map.of(), Map.of(), null).config();

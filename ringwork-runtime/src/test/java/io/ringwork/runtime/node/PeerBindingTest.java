@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Without a secret the peer port listens on loopback only, unless --insecure-peers says otherwise. */
+/** Without a secret or peer TLS the peer port listens on loopback only, unless --insecure-peers says otherwise. */
 class PeerBindingTest {
     @TempDir Path dir;
 
@@ -20,6 +20,25 @@ class PeerBindingTest {
         assertThatThrownBy(() -> RingworkNode.start(config)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("0.0.0.0").hasMessageContaining("--secret-file").hasMessageContaining("--insecure-peers");
         // Refused before anything was opened.
+        assertThat(dir.resolve("log")).doesNotExist();
+        assertThat(dir.resolve("data")).doesNotExist();
+    }
+
+    @Test
+    void peerTlsAloneAllowsANonLoopbackPeerAddressAndNeedsAllThreeFiles() {
+        NodeConfig config = NodeConfig.defaults().withNodeId("p1").withHttp("127.0.0.1:0").withBind("127.0.0.1:0")
+                .withPeer("0.0.0.0:0").withDataDir(dir.resolve("data")).withLogDir(dir.resolve("log"));
+        Path cert = dir.resolve("absent.pem");
+        Path key = dir.resolve("absent.key");
+        Path ca = dir.resolve("absent-ca.pem");
+        // Past the address check (TLS authenticates peers), refused at the files: nothing was bound or opened.
+        assertThatThrownBy(() -> RingworkNode.start(config.withPeerTls(new PeerTlsFiles(cert, key, ca))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("cannot use --peer-tls-cert/--peer-tls-key/--peer-tls-ca: " + cert + " does not exist");
+        assertThatThrownBy(() -> RingworkNode.start(config.withPeerTls(PeerTlsFiles.NONE.withCert(cert).withKey(key))))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("peer TLS needs all three of --peer-tls-cert, --peer-tls-key and --peer-tls-ca; missing: "
+                        + "--peer-tls-ca (the CA that signs every node's certificate, PEM)");
         assertThat(dir.resolve("log")).doesNotExist();
         assertThat(dir.resolve("data")).doesNotExist();
     }

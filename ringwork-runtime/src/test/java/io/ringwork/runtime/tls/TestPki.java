@@ -59,6 +59,27 @@ public final class TestPki {
         return new Pair(cert, key);
     }
 
+    /**
+     * A certificate signed by {@code ca} that expired in 2020 ({@code openssl x509} cannot set past
+     * dates; {@code openssl ca} can, with a throwaway database).
+     */
+    public Pair expired(Ca ca, String name, long serial) throws Exception {
+        Path key = key(name, "EC");
+        Path csr = dir.resolve(name + ".csr");
+        openssl("req", "-new", "-key", key.toString(), "-out", csr.toString(), "-subj", "/CN=" + name);
+        Path db = Files.createDirectories(dir.resolve(name + "-ca-db"));
+        Files.writeString(db.resolve("index.txt"), "");
+        String hex = Long.toHexString(serial);
+        Files.writeString(db.resolve("serial"), (hex.length() % 2 == 0 ? hex : "0" + hex) + "\n"); // openssl reads whole bytes
+        Path config = db.resolve("ca.cnf");
+        Files.writeString(config, "[ca]\ndefault_ca=test\n[test]\ndatabase=" + db.resolve("index.txt") + "\nnew_certs_dir=" + db
+                + "\nserial=" + db.resolve("serial") + "\ndefault_md=sha256\npolicy=any\n[any]\ncommonName=supplied\n");
+        Path cert = dir.resolve(name + ".pem");
+        openssl("ca", "-batch", "-config", config.toString(), "-cert", ca.cert().toString(), "-keyfile", ca.key().toString(),
+                "-in", csr.toString(), "-out", cert.toString(), "-startdate", "20200101000000Z", "-enddate", "20200102000000Z", "-notext");
+        return new Pair(cert, key);
+    }
+
     /** A new PKCS#8 private key (what {@code openssl genpkey} writes). */
     public Path key(String name, String algorithm) throws Exception {
         Path key = dir.resolve(name + ".key");

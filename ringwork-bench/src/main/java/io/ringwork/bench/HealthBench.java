@@ -488,8 +488,15 @@ public final class HealthBench {
             long healthyWaitMs = 120_000 + 4 * o.intervalMs() + o.targets() / 100L * 10;
             run.waitFor("every node to list all targets healthy", healthyWaitMs, () -> {
                 long least = Long.MAX_VALUE;
-                for (Node n : run.up()) least = Math.min(least, run.counted(n, "healthy"));
-                progress("  healthy on every node: %,d of %,d", least, o.targets());
+                StringBuilder each = new StringBuilder();
+                for (Node n : run.up()) {
+                    JsonNode counts = n.client.get("/v1/health?status=unhealthy").path("counts");
+                    least = Math.min(least, counts.path("healthy").asLong());
+                    each.append(String.format(" %s %d/%d/%d", n.id, counts.path("healthy").asLong(), counts.path("unhealthy").asLong(),
+                            counts.path("unknown").asLong()));
+                }
+                progress("  healthy on every node: %,d of %,d (healthy/unhealthy/unknown:%s; load average %.1f)", least, o.targets(), each,
+                        loadAverage());
                 return least == o.targets();
             });
             long allHealthyMs = System.currentTimeMillis() - registerStart;

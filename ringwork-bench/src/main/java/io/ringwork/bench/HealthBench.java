@@ -243,7 +243,7 @@ public final class HealthBench {
                 }
                 for (String fault : o.faults()) {
                     List<Long> gaps = faults.stream().filter(f -> f.fault().equals(fault)).map(FaultRun::longestGapMs).toList();
-                    if (!gaps.isEmpty()) System.out.printf("%s: longest unchecked over %d runs: max %d ms, p50 %d ms%n", fault, gaps.size(),
+                    if (!gaps.isEmpty()) System.out.printf("%s: longest unchecked over %d runs (-1: the fault did not settle in its bound): max %d ms, p50 %d ms%n", fault, gaps.size(),
                             percentile(gaps, 100), percentile(gaps, 50));
                 }
             }
@@ -535,21 +535,31 @@ public final class HealthBench {
             // 4. Faults.
             List<FaultRun> faults = new ArrayList<>();
             for (int r = 1; r <= o.runs() && !o.faults().isEmpty(); r++) {
-                for (String fault : o.faults()) faults.add(fault(run, fault, r, sampled));
+                for (String fault : o.faults()) {
+                    try {
+                        faults.add(fault(run, fault, r, sampled));
+                    } catch (IllegalStateException timedOut) {
+                        // One fault that did not settle in its bound (a machine too loaded): reported as such, the rest still run.
+                        progress("run %d: %s: %s", r, fault, timedOut.getMessage());
+                        faults.add(new FaultRun(fault, r, "?", -1, -1, -1, -1));
+                        if (System.currentTimeMillis() > run.deadlineMs) throw timedOut;
+                    }
+                }
             }
 
             // 5. Alerts: wait for the posts to settle (a takeover's grace and retries), then account.
             java.util.Random random = new java.util.Random(42);
             for (int i = 0; i < SAMPLE; i++) sampled.add("t-" + random.nextInt(o.targets()));
             Node observer = run.nodes.getFirst();
-            long[] last = {-1};
-            run.waitFor("the webhook's posts to settle", 60_000 + 2 * o.intervalMs(), () -> {
+            // Quiet for 3 s, or at most a minute and two intervals: on a loaded machine real transitions (checks that
+            // time out) keep coming, and the accounting below only needs the sampled targets' posts.
+            long settleUntil = System.currentTimeMillis() + 60_000 + 2 * o.intervalMs();
+            for (long last = -1; System.currentTimeMillis() < settleUntil; ) {
                 long now = run.posts.size();
-                boolean quiet = now == last[0];
-                last[0] = now;
-                if (!quiet) Thread.sleep(2_000);
-                return quiet;
-            });
+                if (now == last) break;
+                last = now;
+                Thread.sleep(3_000);
+            }
             Map<String, List<String>> expected = new HashMap<>();
             for (String id : sampled) {
                 List<String> statuses = new ArrayList<>();
@@ -627,11 +637,15 @@ public final class HealthBench {
         progress("flip: from the transition to every node p50 %d ms p99 %d ms; from the flip until listed everywhere p50 %d ms p99 %d ms",
                 percentile(spread, 50), percentile(spread, 99), percentile(seen, 50), percentile(seen, 99));
         for (int n : flipped) run.farm.flip(n, n, true);
-        run.waitFor("every node to list no target unhealthy after the flip back", 2 * o.intervalMs() + 60_000, () -> {
-            for (Node n : run.up()) if (run.counted(n, "unhealthy") != 0 || run.counted(n, "healthy") != o.targets()) return false;
-            return true;
-        });
-        progress("flipped back: every node lists all healthy");
+        try {
+            run.waitFor("every node to list the flipped targets healthy again", 2 * o.intervalMs() + 60_000, () -> {
+                for (Node n : run.up()) for (String id : run.unhealthy(n)) if (ids.contains(id)) return false;
+                return true;
+            });
+            progress("flipped back: no node lists a flipped target unhealthy");
+        } catch (IllegalStateException timedOut) {
+            progress("flip back: %s; going on", timedOut.getMessage());
+        }
     }
 
     /** One fault and what it cost; afterwards the cluster is back to settled. */

@@ -574,6 +574,11 @@ public final class HealthBench {
                 expected.put(id, statuses);
             }
             Alerts alerts = Alerts.account(new ArrayList<>(run.posts), expected);
+            Map<String, Integer> byKey = new HashMap<>();
+            for (Post p : run.posts) byKey.merge(p.key(), 1, Integer::sum);
+            List<String> repeated = byKey.entrySet().stream().filter(e -> e.getValue() > 1).map(e -> e.getKey() + " x" + e.getValue()).sorted()
+                    .limit(20).toList();
+            if (!repeated.isEmpty()) progress("keys posted more than once (the first 20): %s", repeated);
             if (run.postsOverLimit.get() > 0) progress("webhook posts past the receiver's limit, not counted: %d", run.postsOverLimit.get());
             return new Result(o, loadBefore, loadAverage(), registerMs, allHealthyMs, usage, steady, spread, seen, faults, alerts);
         }

@@ -37,7 +37,7 @@ public final class HealthGossip implements Membership.Delegate {
     private final IntSupplier retransmits;
     private final Listener listener;
     private final LinkedHashMap<String, Queued> queue = new LinkedHashMap<>();
-    /** Changes of status this node made: sent before anything in {@link #queue}, at most {@link #URGENT_MAX}. */
+    /** Changes of status of known targets (made here or heard): sent before anything in {@link #queue}, at most {@link #URGENT_MAX}. */
     private final LinkedHashMap<String, Queued> urgent = new LinkedHashMap<>();
     /** The last target of the page sent with the previous push-pull; the next page starts after it. */
     private String pageCursor = "";

@@ -66,6 +66,11 @@ public final class BenchMain {
                         + "failover after a SIGKILL, documents against the fold; --runs R (3) --records N (200000) --systems A,B "
                         + "--failover A,B|none --latency-seconds S (10)",
                 io.ringwork.bench.peers.PeersBench::main));
+        BENCHMARKS.put("health", new Entry(
+                "issue 22's health checker on real nodes against a target farm: CPU and memory per node, checks per target per "
+                        + "interval at the farm, flip-to-every-node p50/p99, unchecked time and webhook alerts twice/lost across kill, "
+                        + "leave and join; --nodes 3 --targets 100000 --interval 30s --flips 50 --faults kill,leave,join --runs 10",
+                HealthBench::main));
         BENCHMARKS.put("cluster-sim", new Entry(
                 "the processing cluster in the simulator: seeded crashes, pauses, partitions, joins and leaves, "
                         + "invariants after every step; args: seeds (default 1000), first seed (default 1)",

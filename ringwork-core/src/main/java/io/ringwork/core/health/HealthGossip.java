@@ -22,6 +22,7 @@ import java.util.function.IntSupplier;
  */
 public final class HealthGossip implements Membership.Delegate {
     public static final int QUEUE_MAX = 200_000;
+    public static final int URGENT_MAX = 10_000;
 
     /** Told about every entry of the map that changed, local or merged. */
     public interface Listener {
@@ -36,6 +37,8 @@ public final class HealthGossip implements Membership.Delegate {
     private final IntSupplier retransmits;
     private final Listener listener;
     private final LinkedHashMap<String, Queued> queue = new LinkedHashMap<>();
+    /** Changes of status of known targets (made here or heard): sent before anything in {@link #queue}, at most {@link #URGENT_MAX}. */
+    private final LinkedHashMap<String, Queued> urgent = new LinkedHashMap<>();
     /** The last target of the page sent with the previous push-pull; the next page starts after it. */
     private String pageCursor = "";
     private long dropped, merged, malformed;
@@ -65,6 +68,28 @@ public final class HealthGossip implements Membership.Delegate {
     }
 
     /**
+     * As {@link #local}, for a change of status: queued ahead of everything else, so the next
+     * packet (the runtime asks the membership to send one to every member at once) carries it
+     * even while a takeover's thousands of results wait in the queue. Past {@link #URGENT_MAX}
+     * queued changes it waits in the ordinary queue.
+     */
+    public boolean urgent(String target, HealthResult result) {
+        HealthResult bounded = HealthCodec.bounded(result);
+        HealthResult before = map.get(target);
+        if (!map.put(target, bounded)) return false;
+        listener.changed(target, before, bounded);
+        enqueueUrgent(target, bounded);
+        return true;
+    }
+
+    private void enqueueUrgent(String target, HealthResult result) {
+        queue.remove(target);
+        urgent.remove(target);
+        if (urgent.size() >= URGENT_MAX) enqueue(target, result);
+        else urgent.put(target, new Queued(result, 0));
+    }
+
+    /**
      * Records a result without gossiping it now: a check that changed nothing but latency. Peers
      * get it with the next push-pull page; broadcasting every check would spend the gossip's bytes
      * on results that tell nobody anything new.
@@ -76,6 +101,7 @@ public final class HealthGossip implements Membership.Delegate {
     }
 
     private void enqueue(String target, HealthResult result) {
+        urgent.remove(target);
         queue.remove(target);
         queue.put(target, new Queued(result, 0));
         if (queue.size() > QUEUE_MAX) {
@@ -95,7 +121,11 @@ public final class HealthGossip implements Membership.Delegate {
             if (!map.put(e.getKey(), e.getValue())) continue;
             changed++;
             listener.changed(e.getKey(), before, e.getValue());
-            if (regossip) enqueue(e.getKey(), e.getValue());
+            // A change of status of a known target heard from a peer is passed on ahead of other news too, so
+            // the epidemic reaches a node the direct push missed within a few gossip rounds, not behind a
+            // backlog (a takeover's or a registration's thousands of new results go the ordinary way).
+            if (regossip && before != null && before.status() != e.getValue().status()) enqueueUrgent(e.getKey(), e.getValue());
+            else if (regossip) enqueue(e.getKey(), e.getValue());
         }
         merged += changed;
         return changed;
@@ -105,24 +135,41 @@ public final class HealthGossip implements Membership.Delegate {
 
     @Override
     public boolean hasBroadcasts() {
-        return !queue.isEmpty();
+        return !queue.isEmpty() || !urgent.isEmpty();
     }
 
     @Override
     public byte[] broadcast(int budgetBytes) {
-        if (queue.isEmpty()) return null;
+        if (queue.isEmpty() && urgent.isEmpty()) return null;
         HealthCodec.Writer writer = new HealthCodec.Writer(budgetBytes);
         int limit = Math.max(1, retransmits.getAsInt());
+        // Urgent ones stay urgent until sent limit times (each packet carries them first); the rest rotate.
+        boolean full = fill(writer, urgent, limit, true);
+        if (!full) fill(writer, queue, limit, false);
+        return writer.entries() == 0 ? null : writer.toByteArray();
+    }
+
+    /** Adds entries of {@code from} to the packet until it is full (returns true then); counts their sends. */
+    private static boolean fill(HealthCodec.Writer writer, LinkedHashMap<String, Queued> from, int limit, boolean keepPlace) {
         LinkedHashMap<String, Queued> again = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, Queued>> it = queue.entrySet().iterator(); it.hasNext(); ) {
+        boolean full = false;
+        for (Iterator<Map.Entry<String, Queued>> it = from.entrySet().iterator(); it.hasNext(); ) {
             Map.Entry<String, Queued> e = it.next();
-            if (!writer.add(e.getKey(), e.getValue().result())) break;
+            if (!writer.add(e.getKey(), e.getValue().result())) {
+                full = true;
+                break;
+            }
+            int sends = e.getValue().sends() + 1;
+            if (keepPlace && sends < limit) {
+                e.setValue(new Queued(e.getValue().result(), sends));
+                continue;
+            }
             it.remove();
             // Sent ones go to the back: the next packet carries others first.
-            if (e.getValue().sends() + 1 < limit) again.put(e.getKey(), new Queued(e.getValue().result(), e.getValue().sends() + 1));
+            if (sends < limit) again.put(e.getKey(), new Queued(e.getValue().result(), sends));
         }
-        queue.putAll(again);
-        return writer.entries() == 0 ? null : writer.toByteArray();
+        from.putAll(again);
+        return full;
     }
 
     @Override
@@ -162,7 +209,7 @@ public final class HealthGossip implements Membership.Delegate {
     }
 
     public int queued() {
-        return queue.size();
+        return queue.size() + urgent.size();
     }
 
     /** Queued results dropped past {@link #QUEUE_MAX}. */

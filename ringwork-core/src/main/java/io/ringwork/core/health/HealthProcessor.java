@@ -22,8 +22,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * keeps the transitions), {@code health.delete} with {@code {}}, {@code health.transition} (the
  * checker saw the status change: {@code {"id","status","sinceMs","checker","epoch","error"}}) and
  * {@code health.notified} ({@code {"id"}}: the webhook took it). A transition is taken only if it
- * is newer by (epoch, sinceMs) than the last one taken, so a repeat or a deposed checker's late
- * word is a no-op: each transition reaches the change feed once, in log order. Taken transitions
+ * is newer by (epoch, sinceMs) than the last one taken and of another status, so a repeat, a
+ * deposed checker's late word, or a new checker raising the change its predecessor raised is a
+ * no-op: each transition reaches the change feed once, in log order. Taken transitions
  * wait in {@code pending} (at most {@link #PENDING_MAX}; past it the oldest is dropped and counted
  * in {@code "dropped"}) until a {@code health.notified} of it or a later one. An invalid record
  * (which the node never sends) is a dead letter. Stateless and thread-safe.
@@ -93,6 +94,10 @@ public final class HealthProcessor implements Processor<JsonNode> {
         }
         JsonNode last = state.get("last");
         if (last != null && compare(t, last) <= 0) return Result.note(state); // a repeat, or a deposed checker's
+        // The same status again is no transition: a new checker that resumed from a stale gossiped status (it
+        // missed its predecessor's last result) sees the change its predecessor already raised, under its own
+        // epoch and time. Taking it would alert twice for one change, under two ids.
+        if (last != null && last.path("status").asText().equals(t.path("status").asText())) return Result.note(state);
         ObjectNode next = ((ObjectNode) state).deepCopy();
         next.set("last", t);
         ArrayNode pending = next.has("pending") ? (ArrayNode) next.get("pending") : next.putArray("pending");

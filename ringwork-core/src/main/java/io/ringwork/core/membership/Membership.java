@@ -54,6 +54,9 @@ public final class Membership {
      */
     public enum Lifecycle { IDLE, JOINING, JOINED, JOIN_FAILED, LEFT, ID_CONFLICT }
 
+    /** The least time between two {@link #broadcastNow} rounds: a burst of news costs one packet per peer per this. */
+    public static final long BROADCAST_NOW_MIN_MS = 10;
+
     private final MembershipConfig config;
     private final String localId;
     private final Address localAddress;
@@ -71,6 +74,8 @@ public final class Membership {
     private final int packetOverheadBytes;
 
     private Delegate delegate;
+    /** When {@link #broadcastNow} last sent. */
+    private long lastBroadcastNowMs = Long.MIN_VALUE / 2;
     private Lifecycle lifecycle = Lifecycle.IDLE;
     private long incarnation;
     private int nextSeq;
@@ -647,6 +652,25 @@ public final class Membership {
         for (MemberTable.Entry target : targets) {
             if (gossip.isEmpty() && !delegateHasBroadcasts()) break;
             sendWithPiggyback(target.member.address(), List.of());
+        }
+    }
+
+    /**
+     * Sends what the delegate (and the membership's own gossip) has queued to every active member
+     * now, one packet each, instead of to {@code gossipFanout} random members at the next gossip
+     * round: for news an application wants everywhere at once (a health transition). Best effort
+     * like any gossip: a peer that misses the packet gets the news from the queue's remaining
+     * retransmits or a push-pull. At most one such round per {@link #BROADCAST_NOW_MIN_MS}; one
+     * asked for sooner is left to the next ordinary gossip round, which is at most a gossip interval away.
+     */
+    public void broadcastNow(long nowMs) {
+        advance(nowMs);
+        if (lifecycle != Lifecycle.JOINED || nowMs - lastBroadcastNowMs < BROADCAST_NOW_MIN_MS) return;
+        lastBroadcastNowMs = nowMs;
+        for (MemberTable.Entry peer : table.entries()) {
+            if (!isActivePeer(peer)) continue;
+            if (gossip.isEmpty() && !delegateHasBroadcasts()) break;
+            sendWithPiggyback(peer.member.address(), List.of());
         }
     }
 

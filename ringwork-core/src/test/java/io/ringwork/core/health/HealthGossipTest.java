@@ -64,4 +64,36 @@ class HealthGossipTest {
         assertThat(c.map().view()).isEqualTo(a.map().view());
         assertThat(c.queued()).as("repairs are not re-broadcast").isZero();
     }
+
+    @Test
+    void aChangeOfStatusGoesAheadOfABacklogAndIsPassedOnAheadByItsHearers() {
+        long[] now = {1_000};
+        HealthGossip a = new HealthGossip(() -> now[0], () -> 3, (t, before, after) -> { });
+        HealthGossip b = new HealthGossip(() -> now[0], () -> 3, (t, before, after) -> { });
+        a.local("down", result(Status.HEALTHY, 100, "a", ""));
+        b.notifyMsg(a.broadcast(1_000)); // b knows "down" healthy
+        for (int i = 0; i < 1_000; i++) a.local("q" + i, result(Status.HEALTHY, 200, "a", "")); // a takeover's backlog
+        a.urgent("down", result(Status.UNHEALTHY, 300, "a", "refused"));
+
+        // Each of the next 3 packets (the retransmit limit) carries it first, then it leaves the urgent queue.
+        for (int packet = 1; packet <= 3; packet++) {
+            assertThat(HealthCodec.decode(a.broadcast(400)).results()).as("packet %d", packet).containsKey("down");
+        }
+        assertThat(HealthCodec.decode(a.broadcast(400)).results()).doesNotContainKey("down");
+
+        // b, with a backlog of its own, hears the change of a target it knew: it passes it on ahead of the backlog.
+        for (int i = 0; i < 1_000; i++) b.local("r" + i, result(Status.HEALTHY, 200, "b", ""));
+        b.notifyMsg(encode("down", a));
+        assertThat(b.map().get("down").status()).isEqualTo(Status.UNHEALTHY);
+        assertThat(HealthCodec.decode(b.broadcast(400)).results()).containsKey("down");
+        // A target b had never heard of is ordinary news: it waits behind the backlog.
+        b.notifyMsg(encode("q5", a));
+        assertThat(HealthCodec.decode(b.broadcast(400)).results()).doesNotContainKey("q5");
+    }
+
+    private static byte[] encode(String target, HealthGossip from) {
+        HealthCodec.Writer writer = new HealthCodec.Writer(400);
+        writer.add(target, from.map().get(target));
+        return writer.toByteArray();
+    }
 }

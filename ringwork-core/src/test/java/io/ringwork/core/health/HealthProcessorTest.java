@@ -59,9 +59,23 @@ class HealthProcessorTest {
     @Test
     void pendingTransitionsAreBoundedAndTheDroppedCounted() {
         JsonNode s = state(apply(null, HealthProcessor.PUT, "{\"tcp\":\"h:1\"}"));
-        for (int i = 1; i <= HealthProcessor.PENDING_MAX + 5; i++) s = state(apply(s, HealthProcessor.TRANSITION, transition(1, i, "healthy")));
+        for (int i = 1; i <= HealthProcessor.PENDING_MAX + 5; i++) s = state(apply(s, HealthProcessor.TRANSITION, transition(1, i, i % 2 == 0 ? "healthy" : "unhealthy")));
         assertThat(s.path("pending")).hasSize(HealthProcessor.PENDING_MAX);
         assertThat(s.path("dropped").asLong()).isEqualTo(5);
         assertThat(s.path("pending").get(0).path("sinceMs").asLong()).isEqualTo(6);
+    }
+
+    @Test
+    void aNewCheckerRaisingTheChangeItsPredecessorRaisedIsNoSecondTransition() {
+        JsonNode s = state(apply(null, HealthProcessor.PUT, "{\"tcp\":\"h:1\"}"));
+        s = state(apply(s, HealthProcessor.TRANSITION, transition(1, 100, "healthy")));
+        s = state(apply(s, HealthProcessor.TRANSITION, transition(1, 200, "unhealthy")));
+        // The new owner (epoch 2) resumed "healthy" from stale gossip and saw the target fail: the same change.
+        Result<JsonNode> again = apply(s, HealthProcessor.TRANSITION, transition(2, 260, "unhealthy"));
+        assertThat(again).as("the same status again").isInstanceOf(Result.Note.class);
+        assertThat(state(again).path("pending")).hasSize(2);
+        assertThat(state(again).path("last").path("id").asText()).isEqualTo("1-200");
+        // Its next real change is taken.
+        assertThat(apply(s, HealthProcessor.TRANSITION, transition(2, 300, "healthy"))).isInstanceOf(Result.Update.class);
     }
 }

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /** The application hook: broadcasts ride on gossip packets within their budget, state pages on push-pulls. */
 class DelegateTest {
     /** A delegate with a queue of broadcasts; records what it was given. */
-    static final class Recording implements Membership.Delegate {
+    static class Recording implements Membership.Delegate {
         final ArrayDeque<byte[]> queue = new ArrayDeque<>();
         final List<String> notified = new ArrayList<>();
         final List<String> merged = new ArrayList<>();
@@ -70,6 +70,34 @@ class DelegateTest {
         assertThat(new String(data.payload(), StandardCharsets.UTF_8)).isEqualTo("hello");
         assertThat(send.lane()).isEqualTo(Lane.BEST_EFFORT);
         assertThat(delegate.queue).isEmpty();
+    }
+
+    @Test
+    void broadcastNowSendsTheDelegatesNewsToEveryActiveMemberAtOnceAtMostEveryTenMs() {
+        TestNode a = new TestNode(CONFIG, "a", 0).started("b", "c", "d", "e", "f");
+        Recording delegate = new Recording() {
+            @Override
+            public byte[] broadcast(int budgetBytes) {
+                return queue.isEmpty() ? null : queue.peek(); // stays queued: every packet carries it
+            }
+        };
+        a.membership.delegate(delegate);
+        a.runUntil(a.nowMs + 1_000); // the join's own gossip drains
+        a.membership.drainEffects();
+        delegate.queue.add("down".getBytes(StandardCharsets.UTF_8));
+
+        a.membership.broadcastNow(a.nowMs);
+        List<String> to = new ArrayList<>();
+        for (MembershipEffect effect : a.membership.drainEffects()) {
+            if (effect instanceof Send send && TestNode.carries(send, UserData.class)) to.add(send.to().host());
+        }
+        // Five peers, more than the gossip fanout of 3: each gets one packet now.
+        assertThat(to).containsExactlyInAnyOrder("10.0.0.2", "10.0.0.3", "10.0.0.4", "10.0.0.5", "10.0.0.6");
+
+        a.membership.broadcastNow(a.nowMs + Membership.BROADCAST_NOW_MIN_MS - 1);
+        assertThat(a.membership.drainEffects()).as("a second round within 10 ms").isEmpty();
+        a.membership.broadcastNow(a.nowMs + Membership.BROADCAST_NOW_MIN_MS);
+        assertThat(a.membership.drainEffects()).hasSize(5);
     }
 
     @Test

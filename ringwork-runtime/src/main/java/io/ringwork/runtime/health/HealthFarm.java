@@ -119,6 +119,16 @@ public final class HealthFarm implements AutoCloseable {
         }
     }
 
+    /** The node named by the last check of target n since the reset ({@code Ringwork-Checker}; "" without one), or null before its first. */
+    public String lastChecker(int n) {
+        return lastBy.get(n);
+    }
+
+    /** When target n was last checked since the reset (epoch ms), 0 before its first check. */
+    public long lastCheckedAtMs(int n) {
+        return lastAtMs.get(n);
+    }
+
     public long checks(int n) {
         return checks.get(n);
     }

@@ -46,9 +46,11 @@ import org.slf4j.LoggerFactory;
  * whose phase is a hash of its id ({@link #nextOnGrid}), so a node's checks do not bunch and a new
  * owner keeps the old one's rhythm. A new owner resumes the status last gossiped for the target.
  *
- * <p><b>Results</b> go into this node's {@link HealthGossip}: a change of status (or of error) is
- * broadcast at once on the membership's gossip; a check that changed only its latency is kept for
- * the push-pull pages. Every node merges what it hears, so any node answers from memory.
+ * <p><b>Results</b> go into this node's {@link HealthGossip}: a change of status is pushed to every
+ * member at once (queued ahead of other results, and the membership asked to send a packet to each
+ * member now, {@code broadcastNow}), then gossiped; other news (error, checker, definition) goes
+ * with the membership's next gossip rounds; a check that changed only its latency is kept for the
+ * push-pull pages. Every node merges what it hears, so any node answers from memory.
  *
  * <p>Thread-safety: the gossip state is guarded by its own monitor (taken by the membership thread
  * through the delegate, by checks as they finish, and by readers).
@@ -64,9 +66,20 @@ public final class HealthService implements AutoCloseable {
     /** Transitions kept per target for {@code GET /v1/health/targets/{id}}. */
     public static final int HISTORY_MAX = 32;
     private static final int SCAN_PAGE = 1_000;
+    /**
+     * How long a node that starts leading a partition waits before it posts the transitions it finds
+     * pending there. The previous owner may have posted one and its notified record still be on its
+     * way (a handoff, or a false suspicion that deposed a live owner); waiting lets that record
+     * land, so the new owner does not post it a second time. Alerts of a failed-over partition come
+     * this much later.
+     */
+    static final long WEBHOOK_TAKEOVER_GRACE_MS = 2_000;
 
-    /** A status change as this node saw it. */
-    public record Transition(Status status, long sinceMs, String checker, String error) {}
+    /**
+     * A status change as this node saw it; {@code learnedAtMs} is when this node learned it (made it,
+     * or merged it from gossip), so {@code learnedAtMs - sinceMs} is how long the news took to get here.
+     */
+    public record Transition(Status status, long sinceMs, String checker, String error, long learnedAtMs) {}
 
     /** A target this node checks, as long as it leads the target's partition under {@code epoch}. */
     private static final class Checked {
@@ -101,6 +114,8 @@ public final class HealthService implements AutoCloseable {
     private final Map<Integer, Set<String>> scanned = new HashMap<>();
     private final Map<Integer, Long> scannedAtMs = new HashMap<>();
     private final Map<Integer, Long> scannedEpoch = new HashMap<>();
+    /** Per led partition, when this node began leading it under its current term. */
+    private final Map<Integer, Long> ledSinceMs = new HashMap<>();
     /** Transitions per target as this node learned them, newest last; guarded by {@link #gossip}. */
     private final Map<String, ArrayDeque<Transition>> history = new HashMap<>();
     private final LongAdder checksRun = new LongAdder(), checksLate = new LongAdder(), checksDropped = new LongAdder();
@@ -177,6 +192,7 @@ public final class HealthService implements AutoCloseable {
         }
         checked.values().removeIf(c -> !Long.valueOf(c.epoch).equals(leadEpochs.get(c.partition)));
         scanned.keySet().removeIf(p -> !leadEpochs.containsKey(p));
+        ledSinceMs.keySet().removeIf(p -> !leadEpochs.containsKey(p));
         for (Map.Entry<Integer, Long> lead : leadEpochs.entrySet()) {
             int p = lead.getKey();
             boolean newTerm = !lead.getValue().equals(scannedEpoch.get(p));
@@ -208,6 +224,8 @@ public final class HealthService implements AutoCloseable {
     private void rescan(int partition, long epoch, long nowMs) {
         Map<String, HealthTarget> found = new HashMap<>();
         Map<HealthTarget, JsonNode> pendingFound = new HashMap<>();
+        if (!Long.valueOf(epoch).equals(scannedEpoch.get(partition))) ledSinceMs.put(partition, nowMs);
+        boolean postPending = nowMs - ledSinceMs.getOrDefault(partition, nowMs) >= WEBHOOK_TAKEOVER_GRACE_MS;
         String after = null;
         scan:
         while (true) {
@@ -220,7 +238,7 @@ public final class HealthService implements AutoCloseable {
                 try {
                     HealthTarget target = HealthTarget.parse(null, json.path("target"));
                     HealthWebhook hook = webhook;
-                    if (hook != null && json.path("pending").size() > 0) pendingFound.put(target, json.path("pending"));
+                    if (hook != null && postPending && json.path("pending").size() > 0) pendingFound.put(target, json.path("pending"));
                     found.put(target.id(), target);
                 } catch (HealthTarget.Invalid e) {
                     LOG.warn("stored target {} is not valid, not checked: {}", write.key(), e.getMessage());
@@ -292,6 +310,7 @@ public final class HealthService implements AutoCloseable {
             return;
         }
         String transition;
+        boolean statusChanged;
         synchronized (gossip) {
             CheckStreak before = c.streak;
             CheckStreak after = before.after(outcome.passed(), target, nowMs);
@@ -305,7 +324,11 @@ public final class HealthService implements AutoCloseable {
                     || !previous.stamp().checker().equals(self) || previous.stamp().epoch() != c.epoch
                     || previous.intervalMs() != result.intervalMs() || !previous.labels().equals(result.labels())
                     || previous.flapping() != result.flapping();
-            if (news) gossip.local(target.id(), result);
+            // A known target's change of status is urgent; a new target's first result is ordinary news (a registration
+            // of 100,000 would otherwise fill the urgent queue ahead of real changes).
+            statusChanged = previous != null && (previous.status() != result.status() || previous.flapping() != result.flapping());
+            if (statusChanged) gossip.urgent(target.id(), result);
+            else if (news) gossip.local(target.id(), result);
             else gossip.quiet(target.id(), result);
             // Flap damping: while a target flaps its status changes are shown but raise no transition (no
             // alert); starting to flap is one transition ("flapping"), and stopping one to the status it settled on.
@@ -319,6 +342,12 @@ public final class HealthService implements AutoCloseable {
             }
         }
         c.running = false;
+        // A change of status goes to every member at once, not only to the next gossip round's sample:
+        // "which targets are unhealthy" is then the same on every node within a round trip (issue 22).
+        if (statusChanged) {
+            MembershipService m = membership.get();
+            if (m != null) m.broadcastNow();
+        }
         if (transition != null) appendTransition(target, c.epoch, transition, nowMs, outcome.error());
     }
 
@@ -349,14 +378,16 @@ public final class HealthService implements AutoCloseable {
     private void record(String target, HealthResult before, HealthResult after) {
         if (before != null && before.status() == after.status() && before.sinceMs() == after.sinceMs()) return;
         ArrayDeque<Transition> kept = history.computeIfAbsent(target, t -> new ArrayDeque<>());
-        kept.addLast(new Transition(after.status(), after.sinceMs(), after.stamp().checker(), after.error()));
+        kept.addLast(new Transition(after.status(), after.sinceMs(), after.stamp().checker(), after.error(), System.currentTimeMillis()));
         while (kept.size() > HISTORY_MAX) kept.removeFirst();
     }
 
     private int retransmits() {
         MembershipService m = membership.get();
         int active = m == null ? 1 : (int) m.members().stream().filter(member -> member.state().isActive()).count();
-        return 4 * (int) Math.ceil(Math.log10(active + 1.0));
+        // One send to each other member for the direct push of a change of status (broadcastNow), then the
+        // epidemic's O(log N) as gossip for those that missed it.
+        return active - 1 + 4 * (int) Math.ceil(Math.log10(active + 1.0));
     }
 
     // ---------------------------------------------------------------- reading

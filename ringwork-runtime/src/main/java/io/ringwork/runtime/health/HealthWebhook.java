@@ -28,15 +28,24 @@ import org.slf4j.LoggerFactory;
  * {@code health.notified} record says the webhook took it, so only the partition's owner posts it,
  * in order per target, retrying with backoff (100 ms doubling to 10 s) while it owns the partition;
  * after a 2xx it appends {@code health.notified}. A new owner finds what is still pending and
- * posts it. The one window for a second post is an owner that dies between the webhook's 2xx and
- * its notified record reaching the log; every post carries the transition's id (also as
- * {@code Idempotency-Key}) so the receiver drops that repeat. Thread-safe.
+ * posts it. A transition this node got a 2xx for is never posted by it again: not when the
+ * notified record fails to append (it was tried again and posted a second time, one way a
+ * transition reached the receiver twice), and not when a later scan still finds it pending (the
+ * "done" mark lasts until the state stops listing it, up to {@link #DONE_KEEP_MS}). The one window
+ * left for a second post is an owner that dies (or is deposed) between the webhook's 2xx and its
+ * notified record reaching the log, and a new owner that posts it after its takeover grace (see
+ * {@code HealthService}); every post of one transition carries the same id (also as
+ * {@code Idempotency-Key}, {@code target/epoch-sinceMs} of the transition as taken into the
+ * target's state) so the receiver drops that repeat. Thread-safe.
  */
 final class HealthWebhook implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(HealthWebhook.class);
     /** Transitions waiting to be posted by this node. */
     static final int QUEUE_MAX = 10_000;
     private static final long BACKOFF_MIN_MS = 100, BACKOFF_MAX_MS = 10_000;
+    /** How long a posted transition's "done" mark is kept at most, and how many marks. */
+    static final long DONE_KEEP_MS = 600_000;
+    static final int DONE_MAX = 100_000;
 
     private record Pending(HealthTarget target, JsonNode transition) {
         String key() {
@@ -54,7 +63,7 @@ final class HealthWebhook implements AutoCloseable {
     private final LinkedHashMap<String, Pending> queue = new LinkedHashMap<>();
     /** Posted and recorded as notified, waiting for the record to clear it from the state; guarded by this. */
     private final Map<String, Long> done = new LinkedHashMap<>();
-    private final LongAdder posted = new LongAdder(), failures = new LongAdder();
+    private final LongAdder posted = new LongAdder(), failures = new LongAdder(), notifiedFailures = new LongAdder();
     private final Thread sender;
     private volatile boolean running = true;
 
@@ -67,15 +76,29 @@ final class HealthWebhook implements AutoCloseable {
 
     /** What a rescan found pending for a target this node owns: queues what is not queued or done. */
     synchronized void pending(HealthTarget target, JsonNode pending) {
+        java.util.Set<String> listed = new java.util.HashSet<>();
         for (JsonNode transition : pending) {
             Pending p = new Pending(target, transition);
+            listed.add(p.key());
             if (done.containsKey(p.key()) || queue.containsKey(p.key()) || queue.size() >= QUEUE_MAX) continue;
             queue.put(p.key(), p);
             notifyAll();
         }
-        // A notified record takes a moment to reach the state: forget "done" marks after a minute.
+        // A "done" mark is needed until the notified record reaches the state; once the state no longer lists
+        // the transition, the mark can go. Marks of targets with nothing pending any more age out.
+        String prefix = target.id() + "/";
         long nowMs = System.currentTimeMillis();
-        done.values().removeIf(atMs -> nowMs - atMs > 60_000);
+        done.entrySet().removeIf(e -> (e.getKey().startsWith(prefix) && !listed.contains(e.getKey())) || nowMs - e.getValue() > DONE_KEEP_MS);
+    }
+
+    /** Marks a transition posted; guarded by this. */
+    private void markDone(String key) {
+        done.put(key, System.currentTimeMillis());
+        if (done.size() > DONE_MAX) {
+            var oldest = done.keySet().iterator();
+            oldest.next();
+            oldest.remove();
+        }
     }
 
     private void run() {
@@ -95,7 +118,7 @@ final class HealthWebhook implements AutoCloseable {
             boolean delivered = deliver(next);
             synchronized (this) {
                 queue.remove(next.key());
-                if (delivered) done.put(next.key(), System.currentTimeMillis());
+                if (delivered) markDone(next.key());
             }
         }
     }
@@ -116,8 +139,7 @@ final class HealthWebhook implements AutoCloseable {
                         .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.discarding());
                 if (response.statusCode() / 100 == 2) {
                     posted.increment();
-                    log.append(List.of(new NewRecord(HealthTarget.key(p.target().id()), HealthProcessor.NOTIFIED, null,
-                            ("{\"id\":\"" + p.transition().path("id").asText() + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8))));
+                    recordNotified(p);
                     return true;
                 }
                 LOG.warn("health webhook {} answered {} for {}", url, response.statusCode(), p.key());
@@ -137,6 +159,38 @@ final class HealthWebhook implements AutoCloseable {
             backoffMs = Math.min(BACKOFF_MAX_MS, backoffMs * 2);
         }
         return false;
+    }
+
+    /**
+     * Appends {@code health.notified} for a transition the webhook took, trying three times. Never
+     * posts again: if the record cannot be appended, the transition stays pending in the state and
+     * this node's "done" mark keeps it from posting it; only a later owner would, with the same key.
+     */
+    private void recordNotified(Pending p) {
+        byte[] data = ("{\"id\":\"" + p.transition().path("id").asText() + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            try {
+                log.append(List.of(new NewRecord(HealthTarget.key(p.target().id()), HealthProcessor.NOTIFIED, null, data)));
+                return;
+            } catch (RuntimeException e) {
+                notifiedFailures.increment();
+                if (attempt == 3) {
+                    LOG.warn("health webhook took {} but its notified record could not be appended: {}", p.key(), e.toString());
+                    return;
+                }
+                try {
+                    Thread.sleep(200L * attempt);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    /** Appends of {@code health.notified} that failed (each tried again up to three times in all). */
+    long notifiedFailures() {
+        return notifiedFailures.sum();
     }
 
     long posted() {

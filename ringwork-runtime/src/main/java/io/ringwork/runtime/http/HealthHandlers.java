@@ -160,7 +160,7 @@ final class HealthHandlers {
         ArrayNode transitions = answer.putArray("transitions");
         for (HealthService.Transition t : view.history()) {
             transitions.addObject().put("status", t.status().name().toLowerCase(Locale.ROOT)).put("sinceMs", t.sinceMs())
-                    .put("checker", t.checker()).put("error", t.error());
+                    .put("checker", t.checker()).put("error", t.error()).put("learnedAtMs", t.learnedAtMs());
         }
         ObjectNode uptime = answer.putObject("uptime");
         putShare(uptime, "hour", HealthService.uptime(view.history(), nowMs, 3_600_000L));

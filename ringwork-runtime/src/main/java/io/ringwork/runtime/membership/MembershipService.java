@@ -92,6 +92,8 @@ public final class MembershipService implements AutoCloseable {
     private volatile int activeSnapshot;
     private volatile Membership.Lifecycle lifecycleSnapshot;
     private volatile boolean running;
+    /** A broadcastNow waiting on the membership thread: later calls fold into it. */
+    private final java.util.concurrent.atomic.AtomicBoolean broadcastNowAsked = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile Throwable failure;
     /** Counted down once the join has an outcome: joined, given up, or our id is taken. */
     private final CountDownLatch joinSettled = new CountDownLatch(1);
@@ -209,6 +211,21 @@ public final class MembershipService implements AutoCloseable {
      */
     public void delegate(io.ringwork.core.membership.Membership.Delegate delegate) {
         submit(() -> membership.delegate(delegate));
+    }
+
+    /**
+     * Asks the membership thread to send the delegate's queued broadcasts to every active member at
+     * once ({@link io.ringwork.core.membership.Membership#broadcastNow}), asynchronously. Calls made
+     * while one is still waiting on the thread are folded into it, so a burst costs one round.
+     */
+    public void broadcastNow() {
+        if (!broadcastNowAsked.compareAndSet(false, true)) return;
+        boolean queued = inbox.offer(new Inbound.Command(() -> {
+            broadcastNowAsked.set(false);
+            membership.broadcastNow(nowMs());
+        }));
+        // A full inbox: the news goes with the next ordinary gossip round instead.
+        if (!queued) broadcastNowAsked.set(false);
     }
 
     /** Announces new metadata (asynchronously). Oversized metadata fails the returned check at once. */

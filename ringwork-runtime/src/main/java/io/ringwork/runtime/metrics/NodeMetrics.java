@@ -78,6 +78,9 @@ public final class NodeMetrics {
             functionCounter("ringwork.jvm.allocated.bytes", "bytes allocated on the heap since the JVM started",
                     () -> Math.max(0, threads.getTotalThreadAllocatedBytes()));
         }
+        // The heap in use now (garbage included), for benchmarks that report a node's memory next to its RSS.
+        gauge("ringwork.jvm.heap.used.bytes", "heap in use now, garbage included",
+                () -> ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed());
         for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
             // A bean reports -1 for a figure it does not keep; 0 reads as "none" in a sum.
             functionCounter("ringwork.jvm.gc.collections", "collections, by collector", "collector", gc.getName(),

@@ -101,6 +101,13 @@ public final class SimMember {
         flush();
     }
 
+    /** {@link Membership#broadcastNow} on this member, as the runtime's service does it on its thread. */
+    public void broadcastNow() {
+        if (membership == null || status != Status.RUNNING) return;
+        membership.broadcastNow(scheduler.nowMs());
+        flush();
+    }
+
     void crash() {
         life++;
         membership = null;

@@ -1,0 +1,101 @@
+package io.ringwork.runtime.health;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import io.ringwork.core.health.HealthTarget;
+import io.ringwork.core.log.AppendResult;
+import io.ringwork.core.log.PartitionReader;
+import io.ringwork.core.log.RecordLog;
+import io.ringwork.core.processing.JsonStateCodec;
+import io.ringwork.core.record.NewRecord;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The webhook posts a transition once even when the record that says so cannot be appended: it
+ * used to treat the failed append like a failed post and post again (one way HealthClusterTest saw
+ * a transition reach the receiver twice around a kill, when appends to a partition wait for a dead
+ * replica), and a later scan that still finds the transition pending does not post it either.
+ */
+class HealthWebhookTest {
+    /** A log whose appends all fail, as one whose partition lost its replicas. */
+    private static final class FailingLog implements RecordLog {
+        final AtomicInteger appends = new AtomicInteger();
+
+        @Override
+        public int partitionCount() {
+            return 1;
+        }
+
+        @Override
+        public List<AppendResult> append(List<NewRecord> records) {
+            appends.incrementAndGet();
+            throw new IllegalStateException("log unavailable");
+        }
+
+        @Override
+        public PartitionReader reader(int partition, long fromOffset) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public long endOffset(int partition) {
+            return 0;
+        }
+
+        @Override
+        public long startOffset(int partition) {
+            return 0;
+        }
+
+        @Override
+        public void commitCheckpoints(String group, long[] checkpointByPartition) {}
+
+        @Override
+        public void close() {}
+    }
+
+    @Test
+    void aTransitionTheReceiverTookIsNotPostedAgainWhenItsNotifiedRecordFails() throws Exception {
+        Map<String, AtomicInteger> posts = new ConcurrentHashMap<>();
+        HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        receiver.createContext("/hook", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            posts.computeIfAbsent(exchange.getRequestHeaders().getFirst("Idempotency-Key"), k -> new AtomicInteger()).incrementAndGet();
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        receiver.start();
+        FailingLog log = new FailingLog();
+        HealthWebhook webhook = new HealthWebhook(URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook"), log, id -> true);
+        try {
+            HealthTarget target = HealthTarget.parse("web", JsonStateCodec.mapper().readTree("{\"tcp\":\"h:1\"}"));
+            JsonNode pending = JsonStateCodec.mapper().readTree(
+                    "[{\"id\":\"3-100\",\"status\":\"unhealthy\",\"sinceMs\":100,\"checker\":\"n1\",\"epoch\":3,\"error\":\"refused\"}]");
+            webhook.pending(target, pending);
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100)).until(() -> log.appends.get() == 3);
+            // The next scans still find it pending (the notified record never landed): no second post.
+            webhook.pending(target, pending);
+            Thread.sleep(500);
+            webhook.pending(target, pending);
+            Thread.sleep(500);
+            assertThat(posts).containsOnlyKeys("web/3-100");
+            assertThat(posts.get("web/3-100").get()).as("posts of the one transition").isEqualTo(1);
+            assertThat(webhook.posted()).isEqualTo(1);
+            assertThat(webhook.notifiedFailures()).isEqualTo(3);
+        } finally {
+            webhook.close();
+            receiver.stop(0);
+        }
+    }
+}

@@ -36,7 +36,9 @@ class SessionExpirySimTest {
         System.out.printf("session expiry: %d seeds, %d sessions expired%n", seeds, expired);
     }
 
+    /** Caught after some 20 seeds (a few minutes on a loaded machine), so with -Pslow. */
     @Test
+    @org.junit.jupiter.api.Tag("slow")
     void keepersThatCloseUnconditionallyAreCaughtExpiringEarly() {
         ClusterConfig broken = ClusterConfig.defaults().withSabotage(ClusterConfig.Sabotage.SESSION_CLOSE_UNCONDITIONAL);
         for (long seed = 1; seed <= 40; seed++) {
@@ -44,6 +46,7 @@ class SessionExpirySimTest {
                 ClusterSimulation.run(seed, broken);
             } catch (SimulationFailure e) {
                 assertThat(e.getMessage()).as("seed %d", seed).contains("NoEarlyExpiry:");
+                System.out.println("unconditional closes caught at seed " + seed + ": " + e.getMessage());
                 return;
             }
         }

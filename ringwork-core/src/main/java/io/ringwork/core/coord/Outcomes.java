@@ -36,6 +36,12 @@ public final class Outcomes {
         return null;
     }
 
+    /** The offset of the newest answer kept (the last record applied to the key), or -1 when none. */
+    public static long newest(JsonNode state) {
+        JsonNode kept = state == null ? null : state.get("o");
+        return kept == null || kept.isEmpty() ? -1 : kept.get(kept.size() - 1).get(0).asLong();
+    }
+
     /** The offset of the oldest answer kept, or -1 when none. */
     public static long oldest(JsonNode state) {
         JsonNode kept = state == null ? null : state.get("o");

@@ -19,7 +19,9 @@ import io.ringwork.core.record.Record;
  * runtime's keeper decides when a session expired); {@code session.attach {"key"|"election"|"service"}}
  * lists an ephemeral key, an election the session takes part in or a service instance
  * ({@code S/INSTANCE}) it registered, refused once it is closed;
- * {@code session.close {"reason"}} closes it for good (its lists stay, for the clean-up);
+ * {@code session.close {"reason"}} closes it for good (its lists stay, for the clean-up); with
+ * {@code "ifLast":OFFSET} (a keeper's expiry) only if the last record applied to the session is
+ * still the one at OFFSET, else it is answered {@code alive} and changes nothing else;
  * {@code session.delete} removes the state once the clean-up is done. Answers are kept in the
  * state ({@link Outcomes}): {@code ok}, {@code closed} (the session ended), {@code full} (a list
  * is at its bound), {@code exists}. A record for a session that does not exist is rejected (a
@@ -65,6 +67,12 @@ public final class SessionProcessor extends JsonProcessor {
             case ATTACH -> attach(next, record, data, open);
             case CLOSE -> {
                 if (!open) yield Result.note(Outcomes.answered(next, record.offset(), "closed", 0));
+                // An expiry is decided on what the keeper saw: a record of the session applied since
+                // (a keepalive appended meanwhile) means the session was alive after all.
+                JsonNode ifLast = data.get("ifLast");
+                if (ifLast != null && ifLast.asLong() != Outcomes.newest(state)) {
+                    yield Result.note(Outcomes.answered(next, record.offset(), "alive", 0));
+                }
                 next.put("open", false).put("reason", data.path("reason").asText("closed"));
                 yield Result.update(Outcomes.answered(next, record.offset(), "ok", 0));
             }

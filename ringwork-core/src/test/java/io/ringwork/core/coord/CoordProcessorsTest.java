@@ -63,6 +63,25 @@ class CoordProcessorsTest {
     }
 
     @Test
+    void anExpiryDecidedOnAnOlderRecordThanTheSessionsLastIsAnsweredAliveAndClosesNothing() {
+        apply("session/s4", SessionProcessor.OPEN, "{\"ttlMs\":1000}");
+        long seen = offset - 1; // what a keeper saw
+        assertThat(Outcomes.newest(json("session/s4"))).isEqualTo(seen);
+        apply("session/s4", SessionProcessor.KEEPALIVE, "{}"); // appended before the keeper's close
+        long keepalive = offset - 1;
+        apply("session/s4", SessionProcessor.CLOSE, "{\"reason\":\"expired\",\"ifLast\":" + seen + "}");
+        assertThat(answer("session/s4")).isEqualTo("alive");
+        assertThat(SessionProcessor.isOpen(json("session/s4"))).isTrue();
+        // Its own refusal is now the session's last record: a close on the keepalive is too late as well.
+        apply("session/s4", SessionProcessor.CLOSE, "{\"reason\":\"expired\",\"ifLast\":" + keepalive + "}");
+        assertThat(answer("session/s4")).isEqualTo("alive");
+        long last = Outcomes.newest(json("session/s4"));
+        assertThat(apply("session/s4", SessionProcessor.CLOSE, "{\"reason\":\"expired\",\"ifLast\":" + last + "}").kind())
+                .isEqualTo(ApplyOutcome.Kind.APPLIED);
+        assertThat(SessionProcessor.isOpen(json("session/s4"))).isFalse();
+    }
+
+    @Test
     void badSessionRecordsAreDeadLettersAndAnUnknownSessionTakesNothing() {
         assertThat(apply("session/s2", SessionProcessor.OPEN, "{\"ttlMs\":5}").kind()).isEqualTo(ApplyOutcome.Kind.REJECTED);
         assertThat(apply("session/s2", SessionProcessor.OPEN, "{}").kind()).isEqualTo(ApplyOutcome.Kind.REJECTED);

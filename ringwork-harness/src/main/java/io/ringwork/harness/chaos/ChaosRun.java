@@ -102,6 +102,12 @@ public final class ChaosRun {
     private String logDescription = "";
     /** After the checks, the cluster stays up until the process is told to stop (Ctrl-C). */
     private boolean keepRunning;
+    /** Key-value clients during the faults (0: none) and their hot keys. */
+    private int kvClients;
+    private int kvKeys;
+    /** The key-value check of the last run, for tests; null without key-value clients or before the checks. */
+    private volatile KvChaosClients.Verdicts kvVerdicts;
+    private KvChaosClients kvRunning;
 
     /** A run on loopback with the shared embedded log and the faults of {@code config} in a seeded order. */
     public ChaosRun(Config config, Path work, PrintStream out) {
@@ -137,6 +143,20 @@ public final class ChaosRun {
     public ChaosRun withBrief(PrintStream brief, String logDescription) {
         this.brief = brief;
         this.logDescription = logDescription;
+        return this;
+    }
+
+    /**
+     * Also runs {@code clients} concurrent key-value clients on {@code keys} hot keys during the
+     * faults ({@link KvChaosClients}); their history goes to the working directory as
+     * {@code kv-history.jsonl}, is checked for linearizability, and every acknowledged write must
+     * be on the change feeds. A history that is not linearizable or a lost acknowledged write fails
+     * the run.
+     */
+    public ChaosRun withKvClients(int clients, int keys) {
+        if (clients < 1 || keys < 1) throw new IllegalArgumentException("--kv-clients and --kv-keys must be positive");
+        this.kvClients = clients;
+        this.kvKeys = keys;
         return this;
     }
 
@@ -179,6 +199,12 @@ public final class ChaosRun {
             for (String id : plan.initialNodes()) follow(cluster, id);
             poller = new MetricsPoller(cluster, scrapes, config.partitions(), this::nowMs).start();
             ChaosProducer producer = new ChaosProducer(cluster, workload);
+            KvChaosClients kv = kvClients == 0 ? null : new KvChaosClients(cluster, kvClients, kvKeys, config.seed());
+            kvRunning = kv;
+            if (kv != null) {
+                kv.start();
+                out.printf("  kv: %d clients on keys %s (reads, writes, compare-and-sets through random nodes up)%n", kvClients, kv.keys());
+            }
             Thread faults = Thread.ofPlatform().name("chaos-faults").start(() -> injectAll(cluster, plan));
             long[] lastLine = {startNs};
             // Past the duration only while faults remain, and never more than FAULTS_OVERRUN_MS.
@@ -193,6 +219,7 @@ public final class ChaosRun {
                         firstArrivals.changes(), String.join(" ", cluster.upNodes()));
             });
             faults.join(120_000);
+            if (kv != null) kv.stop();
             if (faultFailure != null) throw faultFailure;
             long producedForMs = nowMs();
             if (producedForMs > config.durationMs() + 1_000) {
@@ -205,6 +232,7 @@ public final class ChaosRun {
             resolveRetried(producer);
             Set<String> continuous = continuous(plan);
             boolean drained = drain(cluster, producer, continuous);
+            KvChaosClients.Verdicts kvResult = kv == null ? null : checkKv(kv);
             Map<String, Expected> expected = expected(producer, workload);
             Ownership ownership = cluster.ownership();
             Map<String, Read> owner = new ConcurrentHashMap<>();
@@ -240,11 +268,14 @@ public final class ChaosRun {
             out.println("  anti-entropy repairs: " + (repairs < 0 ? "unknown (no node answered a scrape)" : String.format("%,d", repairs))
                     + " (digests that differed on a replica, from every node's /metrics; a killed process's up to its last scrape)");
             if (scrapes.dropped() > 0) out.printf("  metrics scrapes dropped beyond %,d kept: %,d%n", NodeScrapes.MAX_SAMPLES, scrapes.dropped());
-            out.println(figures.resultLine());
+            boolean kvOk = kvResult == null || kvResult.ok();
+            out.println(kvOk ? figures.resultLine() : (figures.ok() ? "RESULT: FAILED" : figures.resultLine()) + "; kv "
+                    + kvResult.verdict() + ", " + kvResult.lostAcks() + " acknowledged writes lost");
             summary(figures, producer.produced(), producedForMs, expected.size());
             if (keepRunning) holdUntilStopped(cluster);
-            return figures.ok() ? 0 : 1;
+            return figures.ok() && kvOk ? 0 : 1;
         } finally {
+            if (kvRunning != null) kvRunning.halt(); // a run that failed early leaves no client behind
             if (poller != null) poller.close();
             for (FeedFollower follower : followers.values()) follower.stop();
         }
@@ -310,6 +341,41 @@ public final class ChaosRun {
             lines.add(String.format("  %s  console %s/   cluster JSON %s/v1/cluster", id, cluster.urlIfUp(id), cluster.urlIfUp(id)));
         }
         io.ringwork.harness.process.HoldOpen.untilStopped(brief != null ? brief : out, lines, () -> stopAll(cluster));
+    }
+
+    /**
+     * Reads every hot key's final state into the history, waits (at most 30 s) until the feeds
+     * show each final version, then checks the history and prints the verdict, the unplaced
+     * operations of a history that is not linearizable, and the lost acknowledged writes.
+     */
+    private KvChaosClients.Verdicts checkKv(KvChaosClients kv) throws Exception {
+        Map<String, Long> finals = kv.finalReads();
+        long deadline = nowMs() + 30_000;
+        while (nowMs() < deadline && finals.entrySet().stream().anyMatch(e -> e.getValue() > 0
+                && !feedVersions(io.ringwork.core.kv.KvProcessor.KEY_PREFIX + e.getKey()).contains(e.getValue() - 1))) {
+            Thread.sleep(200);
+        }
+        KvChaosClients.Verdicts verdicts = kv.check(work.resolve("kv-history.jsonl"), this::feedVersions);
+        out.println("  " + verdicts.line());
+        out.println("  kv final versions: " + finals);
+        if (verdicts.explanation() != null) verdicts.explanation().lines().forEach(l -> out.println("    " + l));
+        verdicts.lost().forEach(l -> out.println("    lost: " + l));
+        this.kvVerdicts = verdicts;
+        return verdicts;
+    }
+
+    /** The versions of {@code key} on any node's change feed. */
+    private Set<Long> feedVersions(String key) {
+        Set<Long> versions = new java.util.HashSet<>();
+        for (FeedFollower follower : followers.values()) {
+            for (long v : follower.history().versions(key)) versions.add(v);
+        }
+        return versions;
+    }
+
+    /** The key-value check of the last run; null without key-value clients or before the checks. */
+    KvChaosClients.Verdicts kvVerdicts() {
+        return kvVerdicts;
     }
 
     /** The figures of the run, once {@link #run()} got to its checks; else null. */

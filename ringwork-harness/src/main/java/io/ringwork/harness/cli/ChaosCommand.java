@@ -33,6 +33,10 @@ final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--drain-timeout", defaultValue = "60s", description = "wait this long for every node and feed to catch up (default ${DEFAULT-VALUE})") String drainTimeout;
     @Option(names = "--dir", description = "working directory (default: a new temporary one, deleted afterwards)") Path dir;
     @Option(names = "--keep", description = "keep the working directory (node outputs are in DIR/nID/node.out)") boolean keep;
+    @Option(names = "--kv-clients", defaultValue = "0",
+            description = "concurrent key-value clients during the faults, their history checked for linearizability (default ${DEFAULT-VALUE}: none)")
+    int kvClients;
+    @Option(names = "--kv-keys", defaultValue = "3", description = "hot keys the key-value clients share (default ${DEFAULT-VALUE})") int kvKeys;
     @Option(names = "--kafka", arity = "0..1", paramLabel = "BOOTSTRAP", description = KAFKA_HELP) String kafka;
 
     /** The help of {@code --kafka}, the same for demo and chaos. */
@@ -45,7 +49,9 @@ final class ChaosCommand implements Callable<Integer> {
         if (nodes < 1 || rate < 1 || partitions < 1) throw new IllegalArgumentException("--nodes, --rate and --partitions must be positive");
         ChaosRun.Config config = new ChaosRun.Config(nodes, durationMs(duration), FaultSchedule.parseFaults(faults), seed, rate,
                 partitions, tenants, docs, invalid, resources, durationMs(drainTimeout));
-        return run(config, dir, keep, kafka, "ringwork-chaos");
+        if (kvClients < 0 || kvKeys < 1) throw new IllegalArgumentException("--kv-clients must be at least 0 and --kv-keys at least 1");
+        if (kvClients == 0) return run(config, dir, keep, kafka, "ringwork-chaos");
+        return run(config, dir, keep, kafka, "ringwork-chaos", System.out, (run, logDescription) -> run.withKvClients(kvClients, kvKeys));
     }
 
     /**

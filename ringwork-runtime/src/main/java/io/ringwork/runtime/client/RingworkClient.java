@@ -133,6 +133,26 @@ public final class RingworkClient {
         }
     }
 
+    /** An answer of any status, with its JSON body ({@code NullNode} when empty, a text node when not JSON). */
+    public record Answer(int status, JsonNode body) {}
+
+    /**
+     * {@code method path} with {@code json} as the body (null: none), sent once: any status is an
+     * {@link Answer}, for callers that tell errors apart by their body (the key-value API's
+     * {@code definite}, a conflict's {@code version}). Only a transport failure throws: a
+     * {@link java.net.ConnectException} or {@link java.net.http.HttpConnectTimeoutException} means
+     * nothing was sent; a {@link java.net.http.HttpTimeoutException} or another {@link IOException}
+     * leaves unknown whether the node acted on it. Never retried, since the request may not be idempotent.
+     */
+    public Answer exchange(String method, String path, byte[] json) throws IOException, InterruptedException {
+        HttpRequest.Builder builder = authorized(HttpRequest.newBuilder(base.resolve(path))).timeout(timeout);
+        if (json != null) builder.header("Content-Type", "application/json");
+        HttpRequest request = builder.method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofByteArray(json)).build();
+        HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+        return new Answer(response.statusCode(), response.body().length == 0 ? JSON.nullNode() : parse(response.body()));
+    }
+
     /** {@code GET /v1/state/{key}}, or null on 404. */
     public JsonNode state(String key) throws IOException, InterruptedException {
         try {

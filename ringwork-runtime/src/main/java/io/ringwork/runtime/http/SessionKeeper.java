@@ -3,6 +3,7 @@ package io.ringwork.runtime.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ringwork.core.coord.ElectionProcessor;
 import io.ringwork.core.coord.ServiceProcessor;
+import io.ringwork.core.coord.SessionExpiry;
 import io.ringwork.core.coord.SessionProcessor;
 import io.ringwork.core.kv.KvProcessor;
 import io.ringwork.core.store.StoredState;
@@ -17,12 +18,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Expires sessions: the one place where the coordination state meets time. On the node that runs
- * a session's partition, a session's deadline is {@code ttlMs} after the last change of its state's
- * version (a keepalive, an attach) this keeper saw, or after this node started running the
- * partition, whichever is later: a new owner starts every session afresh at a full TTL, so a
- * session held through a node that dies expires after its TTL, never before. Past its deadline a
- * session gets a {@code session.close}; a closed session's ephemeral keys get a guarded delete
+ * Expires sessions: the one place where the coordination state meets time. Every node watches the
+ * sessions of every partition it holds, as owner or replica ({@link SessionExpiry}): a session's
+ * deadline is {@code ttlMs} after this node first saw the session's last record (a keepalive, an
+ * attach), or after it came to hold the partition. The node that runs the partition appends
+ * {@code session.close} past the deadline, conditional on that record still being the session's
+ * last ({@code ifLast}), so a session expires at least its TTL after its last acknowledged
+ * keepalive was sent, never before; and a replica that takes over from a dead owner has watched
+ * the keepalives all along, so the session expires about TTL after the last one, not TTL after the
+ * takeover. A closed session's ephemeral keys get a guarded delete
  * ({@code kv.delete} with {@code ifSession}), its elections a {@code session} withdrawal and its
  * service instances a guarded deregistration, once
  * when this keeper first sees it closed and once more {@link #SECOND_PASS_MS} later (a put that
@@ -31,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * by the next owner's.
  *
  * <p>Scans this node's store every {@link #SCAN_MS} for {@code session/} keys of the partitions it
- * runs (at most {@link #SESSIONS_MAX} sessions tracked; beyond, the rest wait for the next scans).
+ * holds (at most {@link #SESSIONS_MAX} sessions tracked; beyond, the rest wait for the next scans).
  * One thread; {@link #close} stops it.
  */
 final class SessionKeeper implements AutoCloseable {
@@ -39,17 +43,12 @@ final class SessionKeeper implements AutoCloseable {
     static final long SCAN_MS = 50;
     static final long SECOND_PASS_MS = CoordLog.TIMEOUT_MS;
     /** A close or clean-up step is appended again if the state did not move on within this. */
-    static final long RETRY_MS = 2_000;
+    static final long RETRY_MS = SessionExpiry.RETRY_MS;
     static final int SESSIONS_MAX = 100_000;
     private static final int PAGE = 512;
 
-    /** What this keeper knows of one session: the version it last saw and when it then saw it. */
+    /** The clean-up of one closed session on a partition this node runs. */
     private static final class Tracked {
-        long version;
-        long seenNs;
-        long deadlineNs;
-        boolean closeAsked;
-        long closeAskedNs;
         boolean cleaned;
         long firstCleanNs;
         boolean secondCleaned;
@@ -58,7 +57,8 @@ final class SessionKeeper implements AutoCloseable {
     private final RingworkNode node;
     private final CoordLog log;
     private final Map<String, Tracked> tracked = new HashMap<>();
-    private Set<Integer> ran = Set.of();
+    private final SessionExpiry expiry = new SessionExpiry();
+    private Set<Integer> held = Set.of();
     private final Thread thread;
     private volatile boolean closed;
 
@@ -84,16 +84,19 @@ final class SessionKeeper implements AutoCloseable {
         }
     }
 
-    /** One pass over the sessions of the partitions this node runs. Only the keeper's thread calls it. */
+    /** One pass over the sessions of the partitions this node holds. Only the keeper's thread calls it. */
     void scan(long nowNs) {
         var engine = node.engine();
         if (engine == null) return;
-        Set<Integer> running = new HashSet<>();
-        for (int p = 0; p < node.log().partitionCount(); p++) if (engine.runs(p)) running.add(p);
+        long nowMs = nowNs / 1_000_000;
+        Set<Integer> holding = new HashSet<>();
+        for (int p = 0; p < node.log().partitionCount(); p++) if (engine.runs(p) || node.store().holds(p)) holding.add(p);
         Set<String> present = new HashSet<>();
-        for (int partition : running) {
-            // A partition this node just started running: its sessions start afresh at a full TTL.
-            boolean fresh = !ran.contains(partition);
+        Set<String> runningSessions = new HashSet<>();
+        for (int partition : holding) {
+            // A partition this node did not hold at the last scan: its sessions start afresh at a full TTL.
+            boolean fresh = !held.contains(partition);
+            boolean running = engine.runs(partition);
             String after = null;
             while (present.size() < SESSIONS_MAX) {
                 List<WriteSet.StateWrite> page = node.store().scanPrefix(partition, SessionProcessor.KEY_PREFIX, after, PAGE);
@@ -105,39 +108,28 @@ final class SessionKeeper implements AutoCloseable {
                     }
                     after = write.key();
                     present.add(write.key());
-                    visit(write.key(), write.state(), fresh, nowNs);
+                    if (running) runningSessions.add(write.key());
+                    visit(write.key(), write.state(), fresh, running, nowNs);
                 }
                 if (!more) break;
             }
         }
-        tracked.keySet().retainAll(present);
-        ran = running;
+        expiry.retainOnly(present);
+        tracked.keySet().retainAll(runningSessions);
+        held = holding;
     }
 
-    private void visit(String key, StoredState stored, boolean fresh, long nowNs) {
+    private void visit(String key, StoredState stored, boolean fresh, boolean running, long nowNs) {
         JsonNode state = log.json(stored);
         if (state == null) return;
-        Tracked t = tracked.get(key);
-        if (t == null || fresh) {
-            t = t == null ? new Tracked() : t;
-            t.version = stored.version();
-            t.seenNs = nowNs;
-            tracked.put(key, t);
-        } else if (stored.version() != t.version) {
-            t.version = stored.version();
-            t.seenNs = nowNs;
+        SessionExpiry.Close close = expiry.observe(key, state, fresh, running, nowNs / 1_000_000);
+        if (close != null) {
+            log.append(key, SessionProcessor.CLOSE, Exchanges.JSON.createObjectNode().put("reason", "expired").put("ifLast", close.ifLast()));
+            LOG.info("session {} expired after {} ms without a keepalive", key.substring(SessionProcessor.KEY_PREFIX.length()),
+                    close.ttlMs());
         }
-        t.deadlineNs = t.seenNs + state.path("ttlMs").asLong() * 1_000_000;
-        if (SessionProcessor.isOpen(state)) {
-            if (nowNs - t.deadlineNs > 0 && (!t.closeAsked || nowNs - t.closeAskedNs > RETRY_MS * 1_000_000)) {
-                t.closeAsked = true;
-                t.closeAskedNs = nowNs;
-                log.append(key, SessionProcessor.CLOSE, Exchanges.JSON.createObjectNode().put("reason", "expired"));
-                LOG.info("session {} expired after {} ms without a keepalive", key.substring(SessionProcessor.KEY_PREFIX.length()),
-                        state.path("ttlMs").asLong());
-            }
-            return;
-        }
+        if (!running || SessionProcessor.isOpen(state)) return;
+        Tracked t = tracked.computeIfAbsent(key, k -> new Tracked());
         if (!t.cleaned) {
             t.cleaned = true;
             t.firstCleanNs = nowNs;

@@ -49,7 +49,9 @@ public record ClusterConfig(int initialNodes, int maxNodes, int partitions, int 
         /** Every node puts each change on its feed as it applies the commit, before any quorum holds it (the old way). */
         FEED_AT_APPLY,
         /** Key-value clients read whatever replica they reach, without waiting for its checkpoint to reach the log's end. */
-        KV_READS_ANY_CHECKPOINT
+        KV_READS_ANY_CHECKPOINT,
+        /** Session keepers close an expired session unconditionally (no {@code ifLast}) and never start a newly held partition afresh. */
+        SESSION_CLOSE_UNCONDITIONAL
     }
 
     public ClusterConfig {

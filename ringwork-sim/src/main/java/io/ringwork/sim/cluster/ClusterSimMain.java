@@ -52,6 +52,7 @@ public final class ClusterSimMain {
         long kvUnchecked = 0;
         long electionRecords = 0;
         long electionTokens = 0;
+        long sessionsExpired = 0;
         long faults = 0;
         long lost = 0;
         int violations = 0;
@@ -76,6 +77,7 @@ public final class ClusterSimMain {
                 kvUnchecked += report.kvUnchecked();
                 electionRecords += report.electionRecords();
                 electionTokens += report.electionTokens();
+                sessionsExpired += report.sessionsExpired();
                 faults += report.faults();
                 lost += report.lost();
                 report.reported().forEach((name, count) -> {
@@ -101,10 +103,11 @@ public final class ClusterSimMain {
                         + "restarted terms checked against the pre-crash ones %d, epoch numbers shared by two durable owners %d, "
                         + "durable commits checked against the stores' promises %d, "
                         + "key-value operations checked for linearizability %d (%d indeterminate; %d seeds over the checker's budget), "
-                        + "election records %d and leader tokens checked (one holder each, increasing) %d%n",
+                        + "election records %d and leader tokens checked (one holder each, increasing) %d, "
+                        + "sessions expired by the keepers, none before its TTL after its last keepalive %d%n",
                 seeds, first, classic ? "classic" : "swarm", violations, simulatedMs / 1e3, (System.nanoTime() - startNs) / 1e9, faults,
                 lost, splitQuorumSteps, repairs, gateHolds, gateTimeouts, lingeringVotes, sightingHolds, restartsChecked, sharedEpochs,
-                promisesChecked, kvOperations, kvIndeterminate, kvUnchecked, electionRecords, electionTokens);
+                promisesChecked, kvOperations, kvIndeterminate, kvUnchecked, electionRecords, electionTokens, sessionsExpired);
         if (!classic) System.out.print(spread);
         if (!reportOnly.isEmpty()) {
             System.out.println("counted, not failed (" + reportOnly + "): violations " + reported + " in seeds " + seedsReporting);

@@ -25,7 +25,7 @@ public final class ClusterSimulation {
                          java.util.Map<String, Long> reported, long repairs, long gateHolds, long gateTimeouts,
                          long lingeringVotes, long sightingHolds, long restartsChecked, long sharedEpochNumbers,
                          long promisesChecked, long kvOperations, long kvIndeterminate, long kvUnchecked,
-                         long electionRecords, long electionTokens) {}
+                         long electionRecords, long electionTokens, long sessionsExpired) {}
 
     private ClusterSimulation() {}
 
@@ -51,6 +51,7 @@ public final class ClusterSimulation {
         // Clients still waiting finish (or time out) before their history is checked.
         cluster.runFor(KvClients.TIMEOUT_MS + 100);
         var kv = cluster.kvClients().check();
+        long sessionsExpired = cluster.sessionKeepers().checkNoEarlyExpiry();
         if (kv.verdict() == io.ringwork.core.lincheck.Verdict.NOT_LINEARIZABLE) {
             cluster.violated("KvLinearizable", "the key-value clients' history is not linearizable: " + kv.describe());
         }
@@ -64,7 +65,7 @@ public final class ClusterSimulation {
                 cluster.monotonicEpochs().restartsChecked(), cluster.oneDurableOwnerPerEpoch().sharedEpochNumbers(),
                 cluster.durableUnderPromises().checked(), cluster.kvClients().operations(), cluster.kvClients().indeterminate(),
                 kv.verdict() == io.ringwork.core.lincheck.Verdict.UNKNOWN ? 1 : 0,
-                cluster.electionClients().records(), cluster.electionTokens().tokens());
+                cluster.electionClients().records(), cluster.electionTokens().tokens(), sessionsExpired);
     }
 
     private static void injectFault(ProcessingCluster cluster, RandomSource plan, Set<String> down, FaultMix mix) {

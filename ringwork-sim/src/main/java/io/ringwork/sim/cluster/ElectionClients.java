@@ -12,11 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Candidates of one election in the simulated cluster, doing what the API and the session keeper
- * do on a node: each opens a session, attaches the election to it and campaigns; after a while it
- * either resigns with the token it believes it holds (read from any replica, so possibly stale) or
- * lets its session end, which closes the session and withdraws it from the election, as the
- * keeper's clean-up does; then it starts over with a new session. Faults hit the election's
+ * Candidates of one election in the simulated cluster, doing what the API does on a node: each
+ * opens a session, attaches the election to it, campaigns and sends keepalives; after a while it
+ * resigns with the token it believes it holds (read from any replica, so possibly stale), ends its
+ * session (a close and a withdrawal, as {@code DELETE /v1/sessions/ID} does), or dies: its
+ * keepalives stop and the nodes' keepers ({@link SessionKeepers}) expire the session and withdraw
+ * it; then it starts over with a new session. Faults hit the election's
  * partition meanwhile; {@link ElectionTokens} checks the leaders every replica holds after every
  * step.
  *
@@ -27,6 +28,9 @@ final class ElectionClients {
     static final int ROUNDS = 6;
     static final String ELECTION = "e0";
     static final String KEY = ElectionProcessor.KEY_PREFIX + ELECTION;
+    /** Sessions live 1 s; a candidate sends a keepalive every quarter of it. */
+    static final long TTL_MS = 1_000;
+    static final long KEEPALIVE_MS = TTL_MS / 4;
 
     private final ProcessingCluster cluster;
     private final RandomSource random;
@@ -52,19 +56,34 @@ final class ElectionClients {
             if (cluster.nowMs() >= untilMs) return;
             String session = "c" + candidate + "r" + round;
             String sessionKey = SessionProcessor.KEY_PREFIX + session;
-            append(sessionKey, SessionProcessor.OPEN, "{\"ttlMs\":1000}");
+            append(sessionKey, SessionProcessor.OPEN, "{\"ttlMs\":" + TTL_MS + "}");
             append(sessionKey, SessionProcessor.ATTACH, "{\"election\":\"" + ELECTION + "\"}");
             append(KEY, ElectionProcessor.CAMPAIGN, "{\"candidate\":\"c" + candidate + "\",\"session\":\"" + session + "\"}");
+            boolean[] alive = {true};
+            keepalive(sessionKey, alive);
             cluster.at(cluster.nowMs() + 100 + random.nextInt(1500), () -> {
                 long token = believedToken(session);
-                if (token > 0 && random.nextInt(2) == 0) {
+                int roll = random.nextInt(3);
+                if (token > 0 && roll == 0) {
                     append(KEY, ElectionProcessor.RESIGN, "{\"token\":" + token + "}");
-                } else {
-                    append(sessionKey, SessionProcessor.CLOSE, "{\"reason\":\"expired\"}");
+                } else if (roll == 1) {
+                    // The candidate ends its session (DELETE /v1/sessions/ID), as the API closes and withdraws.
+                    append(sessionKey, SessionProcessor.CLOSE, "{\"reason\":\"closed\"}");
                     append(KEY, ElectionProcessor.WITHDRAW, "{\"session\":\"" + session + "\"}");
                 }
+                // Otherwise the candidate dies: its keepalives stop and the keepers expire the session.
+                alive[0] = false;
                 round(candidate, round + 1, untilMs);
             });
+        });
+    }
+
+    /** A keepalive every {@link #KEEPALIVE_MS} while {@code alive[0]}, as a client's timer sends them. */
+    private void keepalive(String sessionKey, boolean[] alive) {
+        cluster.at(cluster.nowMs() + KEEPALIVE_MS, () -> {
+            if (!alive[0]) return;
+            append(sessionKey, SessionProcessor.KEEPALIVE, "{}");
+            keepalive(sessionKey, alive);
         });
     }
 

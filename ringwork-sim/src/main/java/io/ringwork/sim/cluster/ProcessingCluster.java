@@ -56,6 +56,7 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
     private final KvClients kvClients;
     private final ElectionClients electionClients;
     private final ElectionTokens electionTokens = new ElectionTokens();
+    private final SessionKeepers sessionKeepers = new SessionKeepers(this);
     private long steps;
     private int nextNodeIndex;
     private long faults;
@@ -160,6 +161,8 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
         produceUntil(config.faultPhaseMs() * 9 / 10);
         kvClients.start(config.faultPhaseMs() * 9 / 10);
         electionClients.start(config.faultPhaseMs() * 9 / 10);
+        // Past the clients' end by more than a session's TTL and a failover: the last sessions expire.
+        sessionKeepers.start(config.faultPhaseMs() + 20_000);
         return this;
     }
 
@@ -171,6 +174,10 @@ public final class ProcessingCluster implements SimProcessingNode.Hooks, Members
     /** The election's candidates and the invariant over its tokens. */
     ElectionClients electionClients() {
         return electionClients;
+    }
+
+    SessionKeepers sessionKeepers() {
+        return sessionKeepers;
     }
 
     ElectionTokens electionTokens() {

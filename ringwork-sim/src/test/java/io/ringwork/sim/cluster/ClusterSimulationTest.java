@@ -25,7 +25,8 @@ class ClusterSimulationTest {
         ProcessingCluster cluster = new ProcessingCluster(Seeds.fromEnvironment(42), ClusterConfig.defaults().withRecords(300))
                 .start().runFor(20_000);
         long drainMs = cluster.awaitDrained(60_000);
-        assertThat(cluster.log().size()).isEqualTo(300 + cluster.kvClients().writes() + cluster.electionClients().records());
+        assertThat(cluster.log().size()).isEqualTo(300 + cluster.kvClients().writes() + cluster.electionClients().records()
+                + cluster.sessionKeepers().records());
         assertThat(cluster.electionTokens().tokens()).as("leaders changed hands").isGreaterThan(1);
         assertThat(drainMs).isLessThan(60_000);
         assertThat(cluster.reported()).isEmpty();

@@ -285,8 +285,11 @@ class ProcessingEngineTest {
         for (int p = 0; p < PARTITIONS; p++) {
             leaders[p] = new io.ringwork.core.cluster.PartitionLeader(term, "a", io.ringwork.core.cluster.ProcessingMachine.of(p, store), 100, 0);
             followers[p] = new io.ringwork.core.cluster.PartitionFollower(io.ringwork.core.cluster.ProcessingMachine.of(p, replicaStore));
-            var hellos = leaders[p].members(List.of("a", "b"), List.of(), 2, m -> true);
-            for (var out : hellos.messages()) leaders[p].onAck("b", followers[p].receive(out.message()).ack());
+            // b's link carries every message in order (the owner matches answers to messages by their count),
+            // those its answers make included: the Hello, then the starting state's durability.
+            java.util.ArrayDeque<io.ringwork.core.cluster.PartitionLeader.Outbound> link =
+                    new java.util.ArrayDeque<>(leaders[p].members(List.of("a", "b"), List.of(), 2, m -> true).messages());
+            while (!link.isEmpty()) link.addAll(leaders[p].onAck("b", followers[p].receive(link.poll().message()).ack()).messages());
         }
         Replication cluster = new Replication() {
             @Override
@@ -327,12 +330,15 @@ class ProcessingEngineTest {
             toDeliver = new ArrayList<>(held);
             held.clear();
         }
-        for (var out : toDeliver) {
+        java.util.ArrayDeque<io.ringwork.core.cluster.PartitionLeader.Outbound> link = new java.util.ArrayDeque<>(toDeliver);
+        while (!link.isEmpty()) { // the commits, then what b's answers make (each advance's word of the frontier)
+            var out = link.poll();
             int p = out.message().partition();
             synchronized (leaders[p]) {
                 var effects = leaders[p].onAck("b", followers[p].receive(out.message()).ack());
                 promoted.addAll(effects.fed());
                 effects.durable().forEach(Runnable::run);
+                link.addAll(effects.messages());
             }
         }
         assertThat(promoted).hasSize(60);
@@ -345,8 +351,9 @@ class ProcessingEngineTest {
             last.put(entry.change().key(), entry.change().version());
         }
         for (int p = 0; p < PARTITIONS; p++) assertThat(store.stagedCount(p)).isZero();
-        // The replica has them staged until the owner says they are durable (the next commit or a quiet tick).
-        assertThat(replicaStore.feedEnd()).isZero();
+        // The replica fed them as the owner's word of each advance came, in the same order.
+        assertThat(replicaStore.changes(0, 1000)).extracting(e -> e.change().key() + "@" + e.change().version())
+                .containsExactlyElementsOf(promoted.stream().map(e -> e.change().key() + "@" + e.change().version()).toList());
         awaitCheckpointsAtEnd();
     }
 

@@ -18,12 +18,20 @@ public final class KafkaTestBroker implements AutoCloseable {
     private static KafkaTestBroker shared;
     private static final java.util.concurrent.atomic.AtomicInteger TOPICS = new java.util.concurrent.atomic.AtomicInteger();
 
+    /**
+     * How long the broker may take to stop when the test JVM exits. Surefire kills a fork whose
+     * exit takes 30 s and fails the module ("Error occurred in starting fork"), which the
+     * broker's stop sometimes outlasted in the fresh-clone CI; past this bound the exit goes on
+     * and the broker's threads end with the JVM.
+     */
+    static final long CLOSE_AT_EXIT_MS = 15_000;
+
     /** The broker of this JVM's tests, started on first use. */
     public static synchronized KafkaTestBroker shared() {
         if (shared == null) {
             shared = start();
             KafkaTestBroker started = shared;
-            Runtime.getRuntime().addShutdownHook(new Thread(started::close, "kafka-test-broker-stop"));
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> closeWithin(started, CLOSE_AT_EXIT_MS), "kafka-test-broker-stop"));
         }
         return shared;
     }
@@ -90,6 +98,16 @@ public final class KafkaTestBroker implements AutoCloseable {
     }
 
     @Override
+    private static void closeWithin(KafkaTestBroker broker, long ms) {
+        Thread closer = Thread.ofPlatform().daemon().name("kafka-test-broker-close").start(broker::close);
+        try {
+            closer.join(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (closer.isAlive()) System.err.println("the in-process Kafka broker did not stop within " + ms + " ms; the JVM exits without it");
+    }
+
     public void close() {
         admin.close();
         try {

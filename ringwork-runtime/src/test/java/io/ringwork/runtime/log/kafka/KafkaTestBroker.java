@@ -97,7 +97,6 @@ public final class KafkaTestBroker implements AutoCloseable {
         }
     }
 
-    @Override
     private static void closeWithin(KafkaTestBroker broker, long ms) {
         Thread closer = Thread.ofPlatform().daemon().name("kafka-test-broker-close").start(broker::close);
         try {
@@ -108,6 +107,7 @@ public final class KafkaTestBroker implements AutoCloseable {
         if (closer.isAlive()) System.err.println("the in-process Kafka broker did not stop within " + ms + " ms; the JVM exits without it");
     }
 
+    @Override
     public void close() {
         admin.close();
         try {

@@ -37,7 +37,8 @@ final class HealthProbe implements AutoCloseable {
     private final String checker;
 
     HealthProbe(String checker) {
-        this.checker = checker;
+        // URL-encoded: a node id is free text, and a header value the HTTP client refuses would fail every check.
+        this.checker = java.net.URLEncoder.encode(checker, StandardCharsets.UTF_8);
     }
 
     Outcome check(HealthTarget target) {

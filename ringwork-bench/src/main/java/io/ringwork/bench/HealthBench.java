@@ -551,14 +551,15 @@ public final class HealthBench {
             java.util.Random random = new java.util.Random(42);
             for (int i = 0; i < SAMPLE; i++) sampled.add("t-" + random.nextInt(o.targets()));
             Node observer = run.nodes.getFirst();
-            // Quiet for 3 s, or at most a minute and two intervals: on a loaded machine real transitions (checks that
-            // time out) keep coming, and the accounting below only needs the sampled targets' posts.
+            // Quiet for 10 s (longer than a new owner's 8 s grace before it posts what is pending), or at most a
+            // minute and two intervals: on a loaded machine real transitions (checks that time out) keep coming,
+            // and the accounting below only needs the sampled targets' posts.
             long settleUntil = System.currentTimeMillis() + 60_000 + 2 * o.intervalMs();
             for (long last = -1; System.currentTimeMillis() < settleUntil; ) {
                 long now = run.posts.size();
                 if (now == last) break;
                 last = now;
-                Thread.sleep(3_000);
+                Thread.sleep(10_000);
             }
             Map<String, List<String>> expected = new HashMap<>();
             for (String id : sampled) {

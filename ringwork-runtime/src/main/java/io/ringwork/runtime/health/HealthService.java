@@ -68,12 +68,14 @@ public final class HealthService implements AutoCloseable {
     private static final int SCAN_PAGE = 1_000;
     /**
      * How long a node that starts leading a partition waits before it posts the transitions it finds
-     * pending there. The previous owner may have posted one and its notified record still be on its
-     * way (a handoff, or a false suspicion that deposed a live owner); waiting lets that record
-     * land, so the new owner does not post it a second time. Alerts of a failed-over partition come
-     * this much later.
+     * pending there. The previous owner may still have a post in flight, or have posted one whose
+     * notified record is on its way (a handoff, or a false suspicion that deposed a live owner):
+     * waiting out the longest post and 2 s more for its record lets that record land, so the new
+     * owner does not post it a second time (with a 2 s grace alone, a slow receiver's post outlasted
+     * it and the bench saw repeats after partition moves). Alerts of a partition that changed owner
+     * come this much later.
      */
-    static final long WEBHOOK_TAKEOVER_GRACE_MS = 2_000;
+    static final long WEBHOOK_TAKEOVER_GRACE_MS = HealthWebhook.POST_MAX_MS + 2_000;
 
     /**
      * A status change as this node saw it; {@code learnedAtMs} is when this node learned it (made it,

@@ -31,10 +31,12 @@ import org.slf4j.LoggerFactory;
  * posts it. A transition this node got a 2xx for is never posted by it again: not when the
  * notified record fails to append (it was tried again and posted a second time, one way a
  * transition reached the receiver twice), and not when a later scan still finds it pending (the
- * "done" mark lasts until the state stops listing it, up to {@link #DONE_KEEP_MS}). The one window
- * left for a second post is an owner that dies (or is deposed) between the webhook's 2xx and its
- * notified record reaching the log, and a new owner that posts it after its takeover grace (see
- * {@code HealthService}); every post of one transition carries the same id (also as
+ * "done" mark lasts until the state stops listing it, up to {@link #DONE_KEEP_MS}), and not by a new
+ * owner while the old one's post may still be in flight: a post lives at most {@link #POST_MAX_MS},
+ * and a new owner waits that and 2 s more before it posts what it finds pending. The windows left
+ * for a second post are an owner that dies between the webhook's 2xx and its notified record
+ * reaching the log, and a receiver that took a post but answered after its timeout (the owner
+ * tries again); every post of one transition carries the same id (also as
  * {@code Idempotency-Key}, {@code target/epoch-sinceMs} of the transition as taken into the
  * target's state) so the receiver drops that repeat. Thread-safe.
  */
@@ -46,6 +48,12 @@ final class HealthWebhook implements AutoCloseable {
     /** How long a posted transition's "done" mark is kept at most, and how many marks. */
     static final long DONE_KEEP_MS = 600_000;
     static final int DONE_MAX = 100_000;
+    /**
+     * The longest one post can be in flight: connecting, then sending and waiting for the answer.
+     * A deposed owner's post that began just before it lost the target ends (answered or abandoned)
+     * within this; a new owner waits longer than this before it posts (see {@code HealthService}).
+     */
+    static final long CONNECT_TIMEOUT_MS = 2_000, ANSWER_TIMEOUT_MS = 4_000, POST_MAX_MS = CONNECT_TIMEOUT_MS + ANSWER_TIMEOUT_MS;
 
     private record Pending(HealthTarget target, JsonNode transition) {
         String key() {
@@ -57,7 +65,7 @@ final class HealthWebhook implements AutoCloseable {
     private final RecordLog log;
     /** Whether this node still owns (checks) the target: a deposed owner stops posting. */
     private final Predicate<String> owns;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5))
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(CONNECT_TIMEOUT_MS))
             .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
     /** Transitions to post, by target/id, in the order found; guarded by this. */
     private final LinkedHashMap<String, Pending> queue = new LinkedHashMap<>();
@@ -134,7 +142,7 @@ final class HealthWebhook implements AutoCloseable {
         long backoffMs = BACKOFF_MIN_MS;
         while (running && owns.test(p.target().id())) {
             try {
-                HttpResponse<Void> response = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(10))
+                HttpResponse<Void> response = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofMillis(ANSWER_TIMEOUT_MS))
                         .header("Content-Type", "application/json").header("Idempotency-Key", p.key())
                         .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.discarding());
                 if (response.statusCode() / 100 == 2) {

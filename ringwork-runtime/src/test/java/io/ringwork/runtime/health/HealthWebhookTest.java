@@ -98,4 +98,52 @@ class HealthWebhookTest {
             receiver.stop(0);
         }
     }
+
+    /**
+     * A deposed owner's post ends within {@link HealthWebhook#POST_MAX_MS} even when the receiver
+     * never answers, and is not tried again once the node no longer owns the target, so a new owner
+     * that waits out its takeover grace never posts beside it.
+     */
+    @Test
+    void aPostToAReceiverThatNeverAnswersEndsWithinItsBoundAndIsNotRetriedByADeposedOwner() throws Exception {
+        assertThat(HealthService.WEBHOOK_TAKEOVER_GRACE_MS).isGreaterThan(HealthWebhook.POST_MAX_MS);
+        AtomicInteger posts = new AtomicInteger();
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        receiver.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        receiver.createContext("/hook", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            posts.incrementAndGet();
+            try {
+                release.await(); // never answers while the test runs
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+        });
+        receiver.start();
+        java.util.concurrent.atomic.AtomicBoolean owns = new java.util.concurrent.atomic.AtomicBoolean(true);
+        FailingLog log = new FailingLog();
+        HealthWebhook webhook = new HealthWebhook(URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook"), log, id -> owns.get());
+        try {
+            HealthTarget target = HealthTarget.parse("web", JsonStateCodec.mapper().readTree("{\"tcp\":\"h:1\"}"));
+            webhook.pending(target, JsonStateCodec.mapper().readTree(
+                    "[{\"id\":\"3-100\",\"status\":\"unhealthy\",\"sinceMs\":100,\"checker\":\"n1\",\"epoch\":3}]"));
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() -> posts.get() == 1);
+            long postedAtNs = System.nanoTime();
+            owns.set(false); // the partition moved while the post is in flight
+            await().atMost(Duration.ofMillis(HealthWebhook.POST_MAX_MS + 2_000)).pollInterval(Duration.ofMillis(20))
+                    .until(() -> webhook.failures() == 1);
+            long endedAfterMs = (System.nanoTime() - postedAtNs) / 1_000_000;
+            assertThat(endedAfterMs).as("the post's life").isLessThanOrEqualTo(HealthWebhook.POST_MAX_MS);
+            Thread.sleep(1_000); // past the first backoff (100 ms): a deposed owner does not try again
+            assertThat(posts.get()).as("posts").isEqualTo(1);
+            assertThat(webhook.posted()).isZero();
+            assertThat(log.appends.get()).as("notified records of a post never answered").isZero();
+        } finally {
+            release.countDown();
+            webhook.close();
+            receiver.stop(0);
+        }
+    }
 }

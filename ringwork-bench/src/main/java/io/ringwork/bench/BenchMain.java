@@ -56,6 +56,10 @@ public final class BenchMain {
                 "the key-value store on 1 and 3 real nodes: put, compare-and-set, linearizable and quorum get with 1 and 64 "
                         + "closed-loop clients, ops/s with p50/p99; --nodes 1,3 --clients 1,64 --seconds S (5)",
                 KvBench::main));
+        BENCHMARKS.put("messaging", new Entry(
+                "messaging on 1 and 3 real nodes: publish-to-subscriber latency p50/p99 over 3 subscribers, and how anycasts "
+                        + "spread over 3 subscribers; --nodes 1,3 --messages M (600) --rate R (200/s)",
+                MessagingBench::main));
         BENCHMARKS.put("latency", new Entry(
                 "end-to-end latency on real nodes (embedded log) from a load generator in its own process: the peak, then "
                         + "runs at half of it, split into append, engine and feed; --nodes 1,3 --runs 3 --seconds 20 --fraction 0.5",

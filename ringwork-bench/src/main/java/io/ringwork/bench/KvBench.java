@@ -2,14 +2,11 @@ package io.ringwork.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.ringwork.harness.process.NodeProcess;
 import io.ringwork.runtime.client.RingworkClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -53,31 +50,13 @@ public final class KvBench {
     }
 
     private static void run(int n, List<Integer> clientCounts, int seconds) throws Exception {
-        Path dir = Files.createTempDirectory("ringwork-kv-bench-");
-        List<NodeProcess> nodes = new ArrayList<>();
-        try {
-            List<String> base = List.of("--membership", "fast", "--partitions", "16");
-            nodes.add(NodeProcess.start("n1", dir.resolve("n1"), dir.resolve("log"), base));
-            List<String> urls = new ArrayList<>();
-            urls.add(nodes.get(0).awaitReady(60_000));
-            List<String> seeded = new ArrayList<>(base);
-            seeded.addAll(List.of("--seeds", nodes.get(0).bindAddress()));
-            for (int i = 2; i <= n; i++) nodes.add(NodeProcess.start("n" + i, dir.resolve("n" + i), dir.resolve("log"), seeded));
-            for (int i = 1; i < n; i++) urls.add(nodes.get(i).awaitReady(60_000));
-            RingworkClient first = new RingworkClient(urls.get(0));
-            long deadline = System.currentTimeMillis() + 120_000;
-            while (!settled(first, n)) {
-                if (System.currentTimeMillis() > deadline) throw new IllegalStateException("the cluster of " + n + " did not settle in 120 s");
-                Thread.sleep(200);
-            }
+        try (BenchNodes cluster = BenchNodes.start(n, "ringwork-kv-bench-")) {
             HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
             for (String operation : OPERATIONS) {
                 for (int clients : clientCounts) {
-                    System.out.println(cell(http, urls, n, operation, clients, seconds));
+                    System.out.println(cell(http, cluster.urls, n, operation, clients, seconds));
                 }
             }
-        } finally {
-            for (NodeProcess node : nodes) node.close();
         }
     }
 
@@ -147,14 +126,5 @@ public final class KvBench {
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
                 .build();
         return http.send(request, HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static boolean settled(RingworkClient client, int members) throws Exception {
-        JsonNode partitions = client.cluster().path("ownership").path("partitions");
-        if (partitions.isEmpty()) return false;
-        for (JsonNode p : partitions) {
-            if (p.path("ready").size() != members || !p.path("owner").asText().equals(p.path("target").asText())) return false;
-        }
-        return true;
     }
 }

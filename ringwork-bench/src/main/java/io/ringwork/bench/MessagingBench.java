@@ -1,0 +1,237 @@
+package io.ringwork.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code ./ringwork bench messaging}: publish-to-subscriber latency and the anycast spread on 1
+ * and 3 real node processes (issue 21's messaging figures).
+ *
+ * <ul>
+ *   <li><b>publish</b>: three subscribers of one topic (one per node on 3 nodes, all on the one
+ *       node otherwise); {@code --messages} publishes paced at {@code --rate} per second, sent to
+ *       the nodes in turn (one sender per node, each in order). Latency is from the moment the bench begins the POST to the moment a subscriber's
+ *       stream delivers it, both on this JVM's monotonic clock; every subscriber must get every
+ *       message, and those of one origin node in the order sent.</li>
+ *   <li><b>anycast</b>: three subscribers of another topic placed the same way; as many anycasts,
+ *       paced the same way; how many each subscriber got, and whether every job arrived exactly
+ *       once.</li>
+ * </ul>
+ *
+ * Bounded: each phase ends once everything arrived or 30 s after its last send.
+ */
+public final class MessagingBench {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int SUBSCRIBERS = 3;
+
+    private MessagingBench() {}
+
+    public static void main(String[] args) throws Exception {
+        List<Integer> sizes = List.of(1, 3);
+        int messages = 600, rate = 200;
+        try {
+            for (int i = 0; i < args.length; i += 2) {
+                if (i + 1 >= args.length) throw new IllegalArgumentException(args[i] + " needs a value");
+                switch (args[i]) {
+                    case "--nodes" -> sizes = Arrays.stream(args[i + 1].split(",")).map(Integer::parseInt).toList();
+                    case "--messages" -> messages = Integer.parseInt(args[i + 1]);
+                    case "--rate" -> rate = Integer.parseInt(args[i + 1]);
+                    default -> throw new IllegalArgumentException("unknown option " + args[i] + " (--nodes --messages --rate)");
+                }
+            }
+            if (messages < 1 || messages > 1_000_000 || rate < 1 || rate > 100_000) {
+                throw new IllegalArgumentException("--messages is 1 to 1,000,000 and --rate 1 to 100,000");
+            }
+            for (int n : sizes) if (n < 1 || n > 9) throw new IllegalArgumentException("--nodes are 1 to 9 each");
+        } catch (NumberFormatException e) {
+            System.err.println("bench messaging: not a number: " + e.getMessage());
+            System.exit(2);
+            return;
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench messaging: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        System.out.printf("messaging: %d messages per phase at %d/s, sent to the nodes in turn, %d subscribers%n%n", messages, rate, SUBSCRIBERS);
+        List<String> rows = new ArrayList<>();
+        for (int n : sizes) rows.add(run(n, messages, rate));
+        System.out.println("| nodes | publishes | deliveries | missing | out of order | p50 ms | p99 ms | max ms | anycasts | per subscriber | each once |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+        rows.forEach(System.out::println);
+    }
+
+    private static String run(int n, int messages, int rate) throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+        try (BenchNodes cluster = BenchNodes.start(n, "ringwork-messaging-bench-")) {
+            List<String> urls = cluster.urls;
+            // Publish.
+            List<Stream> news = new ArrayList<>();
+            for (int s = 0; s < SUBSCRIBERS; s++) news.add(Stream.open(http, urls.get(s % n) + "/v1/topics/bench-news/subscribe"));
+            AtomicLong failed = new AtomicLong();
+            send(http, urls, "/v1/topics/bench-news/publish", messages, rate, failed, SUBSCRIBERS);
+            awaitAll(news, messages);
+            List<Long> latencies = new ArrayList<>();
+            long missing = 0, outOfOrder = 0;
+            for (Stream s : news) {
+                missing += messages - s.received.size();
+                long[] last = new long[n];
+                Arrays.fill(last, -1);
+                for (Stream.Received r : s.received) {
+                    JsonNode m = r.message();
+                    int origin = m.path("origin").asInt();
+                    if (m.path("seq").asLong() < last[origin]) outOfOrder++;
+                    last[origin] = m.path("seq").asLong();
+                    latencies.add(r.atNs() - m.path("sentNs").asLong());
+                }
+            }
+            news.forEach(Stream::close);
+            latencies.sort(null);
+            // Anycast.
+            List<Stream> workers = new ArrayList<>();
+            for (int s = 0; s < SUBSCRIBERS; s++) workers.add(Stream.open(http, urls.get(s % n) + "/v1/topics/bench-work/subscribe"));
+            AtomicLong anycastFailed = new AtomicLong();
+            send(http, urls, "/v1/topics/bench-work/anycast", messages, rate, anycastFailed, 1);
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (workers.stream().mapToInt(w -> w.received.size()).sum() < messages && System.currentTimeMillis() < deadline) Thread.sleep(50);
+            Set<Long> jobs = new HashSet<>();
+            long repeats = 0;
+            List<String> spread = new ArrayList<>();
+            for (Stream w : workers) {
+                spread.add(Integer.toString(w.received.size()));
+                for (Stream.Received r : w.received) if (!jobs.add(r.message().path("seq").asLong())) repeats++;
+            }
+            workers.forEach(Stream::close);
+            boolean once = repeats == 0 && jobs.size() == messages;
+            if (failed.get() + anycastFailed.get() > 0) {
+                System.out.printf("%d nodes: %d publishes and %d anycasts were not answered 200%n", n, failed.get(), anycastFailed.get());
+            }
+            return String.format("| %d | %d | %d | %d | %d | %.1f | %.1f | %.1f | %d | %s | %s |", n, messages, latencies.size(), missing,
+                    outOfOrder, ms(percentile(latencies, 50)), ms(percentile(latencies, 99)), ms(percentile(latencies, 100)), messages,
+                    String.join(" / ", spread), once ? "yes" : "no: " + jobs.size() + " distinct, " + repeats + " repeats");
+        }
+    }
+
+    /**
+     * Paced sends to the nodes in turn: one sender per node, each waiting for an answer before its
+     * next send (so one origin's messages are sent in order), falling behind its schedule only when
+     * answers are slower than the period. A send answered other than 200 with {@code delivered} as
+     * expected counts as failed.
+     */
+    private static void send(HttpClient http, List<String> urls, String path, int messages, int rate, AtomicLong failed, int delivered)
+            throws InterruptedException {
+        long startNs = System.nanoTime(), periodNs = 1_000_000_000L / rate;
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int o = 0; o < urls.size(); o++) {
+                int origin = o;
+                pool.submit(() -> {
+                    for (int i = origin; i < messages; i += urls.size()) {
+                        long waitNs = startNs + i * periodNs - System.nanoTime();
+                        if (waitNs > 0) TimeUnit.NANOSECONDS.sleep(waitNs);
+                        try {
+                            long sentNs = System.nanoTime();
+                            String body = "{\"origin\":" + origin + ",\"seq\":" + i + ",\"sentNs\":" + sentNs + "}";
+                            HttpResponse<String> answer = http.send(HttpRequest.newBuilder(URI.create(urls.get(origin) + path))
+                                    .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
+                                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                            if (answer.statusCode() != 200 || JSON.readTree(answer.body()).path("delivered").asInt() != delivered) {
+                                failed.incrementAndGet();
+                            }
+                        } catch (java.io.IOException e) {
+                            failed.incrementAndGet();
+                        }
+                    }
+                    return null;
+                });
+            }
+        }
+    }
+
+    private static void awaitAll(List<Stream> streams, int messages) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (System.currentTimeMillis() < deadline && !streams.stream().allMatch(s -> s.received.size() >= messages)) Thread.sleep(50);
+    }
+
+    static long percentile(List<Long> sorted, double p) {
+        if (sorted.isEmpty()) return 0;
+        int rank = (int) Math.ceil(p / 100.0 * sorted.size());
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
+    }
+
+    private static double ms(long ns) {
+        return ns / 1e6;
+    }
+
+    /** One SSE subscription: the messages it delivered, with the monotonic time each arrived. */
+    static final class Stream implements AutoCloseable {
+        record Received(JsonNode message, long atNs) {}
+
+        final List<Received> received = new CopyOnWriteArrayList<>();
+        private final CountDownLatch subscribed = new CountDownLatch(1);
+        private final InputStream body;
+
+        private Stream(InputStream body) {
+            this.body = body;
+            Thread.ofVirtual().name("bench-subscriber").start(this::read);
+        }
+
+        static Stream open(HttpClient http, String url) throws Exception {
+            HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException(url + " answered " + response.statusCode() + ": "
+                        + new String(response.body().readAllBytes(), StandardCharsets.UTF_8));
+            }
+            Stream stream = new Stream(response.body());
+            if (!stream.subscribed.await(10, TimeUnit.SECONDS)) throw new IllegalStateException(url + " never said subscribed");
+            return stream;
+        }
+
+        private void read() {
+            try (BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
+                String event = null;
+                for (String line; (line = reader.readLine()) != null; ) {
+                    if (line.startsWith("event: ")) {
+                        event = line.substring(7);
+                    } else if (line.startsWith("data: ")) {
+                        long atNs = System.nanoTime();
+                        if ("message".equals(event)) received.add(new Received(JSON.readTree(line.substring(6)).path("message"), atNs));
+                        else if ("subscribed".equals(event)) subscribed.countDown();
+                    } else if (line.isEmpty()) {
+                        event = null;
+                    }
+                }
+            } catch (Exception e) {
+                // Closed by the bench, or the node went away.
+            }
+        }
+
+        @Override
+        public void close() {
+            try {
+                body.close();
+            } catch (Exception e) {
+                // Already closed.
+            }
+        }
+    }
+}

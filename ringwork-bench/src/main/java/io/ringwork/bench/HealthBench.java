@@ -322,7 +322,7 @@ public final class HealthBench {
         final long deadlineMs;
         final Path dir;
         final List<Node> nodes = new ArrayList<>();
-        final List<NodeProcess> started = new ArrayList<>();
+        final List<NodeProcess> started = new java.util.concurrent.CopyOnWriteArrayList<>();
         final ConcurrentLinkedQueue<Post> posts = new ConcurrentLinkedQueue<>();
         final AtomicLong postsOverLimit = new AtomicLong();
         final HttpServer receiver;
@@ -478,6 +478,17 @@ public final class HealthBench {
         double loadBefore = loadAverage();
         progress("bench health: %s; load average %.2f", o, loadBefore);
         try (Run run = new Run(o)) {
+            // Ctrl-C or a SIGTERM of the bench must not leave its node processes running.
+            Thread stopNodes = new Thread(() -> {
+                for (NodeProcess p : run.started) {
+                    try {
+                        if (p.isAlive()) p.kill(); // its own Process handle: never a reused PID
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            });
+            Runtime.getRuntime().addShutdownHook(stopNodes);
             // 1. Nodes, then the targets.
             for (int i = 0; i < o.nodes(); i++) run.startFresh();
             run.waitFor("the cluster to settle", 180_000, run::settled);
@@ -485,7 +496,7 @@ public final class HealthBench {
             long registerStart = System.currentTimeMillis();
             register(run);
             long registerMs = System.currentTimeMillis() - registerStart;
-            long healthyWaitMs = 120_000 + 4 * o.intervalMs() + o.targets() / 100L * 10;
+            long healthyWaitMs = 120_000 + 4 * o.intervalMs() + o.targets() * 6L; // 100,000 targets: the registration wave of first transitions and posts
             run.waitFor("every node to list all targets healthy", healthyWaitMs, () -> {
                 long least = Long.MAX_VALUE;
                 StringBuilder each = new StringBuilder();
@@ -551,7 +562,7 @@ public final class HealthBench {
             java.util.Random random = new java.util.Random(42);
             for (int i = 0; i < SAMPLE; i++) sampled.add("t-" + random.nextInt(o.targets()));
             Node observer = run.nodes.getFirst();
-            // Quiet for 10 s (longer than a new owner's 8 s grace before it posts what is pending), or at most a
+            // Quiet for 20 s (longer than a new owner's 14 s grace before it posts what is pending), or at most a
             // minute and two intervals: on a loaded machine real transitions (checks that time out) keep coming,
             // and the accounting below only needs the sampled targets' posts.
             long settleUntil = System.currentTimeMillis() + 60_000 + 2 * o.intervalMs();
@@ -559,7 +570,7 @@ public final class HealthBench {
                 long now = run.posts.size();
                 if (now == last) break;
                 last = now;
-                Thread.sleep(10_000);
+                Thread.sleep(20_000);
             }
             Map<String, List<String>> expected = new HashMap<>();
             for (String id : sampled) {

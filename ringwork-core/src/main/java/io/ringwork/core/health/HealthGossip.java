@@ -181,16 +181,16 @@ public final class HealthGossip implements Membership.Delegate {
 
     @Override
     public byte[] localState(int budgetBytes) {
-        java.util.NavigableMap<String, HealthResult> all = new java.util.TreeMap<>(map.view());
-        if (all.isEmpty()) return null;
+        if (map.size() == 0) return null;
         HealthCodec.Writer writer = new HealthCodec.Writer(budgetBytes);
         // The page starts after the last one's end and wraps around: every entry once per lap.
-        java.util.List<Map.Entry<String, HealthResult>> order = new java.util.ArrayList<>(all.tailMap(pageCursor, false).entrySet());
-        order.addAll(all.headMap(pageCursor, true).entrySet());
-        for (Map.Entry<String, HealthResult> e : order) {
-            if (!writer.add(e.getKey(), e.getValue())) break;
-            pageCursor = e.getKey();
-        }
+        String[] last = {pageCursor};
+        map.forEachAfter(pageCursor, (target, result) -> {
+            if (!writer.add(target, result)) return false;
+            last[0] = target;
+            return true;
+        });
+        pageCursor = last[0];
         return writer.entries() == 0 ? null : writer.toByteArray();
     }
 

@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A transition waits in its target's state ({@code pending}, see {@link HealthProcessor}) until a
  * {@code health.notified} record says the webhook took it, so only the partition's owner posts it,
- * in order per target, retrying with backoff (100 ms doubling to 10 s) while it owns the partition;
- * after a 2xx it appends {@code health.notified}. A new owner finds what is still pending and
+ * in order per target (up to {@link #BATCH_MAX} targets' at once), retrying with backoff (100 ms
+ * doubling to 10 s) while it owns the partition; after the batch's 2xx answers it appends their
+ * {@code health.notified} records together. A new owner finds what is still pending and
  * posts it. A transition this node got a 2xx for is never posted by it again: not when the
  * notified record fails to append (it was tried again and posted a second time, one way a
  * transition reached the receiver twice), and not when a later scan still finds it pending (the
@@ -49,11 +50,19 @@ final class HealthWebhook implements AutoCloseable {
     static final long DONE_KEEP_MS = 600_000;
     static final int DONE_MAX = 100_000;
     /**
+     * Transitions (of distinct targets) posted at once, their notified records appended together.
+     * One at a time, with a replicated append after each, a node posted about 100 a second, and a
+     * registration of 100,000 targets (each one's first result is a transition) took many minutes.
+     */
+    static final int BATCH_MAX = 64;
+    /**
      * The longest one post can be in flight: connecting, then sending and waiting for the answer.
      * A deposed owner's post that began just before it lost the target ends (answered or abandoned)
      * within this; a new owner waits longer than this before it posts (see {@code HealthService}).
+     * The answer's wait is generous: a receiver slower than it gets the post again (a repeat under
+     * the same key), and a shorter one (4 s) made repeats under load.
      */
-    static final long CONNECT_TIMEOUT_MS = 2_000, ANSWER_TIMEOUT_MS = 4_000, POST_MAX_MS = CONNECT_TIMEOUT_MS + ANSWER_TIMEOUT_MS;
+    static final long CONNECT_TIMEOUT_MS = 2_000, ANSWER_TIMEOUT_MS = 10_000, POST_MAX_MS = CONNECT_TIMEOUT_MS + ANSWER_TIMEOUT_MS;
 
     private record Pending(HealthTarget target, JsonNode transition) {
         String key() {
@@ -69,8 +78,15 @@ final class HealthWebhook implements AutoCloseable {
             .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
     /** Transitions to post, by target/id, in the order found; guarded by this. */
     private final LinkedHashMap<String, Pending> queue = new LinkedHashMap<>();
-    /** Posted and recorded as notified, waiting for the record to clear it from the state; guarded by this. */
-    private final Map<String, Long> done = new LinkedHashMap<>();
+    /**
+     * Posted and recorded as notified, waiting for the record to clear it from the state, with when
+     * it was marked, oldest first; guarded by this. {@link #doneByTarget} indexes the same marks by
+     * target, so a rescan that lists one target's pending transitions touches only that target's
+     * marks: scanning every mark for every target made a registration of 100,000 targets (each with
+     * its first transition pending) cost the scheduler thread minutes.
+     */
+    private final LinkedHashMap<String, Long> done = new LinkedHashMap<>();
+    private final Map<String, java.util.Set<String>> doneByTarget = new java.util.HashMap<>();
     private final LongAdder posted = new LongAdder(), failures = new LongAdder(), notifiedFailures = new LongAdder();
     private final Thread sender;
     private volatile boolean running = true;
@@ -94,24 +110,47 @@ final class HealthWebhook implements AutoCloseable {
         }
         // A "done" mark is needed until the notified record reaches the state; once the state no longer lists
         // the transition, the mark can go. Marks of targets with nothing pending any more age out.
-        String prefix = target.id() + "/";
+        java.util.Set<String> marks = doneByTarget.get(target.id());
+        if (marks != null) {
+            for (java.util.Iterator<String> it = marks.iterator(); it.hasNext(); ) {
+                String key = it.next();
+                if (listed.contains(key)) continue;
+                it.remove();
+                done.remove(key);
+            }
+            if (marks.isEmpty()) doneByTarget.remove(target.id());
+        }
         long nowMs = System.currentTimeMillis();
-        done.entrySet().removeIf(e -> (e.getKey().startsWith(prefix) && !listed.contains(e.getKey())) || nowMs - e.getValue() > DONE_KEEP_MS);
+        while (!done.isEmpty()) {
+            Map.Entry<String, Long> oldest = done.firstEntry();
+            if (nowMs - oldest.getValue() <= DONE_KEEP_MS) break;
+            unmark(oldest.getKey());
+        }
     }
 
     /** Marks a transition posted; guarded by this. */
-    private void markDone(String key) {
-        done.put(key, System.currentTimeMillis());
-        if (done.size() > DONE_MAX) {
-            var oldest = done.keySet().iterator();
-            oldest.next();
-            oldest.remove();
-        }
+    private void markDone(Pending p) {
+        done.put(p.key(), System.currentTimeMillis());
+        doneByTarget.computeIfAbsent(p.target().id(), t -> new java.util.HashSet<>()).add(p.key());
+        if (done.size() > DONE_MAX) unmark(done.firstEntry().getKey());
+    }
+
+    /** Removes one mark from both indexes; guarded by this. */
+    private void unmark(String key) {
+        done.remove(key);
+        String target = key.substring(0, key.lastIndexOf('/'));
+        java.util.Set<String> marks = doneByTarget.get(target);
+        if (marks != null && marks.remove(key) && marks.isEmpty()) doneByTarget.remove(target);
+    }
+
+    /** Marks held (for tests: bounded, and cleared once the state stops listing them). */
+    synchronized int doneMarks() {
+        return done.size();
     }
 
     private void run() {
         while (running) {
-            Pending next;
+            List<Pending> batch = new java.util.ArrayList<>();
             synchronized (this) {
                 while (running && queue.isEmpty()) {
                     try {
@@ -121,14 +160,39 @@ final class HealthWebhook implements AutoCloseable {
                     }
                 }
                 if (!running) return;
-                next = queue.values().iterator().next();
+                // Up to BATCH_MAX transitions of distinct targets, in the order found: a target's next transition
+                // waits for the next batch, so each target's posts stay in order.
+                java.util.Set<String> targets = new java.util.HashSet<>();
+                for (Pending p : queue.values()) {
+                    if (targets.add(p.target().id())) batch.add(p);
+                    if (batch.size() == BATCH_MAX) break;
+                }
             }
-            boolean delivered = deliver(next);
+            List<Pending> taken = deliverAll(batch);
+            recordNotified(taken);
             synchronized (this) {
-                queue.remove(next.key());
-                if (delivered) markDone(next.key());
+                for (Pending p : batch) queue.remove(p.key());
+                for (Pending p : taken) markDone(p);
             }
         }
+    }
+
+    /** Posts each of the batch at once (each with its own retries); returns those the receiver took. */
+    private List<Pending> deliverAll(List<Pending> batch) {
+        if (batch.size() == 1) return deliver(batch.getFirst()) ? batch : List.of();
+        List<java.util.concurrent.Future<Boolean>> outcomes = new java.util.ArrayList<>();
+        try (var posts = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (Pending p : batch) outcomes.add(posts.submit(() -> deliver(p)));
+        }
+        List<Pending> taken = new java.util.ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+            try {
+                if (outcomes.get(i).get()) taken.add(batch.get(i));
+            } catch (java.util.concurrent.ExecutionException | InterruptedException e) {
+                // deliver does not throw; an interrupt means the node is closing
+            }
+        }
+        return taken;
     }
 
     /** Posts until a 2xx or the node no longer owns the target; then records it notified. */
@@ -147,7 +211,6 @@ final class HealthWebhook implements AutoCloseable {
                         .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), HttpResponse.BodyHandlers.discarding());
                 if (response.statusCode() / 100 == 2) {
                     posted.increment();
-                    recordNotified(p);
                     return true;
                 }
                 LOG.warn("health webhook {} answered {} for {}", url, response.statusCode(), p.key());
@@ -170,20 +233,27 @@ final class HealthWebhook implements AutoCloseable {
     }
 
     /**
-     * Appends {@code health.notified} for a transition the webhook took, trying three times. Never
-     * posts again: if the record cannot be appended, the transition stays pending in the state and
-     * this node's "done" mark keeps it from posting it; only a later owner would, with the same key.
+     * Appends {@code health.notified} for the transitions the webhook took, in one append, trying
+     * three times. Never posts again: if the records cannot be appended, the transitions stay
+     * pending in the state and this node's "done" marks keep it from posting them; only a later
+     * owner would, with the same keys. A notified record appended twice is harmless.
      */
-    private void recordNotified(Pending p) {
-        byte[] data = ("{\"id\":\"" + p.transition().path("id").asText() + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    private void recordNotified(List<Pending> taken) {
+        if (taken.isEmpty()) return;
+        List<NewRecord> records = new java.util.ArrayList<>(taken.size());
+        for (Pending p : taken) {
+            byte[] data = ("{\"id\":\"" + p.transition().path("id").asText() + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            records.add(new NewRecord(HealthTarget.key(p.target().id()), HealthProcessor.NOTIFIED, null, data));
+        }
         for (int attempt = 1; attempt <= 3; attempt++) {
             try {
-                log.append(List.of(new NewRecord(HealthTarget.key(p.target().id()), HealthProcessor.NOTIFIED, null, data)));
+                log.append(records);
                 return;
             } catch (RuntimeException e) {
                 notifiedFailures.increment();
                 if (attempt == 3) {
-                    LOG.warn("health webhook took {} but its notified record could not be appended: {}", p.key(), e.toString());
+                    LOG.warn("health webhook took {} transitions (the first {}) but their notified records could not be appended: {}",
+                            taken.size(), taken.getFirst().key(), e.toString());
                     return;
                 }
                 try {

@@ -146,4 +146,39 @@ class HealthWebhookTest {
             receiver.stop(0);
         }
     }
+
+    /** A target's "done" marks go once the state stops listing its transitions; another target's stay. */
+    @Test
+    void doneMarksOfATargetGoWhenItsStateNoLongerListsThemAndOnlyThen() throws Exception {
+        Map<String, AtomicInteger> posts = new ConcurrentHashMap<>();
+        HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
+        receiver.createContext("/hook", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            posts.computeIfAbsent(exchange.getRequestHeaders().getFirst("Idempotency-Key"), k -> new AtomicInteger()).incrementAndGet();
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        receiver.start();
+        FailingLog log = new FailingLog();
+        HealthWebhook webhook = new HealthWebhook(URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook"), log, id -> true);
+        try {
+            HealthTarget a = HealthTarget.parse("a:1", JsonStateCodec.mapper().readTree("{\"tcp\":\"h:1\"}"));
+            HealthTarget b = HealthTarget.parse("b", JsonStateCodec.mapper().readTree("{\"tcp\":\"h:1\"}"));
+            JsonNode pending = JsonStateCodec.mapper().readTree("[{\"id\":\"3-100\",\"status\":\"unhealthy\",\"sinceMs\":100}]");
+            webhook.pending(a, pending);
+            webhook.pending(b, pending);
+            await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> webhook.doneMarks() == 2);
+            webhook.pending(a, pending); // still listed: the mark stays, nothing posted again
+            assertThat(webhook.doneMarks()).isEqualTo(2);
+            webhook.pending(a, JsonStateCodec.mapper().readTree("[]")); // a's notified record landed
+            assertThat(webhook.doneMarks()).isEqualTo(1);
+            webhook.pending(b, pending);
+            assertThat(webhook.doneMarks()).isEqualTo(1);
+            assertThat(posts).containsOnlyKeys("a:1/3-100", "b/3-100");
+            assertThat(posts.values()).allMatch(n -> n.get() == 1);
+        } finally {
+            webhook.close();
+            receiver.stop(0);
+        }
+    }
 }

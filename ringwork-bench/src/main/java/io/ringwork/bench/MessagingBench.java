@@ -2,22 +2,17 @@ package io.ringwork.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
-import java.io.InputStream;
-import java.io.InputStreamReader;
+import io.ringwork.harness.process.SseSubscriber;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -85,42 +80,42 @@ public final class MessagingBench {
         try (BenchNodes cluster = BenchNodes.start(n, "ringwork-messaging-bench-")) {
             List<String> urls = cluster.urls;
             // Publish.
-            List<Stream> news = new ArrayList<>();
-            for (int s = 0; s < SUBSCRIBERS; s++) news.add(Stream.open(http, urls.get(s % n) + "/v1/topics/bench-news/subscribe"));
+            List<SseSubscriber> news = new ArrayList<>();
+            for (int s = 0; s < SUBSCRIBERS; s++) news.add(SseSubscriber.open(http, urls.get(s % n) + "/v1/topics/bench-news/subscribe"));
             AtomicLong failed = new AtomicLong();
             send(http, urls, "/v1/topics/bench-news/publish", messages, rate, failed, SUBSCRIBERS);
             awaitAll(news, messages);
             List<Long> latencies = new ArrayList<>();
             long missing = 0, outOfOrder = 0;
-            for (Stream s : news) {
-                missing += messages - s.received.size();
+            for (SseSubscriber s : news) {
+                missing += messages - s.messages.size();
                 long[] last = new long[n];
                 Arrays.fill(last, -1);
-                for (Stream.Received r : s.received) {
-                    JsonNode m = r.message();
+                for (SseSubscriber.Received r : s.messages) {
+                    JsonNode m = r.event().path("message");
                     int origin = m.path("origin").asInt();
                     if (m.path("seq").asLong() < last[origin]) outOfOrder++;
                     last[origin] = m.path("seq").asLong();
                     latencies.add(r.atNs() - m.path("sentNs").asLong());
                 }
             }
-            news.forEach(Stream::close);
+            news.forEach(SseSubscriber::close);
             latencies.sort(null);
             // Anycast.
-            List<Stream> workers = new ArrayList<>();
-            for (int s = 0; s < SUBSCRIBERS; s++) workers.add(Stream.open(http, urls.get(s % n) + "/v1/topics/bench-work/subscribe"));
+            List<SseSubscriber> workers = new ArrayList<>();
+            for (int s = 0; s < SUBSCRIBERS; s++) workers.add(SseSubscriber.open(http, urls.get(s % n) + "/v1/topics/bench-work/subscribe"));
             AtomicLong anycastFailed = new AtomicLong();
             send(http, urls, "/v1/topics/bench-work/anycast", messages, rate, anycastFailed, 1);
             long deadline = System.currentTimeMillis() + 30_000;
-            while (workers.stream().mapToInt(w -> w.received.size()).sum() < messages && System.currentTimeMillis() < deadline) Thread.sleep(50);
+            while (workers.stream().mapToInt(w -> w.messages.size()).sum() < messages && System.currentTimeMillis() < deadline) Thread.sleep(50);
             Set<Long> jobs = new HashSet<>();
             long repeats = 0;
             List<String> spread = new ArrayList<>();
-            for (Stream w : workers) {
-                spread.add(Integer.toString(w.received.size()));
-                for (Stream.Received r : w.received) if (!jobs.add(r.message().path("seq").asLong())) repeats++;
+            for (SseSubscriber w : workers) {
+                spread.add(Integer.toString(w.messages.size()));
+                for (SseSubscriber.Received r : w.messages) if (!jobs.add(r.event().path("message").path("seq").asLong())) repeats++;
             }
-            workers.forEach(Stream::close);
+            workers.forEach(SseSubscriber::close);
             boolean once = repeats == 0 && jobs.size() == messages;
             if (failed.get() + anycastFailed.get() > 0) {
                 System.out.printf("%d nodes: %d publishes and %d anycasts were not answered 200%n", n, failed.get(), anycastFailed.get());
@@ -166,9 +161,9 @@ public final class MessagingBench {
         }
     }
 
-    private static void awaitAll(List<Stream> streams, int messages) throws InterruptedException {
+    private static void awaitAll(List<SseSubscriber> streams, int messages) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 30_000;
-        while (System.currentTimeMillis() < deadline && !streams.stream().allMatch(s -> s.received.size() >= messages)) Thread.sleep(50);
+        while (System.currentTimeMillis() < deadline && !streams.stream().allMatch(s -> s.messages.size() >= messages)) Thread.sleep(50);
     }
 
     static long percentile(List<Long> sorted, double p) {
@@ -179,59 +174,5 @@ public final class MessagingBench {
 
     private static double ms(long ns) {
         return ns / 1e6;
-    }
-
-    /** One SSE subscription: the messages it delivered, with the monotonic time each arrived. */
-    static final class Stream implements AutoCloseable {
-        record Received(JsonNode message, long atNs) {}
-
-        final List<Received> received = new CopyOnWriteArrayList<>();
-        private final CountDownLatch subscribed = new CountDownLatch(1);
-        private final InputStream body;
-
-        private Stream(InputStream body) {
-            this.body = body;
-            Thread.ofVirtual().name("bench-subscriber").start(this::read);
-        }
-
-        static Stream open(HttpClient http, String url) throws Exception {
-            HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
-            if (response.statusCode() != 200) {
-                throw new IllegalStateException(url + " answered " + response.statusCode() + ": "
-                        + new String(response.body().readAllBytes(), StandardCharsets.UTF_8));
-            }
-            Stream stream = new Stream(response.body());
-            if (!stream.subscribed.await(10, TimeUnit.SECONDS)) throw new IllegalStateException(url + " never said subscribed");
-            return stream;
-        }
-
-        private void read() {
-            try (BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
-                String event = null;
-                for (String line; (line = reader.readLine()) != null; ) {
-                    if (line.startsWith("event: ")) {
-                        event = line.substring(7);
-                    } else if (line.startsWith("data: ")) {
-                        long atNs = System.nanoTime();
-                        if ("message".equals(event)) received.add(new Received(JSON.readTree(line.substring(6)).path("message"), atNs));
-                        else if ("subscribed".equals(event)) subscribed.countDown();
-                    } else if (line.isEmpty()) {
-                        event = null;
-                    }
-                }
-            } catch (Exception e) {
-                // Closed by the bench, or the node went away.
-            }
-        }
-
-        @Override
-        public void close() {
-            try {
-                body.close();
-            } catch (Exception e) {
-                // Already closed.
-            }
-        }
     }
 }

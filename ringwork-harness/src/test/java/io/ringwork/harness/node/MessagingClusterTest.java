@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.ringwork.core.id.Partitioner;
 import io.ringwork.harness.process.NodeProcess;
+import io.ringwork.harness.process.SseSubscriber;
 import io.ringwork.runtime.client.RingworkClient;
 import java.io.OutputStream;
 import java.net.Socket;

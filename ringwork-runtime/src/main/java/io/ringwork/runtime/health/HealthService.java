@@ -126,6 +126,9 @@ public final class HealthService implements AutoCloseable {
     /** Per owned partition, the store's digest as its last scan began, and whether that scan was past the takeover grace. */
     private final Map<Integer, Long> scannedDigest = new HashMap<>();
     private final Set<Integer> scannedPastGrace = new HashSet<>();
+    /** Per led partition that the plan gives to another node, since when (see {@link #round}). */
+    private final Map<Integer, Long> handingOverSinceMs = new HashMap<>();
+    static final long HANDOVER_PAUSE_MAX_MS = 10_000;
     /** Per led partition, when this node began leading it under its current term. */
     private final Map<Integer, Long> ledSinceMs = new HashMap<>();
     /** Transitions per target as this node learned them, newest last; guarded by {@link #gossip}. */
@@ -227,8 +230,24 @@ public final class HealthService implements AutoCloseable {
                     && (store.digest(p) != scannedDigest.getOrDefault(p, Long.MIN_VALUE) || graceEndedSinceScan(p, nowMs)));
             if (due) rescan(p, lead.getValue(), nowMs);
         }
+        // A partition this node still leads but that its plan gives to another (it is leaving, or a joiner caught
+        // up and the handoff is under way) starts no checks: the next owner starts once it leads, and checks
+        // what fell due meanwhile at once (firstDue). Both checking through a handoff checked hundreds of
+        // targets twice within half an interval on a leave of 100,000. A handoff that takes longer than
+        // HANDOVER_PAUSE_MAX_MS gets its checks back: two checkers are better than none.
+        OwnershipPlan plan = cluster.plan();
+        java.util.BitSet handingOver = new java.util.BitSet();
+        for (int p : leadEpochs.keySet()) {
+            if (plan != null && p < plan.partitionCount() && !self.equals(plan.owner(p))) {
+                long since = handingOverSinceMs.computeIfAbsent(p, k -> nowMs);
+                if (nowMs - since < HANDOVER_PAUSE_MAX_MS) handingOver.set(p);
+            } else {
+                handingOverSinceMs.remove(p);
+            }
+        }
+        handingOverSinceMs.keySet().removeIf(p -> !leadEpochs.containsKey(p));
         for (Checked c : checked.values()) {
-            if (c.running || nowMs < c.nextDueMs) continue;
+            if (c.running || nowMs < c.nextDueMs || handingOver.get(c.partition)) continue;
             if (!slots.tryAcquire()) {
                 checksLate.increment();
                 break;
@@ -293,7 +312,7 @@ public final class HealthService implements AutoCloseable {
             synchronized (gossip) {
                 last = gossip.map().get(target.id());
             }
-            checked.put(target.id(), new Checked(target, partition, epoch, CheckStreak.resume(last, nowMs), nextOnGrid(target, nowMs)));
+            checked.put(target.id(), new Checked(target, partition, epoch, CheckStreak.resume(last, nowMs), firstDue(target, last, nowMs)));
         }
         removeGone(partition, epoch, found.keySet(), nowMs);
         HealthWebhook hook = webhook;
@@ -305,6 +324,18 @@ public final class HealthService implements AutoCloseable {
         scannedDigest.put(partition, digest);
         if (postPending) scannedPastGrace.add(partition);
         else scannedPastGrace.remove(partition);
+    }
+
+    /**
+     * When a node that starts checking a target checks it first: now if its last result (by any
+     * checker) is an interval old or older, a check that fell due while the partition changed
+     * hands (detection, a handoff); else the next point on the grid. Waiting for the grid alone
+     * left targets unchecked for up to two intervals across a failover, and nearly three across a
+     * join. A new target has no result and starts on the grid.
+     */
+    static long firstDue(HealthTarget target, HealthResult last, long nowMs) {
+        if (last != null && last.status() != Status.REMOVED && nowMs - last.checkedAtMs() >= target.intervalMs()) return nowMs;
+        return nextOnGrid(target, nowMs);
     }
 
     /**

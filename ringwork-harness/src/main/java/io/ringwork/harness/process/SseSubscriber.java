@@ -1,4 +1,4 @@
-package io.ringwork.harness.node;
+package io.ringwork.harness.process;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,17 +16,20 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
-/** A test's SSE client of a messaging stream: collects the messages it receives, with the time each arrived. */
-final class SseSubscriber implements AutoCloseable {
+/**
+ * An SSE client of a messaging stream for tests and benchmarks: collects the messages it receives,
+ * with the time each arrived (wall clock, and this JVM's monotonic clock for latencies).
+ */
+public final class SseSubscriber implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    record Received(JsonNode event, long atMs) {}
+    public record Received(JsonNode event, long atMs, long atNs) {}
 
-    final List<Received> messages = new CopyOnWriteArrayList<>();
-    final List<String> otherEvents = new CopyOnWriteArrayList<>();
+    public final List<Received> messages = new CopyOnWriteArrayList<>();
+    public final List<String> otherEvents = new CopyOnWriteArrayList<>();
     private final CountDownLatch subscribed = new CountDownLatch(1);
     private final InputStream body;
-    volatile String id;
+    public volatile String id;
 
     private SseSubscriber(InputStream body) {
         this.body = body;
@@ -34,14 +37,14 @@ final class SseSubscriber implements AutoCloseable {
     }
 
     /** Opens {@code url} and waits for its {@code subscribed} event. */
-    static SseSubscriber open(HttpClient http, String url) throws Exception {
+    public static SseSubscriber open(HttpClient http, String url) throws Exception {
         HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         if (response.statusCode() != 200) {
-            throw new AssertionError(url + " answered " + response.statusCode() + ": " + new String(response.body().readAllBytes(), StandardCharsets.UTF_8));
+            throw new IllegalStateException(url + " answered " + response.statusCode() + ": " + new String(response.body().readAllBytes(), StandardCharsets.UTF_8));
         }
         SseSubscriber subscriber = new SseSubscriber(response.body());
-        if (!subscriber.subscribed.await(10, TimeUnit.SECONDS)) throw new AssertionError(url + " never said subscribed");
+        if (!subscriber.subscribed.await(10, TimeUnit.SECONDS)) throw new IllegalStateException(url + " never said subscribed");
         return subscriber;
     }
 
@@ -54,7 +57,7 @@ final class SseSubscriber implements AutoCloseable {
                 } else if (line.startsWith("data: ")) {
                     JsonNode data = JSON.readTree(line.substring(6));
                     if ("message".equals(event)) {
-                        messages.add(new Received(data, System.currentTimeMillis()));
+                        messages.add(new Received(data, System.currentTimeMillis(), System.nanoTime()));
                     } else if ("subscribed".equals(event)) {
                         id = data.path("subscriber").asText();
                         subscribed.countDown();
@@ -70,7 +73,7 @@ final class SseSubscriber implements AutoCloseable {
         }
     }
 
-    List<String> payloads() {
+    public List<String> payloads() {
         return messages.stream().map(r -> r.event().path("message").toString()).toList();
     }
 

@@ -65,9 +65,8 @@ class HealthWebhookTest {
         public void close() {}
     }
 
-    @Test
-    void aTransitionTheReceiverTookIsNotPostedAgainWhenItsNotifiedRecordFails() throws Exception {
-        Map<String, AtomicInteger> posts = new ConcurrentHashMap<>();
+    /** A receiver on loopback that takes every post (204) and counts them by {@code Idempotency-Key}. */
+    private static HttpServer countingReceiver(Map<String, AtomicInteger> posts) throws java.io.IOException {
         HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
         receiver.createContext("/hook", exchange -> {
             exchange.getRequestBody().readAllBytes();
@@ -76,6 +75,13 @@ class HealthWebhookTest {
             exchange.close();
         });
         receiver.start();
+        return receiver;
+    }
+
+    @Test
+    void aTransitionTheReceiverTookIsNotPostedAgainWhenItsNotifiedRecordFails() throws Exception {
+        Map<String, AtomicInteger> posts = new ConcurrentHashMap<>();
+        HttpServer receiver = countingReceiver(posts);
         FailingLog log = new FailingLog();
         HealthWebhook webhook = new HealthWebhook(URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook"), log, id -> true);
         try {
@@ -151,14 +157,7 @@ class HealthWebhookTest {
     @Test
     void doneMarksOfATargetGoWhenItsStateNoLongerListsThemAndOnlyThen() throws Exception {
         Map<String, AtomicInteger> posts = new ConcurrentHashMap<>();
-        HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 16);
-        receiver.createContext("/hook", exchange -> {
-            exchange.getRequestBody().readAllBytes();
-            posts.computeIfAbsent(exchange.getRequestHeaders().getFirst("Idempotency-Key"), k -> new AtomicInteger()).incrementAndGet();
-            exchange.sendResponseHeaders(204, -1);
-            exchange.close();
-        });
-        receiver.start();
+        HttpServer receiver = countingReceiver(posts);
         FailingLog log = new FailingLog();
         HealthWebhook webhook = new HealthWebhook(URI.create("http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook"), log, id -> true);
         try {

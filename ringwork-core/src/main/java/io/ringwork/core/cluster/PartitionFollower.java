@@ -469,6 +469,15 @@ public final class PartitionFollower {
                 return answer(Status.CATCHING_UP, apply(commit, true, -1));
             }
             case SNAPSHOTTING -> {
+                // The feed jumps with the first state the catch-up writes, a commit's as a page's: this
+                // commit comes after the owner's Begin, so its states are ahead of what this feed has
+                // (their earlier changes come with no page), and its changes reach the feed once
+                // durable, before any of those could. Marked first, as a page does. Without it, a
+                // snapshot that ends before its first page (the owner moved on, the partition was
+                // dropped) left states that the relay and the drop take as fed (simulator seed 986:
+                // a keepalive's state hid a session's last change from a relaying node's feed). A
+                // repair keeps the feed whole: its commits follow in order those it fed already.
+                if (!repairing) machine.feedJumps(Math.max(pendingCheckpoint, commit.checkpoint()));
                 if (commit.seq() <= lastSeq) return answer(Status.CATCHING_UP, apply(commit, true, -1));
                 if (commit.seq() != lastSeq + 1) {
                     mode = Mode.WAIT_SNAPSHOT;
@@ -530,6 +539,11 @@ public final class PartitionFollower {
 
     public Mode mode() {
         return mode;
+    }
+
+    /** True while the snapshot asked for is a repair (a digest differed): this member's feed is whole. */
+    public boolean repairing() {
+        return repairing;
     }
 
     /**

@@ -140,6 +140,8 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
      * repair, kept across crashes (see {@link #snapshotted}).
      */
     private final BitSet snapshotted = new BitSet();
+    /** Partitions this node ever took a snapshot page of (a subset of {@link #snapshotted}). */
+    private final BitSet pagesTaken = new BitSet();
 
     public SimProcessingNode(String id, MemoryStateStore store, RecordApplier applier, SimLog log,
                              ClusterNetwork network, Hooks hooks, ClusterConfig config) {
@@ -309,6 +311,7 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
                     Term term = host.follower(p).term();
                     store.promote(p, new StoredTerm(term.epoch(), term.node()), Long.MAX_VALUE - 1, Long.MAX_VALUE);
                 }
+                if (m instanceof ReplicaMessage.SnapshotPage) pagesTaken.set(p);
                 if (m instanceof ReplicaMessage.SnapshotPage || snapshotCommit) snapshotted.set(p);
                 if (TRACE) trace("<- %s %s: %s", from, brief(m), ack.status());
                 network.send(id, from, ack);
@@ -622,6 +625,13 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
      */
     public boolean snapshotted(int partition) {
         return snapshotted.get(partition);
+    }
+
+    /** Partitions whose feed jumped here by a commit taken while snapshotting, with no page ever taken. */
+    public int jumpsWithoutPage() {
+        BitSet only = (BitSet) snapshotted.clone();
+        only.andNot(pagesTaken);
+        return only.cardinality();
     }
 
     public long sightingHolds() {

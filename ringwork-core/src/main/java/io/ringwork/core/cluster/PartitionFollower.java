@@ -469,6 +469,17 @@ public final class PartitionFollower {
                 return answer(Status.CATCHING_UP, apply(commit, true, -1));
             }
             case SNAPSHOTTING -> {
+                // The feed jumps with the first state the catch-up writes, a commit's as a page's: this
+                // commit comes after the owner's Begin, so its states are ahead of what this feed has
+                // (their earlier changes come with no page), and its changes reach the feed once
+                // durable, before any of those could; a relay then skips what these states cover, to
+                // keep the feed in order. Marked first, as a page does. Unmarked, a snapshot that ends
+                // before its first page (the owner moved on) left the jump unsaid: a node that takes
+                // the partition over then could claim those versions to a relay, as seed 745 did
+                // mid-snapshot (simulator seed 986: a keepalive's state, a version with no change,
+                // kept a session's last change off a relaying node's feed). A repair keeps the feed
+                // whole: its commits follow in order those it fed already.
+                if (!repairing) machine.feedJumps(Math.max(pendingCheckpoint, commit.checkpoint()));
                 if (commit.seq() <= lastSeq) return answer(Status.CATCHING_UP, apply(commit, true, -1));
                 if (commit.seq() != lastSeq + 1) {
                     mode = Mode.WAIT_SNAPSHOT;
@@ -530,6 +541,11 @@ public final class PartitionFollower {
 
     public Mode mode() {
         return mode;
+    }
+
+    /** True while the snapshot asked for is a repair (a digest differed): this member's feed is whole. */
+    public boolean repairing() {
+        return repairing;
     }
 
     /**

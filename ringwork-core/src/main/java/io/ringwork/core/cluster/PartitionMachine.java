@@ -74,6 +74,14 @@ public interface PartitionMachine {
     /** The snapshot is complete: the feed gap reaches {@code checkpoint}, marked first, then the checkpoint moves there. */
     void finishSnapshot(long checkpoint);
 
+    /**
+     * The node's feed jumps to {@code upTo} without a page: a commit taken during a snapshot
+     * catch-up (not a repair) brings states whose earlier changes this feed never had, whether or
+     * not a page follows. The machine marks the gap as {@link #install} does, before the commit is
+     * applied. A machine without a feed ignores it.
+     */
+    void feedJumps(long upTo);
+
     // ---------------------------------------------------------------- anti-entropy
 
     /**

@@ -144,6 +144,11 @@ public final class ProcessingMachine implements PartitionMachine {
         store.applyReplicated(new ReplicatedWrite(partition, List.of(), List.of(), List.of(), checkpoint, true));
     }
 
+    @Override
+    public void feedJumps(long upTo) {
+        store.markFeedGap(partition, upTo); // never lowered; a write only when it rises
+    }
+
     /** Kept up to date by every write of the store, so reading it costs nothing ({@link StateStore#digest}). */
     @Override
     public long digest() {

@@ -83,8 +83,9 @@ public interface StateStore extends AutoCloseable {
 
     /**
      * The highest checkpoint this node's feed of the partition jumped to by a catch-up by snapshot
-     * (states only, no changes), or -1: changes at or below it may be missing from this node's
-     * feed, so it claims nothing about them to a feed relay ({@code FeedRelay.serve}).
+     * (states only, no changes: its pages, and the commits taken during it), or -1: changes at or
+     * below it may be missing from this node's feed, so it claims nothing about them to a feed
+     * relay ({@code FeedRelay.serve}).
      */
     long feedGap(int partition);
 

@@ -53,6 +53,7 @@ public final class ClusterSimMain {
         long electionRecords = 0;
         long electionTokens = 0;
         long sessionsExpired = 0;
+        long jumpsWithoutPage = 0;
         long faults = 0;
         long lost = 0;
         int violations = 0;
@@ -78,6 +79,7 @@ public final class ClusterSimMain {
                 electionRecords += report.electionRecords();
                 electionTokens += report.electionTokens();
                 sessionsExpired += report.sessionsExpired();
+                jumpsWithoutPage += report.jumpsWithoutPage();
                 faults += report.faults();
                 lost += report.lost();
                 report.reported().forEach((name, count) -> {
@@ -104,10 +106,12 @@ public final class ClusterSimMain {
                         + "durable commits checked against the stores' promises %d, "
                         + "key-value operations checked for linearizability %d (%d indeterminate; %d seeds over the checker's budget), "
                         + "election records %d and leader tokens checked (one holder each, increasing) %d, "
-                        + "sessions expired by the keepers, none before its TTL after its last keepalive %d%n",
+                        + "sessions expired by the keepers, none before its TTL after its last keepalive %d, "
+                        + "feeds that jumped by a commit taken while snapshotting, with no page (node, partition) %d%n",
                 seeds, first, classic ? "classic" : "swarm", violations, simulatedMs / 1e3, (System.nanoTime() - startNs) / 1e9, faults,
                 lost, splitQuorumSteps, repairs, gateHolds, gateTimeouts, lingeringVotes, sightingHolds, restartsChecked, sharedEpochs,
-                promisesChecked, kvOperations, kvIndeterminate, kvUnchecked, electionRecords, electionTokens, sessionsExpired);
+                promisesChecked, kvOperations, kvIndeterminate, kvUnchecked, electionRecords, electionTokens, sessionsExpired,
+                jumpsWithoutPage);
         if (!classic) System.out.print(spread);
         if (!reportOnly.isEmpty()) {
             System.out.println("counted, not failed (" + reportOnly + "): violations " + reported + " in seeds " + seedsReporting);

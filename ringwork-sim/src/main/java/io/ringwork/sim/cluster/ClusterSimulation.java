@@ -25,7 +25,7 @@ public final class ClusterSimulation {
                          java.util.Map<String, Long> reported, long repairs, long gateHolds, long gateTimeouts,
                          long lingeringVotes, long sightingHolds, long restartsChecked, long sharedEpochNumbers,
                          long promisesChecked, long kvOperations, long kvIndeterminate, long kvUnchecked,
-                         long electionRecords, long electionTokens, long sessionsExpired) {}
+                         long electionRecords, long electionTokens, long sessionsExpired, long jumpsWithoutPage) {}
 
     private ClusterSimulation() {}
 
@@ -65,7 +65,8 @@ public final class ClusterSimulation {
                 cluster.monotonicEpochs().restartsChecked(), cluster.oneDurableOwnerPerEpoch().sharedEpochNumbers(),
                 cluster.durableUnderPromises().checked(), cluster.kvClients().operations(), cluster.kvClients().indeterminate(),
                 kv.verdict() == io.ringwork.core.lincheck.Verdict.UNKNOWN ? 1 : 0,
-                cluster.electionClients().records(), cluster.electionTokens().tokens(), sessionsExpired);
+                cluster.electionClients().records(), cluster.electionTokens().tokens(), sessionsExpired,
+                cluster.nodes().stream().mapToLong(SimProcessingNode::jumpsWithoutPage).sum());
     }
 
     private static void injectFault(ProcessingCluster cluster, RandomSource plan, Set<String> down, FaultMix mix) {

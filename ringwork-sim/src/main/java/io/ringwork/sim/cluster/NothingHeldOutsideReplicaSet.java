@@ -9,7 +9,9 @@ import io.ringwork.core.cluster.OwnershipPlan;
  * partition: its relay took the source's feed up to the end of the log (the fed floor), and the
  * last change of every key of the partition is on its feed, unless a feed it depends on jumped by
  * snapshot (its own, while it was a replica, or the final owner's: then it holds at least what the
- * owner's feed holds).
+ * owner's feed holds). A feed jumps with the first state a catch-up by snapshot writes: a page, or
+ * a commit taken after the owner's Begin (seed 986: a snapshot that never sent a page, then a
+ * keepalive's state, a version with no change, hid the session's last change from the relay).
  */
 public final class NothingHeldOutsideReplicaSet {
     private final MonotonicFeed feeds;
@@ -42,7 +44,9 @@ public final class NothingHeldOutsideReplicaSet {
             for (int p = 0; p < log.partitionCount(); p++) {
                 if (plan.replicas(p).contains(id) || id.equals(plan.owner(p))) continue;
                 // A feed that jumped by snapshot may lack changes before the jump, by design
-                // (ReplicasConverge); a relay relays what its sources' feeds hold.
+                // (ReplicasConverge); a relay relays what its sources' feeds hold. The relay cannot
+                // fill such a hole: it skips what the held states cover, which keeps the feed
+                // monotonic once the catch-up's own changes are fed (SimProcessingNode#snapshotted).
                 if (cluster.node(id).snapshotted(p)) continue;
                 String owner = plan.owner(p);
                 for (String key : log.keys(p)) {

@@ -135,8 +135,13 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
     private long gateTimeoutsBefore;
     private long relayedBefore;
     private long dropsBefore;
-    /** Partitions this node ever took a snapshot page of, kept across crashes (see {@link #snapshotted}). */
+    /**
+     * Partitions this node ever took a snapshot page of, or a commit while snapshotting outside a
+     * repair, kept across crashes (see {@link #snapshotted}).
+     */
     private final BitSet snapshotted = new BitSet();
+    /** Partitions this node ever took a snapshot page of (a subset of {@link #snapshotted}). */
+    private final BitSet pagesTaken = new BitSet();
 
     public SimProcessingNode(String id, MemoryStateStore store, RecordApplier applier, SimLog log,
                              ClusterNetwork network, Hooks hooks, ClusterConfig config) {
@@ -295,13 +300,19 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
                     forgetTerm.set(p);
                     host.reloadFollower(p);
                 }
+                // A commit of the current term taken while snapshotting (not a repair) brings states ahead
+                // of this node's feed, as a page does, whether or not a page ever follows (seed 986).
+                PartitionFollower follower = host.follower(p);
+                boolean snapshotCommit = m instanceof ReplicaMessage.Commit && follower.mode() == PartitionFollower.Mode.SNAPSHOTTING
+                        && !follower.repairing() && m.term().equals(follower.term());
                 ReplicaAck ack = host.receive(from, m, nowMs);
                 if (config.sabotage() == ClusterConfig.Sabotage.FEED_AT_APPLY && !host.runs(p)) {
                     // Deliberately broken (checker self-test): feed whatever was staged at once, durable or not.
                     Term term = host.follower(p).term();
                     store.promote(p, new StoredTerm(term.epoch(), term.node()), Long.MAX_VALUE - 1, Long.MAX_VALUE);
                 }
-                if (m instanceof ReplicaMessage.SnapshotPage) snapshotted.set(p);
+                if (m instanceof ReplicaMessage.SnapshotPage) pagesTaken.set(p);
+                if (m instanceof ReplicaMessage.SnapshotPage || snapshotCommit) snapshotted.set(p);
                 if (TRACE) trace("<- %s %s: %s", from, brief(m), ack.status());
                 network.send(id, from, ack);
             }
@@ -309,10 +320,21 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
             case FeedRelay.Fetch fetch -> network.send(id, from, host.serveFeed(fetch));
             case FeedRelay.Page page -> {
                 List<FeedEntry> added = host.onFeedPage(from, page, nowMs);
-                if (TRACE) trace("<- %s relay page p%d source %s next %d claim %d/%d changes %s, fed %s; floor now %d", from, page.partition(),
-                        page.source(), page.nextPosition(), page.claim(), page.claimEnd(),
-                        page.changes().stream().map(c -> c.key() + "@" + c.version()).toList(),
-                        added.stream().map(e -> e.change().key() + "@" + e.change().version()).toList(), store.fedFloor(page.partition()));
+                if (TRACE) {
+                    // What the store dropped as held already: the key's state version here, and the fed version.
+                    List<String> skipped = page.changes().stream()
+                            .filter(c -> added.stream().noneMatch(e -> e.change().key().equals(c.key()) && e.change().version() == c.version()))
+                            .map(c -> {
+                                var held = store.get(c.partition(), c.key());
+                                return c.key() + "@" + c.version() + "(state " + (held == null ? -1 : held.version())
+                                        + ", fed " + store.fedVersion(c.partition(), c.key()) + ")";
+                            }).toList();
+                    trace("<- %s relay page p%d source %s next %d claim %d/%d changes %s, fed %s, skipped %s; floor now %d, feed gap %d",
+                            from, page.partition(), page.source(), page.nextPosition(), page.claim(), page.claimEnd(),
+                            page.changes().stream().map(c -> c.key() + "@" + c.version()).toList(),
+                            added.stream().map(e -> e.change().key() + "@" + e.change().version()).toList(), skipped,
+                            store.fedFloor(page.partition()), store.feedGap(page.partition()));
+                }
             }
             default -> throw new IllegalArgumentException("unknown message " + message);
         }
@@ -596,9 +618,20 @@ public final class SimProcessingNode implements ClusterNetwork.Endpoint {
         return host != null && host.relayCaughtUp(partition, checkpoint);
     }
 
-    /** True when this node ever caught up {@code partition} by snapshot: its feed jumped there, by design. */
+    /**
+     * True when this node ever took states of a catch-up by snapshot of {@code partition} (a page,
+     * or a commit that came after the owner's Begin, outside a repair): its feed jumped there, by
+     * design, whether or not the snapshot finished.
+     */
     public boolean snapshotted(int partition) {
         return snapshotted.get(partition);
+    }
+
+    /** Partitions whose feed jumped here by a commit taken while snapshotting, with no page ever taken. */
+    public int jumpsWithoutPage() {
+        BitSet only = (BitSet) snapshotted.clone();
+        only.andNot(pagesTaken);
+        return only.cardinality();
     }
 
     public long sightingHolds() {

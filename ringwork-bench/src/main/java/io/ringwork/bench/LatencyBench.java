@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code ./ringwork bench latency}: end-to-end latency of the gluer workload on real node
  * processes (embedded log), measured by a {@link LoadGenerator} in a process of its own. For each
- * cluster size it first measures the peak (flat out), then runs the generator at a fraction of
- * that peak ({@code --fraction}, default 0.5) {@code --runs} times and prints the median of the
+ * cluster size it first measures the peak (flat out), waits until the nodes have applied what that
+ * phase left in the log (printed), then runs the generator at a fraction of that peak ({@code --fraction}, default 0.5) {@code --runs} times and prints the median of the
  * runs' p50 and p99 for the whole path and for each part of it: due → appended, appended → fed
  * (the engine), fed → received (the feed's stream), and the append's answer.
  *
@@ -94,6 +94,12 @@ public final class LatencyBench {
                 System.out.printf("%d node(s): peak %,.0f changes/s (flat out, %d connections, batches of %d; %d errors)%n",
                         n, peakRate, connections, batch, peak.path("errors").asLong());
                 rate = peakRate * fraction;
+                // Flat out, appends run ahead of processing (an append is answered once it is in the
+                // log), and the generator stops waiting for changes after 10 s: the backlog left
+                // would be measured as the first run's latency, a cost of the peak phase, not of the
+                // rate measured. The runs start once every node has applied its partitions' logs.
+                long drainedMs = awaitDrained(urls);
+                System.out.printf("%d node(s): the peak's backlog applied %,d ms after the peak phase ended%n", n, drainedMs);
             }
             List<JsonNode> results = new ArrayList<>();
             for (int r = 1; r <= runs; r++) {
@@ -178,6 +184,27 @@ public final class LatencyBench {
         }
         if (result == null) throw new IllegalStateException("the load generator printed no RESULT (exit " + process.exitValue() + ")");
         return JSON.readTree(result);
+    }
+
+    /**
+     * Waits until no node has records of its partitions left to apply ({@code totals.lag} of
+     * {@code /v1/cluster}, 0 on every node twice in a row); returns how long that took. At most
+     * 120 s, then it fails: a cluster that cannot catch up at all has no latency to measure.
+     */
+    private static long awaitDrained(List<String> urls) throws Exception {
+        long startMs = System.currentTimeMillis();
+        List<RingworkClient> clients = urls.stream().map(RingworkClient::new).toList();
+        int quiet = 0;
+        while (quiet < 2) {
+            long lag = 0;
+            for (RingworkClient client : clients) lag += client.cluster().path("totals").path("lag").asLong();
+            quiet = lag == 0 ? quiet + 1 : 0;
+            if (System.currentTimeMillis() - startMs > 120_000) {
+                throw new IllegalStateException("the nodes still had " + lag + " records to apply 120 s after the peak phase");
+            }
+            if (quiet < 2) Thread.sleep(250);
+        }
+        return System.currentTimeMillis() - startMs;
     }
 
     private static void awaitSettled(RingworkClient client, int members) throws Exception {

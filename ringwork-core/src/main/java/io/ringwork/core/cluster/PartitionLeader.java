@@ -599,7 +599,11 @@ public final class PartitionLeader {
     }
 
     private void endLingeringOnceInSync() {
-        if (!selfLingering && followers.values().stream().noneMatch(f -> f.lingering)) return;
+        // A loop, not a stream: this runs on every answer (settle), and the stream was a steady
+        // share of a replicating node's allocation.
+        boolean anyLingering = selfLingering;
+        for (Follower follower : followers.values()) anyLingering |= follower.lingering;
+        if (!anyLingering) return;
         for (Follower follower : followers.values()) {
             if (follower.role == Role.REPLICA && follower.state != LinkState.SYNCED) return;
         }

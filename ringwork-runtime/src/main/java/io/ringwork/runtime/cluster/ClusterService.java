@@ -54,7 +54,7 @@ import org.slf4j.LoggerFactory;
  * to the {@link ProcessingEngine} (a stop drains on its own virtual thread); metadata is gossiped;
  * a replica's catch-up reads the shared log off the partition's monitor. The feed relay's fetches run on {@link FeedRelayService}'s thread.
  */
-public final class ClusterService implements Replication, AutoCloseable {
+public final class ClusterService implements Replication, ReplicaLink.Sink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterService.class);
     static final long RECONCILE_MS = HostConfig.DEFAULTS.reconcileMs();
     private static final long TICK_MS = 20;
@@ -211,12 +211,14 @@ public final class ClusterService implements Replication, AutoCloseable {
 
     // ---------------------------------------------------------------- the links' and the peer port's side
 
-    void onAck(String from, ReplicaAck ack) {
+    @Override
+    public void onAck(String from, ReplicaAck ack) {
         host.onAck(from, ack, System.currentTimeMillis());
     }
 
     /** The link to {@code to} lost what it had: every owner here stops sending there until its next Hello. */
-    void linkDown(String to) {
+    @Override
+    public void linkDown(String to) {
         host.linkFailed(to, System.currentTimeMillis());
     }
 

@@ -34,17 +34,21 @@ final class EmbeddedPartitionReader implements PartitionReader {
     public synchronized List<Record> poll(int maxRecords) {
         if (maxRecords <= 0) throw new IllegalArgumentException("maxRecords must be positive, got " + maxRecords);
         ensureOpen();
-        List<Record> records = new ArrayList<>(Math.min(maxRecords, 256));
+        // No list until there is a record: an owner's reader polls an idle partition every few
+        // milliseconds (PartitionTail), and an empty list per poll was a good part of an idle
+        // node's allocation.
+        List<Record> records = null;
         try {
-            while (records.size() < maxRecords && cursor.next()) {
+            while ((records == null || records.size() < maxRecords) && cursor.next()) {
+                if (records == null) records = new ArrayList<>(Math.min(maxRecords, 256));
                 records.add(cursor.frame().decodeFrame(files.partition()));
             }
         } catch (LogException e) {
             // Hand out the good records before the failure; the cursor stays at the bad frame,
             // so the next poll throws again.
-            if (records.isEmpty()) throw e;
+            if (records == null) throw e;
         }
-        return records;
+        return records == null ? List.of() : records;
     }
 
     @Override

@@ -12,8 +12,8 @@ import java.util.Arrays;
 /**
  * The files of one partition: {@code p-NNN/} holding {@code <base offset, 20 digits>.log} and
  * {@code .index} per segment, and {@code partition.lock}. The segments on disk are the truth:
- * nothing here caches the listing, because other processes roll and trim segments too.
- * Immutable; thread-safe.
+ * nothing here caches the listing, because other processes roll and trim segments too (only the
+ * last segment path built is kept, a name, not a fact about the disk). Thread-safe.
  */
 final class PartitionFiles {
     static final String LOG_SUFFIX = ".log";
@@ -22,6 +22,15 @@ final class PartitionFiles {
 
     private final int partition;
     private final Path dir;
+    /**
+     * The last {@link #logPath} made. A reader at the end of its segment asks whether the next
+     * one exists on every poll, and so does the tail's refresh, every few milliseconds per owned
+     * partition: building the same name each time was a good part of an idle node's allocation.
+     * Immutable, so a racing reader sees a whole pair or the previous one.
+     */
+    private volatile SegmentPath lastLogPath;
+
+    private record SegmentPath(long base, Path path) {}
 
     PartitionFiles(Path logDir, int partition) {
         this.partition = partition;
@@ -41,7 +50,11 @@ final class PartitionFiles {
     }
 
     Path logPath(long base) {
-        return dir.resolve(name(base) + LOG_SUFFIX);
+        SegmentPath last = lastLogPath;
+        if (last != null && last.base() == base) return last.path();
+        Path path = dir.resolve(name(base) + LOG_SUFFIX);
+        lastLogPath = new SegmentPath(base, path);
+        return path;
     }
 
     Path indexPath(long base) {

@@ -29,7 +29,8 @@ import javax.crypto.spec.SecretKeySpec;
  * silent mid-frame holds the reading thread at most that long. Refusals are {@link Drop}s naming
  * the {@link PeerCounters} reason; after one the channel must be closed.
  *
- * <p>Not thread-safe: one thread reads and writes (a request and its answer).
+ * <p>Not thread-safe, but its two directions share no state: one thread may write while another
+ * reads (a pipelined link, {@link PeerClient.Pipeline}); {@link #close} from any thread.
  */
 final class PeerChannel implements AutoCloseable {
     static final int MAC_BYTES = 32;
@@ -174,6 +175,10 @@ final class PeerChannel implements AutoCloseable {
         for (int shift = 56; shift >= 0; shift -= 8) mac.update((byte) (seq >>> shift));
         mac.update(body);
         return mac.doFinal();
+    }
+
+    boolean closed() {
+        return socket.isClosed();
     }
 
     @Override

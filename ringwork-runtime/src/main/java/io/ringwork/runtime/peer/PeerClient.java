@@ -13,7 +13,8 @@ import io.ringwork.core.cluster.FeedRelay;
 /**
  * One persistent connection to a member's peer port, used by one thread at a time (a replication
  * link, or a relayed read that borrowed it): {@link #exchange} sends a batch and reads its
- * answers, {@link #read} relays a read. It connects and does the
+ * answers, {@link #read} relays a read; or by a writer and a reader together through
+ * {@link #pipeline} (a replication link with several batches on their way). It connects and does the
  * {@link PeerHandshake} on first use, and closes the connection on any failure, so the next
  * exchange starts over on a fresh one (a late answer can never be taken for the next batch's).
  * A batch whose frame would pass {@link PeerServer#FRAME_MAX} goes as several frames.
@@ -39,9 +40,10 @@ public final class PeerClient implements AutoCloseable {
     private volatile PeerChannel channel;
     /** The socket being connected, before it has a channel: close() ends a TLS handshake in progress too. */
     private volatile Socket connecting;
-    private long lastUsedNs;
-    private long connectedNs;
-    private long tlsAgeMaxMs = TLS_AGE_MAX_MS;
+    /** Written by the pipeline's two threads too (see {@link Pipeline}). */
+    private volatile long lastUsedNs;
+    private volatile long connectedNs;
+    private volatile long tlsAgeMaxMs = TLS_AGE_MAX_MS;
 
     /**
      * @param to      the member's node id; a connection that reaches another node is refused
@@ -92,6 +94,111 @@ public final class PeerClient implements AutoCloseable {
         counters.dropped(PeerCounters.UNKNOWN_KIND, answers.unknownKinds());
         counters.dropped(PeerCounters.UNKNOWN_FIELD, answers.unknownFields());
         return answers.acks();
+    }
+
+    /** A batch's messages as one request frame: its encoded body and the messages it holds. */
+    public record Frame(byte[] body, List<ReplicaMessage> messages) {}
+
+    /**
+     * {@code messages} encoded as request frames, in order, each under {@link PeerServer#FRAME_MAX}
+     * (a batch too large for one is halved until it fits).
+     *
+     * @throws IOException when one message alone passes the frame limit
+     */
+    public List<Frame> frames(List<ReplicaMessage> messages) throws IOException {
+        List<Frame> frames = new ArrayList<>(1);
+        split(messages, frames);
+        return frames;
+    }
+
+    private void split(List<ReplicaMessage> messages, List<Frame> into) throws IOException {
+        byte[] body = codec.encodeBatch(messages);
+        if (body.length > PeerServer.FRAME_MAX && messages.size() > 1) {
+            int half = messages.size() / 2;
+            split(messages.subList(0, half), into);
+            split(messages.subList(half, messages.size()), into);
+            return;
+        }
+        if (body.length > PeerServer.FRAME_MAX) throw new IOException("one message of " + body.length + " bytes passes the frame limit");
+        into.add(new Frame(body, messages));
+    }
+
+    /**
+     * The current connection (opened, or replaced when idle too long or, with TLS, too old, as for
+     * {@link #exchange}) for pipelined batches: one thread writes frames ({@link Pipeline#write})
+     * while another reads their answers in the same order ({@link Pipeline#answers}). The member
+     * answers a connection's frames one after the other, in order, so the answers line up with the
+     * frames. After any failure on it, {@link Pipeline#close} it; the next call opens a fresh one.
+     *
+     * @throws IOException when the connection or the handshake failed
+     */
+    public Pipeline pipeline() throws IOException {
+        try {
+            return new Pipeline(connected());
+        } catch (PeerChannel.Drop drop) {
+            counters.dropped(drop.reason, 1);
+            disconnect();
+            throw drop;
+        } catch (IOException | RuntimeException e) {
+            disconnect();
+            throw e;
+        }
+    }
+
+    /**
+     * One connection used by two threads: a writer and a reader (a {@link PeerChannel}'s two
+     * directions share no state). Failures are counted like an exchange's; the caller closes it.
+     */
+    public final class Pipeline {
+        private final PeerChannel channel;
+
+        private Pipeline(PeerChannel channel) {
+            this.channel = channel;
+        }
+
+        /** Sends one request frame (from {@link PeerClient#frames}); writer thread only. */
+        public void write(Frame frame) throws IOException {
+            try {
+                channel.writeFrame(frame.body());
+                lastUsedNs = System.nanoTime();
+            } catch (PeerChannel.Drop drop) {
+                counters.dropped(drop.reason, 1);
+                throw drop;
+            }
+        }
+
+        /**
+         * Reads the answers to the oldest frame not yet answered, which held {@code expected}
+         * messages; reader thread only.
+         *
+         * @throws IOException when no answer came within {@code answerTimeoutMs}, the connection
+         *                     failed, or the answer does not decode or does not count {@code expected}
+         */
+        public List<ReplicaAck> answers(int expected, int answerTimeoutMs) throws IOException {
+            PeerCodec.Answers answers;
+            try {
+                answers = codec.decodeAnswers(channel.readFrame(ANSWERS_MAX, answerTimeoutMs, answerTimeoutMs));
+            } catch (PeerChannel.Drop drop) {
+                counters.dropped(drop.reason, 1);
+                throw drop;
+            }
+            if (answers.acks().size() != expected) throw new IOException(to + " answered " + answers.acks().size() + " of " + expected + " messages");
+            counters.dropped(PeerCounters.UNKNOWN_KIND, answers.unknownKinds());
+            counters.dropped(PeerCounters.UNKNOWN_FIELD, answers.unknownFields());
+            lastUsedNs = System.nanoTime();
+            return answers.acks();
+        }
+
+        /** True when {@link PeerClient#pipeline} would replace this connection (idle too long; with TLS, too old). */
+        public boolean stale() {
+            long now = System.nanoTime();
+            return now - lastUsedNs > REUSE_MAX_MS * 1_000_000L || (self.tls() != null && now - connectedNs > tlsAgeMaxMs * 1_000_000L);
+        }
+
+        /** Closes the connection, from any thread: a thread blocked on it fails. The next {@link PeerClient#pipeline} opens another. */
+        public void close() {
+            channel.close();
+        }
     }
 
     /**
@@ -176,6 +283,7 @@ public final class PeerClient implements AutoCloseable {
     }
 
     private PeerChannel connected() throws IOException {
+        if (channel != null && channel.closed()) channel = null; // a pipeline closed it
         if (channel != null && System.nanoTime() - lastUsedNs > REUSE_MAX_MS * 1_000_000L) disconnect();
         if (channel != null && self.tls() != null && System.nanoTime() - connectedNs > tlsAgeMaxMs * 1_000_000L) disconnect();
         if (channel != null) return channel;

@@ -72,8 +72,29 @@ final class Tagged {
         /** Appends a message of {@code kind} whose fields {@code fields} holds. */
         Writer message(int kind, Writer fields) {
             varint(kind).varint(fields.out.size());
-            out.writeBytes(fields.out.toByteArray());
+            fields.copyTo(out);
             return this;
+        }
+
+        /** Appends a field whose value is what {@code value} holds (nested fields), without a copy of it first. */
+        Writer nested(int tag, Writer value) {
+            varint(tag).varint(value.out.size());
+            value.copyTo(out);
+            return this;
+        }
+
+        /** Empties this writer, keeping its buffer: one writer serves each message of a batch in turn. */
+        Writer reset() {
+            out.reset();
+            return this;
+        }
+
+        private void copyTo(ByteArrayOutputStream to) {
+            try {
+                out.writeTo(to);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e); // one in-memory stream into another: never
+            }
         }
 
         int size() {

@@ -292,6 +292,20 @@ class PeerTlsTest {
         link.tlsAgeMaxMs(0);
         assertThat(link.exchange(helloAndCommit("k", 2), 5000)).hasSize(2);
         assertThat(serverCounters.framesReceived()).isEqualTo(frames + 3);
+
+        // Pipelined (a replication link): two frames out before either answer is read, on the
+        // young connection; once past its age the pipeline says it is due to be replaced.
+        link.tlsAgeMaxMs(PeerClient.TLS_AGE_MAX_MS);
+        PeerClient.Pipeline pipe = link.pipeline();
+        PeerClient.Frame frame = link.frames(helloAndCommit("k", 3)).get(0);
+        pipe.write(frame);
+        pipe.write(frame);
+        assertThat(pipe.answers(2, 5000)).hasSize(2);
+        assertThat(pipe.answers(2, 5000)).hasSize(2);
+        assertThat(serverCounters.framesReceived()).isEqualTo(frames + 5);
+        assertThat(pipe.stale()).isFalse();
+        link.tlsAgeMaxMs(0);
+        assertThat(pipe.stale()).isTrue();
     }
 
     private static SSLSocket open(PeerServer server, SSLContext context) throws IOException {

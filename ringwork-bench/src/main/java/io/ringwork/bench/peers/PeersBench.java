@@ -358,7 +358,8 @@ public final class PeersBench {
                     killNs = System.nanoTime();
                     outputs.killedAt(killNs);
                     peer.killOne();
-                    System.out.printf("[failover %s run %d] SIGKILLed %s%n", system, run, victim);
+                    // The wall-clock time too, to line the kill up with the nodes' logs (--keep true).
+                    System.out.printf("[failover %s run %d] SIGKILLed %s at %s%n", system, run, victim, java.time.LocalTime.now());
                 }
                 if (killNs >= 0 && outputs.failoverNs() >= 0) break;
                 LockSupport.parkNanos(5_000_000L);

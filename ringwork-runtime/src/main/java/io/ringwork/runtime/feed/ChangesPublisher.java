@@ -93,6 +93,12 @@ public final class ChangesPublisher implements AutoCloseable {
     private volatile long next;
     private volatile boolean closed;
     private final Thread thread;
+    /** The feed end when partitions were last gained, until the cursor passes it (-1: no re-send under way). */
+    private long rescanUntil = -1;
+    private long rescanStartNs;
+    private long rescanSent;
+    private String rescanPartitions;
+    private final AtomicLong rescanChanges = new AtomicLong();
     private long lastWarnMs;
     private long lastProgressMs = System.currentTimeMillis();
     private long lastProgressCount;
@@ -133,6 +139,14 @@ public final class ChangesPublisher implements AutoCloseable {
     }
 
     /**
+     * Changes sent by re-sends of gained partitions' retained feeds so far (counted once the scan
+     * reached the feed's end as it was at the gain): what takeovers cost the topic in repeats.
+     */
+    public long rescanChanges() {
+        return rescanChanges.get();
+    }
+
+    /**
      * Feed positions not yet read by the publisher plus sends not yet acknowledged: an upper bound
      * on the changes this node still owes the topic (positions of partitions it does not run count
      * until the cursor passes them).
@@ -163,6 +177,10 @@ public final class ChangesPublisher implements AutoCloseable {
             rescans.incrementAndGet();
             LOG.info("publishing changes of partitions {} to {}: re-sending their retained feed", java.util.Arrays.toString(gained), target);
             for (int p : gained) statesOwed[p] = source.feedIncomplete(p);
+            rescanUntil = source.feedEnd();
+            rescanStartNs = System.nanoTime();
+            rescanSent = 0;
+            rescanPartitions = java.util.Arrays.toString(gained);
         }
         for (int p = 0; p < statesOwed.length; p++) {
             if (statesOwed[p] && cursor.runs(p)) {
@@ -170,6 +188,7 @@ public final class ChangesPublisher implements AutoCloseable {
             }
             statesOwed[p] = false;
         }
+        finishRescan();
         List<FeedEntry> page = source.changes(cursor.next(), PAGE);
         if (page.isEmpty()) {
             checkStalled();
@@ -178,11 +197,26 @@ public final class ChangesPublisher implements AutoCloseable {
         }
         for (FeedEntry entry : page) {
             if (closed) return;
-            if (cursor.accept(entry) && !send(entry.change(), entry.position())) return;
+            if (cursor.accept(entry)) {
+                if (!send(entry.change(), entry.position())) return;
+                if (entry.position() < rescanUntil) rescanSent++;
+            }
             cursor.advance(entry.position());
             next = cursor.next();
         }
         checkStalled();
+    }
+
+    /**
+     * Says how long the re-send of gained partitions took once the scan passed the feed's end as it
+     * was at the gain: the partitions already run here had their new changes wait behind it.
+     */
+    private void finishRescan() {
+        if (rescanUntil < 0 || cursor.next() < rescanUntil) return;
+        rescanChanges.addAndGet(rescanSent);
+        LOG.info("re-sent {} changes of the retained feed for partitions {} gained, {} feed entries scanned, in {} ms", rescanSent,
+                rescanPartitions, rescanUntil, (System.nanoTime() - rescanStartNs) / 1_000_000);
+        rescanUntil = -1;
     }
 
     /** The partition's states, in key order; false when a send could not be made (the loop comes back). */

@@ -115,6 +115,21 @@ class ChangesPublisherTest {
     }
 
     @Test
+    void the_resends_of_gained_partitions_are_counted_once_the_scan_passed_the_feed_end() {
+        FakeSource source = new FakeSource();
+        for (int i = 0; i < 300; i++) source.append(i % 3, "k" + i % 30, i);
+        source.runs.add(0);
+        FakeSink sink = new FakeSink();
+        try (ChangesPublisher publisher = new ChangesPublisher(source, sink, "test")) {
+            // Starting to run partition 0 re-sends its 100 retained changes.
+            await().atMost(Duration.ofSeconds(10)).until(() -> publisher.rescanChanges() == 100);
+            source.runs.add(2);
+            await().atMost(Duration.ofSeconds(10)).until(() -> publisher.rescanChanges() == 200);
+            assertThat(sink.acked).as("partition 0 not again, partition 1 never").hasSize(200);
+        }
+    }
+
+    @Test
     void a_gained_partition_whose_feed_may_lack_changes_sends_its_states_too() {
         FakeSource source = new FakeSource();
         FakeSink sink = new FakeSink();

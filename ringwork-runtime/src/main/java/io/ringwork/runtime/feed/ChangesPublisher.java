@@ -177,6 +177,7 @@ public final class ChangesPublisher implements AutoCloseable {
             rescans.incrementAndGet();
             LOG.info("publishing changes of partitions {} to {}: re-sending their retained feed", java.util.Arrays.toString(gained), target);
             for (int p : gained) statesOwed[p] = source.feedIncomplete(p);
+            if (rescanUntil >= 0) rescanChanges.addAndGet(rescanSent); // a re-send under way starts over from the feed's start
             rescanUntil = source.feedEnd();
             rescanStartNs = System.nanoTime();
             rescanSent = 0;

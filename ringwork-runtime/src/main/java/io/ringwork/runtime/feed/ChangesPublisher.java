@@ -215,7 +215,7 @@ public final class ChangesPublisher implements AutoCloseable {
     private void finishRescan() {
         if (rescanUntil < 0 || cursor.next() < rescanUntil) return;
         rescanChanges.addAndGet(rescanSent);
-        LOG.info("re-sent {} changes of the retained feed for partitions {} gained, {} feed entries scanned, in {} ms", rescanSent,
+        LOG.info("re-sent {} changes of the retained feed for partitions {} gained, scanning it up to position {}, in {} ms", rescanSent,
                 rescanPartitions, rescanUntil, (System.nanoTime() - rescanStartNs) / 1_000_000);
         rescanUntil = -1;
     }

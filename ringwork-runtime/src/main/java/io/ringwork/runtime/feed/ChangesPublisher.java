@@ -93,8 +93,10 @@ public final class ChangesPublisher implements AutoCloseable {
     private volatile long next;
     private volatile boolean closed;
     private final Thread thread;
-    /** The feed end when partitions were last gained, until the cursor passes it (-1: no re-send under way). */
+    /** Where the re-send of gained partitions ends (the main cursor at the gain), while it is under way; else -1. */
     private long rescanUntil = -1;
+    /** Feed positions the replay has still to read (for {@link #lag}). */
+    private volatile long replayLeft;
     private long rescanStartNs;
     private long rescanSent;
     private String rescanPartitions;
@@ -139,20 +141,20 @@ public final class ChangesPublisher implements AutoCloseable {
     }
 
     /**
-     * Changes sent by re-sends of gained partitions' retained feeds so far (counted once the scan
-     * reached the feed's end as it was at the gain): what takeovers cost the topic in repeats.
+     * Changes sent by re-sends of gained partitions' retained feeds so far (counted once the replay
+     * is over): what takeovers cost the topic in repeats.
      */
     public long rescanChanges() {
         return rescanChanges.get();
     }
 
     /**
-     * Feed positions not yet read by the publisher plus sends not yet acknowledged: an upper bound
-     * on the changes this node still owes the topic (positions of partitions it does not run count
-     * until the cursor passes them).
+     * Feed positions not yet read by the publisher (main cursor and replay) plus sends not yet
+     * acknowledged: an upper bound on the changes this node still owes the topic (positions of
+     * partitions it does not run count until the cursors pass them).
      */
     public long lag() {
-        return Math.max(0, source.feedEnd() - next) + (MAX_IN_FLIGHT - inFlight.availablePermits());
+        return Math.max(0, source.feedEnd() - next) + replayLeft + (MAX_IN_FLIGHT - inFlight.availablePermits());
     }
 
     private void run() {
@@ -169,7 +171,11 @@ public final class ChangesPublisher implements AutoCloseable {
         }
     }
 
-    /** One round: take failures and ownership changes, then send one page of the feed. */
+    /**
+     * One round: take failures and ownership changes, then send one page of the replay (gained
+     * partitions' entries from before the gain) and one page of the feed's new entries, so a
+     * takeover's re-send does not hold the new changes of the partitions run here already.
+     */
     void step() throws InterruptedException {
         takeFailures();
         int[] gained = cursor.owners(source::runs);
@@ -178,7 +184,7 @@ public final class ChangesPublisher implements AutoCloseable {
             LOG.info("publishing changes of partitions {} to {}: re-sending their retained feed", java.util.Arrays.toString(gained), target);
             for (int p : gained) statesOwed[p] = source.feedIncomplete(p);
             if (rescanUntil >= 0) rescanChanges.addAndGet(rescanSent); // a re-send under way starts over from the feed's start
-            rescanUntil = source.feedEnd();
+            rescanUntil = cursor.replayEnd();
             rescanStartNs = System.nanoTime();
             rescanSent = 0;
             rescanPartitions = java.util.Arrays.toString(gained);
@@ -189,34 +195,55 @@ public final class ChangesPublisher implements AutoCloseable {
             }
             statesOwed[p] = false;
         }
+        if (cursor.replaying() && !replayPage()) return;
+        replayLeft = cursor.replaying() ? cursor.replayEnd() - cursor.replayNext() : 0;
         finishRescan();
         List<FeedEntry> page = source.changes(cursor.next(), PAGE);
         if (page.isEmpty()) {
             checkStalled();
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(IDLE_PARK_MS));
+            if (!cursor.replaying()) LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(IDLE_PARK_MS));
             return;
         }
         for (FeedEntry entry : page) {
             if (closed) return;
-            if (cursor.accept(entry)) {
-                if (!send(entry.change(), entry.position())) return;
-                if (entry.position() < rescanUntil) rescanSent++;
-            }
+            if (cursor.accept(entry) && !send(entry.change(), entry.position())) return;
             cursor.advance(entry.position());
             next = cursor.next();
         }
         checkStalled();
     }
 
-    /**
-     * Says how long the re-send of gained partitions took once the scan passed the feed's end as it
-     * was at the gain: the partitions already run here had their new changes wait behind it.
-     */
+    /** One page of the replay; false when a send could not be made (the loop comes back). */
+    private boolean replayPage() throws InterruptedException {
+        List<FeedEntry> page = source.changes(cursor.replayNext(), PAGE);
+        if (page.isEmpty()) {
+            cursor.replayDone(); // retention took the rest of what was to replay
+            return true;
+        }
+        for (FeedEntry entry : page) {
+            if (closed) return false;
+            if (entry.position() >= cursor.replayEnd()) {
+                cursor.replayDone();
+                return true;
+            }
+            if (cursor.acceptReplay(entry)) {
+                if (!send(entry.change(), entry.position())) return false;
+                rescanSent++;
+            }
+            cursor.advanceReplay(entry.position());
+        }
+        return true;
+    }
+
+    /** Says how many changes the re-send of gained partitions took, and how long, once it is over. */
     private void finishRescan() {
-        if (rescanUntil < 0 || cursor.next() < rescanUntil) return;
+        if (rescanUntil < 0 || cursor.replaying()) return;
         rescanChanges.addAndGet(rescanSent);
-        LOG.info("re-sent {} changes of the retained feed for partitions {} gained, scanning it up to position {}, in {} ms", rescanSent,
-                rescanPartitions, rescanUntil, (System.nanoTime() - rescanStartNs) / 1_000_000);
+        if (rescanUntil > 0) {
+            LOG.info("re-sent {} changes of the retained feed for partitions {} gained (feed positions below {}) in {} ms", rescanSent,
+                    rescanPartitions, rescanUntil, (System.nanoTime() - rescanStartNs) / 1_000_000);
+        }
+        rescanSent = 0;
         rescanUntil = -1;
     }
 
@@ -286,6 +313,7 @@ public final class ChangesPublisher implements AutoCloseable {
         } else {
             cursor.failed(f.position(), f.partition());
             next = cursor.next();
+            replayLeft = cursor.replaying() ? cursor.replayEnd() - cursor.replayNext() : 0;
         }
     }
 

@@ -74,7 +74,7 @@ public final class PublishCursor {
             }
         }
         if (count == 0) {
-            replayEnd = replayEnd();
+            replayEnd = highestReplayUntil();
             return new int[0];
         }
         // Partitions replaying already keep their place: nothing below the replay cursor is replayed to them again.
@@ -89,11 +89,11 @@ public final class PublishCursor {
             replayUntil[p] = next;
         }
         replayNext = 0;
-        replayEnd = replayEnd();
+        replayEnd = highestReplayUntil();
         return Arrays.copyOf(gained, count);
     }
 
-    private long replayEnd() {
+    private long highestReplayUntil() {
         long end = 0;
         for (int p = 0; p < running.length; p++) {
             if (running[p]) end = Math.max(end, replayUntil[p]);

@@ -31,6 +31,7 @@ public final class ChangesPublisher implements AutoCloseable {
     public static final int MAX_IN_FLIGHT = 8_192;
     static final int PAGE = 1_000;
     static final int STATE_PAGE = 256;
+    static final int REPLAY_PAGES_PER_ROUND = 4;
     static final long IDLE_PARK_MS = 50;
     static final long WARN_EVERY_MS = 10_000;
     static final long RETRY_BACKOFF_MS = 500;
@@ -172,9 +173,10 @@ public final class ChangesPublisher implements AutoCloseable {
     }
 
     /**
-     * One round: take failures and ownership changes, then send one page of the replay (gained
-     * partitions' entries from before the gain) and one page of the feed's new entries, so a
-     * takeover's re-send does not hold the new changes of the partitions run here already.
+     * One round: take failures and ownership changes, then send a few pages of the replay (gained
+     * partitions' entries from before the gain, and after it until their replay is over) and one
+     * page of the feed's new entries, so a takeover's re-send does not hold the new changes of the
+     * partitions run here already.
      */
     void step() throws InterruptedException {
         takeFailures();
@@ -195,7 +197,11 @@ public final class ChangesPublisher implements AutoCloseable {
             }
             statesOwed[p] = false;
         }
-        if (cursor.replaying() && !replayPage()) return;
+        // The replay gets a few pages per round: the main cursor hands it the entries of replaying
+        // partitions it meets, so at the main cursor's pace it would never catch up under a backlog.
+        for (int i = 0; i < REPLAY_PAGES_PER_ROUND && cursor.replaying(); i++) {
+            if (!replayPage()) return;
+        }
         replayLeft = cursor.replaying() ? cursor.replayEnd() - cursor.replayNext() : 0;
         finishRescan();
         List<FeedEntry> page = source.changes(cursor.next(), PAGE);

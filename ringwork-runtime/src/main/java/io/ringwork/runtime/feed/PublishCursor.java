@@ -13,9 +13,10 @@ import java.util.function.IntPredicate;
  * with two cursors. The main one ({@link #next}) follows the feed as it grows; a partition's
  * entries are sent by it from the partition's own {@code sendFrom} position on. The replay one
  * ({@link #replayNext}) re-sends what gained partitions had in the feed before they were gained,
- * each partition's entries below its {@code replayUntil}, from its {@code replayFrom} on. So a scan
- * that goes back for one partition repeats no other, and a takeover does not hold the new changes
- * of the partitions already run behind a re-send of the whole retained feed.
+ * each partition's entries below its {@code replayUntil}, from its {@code replayFrom} on, and the
+ * entries the main cursor meets for them meanwhile (so a partition's changes go out in feed order).
+ * So a scan that goes back for one partition repeats no other, and a takeover does not hold the
+ * new changes of the partitions already run behind a re-send of the whole retained feed.
  *
  * <ul>
  *   <li><b>Gaining a partition</b> (this node started running it: a takeover, a restart, a new
@@ -106,11 +107,23 @@ public final class PublishCursor {
         return next;
     }
 
-    /** True when {@code entry} is to be sent by the main cursor: its partition runs here and it is at or past the partition's place. */
+    /**
+     * True when {@code entry} is to be sent by the main cursor: its partition runs here and it is at
+     * or past the partition's place. An entry of a partition whose replay is still under way joins
+     * the replay instead (its {@code replayUntil} moves past it), so each partition's changes reach
+     * the topic in feed order and a compacted topic keeps the newest last.
+     */
     public boolean accept(FeedEntry entry) {
         int p = partitionOf(entry);
         Invariants.check(entry.position() >= next, "feed entry %s read behind the cursor %s", entry.position(), next);
-        return running[p] && entry.position() >= sendFrom[p];
+        if (!running[p] || entry.position() < sendFrom[p]) return false;
+        if (replayNext < replayUntil[p]) {
+            replayUntil[p] = entry.position() + 1;
+            replayEnd = Math.max(replayEnd, replayUntil[p]);
+            sendFrom[p] = entry.position() + 1;
+            return false;
+        }
+        return true;
     }
 
     /** The feed was read by the main cursor up to and including {@code position}. */
@@ -133,7 +146,7 @@ public final class PublishCursor {
         return replayEnd;
     }
 
-    /** True when {@code entry} is to be re-sent by the replay cursor. */
+    /** True when {@code entry} is to be sent by the replay cursor. */
     public boolean acceptReplay(FeedEntry entry) {
         int p = partitionOf(entry);
         Invariants.check(entry.position() >= replayNext, "feed entry %s read behind the replay cursor %s", entry.position(), replayNext);

@@ -71,6 +71,7 @@ public final class PeersBench {
         long seed = 1;
         List<String> systems = ALL_SYSTEMS;
         List<String> failovers = ALL_FAILOVERS;
+        boolean keep;
 
         static Options parse(String[] args) {
             Options o = new Options();
@@ -88,10 +89,12 @@ public final class PeersBench {
                     case "--failover-runs" -> o.failoverRuns = positive(args[i], v);
                     case "--sample" -> o.sample = positive(args[i], v);
                     case "--seed" -> o.seed = Long.parseLong(v);
+                    case "--keep" -> o.keep = bool(args[i], v);
                     case "--systems" -> o.systems = names(v, ALL_SYSTEMS, "--systems");
                     case "--failover" -> o.failovers = v.equals("none") ? List.of() : names(v, ALL_FAILOVERS, "--failover");
                     default -> throw new IllegalArgumentException("unknown option " + args[i] + " (--runs --records --partitions --tenants"
-                            + " --docs --latency-seconds --failover-rate --failover-runs --sample --seed --systems A,B --failover A,B|none)");
+                            + " --docs --latency-seconds --failover-rate --failover-runs --sample --seed --systems A,B --failover A,B|none"
+                            + " --keep true|false)");
                 }
             }
             return o;
@@ -106,6 +109,14 @@ public final class PeersBench {
             }
             if (n < 1) throw new IllegalArgumentException(option + " must be at least 1, got " + n);
             return n;
+        }
+
+        private static boolean bool(String option, String value) {
+            return switch (value) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw new IllegalArgumentException(option + " takes true or false, got '" + value + "'");
+            };
         }
 
         private static List<String> names(String value, List<String> known, String option) {
@@ -217,7 +228,9 @@ public final class PeersBench {
             }
             throw e;
         } finally {
-            GluerBench.deleteTree(work);
+            // --keep true: the nodes' and the broker's logs stay, to look into a slow or failed run.
+            if (options.keep) System.out.println("peers: kept the work directory " + work);
+            else GluerBench.deleteTree(work);
         }
     }
 
@@ -345,7 +358,8 @@ public final class PeersBench {
                     killNs = System.nanoTime();
                     outputs.killedAt(killNs);
                     peer.killOne();
-                    System.out.printf("[failover %s run %d] SIGKILLed %s%n", system, run, victim);
+                    // The wall-clock time too, to line the kill up with the nodes' logs (--keep true).
+                    System.out.printf("[failover %s run %d] SIGKILLed %s at %s%n", system, run, victim, java.time.LocalTime.now());
                 }
                 if (killNs >= 0 && outputs.failoverNs() >= 0) break;
                 LockSupport.parkNanos(5_000_000L);

@@ -24,6 +24,9 @@ class PeersBenchPartsTest {
                 .hasMessageContaining("unknown 'flink'");
         assertThatThrownBy(() -> PeersBench.Options.parse(new String[] {"--runs"})).hasMessageContaining("needs a value");
         assertThat(PeersBench.Options.parse(new String[] {"--failover", "none"}).failovers).isEmpty();
+        assertThat(PeersBench.Options.parse(new String[] {"--keep", "true"}).keep).isTrue();
+        assertThat(PeersBench.Options.parse(new String[0]).keep).isFalse();
+        assertThatThrownBy(() -> PeersBench.Options.parse(new String[] {"--keep", "yes"})).hasMessageContaining("--keep takes true or false");
     }
 
     @Test

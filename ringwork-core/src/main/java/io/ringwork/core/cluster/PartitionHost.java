@@ -453,7 +453,9 @@ public final class PartitionHost {
                 } else {
                     effects = leader.tick(nowMs, ports::hasRoom, config.pagesPerTick());
                     send(leader, effects, nowMs);
-                    if (!slots[p].stopping && ports.idle(p)) {
+                    // idle() only when a digest is due: on Kafka it asks the broker for the end, and
+                    // this runs every tick for every partition led, under the partition's monitor.
+                    if (!slots[p].stopping && leader.digestDue(nowMs) && ports.idle(p)) {
                         Effects digest = leader.digest(nowMs, config.digestIntervalMs());
                         send(leader, digest, nowMs);
                     }

@@ -415,6 +415,19 @@ public final class PartitionLeader {
     }
 
     /**
+     * True when {@link #digest} would send one now: nothing is pending and an in-sync replica's
+     * digest is due. The host asks whether the partition is idle only then, since on a remote log
+     * that question costs a request for the log's end.
+     */
+    public boolean digestDue(long nowMs) {
+        if (!pending.isEmpty()) return false;
+        for (Follower follower : followers.values()) {
+            if (follower.role == Role.REPLICA && follower.state == LinkState.SYNCED && nowMs >= follower.nextDigestAtMs) return true;
+        }
+        return false;
+    }
+
+    /**
      * Anti-entropy, to call when the partition is idle (everything in the log applied): sends
      * each in-sync replica that is due ({@code intervalMs} since the last) the digest of this
      * owner's states after its last commit. Nothing while commits are pending.

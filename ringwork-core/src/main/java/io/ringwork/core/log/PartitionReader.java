@@ -17,6 +17,16 @@ public interface PartitionReader extends AutoCloseable {
     List<Record> poll(int maxRecords);
 
     /**
+     * True when {@link #poll} itself waits for records to arrive (a remote log's long poll: the
+     * broker answers as soon as one does), so a caller that found nothing polls again instead of
+     * waiting in {@link RecordLog#awaitAppend}, which for such a log means asking the remote end
+     * for its offsets. False (the default) for a log whose poll never blocks.
+     */
+    default boolean pollWaits() {
+        return false;
+    }
+
+    /**
      * The next offset to read: at most the offset of the next record {@link #poll} returns (which
      * may be higher when offsets skip), and never below an offset already returned plus one.
      */

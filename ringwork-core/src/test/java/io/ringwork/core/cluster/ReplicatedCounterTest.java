@@ -106,7 +106,10 @@ class ReplicatedCounterTest {
         add("x", 5);
         add("y", 2);
         deliver();
+        assertThat(leader.digestDue(0)).as("in-sync replicas, nothing pending, no digest yet").isTrue();
         queue(leader.digest(0, 1000));
+        assertThat(leader.digestDue(999)).as("sent at 0, every 1000 ms").isFalse();
+        assertThat(leader.digestDue(1000)).isTrue();
         deliver();
         assertThat(followers.get("b").repairs()).as("equal: nothing to repair").isZero();
         // b's x rots at the same version: versions alone cannot see it.

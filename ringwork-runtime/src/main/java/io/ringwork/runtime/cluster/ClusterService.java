@@ -449,7 +449,7 @@ public final class ClusterService implements Replication, ReplicaLink.Sink, Auto
                 for (int attempt = 0; attempt < EMPTY_POLLS_MAX; attempt++) {
                     List<Record> records = reader.poll(max);
                     if (!records.isEmpty()) return records;
-                    log.awaitAppend(partition, reader.position(), 10);
+                    if (!reader.pollWaits()) log.awaitAppend(partition, reader.position(), 10);
                 }
                 LOG.warn("catch-up of partition {}: offset {} does not read back; a snapshot instead", partition, fromOffset);
                 return List.of();

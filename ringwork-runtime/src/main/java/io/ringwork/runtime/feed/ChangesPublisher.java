@@ -31,6 +31,7 @@ public final class ChangesPublisher implements AutoCloseable {
     public static final int MAX_IN_FLIGHT = 8_192;
     static final int PAGE = 1_000;
     static final int STATE_PAGE = 256;
+    static final int REPLAY_PAGES_PER_ROUND = 4;
     static final long IDLE_PARK_MS = 50;
     static final long WARN_EVERY_MS = 10_000;
     static final long RETRY_BACKOFF_MS = 500;
@@ -93,6 +94,14 @@ public final class ChangesPublisher implements AutoCloseable {
     private volatile long next;
     private volatile boolean closed;
     private final Thread thread;
+    /** Where the re-send of gained partitions ends (the main cursor at the gain), while it is under way; else -1. */
+    private long rescanUntil = -1;
+    /** Feed positions the replay has still to read (for {@link #lag}). */
+    private volatile long replayLeft;
+    private long rescanStartNs;
+    private long rescanSent;
+    private String rescanPartitions;
+    private final AtomicLong rescanChanges = new AtomicLong();
     private long lastWarnMs;
     private long lastProgressMs = System.currentTimeMillis();
     private long lastProgressCount;
@@ -133,12 +142,20 @@ public final class ChangesPublisher implements AutoCloseable {
     }
 
     /**
-     * Feed positions not yet read by the publisher plus sends not yet acknowledged: an upper bound
-     * on the changes this node still owes the topic (positions of partitions it does not run count
-     * until the cursor passes them).
+     * Changes sent by re-sends of gained partitions' retained feeds so far (counted once the replay
+     * is over): what takeovers cost the topic in repeats.
+     */
+    public long rescanChanges() {
+        return rescanChanges.get();
+    }
+
+    /**
+     * Feed positions not yet read by the publisher (main cursor and replay) plus sends not yet
+     * acknowledged: an upper bound on the changes this node still owes the topic (positions of
+     * partitions it does not run count until the cursors pass them).
      */
     public long lag() {
-        return Math.max(0, source.feedEnd() - next) + (MAX_IN_FLIGHT - inFlight.availablePermits());
+        return Math.max(0, source.feedEnd() - next) + replayLeft + (MAX_IN_FLIGHT - inFlight.availablePermits());
     }
 
     private void run() {
@@ -155,7 +172,12 @@ public final class ChangesPublisher implements AutoCloseable {
         }
     }
 
-    /** One round: take failures and ownership changes, then send one page of the feed. */
+    /**
+     * One round: take failures and ownership changes, then send a few pages of the replay (gained
+     * partitions' entries from before the gain, and after it until their replay is over) and one
+     * page of the feed's new entries, so a takeover's re-send does not hold the new changes of the
+     * partitions run here already.
+     */
     void step() throws InterruptedException {
         takeFailures();
         int[] gained = cursor.owners(source::runs);
@@ -163,6 +185,11 @@ public final class ChangesPublisher implements AutoCloseable {
             rescans.incrementAndGet();
             LOG.info("publishing changes of partitions {} to {}: re-sending their retained feed", java.util.Arrays.toString(gained), target);
             for (int p : gained) statesOwed[p] = source.feedIncomplete(p);
+            if (rescanUntil >= 0) rescanChanges.addAndGet(rescanSent); // a re-send under way starts over from the feed's start
+            rescanUntil = cursor.replayEnd();
+            rescanStartNs = System.nanoTime();
+            rescanSent = 0;
+            rescanPartitions = java.util.Arrays.toString(gained);
         }
         for (int p = 0; p < statesOwed.length; p++) {
             if (statesOwed[p] && cursor.runs(p)) {
@@ -170,10 +197,17 @@ public final class ChangesPublisher implements AutoCloseable {
             }
             statesOwed[p] = false;
         }
+        // The replay gets a few pages per round: the main cursor hands it the entries of replaying
+        // partitions it meets, so at the main cursor's pace it would never catch up under a backlog.
+        for (int i = 0; i < REPLAY_PAGES_PER_ROUND && cursor.replaying(); i++) {
+            if (!replayPage()) return;
+        }
+        replayLeft = cursor.replaying() ? cursor.replayEnd() - cursor.replayNext() : 0;
+        finishRescan();
         List<FeedEntry> page = source.changes(cursor.next(), PAGE);
         if (page.isEmpty()) {
             checkStalled();
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(IDLE_PARK_MS));
+            if (!cursor.replaying()) LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(IDLE_PARK_MS));
             return;
         }
         for (FeedEntry entry : page) {
@@ -183,6 +217,40 @@ public final class ChangesPublisher implements AutoCloseable {
             next = cursor.next();
         }
         checkStalled();
+    }
+
+    /** One page of the replay; false when a send could not be made (the loop comes back). */
+    private boolean replayPage() throws InterruptedException {
+        List<FeedEntry> page = source.changes(cursor.replayNext(), PAGE);
+        if (page.isEmpty()) {
+            cursor.replayDone(); // retention took the rest of what was to replay
+            return true;
+        }
+        for (FeedEntry entry : page) {
+            if (closed) return false;
+            if (entry.position() >= cursor.replayEnd()) {
+                cursor.replayDone();
+                return true;
+            }
+            if (cursor.acceptReplay(entry)) {
+                if (!send(entry.change(), entry.position())) return false;
+                rescanSent++;
+            }
+            cursor.advanceReplay(entry.position());
+        }
+        return true;
+    }
+
+    /** Says how many changes the re-send of gained partitions took, and how long, once it is over. */
+    private void finishRescan() {
+        if (rescanUntil < 0 || cursor.replaying()) return;
+        rescanChanges.addAndGet(rescanSent);
+        if (rescanUntil > 0) {
+            LOG.info("re-sent {} changes of the retained feed for partitions {} gained (feed positions below {}) in {} ms", rescanSent,
+                    rescanPartitions, rescanUntil, (System.nanoTime() - rescanStartNs) / 1_000_000);
+        }
+        rescanSent = 0;
+        rescanUntil = -1;
     }
 
     /** The partition's states, in key order; false when a send could not be made (the loop comes back). */
@@ -251,6 +319,7 @@ public final class ChangesPublisher implements AutoCloseable {
         } else {
             cursor.failed(f.position(), f.partition());
             next = cursor.next();
+            replayLeft = cursor.replaying() ? cursor.replayEnd() - cursor.replayNext() : 0;
         }
     }
 

@@ -198,7 +198,9 @@ public final class ProcessingEngine implements AutoCloseable {
                 }
                 if (batch.isEmpty()) {
                     runner.readPosition = reader.position();
-                    log.awaitAppend(runner.partition, reader.position(), 50);
+                    // A reader whose poll waits (Kafka's long poll) already waited; awaitAppend would
+                    // ask the broker for its end offsets over and over while the partition is idle.
+                    if (!reader.pollWaits()) log.awaitAppend(runner.partition, reader.position(), 50);
                     continue;
                 }
                 for (Record record : batch) {

@@ -115,6 +115,28 @@ class ChangesPublisherTest {
     }
 
     @Test
+    void a_takeovers_resend_is_counted_and_does_not_hold_the_new_changes_of_partitions_run_already() {
+        FakeSource source = new FakeSource();
+        for (int i = 0; i < 30_000; i++) source.append(i % 3, "k" + i % 30, i);
+        source.runs.add(0);
+        FakeSink sink = new FakeSink();
+        try (ChangesPublisher publisher = new ChangesPublisher(source, sink, "test")) {
+            // At the start the feed is read from its start anyway: nothing is re-sent.
+            await().atMost(Duration.ofSeconds(10)).until(() -> publisher.lag() == 0 && sink.acked.size() == 10_000);
+            assertThat(publisher.rescanChanges()).isZero();
+            // A takeover of partition 2 with 10,000 changes retained (30 pages of the feed), and
+            // a new change of partition 0 right after it: the new one is sent beside the re-send.
+            source.runs.add(2);
+            source.append(0, "new", 30_000);
+            await().atMost(Duration.ofSeconds(10)).until(() -> publisher.lag() == 0 && publisher.rescanChanges() == 10_000);
+            assertThat(sink.acked).as("partition 0 once, partition 2 once, partition 1 never").hasSize(20_001);
+            int newAt = sink.acked.indexOf(sink.acked.stream().filter(c -> c.key().equals("new")).findFirst().orElseThrow());
+            assertThat(newAt).as("partition 0's new change went out before the re-send of partition 2 was over").isLessThan(20_000);
+            assertThat(sink.maxVersions()).isEqualTo(finalVersions(source, 0, 2));
+        }
+    }
+
+    @Test
     void a_gained_partition_whose_feed_may_lack_changes_sends_its_states_too() {
         FakeSource source = new FakeSource();
         FakeSink sink = new FakeSink();

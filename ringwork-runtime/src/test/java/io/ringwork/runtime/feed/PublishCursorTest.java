@@ -30,6 +30,17 @@ class PublishCursorTest {
         return sent;
     }
 
+    /** Runs the replay to its end over the feed; returns the positions it re-sent. */
+    private static List<Long> replay(PublishCursor cursor) {
+        List<Long> sent = new ArrayList<>();
+        while (cursor.replaying()) {
+            FeedEntry entry = FEED.get((int) cursor.replayNext());
+            if (cursor.acceptReplay(entry)) sent.add(entry.position());
+            cursor.advanceReplay(entry.position());
+        }
+        return sent;
+    }
+
     @Test
     void a_node_sends_only_the_partitions_it_runs() {
         PublishCursor cursor = new PublishCursor(3);
@@ -46,8 +57,61 @@ class PublishCursorTest {
         scan(cursor, 12);
         // Takeover of partition 1 (its owner died): all of its retained feed again, partition 0 from where it was.
         assertThat(cursor.owners(Set.of(0, 1)::contains)).containsExactly(1);
-        assertThat(cursor.next()).isZero();
-        assertThat(scan(cursor, 15)).containsExactly(1L, 4L, 7L, 10L, 12L, 13L);
+        assertThat(cursor.next()).as("the main cursor stays").isEqualTo(12);
+        assertThat(cursor.replaying()).isTrue();
+        // Partition 0's new entry goes out beside the replay; partition 1's joins its replay, so
+        // partition 1's changes still go out in feed order.
+        assertThat(scan(cursor, 15)).containsExactly(12L);
+        assertThat(replay(cursor)).as("partition 1's history, then its new entry").containsExactly(1L, 4L, 7L, 10L, 13L);
+        assertThat(scan(cursor, 18)).as("after its replay, partition 1 is the main cursor's").containsExactly(15L, 16L);
+    }
+
+    @Test
+    void a_second_takeover_during_a_replay_repeats_nothing_of_the_first() {
+        PublishCursor cursor = new PublishCursor(3);
+        cursor.owners(Set.of(0)::contains);
+        scan(cursor, 12);
+        cursor.owners(Set.of(0, 1)::contains);
+        List<Long> replayed = new ArrayList<>();
+        for (int i = 0; i < 6; i++) { // the replay is at 6 when partition 2 is gained too
+            FeedEntry entry = FEED.get((int) cursor.replayNext());
+            if (cursor.acceptReplay(entry)) replayed.add(entry.position());
+            cursor.advanceReplay(entry.position());
+        }
+        scan(cursor, 15);
+        assertThat(cursor.owners(Set.of(0, 1, 2)::contains)).containsExactly(2);
+        assertThat(cursor.replayNext()).isZero();
+        replayed.addAll(replay(cursor));
+        assertThat(replayed).as("1 below 14 once, 2 below 15 once").containsExactlyInAnyOrder(1L, 4L, 7L, 10L, 13L, 2L, 5L, 8L, 11L, 14L);
+        assertThat(scan(cursor, 18)).containsExactly(15L, 16L, 17L);
+    }
+
+    @Test
+    void a_failed_replayed_send_takes_the_replay_back_not_the_main_cursor() {
+        PublishCursor cursor = new PublishCursor(3);
+        cursor.owners(Set.of(0)::contains);
+        scan(cursor, 12);
+        cursor.owners(Set.of(0, 1)::contains);
+        assertThat(scan(cursor, 15)).containsExactly(12L);
+        assertThat(replay(cursor)).containsExactly(1L, 4L, 7L, 10L, 13L);
+        cursor.failed(4, 1);
+        assertThat(cursor.next()).isEqualTo(15);
+        assertThat(replay(cursor)).containsExactly(4L, 7L, 10L, 13L);
+        assertThat(scan(cursor, 18)).containsExactly(15L, 16L);
+        cursor.failed(16, 1); // a send of the main cursor
+        assertThat(cursor.replaying()).isFalse();
+        assertThat(scan(cursor, 18)).containsExactly(16L);
+    }
+
+    @Test
+    void losing_a_partition_stops_its_replay() {
+        PublishCursor cursor = new PublishCursor(3);
+        cursor.owners(Set.of(0)::contains);
+        scan(cursor, 12);
+        cursor.owners(Set.of(0, 1)::contains);
+        assertThat(cursor.owners(Set.of(0)::contains)).isEmpty();
+        assertThat(cursor.replaying()).isFalse();
+        assertThat(replay(cursor)).isEmpty();
     }
 
     @Test
@@ -59,7 +123,8 @@ class PublishCursorTest {
         assertThat(scan(cursor, 12)).containsExactly(6L, 9L);
         // It comes back (the new owner left): whoever ran it meanwhile may not have sent everything.
         assertThat(cursor.owners(Set.of(0, 2)::contains)).containsExactly(2);
-        assertThat(scan(cursor, 15)).containsExactly(2L, 5L, 8L, 11L, 12L, 14L);
+        assertThat(scan(cursor, 15)).containsExactly(12L);
+        assertThat(replay(cursor)).containsExactly(2L, 5L, 8L, 11L, 14L);
     }
 
     @Test

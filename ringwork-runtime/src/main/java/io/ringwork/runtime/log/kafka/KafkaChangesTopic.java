@@ -63,8 +63,17 @@ public final class KafkaChangesTopic implements ChangesPublisher.Sink {
                     + "; create it first (any partition count; cleanup.policy=compact recommended)");
         }
         Properties props = KafkaRecordLog.producerSettings(config);
-        // The publisher keeps thousands of sends in flight: let them share batches.
+        // The publisher keeps thousands of sends in flight: let them share batches, and large ones
+        // (Kafka's default of 16 KiB is about ten documents' changes): fewer produce requests for
+        // the node and the broker to handle per change while a node applies a filled topic.
         props.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        props.put(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024));
+        // One request in flight per broker: with several, a partition's first request refused while
+        // the broker still creates the topic (or timed out on a loaded broker) and a later one taken
+        // leave the first retrying OUT_OF_ORDER_SEQUENCE until the delivery timeout (30 s) expires
+        // it (KAFKA-15591), and the partition's changes wait that long (the peers bench's own
+        // producer met it on fresh topics). Large batches make one request in flight enough here.
+        props.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         KafkaProducer<byte[], byte[]> producer;
         try {
             producer = new KafkaProducer<>(props);

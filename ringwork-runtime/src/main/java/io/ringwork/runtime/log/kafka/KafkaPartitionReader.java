@@ -65,6 +65,12 @@ final class KafkaPartitionReader implements PartitionReader {
         return out;
     }
 
+    /** True: a poll waits up to the log's {@code pollWaitMs} for the broker's fetch, which returns once a record arrives. */
+    @Override
+    public boolean pollWaits() {
+        return true;
+    }
+
     /**
      * The offset of the next record {@link #poll} returns, or of the next offset Kafka will fetch:
      * past a transaction marker or a skipped record once a fetch has passed it.
@@ -104,9 +110,10 @@ final class KafkaPartitionReader implements PartitionReader {
         } catch (KafkaException e) {
             throw new LogException("reading " + tp + " from Kafka failed: " + KafkaRecordLog.rootMessage(e), e);
         }
-        for (ConsumerRecord<byte[], byte[]> consumed : records.records(tp)) {
+        List<ConsumerRecord<byte[], byte[]>> consumedRecords = records.records(tp);
+        for (ConsumerRecord<byte[], byte[]> consumed : consumedRecords) {
             Record record = KafkaRecordCodec.decode(consumed);
-            if (record == null || log.partitioner().partitionOf(record.key()) != tp.partition()) {
+            if (record == null || log.partitioner().partitionOf(consumed.key()) != tp.partition()) {
                 // A record ringwork cannot place (no key, or a key of another partition): applying it here
                 // would split a key's state; skipping leaves a gap, which readers allow.
                 log.recordSkipped();
@@ -125,9 +132,15 @@ final class KafkaPartitionReader implements PartitionReader {
         } else {
             position = fetched.peek().offset();
         }
-        // The fetch told us the partition's end: the log's awaitAppend learns it for free.
-        OptionalLong lag = consumer.currentLag(tp);
-        if (lag.isPresent()) log.observedEnd(tp.partition(), consumer.position(tp, Duration.ofSeconds(10)) + lag.getAsLong());
+        // A fetch that brought records told the consumer the partition's end: the log's endOffset and
+        // awaitAppend learn it for free. Only then: without a fetch answered since the assign,
+        // currentLag sends a request of its own for the end, and when this reader closes before
+        // its answer (a catch-up batch does), the consumer's next owner gets the answer for a
+        // partition it no longer has, with a WARN from Kafka's client each time.
+        if (!consumedRecords.isEmpty()) {
+            OptionalLong lag = consumer.currentLag(tp);
+            if (lag.isPresent()) log.observedEnd(tp.partition(), consumer.position(tp, Duration.ofSeconds(10)) + lag.getAsLong());
+        }
     }
 
     /**

@@ -107,6 +107,11 @@ public final class KafkaRecordLog implements RecordLog {
         this.knownEnd = new AtomicLongArray(partitionCount);
         this.producer = new KafkaProducer<>(producerProperties(config));
         this.offsets = newConsumer("offsets");
+        // Assigned every partition, though it never polls (so it never fetches): Kafka's consumer
+        // files the offsets it lists under its assignment, and for a partition not assigned it
+        // logs a WARN ("Not updating last stable offset ... no longer assigned") per partition and
+        // request instead, which was thousands of lines a minute at endRefreshMs.
+        offsets.assign(topicPartitions);
         this.partitionCheck = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "ringwork-kafka-partition-check");
             t.setDaemon(true);

@@ -252,6 +252,45 @@ class KafkaRecordLogTest {
         }
     }
 
+    /**
+     * An idle node waits at the end of its partitions and a catch-up opens a reader per batch on
+     * pooled consumers. Neither may make Kafka's client log about partitions its consumer does not
+     * have: listing offsets on an unassigned consumer, or a reader closed while its consumer's own
+     * request for the end was out, logged a WARN per partition and request (17,750 lines in a
+     * minute in the peers bench).
+     */
+    @Test
+    void waitingAndCatchUpReadsMakeKafkasClientLogNothingAboutUnassignedPartitions() {
+        ch.qos.logback.classic.Logger kafkaLogger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("org.apache.kafka");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> events = new ch.qos.logback.core.read.ListAppender<>();
+        events.start();
+        kafkaLogger.addAppender(events);
+        String topic = broker.newTopic("quiet", 4);
+        try (KafkaRecordLog log = KafkaRecordLog.open(KafkaLogConfig.defaults(broker.bootstrap(), topic, "quiet"))) {
+            List<NewRecord> records = new ArrayList<>();
+            for (int i = 0; i < 40; i++) records.add(merge("t/q" + i, "{}"));
+            log.append(records);
+            for (int p = 0; p < 4; p++) {
+                assertThat(log.awaitAppend(p, log.endOffset(p), 250)).as("nothing appended").isFalse();
+                log.startOffset(p);
+                log.currentEndOffset(p);
+            }
+            for (int i = 0; i < 40; i++) {
+                int p = i % 4;
+                // Every other batch starts at the end: its poll finds nothing, as a caught-up catch-up's does.
+                try (PartitionReader reader = log.reader(p, i % 2 == 0 ? 0 : log.endOffset(p))) {
+                    reader.poll(100);
+                }
+            }
+            assertThat(log.consumersCreated()).as("the batches shared pooled consumers").isLessThanOrEqualTo(2);
+        } finally {
+            kafkaLogger.detachAppender(events);
+        }
+        List<String> ours = events.list.stream().map(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+                .filter(m -> m.contains("clientId=quiet-")).toList();
+        assertThat(ours).as("WARNs of Kafka's client about this log's consumers").noneMatch(m -> m.contains("no longer assigned"));
+    }
+
     private static List<Record> readUntil(KafkaRecordLog log, PartitionReader reader, int partition, int count) {
         List<Record> read = new ArrayList<>();
         long deadline = System.currentTimeMillis() + 10_000;

@@ -231,8 +231,8 @@ public final class HealthService implements AutoCloseable {
             if (due) rescan(p, lead.getValue(), nowMs);
         }
         // A partition this node still leads but that its plan gives to another (it is leaving, or a joiner caught
-        // up and the handoff is under way) starts no checks: the next owner starts once it leads, and checks
-        // what fell due meanwhile at once (firstDue). Both checking through a handoff checked hundreds of
+        // up and the handoff is under way) starts no checks: the next owner starts once it leads, at the next
+        // point of the grid. Both checking through a handoff checked hundreds of
         // targets twice within half an interval on a leave of 100,000. A handoff that takes longer than
         // HANDOVER_PAUSE_MAX_MS gets its checks back: two checkers are better than none.
         OwnershipPlan plan = cluster.plan();
@@ -312,7 +312,7 @@ public final class HealthService implements AutoCloseable {
             synchronized (gossip) {
                 last = gossip.map().get(target.id());
             }
-            checked.put(target.id(), new Checked(target, partition, epoch, CheckStreak.resume(last, nowMs), firstDue(target, last, nowMs)));
+            checked.put(target.id(), new Checked(target, partition, epoch, CheckStreak.resume(last, nowMs), nextOnGrid(target, nowMs)));
         }
         removeGone(partition, epoch, found.keySet(), nowMs);
         HealthWebhook hook = webhook;
@@ -324,18 +324,6 @@ public final class HealthService implements AutoCloseable {
         scannedDigest.put(partition, digest);
         if (postPending) scannedPastGrace.add(partition);
         else scannedPastGrace.remove(partition);
-    }
-
-    /**
-     * When a node that starts checking a target checks it first: now if its last result (by any
-     * checker) is an interval old or older, a check that fell due while the partition changed
-     * hands (detection, a handoff); else the next point on the grid. Waiting for the grid alone
-     * left targets unchecked for up to two intervals across a failover, and nearly three across a
-     * join. A new target has no result and starts on the grid.
-     */
-    static long firstDue(HealthTarget target, HealthResult last, long nowMs) {
-        if (last != null && last.status() != Status.REMOVED && nowMs - last.checkedAtMs() >= target.intervalMs()) return nowMs;
-        return nextOnGrid(target, nowMs);
     }
 
     /**

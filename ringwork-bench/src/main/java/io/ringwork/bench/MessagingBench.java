@@ -100,7 +100,6 @@ public final class MessagingBench {
                 }
             }
             news.forEach(SseSubscriber::close);
-            latencies.sort(null);
             // Anycast.
             List<SseSubscriber> workers = new ArrayList<>();
             for (int s = 0; s < SUBSCRIBERS; s++) workers.add(SseSubscriber.open(http, urls.get(s % n) + "/v1/topics/bench-work/subscribe"));
@@ -121,7 +120,7 @@ public final class MessagingBench {
                 System.out.printf("%d nodes: %d publishes and %d anycasts were not answered 200%n", n, failed.get(), anycastFailed.get());
             }
             return String.format("| %d | %d | %d | %d | %d | %.1f | %.1f | %.1f | %d | %s | %s |", n, messages, latencies.size(), missing,
-                    outOfOrder, ms(percentile(latencies, 50)), ms(percentile(latencies, 99)), ms(percentile(latencies, 100)), messages,
+                    outOfOrder, ms(HealthBench.percentile(latencies, 50)), ms(HealthBench.percentile(latencies, 99)), ms(HealthBench.percentile(latencies, 100)), messages,
                     String.join(" / ", spread), once ? "yes" : "no: " + jobs.size() + " distinct, " + repeats + " repeats");
         }
     }
@@ -164,12 +163,6 @@ public final class MessagingBench {
     private static void awaitAll(List<SseSubscriber> streams, int messages) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 30_000;
         while (System.currentTimeMillis() < deadline && !streams.stream().allMatch(s -> s.messages.size() >= messages)) Thread.sleep(50);
-    }
-
-    static long percentile(List<Long> sorted, double p) {
-        if (sorted.isEmpty()) return 0;
-        int rank = (int) Math.ceil(p / 100.0 * sorted.size());
-        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, rank - 1)));
     }
 
     private static double ms(long ns) {

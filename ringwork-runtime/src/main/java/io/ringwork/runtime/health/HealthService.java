@@ -10,8 +10,10 @@ import io.ringwork.core.health.HealthProcessor;
 import io.ringwork.core.health.HealthResult;
 import io.ringwork.core.health.HealthResult.Status;
 import io.ringwork.core.health.HealthTarget;
+import io.ringwork.core.health.TakeoverGap;
 import io.ringwork.core.id.Partitioner;
 import io.ringwork.core.membership.Member;
+import io.ringwork.core.membership.MemberState;
 import io.ringwork.core.processing.JsonStateCodec;
 import io.ringwork.core.store.StateStore;
 import io.ringwork.core.store.WriteSet;
@@ -131,6 +133,19 @@ public final class HealthService implements AutoCloseable {
     static final long HANDOVER_PAUSE_MAX_MS = 10_000;
     /** Per led partition, when this node began leading it under its current term. */
     private final Map<Integer, Long> ledSinceMs = new HashMap<>();
+    /** Per partition, when this node last stopped leading it. */
+    private final Map<Integer, Long> ledUntilMs = new HashMap<>();
+    /**
+     * What a takeover needs to know of the previous owner ({@link TakeoverGap}): per partition, the
+     * owner this node's plan names, the one it named before, and since when it names this one; per
+     * member, its state and when this node last saw it alive. Kept by the scheduler thread.
+     */
+    private final Map<Integer, String> planOwner = new HashMap<>(), planPreviousOwner = new HashMap<>();
+    private final Map<Integer, Long> planOwnerSinceMs = new HashMap<>();
+    private final Map<String, Long> aliveSeenMs = new HashMap<>();
+    private final Map<String, MemberState> memberStates = new HashMap<>();
+    /** Targets a takeover found unchecked since the previous owner stopped, checked at once; a counter. */
+    private final LongAdder checksCaughtUp = new LongAdder();
     /** Transitions per target as this node learned them, newest last; guarded by {@link #gossip}. */
     private final Map<String, ArrayDeque<Transition>> history = new HashMap<>();
     private final LongAdder checksRun = new LongAdder(), checksLate = new LongAdder(), checksDropped = new LongAdder();
@@ -221,21 +236,23 @@ public final class HealthService implements AutoCloseable {
         scanned.keySet().removeIf(p -> !leadEpochs.containsKey(p));
         scannedDigest.keySet().removeIf(p -> !leadEpochs.containsKey(p));
         scannedPastGrace.removeIf(p -> !leadEpochs.containsKey(p));
+        for (Integer p : ledSinceMs.keySet()) if (!leadEpochs.containsKey(p)) ledUntilMs.put(p, nowMs);
         ledSinceMs.keySet().removeIf(p -> !leadEpochs.containsKey(p));
+        OwnershipPlan plan = cluster.plan();
+        observe(plan, nowMs);
         for (Map.Entry<Integer, Long> lead : leadEpochs.entrySet()) {
             int p = lead.getKey();
             boolean newTerm = !lead.getValue().equals(scannedEpoch.get(p));
             long sinceScanMs = nowMs - scannedAtMs.getOrDefault(p, 0L);
             boolean due = newTerm || sinceScanMs >= FULL_RESCAN_MS || (sinceScanMs >= RESCAN_MS
                     && (store.digest(p) != scannedDigest.getOrDefault(p, Long.MIN_VALUE) || graceEndedSinceScan(p, nowMs)));
-            if (due) rescan(p, lead.getValue(), nowMs);
+            if (due) rescan(p, lead.getValue(), nowMs, newTerm ? takeoverGap(p, nowMs) : TakeoverGap.NONE);
         }
         // A partition this node still leads but that its plan gives to another (it is leaving, or a joiner caught
         // up and the handoff is under way) starts no checks: the next owner starts once it leads, at the next
         // point of the grid. Both checking through a handoff checked hundreds of
         // targets twice within half an interval on a leave of 100,000. A handoff that takes longer than
         // HANDOVER_PAUSE_MAX_MS gets its checks back: two checkers are better than none.
-        OwnershipPlan plan = cluster.plan();
         java.util.BitSet handingOver = new java.util.BitSet();
         for (int p : leadEpochs.keySet()) {
             if (plan != null && p < plan.partitionCount() && !self.equals(plan.owner(p))) {
@@ -268,6 +285,49 @@ public final class HealthService implements AutoCloseable {
         }
     }
 
+    /** Notes changes of the partitions' owners in the plan, and which members this node sees alive. */
+    private void observe(OwnershipPlan plan, long nowMs) {
+        MembershipService m = membership.get();
+        if (m != null) {
+            for (Member member : m.members()) {
+                memberStates.put(member.id(), member.state());
+                if (member.state() == MemberState.ALIVE) aliveSeenMs.put(member.id(), nowMs);
+            }
+        }
+        if (plan == null) return;
+        for (int p = 0; p < plan.partitionCount(); p++) {
+            String owner = plan.owner(p);
+            String was = planOwner.get(p);
+            if (owner == null || owner.equals(was)) continue;
+            if (was != null) planPreviousOwner.put(p, was);
+            planOwner.put(p, owner);
+            planOwnerSinceMs.put(p, nowMs);
+        }
+    }
+
+    /**
+     * The window in which the previous owner of {@code p}, which this node now leads under a new
+     * term, left its targets unchecked: {@link TakeoverGap#NONE} when this node led p until now or
+     * its plan does not name it.
+     */
+    private TakeoverGap takeoverGap(int p, long nowMs) {
+        if (ledSinceMs.containsKey(p) || !self.equals(planOwner.get(p))) return TakeoverGap.NONE;
+        String previous = planPreviousOwner.get(p);
+        Long lastAliveMs = previous == null || previous.equals(self) || memberStates.get(previous) == MemberState.ALIVE
+                ? null : aliveSeenMs.get(previous);
+        MembershipService m = membership.get();
+        long marginMs = m == null ? 0 : FAILURE_MARGIN_PERIODS * m.config().probeIntervalMs();
+        return TakeoverGap.of(nowMs, planOwnerSinceMs.getOrDefault(p, nowMs), lastAliveMs, marginMs, HANDOVER_PAUSE_MAX_MS,
+                ledUntilMs.get(p));
+    }
+
+    /**
+     * How many protocol periods before a failed owner was last seen alive it may have died: a
+     * survivor probes each of the others within a round of periods, and a failed probe makes it
+     * suspect by the end of its period (3 on a cluster of 3).
+     */
+    static final int FAILURE_MARGIN_PERIODS = 3;
+
     /** Whether a scan before the webhook's takeover grace ended left pending transitions unposted that one now would post. */
     private boolean graceEndedSinceScan(int partition, long nowMs) {
         return webhook != null && !scannedPastGrace.contains(partition)
@@ -275,7 +335,7 @@ public final class HealthService implements AutoCloseable {
     }
 
     /** Reads the partition's targets from the store and reconciles what this node checks with them. */
-    private void rescan(int partition, long epoch, long nowMs) {
+    private void rescan(int partition, long epoch, long nowMs, TakeoverGap gap) {
         // Read before the scan: a write during it moves the digest past this, so the next round scans again.
         long digest = store.digest(partition);
         Map<String, HealthTarget> found = new HashMap<>();
@@ -312,7 +372,14 @@ public final class HealthService implements AutoCloseable {
             synchronized (gossip) {
                 last = gossip.map().get(target.id());
             }
-            checked.put(target.id(), new Checked(target, partition, epoch, CheckStreak.resume(last, nowMs), nextOnGrid(target, nowMs)));
+            // A new owner checks at the old one's rhythm, but a grid point the old one missed (it died, or
+            // stopped for a handoff) is checked now: waiting for the next one left targets unchecked for two intervals.
+            long nextDueMs = nextOnGrid(target, nowMs);
+            if (nextDueMs > nowMs && gap.missed(nextDueMs - target.intervalMs())) {
+                nextDueMs = nowMs;
+                checksCaughtUp.increment();
+            }
+            checked.put(target.id(), new Checked(target, partition, epoch, CheckStreak.resume(last, nowMs), nextDueMs));
         }
         removeGone(partition, epoch, found.keySet(), nowMs);
         HealthWebhook hook = webhook;
@@ -554,6 +621,11 @@ public final class HealthService implements AutoCloseable {
 
     public long checksLate() {
         return checksLate.sum();
+    }
+
+    /** Targets a takeover checked at once because the previous owner missed their last grid point. */
+    public long checksCaughtUp() {
+        return checksCaughtUp.sum();
     }
 
     public long checksDropped() {

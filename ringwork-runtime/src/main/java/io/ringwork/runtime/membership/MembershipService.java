@@ -137,6 +137,10 @@ public final class MembershipService implements AutoCloseable {
     }
 
     /** Every known member (dead ones until reaped), this node included, sorted by id. Any thread. */
+    public MembershipConfig config() {
+        return settings.config();
+    }
+
     public List<Member> members() {
         return membersSnapshot;
     }

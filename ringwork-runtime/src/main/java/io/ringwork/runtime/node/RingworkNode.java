@@ -594,6 +594,8 @@ public final class RingworkNode implements AutoCloseable {
         MessagingWiring.metrics(metrics, messaging, loadGate);
         metrics.functionCounter("ringwork.health.checks", "health checks this node ran", health::checksRun);
         metrics.functionCounter("ringwork.health.checks.late", "rounds in which a due health check waited for a free slot", health::checksLate);
+        metrics.functionCounter("ringwork.health.checks.caught.up",
+                "targets a takeover checked at once because the previous owner missed their last check time", health::checksCaughtUp);
         metrics.functionCounter("ringwork.health.transitions", "status changes of targets this node checks", health::transitions);
         metrics.functionCounter("ringwork.health.transitions.suppressed", "status changes of flapping targets raised as no transition",
                 health::transitionsSuppressed);

@@ -256,7 +256,11 @@ public final class HealthService implements AutoCloseable {
         java.util.BitSet handingOver = new java.util.BitSet();
         for (int p : leadEpochs.keySet()) {
             if (plan != null && p < plan.partitionCount() && !self.equals(plan.owner(p))) {
-                long since = handingOverSinceMs.computeIfAbsent(p, k -> nowMs);
+                long since = handingOverSinceMs.computeIfAbsent(p, k -> {
+                    LOG.info("partition {} goes to {}: its health checks stop here for at most {} ms", k, plan.owner(k),
+                            HANDOVER_PAUSE_MAX_MS);
+                    return nowMs;
+                });
                 if (nowMs - since < HANDOVER_PAUSE_MAX_MS) handingOver.set(p);
             } else {
                 handingOverSinceMs.remove(p);
@@ -362,6 +366,7 @@ public final class HealthService implements AutoCloseable {
             }
             if (page.size() < SCAN_PAGE) break;
         }
+        int caughtUp = 0;
         for (HealthTarget target : found.values()) {
             Checked c = checked.get(target.id());
             if (c != null && c.epoch == epoch) {
@@ -377,9 +382,15 @@ public final class HealthService implements AutoCloseable {
             long nextDueMs = nextOnGrid(target, nowMs);
             if (nextDueMs > nowMs && gap.missed(nextDueMs - target.intervalMs())) {
                 nextDueMs = nowMs;
-                checksCaughtUp.increment();
+                caughtUp++;
             }
             checked.put(target.id(), new Checked(target, partition, epoch, CheckStreak.resume(last, nowMs), nextDueMs));
+        }
+        if (gap != TakeoverGap.NONE) {
+            checksCaughtUp.add(caughtUp);
+            LOG.info("took over the health checks of partition {} (previous owner {}): {} of {} targets missed a check "
+                    + "from {} ms to {} ms before the takeover, checked now", partition, planPreviousOwner.get(partition), caughtUp,
+                    found.size(), nowMs - gap.fromMs(), nowMs - gap.untilMs());
         }
         removeGone(partition, epoch, found.keySet(), nowMs);
         HealthWebhook hook = webhook;

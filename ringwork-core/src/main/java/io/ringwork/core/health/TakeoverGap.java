@@ -6,47 +6,50 @@ package io.ringwork.core.health;
  * at once by the new owner, not at its next grid point, which would leave it unchecked for up to
  * two intervals.
  *
- * <p>How the window is found depends on how the previous owner went:
+ * <p>How the previous owner stopped decides where the window opens:
  * <ul>
- *   <li><b>Handoff</b> (it is alive: a join, a leave under way, or it is not known): it stopped
- *       checking when its plan gave the partition away, about when this node's plan named this node,
- *       and started again if the handoff outlasted its pause. The window is from that plan change
- *       for at most the pause.
- *   <li><b>Failure</b> (suspect, dead or gone): it stopped when it died, some time before this
- *       node last saw it alive; failure detection takes up to a few protocol periods. The window
- *       starts {@code marginMs} before it was last seen alive (or at the plan change if that came
- *       first) and ends now. A target it checked within that margin before it died is checked again:
- *       during a failover a second check is the price of no blind spot.
+ *   <li><b>Handoff</b> (it is alive: a join, a leave, or it is not known). It stopped checking when
+ *       its plan gave the partition away, about when this node's plan named this node, or, if it
+ *       never noticed that plan (a quick handoff), when it released the partition, just before this
+ *       node started it. A pause that outlasted {@code handoverPauseMs} ended with the old owner
+ *       checking what it had missed, so then only the release counts. Plans change on gossip and
+ *       are seen once per scheduling round, so both times are taken {@code handoffMarginMs} early.
+ *   <li><b>Failure</b> (suspect, dead or gone). It stopped when it died, some time before this node
+ *       last saw it alive: failure detection takes a few protocol periods. The window opens
+ *       {@code failureMarginMs} before that (or at the plan change if that came first).
  * </ul>
- * A window never reaches back before this node itself last led the partition.
+ * The window ends now and never reaches back before this node itself last led the partition. A
+ * target the old owner checked within a margin of stopping is checked again: during a takeover a
+ * second check is the price of no blind spot.
  */
 public record TakeoverGap(long fromMs, long untilMs) {
 
-    /** No target is due at once: this node led the partition before, or has no plan naming it. */
+    /** No target is due at once: this node led the partition until now, or its plan does not name it. */
     public static final TakeoverGap NONE = new TakeoverGap(Long.MAX_VALUE, Long.MAX_VALUE);
+
+    /** Margins and the old owner's longest pause. */
+    public record Bounds(long failureMarginMs, long handoffMarginMs, long handoverPauseMs) {}
 
     /**
      * @param nowMs            the takeover
      * @param planNamedSelfMs  when this node's plan first named it the partition's owner
+     * @param startedMs        when this node started running the partition under its new term
      * @param lastAliveMs      when the previous owner was last seen alive, or null when it is alive
      *                         now or not known (a handoff)
-     * @param marginMs         how long before being seen alive for the last time a failed owner may have died
-     * @param handoverPauseMs  how long a live owner that hands the partition over stops checking it
      * @param ledUntilMs       when this node last stopped leading the partition, or null
      */
-    public static TakeoverGap of(long nowMs, long planNamedSelfMs, Long lastAliveMs, long marginMs, long handoverPauseMs,
+    public static TakeoverGap of(long nowMs, long planNamedSelfMs, long startedMs, Long lastAliveMs, Bounds bounds,
                                  Long ledUntilMs) {
         long from;
-        long until;
         if (lastAliveMs == null) {
-            from = planNamedSelfMs;
-            until = Math.min(nowMs, planNamedSelfMs + handoverPauseMs);
+            long released = startedMs - bounds.handoffMarginMs();
+            long paused = planNamedSelfMs - bounds.handoffMarginMs();
+            from = startedMs - planNamedSelfMs <= bounds.handoverPauseMs() ? Math.min(paused, released) : released;
         } else {
-            from = Math.min(planNamedSelfMs, lastAliveMs - marginMs);
-            until = nowMs;
+            from = Math.min(planNamedSelfMs, lastAliveMs - bounds.failureMarginMs());
         }
         if (ledUntilMs != null) from = Math.max(from, ledUntilMs);
-        return from < until ? new TakeoverGap(from, until) : NONE;
+        return from < nowMs ? new TakeoverGap(from, nowMs) : NONE;
     }
 
     /** Whether a check due at {@code gridPointMs} fell in the window, so no one made it. */

@@ -370,6 +370,7 @@ public final class ClusterService implements Replication, ReplicaLink.Sink, Auto
     private final class LogEvents implements PartitionHost.Events {
         @Override
         public void started(int partition, Term term, long checkpoint) {
+            startedAtMs.put(partition, System.currentTimeMillis());
             LOG.info("partition {} " + STARTED_LOG_MARK + " {} (checkpoint {})", partition, term, checkpoint);
         }
 
@@ -520,6 +521,14 @@ public final class ClusterService implements Replication, ReplicaLink.Sink, Auto
 
     boolean closed() {
         return closed;
+    }
+
+    /** Per partition, when this node last started running it (wall clock). */
+    private final java.util.concurrent.ConcurrentHashMap<Integer, Long> startedAtMs = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /** When this node last started running {@code partition} (wall-clock ms), or {@code Long.MIN_VALUE} if never. */
+    public long startedAtMs(int partition) {
+        return startedAtMs.getOrDefault(partition, Long.MIN_VALUE);
     }
 
     /** Per partition: the term this node leads it under, or null. */

@@ -320,9 +320,10 @@ public final class HealthService implements AutoCloseable {
         Long lastAliveMs = previous == null || previous.equals(self) || memberStates.get(previous) == MemberState.ALIVE
                 ? null : aliveSeenMs.get(previous);
         MembershipService m = membership.get();
-        long marginMs = m == null ? 0 : FAILURE_MARGIN_PERIODS * m.config().probeIntervalMs();
-        return TakeoverGap.of(nowMs, planOwnerSinceMs.getOrDefault(p, nowMs), lastAliveMs, marginMs, HANDOVER_PAUSE_MAX_MS,
-                ledUntilMs.get(p));
+        long failureMarginMs = m == null ? 0 : FAILURE_MARGIN_PERIODS * m.config().probeIntervalMs();
+        long startedMs = cluster.startedAtMs(p);
+        return TakeoverGap.of(nowMs, planOwnerSinceMs.getOrDefault(p, nowMs), startedMs == Long.MIN_VALUE ? nowMs : startedMs,
+                lastAliveMs, new TakeoverGap.Bounds(failureMarginMs, HANDOFF_MARGIN_MS, HANDOVER_PAUSE_MAX_MS), ledUntilMs.get(p));
     }
 
     /**
@@ -331,6 +332,12 @@ public final class HealthService implements AutoCloseable {
      * suspect by the end of its period (3 on a cluster of 3).
      */
     static final int FAILURE_MARGIN_PERIODS = 3;
+    /**
+     * How much earlier than this node saw it a handoff's old owner may have stopped checking: the
+     * plan changes on each node as gossip arrives, and a scheduling round that rescans a partition
+     * taken over can take a few hundred ms at 100,000 targets before the next round looks at the plan.
+     */
+    static final long HANDOFF_MARGIN_MS = 250;
 
     /** Whether a scan before the webhook's takeover grace ended left pending transitions unposted that one now would post. */
     private boolean graceEndedSinceScan(int partition, long nowMs) {

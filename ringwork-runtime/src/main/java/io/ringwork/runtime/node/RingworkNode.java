@@ -682,12 +682,15 @@ public final class RingworkNode implements AutoCloseable {
         if (stopped.getCount() == 0) return;
         // First: a level published after the leave would be refused by the membership.
         loadSampler.shutdownNow();
-        health.close();
         if (failure == null) {
             // Hand off first: drain every partition to a quorum while still a member, so the
-            // replicas that take over hold everything; then leave.
+            // replicas that take over hold everything; then leave. The health checker runs on
+            // through the handoff: it stops a partition's checks when the plan gives it away and
+            // drops them when it is released, so the next owner knows from when to catch up;
+            // stopping it first left targets unchecked for two intervals on a leave.
             cluster.release(java.time.Duration.ofSeconds(10));
         }
+        health.close();
         cluster.close();
         // After the handoff: changes still unacknowledged are the next owner's to send (it re-sends its feed).
         ChangesPublisher publisher = changesPublisher;

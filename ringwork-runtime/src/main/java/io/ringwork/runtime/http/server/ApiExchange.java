@@ -155,6 +155,11 @@ public final class ApiExchange extends HttpExchange {
         return !closeAfter && bodyRead && response != null && response.complete();
     }
 
+    /** After {@link #finish}: whether the request's body was left partly unread on the connection. */
+    boolean bodyLeftUnread() {
+        return !body.complete();
+    }
+
     @Override
     public InetSocketAddress getRemoteAddress() {
         return connection.remoteAddress();

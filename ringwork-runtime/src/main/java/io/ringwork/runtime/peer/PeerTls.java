@@ -48,6 +48,11 @@ final class PeerTls {
         } catch (SSLException e) {
             // A plaintext peer ("Unsupported or unrecognized SSL message"), no certificate, another CA, expired.
             throw new PeerChannel.Drop(PeerCounters.TLS, "TLS handshake failed: " + e.getMessage());
+        } catch (IOException e) {
+            // The other side gave up on the handshake and its close reached here as a reset, before its
+            // alert could be read (a client that refused this server's certificate, at times): a failed
+            // handshake all the same. PeerTlsTest once waited in vain for this one to be counted.
+            throw new PeerChannel.Drop(PeerCounters.TLS, "TLS handshake failed: " + e);
         }
     }
 }

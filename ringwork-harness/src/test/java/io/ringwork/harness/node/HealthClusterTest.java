@@ -159,7 +159,7 @@ class HealthClusterTest {
             List<RingworkClient> survivors = new ArrayList<>(clients);
             survivors.remove(victimIndex);
             long caughtUpBefore = 0;
-            for (RingworkClient c : survivors) caughtUpBefore += metric(c, "ringwork_health_checks_caught_up_total");
+            for (RingworkClient c : survivors) caughtUpBefore += ScaleOutTest.metric(c, "ringwork_health_checks_caught_up_total");
             farm.reset();
             Thread.sleep(2_000);
             nodes.get(victimIndex).kill();
@@ -177,7 +177,7 @@ class HealthClusterTest {
             // At a 1 s interval every target's last check time falls between the victim's death and the takeover:
             // the survivors check them at once rather than at their next grid point.
             long caughtUp = -caughtUpBefore;
-            for (RingworkClient c : survivors) caughtUp += metric(c, "ringwork_health_checks_caught_up_total");
+            for (RingworkClient c : survivors) caughtUp += ScaleOutTest.metric(c, "ringwork_health_checks_caught_up_total");
             System.out.printf("HEALTH kill -9: the survivors checked %d targets at once, missed since the victim stopped%n", caughtUp);
             assertThat(caughtUp).as("targets the takeover checked at once").isPositive();
             farm.reset();
@@ -226,12 +226,6 @@ class HealthClusterTest {
         Set<String> ids = new HashSet<>();
         for (JsonNode t : client.get("/v1/health?status=unhealthy").path("targets")) ids.add(t.path("id").asText());
         return ids;
-    }
-
-    /** A counter's value from the node's /metrics (Prometheus text), summed over its series. */
-    private static long metric(RingworkClient client, String name) throws Exception {
-        return client.get("/metrics").asText().lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
-                .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     private static Set<String> checkersOf(RingworkClient client) throws Exception {

@@ -133,8 +133,8 @@ class ScaleOutTest {
         }
     }
 
-    /** A gauge's value from the node's /metrics (Prometheus text). */
-    private static long metric(RingworkClient client, String name) throws Exception {
+    /** A gauge's or counter's value from the node's /metrics (Prometheus text), summed over its series. */
+    static long metric(RingworkClient client, String name) throws Exception {
         return client.get("/metrics").asText().lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
                 .mapToLong(l -> (long) Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }

@@ -62,14 +62,19 @@ public final class HealthService implements AutoCloseable {
     /** How often the scheduler looks for due checks. */
     static final long ROUND_MS = 50;
     /**
-     * How often an owned partition is looked at for changes: it is read again from the store only
-     * when its digest moved (a target added, redefined or deleted, a transition or a notified
-     * record), when the webhook's takeover grace ended, or {@link #FULL_RESCAN_MS} after the last
-     * read. Reading every target of every owned partition every second cost a node a third of its
-     * CPU with 30,000 targets.
+     * How often an owned partition may be read again from the store: when the webhook's takeover
+     * grace ended, when changes of it were lost to a full {@link #applied} queue, and
+     * {@link #FULL_RESCAN_MS} after the last read regardless. Between reads, this node learns of its
+     * partitions' changes (a target added, redefined or deleted, a transition or a notified record)
+     * from the commits themselves ({@link #committed}). Reading every target of every owned partition
+     * every second cost a node a third of its CPU with 30,000 targets; reading a partition again
+     * whenever its digest moved (every transition) kept the scheduler busy reading 6,000 targets at a
+     * time through the registration of 100,000.
      */
     static final long RESCAN_MS = 1_000;
     static final long FULL_RESCAN_MS = 30_000;
+    /** Changes waiting in {@link #applied} at most; past it, a change is dropped and its partition read again. */
+    static final int APPLIED_MAX = 100_000;
     /** Checks in flight at once on this node. */
     public static final int CONCURRENCY_MAX = 512;
     /** Transitions kept per target for {@code GET /v1/health/targets/{id}}. */
@@ -135,9 +140,17 @@ public final class HealthService implements AutoCloseable {
     private final Map<Integer, Set<String>> scanned = new HashMap<>();
     private final Map<Integer, Long> scannedAtMs = new HashMap<>();
     private final Map<Integer, Long> scannedEpoch = new HashMap<>();
-    /** Per owned partition, the store's digest as its last scan began, and whether that scan was past the takeover grace. */
-    private final Map<Integer, Long> scannedDigest = new HashMap<>();
+    /** Per owned partition, whether its last scan was past the takeover grace. */
     private final Set<Integer> scannedPastGrace = new HashSet<>();
+    /**
+     * Changes of {@code health/} keys this node's engine committed, in commit order, for the
+     * scheduler ({@link #committed}); at most {@link #APPLIED_MAX}. A partition whose change found the
+     * queue full is read again ({@link #appliedLost}).
+     */
+    private final java.util.concurrent.ConcurrentLinkedQueue<io.ringwork.core.record.Change> applied =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger appliedSize = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.ConcurrentHashMap.KeySetView<Integer, Boolean> appliedLost = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Per led partition that the plan gives to another node, since when (see {@link #round}). */
     private final Map<Integer, Long> handingOverSinceMs = new HashMap<>();
     static final long HANDOVER_PAUSE_MAX_MS = 10_000;
@@ -255,7 +268,6 @@ public final class HealthService implements AutoCloseable {
             lastLeadEpochs = leadEpochs;
         }
         scanned.keySet().removeIf(p -> !leadEpochs.containsKey(p));
-        scannedDigest.keySet().removeIf(p -> !leadEpochs.containsKey(p));
         scannedPastGrace.removeIf(p -> !leadEpochs.containsKey(p));
         for (Integer p : ledSinceMs.keySet()) if (!leadEpochs.containsKey(p)) ledUntilMs.put(p, nowMs);
         ledSinceMs.keySet().removeIf(p -> !leadEpochs.containsKey(p));
@@ -280,6 +292,7 @@ public final class HealthService implements AutoCloseable {
         }
         handingOverSinceMs.keySet().removeIf(p -> !leadEpochs.containsKey(p));
         handingOver = pausing;
+        takeApplied(leadEpochs, nowMs);
         // Every partition under a new term is scanned now (a takeover); of the others due, only the one
         // scanned longest ago, so that rescans of partitions whose digest keeps moving do not fill the round.
         int oldestDue = -1;
@@ -291,7 +304,7 @@ public final class HealthService implements AutoCloseable {
             }
             long sinceScanMs = nowMs - scannedAtMs.getOrDefault(p, 0L);
             boolean due = sinceScanMs >= FULL_RESCAN_MS || (sinceScanMs >= RESCAN_MS
-                    && (store.digest(p) != scannedDigest.getOrDefault(p, Long.MIN_VALUE) || graceEndedSinceScan(p, nowMs)));
+                    && (appliedLost.contains(p) || graceEndedSinceScan(p, nowMs)));
             if (due && (oldestDue < 0 || scannedAtMs.getOrDefault(p, 0L) < scannedAtMs.getOrDefault(oldestDue, 0L))) oldestDue = p;
         }
         if (oldestDue >= 0) rescan(oldestDue, leadEpochs.get(oldestDue), nowMs, TakeoverGap.NONE);
@@ -404,10 +417,84 @@ public final class HealthService implements AutoCloseable {
                 && nowMs - ledSinceMs.getOrDefault(partition, nowMs) >= WEBHOOK_TAKEOVER_GRACE_MS;
     }
 
+    /**
+     * Told of every commit of this node's engine (on its commit thread, holding no lock): keeps the
+     * changes of health targets for the scheduler, which applies them to what it checks and hands
+     * their pending transitions to the webhook ({@link #takeApplied}). Quick, never blocks.
+     */
+    public void committed(List<io.ringwork.core.record.FeedEntry> changes) {
+        for (io.ringwork.core.record.FeedEntry entry : changes) {
+            io.ringwork.core.record.Change change = entry.change();
+            if (!change.key().startsWith(HealthTarget.KEY_PREFIX)) continue;
+            if (appliedSize.incrementAndGet() > APPLIED_MAX) {
+                appliedSize.decrementAndGet();
+                appliedLost.add(change.partition());
+                continue;
+            }
+            applied.add(change);
+        }
+    }
+
+    /**
+     * Applies the committed changes of the partitions this node has scanned under the term it leads
+     * them: a target added or redefined is checked (from its next grid point), one deleted gets a
+     * REMOVED result, and a transition pending in the new state goes to the webhook once the
+     * takeover grace is over. Changes of a partition not yet scanned under its term are passed over:
+     * its scan reads them from the store. The queue is in commit order, so a key's last change wins.
+     */
+    private void takeApplied(Map<Integer, Long> leadEpochs, long nowMs) {
+        HealthWebhook hook = webhook;
+        io.ringwork.core.record.Change change;
+        while ((change = applied.poll()) != null) {
+            appliedSize.decrementAndGet();
+            int partition = change.partition();
+            Long epoch = leadEpochs.get(partition);
+            if (epoch == null || !epoch.equals(scannedEpoch.get(partition))) continue;
+            String id = change.key().substring(HealthTarget.KEY_PREFIX.length());
+            Set<String> ids = scanned.computeIfAbsent(partition, k -> new HashSet<>());
+            if (change.tombstone() || change.valueJson() == null) {
+                Checked c = checked.remove(id);
+                ids.remove(id);
+                if (c != null && c.epoch == epoch) {
+                    synchronized (gossip) {
+                        gossip.local(id, new HealthResult(Status.REMOVED, nowMs, -1, "", new HealthResult.Stamp(epoch, gossip.tick(), self)));
+                    }
+                }
+                continue;
+            }
+            if (!change.type().startsWith(HealthProcessor.NAME + ".")) continue; // not the health processor's: the next full scan judges it
+            JsonNode json = JsonStateCodec.INSTANCE.decode(change.valueJson());
+            HealthTarget target;
+            try {
+                target = HealthTarget.parse(null, json.path("target"));
+            } catch (HealthTarget.Invalid e) {
+                LOG.warn("stored target {} is not valid, not checked: {}", change.key(), e.getMessage());
+                continue;
+            }
+            Checked c = checked.get(id);
+            if (c != null && c.epoch == epoch) {
+                c.target = target; // a redefinition takes effect at the next check
+            } else {
+                HealthResult last;
+                synchronized (gossip) {
+                    last = gossip.map().get(id);
+                }
+                Checked added = new Checked(target, partition, epoch, CheckStreak.resume(last, nowMs), nextOnGrid(target, nowMs));
+                checked.put(id, added);
+                due.add(added);
+                ids.add(id);
+            }
+            // Also when nothing is pending: the webhook then forgets its marks of the target's posted transitions.
+            if (hook != null && nowMs - ledSinceMs.getOrDefault(partition, nowMs) >= WEBHOOK_TAKEOVER_GRACE_MS) {
+                hook.pending(target, json.path("pending"));
+            }
+        }
+    }
+
     /** Reads the partition's targets from the store and reconciles what this node checks with them. */
     private void rescan(int partition, long epoch, long nowMs, TakeoverGap gap) {
-        // Read before the scan: a write during it moves the digest past this, so the next round scans again.
-        long digest = store.digest(partition);
+        // Before the read: a change that is lost from now on is lost after it, and reads the partition again.
+        appliedLost.remove(partition);
         Map<String, HealthTarget> found = new HashMap<>();
         Map<HealthTarget, JsonNode> pendingFound = new HashMap<>();
         if (!Long.valueOf(epoch).equals(scannedEpoch.get(partition))) ledSinceMs.put(partition, nowMs);
@@ -466,10 +553,9 @@ public final class HealthService implements AutoCloseable {
         HealthWebhook hook = webhook;
         // After the reconcile above, so that the webhook's ownership check sees these targets as checked here.
         if (hook != null) pendingFound.forEach(hook::pending);
-        scanned.put(partition, found.keySet());
+        scanned.put(partition, new HashSet<>(found.keySet()));
         scannedAtMs.put(partition, nowMs);
         scannedEpoch.put(partition, epoch);
-        scannedDigest.put(partition, digest);
         if (postPending) scannedPastGrace.add(partition);
         else scannedPastGrace.remove(partition);
     }

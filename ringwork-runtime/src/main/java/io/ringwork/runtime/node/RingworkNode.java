@@ -535,6 +535,8 @@ public final class RingworkNode implements AutoCloseable {
             @Override
             public void counted(List<FeedEntry> changes, List<DeadLetter> deadLetters, int skipped) {
                 metrics.committed(changes, deadLetters, skipped, System.currentTimeMillis());
+                io.ringwork.runtime.health.HealthService checker = health;
+                if (checker != null) checker.committed(changes);
             }
 
             @Override

@@ -512,7 +512,11 @@ public final class Membership {
 
     private void startSuspicion(MemberTable.Entry entry, String fromId, long nowMs) {
         int members = table.activeCount();
-        long minMs = config.suspicionTimeoutMinMs(members);
+        // Scaled by local health like the probes: a node that is itself slow (a cold JVM catching up
+        // its partitions on a saturated host) missed acks because of itself, and at the plain
+        // minimum (800 ms on 3 nodes, where no confirmation can be expected) it declared every
+        // other member dead in turn, and the cluster's partitions moved with each verdict.
+        long minMs = scaledMs(config.suspicionTimeoutMinMs(members));
         long maxMs = config.lifeguard() ? config.suspicionMaxTimeoutMult() * minMs : minMs;
         // Too few members to expect k independent confirmations: waiting for them would only delay.
         int expected = config.lifeguard() && members - 2 >= config.suspicionConfirmations()

@@ -116,6 +116,19 @@ class ProbeCycleTest {
     }
 
     @Test
+    void aNodeInPoorLocalHealthTakesLongerToDeclareASuspectDead() {
+        String target = targetOf(nextPing());
+        MemberEvent suspected = a.runUntilEvent(MemberEvent.Kind.SUSPECT, target, 1000);
+        assertThat(a.membership.stats().localHealth()).isEqualTo(CONFIG.indirectChecks()); // no relay nacked
+
+        MemberEvent failed = a.runUntilEvent(MemberEvent.Kind.FAILED, target, 120_000);
+
+        // Scaled like the probes, by health + 1: this node missed the acks, maybe because of itself.
+        long minMs = (CONFIG.indirectChecks() + 1) * CONFIG.suspicionTimeoutMinMs(5);
+        assertThat(failed.atMs() - suspected.atMs()).isEqualTo(Suspicion.timeoutMs(0, 3, minMs, 6 * minMs));
+    }
+
+    @Test
     void independentConfirmationsShortenTheSuspicion() {
         // c starts the suspicion; d, e and x are the k = 3 confirmations that bring it down to min.
         a.receive("c", new Suspect("b", 0, "c"));

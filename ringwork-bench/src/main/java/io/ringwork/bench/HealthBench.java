@@ -396,6 +396,10 @@ public final class HealthBench {
         }
 
         void waitFor(String what, long timeoutMs, Check check) throws Exception {
+            waitFor(what, timeoutMs, 250, check);
+        }
+
+        void waitFor(String what, long timeoutMs, long pollMs, Check check) throws Exception {
             long until = Math.min(deadlineMs, System.currentTimeMillis() + timeoutMs);
             while (true) {
                 try {
@@ -407,7 +411,7 @@ public final class HealthBench {
                     throw new IllegalStateException("timed out after " + timeoutMs / 1000 + " s waiting for " + what
                             + (System.currentTimeMillis() > deadlineMs ? " (--max reached)" : ""));
                 }
-                Thread.sleep(250);
+                Thread.sleep(pollMs);
             }
         }
 
@@ -521,7 +525,8 @@ public final class HealthBench {
             register(run);
             long registerMs = System.currentTimeMillis() - registerStart;
             long healthyWaitMs = 120_000 + 4 * o.intervalMs() + o.targets() * 6L; // 100,000 targets: the registration wave of first transitions and posts
-            run.waitFor("every node to list all targets healthy", healthyWaitMs, () -> {
+            // Every 2 s: each poll lists 100,000 results on every node, and the nodes are busy with the registration's wave.
+            run.waitFor("every node to list all targets healthy", healthyWaitMs, 2_000, () -> {
                 long least = Long.MAX_VALUE;
                 StringBuilder each = new StringBuilder();
                 for (Node n : run.up()) {

@@ -64,7 +64,7 @@ public final class HealthBench {
 
     /** The options, with the defaults of issue 22's acceptance. */
     public record Options(int nodes, int targets, long intervalMs, int flips, List<String> faults, int runs, int windows,
-                          int partitions, int failureThreshold, long timeoutMs, long maxMs) {
+                          int partitions, int failureThreshold, long timeoutMs, long maxMs, String membership) {
         static final List<String> FAULTS = List.of("kill", "leave", "join");
 
         public static Options parse(String[] args) {
@@ -72,6 +72,7 @@ public final class HealthBench {
             long intervalMs = 30_000, maxMs = 4 * 3_600_000L;
             Long timeoutMs = null;
             List<String> faults = List.of();
+            String membership = "lan";
             for (int i = 0; i < args.length; i += 2) {
                 String name = args[i];
                 if (i + 1 >= args.length) throw new IllegalArgumentException(name + " needs a value");
@@ -87,6 +88,10 @@ public final class HealthBench {
                     case "--failure-threshold" -> failureThreshold = integer(name, value, 1, 100);
                     case "--timeout" -> timeoutMs = duration(name, value, 100, 86_400_000L);
                     case "--max" -> maxMs = duration(name, value, 10_000, 7 * 86_400_000L);
+                    case "--membership" -> {
+                        if (!List.of("lan", "wan").contains(value)) throw new IllegalArgumentException("--membership: lan or wan, got '" + value + "'");
+                        membership = value;
+                    }
                     case "--faults" -> {
                         faults = value.equals("none") ? List.of() : List.of(value.split(","));
                         for (String f : faults) {
@@ -94,14 +99,14 @@ public final class HealthBench {
                         }
                     }
                     default -> throw new IllegalArgumentException("unknown option " + name + " (--nodes --targets --interval --flips "
-                            + "--faults --runs --windows --partitions --failure-threshold --timeout --max)");
+                            + "--faults --runs --windows --partitions --failure-threshold --timeout --max --membership)");
                 }
             }
             long timeout = timeoutMs != null ? timeoutMs : Math.min(5_000, intervalMs / 2);
             if (timeout > intervalMs) throw new IllegalArgumentException("--timeout must not exceed --interval");
             if (flips > targets) throw new IllegalArgumentException("--flips must not exceed --targets");
             if (!faults.isEmpty() && nodes < 2) throw new IllegalArgumentException("--faults needs --nodes 2 or more");
-            return new Options(nodes, targets, intervalMs, flips, faults, runs, windows, partitions, failureThreshold, timeout, maxMs);
+            return new Options(nodes, targets, intervalMs, flips, faults, runs, windows, partitions, failureThreshold, timeout, maxMs, membership);
         }
 
         private static int integer(String name, String value, int min, int max) {
@@ -356,7 +361,7 @@ public final class HealthBench {
         }
 
         List<String> baseArgs() {
-            return List.of("--membership", "fast", "--partitions", Integer.toString(o.partitions()),
+            return List.of("--membership", o.membership(), "--partitions", Integer.toString(o.partitions()),
                     "--health-webhook", "http://127.0.0.1:" + receiver.getAddress().getPort() + "/hook");
         }
 

@@ -455,11 +455,7 @@ public final class HealthService implements AutoCloseable {
             if (change.tombstone() || change.valueJson() == null) {
                 Checked c = checked.remove(id);
                 ids.remove(id);
-                if (c != null && c.epoch == epoch) {
-                    synchronized (gossip) {
-                        gossip.local(id, new HealthResult(Status.REMOVED, nowMs, -1, "", new HealthResult.Stamp(epoch, gossip.tick(), self)));
-                    }
-                }
+                if (c != null && c.epoch == epoch) announceRemoved(List.of(id), epoch, nowMs);
                 continue;
             }
             if (!change.type().startsWith(HealthProcessor.NAME + ".")) continue; // not the health processor's: the next full scan judges it
@@ -475,13 +471,7 @@ public final class HealthService implements AutoCloseable {
             if (c != null && c.epoch == epoch) {
                 c.target = target; // a redefinition takes effect at the next check
             } else {
-                HealthResult last;
-                synchronized (gossip) {
-                    last = gossip.map().get(id);
-                }
-                Checked added = new Checked(target, partition, epoch, CheckStreak.resume(last, nowMs), nextOnGrid(target, nowMs));
-                checked.put(id, added);
-                due.add(added);
+                startChecking(target, partition, epoch, nowMs, nextOnGrid(target, nowMs));
                 ids.add(id);
             }
             // Also when nothing is pending: the webhook then forgets its marks of the target's posted transitions.
@@ -528,10 +518,6 @@ public final class HealthService implements AutoCloseable {
                 c.target = target; // a redefinition takes effect at the next check
                 continue;
             }
-            HealthResult last;
-            synchronized (gossip) {
-                last = gossip.map().get(target.id());
-            }
             // A new owner checks at the old one's rhythm, but a grid point the old one missed (it died, or
             // stopped for a handoff) is checked now: waiting for the next one left targets unchecked for two intervals.
             long nextDueMs = nextOnGrid(target, nowMs);
@@ -539,9 +525,7 @@ public final class HealthService implements AutoCloseable {
                 nextDueMs = nowMs;
                 caughtUp++;
             }
-            Checked added = new Checked(target, partition, epoch, CheckStreak.resume(last, nowMs), nextDueMs);
-            checked.put(target.id(), added);
-            due.add(added);
+            startChecking(target, partition, epoch, nowMs, nextDueMs);
         }
         if (gap != TakeoverGap.NONE) {
             checksCaughtUp.add(caughtUp);
@@ -589,11 +573,27 @@ public final class HealthService implements AutoCloseable {
             checked.remove(id);
             if (c.epoch == epoch) gone.add(id);
         }
+        announceRemoved(gone, epoch, nowMs);
+    }
+
+    /** Gossips that the targets, which this node checked under {@code epoch}, were deleted. */
+    private void announceRemoved(List<String> ids, long epoch, long nowMs) {
         synchronized (gossip) {
-            for (String id : gone) {
+            for (String id : ids) {
                 gossip.local(id, new HealthResult(Status.REMOVED, nowMs, -1, "", new HealthResult.Stamp(epoch, gossip.tick(), self)));
             }
         }
+    }
+
+    /** Starts checking a target under {@code epoch} from {@code nextDueMs}, resuming the status last gossiped for it. */
+    private void startChecking(HealthTarget target, int partition, long epoch, long nowMs, long nextDueMs) {
+        HealthResult last;
+        synchronized (gossip) {
+            last = gossip.map().get(target.id());
+        }
+        Checked added = new Checked(target, partition, epoch, CheckStreak.resume(last, nowMs), nextDueMs);
+        checked.put(target.id(), added);
+        due.add(added);
     }
 
     /** A check ended: moves the streak and publishes the result, unless the term it ran under ended meanwhile. */

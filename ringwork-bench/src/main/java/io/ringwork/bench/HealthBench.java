@@ -305,11 +305,20 @@ public final class HealthBench {
         }
         try {
             run(options).print();
-        } catch (IllegalStateException e) {
+        } catch (TimedOut e) {
             // A wait that ran out (the cluster did not get there in its bound): say which, without a stack trace.
-            System.err.println("bench health: " + e.getMessage() + " (the nodes' logs are kept under "
-                    + System.getProperty("java.io.tmpdir") + "/ringwork-bench-health-*)");
+            System.err.println("bench health: " + e.getMessage() + " (the nodes' logs are kept in " + e.dir + ")");
             System.exit(1);
+        }
+    }
+
+    /** A wait of {@link Run#waitFor} that ran out; {@code dir} holds the nodes' data and logs. */
+    static final class TimedOut extends IllegalStateException {
+        final Path dir;
+
+        TimedOut(String message, Path dir) {
+            super(message);
+            this.dir = dir;
         }
     }
 
@@ -420,8 +429,8 @@ public final class HealthBench {
                     // A node busy or restarting: ask again.
                 }
                 if (System.currentTimeMillis() > until) {
-                    throw new IllegalStateException("timed out after " + timeoutMs / 1000 + " s waiting for " + what
-                            + (System.currentTimeMillis() > deadlineMs ? " (--max reached)" : ""));
+                    throw new TimedOut("timed out after " + timeoutMs / 1000 + " s waiting for " + what
+                            + (System.currentTimeMillis() > deadlineMs ? " (--max reached)" : ""), dir);
                 }
                 Thread.sleep(pollMs);
             }
@@ -592,7 +601,7 @@ public final class HealthBench {
                 for (String fault : o.faults()) {
                     try {
                         faults.add(fault(run, fault, r, sampled));
-                    } catch (IllegalStateException timedOut) {
+                    } catch (TimedOut timedOut) {
                         // One fault that did not settle in its bound (a machine too loaded): reported as such, the rest still run.
                         progress("run %d: %s: %s", r, fault, timedOut.getMessage());
                         faults.add(new FaultRun(fault, r, "?", -1, -1, -1, -1));
@@ -703,7 +712,7 @@ public final class HealthBench {
                 return true;
             });
             progress("flipped back: no node lists a flipped target unhealthy");
-        } catch (IllegalStateException timedOut) {
+        } catch (TimedOut timedOut) {
             progress("flip back: %s; going on", timedOut.getMessage());
         }
     }

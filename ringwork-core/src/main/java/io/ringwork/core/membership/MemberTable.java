@@ -21,6 +21,8 @@ final class MemberTable {
         Member member;
         long stateChangedAtMs;
         Suspicion suspicion;
+        /** The member's own Lifeguard score, as its last ack to this node's probes said (capped). */
+        int reportedHealth;
 
         Entry(Member member, long stateChangedAtMs) {
             this.member = member;

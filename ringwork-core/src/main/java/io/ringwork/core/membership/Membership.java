@@ -516,7 +516,13 @@ public final class Membership {
         // its partitions on a saturated host) missed acks because of itself, and at the plain
         // minimum (800 ms on 3 nodes, where no confirmation can be expected) it declared every
         // other member dead in turn, and the cluster's partitions moved with each verdict.
-        long minMs = scaledMs(config.suspicionTimeoutMinMs(members));
+        // Stretched by the suspect's health too, as its last ack reported it: a member that said it was struggling
+        // (a JVM just started, in long collector pauses, on a saturated host) is more likely slow than dead, and at
+        // 800 ms the members of a 3-node cluster declared a restarted node dead twice in its first 30 s, each
+        // verdict moving its partitions back and forth. A healthy member that dies is declared as fast as before.
+        long minMs = config.lifeguard()
+                ? config.suspicionTimeoutMinMs(members) * (1 + Math.max(awareness.score(), entry.reportedHealth))
+                : config.suspicionTimeoutMinMs(members);
         long maxMs = config.lifeguard() ? config.suspicionMaxTimeoutMult() * minMs : minMs;
         // Too few members to expect k independent confirmations: waiting for them would only delay.
         int expected = config.lifeguard() && members - 2 >= config.suspicionConfirmations()
@@ -599,7 +605,9 @@ public final class Membership {
 
     private void onPing(Address from, Ping ping) {
         // A ping for another id means the sender's view of this address is stale; silence lets it find out.
-        if (ping.targetId().equals(localId)) sendWithPiggyback(from, List.of(new Ack(ping.seq())));
+        if (ping.targetId().equals(localId)) {
+            sendWithPiggyback(from, List.of(new Ack(ping.seq(), config.lifeguard() ? awareness.score() : 0)));
+        }
     }
 
     private void onIndirectPing(Address from, IndirectPing request, long nowMs) {
@@ -621,11 +629,14 @@ public final class Membership {
         if (probe != null && ack.seq() == probe.seq) {
             counters.acksReceived++;
             if (config.lifeguard()) awareness.applyDelta(-1);
+            MemberTable.Entry target = table.get(probe.targetId);
+            // Untrusted input: capped at the highest score a node can have.
+            if (target != null) target.reportedHealth = Math.min(ack.health(), config.awarenessMax() - 1);
             probe = null;
             return;
         }
         Relay relay = relays.remove(ack.seq());
-        if (relay != null) sendWithPiggyback(relay.origin, List.of(new Ack(relay.originSeq)));
+        if (relay != null) sendWithPiggyback(relay.origin, List.of(new Ack(relay.originSeq, ack.health())));
     }
 
     private void onNack(Nack nack) {

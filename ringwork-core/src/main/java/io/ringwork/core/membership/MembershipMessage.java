@@ -17,8 +17,20 @@ public sealed interface MembershipMessage {
     /** Asks the receiver to probe {@code target} for the sender; nack after {@code nackAfterMs} without an ack. */
     record IndirectPing(int seq, String targetId, Address targetAddress, int nackAfterMs) implements MembershipMessage {}
 
-    /** Answer to a Ping, or an IndirectPing's relayed success. */
-    record Ack(int seq) implements MembershipMessage {}
+    /**
+     * Answer to a Ping, or an IndirectPing's relayed success. {@code health} is the answering
+     * member's own Lifeguard score (0 = healthy, relayed unchanged): a member that says it is
+     * struggling is given longer to refute a suspicion ({@link Membership}). Older nodes send none (0).
+     */
+    record Ack(int seq, int health) implements MembershipMessage {
+        public Ack {
+            if (health < 0) throw new IllegalArgumentException("health must be >= 0: " + health);
+        }
+
+        public Ack(int seq) {
+            this(seq, 0);
+        }
+    }
 
     /** Lifeguard: the relay could not reach the target, but the sender can reach the relay. */
     record Nack(int seq) implements MembershipMessage {}

@@ -128,6 +128,43 @@ class ProbeCycleTest {
         assertThat(failed.atMs() - suspected.atMs()).isEqualTo(Suspicion.timeoutMs(0, 3, minMs, 6 * minMs));
     }
 
+    /** How long after four accusations at once the target is declared dead, when its last ack reported {@code health}. */
+    private long suspicionAfterAnAckReporting(int health) {
+        Send ping = nextPing();
+        String target = targetOf(ping);
+        a.receive(target, new Ack(TestNode.first(ping, Ping.class).seq(), health));
+        assertThat(a.membership.stats().localHealth()).isZero();
+        long accusedAtMs = a.nowMs;
+        for (String accuser : List.of("b", "c", "d", "e", "x").stream().filter(m -> !m.equals(target)).toList()) {
+            a.receive(accuser, new Suspect(target, 0, accuser));
+        }
+        return a.runUntilEvent(MemberEvent.Kind.FAILED, target, 120_000).atMs() - accusedAtMs;
+    }
+
+    @Test
+    void aSuspectWhoseLastAckSaidItWasHealthyIsDeclaredAtTheUsualSpeed() {
+        assertThat(suspicionAfterAnAckReporting(0)).isEqualTo(CONFIG.suspicionTimeoutMinMs(5));
+    }
+
+    @Test
+    void aSuspectWhoseLastAckSaidItWasStrugglingGetsLongerToRefute() {
+        // Health 3 on its last ack: (3 + 1) × the minimum, though this node itself is healthy.
+        assertThat(suspicionAfterAnAckReporting(3)).isEqualTo(4 * CONFIG.suspicionTimeoutMinMs(5));
+        // What a member reports is capped at the highest score a node can have.
+        ProbeCycleTest other = new ProbeCycleTest();
+        assertThat(other.suspicionAfterAnAckReporting(1_000_000)).isEqualTo(CONFIG.awarenessMax() * CONFIG.suspicionTimeoutMinMs(5));
+    }
+
+    @Test
+    void aRelayPassesTheTargetsHealthBack() {
+        a.receive("c", new IndirectPing(77, "b", TestNode.address("b"), 0));
+        Send relayed = a.runUntilSent(send -> TestNode.carries(send, Ping.class) && TestNode.first(send, Ping.class).targetId().equals("b"), 1000);
+        a.clear();
+        a.receive("b", new Ack(TestNode.first(relayed, Ping.class).seq(), 2));
+        Send back = a.runUntilSent(send -> TestNode.carries(send, Ack.class), 1000);
+        assertThat(TestNode.first(back, Ack.class)).isEqualTo(new Ack(77, 2));
+    }
+
     @Test
     void independentConfirmationsShortenTheSuspicion() {
         // c starts the suspicion; d, e and x are the k = 3 confirmations that bring it down to min.

@@ -78,7 +78,10 @@ public final class MessageCodec {
                 writeAddress(out, 3, 4, p.targetAddress());
                 out.field(5, p.nackAfterMs());
             }
-            case Ack a -> out.field(1, a.seq() & 0xFFFFFFFFL);
+            case Ack a -> {
+                out.field(1, a.seq() & 0xFFFFFFFFL);
+                if (a.health() > 0) out.field(3, a.health()); // absent means 0, as an older node reads it
+            }
             case Nack n -> out.field(1, n.seq() & 0xFFFFFFFFL);
             case Alive a -> {
                 out.field(1, a.id());
@@ -153,17 +156,19 @@ public final class MessageCodec {
     private static MembershipMessage decodeSeqMessage(int type, WireReader in) {
         Long seq = null;
         String target = null;
+        int health = 0;
         while (in.hasMore()) {
             switch (in.nextField()) {
                 case 1 -> seq = in.valueLong();
                 case 2 -> target = in.valueString();
+                case 3 -> health = in.valueInt();
                 default -> { /* unknown field from a newer version: skip */ }
             }
         }
         int seqInt = (int) (long) require(seq, "seq");
         return switch (type) {
             case PING -> new Ping(seqInt, require(target, "targetId"));
-            case ACK -> new Ack(seqInt);
+            case ACK -> new Ack(seqInt, health);
             default -> new Nack(seqInt);
         };
     }

@@ -36,6 +36,7 @@ class PacketCodecTest {
             new Ping(-5, "b"), // sequence numbers wrap: negative ints must survive
             new IndirectPing(2, "c", new Address("10.1.2.3", 65535), 80),
             new Ack(3),
+            new Ack(4, 3), // the answering member's own health
             new Nack(Integer.MAX_VALUE),
             new Alive("n1", 42, HERE, Member.metadataOf(Map.of("zone", "eu-1", "weight", "2", "ünïcode", "✓"))),
             new Suspect("n2", 7, "n1"),

@@ -188,6 +188,14 @@ public final class PartitionHost {
     private final BitSet sightedLogged = new BitSet();
     private final BitSet epochsExhaustedLogged = new BitSet();
     private MemberView published;
+    /**
+     * Per partition: when this node's plan last named a new owner for it, and when this node last
+     * published itself ready for it (both this host's clock, {@code Long.MIN_VALUE} before the
+     * first). Read by the health checker, whose scheduler notices a plan only once per round: a
+     * new owner works out from these when the old one may have stopped (its takeover window).
+     * Replaced whole when they change (rarely), so another thread reads a consistent array.
+     */
+    private volatile long[] ownerNamedMs, readyPublishedMs;
 
     /**
      * @param expectPeers the node was given members to join: it runs nothing alone for
@@ -208,6 +216,10 @@ public final class PartitionHost {
         this.ports = ports;
         this.events = events;
         this.slots = new Slot[partitions];
+        this.ownerNamedMs = new long[partitions];
+        this.readyPublishedMs = new long[partitions];
+        java.util.Arrays.fill(ownerNamedMs, Long.MIN_VALUE);
+        java.util.Arrays.fill(readyPublishedMs, Long.MIN_VALUE);
         for (int p = 0; p < partitions; p++) {
             slots[p] = new Slot();
             // Each starts from the store's highest term seen: after a restart this node refuses
@@ -499,6 +511,14 @@ public final class PartitionHost {
         members.add(describe(nowMs));
         int live = (int) members.stream().filter(m -> !m.leaving()).count();
         OwnershipPlan current = OwnershipPlan.compute(members, partitions, replicationFactor, Math.max(live, view.clusterSize()));
+        OwnershipPlan previous = plan;
+        long[] named = null;
+        for (int p = 0; p < partitions; p++) {
+            if (previous != null && java.util.Objects.equals(previous.owner(p), current.owner(p))) continue;
+            if (named == null) named = ownerNamedMs.clone();
+            named[p] = nowMs;
+        }
+        if (named != null) ownerNamedMs = named;
         plan = current;
         synchronized (sightings) {
             sightings.compare(current);
@@ -806,6 +826,13 @@ public final class PartitionHost {
     public synchronized void publishIfChanged(long nowMs) {
         MemberView now = describe(nowMs);
         if (now.equals(published)) return;
+        BitSet newlyReady = now.ready();
+        if (published != null) newlyReady.andNot(published.ready());
+        if (!newlyReady.isEmpty()) {
+            long[] ready = readyPublishedMs.clone();
+            for (int p = newlyReady.nextSetBit(0); p >= 0; p = newlyReady.nextSetBit(p + 1)) ready[p] = nowMs;
+            readyPublishedMs = ready;
+        }
         published = now;
         ports.publish(now);
     }
@@ -831,6 +858,20 @@ public final class PartitionHost {
     /** The plan as last computed, or null before the first. */
     public OwnershipPlan plan() {
         return plan;
+    }
+
+    /** When this node's plan last named a new owner for {@code partition} (this host's clock), or {@code Long.MIN_VALUE}. */
+    public long ownerNamedMs(int partition) {
+        return ownerNamedMs[partition];
+    }
+
+    /**
+     * When this node last published itself ready for {@code partition} (holding an in-sync replica,
+     * or running it), or {@code Long.MIN_VALUE}: no other member's plan can have named this node
+     * its owner because of that readiness before then.
+     */
+    public long readyPublishedMs(int partition) {
+        return readyPublishedMs[partition];
     }
 
     /** The term this node leads {@code partition} under (handing off included), or null. */

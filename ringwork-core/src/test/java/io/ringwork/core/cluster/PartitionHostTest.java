@@ -106,6 +106,36 @@ class PartitionHostTest {
     }
 
     /**
+     * The health checker's takeover window reads when the plan named each owner and when this node
+     * said it was ready, not when its own scheduler noticed: both are stamped with the tick's time.
+     */
+    @Test
+    void thePlansOwnerChangesAndThisNodesReadinessAreStampedWithTheirTicksTime() {
+        PartitionHost host = host(false);
+        assertThat(host.ownerNamedMs(0)).isEqualTo(Long.MIN_VALUE);
+        assertThat(host.readyPublishedMs(0)).isEqualTo(Long.MIN_VALUE);
+        host.tick(5);
+        for (int p = 0; p < PARTITIONS; p++) {
+            assertThat(host.ownerNamedMs(p)).isEqualTo(5);
+            assertThat(host.readyPublishedMs(p)).as("it runs it, so it is ready").isEqualTo(5);
+        }
+        host.tick(5 + HostConfig.DEFAULTS.reconcileMs());
+        assertThat(host.ownerNamedMs(0)).as("the same owner: the old stamp").isEqualTo(5);
+        // A member ready for every partition joins: the ring gives it some, each stamped when this node's plan moved it.
+        ports.view = new PartitionHost.View(List.of(new MemberView("n2", 1, all(), all())), 2);
+        long joinedMs = 5 + 3 * HostConfig.DEFAULTS.reconcileMs();
+        host.tick(joinedMs);
+        int moved = 0;
+        for (int p = 0; p < PARTITIONS; p++) {
+            boolean toN2 = "n2".equals(host.plan().owner(p));
+            if (toN2) moved++;
+            assertThat(host.ownerNamedMs(p)).isEqualTo(toN2 ? joinedMs : 5);
+            assertThat(host.readyPublishedMs(p)).as("still ready (it runs it until the handoff)").isEqualTo(5);
+        }
+        assertThat(moved).as("the ring gives the newcomer a partition").isPositive();
+    }
+
+    /**
      * Simulator seed 7: a leaving node took the new owner's gossip (stale: it still showed an
      * older run of the partition, which that member had since dropped) for a handoff and went,
      * with the only copy. It now goes only once a member that runs the partition says, itself, that

@@ -491,6 +491,16 @@ public final class ClusterService implements Replication, ReplicaLink.Sink, Auto
         return host.plan();
     }
 
+    /** When this node's plan last named a new owner for {@code partition} (wall clock), or {@code Long.MIN_VALUE}. */
+    public long ownerNamedMs(int partition) {
+        return host.ownerNamedMs(partition);
+    }
+
+    /** When this node last gossiped itself ready for {@code partition} (wall clock), or {@code Long.MIN_VALUE}. */
+    public long readyPublishedMs(int partition) {
+        return host.readyPublishedMs(partition);
+    }
+
     /** The HTTP address of {@code member} from its metadata, or null. */
     public String httpAddressOf(String member) {
         MembershipService m = membership;

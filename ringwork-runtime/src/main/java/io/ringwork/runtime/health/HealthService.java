@@ -164,7 +164,7 @@ public final class HealthService implements AutoCloseable {
      * member, its state and when this node last saw it alive. Kept by the scheduler thread.
      */
     private final Map<Integer, String> planOwner = new HashMap<>(), planPreviousOwner = new HashMap<>();
-    private final Map<Integer, Long> planOwnerSinceMs = new HashMap<>();
+    private final Map<Integer, Long> planOwnerSinceMs = new HashMap<>(), planPreviousOwnerSinceMs = new HashMap<>();
     private final Map<String, Long> aliveSeenMs = new HashMap<>();
     private final Map<String, MemberState> memberStates = new HashMap<>();
     /** Targets a takeover found unchecked since the previous owner stopped, checked at once; a counter. */
@@ -375,9 +375,16 @@ public final class HealthService implements AutoCloseable {
             String owner = plan.owner(p);
             String was = planOwner.get(p);
             if (owner == null || owner.equals(was)) continue;
-            if (was != null) planPreviousOwner.put(p, was);
+            if (was != null) {
+                planPreviousOwner.put(p, was);
+                Long wasSinceMs = planOwnerSinceMs.get(p);
+                if (wasSinceMs != null) planPreviousOwnerSinceMs.put(p, wasSinceMs);
+            }
             planOwner.put(p, owner);
-            planOwnerSinceMs.put(p, nowMs);
+            // When the plan changed, not when this round saw it: a round that rescanned partitions taken over
+            // can come seconds after the plan, and the old owner paused at the plan.
+            long namedMs = cluster.ownerNamedMs(p);
+            planOwnerSinceMs.put(p, namedMs == Long.MIN_VALUE ? nowMs : Math.min(nowMs, namedMs));
         }
     }
 
@@ -394,8 +401,9 @@ public final class HealthService implements AutoCloseable {
         MembershipService m = membership.get();
         long failureMarginMs = m == null ? 0 : FAILURE_MARGIN_PERIODS * m.config().probeIntervalMs();
         long startedMs = cluster.startedAtMs(p);
-        return TakeoverGap.of(nowMs, planOwnerSinceMs.getOrDefault(p, nowMs), startedMs == Long.MIN_VALUE ? nowMs : startedMs,
-                lastAliveMs, new TakeoverGap.Bounds(failureMarginMs, HANDOFF_MARGIN_MS, HANDOVER_PAUSE_MAX_MS), ledUntilMs.get(p));
+        return TakeoverGap.of(nowMs, planOwnerSinceMs.getOrDefault(p, nowMs), cluster.readyPublishedMs(p), startedMs == Long.MIN_VALUE ? nowMs : startedMs,
+                planPreviousOwnerSinceMs.getOrDefault(p, Long.MIN_VALUE), lastAliveMs,
+                new TakeoverGap.Bounds(failureMarginMs, HANDOFF_MARGIN_MS, HANDOVER_PAUSE_MAX_MS, FRESH_OWNER_MS), ledUntilMs.get(p));
     }
 
     /**
@@ -405,11 +413,18 @@ public final class HealthService implements AutoCloseable {
      */
     static final int FAILURE_MARGIN_PERIODS = 3;
     /**
-     * How much earlier than this node saw it a handoff's old owner may have stopped checking: the
-     * plan changes on each node as gossip arrives, and a scheduling round that rescans a partition
-     * taken over can take a few hundred ms at 100,000 targets before the next round looks at the plan.
+     * How much earlier than this node's plan changed a handoff's old owner may have stopped checking:
+     * the plan changes on each node as gossip arrives. (A joiner's own plan can lag by more; its
+     * published readiness bounds that case, {@link TakeoverGap}.)
      */
     static final long HANDOFF_MARGIN_MS = 250;
+    /**
+     * How long after this node's plan named a partition's owner that owner counts as fresh: one
+     * that fails or hands the partition on within it may not have made the checks its own takeover
+     * found due (on a saturated host a new owner took seconds over its first thousand), so its
+     * successor checks everything due since it could have started ({@link TakeoverGap}).
+     */
+    static final long FRESH_OWNER_MS = 15_000;
 
     /** Whether a scan before the webhook's takeover grace ended left pending transitions unposted that one now would post. */
     private boolean graceEndedSinceScan(int partition, long nowMs) {

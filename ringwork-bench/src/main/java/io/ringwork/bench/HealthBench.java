@@ -152,8 +152,13 @@ public final class HealthBench {
     /** Over the steady windows: checks per target per interval, and targets checked twice within half an interval. */
     public record Steady(int windows, long minPerInterval, long maxPerInterval, long unchecked, long twice, long twiceAcrossNodes) {}
 
+    /**
+     * One fault: {@code longestGap} says where the longest gap lay (its target, its start and end in
+     * ms after the fault, the checkers before and after it); {@code overOneAndHalf} counts the
+     * targets unchecked longer than one and a half intervals.
+     */
     public record FaultRun(String fault, int run, String victim, int victimTargets, long takenOverMs, long longestGapMs,
-                           long twiceAcrossNodes) {}
+                           long twiceAcrossNodes, int overOneAndHalf, String longestGap) {}
 
     /** One post the webhook receiver got. */
     public record Post(String key, String target, String status, long sinceMs) {}
@@ -240,11 +245,11 @@ public final class HealthBench {
             }
             if (!faults.isEmpty()) {
                 System.out.println("| run | fault | victim | its targets | all checked by others after ms | longest unchecked ms (interval "
-                        + o.intervalMs() + ") | checked by two nodes within half an interval |");
-                System.out.println("|---|---|---|---|---|---|---|");
+                        + o.intervalMs() + ") | unchecked longer than 1.5 intervals | checked by two nodes within half an interval | the longest gap |");
+                System.out.println("|---|---|---|---|---|---|---|---|---|");
                 for (FaultRun f : faults) {
-                    System.out.printf("| %d | %s | %s | %d | %d | %d | %d |%n", f.run(), f.fault(), f.victim(), f.victimTargets(), f.takenOverMs(),
-                            f.longestGapMs(), f.twiceAcrossNodes());
+                    System.out.printf("| %d | %s | %s | %d | %d | %d | %d | %d | %s |%n", f.run(), f.fault(), f.victim(), f.victimTargets(), f.takenOverMs(),
+                            f.longestGapMs(), f.overOneAndHalf(), f.twiceAcrossNodes(), f.longestGap());
                 }
                 for (String fault : o.faults()) {
                     List<Long> gaps = faults.stream().filter(f -> f.fault().equals(fault)).map(FaultRun::longestGapMs).toList();
@@ -604,7 +609,7 @@ public final class HealthBench {
                     } catch (TimedOut timedOut) {
                         // One fault that did not settle in its bound (a machine too loaded): reported as such, the rest still run.
                         progress("run %d: %s: %s", r, fault, timedOut.getMessage());
-                        faults.add(new FaultRun(fault, r, "?", -1, -1, -1, -1));
+                        faults.add(new FaultRun(fault, r, "?", -1, -1, -1, -1, -1, ""));
                         if (System.currentTimeMillis() > run.deadlineMs) throw timedOut;
                     }
                 }
@@ -776,15 +781,17 @@ public final class HealthBench {
         }
         Thread.sleep(o.intervalMs() + 1_000); // the next regular checks, so a late one counts in the gaps
         long now = System.currentTimeMillis();
-        long longest;
-        if (gone != null) {
-            longest = 0;
-            for (int n : victimTargets) longest = Math.max(longest, Math.max(run.farm.maxGapMs(n), now - run.farm.lastCheckedAtMs(n)));
-        } else {
-            longest = run.farm.longestGapMs(now);
-        }
+        java.util.BitSet victims = new java.util.BitSet();
+        for (int n : victimTargets) victims.set(n);
+        java.util.function.IntPredicate counted = gone != null ? victims::get : n -> true;
+        HealthFarm.Gap gap = run.farm.longestGap(now, counted);
+        long longest = gap == null ? 0 : gap.gapMs();
+        String where = gap == null ? "" : String.format("t-%d, +%.1f s to +%.1f s, %s", gap.target(), (gap.endMs() - gap.gapMs() - atMs) / 1000.0,
+                (gap.endMs() - atMs) / 1000.0, gap.between());
+        int overOneAndHalf = run.farm.gapsLongerThan(o.intervalMs() * 3 / 2, now, counted);
         long across = run.farm.stats(o.intervalMs() / 2).path("duplicatedAcrossCheckers").asLong();
-        FaultRun result = new FaultRun(fault, r, victimId, gone == null ? o.targets() : victimTargets.size(), takenOverMs, longest, across);
+        FaultRun result = new FaultRun(fault, r, victimId, gone == null ? o.targets() : victimTargets.size(), takenOverMs, longest, across,
+                overOneAndHalf, where);
         progress("run %d: %s", r, result);
         if (fault.equals("kill")) {
             run.restart(gone);

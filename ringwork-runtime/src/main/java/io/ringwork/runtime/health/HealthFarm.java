@@ -36,6 +36,9 @@ public final class HealthFarm implements AutoCloseable {
     /** Per target, the node that sent the last check, and the shortest gap between two checks from different nodes. */
     private final java.util.concurrent.atomic.AtomicReferenceArray<String> lastBy;
     private final AtomicLongArray minCrossGapMs;
+    /** Per target, when its longest gap ended and which checkers it lay between ("n3 -> n7"); written under this farm's monitor. */
+    private final AtomicLongArray maxGapEndMs;
+    private final java.util.concurrent.atomic.AtomicReferenceArray<String> maxGapBetween;
     private final java.util.concurrent.atomic.AtomicIntegerArray unhealthy;
     private final List<ServerSocket> tcp = new ArrayList<>();
     private final List<Thread> acceptors = new ArrayList<>();
@@ -52,6 +55,8 @@ public final class HealthFarm implements AutoCloseable {
         this.maxGapMs = new AtomicLongArray(targets);
         this.lastBy = new java.util.concurrent.atomic.AtomicReferenceArray<>(targets);
         this.minCrossGapMs = new AtomicLongArray(targets);
+        this.maxGapEndMs = new AtomicLongArray(targets);
+        this.maxGapBetween = new java.util.concurrent.atomic.AtomicReferenceArray<>(targets);
         this.unhealthy = new java.util.concurrent.atomic.AtomicIntegerArray(targets);
         this.tcpChecks = new AtomicLongArray(tcpTargets);
         reset();
@@ -116,6 +121,8 @@ public final class HealthFarm implements AutoCloseable {
             maxGapMs.set(n, 0);
             lastBy.set(n, null);
             minCrossGapMs.set(n, Long.MAX_VALUE);
+            maxGapEndMs.set(n, 0);
+            maxGapBetween.set(n, null);
         }
     }
 
@@ -160,6 +167,39 @@ public final class HealthFarm implements AutoCloseable {
         return longest;
     }
 
+    /**
+     * A target's longest time unchecked: from {@code endMs - gapMs} until {@code endMs}, between
+     * the checks of {@code between} ("n3 -> n7"; "n3 -> (none yet)" for a gap still open at the time asked).
+     */
+    public record Gap(int target, long gapMs, long endMs, String between) {}
+
+    /**
+     * The longest gap of the targets {@code which} accepts, up to {@code nowMs} (as
+     * {@link #longestGapMs}), with where it lay; null when none of them was checked.
+     */
+    public Gap longestGap(long nowMs, java.util.function.IntPredicate which) {
+        Gap longest = null;
+        for (int n = 0; n < targets; n++) {
+            long last = lastAtMs.get(n);
+            if (last == 0 || !which.test(n)) continue;
+            Gap gap = nowMs - last > maxGapMs.get(n)
+                    ? new Gap(n, nowMs - last, nowMs, lastBy.get(n) + " -> (none yet)")
+                    : new Gap(n, maxGapMs.get(n), maxGapEndMs.get(n), maxGapBetween.get(n));
+            if (longest == null || gap.gapMs() > longest.gapMs()) longest = gap;
+        }
+        return longest;
+    }
+
+    /** How many of the targets {@code which} accepts went unchecked longer than {@code thresholdMs}, up to {@code nowMs}. */
+    public int gapsLongerThan(long thresholdMs, long nowMs, java.util.function.IntPredicate which) {
+        int count = 0;
+        for (int n = 0; n < targets; n++) {
+            long last = lastAtMs.get(n);
+            if (last != 0 && which.test(n) && Math.max(maxGapMs.get(n), nowMs - last) > thresholdMs) count++;
+        }
+        return count;
+    }
+
     private void target(HttpExchange exchange) throws IOException {
         int n;
         try {
@@ -179,6 +219,10 @@ public final class HealthFarm implements AutoCloseable {
         synchronized (this) { // the time and the checker of the previous check, as one pair
             last = lastAtMs.getAndSet(n, nowMs);
             lastChecker = lastBy.getAndSet(n, checker == null ? "" : checker);
+            if (last != 0 && nowMs - last > maxGapMs.get(n)) {
+                maxGapEndMs.set(n, nowMs);
+                maxGapBetween.set(n, lastChecker + " -> " + (checker == null ? "" : checker));
+            }
         }
         if (last != 0) {
             long gap = nowMs - last;

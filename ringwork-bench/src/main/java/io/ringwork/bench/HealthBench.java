@@ -314,6 +314,10 @@ public final class HealthBench {
             // A wait that ran out (the cluster did not get there in its bound): say which, without a stack trace.
             System.err.println("bench health: " + e.getMessage() + " (the nodes' logs are kept in " + e.dir + ")");
             System.exit(1);
+        } catch (IOException e) {
+            // A node that would not start or answer: its message names the node and its output file.
+            System.err.println("bench health: " + e.getMessage());
+            System.exit(1);
         }
     }
 
@@ -406,7 +410,17 @@ public final class HealthBench {
             args.addAll(List.of("--seeds", seed.bind));
             node.process = NodeProcess.start(node.id, node.dir, List.of(), node.http, node.bind, args);
             started.add(node.process);
-            ready(node);
+            try {
+                ready(node);
+            } catch (IOException e) {
+                if (!String.valueOf(e.getMessage()).contains("Address already in use")) throw e;
+                // The node's first ports were the system's pick, and one went to another socket while it was down (a
+                // series stopped at its seventh run on that): it comes back on fresh ones, which its Alive announces.
+                progress("%s: its old ports were taken while it was down; restarting it on fresh ones", node.id);
+                node.process = NodeProcess.start(node.id, node.dir, List.of(), "127.0.0.1:0", "127.0.0.1:0", args);
+                started.add(node.process);
+                ready(node);
+            }
         }
 
         private void ready(Node node) throws Exception {

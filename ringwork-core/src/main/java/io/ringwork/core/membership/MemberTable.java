@@ -23,6 +23,9 @@ final class MemberTable {
         Suspicion suspicion;
         /** The member's own Lifeguard score, as its last ack to this node's probes said (capped). */
         int reportedHealth;
+        /** Times the member came back alive from this node's suspicion (or verdict) of it, and the last time. */
+        int refutations;
+        long lastRefutedAtMs;
 
         Entry(Member member, long stateChangedAtMs) {
             this.member = member;

@@ -389,6 +389,12 @@ public final class Membership {
         // Only the member itself raises its incarnation, so an equal or lower one is old news.
         if (alive.incarnation() <= entry.member.incarnation()) return false;
         boolean wasActive = entry.isActive();
+        if (entry.member.state() == MemberState.SUSPECT || entry.member.state() == MemberState.DEAD) {
+            // It answered after all: this node suspected a live member (or it restarted). See startSuspicion.
+            if (nowMs - entry.lastRefutedAtMs > refutationMemoryMs()) entry.refutations = 0;
+            entry.refutations++;
+            entry.lastRefutedAtMs = nowMs;
+        }
         entry.suspicion = null;
         failed.remove(alive.id());
         table.set(entry, member, nowMs);
@@ -520,8 +526,13 @@ public final class Membership {
         // (a JVM just started, in long collector pauses, on a saturated host) is more likely slow than dead, and at
         // 800 ms the members of a 3-node cluster declared a restarted node dead twice in its first 30 s, each
         // verdict moving its partitions back and forth. A healthy member that dies is declared as fast as before.
+        // And by how often it came back from this node's suspicions lately: in the same series a joiner whose own
+        // health had recovered between its busy spells was suspected six times in 30 s, refuting each, and the
+        // seventh suspicion ran out at 800 ms. Each return in the last 300 protocol periods adds one.
+        int refuted = nowMs - entry.lastRefutedAtMs > refutationMemoryMs() ? 0 : entry.refutations;
+        int stretch = Math.min(config.awarenessMax() - 1, Math.max(awareness.score(), Math.max(entry.reportedHealth, refuted)));
         long minMs = config.lifeguard()
-                ? config.suspicionTimeoutMinMs(members) * (1 + Math.max(awareness.score(), entry.reportedHealth))
+                ? config.suspicionTimeoutMinMs(members) * (1 + stretch)
                 : config.suspicionTimeoutMinMs(members);
         long maxMs = config.lifeguard() ? config.suspicionMaxTimeoutMult() * minMs : minMs;
         // Too few members to expect k independent confirmations: waiting for them would only delay.
@@ -860,6 +871,11 @@ public final class Membership {
 
     private boolean isActivePeer(MemberTable.Entry entry) {
         return entry.isActive() && !entry.id().equals(localId);
+    }
+
+    /** How long a member's returns from this node's suspicions count toward stretching the next one. */
+    private long refutationMemoryMs() {
+        return 300L * config.probeIntervalMs();
     }
 
     private long scaledMs(long durationMs) {

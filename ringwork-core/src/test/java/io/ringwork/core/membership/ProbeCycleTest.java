@@ -156,6 +156,38 @@ class ProbeCycleTest {
     }
 
     @Test
+    void aMemberThatKeptComingBackFromSuspicionsGetsLongerEachTime() {
+        // b was suspected twice and refuted both (a live member this node kept suspecting): the third suspicion,
+        // confirmed at once, waits (1 + 2) x the minimum.
+        for (int incarnation = 0; incarnation < 2; incarnation++) {
+            a.receive("c", new Suspect("b", incarnation, "c"));
+            a.receive("b", new MembershipMessage.Alive("b", incarnation + 1, TestNode.address("b"), Member.emptyMetadata()));
+            assertThat(a.stateOf("b")).isEqualTo(MemberState.ALIVE);
+        }
+        long accusedAtMs = a.nowMs;
+        for (String accuser : List.of("c", "d", "e", "x")) a.receive(accuser, new Suspect("b", 2, accuser));
+        MemberEvent failed = a.runUntilEvent(MemberEvent.Kind.FAILED, "b", 120_000);
+        assertThat(failed.atMs() - accusedAtMs).isEqualTo(3 * CONFIG.suspicionTimeoutMinMs(5));
+    }
+
+    @Test
+    void returnsFromSuspicionAreForgottenAfterThreeHundredPeriods() {
+        a.receive("c", new Suspect("b", 0, "c"));
+        a.receive("b", new MembershipMessage.Alive("b", 1, TestNode.address("b"), Member.emptyMetadata()));
+        // Every probe answered meanwhile, so this node's own health stays at 0 and only the memory could stretch.
+        long until = a.nowMs + 300L * CONFIG.probeIntervalMs() + 1;
+        while (a.nowMs < until) {
+            a.clear();
+            Ping ping = TestNode.first(nextPing(), Ping.class);
+            a.receive(ping.targetId(), new Ack(ping.seq()));
+        }
+        assertThat(a.membership.stats().localHealth()).isZero();
+        long accusedAtMs = a.nowMs;
+        for (String accuser : List.of("c", "d", "e", "x")) a.receive(accuser, new Suspect("b", 1, accuser));
+        assertThat(a.runUntilEvent(MemberEvent.Kind.FAILED, "b", 120_000).atMs() - accusedAtMs).isEqualTo(CONFIG.suspicionTimeoutMinMs(5));
+    }
+
+    @Test
     void aRelayPassesTheTargetsHealthBack() {
         a.receive("c", new IndirectPing(77, "b", TestNode.address("b"), 0));
         Send relayed = a.runUntilSent(send -> TestNode.carries(send, Ping.class) && TestNode.first(send, Ping.class).targetId().equals("b"), 1000);

@@ -26,7 +26,8 @@ package io.ringwork.core.health;
  * regular ones: a joiner on a cold JVM, deposed by a false suspicion seconds after it started,
  * left targets unchecked for two and three intervals. It cannot have started before this node's
  * plan named it nor before this node released the partition, so the window opens there.
- * The window ends now and never reaches back before this node itself last led the partition. A
+ * The window ends now and never reaches back before this node itself last led the partition,
+ * except to the first check this node then owed (due, never started: its slots were busy). A
  * target the old owner checked within a margin of stopping is checked again: during a takeover a
  * second check is the price of no blind spot.
  */
@@ -47,7 +48,8 @@ public record TakeoverGap(long fromMs, long untilMs) {
      * @param previousNamedMs  when this node's plan named the previous owner, or {@code Long.MIN_VALUE}
      * @param lastAliveMs      when the previous owner was last seen alive, or null when it is alive
      *                         now or not known (a handoff)
-     * @param ledUntilMs       when this node last stopped leading the partition, or null
+     * @param ledUntilMs       when this node last stopped leading the partition (or the first check
+     *                         it then owed, due and never started, if earlier), or null
      */
     public static TakeoverGap of(long nowMs, long planNamedSelfMs, long readyPublishedMs, long startedMs, long previousNamedMs,
                                  Long lastAliveMs, Bounds bounds, Long ledUntilMs) {

@@ -156,7 +156,7 @@ public final class HealthService implements AutoCloseable {
     static final long HANDOVER_PAUSE_MAX_MS = 10_000;
     /** Per led partition, when this node began leading it under its current term. */
     private final Map<Integer, Long> ledSinceMs = new HashMap<>();
-    /** Per partition, when this node last stopped leading it. */
+    /** Per partition, when this node last stopped leading it, or the first check it then owed if earlier. */
     private final Map<Integer, Long> ledUntilMs = new HashMap<>();
     /**
      * What a takeover needs to know of the previous owner ({@link TakeoverGap}): per partition, the
@@ -263,13 +263,23 @@ public final class HealthService implements AutoCloseable {
         }
         // Only when what this node leads changed: walking every target each round cost the scheduler a
         // share of its time at 100,000 targets. What it leaves behind in `due` is skipped there.
+        // Checks that fell due here and never started (every slot busy) are owed by the partition's next owner; when
+        // that is this node again, its takeover window reaches back to the first of them. A node deposed seconds
+        // into a takeover of thousands of targets had started few, and took the partition back at once.
+        Map<Integer, Long> owedSinceMs = new HashMap<>();
         if (!leadEpochs.equals(lastLeadEpochs)) {
+            for (Checked c : checked.values()) {
+                if (Long.valueOf(c.epoch).equals(leadEpochs.get(c.partition))) continue;
+                if (!c.running && c.nextDueMs <= nowMs) owedSinceMs.merge(c.partition, c.nextDueMs, Math::min);
+            }
             checked.values().removeIf(c -> !Long.valueOf(c.epoch).equals(leadEpochs.get(c.partition)));
             lastLeadEpochs = leadEpochs;
         }
         scanned.keySet().removeIf(p -> !leadEpochs.containsKey(p));
         scannedPastGrace.removeIf(p -> !leadEpochs.containsKey(p));
-        for (Integer p : ledSinceMs.keySet()) if (!leadEpochs.containsKey(p)) ledUntilMs.put(p, nowMs);
+        for (Integer p : ledSinceMs.keySet()) {
+            if (!leadEpochs.containsKey(p)) ledUntilMs.put(p, Math.min(nowMs, owedSinceMs.getOrDefault(p, nowMs)));
+        }
         ledSinceMs.keySet().removeIf(p -> !leadEpochs.containsKey(p));
         OwnershipPlan plan = cluster.plan();
         observe(plan, nowMs);
@@ -421,10 +431,11 @@ public final class HealthService implements AutoCloseable {
     /**
      * How long after this node's plan named a partition's owner that owner counts as fresh: one
      * that fails or hands the partition on within it may not have made the checks its own takeover
-     * found due (on a saturated host a new owner took seconds over its first thousand), so its
-     * successor checks everything due since it could have started ({@link TakeoverGap}).
+     * found due (on a saturated host a new owner took seconds over its first thousand, and a joiner
+     * was deposed 19.5 s after the plan named it, 14 s after it started), so its successor checks
+     * everything due since it could have started ({@link TakeoverGap}).
      */
-    static final long FRESH_OWNER_MS = 15_000;
+    static final long FRESH_OWNER_MS = 30_000;
 
     /** Whether a scan before the webhook's takeover grace ended left pending transitions unposted that one now would post. */
     private boolean graceEndedSinceScan(int partition, long nowMs) {

@@ -261,12 +261,12 @@ public final class HealthService implements AutoCloseable {
             Term term = cluster.leading(p);
             if (term != null) leadEpochs.put(p, term.epoch());
         }
-        // Only when what this node leads changed: walking every target each round cost the scheduler a
-        // share of its time at 100,000 targets. What it leaves behind in `due` is skipped there.
         // Checks that fell due here and never started (every slot busy) are owed by the partition's next owner; when
         // that is this node again, its takeover window reaches back to the first of them. A node deposed seconds
         // into a takeover of thousands of targets had started few, and took the partition back at once.
         Map<Integer, Long> owedSinceMs = new HashMap<>();
+        // Only when what this node leads changed: walking every target each round cost the scheduler a
+        // share of its time at 100,000 targets. What it leaves behind in `due` is skipped there.
         if (!leadEpochs.equals(lastLeadEpochs)) {
             for (Checked c : checked.values()) {
                 if (Long.valueOf(c.epoch).equals(leadEpochs.get(c.partition))) continue;

@@ -45,7 +45,8 @@ public record TakeoverGap(long fromMs, long untilMs) {
      * @param readyPublishedMs when this node last gossiped that it was ready for the partition, or
      *                         {@code Long.MIN_VALUE}
      * @param startedMs        when this node started running the partition under its new term
-     * @param previousNamedMs  when this node's plan named the previous owner, or {@code Long.MIN_VALUE}
+     * @param previousNamedMs  when this node's plan moved the partition to the previous owner, or
+     *                         {@code Long.MIN_VALUE} when this node did not see that move ({@link OwnerHistory})
      * @param lastAliveMs      when the previous owner was last seen alive, or null when it is alive
      *                         now or not known (a handoff)
      * @param ledUntilMs       when this node last stopped leading the partition (or the first check

@@ -163,8 +163,7 @@ public final class HealthService implements AutoCloseable {
      * owner this node's plan names, the one it named before, and since when it names this one; per
      * member, its state and when this node last saw it alive. Kept by the scheduler thread.
      */
-    private final Map<Integer, String> planOwner = new HashMap<>(), planPreviousOwner = new HashMap<>();
-    private final Map<Integer, Long> planOwnerSinceMs = new HashMap<>(), planPreviousOwnerSinceMs = new HashMap<>();
+    private final io.ringwork.core.health.OwnerHistory owners = new io.ringwork.core.health.OwnerHistory();
     private final Map<String, Long> aliveSeenMs = new HashMap<>();
     private final Map<String, MemberState> memberStates = new HashMap<>();
     /** Targets a takeover found unchecked since the previous owner stopped, checked at once; a counter. */
@@ -383,18 +382,10 @@ public final class HealthService implements AutoCloseable {
         if (plan == null) return;
         for (int p = 0; p < plan.partitionCount(); p++) {
             String owner = plan.owner(p);
-            String was = planOwner.get(p);
-            if (owner == null || owner.equals(was)) continue;
-            if (was != null) {
-                planPreviousOwner.put(p, was);
-                Long wasSinceMs = planOwnerSinceMs.get(p);
-                if (wasSinceMs != null) planPreviousOwnerSinceMs.put(p, wasSinceMs);
-            }
-            planOwner.put(p, owner);
             // When the plan changed, not when this round saw it: a round that rescanned partitions taken over
             // can come seconds after the plan, and the old owner paused at the plan.
-            long namedMs = cluster.ownerNamedMs(p);
-            planOwnerSinceMs.put(p, namedMs == Long.MIN_VALUE ? nowMs : Math.min(nowMs, namedMs));
+            long hostNamedMs = cluster.ownerNamedMs(p);
+            owners.observe(p, owner, hostNamedMs == Long.MIN_VALUE ? nowMs : Math.min(nowMs, hostNamedMs));
         }
     }
 
@@ -404,15 +395,15 @@ public final class HealthService implements AutoCloseable {
      * its plan does not name it.
      */
     private TakeoverGap takeoverGap(int p, long nowMs) {
-        if (ledSinceMs.containsKey(p) || !self.equals(planOwner.get(p))) return TakeoverGap.NONE;
-        String previous = planPreviousOwner.get(p);
+        if (ledSinceMs.containsKey(p) || !self.equals(owners.owner(p))) return TakeoverGap.NONE;
+        String previous = owners.previousOwner(p);
         Long lastAliveMs = previous == null || previous.equals(self) || memberStates.get(previous) == MemberState.ALIVE
                 ? null : aliveSeenMs.get(previous);
         MembershipService m = membership.get();
         long failureMarginMs = m == null ? 0 : FAILURE_MARGIN_PERIODS * m.config().probeIntervalMs();
         long startedMs = cluster.startedAtMs(p);
-        return TakeoverGap.of(nowMs, planOwnerSinceMs.getOrDefault(p, nowMs), cluster.readyPublishedMs(p), startedMs == Long.MIN_VALUE ? nowMs : startedMs,
-                planPreviousOwnerSinceMs.getOrDefault(p, Long.MIN_VALUE), lastAliveMs,
+        return TakeoverGap.of(nowMs, owners.ownerNamedMs(p, nowMs), cluster.readyPublishedMs(p), startedMs == Long.MIN_VALUE ? nowMs : startedMs,
+                owners.previousOwnerMovedMs(p), lastAliveMs,
                 new TakeoverGap.Bounds(failureMarginMs, HANDOFF_MARGIN_MS, HANDOVER_PAUSE_MAX_MS, FRESH_OWNER_MS), ledUntilMs.get(p));
     }
 
@@ -556,7 +547,7 @@ public final class HealthService implements AutoCloseable {
         if (gap != TakeoverGap.NONE) {
             checksCaughtUp.add(caughtUp);
             LOG.info("took over the health checks of partition {} (previous owner {}): {} of {} targets missed a check "
-                    + "in the {} ms before the takeover, checked now", partition, planPreviousOwner.get(partition), caughtUp,
+                    + "in the {} ms before the takeover, checked now", partition, owners.previousOwner(partition), caughtUp,
                     found.size(), gap.untilMs() - gap.fromMs());
         }
         removeGone(partition, epoch, found.keySet(), nowMs);

@@ -42,7 +42,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *       the last node learned it (each node's {@code learnedAtMs} of that transition), p50 and p99; and
  *       the time from the flip until every node lists it; then they are flipped back;</li>
  *   <li><b>faults</b> ({@code --faults kill,leave,join --runs R}): per fault, the longest time any
- *       target of the victim (for a join: any target) went unchecked, measured at the farm, and the
+ *       target of the victim (for a join: any target) went unchecked, measured at the farm, where
+ *       that gap lay (target, start and end after the fault, the checkers on either side), how many
+ *       of those targets went unchecked longer than 1.5 intervals, and the
  *       targets checked by two nodes within half an interval around it. A killed node is restarted
  *       afterwards; before a kill or leave a missing node is replaced by a fresh one, so the cluster
  *       stays at N or N-1 nodes;</li>

@@ -36,7 +36,7 @@ public final class HealthFarm implements AutoCloseable {
     /** Per target, the node that sent the last check, and the shortest gap between two checks from different nodes. */
     private final java.util.concurrent.atomic.AtomicReferenceArray<String> lastBy;
     private final AtomicLongArray minCrossGapMs;
-    /** Per target, when its longest gap ended and which checkers it lay between ("n3 -> n7"); written under this farm's monitor. */
+    /** Per target, when its longest gap ended and which checkers it lay between ("n3 -> n7"); written with maxGapMs under this farm's monitor. */
     private final AtomicLongArray maxGapEndMs;
     private final java.util.concurrent.atomic.AtomicReferenceArray<String> maxGapBetween;
     private final java.util.concurrent.atomic.AtomicIntegerArray unhealthy;
@@ -159,12 +159,14 @@ public final class HealthFarm implements AutoCloseable {
      * target that stopped being checked counts until now), over targets checked at least once.
      */
     public long longestGapMs(long nowMs) {
-        long longest = 0;
-        for (int n = 0; n < targets; n++) {
-            if (lastAtMs.get(n) == 0) continue;
-            longest = Math.max(longest, Math.max(maxGapMs.get(n), nowMs - lastAtMs.get(n)));
-        }
-        return longest;
+        Gap longest = longestGap(nowMs, n -> true);
+        return longest == null ? 0 : longest.gapMs();
+    }
+
+    /** Target n's longest time unchecked up to {@code nowMs} (its last check counts until then); 0 before its first. */
+    private long gapUntilMs(int n, long nowMs) {
+        long last = lastAtMs.get(n);
+        return last == 0 ? 0 : Math.max(maxGapMs.get(n), nowMs - last);
     }
 
     /**
@@ -178,24 +180,28 @@ public final class HealthFarm implements AutoCloseable {
      * {@link #longestGapMs}), with where it lay; null when none of them was checked.
      */
     public Gap longestGap(long nowMs, java.util.function.IntPredicate which) {
-        Gap longest = null;
+        int worst = -1;
+        long worstMs = -1;
         for (int n = 0; n < targets; n++) {
-            long last = lastAtMs.get(n);
-            if (last == 0 || !which.test(n)) continue;
-            Gap gap = nowMs - last > maxGapMs.get(n)
-                    ? new Gap(n, nowMs - last, nowMs, lastBy.get(n) + " -> (none yet)")
-                    : new Gap(n, maxGapMs.get(n), maxGapEndMs.get(n), maxGapBetween.get(n));
-            if (longest == null || gap.gapMs() > longest.gapMs()) longest = gap;
+            if (lastAtMs.get(n) == 0 || !which.test(n)) continue;
+            long gapMs = gapUntilMs(n, nowMs);
+            if (gapMs > worstMs) {
+                worst = n;
+                worstMs = gapMs;
+            }
         }
-        return longest;
+        if (worst < 0) return null;
+        long last = lastAtMs.get(worst);
+        return nowMs - last > maxGapMs.get(worst)
+                ? new Gap(worst, nowMs - last, nowMs, lastBy.get(worst) + " -> (none yet)")
+                : new Gap(worst, maxGapMs.get(worst), maxGapEndMs.get(worst), maxGapBetween.get(worst));
     }
 
     /** How many of the targets {@code which} accepts went unchecked longer than {@code thresholdMs}, up to {@code nowMs}. */
     public int gapsLongerThan(long thresholdMs, long nowMs, java.util.function.IntPredicate which) {
         int count = 0;
         for (int n = 0; n < targets; n++) {
-            long last = lastAtMs.get(n);
-            if (last != 0 && which.test(n) && Math.max(maxGapMs.get(n), nowMs - last) > thresholdMs) count++;
+            if (lastAtMs.get(n) != 0 && which.test(n) && gapUntilMs(n, nowMs) > thresholdMs) count++;
         }
         return count;
     }
@@ -219,7 +225,8 @@ public final class HealthFarm implements AutoCloseable {
         synchronized (this) { // the time and the checker of the previous check, as one pair
             last = lastAtMs.getAndSet(n, nowMs);
             lastChecker = lastBy.getAndSet(n, checker == null ? "" : checker);
-            if (last != 0 && nowMs - last > maxGapMs.get(n)) {
+            if (last != 0 && nowMs - last > maxGapMs.get(n)) { // the longest gap, its end and its checkers, as one
+                maxGapMs.set(n, nowMs - last);
                 maxGapEndMs.set(n, nowMs);
                 maxGapBetween.set(n, lastChecker + " -> " + (checker == null ? "" : checker));
             }
@@ -227,7 +234,6 @@ public final class HealthFarm implements AutoCloseable {
         if (last != 0) {
             long gap = nowMs - last;
             minGapMs.accumulateAndGet(n, gap, Math::min);
-            maxGapMs.accumulateAndGet(n, gap, Math::max);
             if (!java.util.Objects.equals(lastChecker, checker == null ? "" : checker)) minCrossGapMs.accumulateAndGet(n, gap, Math::min);
         }
         if (unhealthy.get(n) == 1) answer(exchange, 503, "down " + n);

@@ -57,6 +57,13 @@ public final class Membership {
     /** The least time between two {@link #broadcastNow} rounds: a burst of news costs one packet per peer per this. */
     public static final long BROADCAST_NOW_MIN_MS = 10;
 
+    /**
+     * The most a suspect's own reported health and its recent returns add to a suspicion's timeout:
+     * at most (1 + this)x the minimum, 3.2 s on LAN with 3 nodes. This node's own health may still
+     * stretch it to awarenessMax x.
+     */
+    public static final int SUSPECT_STRETCH_MAX = 3;
+
     private final MembershipConfig config;
     private final String localId;
     private final Address localAddress;
@@ -529,8 +536,11 @@ public final class Membership {
         // And by how often it came back from this node's suspicions lately: in the same series a joiner whose own
         // health had recovered between its busy spells was suspected six times in 30 s, refuting each, and the
         // seventh suspicion ran out at 800 ms. Each return in the last 300 protocol periods adds one.
+        // What the suspect's report and returns give is capped at SUSPECT_STRETCH_MAX: at the full 8x a joiner
+        // that came back often and then really died was declared after 6.4 s, and its partitions waited for it.
         int refuted = nowMs - entry.lastRefutedAtMs > refutationMemoryMs() ? 0 : entry.refutations;
-        int stretch = Math.min(config.awarenessMax() - 1, Math.max(awareness.score(), Math.max(entry.reportedHealth, refuted)));
+        int fromSuspect = Math.min(SUSPECT_STRETCH_MAX, Math.max(entry.reportedHealth, refuted));
+        int stretch = Math.min(config.awarenessMax() - 1, Math.max(awareness.score(), fromSuspect));
         long minMs = config.lifeguard()
                 ? config.suspicionTimeoutMinMs(members) * (1 + stretch)
                 : config.suspicionTimeoutMinMs(members);

@@ -157,10 +157,13 @@ public final class HealthBench {
     /**
      * One fault: {@code longestGap} says where the longest gap lay (its target, its start and end in
      * ms after the fault, the checkers before and after it); {@code overOneAndHalf} counts the
-     * targets unchecked longer than one and a half intervals.
+     * targets unchecked longer than one and a half intervals; {@code listenOverflows} counts the
+     * connections this host's listening sockets dropped meanwhile (the kernel's TcpExt
+     * ListenOverflows, -1 where unreadable): a check whose connection the farm dropped reaches it
+     * late or not at all, which the farm cannot tell from a check never sent.
      */
     public record FaultRun(String fault, int run, String victim, int victimTargets, long takenOverMs, long longestGapMs,
-                           long twiceAcrossNodes, int overOneAndHalf, String longestGap) {}
+                           long twiceAcrossNodes, int overOneAndHalf, String longestGap, long listenOverflows) {}
 
     /** One post the webhook receiver got. */
     public record Post(String key, String target, String status, long sinceMs) {}
@@ -247,11 +250,12 @@ public final class HealthBench {
             }
             if (!faults.isEmpty()) {
                 System.out.println("| run | fault | victim | its targets | all checked by others after ms | longest unchecked ms (interval "
-                        + o.intervalMs() + ") | unchecked longer than 1.5 intervals | checked by two nodes within half an interval | the longest gap |");
-                System.out.println("|---|---|---|---|---|---|---|---|---|");
+                        + o.intervalMs() + ") | unchecked longer than 1.5 intervals | checked by two nodes within half an interval | the longest gap "
+                        + "| connections dropped by full listen queues |");
+                System.out.println("|---|---|---|---|---|---|---|---|---|---|");
                 for (FaultRun f : faults) {
-                    System.out.printf("| %d | %s | %s | %d | %d | %d | %d | %d | %s |%n", f.run(), f.fault(), f.victim(), f.victimTargets(), f.takenOverMs(),
-                            f.longestGapMs(), f.overOneAndHalf(), f.twiceAcrossNodes(), f.longestGap());
+                    System.out.printf("| %d | %s | %s | %d | %d | %d | %d | %d | %s | %d |%n", f.run(), f.fault(), f.victim(), f.victimTargets(), f.takenOverMs(),
+                            f.longestGapMs(), f.overOneAndHalf(), f.twiceAcrossNodes(), f.longestGap(), f.listenOverflows());
                 }
                 for (String fault : o.faults()) {
                     List<Long> gaps = faults.stream().filter(f -> f.fault().equals(fault)).map(FaultRun::longestGapMs).toList();
@@ -625,7 +629,7 @@ public final class HealthBench {
                     } catch (TimedOut timedOut) {
                         // One fault that did not settle in its bound (a machine too loaded): reported as such, the rest still run.
                         progress("run %d: %s: %s", r, fault, timedOut.getMessage());
-                        faults.add(new FaultRun(fault, r, "?", -1, -1, -1, -1, -1, ""));
+                        faults.add(new FaultRun(fault, r, "?", -1, -1, -1, -1, -1, "", -1));
                         if (System.currentTimeMillis() > run.deadlineMs) throw timedOut;
                     }
                 }
@@ -738,6 +742,28 @@ public final class HealthBench {
         }
     }
 
+    /**
+     * Connections dropped so far because a listening socket's accept queue was full, on this host's
+     * network namespace (TcpExt ListenOverflows in /proc/net/netstat); -1 where that is unreadable.
+     */
+    static long listenOverflows() {
+        try {
+            return listenOverflows(java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/net/netstat")));
+        } catch (java.io.IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** The ListenOverflows counter of /proc/net/netstat's lines (a header line and a value line per group), or -1. */
+    static long listenOverflows(List<String> netstat) {
+        for (int i = 0; i + 1 < netstat.size(); i++) {
+            String[] names = netstat.get(i).trim().split("\\s+"), values = netstat.get(i + 1).trim().split("\\s+");
+            if (!names[0].equals("TcpExt:") || !values[0].equals("TcpExt:") || names.length != values.length) continue;
+            for (int k = 1; k < names.length; k++) if (names[k].equals("ListenOverflows")) return Long.parseLong(values[k]);
+        }
+        return -1;
+    }
+
     /** One fault and what it cost; afterwards the cluster is back to settled. */
     private static FaultRun fault(Run run, String fault, int r, Set<String> sampled) throws Exception {
         Options o = run.o;
@@ -761,6 +787,7 @@ public final class HealthBench {
             for (int n = 0; n < o.targets(); n++) if (victim.id.equals(run.farm.lastChecker(n))) victimTargets.add(n);
             for (int i = 0; i < Math.min(SAMPLE, victimTargets.size()); i++) sampled.add("t-" + victimTargets.get(i * victimTargets.size() / Math.min(SAMPLE, victimTargets.size())));
         }
+        long overflowsAtStart = listenOverflows();
         long atMs = System.currentTimeMillis();
         String victimId;
         switch (fault) {
@@ -807,7 +834,7 @@ public final class HealthBench {
         int overOneAndHalf = run.farm.gapsLongerThan(o.intervalMs() * 3 / 2, now, counted);
         long across = run.farm.stats(o.intervalMs() / 2).path("duplicatedAcrossCheckers").asLong();
         FaultRun result = new FaultRun(fault, r, victimId, gone == null ? o.targets() : victimTargets.size(), takenOverMs, longest, across,
-                overOneAndHalf, where);
+                overOneAndHalf, where, overflowsAtStart < 0 ? -1 : listenOverflows() - overflowsAtStart);
         progress("run %d: %s", r, result);
         if (fault.equals("kill")) {
             run.restart(gone);

@@ -31,6 +31,18 @@ class HealthBenchPartsTest {
     }
 
     @Test
+    void listenOverflowsAreReadFromTheKernelsTcpExtCounters() {
+        List<String> netstat = List.of(
+                "TcpExt: SyncookiesSent ListenOverflows ListenDrops",
+                "TcpExt: 3 744918 744920",
+                "IpExt: InNoRoutes ListenOverflows",
+                "IpExt: 0 7");
+        assertThat(HealthBench.listenOverflows(netstat)).isEqualTo(744_918);
+        assertThat(HealthBench.listenOverflows(List.of("IpExt: ListenOverflows", "IpExt: 7"))).isEqualTo(-1);
+        assertThat(HealthBench.listenOverflows(List.of())).isEqualTo(-1);
+    }
+
+    @Test
     void badOptionsNameTheOption() {
         assertThatThrownBy(() -> Options.parse(new String[] {"--interval", "500ms"})).hasMessageContaining("--interval");
         assertThatThrownBy(() -> Options.parse(new String[] {"--interval", "fast"})).hasMessageContaining("--interval").hasMessageContaining("duration");

@@ -60,7 +60,9 @@ public final class HealthFarm implements AutoCloseable {
         this.unhealthy = new java.util.concurrent.atomic.AtomicIntegerArray(targets);
         this.tcpChecks = new AtomicLongArray(tcpTargets);
         reset();
-        http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), httpPort), 1_024);
+        // A takeover's burst of checks from three nodes' 512 slots each overflowed an accept queue of 1,024 (the kernel
+        // then drops the connection, and the check arrives a second later or not at all). The kernel caps it at somaxconn.
+        http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), httpPort), 8_192);
         http.setExecutor(Executors.newVirtualThreadPerTaskExecutor());
         http.createContext("/t/", this::target);
         http.createContext("/farm/", this::control);

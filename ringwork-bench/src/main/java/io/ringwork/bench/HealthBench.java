@@ -160,10 +160,12 @@ public final class HealthBench {
      * targets unchecked longer than one and a half intervals; {@code listenOverflows} counts the
      * connections this host's listening sockets dropped meanwhile (the kernel's TcpExt
      * ListenOverflows, -1 where unreadable): a check whose connection the farm dropped reaches it
-     * late or not at all, which the farm cannot tell from a check never sent.
+     * late or not at all, which the farm cannot tell from a check never sent; {@code unanswered}
+     * counts the checks the nodes that stayed up ran and got no answer to (refused, reset, timed out:
+     * no target was flipped meanwhile, so each is a check the farm never counted).
      */
     public record FaultRun(String fault, int run, String victim, int victimTargets, long takenOverMs, long longestGapMs,
-                           long twiceAcrossNodes, int overOneAndHalf, String longestGap, long listenOverflows) {}
+                           long twiceAcrossNodes, int overOneAndHalf, String longestGap, long listenOverflows, long unanswered) {}
 
     /** One post the webhook receiver got. */
     public record Post(String key, String target, String status, long sinceMs) {}
@@ -251,11 +253,11 @@ public final class HealthBench {
             if (!faults.isEmpty()) {
                 System.out.println("| run | fault | victim | its targets | all checked by others after ms | longest unchecked ms (interval "
                         + o.intervalMs() + ") | unchecked longer than 1.5 intervals | checked by two nodes within half an interval | the longest gap "
-                        + "| connections dropped by full listen queues |");
-                System.out.println("|---|---|---|---|---|---|---|---|---|---|");
+                        + "| connections dropped by full listen queues | checks without an answer |");
+                System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
                 for (FaultRun f : faults) {
-                    System.out.printf("| %d | %s | %s | %d | %d | %d | %d | %d | %s | %d |%n", f.run(), f.fault(), f.victim(), f.victimTargets(), f.takenOverMs(),
-                            f.longestGapMs(), f.overOneAndHalf(), f.twiceAcrossNodes(), f.longestGap(), f.listenOverflows());
+                    System.out.printf("| %d | %s | %s | %d | %d | %d | %d | %d | %s | %d | %d |%n", f.run(), f.fault(), f.victim(), f.victimTargets(),
+                            f.takenOverMs(), f.longestGapMs(), f.overOneAndHalf(), f.twiceAcrossNodes(), f.longestGap(), f.listenOverflows(), f.unanswered());
                 }
                 for (String fault : o.faults()) {
                     List<Long> gaps = faults.stream().filter(f -> f.fault().equals(fault)).map(FaultRun::longestGapMs).toList();
@@ -629,7 +631,7 @@ public final class HealthBench {
                     } catch (TimedOut timedOut) {
                         // One fault that did not settle in its bound (a machine too loaded): reported as such, the rest still run.
                         progress("run %d: %s: %s", r, fault, timedOut.getMessage());
-                        faults.add(new FaultRun(fault, r, "?", -1, -1, -1, -1, -1, "", -1));
+                        faults.add(new FaultRun(fault, r, "?", -1, -1, -1, -1, -1, "", -1, -1));
                         if (System.currentTimeMillis() > run.deadlineMs) throw timedOut;
                     }
                 }
@@ -764,6 +766,30 @@ public final class HealthBench {
         return -1;
     }
 
+    private static final String UNANSWERED = "ringwork_health_checks_unanswered_total";
+
+    /** Checks without an answer since {@code atStart}, summed over the nodes up then and now; -1 if a node did not say. */
+    private static long unanswered(Run run, Map<String, Long> atStart) {
+        long sum = 0;
+        for (Node n : run.up()) {
+            Long before = atStart.get(n.id);
+            if (before == null) continue;
+            long now = metricOf(n, UNANSWERED);
+            if (before < 0 || now < 0) return -1;
+            sum += now - before;
+        }
+        return sum;
+    }
+
+    /** A metric of a node's {@code /metrics}, or -1 when it has none or did not answer (a figure, not worth failing the run). */
+    private static long metricOf(Node n, String name) {
+        try {
+            return metric(n.client.get("/metrics").asText(), name);
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
     /** One fault and what it cost; afterwards the cluster is back to settled. */
     private static FaultRun fault(Run run, String fault, int r, Set<String> sampled) throws Exception {
         Options o = run.o;
@@ -788,6 +814,8 @@ public final class HealthBench {
             for (int i = 0; i < Math.min(SAMPLE, victimTargets.size()); i++) sampled.add("t-" + victimTargets.get(i * victimTargets.size() / Math.min(SAMPLE, victimTargets.size())));
         }
         long overflowsAtStart = listenOverflows();
+        Map<String, Long> unansweredAtStart = new HashMap<>();
+        for (Node n : run.up()) unansweredAtStart.put(n.id, metricOf(n, UNANSWERED));
         long atMs = System.currentTimeMillis();
         String victimId;
         switch (fault) {
@@ -834,7 +862,7 @@ public final class HealthBench {
         int overOneAndHalf = run.farm.gapsLongerThan(o.intervalMs() * 3 / 2, now, counted);
         long across = run.farm.stats(o.intervalMs() / 2).path("duplicatedAcrossCheckers").asLong();
         FaultRun result = new FaultRun(fault, r, victimId, gone == null ? o.targets() : victimTargets.size(), takenOverMs, longest, across,
-                overOneAndHalf, where, overflowsAtStart < 0 ? -1 : listenOverflows() - overflowsAtStart);
+                overOneAndHalf, where, overflowsAtStart < 0 ? -1 : listenOverflows() - overflowsAtStart, unanswered(run, unansweredAtStart));
         progress("run %d: %s", r, result);
         if (fault.equals("kill")) {
             run.restart(gone);

@@ -173,6 +173,8 @@ public final class HealthService implements AutoCloseable {
     /** Transitions per target as this node learned them, newest last; guarded by {@link #gossip}. */
     private final Map<String, ArrayDeque<Transition>> history = new HashMap<>();
     private final LongAdder checksRun = new LongAdder(), checksLate = new LongAdder(), checksDropped = new LongAdder();
+    /** Checks that got no answer (refused, reset, unreachable, timed out): a target's failure, or a lost check. */
+    private final LongAdder checksUnanswered = new LongAdder();
     private final LongAdder transitionsMade = new LongAdder();
     private final Thread scheduler;
     private final io.ringwork.core.log.RecordLog log;
@@ -634,6 +636,7 @@ public final class HealthService implements AutoCloseable {
     private void finish(Checked c, HealthTarget target, HealthProbe.Outcome outcome) {
         long nowMs = System.currentTimeMillis();
         checksRun.increment();
+        if (outcome.latencyMs() < 0) checksUnanswered.increment();
         Term term = cluster.leading(c.partition);
         if (term == null || term.epoch() != c.epoch) {
             checksDropped.increment();
@@ -826,6 +829,11 @@ public final class HealthService implements AutoCloseable {
 
     public long checksLate() {
         return checksLate.sum();
+    }
+
+    /** Checks that got no answer at all: a connection refused, reset or unreachable, or the target's timeout. */
+    public long checksUnanswered() {
+        return checksUnanswered.sum();
     }
 
     /** Targets a takeover checked at once because the previous owner missed their last grid point. */

@@ -596,6 +596,8 @@ public final class RingworkNode implements AutoCloseable {
         MessagingWiring.metrics(metrics, messaging, loadGate);
         metrics.functionCounter("ringwork.health.checks", "health checks this node ran", health::checksRun);
         metrics.functionCounter("ringwork.health.checks.late", "rounds in which a due health check waited for a free slot", health::checksLate);
+        metrics.functionCounter("ringwork.health.checks.unanswered",
+                "health checks that got no answer: a connection refused, reset or unreachable, or the target's timeout", health::checksUnanswered);
         metrics.functionCounter("ringwork.health.checks.caught.up",
                 "targets a takeover checked at once because the previous owner missed their last check time", health::checksCaughtUp);
         metrics.functionCounter("ringwork.health.transitions", "status changes of targets this node checks", health::transitions);

@@ -161,7 +161,7 @@ public final class HealthBench {
      * connections this host's listening sockets dropped meanwhile (the kernel's TcpExt
      * ListenOverflows, -1 where unreadable): a check whose connection the farm dropped reaches it
      * late or not at all, which the farm cannot tell from a check never sent; {@code unanswered}
-     * counts the checks the nodes that stayed up ran and got no answer to (refused, reset, timed out:
+     * counts the checks the nodes up at the end ran and got no answer to (refused, reset, timed out:
      * no target was flipped meanwhile, so each is a check the farm never counted).
      */
     public record FaultRun(String fault, int run, String victim, int victimTargets, long takenOverMs, long longestGapMs,
@@ -768,12 +768,14 @@ public final class HealthBench {
 
     private static final String UNANSWERED = "ringwork_health_checks_unanswered_total";
 
-    /** Checks without an answer since {@code atStart}, summed over the nodes up then and now; -1 if a node did not say. */
+    /**
+     * Checks without an answer since {@code atStart}, summed over the nodes up now (a joiner's
+     * from its start: its counter began at 0); -1 if a node did not say.
+     */
     private static long unanswered(Run run, Map<String, Long> atStart) {
         long sum = 0;
         for (Node n : run.up()) {
-            Long before = atStart.get(n.id);
-            if (before == null) continue;
+            long before = atStart.getOrDefault(n.id, 0L);
             long now = metricOf(n, UNANSWERED);
             if (before < 0 || now < 0) return -1;
             sum += now - before;

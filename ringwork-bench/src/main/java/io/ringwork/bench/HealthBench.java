@@ -750,8 +750,8 @@ public final class HealthBench {
      */
     static long listenOverflows() {
         try {
-            return listenOverflows(java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/net/netstat")));
-        } catch (java.io.IOException | RuntimeException e) {
+            return listenOverflows(Files.readAllLines(Path.of("/proc/net/netstat")));
+        } catch (IOException | RuntimeException e) {
             return -1;
         }
     }

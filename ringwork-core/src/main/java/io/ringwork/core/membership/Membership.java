@@ -398,8 +398,7 @@ public final class Membership {
         boolean wasActive = entry.isActive();
         if (entry.member.state() == MemberState.SUSPECT || entry.member.state() == MemberState.DEAD) {
             // It answered after all: this node suspected a live member (or it restarted). See startSuspicion.
-            if (nowMs - entry.lastRefutedAtMs > refutationMemoryMs()) entry.refutations = 0;
-            entry.refutations++;
+            entry.refutations = recentRefutations(entry, nowMs) + 1;
             entry.lastRefutedAtMs = nowMs;
         }
         entry.suspicion = null;
@@ -538,8 +537,7 @@ public final class Membership {
         // seventh suspicion ran out at 800 ms. Each return in the last 300 protocol periods adds one.
         // What the suspect's report and returns give is capped at SUSPECT_STRETCH_MAX: at the full 8x a joiner
         // that came back often and then really died was declared after 6.4 s, and its partitions waited for it.
-        int refuted = nowMs - entry.lastRefutedAtMs > refutationMemoryMs() ? 0 : entry.refutations;
-        int fromSuspect = Math.min(SUSPECT_STRETCH_MAX, Math.max(entry.reportedHealth, refuted));
+        int fromSuspect = Math.min(SUSPECT_STRETCH_MAX, Math.max(entry.reportedHealth, recentRefutations(entry, nowMs)));
         int stretch = Math.min(config.awarenessMax() - 1, Math.max(awareness.score(), fromSuspect));
         long minMs = config.lifeguard()
                 ? config.suspicionTimeoutMinMs(members) * (1 + stretch)
@@ -883,9 +881,9 @@ public final class Membership {
         return entry.isActive() && !entry.id().equals(localId);
     }
 
-    /** How long a member's returns from this node's suspicions count toward stretching the next one. */
-    private long refutationMemoryMs() {
-        return 300L * config.probeIntervalMs();
+    /** The member's returns from this node's suspicions in the last 300 protocol periods (older ones are forgotten). */
+    private int recentRefutations(MemberTable.Entry entry, long nowMs) {
+        return nowMs - entry.lastRefutedAtMs > 300L * config.probeIntervalMs() ? 0 : entry.refutations;
     }
 
     private long scaledMs(long durationMs) {

@@ -23,6 +23,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -271,11 +272,12 @@ public final class HealthService implements AutoCloseable {
         // Only when what this node leads changed: walking every target each round cost the scheduler a
         // share of its time at 100,000 targets. What it leaves behind in `due` is skipped there.
         if (!leadEpochs.equals(lastLeadEpochs)) {
-            for (Checked c : checked.values()) {
+            for (Iterator<Checked> it = checked.values().iterator(); it.hasNext(); ) {
+                Checked c = it.next();
                 if (Long.valueOf(c.epoch).equals(leadEpochs.get(c.partition))) continue;
                 if (!c.running && c.nextDueMs <= nowMs) owedSinceMs.merge(c.partition, c.nextDueMs, Math::min);
+                it.remove();
             }
-            checked.values().removeIf(c -> !Long.valueOf(c.epoch).equals(leadEpochs.get(c.partition)));
             lastLeadEpochs = leadEpochs;
         }
         scanned.keySet().removeIf(p -> !leadEpochs.containsKey(p));

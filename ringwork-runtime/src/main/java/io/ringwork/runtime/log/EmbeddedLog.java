@@ -19,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,9 +45,15 @@ public final class EmbeddedLog implements RecordLog {
     private final ScheduledExecutorService retentionRunner;
     private final Set<EmbeddedPartitionReader> readers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final Thread bellWatcher;
+    private final long rescanIntervalMs;
 
-    private EmbeddedLog(LogConfig config, Clock clock, Partition[] partitions, CheckpointStore checkpoints) {
+    /** How often the bell watcher reads every partition's files, rung or not (see {@link AppendBell}). */
+    static final long RESCAN_INTERVAL_MS = 1_000;
+
+    private EmbeddedLog(LogConfig config, Clock clock, Partition[] partitions, CheckpointStore checkpoints, long rescanIntervalMs) {
         this.config = config;
+        this.rescanIntervalMs = rescanIntervalMs;
         this.partitioner = new Partitioner(config.partitionCount());
         this.partitions = partitions;
         this.checkpoints = checkpoints;
@@ -56,6 +63,7 @@ public final class EmbeddedLog implements RecordLog {
         if (flusher != null) {
             flusher.scheduleWithFixedDelay(this::flushAll, config.fsyncIntervalMs(), config.fsyncIntervalMs(), TimeUnit.MILLISECONDS);
         }
+        this.bellWatcher = Thread.ofPlatform().name("ringwork-log-bell").daemon().start(this::watchBell);
         this.retentionRunner = config.retentionEnabled() ? daemon("ringwork-log-retention") : null;
         if (retentionRunner != null) {
             retentionRunner.scheduleWithFixedDelay(this::retainQuietly, config.retentionCheckIntervalMs(),
@@ -82,6 +90,11 @@ public final class EmbeddedLog implements RecordLog {
      * @throws LogException             on I/O failure or corruption that is not a torn tail
      */
     public static EmbeddedLog open(LogConfig config, Clock clock) {
+        return open(config, clock, RESCAN_INTERVAL_MS);
+    }
+
+    /** As {@link #open(LogConfig, Clock)}, with the bell watcher's rescan every {@code rescanIntervalMs} (tests). */
+    static EmbeddedLog open(LogConfig config, Clock clock, long rescanIntervalMs) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(clock, "clock");
         try {
@@ -90,11 +103,12 @@ public final class EmbeddedLog implements RecordLog {
             throw new LogException("cannot create log directory " + config.directory() + ": " + e.getMessage(), e);
         }
         LogMeta.createOrCheck(config.directory(), config.partitionCount());
+        AppendBell bell = AppendBell.open(config.directory(), config.partitionCount());
         CheckpointStore checkpoints = new CheckpointStore(config.directory(), config.partitionCount());
         Partition[] partitions = new Partition[config.partitionCount()];
         try {
             for (int p = 0; p < partitions.length; p++) {
-                partitions[p] = Partition.open(new PartitionFiles(config.directory(), p), config, clock);
+                partitions[p] = Partition.open(new PartitionFiles(config.directory(), p), config, clock, bell);
             }
         } catch (RuntimeException e) {
             for (Partition opened : partitions) {
@@ -102,7 +116,7 @@ public final class EmbeddedLog implements RecordLog {
             }
             throw e;
         }
-        return new EmbeddedLog(config, clock, partitions, checkpoints);
+        return new EmbeddedLog(config, clock, partitions, checkpoints, rescanIntervalMs);
     }
 
     public LogConfig config() {
@@ -149,6 +163,11 @@ public final class EmbeddedLog implements RecordLog {
         return reader;
     }
 
+    /** The tail of {@code partition} (tests). */
+    PartitionTail tail(int partition) {
+        return partitions[partition].tail();
+    }
+
     /** The next offset of {@code partition}, including appends by other processes. */
     @Override
     public long endOffset(int partition) {
@@ -167,7 +186,8 @@ public final class EmbeddedLog implements RecordLog {
     /**
      * Waits until {@code partition}'s end offset is above {@code offset}, i.e. until the record
      * at {@code offset} exists. Appends of this process wake it at once; appends of other
-     * processes are noticed within {@code tailPollIntervalMs}.
+     * processes within {@code tailPollIntervalMs} (they ring the log's bell), or within
+     * {@link #RESCAN_INTERVAL_MS} for a process that does not ring.
      *
      * @return true when the end passed {@code offset}, false when {@code timeoutMs} ran out (or the thread was interrupted)
      */
@@ -199,6 +219,12 @@ public final class EmbeddedLog implements RecordLog {
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) return;
+        bellWatcher.interrupt();
+        try {
+            bellWatcher.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         shutdown(flusher);
         shutdown(retentionRunner);
         for (EmbeddedPartitionReader r : List.copyOf(readers)) r.close();
@@ -214,6 +240,35 @@ public final class EmbeddedLog implements RecordLog {
             LogException e = new LogException("closing the log in " + config.directory() + " failed", failures.get(0));
             failures.stream().skip(1).forEach(e::addSuppressed);
             throw e;
+        }
+    }
+
+    /**
+     * Every {@code tailPollIntervalMs}: reads the files of the partitions other processes rang
+     * since the last look (their waiters wake), and every {@link #RESCAN_INTERVAL_MS} those of all
+     * partitions. The first look reads them all.
+     */
+    private void watchBell() {
+        long pollNs = TimeUnit.MILLISECONDS.toNanos(config.tailPollIntervalMs());
+        long rescanNs = TimeUnit.MILLISECONDS.toNanos(rescanIntervalMs);
+        long nextRescan = System.nanoTime();
+        long nextWarning = System.nanoTime();
+        while (!closed.get()) {
+            boolean rescan = System.nanoTime() - nextRescan >= 0;
+            if (rescan) nextRescan = System.nanoTime() + rescanNs;
+            for (Partition p : partitions) {
+                try {
+                    p.tail().refreshIfRung(rescan);
+                } catch (RuntimeException e) {
+                    if (closed.get()) return;
+                    if (System.nanoTime() - nextWarning >= 0) { // at most one a rescan interval, not one every few ms
+                        nextWarning = System.nanoTime() + rescanNs;
+                        LOG.warn("reading the end of {} failed; trying again", p.files().dir(), e);
+                    }
+                }
+            }
+            LockSupport.parkNanos(pollNs);
+            if (Thread.interrupted()) return;
         }
     }
 

@@ -26,8 +26,8 @@ import java.util.Objects;
  * @param maxRecordBytes           largest key + type + id + data of one record, in bytes (default 1 MiB,
  *                                 at most 16 MiB)
  * @param appendQueueCapacity      pending append calls per partition; further callers block (default 1024)
- * @param tailPollIntervalMs       how often {@link EmbeddedLog#awaitAppend} re-reads the files for
- *                                 appends by other processes (default 3 ms)
+ * @param tailPollIntervalMs       how often the log looks at its bell for appends by other
+ *                                 processes, which wake {@link EmbeddedLog#awaitAppend} (default 3 ms)
  */
 public record LogConfig(
         Path directory,

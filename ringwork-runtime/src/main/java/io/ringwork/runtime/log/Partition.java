@@ -30,22 +30,22 @@ final class Partition implements AutoCloseable {
     private final ReentrantLock leader = new ReentrantLock();
     private final List<PendingAppend> drained = new ArrayList<>();
 
-    private Partition(PartitionFiles files, LogConfig config, Clock clock) {
+    private Partition(PartitionFiles files, LogConfig config, Clock clock, AppendBell bell) {
         this.files = files;
         this.processLock = ProcessLock.open(files.lockPath());
-        this.tail = new PartitionTail(files, config.tailPollIntervalMs());
+        this.tail = new PartitionTail(files, bell);
         this.writer = new PartitionWriter(files, config, clock, processLock, tail);
         this.queue = new ArrayBlockingQueue<>(config.appendQueueCapacity());
     }
 
     /** Opens partition {@code files}: creates its directory if needed and recovers its tail. */
-    static Partition open(PartitionFiles files, LogConfig config, Clock clock) {
+    static Partition open(PartitionFiles files, LogConfig config, Clock clock, AppendBell bell) {
         try {
             Files.createDirectories(files.dir());
         } catch (IOException e) {
             throw new LogException("cannot create " + files.dir() + ": " + e.getMessage(), e);
         }
-        Partition p = new Partition(files, config, clock);
+        Partition p = new Partition(files, config, clock, bell);
         try {
             p.writer.open();
         } catch (RuntimeException e) {

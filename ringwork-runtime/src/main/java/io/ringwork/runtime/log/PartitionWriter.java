@@ -54,7 +54,7 @@ final class PartitionWriter implements AutoCloseable {
         lock.lock();
         try {
             activate();
-            publishEnd();
+            publishEnd(false);
         } catch (RuntimeException e) {
             deactivate();
             throw e;
@@ -74,6 +74,7 @@ final class PartitionWriter implements AutoCloseable {
         }
         LogException failure = null;
         boolean locked = false;
+        long appendedFrom = Long.MAX_VALUE;
         try {
             lock.lock();
             locked = true;
@@ -82,6 +83,7 @@ final class PartitionWriter implements AutoCloseable {
             } else {
                 catchUp();
             }
+            appendedFrom = nextOffset;
             appendAll(batches);
         } catch (RuntimeException e) {
             deactivate();
@@ -93,7 +95,7 @@ final class PartitionWriter implements AutoCloseable {
             failAll(batches, failure);
             return;
         }
-        publishEnd();
+        publishEnd(nextOffset > appendedFrom); // a batch of duplicates only rings no one
         for (PendingAppend p : batches) p.succeed();
     }
 
@@ -335,8 +337,8 @@ final class PartitionWriter implements AutoCloseable {
         }
     }
 
-    private void publishEnd() {
-        tail.onLocalAppend(active.base(), active.endPosition(), nextOffset);
+    private void publishEnd(boolean appended) {
+        tail.onLocalAppend(active.base(), active.endPosition(), nextOffset, appended);
     }
 
     /** Releases the process lock; a failure to do so fails the batch (indefinitely: it was written). */

@@ -6,6 +6,7 @@
  * <pre>
  *   log.meta                 format and partition count, fixed at creation
  *   log.lock                 serialises creating log.meta
+ *   append.bell              one counter per partition, rung after each append (memory-mapped)
  *   checkpoints/&lt;group&gt;.ckpt consumer groups' checkpoints (atomic replace)
  *   p-000/partition.lock     the partition's process lock
  *   p-000/00000000000000000000.log    frames of offsets 0…, named by base offset
@@ -37,7 +38,11 @@
  * <h2>Reading</h2>
  * Readers read the files directly, so they see every process's appends; at the end of a segment
  * they follow the segment named by the next offset once it exists. A frame that is still being
- * written is simply not returned yet.
+ * written is simply not returned yet. A reader at the end waits in {@code awaitAppend}: this
+ * process's appends wake it directly; another process's append rings the partition's counter
+ * in {@code append.bell}, and one watcher thread per open log, looking at the counters every
+ * {@code tailPollIntervalMs}, reads the rung partitions' new frames and wakes their waiters. The
+ * watcher also reads every partition once a second, for appends that never rang.
  *
  * <h2>Retention</h2>
  * Whole sealed segments, oldest first, by size and age, never past the lowest checkpoint of any

@@ -209,12 +209,19 @@ final class RingworkSystem implements Peer {
                 if (!killed) throw new IllegalStateException("node " + node.nodeId() + " of " + name + " exited; see " + node.output());
                 continue;
             }
-            String metrics = clients.get(i).get("/metrics").asText();
+            String metrics = clients.get(i).get(DONE_METRICS).asText();
             if (metric(metrics, "ringwork_partitions_lag") != 0) return false;
             sum += metric(metrics, "ringwork_records_applied_total") + metric(metrics, "ringwork_records_rejected_total");
         }
         return killed || sum >= total;
     }
+
+    /**
+     * Only the three series {@link #done} reads: it asks every 50 ms, and the whole scrape (about
+     * 33 KB of text, every histogram bucket) took a few ms of the measured node's CPU each time.
+     */
+    private static final String DONE_METRICS = "/metrics?name%5B%5D=ringwork_partitions_lag"
+            + "&name%5B%5D=ringwork_records_applied_total&name%5B%5D=ringwork_records_rejected_total";
 
     static long metric(String metrics, String name) {
         return metrics.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))

@@ -12,7 +12,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 
 /** Helpers for reading requests and writing JSON answers on the JDK HTTP server. */
 final class Exchanges {
@@ -85,6 +87,19 @@ final class Exchanges {
             params.putIfAbsent(name, value);
         }
         return params;
+    }
+
+    /** Every value of the repeated query parameter {@code name} (as {@code name[]=a&name[]=b}), form-decoded. */
+    static Set<String> queryValues(HttpExchange exchange, String name) {
+        Set<String> values = new LinkedHashSet<>();
+        String raw = exchange.getRequestURI().getRawQuery();
+        if (raw == null || raw.isEmpty()) return values;
+        for (String pair : raw.split("&")) {
+            int eq = pair.indexOf('=');
+            if (!PercentDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), true, "query parameter name").equals(name)) continue;
+            values.add(eq < 0 ? "" : PercentDecoder.decode(pair.substring(eq + 1), true, "query parameter '" + name + "'"));
+        }
+        return values;
     }
 
     /**

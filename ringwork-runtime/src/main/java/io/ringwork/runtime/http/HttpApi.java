@@ -110,7 +110,7 @@ public final class HttpApi implements AutoCloseable {
         route("/v1/cluster", List.of("GET"), Access.READ_ALL, reads::cluster);
         route("/v1/changes", List.of("GET"), Access.SCOPED, changes::handle);
         route("/metrics", List.of("GET"), Access.READ_ALL, exchange -> Exchanges.send(exchange, 200,
-                "text/plain; version=0.0.4; charset=utf-8", node.metrics().scrape().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                io.ringwork.runtime.metrics.NodeMetrics.CONTENT_TYPE, node.metrics().scrape(Exchanges.queryValues(exchange, "name[]")).getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         route("/healthz", List.of("GET"), Access.OPEN, exchange -> Exchanges.json(exchange, 200,
                 Exchanges.JSON.createObjectNode().put("status", "ok").put("node", node.config().nodeId())));
         // The console's page and files carry no data (the script fetches it with the operator's token).

@@ -17,6 +17,7 @@ import io.ringwork.core.record.FeedEntry;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -252,7 +253,24 @@ public final class NodeMetrics {
         return endToEnd;
     }
 
+    /** The scrape's format: Prometheus text 0.0.4. */
+    public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
     public String scrape() {
         return registry.scrape();
+    }
+
+    /**
+     * Only the series of the metric families named in {@code names} (Prometheus names, such as
+     * {@code ringwork_records_applied_total}; a histogram's {@code _bucket}, {@code _count} and
+     * {@code _sum} come with its name); everything when {@code names} is empty. A poller that
+     * watches a few series need not pay for rendering them all.
+     */
+    public String scrape(Set<String> names) {
+        if (names.isEmpty()) return registry.scrape();
+        // The registry knows a counter by its name without "_total", which the scrape shows.
+        Set<String> families = new java.util.HashSet<>(names);
+        for (String name : names) if (name.endsWith("_total")) families.add(name.substring(0, name.length() - "_total".length()));
+        return registry.scrape(CONTENT_TYPE, families);
     }
 }

@@ -124,6 +124,24 @@ class MetricsExpositionTest {
     }
 
     @Test
+    void nameParametersNarrowTheScrapeToThoseFamilies() throws Exception {
+        String base = "http://127.0.0.1:" + node.http().address().getPort();
+        String narrow = HTTP.send(HttpRequest.newBuilder(URI.create(base
+                        + "/metrics?name%5B%5D=ringwork_records_applied_total&name%5B%5D=ringwork_end_to_end_latency_seconds")).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        Set<String> families = new TreeSet<>();
+        for (String line : narrow.lines().toList()) {
+            if (line.isEmpty() || line.startsWith("#")) continue;
+            families.add(line.replaceAll("[{ ].*", "").replaceAll("_(bucket|count|sum|max)$", ""));
+        }
+        assertThat(families).as("the narrow scrape:\n%s", narrow).containsExactlyInAnyOrder("ringwork_records_applied_total", "ringwork_end_to_end_latency_seconds");
+        assertThat(narrow).contains("ringwork_end_to_end_latency_seconds_bucket{").contains("# TYPE ringwork_records_applied_total counter");
+        assertThat(narrow.length()).isLessThan(scrape.length() / 4);
+        // Without the parameter, everything (the other tests read that scrape).
+        assertThat(scrape).contains("ringwork_jvm_gc_collections_total");
+    }
+
+    @Test
     void theGrafanaDashboardQueriesOnlyMetricsTheNodeServes() throws Exception {
         Path file = Path.of("..", "docs", "grafana-dashboard.json");
         JsonNode dashboard = new ObjectMapper().readTree(file.toFile());

@@ -31,4 +31,13 @@ public record ApplyOutcome(Kind kind, VersionedState state, Change change, DeadL
          */
         DUPLICATE
     }
+
+    /**
+     * The same outcome with its state's decoded value dropped ({@link VersionedState#compact}):
+     * what waits for the commit needs the encoded bytes only, and a decoded tree per record in
+     * flight is most of what a young collection copies while a backlog is applied.
+     */
+    public ApplyOutcome compact() {
+        return state.value() == null ? this : new ApplyOutcome(kind, state.compact(), change, deadLetter);
+    }
 }

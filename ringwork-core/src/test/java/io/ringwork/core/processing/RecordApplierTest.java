@@ -34,6 +34,24 @@ class RecordApplierTest {
     }
 
     @Test
+    void aCompactedOutcomeKeepsEverythingButTheDecodedValueAndDecodesToTheSameState() {
+        VersionedState before = applier.apply(VersionedState.ABSENT, record(1, "acme/c1", "gluer.merge", "{\"a\":1}")).state();
+        ApplyOutcome outcome = applier.apply(before, record(2, "acme/c1", "gluer.merge", "{\"b\":[1,2]}"));
+        ApplyOutcome compact = outcome.compact();
+        assertThat(compact.state().value()).isNull();
+        assertThat(compact.kind()).isEqualTo(outcome.kind());
+        assertThat(compact.change()).isSameAs(outcome.change());
+        assertThat(compact.state().version()).isEqualTo(2);
+        assertThat(compact.state().encoded()).isSameAs(outcome.state().encoded());
+        assertThat(compact.state().ids()).isEqualTo(outcome.state().ids());
+        assertThat(compact.compact()).isSameAs(compact);
+        // Applying the next record to the compacted state gives what the decoded one gives.
+        Record next = record(3, "acme/c1", "gluer.merge", "{\"a\":null}");
+        assertThat(json(applier.apply(compact.state(), next).state())).isEqualTo(json(applier.apply(outcome.state(), next).state()))
+                .isEqualTo("{\"b\":[1,2]}");
+    }
+
+    @Test
     void aRecordAtOrBelowTheVersionIsSkipped() {
         VersionedState state = applier.apply(VersionedState.ABSENT, record(5, "acme/c1", "gluer.merge", "{\"a\":1}")).state();
         ApplyOutcome again = applier.apply(state, record(5, "acme/c1", "gluer.merge", "{\"a\":2}"));

@@ -300,7 +300,8 @@ public final class ProcessingEngine implements AutoCloseable {
                 }
                 ApplyOutcome outcome = applier.apply(queue.state, record);
                 queue.state = outcome.state();
-                runner.applied.add(new PartitionRunner.Applied(queue, record.offset(), outcome));
+                // The key keeps its decoded state for its next record; the commit needs only bytes.
+                runner.applied.add(new PartitionRunner.Applied(queue, record.offset(), outcome.compact()));
                 if (committerIdle) {
                     committerIdle = false;
                     LockSupport.unpark(committer);

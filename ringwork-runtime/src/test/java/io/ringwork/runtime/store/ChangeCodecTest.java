@@ -53,4 +53,31 @@ class ChangeCodecTest {
         assertThat(wideBytes[0]).isEqualTo((byte) 2);
         assertThat(ChangeCodec.decodeChange(wideBytes)).isEqualTo(wide);
     }
+
+    @Test
+    void theArrayFormWritesAndReadsExactlyWhatTheStreamFormDoes() {
+        java.util.Random random = new java.util.Random(20261207);
+        String[] alphabets = {"abcXYZ/-_.0189", "a\0b", "aé€", "a\uD83D\uDE00b", "\u007f\u0001 ~"};
+        for (int i = 0; i < 5_000; i++) {
+            String key = text(random, alphabets[random.nextInt(alphabets.length)], 1 + random.nextInt(40));
+            String type = random.nextInt(10) == 0 ? text(random, alphabets[random.nextInt(alphabets.length)], 1 + random.nextInt(12))
+                    : "gluer.merge";
+            String id = random.nextBoolean() ? null : text(random, alphabets[random.nextInt(alphabets.length)], random.nextInt(20));
+            boolean tombstone = random.nextInt(5) == 0;
+            byte[] value = tombstone ? null : new byte[random.nextInt(300)];
+            if (value != null) random.nextBytes(value);
+            Change change = new Change(random.nextInt(1000), key, random.nextLong(), type, id, random.nextLong(), tombstone, value);
+            byte[] stream = ChangeCodec.encodeStream(change);
+            assertThat(ChangeCodec.encode(change)).as("change %d: %s", i, change).isEqualTo(stream);
+            assertThat(ChangeCodec.decodeChange(stream)).usingRecursiveComparison().as("change %d", i).isEqualTo(change);
+            assertThat(ChangeCodec.decodeChange(stream)).usingRecursiveComparison().isEqualTo(ChangeCodec.decodeStream(stream));
+        }
+    }
+
+    private static String text(java.util.Random random, String alphabet, int length) {
+        StringBuilder text = new StringBuilder();
+        int[] points = alphabet.codePoints().toArray();
+        for (int i = 0; i < length; i++) text.appendCodePoint(points[random.nextInt(points.length)]);
+        return text.toString();
+    }
 }

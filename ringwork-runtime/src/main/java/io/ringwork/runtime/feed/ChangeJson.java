@@ -2,8 +2,6 @@ package io.ringwork.runtime.feed;
 
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import io.ringwork.core.record.Change;
-import java.io.ByteArrayOutputStream;
-import java.nio.charset.StandardCharsets;
 
 /**
  * A change's JSON fields as the change feed shows them, written by hand so that the state's JSON
@@ -18,37 +16,28 @@ public final class ChangeJson {
      * "tombstone":…[,"fedAtMs":…][,"value":…]}, without braces; {@code fedAtMs} below 0 leaves
      * that field out.
      */
-    public static void writeFields(ByteArrayOutputStream out, Change change, long fedAtMs) {
-        ascii(out, "\"key\":");
+    public static void writeFields(JsonBytes out, Change change, long fedAtMs) {
+        out.ascii("\"key\":");
         string(out, change.key());
-        ascii(out, ",\"version\":" + change.version() + ",\"partition\":" + change.partition() + ",\"type\":");
+        out.ascii(",\"version\":").number(change.version()).ascii(",\"partition\":").number(change.partition()).ascii(",\"type\":");
         string(out, change.type());
         if (change.recordId() != null) {
-            ascii(out, ",\"id\":");
+            out.ascii(",\"id\":");
             string(out, change.recordId());
         }
-        ascii(out, ",\"timestampMs\":" + change.timestampMs() + ",\"tombstone\":" + change.tombstone());
-        if (fedAtMs >= 0) ascii(out, ",\"fedAtMs\":" + fedAtMs);
+        out.ascii(",\"timestampMs\":").number(change.timestampMs()).ascii(change.tombstone() ? ",\"tombstone\":true" : ",\"tombstone\":false");
+        if (fedAtMs >= 0) out.ascii(",\"fedAtMs\":").number(fedAtMs);
         byte[] value = change.valueJson();
-        if (value != null) {
-            ascii(out, ",\"value\":");
-            out.write(value, 0, value.length);
-        }
+        if (value != null) out.ascii(",\"value\":").write(value);
     }
 
     /** A buffer sized for {@code change} and {@code extra} bytes around its fields. */
-    public static ByteArrayOutputStream buffer(Change change, int extra) {
+    public static JsonBytes buffer(Change change, int extra) {
         byte[] value = change.valueJson();
-        return new ByteArrayOutputStream(160 + extra + (value == null ? 0 : value.length));
+        return new JsonBytes(160 + extra + change.key().length() + (value == null ? 0 : value.length));
     }
 
-    public static void ascii(ByteArrayOutputStream out, String text) {
-        out.writeBytes(text.getBytes(StandardCharsets.US_ASCII));
-    }
-
-    private static void string(ByteArrayOutputStream out, String text) {
-        out.write('"');
-        out.writeBytes(JsonStringEncoder.getInstance().quoteAsUTF8(text));
-        out.write('"');
+    private static void string(JsonBytes out, String text) {
+        out.write('"').write(JsonStringEncoder.getInstance().quoteAsUTF8(text)).write('"');
     }
 }

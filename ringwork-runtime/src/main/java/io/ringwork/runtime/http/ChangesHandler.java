@@ -4,9 +4,9 @@ import com.sun.net.httpserver.HttpExchange;
 import io.ringwork.core.record.FeedEntry;
 import io.ringwork.runtime.feed.ChangeFeed;
 import io.ringwork.runtime.feed.ChangeJson;
+import io.ringwork.runtime.feed.JsonBytes;
 import io.ringwork.runtime.node.RingworkNode;
 import io.ringwork.runtime.util.SlotsPerSource;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -178,10 +178,10 @@ final class ChangesHandler {
      * node put a live change on its feed; a replayed one ({@code -1}) has no such field.
      */
     static byte[] event(FeedEntry entry, long fedAtMs) throws IOException {
-        ByteArrayOutputStream out = ChangeJson.buffer(entry.change(), 64);
-        ChangeJson.ascii(out, "id: " + entry.position() + "\nevent: change\ndata: {\"position\":" + entry.position() + ",");
+        JsonBytes out = ChangeJson.buffer(entry.change(), 64);
+        out.ascii("id: ").number(entry.position()).ascii("\nevent: change\ndata: {\"position\":").number(entry.position()).write(',');
         ChangeJson.writeFields(out, entry.change(), fedAtMs);
-        ChangeJson.ascii(out, "}\n\n");
+        out.ascii("}\n\n");
         return out.toByteArray();
     }
 }

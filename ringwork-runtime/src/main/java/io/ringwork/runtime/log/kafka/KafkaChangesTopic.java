@@ -3,7 +3,7 @@ package io.ringwork.runtime.log.kafka;
 import io.ringwork.core.record.Change;
 import io.ringwork.runtime.feed.ChangeJson;
 import io.ringwork.runtime.feed.ChangesPublisher;
-import java.io.ByteArrayOutputStream;
+import io.ringwork.runtime.feed.JsonBytes;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Properties;
@@ -91,16 +91,45 @@ public final class KafkaChangesTopic implements ChangesPublisher.Sink {
     @Override
     public void send(Change change, Consumer<Exception> done) {
         RecordHeaders headers = new RecordHeaders();
-        headers.add(VERSION_HEADER, Long.toString(change.version()).getBytes(StandardCharsets.US_ASCII));
-        headers.add(TYPE_HEADER, change.type().getBytes(StandardCharsets.UTF_8));
+        headers.add(VERSION_HEADER, decimal(change.version()));
+        headers.add(TYPE_HEADER, typeBytes(change.type()));
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, null,
                 change.key().getBytes(StandardCharsets.UTF_8), change.tombstone() ? null : json(change), headers);
         producer.send(record, (metadata, failure) -> done.accept(failure));
     }
 
+    /** {@code value} in decimal ASCII, as {@code Long.toString} spells it. */
+    static byte[] decimal(long value) {
+        if (value < 0) return Long.toString(value).getBytes(StandardCharsets.US_ASCII);
+        int digits = 1;
+        for (long rest = value / 10; rest != 0; rest /= 10) digits++;
+        byte[] bytes = new byte[digits];
+        for (int i = digits - 1; i >= 0; i--) {
+            bytes[i] = (byte) ('0' + value % 10);
+            value /= 10;
+        }
+        return bytes;
+    }
+
+    /**
+     * A type's UTF-8 bytes, kept for the few types a node sees (the producer copies a header's
+     * value and never changes it). Bounded: past {@value #TYPES_KEPT} types, new ones are encoded
+     * each time.
+     */
+    private byte[] typeBytes(String type) {
+        byte[] bytes = types.get(type);
+        if (bytes != null) return bytes;
+        bytes = type.getBytes(StandardCharsets.UTF_8);
+        if (types.size() < TYPES_KEPT) types.putIfAbsent(type, bytes);
+        return bytes;
+    }
+
+    private static final int TYPES_KEPT = 64;
+    private final java.util.concurrent.ConcurrentHashMap<String, byte[]> types = new java.util.concurrent.ConcurrentHashMap<>();
+
     /** The change as the feed's JSON, without the node-local position; the state's bytes go out as stored. */
     public static byte[] json(Change change) {
-        ByteArrayOutputStream out = ChangeJson.buffer(change, 0);
+        JsonBytes out = ChangeJson.buffer(change, 0);
         out.write('{');
         ChangeJson.writeFields(out, change, -1);
         out.write('}');

@@ -93,7 +93,8 @@ final class KafkaStreamsSystem implements Peer {
     public void start(Outputs outputs) throws Exception {
         reader = Thread.ofPlatform().name("ks-output-reader").daemon().start(() -> read(outputs));
         for (int i = 1; i <= instances; i++) {
-            PeerProcess process = PeerProcess.start("ks" + i, dir.resolve("ks" + i), List.of("-Xms512m", "-Xmx512m"),
+            // The same fixed heap as a ringwork node (NodeProcess), so neither side wins on memory.
+            PeerProcess process = PeerProcess.start("ks" + i, dir.resolve("ks" + i), List.of("-Xms768m", "-Xmx768m"),
                     KafkaStreamsPeer.class.getName(), List.of(broker.bootstrap(), input, output, "app-" + dir.getFileName(), guarantee,
                             dir.resolve("ks" + i).resolve("state").toString(), Integer.toString(standbys)),
                     PeerProcess.kafkaStreamsClassPath());

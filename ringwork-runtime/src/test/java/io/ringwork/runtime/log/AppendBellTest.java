@@ -45,10 +45,7 @@ class AppendBellTest {
     void anIdleWaiterDoesNotReadTheFiles() throws Exception {
         try (EmbeddedLog log = EmbeddedLog.open(config(dir, 4), System::currentTimeMillis, NO_RESCAN_MS)) {
             PartitionTail tail = log.tail(0);
-            // The watcher's first look reads every partition once.
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (tail.refreshes() == 0 && System.nanoTime() < deadline) Thread.sleep(5);
-            long before = tail.refreshes();
+            long before = afterTheFirstLook(tail);
             assertThat(log.awaitAppend(0, 0, 300)).isFalse();
             Thread.sleep(100);
             // Before the bell, the waiter re-read the files every 3 ms: about a hundred times here.
@@ -61,9 +58,7 @@ class AppendBellTest {
     void thisInstancesOwnAppendsDoNotMakeTheWatcherReadTheFiles() throws Exception {
         try (EmbeddedLog log = EmbeddedLog.open(config(dir, 1), System::currentTimeMillis, NO_RESCAN_MS)) {
             PartitionTail tail = log.tail(0);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (tail.refreshes() == 0 && System.nanoTime() < deadline) Thread.sleep(5);
-            long before = tail.refreshes();
+            long before = afterTheFirstLook(tail);
             for (int i = 0; i < 40; i++) {
                 log.append(List.of(rec("k", "v" + i)));
                 Thread.sleep(5); // several looks of the watcher between appends
@@ -72,5 +67,12 @@ class AppendBellTest {
             // A look that lands between an append's ring and its bookkeeping reads once more; rare.
             assertThat(tail.refreshes() - before).isLessThanOrEqualTo(4);
         }
+    }
+
+    /** The tail's reads once the watcher's first look (which reads every partition once) is done. */
+    private static long afterTheFirstLook(PartitionTail tail) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (tail.refreshes() == 0 && System.nanoTime() < deadline) Thread.sleep(5);
+        return tail.refreshes();
     }
 }

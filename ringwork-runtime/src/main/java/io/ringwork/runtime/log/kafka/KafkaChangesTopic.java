@@ -91,24 +91,11 @@ public final class KafkaChangesTopic implements ChangesPublisher.Sink {
     @Override
     public void send(Change change, Consumer<Exception> done) {
         RecordHeaders headers = new RecordHeaders();
-        headers.add(VERSION_HEADER, decimal(change.version()));
+        headers.add(VERSION_HEADER, new JsonBytes(20).number(change.version()).toByteArray());
         headers.add(TYPE_HEADER, typeBytes(change.type()));
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, null, null,
                 change.key().getBytes(StandardCharsets.UTF_8), change.tombstone() ? null : json(change), headers);
         producer.send(record, (metadata, failure) -> done.accept(failure));
-    }
-
-    /** {@code value} in decimal ASCII, as {@code Long.toString} spells it. */
-    static byte[] decimal(long value) {
-        if (value < 0) return Long.toString(value).getBytes(StandardCharsets.US_ASCII);
-        int digits = 1;
-        for (long rest = value / 10; rest != 0; rest /= 10) digits++;
-        byte[] bytes = new byte[digits];
-        for (int i = digits - 1; i >= 0; i--) {
-            bytes[i] = (byte) ('0' + value % 10);
-            value /= 10;
-        }
-        return bytes;
     }
 
     /**

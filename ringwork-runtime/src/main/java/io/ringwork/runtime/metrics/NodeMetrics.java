@@ -114,10 +114,23 @@ public final class NodeMetrics {
 
     /** Called on the commit thread after each durable commit. */
     public void committed(List<FeedEntry> changes, List<DeadLetter> deadLetters, int skippedCount, long nowMs) {
+        // A commit's changes come partition by partition, often several of one namespace in a row:
+        // those are counted together, with one lookup (the lookup builds strings).
+        NamespaceCounters counters = null;
+        io.ringwork.core.record.Change first = null;
+        long run = 0;
         for (FeedEntry entry : changes) {
-            namespace(entry.change().type(), entry.change().key()).applied().increment();
-            endToEnd.record(Math.max(0, nowMs - entry.change().timestampMs()), TimeUnit.MILLISECONDS);
+            io.ringwork.core.record.Change change = entry.change();
+            if (first == null || !sameNamespace(first, change)) {
+                if (run > 0) counters.applied().increment(run);
+                counters = namespace(change.type(), change.key());
+                first = change;
+                run = 0;
+            }
+            run++;
+            endToEnd.record(Math.max(0, nowMs - change.timestampMs()), TimeUnit.MILLISECONDS);
         }
+        if (run > 0) counters.applied().increment(run);
         for (DeadLetter letter : deadLetters) namespace(letter.type(), letter.key()).rejected().increment();
         if (skippedCount > 0) skipped.increment(skippedCount);
     }
@@ -130,6 +143,23 @@ public final class NodeMetrics {
      */
     public void prepare(List<FeedEntry> replicated) {
         for (FeedEntry entry : replicated) namespace(entry.change().type(), entry.change().key());
+    }
+
+    /**
+     * True only when {@link #namespace} gives both changes the same processor and namespace (false
+     * may also mean "not sure": the caller then looks the second one up).
+     */
+    static boolean sameNamespace(io.ringwork.core.record.Change a, io.ringwork.core.record.Change b) {
+        int dotA = a.type().indexOf('.');
+        int dotB = b.type().indexOf('.');
+        boolean sameProcessor = dotA <= 0 && dotB <= 0
+                || dotA > 0 && dotA == dotB && a.type().regionMatches(0, b.type(), 0, dotA);
+        if (!sameProcessor) return false;
+        int slashA = a.key().indexOf('/');
+        int slashB = b.key().indexOf('/');
+        int endA = slashA > 0 ? slashA : a.key().length();
+        int endB = slashB > 0 ? slashB : b.key().length();
+        return endA == endB && a.key().regionMatches(0, b.key(), 0, endA);
     }
 
     /** Counters of the namespace of {@code key} under the processor of {@code type}. */

@@ -36,6 +36,25 @@ class NodeMetricsTest {
         assertThat(metrics.existingNamespace("resource", "res").applied().count()).isZero();
     }
 
+    @Test
+    void aCommitsChangesAreCountedPerNamespaceHoweverTheyInterleave() {
+        NodeMetrics metrics = new NodeMetrics("n1");
+        List<FeedEntry> changes = List.of(change(0, "gluer.piece", "acme/a"), change(1, "gluer.merge", "acme/b"),
+                change(2, "gluer.piece", "beta/a"), change(3, "resource.update", "acme/c"), change(4, "gluer.piece", "acme"),
+                change(5, "gluer.piece", "acme/d"), change(6, "nodot", "x/1"), change(7, "other", "x/2"), change(8, "gluer.piece", "acmex/e"),
+                change(9, "gluerx.piece", "acme/f"), change(10, "gluer.piece", "/lead"), change(11, "gluer.piece", "/lead"));
+        metrics.committed(changes, List.of(), 0, 2_000);
+        assertThat(metrics.existingNamespace("gluer", "acme").applied().count()).isEqualTo(4.0); // acme/a, acme/b, acme, acme/d
+        assertThat(metrics.existingNamespace("gluer", "beta").applied().count()).isEqualTo(1.0);
+        assertThat(metrics.existingNamespace("resource", "acme").applied().count()).isEqualTo(1.0);
+        assertThat(metrics.existingNamespace("unknown", "x").applied().count()).isEqualTo(2.0);
+        assertThat(metrics.existingNamespace("gluer", "acmex").applied().count()).isEqualTo(1.0);
+        assertThat(metrics.existingNamespace("gluerx", "acme").applied().count()).isEqualTo(1.0);
+        assertThat(metrics.existingNamespace("gluer", "/lead").applied().count()).isEqualTo(2.0); // a leading '/' is no namespace
+        // Every change counted once, whatever the grouping did.
+        assertThat(sum(metrics.scrape(), "ringwork_records_applied_total")).isEqualTo(changes.size());
+    }
+
     /**
      * Micrometer holds the object a FunctionCounter or Gauge reads through a weak reference: a
      * supplier that only the meters referenced was collected at the first full GC, after which the

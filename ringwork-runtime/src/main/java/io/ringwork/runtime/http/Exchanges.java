@@ -78,28 +78,28 @@ final class Exchanges {
      */
     static Map<String, String> query(HttpExchange exchange) {
         Map<String, String> params = new HashMap<>();
-        String raw = exchange.getRequestURI().getRawQuery();
-        if (raw == null || raw.isEmpty()) return params;
-        for (String pair : raw.split("&")) {
-            int eq = pair.indexOf('=');
-            String name = PercentDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), true, "query parameter name");
-            String value = eq < 0 ? "" : PercentDecoder.decode(pair.substring(eq + 1), true, "query parameter '" + name + "'");
-            params.putIfAbsent(name, value);
-        }
+        forEachParameter(exchange, params::putIfAbsent);
         return params;
     }
 
     /** Every value of the repeated query parameter {@code name} (as {@code name[]=a&name[]=b}), form-decoded. */
     static Set<String> queryValues(HttpExchange exchange, String name) {
         Set<String> values = new LinkedHashSet<>();
+        forEachParameter(exchange, (n, value) -> {
+            if (n.equals(name)) values.add(value);
+        });
+        return values;
+    }
+
+    /** The query's name-value pairs in order, form-decoded; a bad escape, invalid UTF-8 or a control character is a 400. */
+    private static void forEachParameter(HttpExchange exchange, java.util.function.BiConsumer<String, String> each) {
         String raw = exchange.getRequestURI().getRawQuery();
-        if (raw == null || raw.isEmpty()) return values;
+        if (raw == null || raw.isEmpty()) return;
         for (String pair : raw.split("&")) {
             int eq = pair.indexOf('=');
-            if (!PercentDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), true, "query parameter name").equals(name)) continue;
-            values.add(eq < 0 ? "" : PercentDecoder.decode(pair.substring(eq + 1), true, "query parameter '" + name + "'"));
+            String name = PercentDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), true, "query parameter name");
+            each.accept(name, eq < 0 ? "" : PercentDecoder.decode(pair.substring(eq + 1), true, "query parameter '" + name + "'"));
         }
-        return values;
     }
 
     /**

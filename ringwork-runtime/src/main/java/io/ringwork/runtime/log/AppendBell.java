@@ -30,13 +30,9 @@ final class AppendBell {
     static final String FILE = "append.bell";
     private static final VarHandle SLOT = MethodHandles.byteBufferViewVarHandle(long[].class, ByteOrder.nativeOrder());
 
-    private final Path path;
-    private final int partitions;
     private final MappedByteBuffer slots;
 
-    private AppendBell(Path path, int partitions, MappedByteBuffer slots) {
-        this.path = path;
-        this.partitions = partitions;
+    private AppendBell(MappedByteBuffer slots) {
         this.slots = slots;
     }
 
@@ -45,14 +41,10 @@ final class AppendBell {
         Path path = dir.resolve(FILE);
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
             // Mapping past the end grows the file with zeros; the mapping outlives the channel.
-            return new AppendBell(path, partitions, channel.map(FileChannel.MapMode.READ_WRITE, 0, (long) partitions * Long.BYTES));
+            return new AppendBell(channel.map(FileChannel.MapMode.READ_WRITE, 0, (long) partitions * Long.BYTES));
         } catch (IOException e) {
             throw new LogException("cannot map " + path + ": " + e.getMessage(), e);
         }
-    }
-
-    int partitions() {
-        return partitions;
     }
 
     /** Tells every process that {@code partition} grew; returns the partition's count after this ring. */
@@ -63,9 +55,5 @@ final class AppendBell {
     /** How often {@code partition} was rung since the bell was created. */
     long rings(int partition) {
         return (long) SLOT.getVolatile(slots, partition * Long.BYTES);
-    }
-
-    Path path() {
-        return path;
     }
 }

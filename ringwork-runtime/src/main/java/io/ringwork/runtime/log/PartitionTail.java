@@ -54,14 +54,13 @@ final class PartitionTail implements AutoCloseable {
 
     /**
      * For the bell watcher: reads the files when another process rang since the last look, or
-     * always when {@code rescan}. Returns true when it read them.
+     * always when {@code rescan}.
      */
-    boolean refreshIfRung(boolean rescan) {
+    void refreshIfRung(boolean rescan) {
         long rings = bell.rings(partition);
-        if (!rescan && rings == accounted.get()) return false;
+        if (!rescan && rings == accounted.get()) return;
         refresh(); // reads whatever was written before those rings
         accounted.accumulateAndGet(rings, Math::max);
-        return true;
     }
 
     /** The partition's end offset as the files show it now. */
